@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from meetings import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("meetings/", views.meeting_list, name="meeting_list"),
+    path("meetings/<uuid:meeting_id>/", views.meeting_detail, name="meeting_detail"),
+    path("meetings/<uuid:meeting_id>/room/", views.meeting_room, name="meeting_room"),
+    path("join/<str:invite>/", views.join, name="join"),
+    path("api/join/", views.api_join, name="api_join"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,147 @@
+"""HTTP pages and the join endpoint. Business rules live in rooms.services."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.http import require_POST
+
+from rooms import pseudonyms, selectors, services, state
+from rooms.models import Meeting
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("meeting_list")
+    return render(request, "home.html")
+
+
+def invite_links(meeting: Meeting) -> dict[str, str]:
+    base = settings.PUBLIC_BASE_URL.rstrip("/")
+    return {
+        "peer": base + reverse("join", args=[meeting.peer_invite]),
+        "cofacilitator": base + reverse("join", args=[meeting.cofacilitator_invite]),
+        "facilitator": base + reverse("meeting_room", args=[meeting.id]),
+    }
+
+
+@login_required
+def meeting_list(request: HttpRequest) -> HttpResponse:
+    error = None
+    if request.method == "POST":
+        starts_at = (
+            parse_datetime(request.POST.get("starts_at") or "")
+            if request.POST.get("starts_at")
+            else None
+        )
+        try:
+            meeting = services.meeting_create(
+                owner=request.user,
+                title=request.POST.get("title", ""),
+                starts_at=starts_at,
+                lobby_enabled=request.POST.get("lobby_enabled") == "on",
+            )
+        except state.RoomError as exc:
+            error = exc.message
+        else:
+            return redirect("meeting_detail", meeting_id=meeting.id)
+    meetings = selectors.meetings_owned(user=request.user)
+    return render(request, "meeting_list.html", {"meetings": meetings, "error": error})
+
+
+def _owned_meeting(request: HttpRequest, meeting_id) -> Meeting:
+    meeting = get_object_or_404(Meeting, id=meeting_id)
+    if meeting.owner_id != request.user.id:
+        raise Http404("No such meeting.")
+    return meeting
+
+
+@login_required
+def meeting_detail(request: HttpRequest, meeting_id) -> HttpResponse:
+    meeting = _owned_meeting(request, meeting_id)
+    return render(
+        request, "meeting_detail.html", {"meeting": meeting, "links": invite_links(meeting)}
+    )
+
+
+def _room_page(request: HttpRequest, meeting: Meeting, invite: str, role: str) -> HttpResponse:
+    context = {
+        "meeting": meeting,
+        "invite": invite,
+        "role": role,
+        "suggested_name": pseudonyms.suggest(),
+    }
+    return render(request, "room.html", context)
+
+
+@login_required
+def meeting_room(request: HttpRequest, meeting_id) -> HttpResponse:
+    meeting = _owned_meeting(request, meeting_id)
+    return _room_page(request, meeting, invite="", role=state.FACILITATOR)
+
+
+def join(request: HttpRequest, invite: str) -> HttpResponse:
+    found = selectors.meeting_by_invite(invite=invite)
+    if found is None:
+        return render(request, "not_found.html", status=404)
+    meeting, role = found
+    return _room_page(request, meeting, invite=invite, role=role)
+
+
+def _json_error(code: str, message: str, status: int) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
+
+
+@require_POST
+def api_join(request: HttpRequest) -> JsonResponse:
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return _json_error("bad_json", "The request was not JSON.", 400)
+    if not isinstance(body, dict):
+        return _json_error("bad_json", "The request was not a JSON object.", 400)
+    invite = body.get("invite") or ""
+    if invite:
+        found = selectors.meeting_by_invite(invite=str(invite))
+        if found is None:
+            return _json_error("not_found", "This invite link is not valid.", 404)
+        meeting, role = found
+    else:
+        meeting = Meeting.objects.filter(id=_uuid_or_none(body.get("meeting_id"))).first()
+        if meeting is None or meeting.owner_id != request.user.id:
+            return _json_error("not_found", "This meeting does not exist.", 404)
+        role = state.FACILITATOR
+    try:
+        participant, token = services.participant_create(
+            meeting=meeting,
+            display_name=str(body.get("display_name", "")),
+            media=str(body.get("media", "")),
+            role=role,
+        )
+    except state.RoomError as exc:
+        return _json_error(exc.code, exc.message, 400)
+    return JsonResponse(
+        {
+            "meeting_id": str(meeting.id),
+            "participant_id": str(participant.id),
+            "token": token,
+            "role": participant.role,
+            "status": participant.status,
+        },
+        status=201,
+    )
+
+
+def _uuid_or_none(value) -> str | None:
+    from uuid import UUID
+
+    try:
+        return str(UUID(str(value)))
+    except ValueError:
+        return None

@@ -1,0 +1,90 @@
+"""What a meeting keeps: the meeting, its participants, its chat. Never media."""
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+def new_invite_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class Meeting(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    title = models.CharField(max_length=120)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    lobby_enabled = models.BooleanField(default=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="meetings"
+    )
+    peer_invite = models.CharField(max_length=64, unique=True, default=new_invite_token)
+    cofacilitator_invite = models.CharField(max_length=64, unique=True, default=new_invite_token)
+    # Hands are ordered by this counter, not by clock, so two raises never tie.
+    hand_counter = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Participant(models.Model):
+    class Role(models.TextChoices):
+        FACILITATOR = "facilitator"
+        COFACILITATOR = "cofacilitator"
+        PEER = "peer"
+
+    class Media(models.TextChoices):
+        CAMERA_MIC = "camera_mic"
+        TEXT_ONLY = "text_only"
+
+    class Status(models.TextChoices):
+        LOBBY = "lobby"
+        ADMITTED = "admitted"
+        DENIED = "denied"
+        LEFT = "left"
+
+    class Connection(models.TextChoices):
+        OFFLINE = "offline"
+        ONLINE = "online"
+        RECONNECTING = "reconnecting"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="participants")
+    display_name = models.CharField(max_length=40)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.PEER)
+    media = models.CharField(max_length=16, choices=Media.choices, default=Media.TEXT_ONLY)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.LOBBY)
+    connection = models.CharField(
+        max_length=16, choices=Connection.choices, default=Connection.OFFLINE
+    )
+    # Only a hash of the bearer token is stored; the token itself lives in the browser.
+    token_hash = models.CharField(max_length=64, unique=True)
+    hand_raised_seq = models.PositiveIntegerField(null=True, blank=True)
+    channel_name = models.CharField(max_length=200, blank=True, default="")
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["meeting", "status"])]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class ChatMessage(models.Model):
+    class Audience(models.TextChoices):
+        ROOM = "room"
+        FACILITATORS = "facilitators"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="chat_messages")
+    room = models.CharField(max_length=64, default="main")
+    sender = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="chat_messages")
+    audience = models.CharField(max_length=16, choices=Audience.choices, default=Audience.ROOM)
+    text = models.TextField(max_length=2000)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["meeting", "room", "id"])]

@@ -1,0 +1,257 @@
+"""Pure room state: who is in a meeting, in what role, with which hand raised.
+
+No database, no sockets. Each operation checks the actor's authority, changes the
+snapshot in place and returns the events that the transport must deliver. A refusal
+raises RoomError with a stable code and leaves the snapshot untouched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+FACILITATOR = "facilitator"
+COFACILITATOR = "cofacilitator"
+PEER = "peer"
+FACILITATING_ROLES = frozenset({FACILITATOR, COFACILITATOR})
+
+LOBBY = "lobby"
+ADMITTED = "admitted"
+DENIED = "denied"
+LEFT = "left"
+
+OFFLINE = "offline"
+ONLINE = "online"
+RECONNECTING = "reconnecting"
+
+# Audiences an event can be addressed to.
+TO_ROOM = "room"
+TO_FACILITATORS = "facilitators"
+
+DENIED_MESSAGE = (
+    "The facilitator couldn't let you into this meeting right now. "
+    "Thank you for reaching out; you're welcome to try another session."
+)
+
+
+class RoomError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Event:
+    type: str
+    data: dict
+    to: str  # TO_ROOM, TO_FACILITATORS or to_participant(id)
+
+
+def to_participant(participant_id: str) -> str:
+    return f"participant:{participant_id}"
+
+
+@dataclass
+class Member:
+    id: str
+    name: str
+    role: str
+    media: str
+    status: str
+    connection: str = OFFLINE
+    hand_seq: int | None = None
+    disconnected_at: datetime | None = None
+
+    @property
+    def facilitates(self) -> bool:
+        return self.role in FACILITATING_ROLES and self.status == ADMITTED
+
+    def public(self) -> dict:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "role": self.role,
+            "media": self.media,
+            "connection": self.connection,
+            "hand_raised": self.hand_seq is not None,
+        }
+
+
+@dataclass
+class Room:
+    meeting_id: str
+    lobby_enabled: bool
+    hand_counter: int = 0
+    members: dict[str, Member] = field(default_factory=dict)
+
+    # --- reading ---------------------------------------------------------------
+
+    def member(self, participant_id: str) -> Member:
+        try:
+            return self.members[participant_id]
+        except KeyError:
+            raise RoomError("not_found", "That participant is not in this meeting.") from None
+
+    def present(self) -> list[Member]:
+        return [m for m in self.members.values() if m.status == ADMITTED]
+
+    def lobby(self) -> list[Member]:
+        return [m for m in self.members.values() if m.status == LOBBY and m.connection != OFFLINE]
+
+    def hand_queue(self) -> list[str]:
+        raised = [m for m in self.present() if m.hand_seq is not None]
+        return [m.id for m in sorted(raised, key=lambda m: m.hand_seq or 0)]
+
+    def snapshot_for(self, viewer_id: str) -> dict:
+        viewer = self.member(viewer_id)
+        state = {
+            "participants": [m.public() for m in self.present()],
+            "hands": self.hand_queue(),
+        }
+        if viewer.facilitates:
+            state["lobby"] = [m.public() for m in self.lobby()]
+        return state
+
+    # --- events ----------------------------------------------------------------
+
+    def _lobby_event(self) -> Event:
+        return Event(
+            "lobby.updated", {"lobby": [m.public() for m in self.lobby()]}, TO_FACILITATORS
+        )
+
+    def _hands_event(self) -> Event:
+        return Event("hands.updated", {"queue": self.hand_queue()}, TO_ROOM)
+
+    def _require_facilitator(self, actor_id: str) -> Member:
+        actor = self.member(actor_id)
+        if not actor.facilitates:
+            raise RoomError("forbidden", "Only a facilitator can do that.")
+        return actor
+
+    def _require_present(self, participant_id: str) -> Member:
+        member = self.member(participant_id)
+        if member.status != ADMITTED:
+            raise RoomError("not_admitted", "You are not in the meeting room yet.")
+        return member
+
+    # --- connection lifecycle --------------------------------------------------
+
+    def connect(self, participant_id: str) -> list[Event]:
+        member = self.member(participant_id)
+        if member.status not in (LOBBY, ADMITTED):
+            raise RoomError("not_found", "That participant is not in this meeting.")
+        previous = member.connection
+        member.connection = ONLINE
+        member.disconnected_at = None
+        if member.status == LOBBY:
+            return [self._lobby_event()]
+        if previous == OFFLINE:
+            return [Event("participant.joined", {"participant": member.public()}, TO_ROOM)]
+        if previous == RECONNECTING:
+            return [Event("participant.updated", {"participant": member.public()}, TO_ROOM)]
+        return []
+
+    def disconnect(self, participant_id: str, now: datetime) -> list[Event]:
+        member = self.members.get(participant_id)
+        if member is None or member.connection != ONLINE:
+            return []
+        member.connection = RECONNECTING
+        member.disconnected_at = now
+        if member.status == LOBBY:
+            return [self._lobby_event()]
+        return [Event("participant.updated", {"participant": member.public()}, TO_ROOM)]
+
+    def expire(self, participant_id: str, disconnected_before: datetime) -> list[Event]:
+        """Counts a participant as gone when it has been reconnecting since before the cut-off."""
+        member = self.members.get(participant_id)
+        if member is None or member.connection != RECONNECTING:
+            return []
+        if member.disconnected_at is None or member.disconnected_at > disconnected_before:
+            return []
+        return self._remove(member, reason="timeout")
+
+    def leave(self, participant_id: str) -> list[Event]:
+        member = self.members.get(participant_id)
+        if member is None or member.status not in (LOBBY, ADMITTED):
+            return []
+        return self._remove(member, reason="left")
+
+    def _remove(self, member: Member, reason: str) -> list[Event]:
+        was = member.status
+        had_hand = member.hand_seq is not None
+        member.status = LEFT
+        member.connection = OFFLINE
+        member.hand_seq = None
+        if was == LOBBY:
+            return [self._lobby_event()]
+        events = [
+            Event("participant.left", {"participant_id": member.id, "reason": reason}, TO_ROOM)
+        ]
+        if had_hand:
+            events.append(self._hands_event())
+        return events
+
+    # --- lobby -----------------------------------------------------------------
+
+    def admit(self, actor_id: str, target_id: str) -> list[Event]:
+        self._require_facilitator(actor_id)
+        target = self.member(target_id)
+        if target.status != LOBBY:
+            raise RoomError("not_in_lobby", "That person is not waiting in the lobby.")
+        target.status = ADMITTED
+        events = [self._lobby_event(), Event("lobby.admitted", {}, to_participant(target.id))]
+        if target.connection == ONLINE:
+            events.append(Event("participant.joined", {"participant": target.public()}, TO_ROOM))
+        return events
+
+    def deny(self, actor_id: str, target_id: str) -> list[Event]:
+        self._require_facilitator(actor_id)
+        target = self.member(target_id)
+        if target.status != LOBBY:
+            raise RoomError("not_in_lobby", "That person is not waiting in the lobby.")
+        target.status = DENIED
+        target.connection = OFFLINE
+        return [
+            self._lobby_event(),
+            Event("lobby.denied", {"message": DENIED_MESSAGE}, to_participant(target.id)),
+        ]
+
+    # --- hands -----------------------------------------------------------------
+
+    def raise_hand(self, participant_id: str) -> list[Event]:
+        member = self._require_present(participant_id)
+        if member.hand_seq is not None:
+            return []
+        self.hand_counter += 1
+        member.hand_seq = self.hand_counter
+        return [self._hands_event()]
+
+    def lower_hand(self, actor_id: str, target_id: str) -> list[Event]:
+        self._require_present(actor_id)
+        if actor_id != target_id:
+            self._require_facilitator(actor_id)
+        target = self.member(target_id)
+        if target.hand_seq is None:
+            return []
+        target.hand_seq = None
+        return [self._hands_event()]
+
+    # --- roles -----------------------------------------------------------------
+
+    def set_role(self, actor_id: str, target_id: str, role: str) -> list[Event]:
+        self._require_facilitator(actor_id)
+        if role not in (COFACILITATOR, PEER):
+            raise RoomError("invalid_role", "A participant can be made a co-facilitator or a peer.")
+        target = self._require_present(target_id)
+        if target.role == FACILITATOR:
+            raise RoomError("cannot_change_owner", "The meeting's facilitator keeps that role.")
+        if target.role == role:
+            return []
+        target.role = role
+        return [Event("participant.updated", {"participant": target.public()}, TO_ROOM)]
+
+    # --- chat ------------------------------------------------------------------
+
+    def check_can_chat(self, participant_id: str) -> Member:
+        return self._require_present(participant_id)

@@ -1,0 +1,38 @@
+"""The one place that sends room events: after the commit, through the channel layer."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from channels.layers import get_channel_layer
+
+from rooms import state
+
+
+def room_group(meeting_id: str) -> str:
+    return f"m-{UUID(str(meeting_id)).hex}-room"
+
+
+def facilitators_group(meeting_id: str) -> str:
+    return f"m-{UUID(str(meeting_id)).hex}-fac"
+
+
+def participant_group(participant_id: str) -> str:
+    return f"p-{UUID(str(participant_id)).hex}"
+
+
+def _group_for(meeting_id: str, audience: str) -> str:
+    if audience == state.TO_ROOM:
+        return room_group(meeting_id)
+    if audience == state.TO_FACILITATORS:
+        return facilitators_group(meeting_id)
+    return participant_group(audience.removeprefix("participant:"))
+
+
+async def deliver(meeting_id: str, events: list[state.Event]) -> None:
+    layer = get_channel_layer()
+    for event in events:
+        await layer.group_send(
+            _group_for(meeting_id, event.to),
+            {"type": "room.event", "event": event.type, "data": event.data},
+        )
