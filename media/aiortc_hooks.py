@@ -1,0 +1,318 @@
+"""Every use of aiortc's and aioice's private API, in one place.
+
+Pinned to aiortc==1.16.0 and aioice==0.13.0. aiortc has no public hook for
+receiving encoded RTP, nor for sending it, so the relay reaches one level below:
+
+- ``Ingress`` replaces ``RTCRtpReceiver._handle_rtp_packet`` on one receiver
+  instance. It keeps what the publisher relies on (RTCP receiver statistics,
+  RTX unwrapping, NACKs) and hands each RTP packet to the relay, skipping the
+  depayloader, the jitter buffer (~33 ms video / ~80 ms audio of delay) and the
+  decoder.
+- ``Egress`` writes RTP packets straight into an ``RTCRtpSender``'s transport,
+  with the sender's SSRC, MID and header-extension map, and keeps the sender's
+  retransmission history and RTCP sender-report counters up to date. The sender
+  itself is given an ``IdleTrack`` whose ``recv()`` never returns, so its own
+  encoding loop never runs.
+- ``use_host_addresses`` replaces ``aioice.ice.get_host_addresses``, which skips
+  127.0.0.1, with the configured list.
+
+``check_hooks()`` verifies all of this against the installed versions and raises
+``HookError`` with a message saying what broke; ``tests/media/test_hooks.py`` runs it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.metadata
+import queue
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aioice.ice
+from aiortc import (
+    MediaStreamTrack,
+    RTCDtlsTransport,
+    RTCPeerConnection,
+    RTCRtpReceiver,
+    RTCRtpSender,
+    RTCRtpTransceiver,
+)
+from aiortc import clock as aiortc_clock
+from aiortc.codecs import is_rtx
+from aiortc.mediastreams import MediaStreamError
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+from aiortc.rtcrtpreceiver import StreamStatistics
+from aiortc.rtp import (
+    RTCP_PSFB_APP,
+    RTP_HISTORY_SIZE,
+    RtcpPsfbPacket,
+    RtpPacket,
+    pack_remb_fci,
+    unwrap_rtx,
+)
+
+PINNED = {"aiortc": "1.16.0", "aioice": "0.13.0"}
+
+_RECEIVER_PRIVATE = (
+    "_RTCRtpReceiver__codecs",
+    "_RTCRtpReceiver__remote_streams",
+    "_RTCRtpReceiver__rtx_ssrc",
+    "_RTCRtpReceiver__nack_generator",
+    "_RTCRtpReceiver__rtcp_ssrc",
+    "_RTCRtpReceiver__decoder_queue",
+    "_RTCRtpReceiver__started",
+)
+_RECEIVER_METHODS = ("_handle_rtp_packet", "_send_rtcp_nack", "_send_rtcp", "_send_rtcp_pli")
+_SENDER_PRIVATE = (
+    "_RTCRtpSender__started",
+    "_RTCRtpSender__mid",
+    "_RTCRtpSender__rtp_header_extensions_map",
+    "_RTCRtpSender__rtp_history",
+    "_RTCRtpSender__ntp_timestamp",
+    "_RTCRtpSender__rtp_timestamp",
+    "_RTCRtpSender__octet_count",
+    "_RTCRtpSender__packet_count",
+    "_RTCRtpSender__encoder",
+)
+_SENDER_METHODS = ("_send_keyframe", "_retransmit", "_handle_rtcp_packet", "_next_encoded_frame")
+
+
+class HookError(RuntimeError):
+    """aiortc/aioice no longer look the way the relay's hooks expect."""
+
+
+def check_hooks() -> None:
+    """Fail loudly if an upgrade moved any private attribute the relay relies on."""
+    problems = []
+    for package, version in PINNED.items():
+        installed = importlib.metadata.version(package)
+        if installed != version:
+            problems.append(f"{package} is {installed}, the hooks were written for {version}")
+    if not callable(getattr(aioice.ice, "get_host_addresses", None)):
+        problems.append("aioice.ice.get_host_addresses is gone")
+
+    if not callable(getattr(RTCDtlsTransport, "_send_rtp", None)):
+        problems.append("RTCDtlsTransport._send_rtp is gone")
+    for name in _RECEIVER_METHODS:
+        if not callable(getattr(RTCRtpReceiver, name, None)):
+            problems.append(f"RTCRtpReceiver.{name} is gone")
+    for name in _SENDER_METHODS:
+        if not callable(getattr(RTCRtpSender, name, None)):
+            problems.append(f"RTCRtpSender.{name} is gone")
+    problems += _check_instances()
+    if problems:
+        raise HookError(
+            "media/aiortc_hooks.py no longer matches the installed aiortc/aioice: "
+            + "; ".join(problems)
+            + ". Re-read rtcrtpreceiver.py/rtcrtpsender.py and update the hooks, "
+            "or pin back to " + ", ".join(f"{p}=={v}" for p, v in PINNED.items())
+        )
+
+
+def _check_instances() -> list[str]:
+    async def build() -> list[str]:
+        problems = []
+        pc = RTCPeerConnection()
+        try:
+            transceiver = pc.addTransceiver("video", direction="sendonly")
+            for name in _RECEIVER_PRIVATE:
+                if not hasattr(transceiver.receiver, name):
+                    problems.append(f"RTCRtpReceiver has no {name}")
+            for name in _SENDER_PRIVATE:
+                if not hasattr(transceiver.sender, name):
+                    problems.append(f"RTCRtpSender has no {name}")
+        finally:
+            await pc.close()
+        return problems
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(build())
+    raise HookError("check_hooks() must be called outside a running event loop")
+
+
+_original_get_host_addresses = aioice.ice.get_host_addresses
+
+
+def use_host_addresses(addresses: list[str]) -> None:
+    """Make every ICE agent in this process gather host candidates on ``addresses`` only."""
+    chosen = list(addresses)
+
+    def get_host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
+        return [a for a in chosen if (":" in a and use_ipv6) or (":" not in a and use_ipv4)]
+
+    aioice.ice.get_host_addresses = get_host_addresses
+
+
+def restore_host_addresses() -> None:
+    aioice.ice.get_host_addresses = _original_get_host_addresses
+
+
+class CountingQueue(queue.Queue):
+    """Stands in for a receiver's decoder queue: every put would have been a decode."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.frames = 0
+
+    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+        if item is not None:
+            self.frames += 1
+        super().put(item, block, timeout)
+
+
+PacketHandler = Callable[[RtpPacket, RTCRtpCodecParameters], Awaitable[None]]
+
+
+class Ingress:
+    """Receives one publisher's RTP packets for one kind, without depayloading or decoding."""
+
+    def __init__(self, receiver: RTCRtpReceiver, on_packet: PacketHandler) -> None:
+        self.receiver = receiver
+        self.on_packet = on_packet
+        self.decoder_queue = CountingQueue()
+        receiver._RTCRtpReceiver__decoder_queue = self.decoder_queue
+        receiver._handle_rtp_packet = self._handle_rtp_packet
+        self.media_ssrc: int | None = None
+
+    @property
+    def decoder_calls(self) -> int:
+        return self.decoder_queue.frames
+
+    async def _handle_rtp_packet(self, packet: RtpPacket, arrival_time_ms: int) -> None:
+        receiver = self.receiver
+        codec = receiver._RTCRtpReceiver__codecs.get(packet.payload_type)
+        if codec is None or not receiver._enabled:
+            return
+        streams = receiver._RTCRtpReceiver__remote_streams
+        stats = streams.get(packet.ssrc)
+        if stats is None:
+            stats = streams[packet.ssrc] = StreamStatistics(codec.clockRate)
+        stats.add(packet)
+
+        if is_rtx(codec):
+            original_ssrc = receiver._RTCRtpReceiver__rtx_ssrc.get(packet.ssrc)
+            codecs = receiver._RTCRtpReceiver__codecs
+            apt = codec.parameters.get("apt")
+            if original_ssrc is None or len(packet.payload) < 2 or apt not in codecs:
+                return
+            packet = unwrap_rtx(packet, payload_type=apt, ssrc=original_ssrc)
+            codec = codecs[apt]
+        else:
+            self.media_ssrc = packet.ssrc
+
+        nack_generator = receiver._RTCRtpReceiver__nack_generator
+        if nack_generator is not None and nack_generator.add(packet):
+            await receiver._send_rtcp_nack(packet.ssrc, sorted(nack_generator.missing))
+
+        await self.on_packet(packet, codec)
+
+    async def request_keyframe(self) -> None:
+        if self.media_ssrc is not None:
+            await self.receiver._send_rtcp_pli(self.media_ssrc)
+
+    async def send_remb(self, bitrate: int) -> None:
+        rtcp_ssrc = self.receiver._RTCRtpReceiver__rtcp_ssrc
+        if self.media_ssrc is None or rtcp_ssrc is None:
+            return
+        packet = RtcpPsfbPacket(
+            fmt=RTCP_PSFB_APP,
+            ssrc=rtcp_ssrc,
+            media_ssrc=0,
+            fci=pack_remb_fci(bitrate, [self.media_ssrc]),
+        )
+        await self.receiver._send_rtcp(packet)
+
+
+class IdleTrack(MediaStreamTrack):
+    """Keeps an RTCRtpSender's own RTP loop parked: ``recv()`` returns only when stopped."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind = kind
+        self._stopped: asyncio.Future[None] = asyncio.get_event_loop().create_future()
+
+    async def recv(self) -> Any:
+        await asyncio.shield(self._stopped)
+        raise MediaStreamError
+
+    def stop(self) -> None:
+        super().stop()
+        if not self._stopped.done():
+            self._stopped.set_result(None)
+
+
+class Egress:
+    """Writes already-encoded RTP packets through one RTCRtpSender."""
+
+    def __init__(
+        self, transceiver: RTCRtpTransceiver, on_keyframe_request: Callable[[], None]
+    ) -> None:
+        self.transceiver = transceiver
+        self.sender = sender = transceiver.sender
+        self.frames_to_encoder = 0
+        self.on_keyframe_request(on_keyframe_request)
+        # Numbering survives the sender being handed from one publisher to another.
+        self.last_seq: int | None = None
+        self.last_ts = 0
+        self.last_sent = 0.0
+        original_next = sender._next_encoded_frame
+
+        async def next_encoded_frame(codec: RTCRtpCodecParameters) -> Any:
+            frame = await original_next(codec)
+            self.frames_to_encoder += 1
+            return frame
+
+        sender._next_encoded_frame = next_encoded_frame
+
+    def on_keyframe_request(self, handler: Callable[[], None]) -> None:
+        """Route the subscriber's PLI/FIR (aiortc calls ``_send_keyframe``) to ``handler``."""
+        self.sender._send_keyframe = handler
+
+    @property
+    def started(self) -> bool:
+        return self.sender._RTCRtpSender__started
+
+    @property
+    def codecs(self) -> list[RTCRtpCodecParameters]:
+        return self.transceiver._codecs
+
+    @property
+    def ssrc(self) -> int:
+        return self.sender._ssrc
+
+    @property
+    def encoder_created(self) -> bool:
+        return self.sender._RTCRtpSender__encoder is not None
+
+    async def send(self, packet: RtpPacket) -> None:
+        sender = self.sender
+        packet.ssrc = sender._ssrc
+        packet.extensions.mid = sender._RTCRtpSender__mid
+        data = packet.serialize(sender._RTCRtpSender__rtp_header_extensions_map)
+        sender._RTCRtpSender__rtp_history[packet.sequence_number % RTP_HISTORY_SIZE] = packet
+        sender._RTCRtpSender__ntp_timestamp = aiortc_clock.current_ntp_time()
+        sender._RTCRtpSender__rtp_timestamp = packet.timestamp
+        sender._RTCRtpSender__octet_count += len(packet.payload)
+        sender._RTCRtpSender__packet_count += 1
+        # try/except rather than contextlib.suppress: this runs per packet per subscriber
+        try:  # noqa: SIM105
+            await sender.transport._send_rtp(data)
+        except ConnectionError:
+            pass
+
+
+def abs_send_time() -> int:
+    return (aiortc_clock.current_ntp_time() >> 14) & 0x00FFFFFF
+
+
+def negotiated_codec(transceiver: RTCRtpTransceiver) -> RTCRtpCodecParameters | None:
+    """The codec a transceiver sends or receives with, once negotiated."""
+    codecs = [c for c in transceiver._codecs if not is_rtx(c)]
+    return codecs[0] if codecs else None
+
+
+def label_sender(transceiver: RTCRtpTransceiver, stream_id: str) -> None:
+    """Set the msid stream id the next offer announces for this sender."""
+    transceiver.sender._stream_id = stream_id

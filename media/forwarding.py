@@ -1,0 +1,223 @@
+"""Packet-level fan-out of one publisher's track to its subscribers' senders.
+
+A ``Publication`` is one publisher's audio or video. Each subscriber of it has a
+``Downtrack`` that rewrites SSRC, payload type, sequence number and timestamp so
+the subscriber sees one continuous stream per sender, even across mutes, keyframe
+gating, or a sender being reused for another publisher.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+from aiortc.rtp import RtpPacket
+
+from .aiortc_hooks import Egress, Ingress
+
+MAX_GAP_WHEN_REBASING = 30  # frames of silence a subscriber sees after a rebase, at most
+
+
+def is_keyframe_start(codec_name: str, payload: bytes) -> bool:
+    """True for the first RTP packet of a keyframe (VP8 or H264)."""
+    if not payload:
+        return False
+    if codec_name == "VP8":
+        first = payload[0]
+        if not first & 0x10 or first & 0x07:  # S bit unset or not partition 0
+            return False
+        i = 1
+        if first & 0x80:
+            ext = payload[1] if len(payload) > 1 else 0
+            i = 2
+            if ext & 0x80:
+                i += 2 if len(payload) > i and payload[i] & 0x80 else 1
+            if ext & 0x40:
+                i += 1
+            if ext & 0x30:
+                i += 1
+        return len(payload) > i and not payload[i] & 0x01
+    if codec_name == "H264":
+        nal_type = payload[0] & 0x1F
+        if nal_type in (5, 7):
+            return True
+        if nal_type == 24:  # STAP-A
+            i = 1
+            while i + 2 < len(payload):
+                size = int.from_bytes(payload[i : i + 2], "big")
+                if payload[i + 2] & 0x1F in (5, 7):
+                    return True
+                i += 2 + size
+            return False
+        if nal_type == 28 and len(payload) > 1:  # FU-A start of an IDR
+            return bool(payload[1] & 0x80) and payload[1] & 0x1F == 5
+    return False
+
+
+class Downtrack:
+    """One publisher's track as one subscriber receives it."""
+
+    def __init__(self, subscriber: str, egress: Egress, clock_rate: int, is_video: bool) -> None:
+        self.subscriber = subscriber
+        self.egress = egress
+        self.clock_rate = clock_rate
+        self.is_video = is_video
+        self.confirmed = False  # the subscriber has answered an offer carrying this sender
+        self.payload_type: int | None = None
+        self.waiting_keyframe = is_video
+        self.rebase = True
+        self.seq_offset = 0
+        self.ts_offset = 0
+        self.first_seq = 0
+        self.packets_sent = 0
+
+    def resolve_payload_type(self, codec: RTCRtpCodecParameters) -> bool:
+        if self.payload_type is None:
+            for candidate in self.egress.codecs:
+                if candidate.mimeType.lower() == codec.mimeType.lower():
+                    self.payload_type = candidate.payloadType
+                    break
+        return self.payload_type is not None
+
+    def restart(self) -> None:
+        """Re-anchor numbering on the next forwarded packet (after a mute)."""
+        self.rebase = True
+        self.waiting_keyframe = self.is_video
+
+    def rewrite(self, packet: RtpPacket, now: float) -> RtpPacket | None:
+        seq = packet.sequence_number
+        egress = self.egress
+        if self.rebase:
+            self.rebase = False
+            self.first_seq = seq
+            if egress.last_seq is None:
+                self.seq_offset = 0
+                self.ts_offset = 0
+            else:
+                self.seq_offset = (egress.last_seq + 1 - seq) & 0xFFFF
+                elapsed = min(now - egress.last_sent, MAX_GAP_WHEN_REBASING / 30)
+                gap = max(1, int(elapsed * self.clock_rate))
+                self.ts_offset = (egress.last_ts + gap - packet.timestamp) & 0xFFFFFFFF
+        elif (self.first_seq - seq) & 0xFFFF < 0x8000 and seq != self.first_seq:
+            return None  # older than the packet numbering was anchored on
+        out = RtpPacket(
+            payload_type=self.payload_type or 0,
+            marker=packet.marker,
+            sequence_number=(seq + self.seq_offset) & 0xFFFF,
+            timestamp=(packet.timestamp + self.ts_offset) & 0xFFFFFFFF,
+            payload=packet.payload,
+        )
+        out.extensions.audio_level = packet.extensions.audio_level
+        if packet.extensions.abs_send_time is not None:
+            out.extensions.abs_send_time = packet.extensions.abs_send_time
+        egress.last_seq = out.sequence_number
+        egress.last_ts = out.timestamp
+        egress.last_sent = now
+        self.packets_sent += 1
+        return out
+
+
+class Publication:
+    """One publisher's audio or video track, fanned out packet by packet."""
+
+    def __init__(
+        self,
+        publisher: str,
+        kind: str,
+        codec: RTCRtpCodecParameters,
+        keyframe_min_interval: float,
+        on_first_packet: Callable[[Publication], None],
+        on_audio_level: Callable[[str, int], None],
+    ) -> None:
+        self.publisher = publisher
+        self.kind = kind
+        self.codec = codec
+        self.ingress: Ingress | None = None
+        self.downtracks: dict[str, Downtrack] = {}
+        self.forwarding = True
+        self.live = False
+        self.packets_in = 0
+        self._on_first_packet = on_first_packet
+        self._on_audio_level = on_audio_level
+        self._keyframe_min_interval = keyframe_min_interval
+        self._last_keyframe_request = -1e9
+        self._keyframe_timer: asyncio.TimerHandle | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def is_video(self) -> bool:
+        return self.kind == "video"
+
+    def attach(self, ingress: Ingress) -> None:
+        self.ingress = ingress
+
+    def add_downtrack(self, downtrack: Downtrack) -> None:
+        self.downtracks[downtrack.subscriber] = downtrack
+
+    def remove_downtrack(self, subscriber: str) -> Downtrack | None:
+        return self.downtracks.pop(subscriber, None)
+
+    def set_forwarding(self, enabled: bool) -> None:
+        if enabled and not self.forwarding:
+            for downtrack in self.downtracks.values():
+                downtrack.restart()
+        self.forwarding = enabled
+
+    def request_keyframe(self) -> None:
+        """Ask the publisher for a keyframe, at most once per ``keyframe_min_interval``."""
+        if not self.is_video or self.ingress is None or self._keyframe_timer is not None:
+            return
+        loop = asyncio.get_running_loop()
+        wait = self._last_keyframe_request + self._keyframe_min_interval - loop.time()
+        if wait > 0:
+            self._keyframe_timer = loop.call_later(wait, self._send_keyframe_request)
+        else:
+            self._send_keyframe_request()
+
+    def _send_keyframe_request(self) -> None:
+        self._keyframe_timer = None
+        if self.ingress is None:
+            return
+        self._last_keyframe_request = asyncio.get_running_loop().time()
+        task = asyncio.ensure_future(self.ingress.request_keyframe())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def close(self) -> None:
+        if self._keyframe_timer is not None:
+            self._keyframe_timer.cancel()
+            self._keyframe_timer = None
+        self.downtracks.clear()
+        self.ingress = None
+
+    async def on_packet(self, packet: RtpPacket, codec: RTCRtpCodecParameters) -> None:
+        self.packets_in += 1
+        if not self.live:
+            self.live = True
+            self._on_first_packet(self)
+        if not self.is_video:
+            level = packet.extensions.audio_level
+            if level is not None:
+                self._on_audio_level(self.publisher, level[1])
+        if not self.forwarding or not self.downtracks:
+            return
+        keyframe = self.is_video and is_keyframe_start(codec.name, packet.payload)
+        now = time.monotonic()
+        needs_keyframe = False
+        for downtrack in list(self.downtracks.values()):
+            if not downtrack.confirmed or not downtrack.egress.started:
+                continue
+            if downtrack.waiting_keyframe:
+                if not keyframe:
+                    needs_keyframe = True
+                    continue
+                downtrack.waiting_keyframe = False
+            if downtrack.payload_type is None and not downtrack.resolve_payload_type(codec):
+                continue
+            out = downtrack.rewrite(packet, now)
+            if out is not None:
+                await downtrack.egress.send(out)
+        if needs_keyframe:
+            self.request_keyframe()

@@ -1,0 +1,132 @@
+"""One participant's server-side peer connection, its publications and its receiving slots."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from aiortc import (
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCRtpSender,
+    RTCRtpTransceiver,
+)
+from aiortc.rtcconfiguration import RTCBundlePolicy
+
+from .aiortc_hooks import Egress, IdleTrack, Ingress, label_sender
+from .config import RelayConfig
+from .forwarding import Downtrack, Publication
+
+KINDS = ("audio", "video")
+
+
+@dataclass
+class Slot:
+    """A sender on this participant's connection that carries one publisher's track."""
+
+    publisher: str
+    kind: str
+    transceiver: RTCRtpTransceiver
+    egress: Egress
+    downtrack: Downtrack
+    # the relay offer that first carried this slot; None until offered
+    offered_in: int | None = None
+
+
+def build_peer_connection(config: RelayConfig) -> RTCPeerConnection:
+    # MAX_BUNDLE: with BALANCED, the 2nd and later transceivers of a kind that the
+    # server adds never send (aiortc __createTransceiver). Explicit iceServers: None
+    # would silently add a public STUN server.
+    servers = [
+        RTCIceServer(urls=s.urls, username=s.username, credential=s.credential)
+        for s in config.ice_servers
+    ]
+    return RTCPeerConnection(
+        RTCConfiguration(iceServers=servers, bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+    )
+
+
+class Participant:
+    def __init__(
+        self,
+        participant_id: str,
+        room: str,
+        publish_audio: bool,
+        publish_video: bool,
+        receive_video: bool,
+        pc: RTCPeerConnection,
+    ) -> None:
+        self.id = participant_id
+        self.room = room
+        self.may_publish = {"audio": publish_audio, "video": publish_video}
+        self.forwarding = {"audio": True, "video": True}
+        self.receive_video = receive_video
+        self.pc = pc
+        self.publications: dict[str, Publication] = {}
+        self.ingresses: list[Ingress] = []
+        self.slots: dict[tuple[str, str], Slot] = {}
+        self.free: dict[str, list[tuple[RTCRtpTransceiver, Egress]]] = {k: [] for k in KINDS}
+        self.egresses: list[Egress] = []
+        self.negotiated = False
+        self.needs_negotiation = False
+        self.offers_made = 0
+        self.lock = asyncio.Lock()
+        self.closed = False
+
+    def take_sender(
+        self, publication: Publication, on_keyframe_request: Callable[[], None]
+    ) -> Slot:
+        """Find or create a sendonly transceiver for ``publication``."""
+        kind = publication.kind
+        if self.free[kind]:
+            transceiver, egress = self.free[kind].pop()
+        else:
+            transceiver = self.pc.addTransceiver(IdleTrack(kind), direction="sendonly")
+            egress = Egress(transceiver, on_keyframe_request)
+            self.egresses.append(egress)
+        egress.on_keyframe_request(on_keyframe_request)
+        transceiver.direction = "sendonly"
+        # a new track id per assignment, so the client sees a new track for a new person
+        old_track = transceiver.sender.track
+        transceiver.sender.replaceTrack(IdleTrack(kind))
+        if old_track is not None:
+            old_track.stop()
+        label_sender(transceiver, publication.publisher)
+        transceiver.setCodecPreferences(
+            codec_preferences(kind, publication.codec.mimeType, publication.codec.parameters)
+        )
+        downtrack = Downtrack(self.id, egress, publication.codec.clockRate, kind == "video")
+        return Slot(publication.publisher, kind, transceiver, egress, downtrack)
+
+    def release(self, slot: Slot) -> None:
+        slot.transceiver.direction = "inactive"
+        slot.egress.on_keyframe_request(lambda: None)
+        self.free[slot.kind].append((slot.transceiver, slot.egress))
+
+    def codec_calls(self) -> tuple[int, int]:
+        encoder = sum(e.frames_to_encoder + int(e.encoder_created) for e in self.egresses)
+        decoder = sum(i.decoder_calls for i in self.ingresses)
+        return encoder, decoder
+
+    def sending_tracks(self) -> dict[str, dict[str, str]]:
+        return {
+            slot.transceiver.mid: {"participant": slot.publisher, "kind": slot.kind}
+            for slot in self.slots.values()
+            if slot.transceiver.mid is not None
+        }
+
+
+def codec_preferences(sender_kind: str, mime_type: str, parameters: dict) -> list:
+    """Capabilities limiting a sender to the publisher's codec (plus RTX for video)."""
+    chosen = []
+    for capability in RTCRtpSender.getCapabilities(sender_kind).codecs:
+        name = capability.mimeType.lower()
+        if name == mime_type.lower() and capability.parameters == parameters:
+            chosen.append(capability)
+    if sender_kind == "video":
+        chosen += [
+            c for c in RTCRtpSender.getCapabilities("video").codecs if c.mimeType == "video/rtx"
+        ]
+    return chosen

@@ -1,0 +1,401 @@
+"""The relay actor: commands from signaling in, events out; participants known by id only.
+
+Negotiation: the client offers first (``offer`` returns the relay's answer) with the
+tracks it publishes. Everything the relay sends to a client is added by the relay
+afterwards: it adds sendonly transceivers and emits a ``Renegotiate`` event with its
+own offer, which the client answers through ``answer``. When a publisher leaves, its
+senders go ``inactive`` in the next offer and are reused for the next publisher.
+A client offer while a relay offer is outstanding raises ``NegotiationInProgress``.
+
+All commands run on the relay's event loop; state is only touched there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from aiortc import RTCSessionDescription
+from aiortc.sdp import candidate_from_sdp
+
+from .aiortc_hooks import Ingress, negotiated_codec, use_host_addresses
+from .config import RelayConfig
+from .errors import (
+    AlreadyJoined,
+    BadCandidate,
+    BadSdp,
+    ConnectionClosed,
+    NegotiationInProgress,
+    RelayClosed,
+    UnexpectedAnswer,
+    UnknownParticipant,
+)
+from .events import (
+    ActiveSpeaker,
+    ConnectionState,
+    RelayErrorEvent,
+    RelayEvent,
+    Renegotiate,
+    TrackLive,
+)
+from .forwarding import Publication
+from .participant import KINDS, Participant, Slot, build_peer_connection
+from .speaker import SpeakerDetector
+
+logger = logging.getLogger(__name__)
+
+EventCallback = Callable[[RelayEvent], None]
+
+
+@dataclass(frozen=True)
+class RelayStats:
+    participants: int
+    encoder_calls: int
+    decoder_calls: int
+    packets_in: int
+    packets_out: int
+
+
+class Relay:
+    def __init__(self, config: RelayConfig | None = None, on_event: EventCallback | None = None):
+        self.config = config or RelayConfig()
+        self._on_event = on_event or (lambda event: None)
+        self._participants: dict[str, Participant] = {}
+        self._speakers: dict[str, SpeakerDetector] = {}
+        self._tasks: set[asyncio.Future[None]] = set()
+        self._retired = [0, 0, 0, 0]  # encoder, decoder, packets in, packets out
+        self._closed = False
+        self._remb_task: asyncio.Task[None] | None = None
+        use_host_addresses(self.config.host_addresses)
+
+    # commands
+
+    async def join(
+        self,
+        participant_id: str,
+        room_id: str,
+        publish_audio: bool = True,
+        publish_video: bool = True,
+        receive_video: bool = True,
+    ) -> None:
+        if self._closed:
+            raise RelayClosed(participant_id)
+        if participant_id in self._participants:
+            raise AlreadyJoined(participant_id)
+        pc = build_peer_connection(self.config)
+        participant = Participant(
+            participant_id, room_id, publish_audio, publish_video, receive_video, pc
+        )
+        self._participants[participant_id] = participant
+
+        @pc.on("connectionstatechange")
+        def on_state() -> None:
+            self._emit(ConnectionState(participant_id, pc.connectionState))
+
+        if self._remb_task is None:
+            self._remb_task = asyncio.ensure_future(self._send_remb_forever())
+
+    async def offer(self, participant_id: str, sdp: str) -> str:
+        """Apply the client's offer; return the relay's answer SDP."""
+        participant = self._get(participant_id)
+        pc = participant.pc
+        async with participant.lock:
+            self._check_open(participant)
+            if pc.signalingState != "stable":
+                raise NegotiationInProgress(participant_id)
+            try:
+                await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+            except Exception as exc:
+                raise BadSdp(participant_id, str(exc) or type(exc).__name__) from exc
+            self._publish(participant)
+            try:
+                await pc.setLocalDescription(await pc.createAnswer())
+            except Exception as exc:
+                raise BadSdp(participant_id, str(exc) or type(exc).__name__) from exc
+            participant.negotiated = True
+            answer = self._announce(pc.localDescription.sdp)
+        # after the caller has the answer: relay offers must not overtake it
+        asyncio.get_running_loop().call_soon(self._reconcile_room, participant.room)
+        return answer
+
+    async def answer(self, participant_id: str, sdp: str) -> None:
+        """Apply the client's answer to the relay's last ``Renegotiate`` offer."""
+        participant = self._get(participant_id)
+        pc = participant.pc
+        async with participant.lock:
+            self._check_open(participant)
+            if pc.signalingState != "have-local-offer":
+                raise UnexpectedAnswer(participant_id, "no relay offer is outstanding")
+            try:
+                await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
+            except Exception as exc:
+                raise BadSdp(participant_id, str(exc) or type(exc).__name__) from exc
+            for slot in participant.slots.values():
+                if slot.offered_in is not None and not slot.downtrack.confirmed:
+                    slot.downtrack.confirmed = True
+                    publication = self._publication(slot)
+                    if publication is not None:
+                        publication.request_keyframe()
+        if participant.needs_negotiation:
+            self._spawn(self._negotiate(participant))
+
+    async def add_ice_candidate(self, participant_id: str, candidate: dict | None) -> None:
+        """Add a trickled client candidate ({candidate, sdpMid, sdpMLineIndex}); None ends."""
+        participant = self._get(participant_id)
+        self._check_open(participant)
+        if candidate is None or not candidate.get("candidate"):
+            ice = None
+        else:
+            try:
+                line = candidate["candidate"].removeprefix("candidate:")
+                ice = candidate_from_sdp(line)
+                ice.sdpMid = candidate.get("sdpMid")
+                ice.sdpMLineIndex = candidate.get("sdpMLineIndex")
+            except Exception as exc:
+                raise BadCandidate(participant_id, str(exc)) from exc
+            if ice.sdpMid is None and ice.sdpMLineIndex is None:
+                raise BadCandidate(participant_id, "needs sdpMid or sdpMLineIndex")
+        try:
+            await participant.pc.addIceCandidate(ice)
+        except Exception as exc:
+            raise BadCandidate(participant_id, str(exc)) from exc
+
+    async def move(self, participant_id: str, room_id: str) -> None:
+        participant = self._get(participant_id)
+        old_room = participant.room
+        if old_room == room_id:
+            return
+        detector = self._speakers.get(old_room)
+        if detector is not None:
+            detector.remove(participant_id)
+        participant.room = room_id
+        self._reconcile_room(old_room)
+        self._reconcile_room(room_id)
+
+    def set_forwarding(
+        self, participant_id: str, audio: bool | None = None, video: bool | None = None
+    ) -> None:
+        """Server-enforced mute / stop video: the relay drops the packets, nobody gets them."""
+        participant = self._get(participant_id)
+        for kind, enabled in (("audio", audio), ("video", video)):
+            if enabled is None:
+                continue
+            participant.forwarding[kind] = enabled
+            publication = participant.publications.get(kind)
+            if publication is not None:
+                publication.set_forwarding(enabled)
+
+    async def leave(self, participant_id: str) -> None:
+        participant = self._participants.pop(participant_id, None)
+        if participant is None:
+            raise UnknownParticipant(participant_id)
+        detector = self._speakers.get(participant.room)
+        if detector is not None:
+            detector.remove(participant_id)
+        self._reconcile_room(participant.room)
+        await self._close_participant(participant)
+
+    async def close(self) -> None:
+        self._closed = True
+        if self._remb_task is not None:
+            self._remb_task.cancel()
+        for participant in list(self._participants.values()):
+            await self._close_participant(participant)
+        self._participants.clear()
+        for task in list(self._tasks):
+            task.cancel()
+
+    # queries
+
+    def stats(self) -> RelayStats:
+        encoder, decoder, packets_in, packets_out = self._retired
+        for participant in self._participants.values():
+            e, d = participant.codec_calls()
+            encoder, decoder = encoder + e, decoder + d
+            packets_in += sum(p.packets_in for p in participant.publications.values())
+            packets_out += sum(s.downtrack.packets_sent for s in participant.slots.values())
+        return RelayStats(len(self._participants), encoder, decoder, packets_in, packets_out)
+
+    def room_of(self, participant_id: str) -> str:
+        return self._get(participant_id).room
+
+    # internals
+
+    def _get(self, participant_id: str) -> Participant:
+        participant = self._participants.get(participant_id)
+        if participant is None:
+            raise UnknownParticipant(participant_id)
+        return participant
+
+    def _check_open(self, participant: Participant) -> None:
+        if participant.closed or participant.pc.connectionState == "closed":
+            raise ConnectionClosed(participant.id)
+
+    def _emit(self, event: RelayEvent) -> None:
+        try:
+            self._on_event(event)
+        except Exception:
+            logger.exception("relay event callback failed for %s", event)
+
+    def _spawn(self, coro: object) -> None:
+        task = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _announce(self, sdp: str) -> str:
+        announced = self.config.announced_address
+        if not announced:
+            return sdp
+        for host in self.config.host_addresses:
+            sdp = sdp.replace(f" {host} ", f" {announced} ")
+            sdp = sdp.replace(f"c=IN IP4 {host}\r\n", f"c=IN IP4 {announced}\r\n")
+        return sdp
+
+    def _publish(self, participant: Participant) -> None:
+        """Wrap every receiver the client's offer created; publish one track per kind."""
+        known = {id(i.receiver) for i in participant.ingresses}
+        for transceiver in participant.pc.getTransceivers():
+            receiver = transceiver.receiver
+            if receiver.track is None or id(receiver) in known:
+                continue
+            kind = transceiver.kind
+            codec = negotiated_codec(transceiver)
+            if kind in participant.publications or not participant.may_publish[kind] or not codec:
+                participant.ingresses.append(Ingress(receiver, _drop))
+                continue
+            publication = Publication(
+                participant.id,
+                kind,
+                codec,
+                self.config.keyframe_min_interval,
+                self._on_track_live,
+                self._on_audio_level,
+            )
+            publication.forwarding = participant.forwarding[kind]
+            ingress = Ingress(receiver, publication.on_packet)
+            publication.attach(ingress)
+            participant.ingresses.append(ingress)
+            participant.publications[kind] = publication
+
+    def _publication(self, slot: Slot) -> Publication | None:
+        publisher = self._participants.get(slot.publisher)
+        return publisher.publications.get(slot.kind) if publisher else None
+
+    def _on_track_live(self, publication: Publication) -> None:
+        self._emit(TrackLive(publication.publisher, publication.kind))  # type: ignore[arg-type]
+
+    def _on_audio_level(self, participant_id: str, level: int) -> None:
+        participant = self._participants.get(participant_id)
+        if participant is None:
+            return
+        detector = self._speakers.setdefault(participant.room, SpeakerDetector())
+        speaker = detector.add(participant_id, level)
+        if speaker is not None:
+            self._emit(ActiveSpeaker(speaker, participant.room))
+            self._reconcile_room(participant.room)
+
+    def _ordered_publishers(self, room: str) -> list[Participant]:
+        members = [p for p in self._participants.values() if p.room == room]
+        detector = self._speakers.get(room)
+        recency = detector.recency if detector else []
+        rank = {pid: i for i, pid in enumerate(recency)}
+        # stable sort: recent speakers first, then everyone else in join order
+        return sorted(members, key=lambda p: rank.get(p.id, len(rank)))
+
+    def _reconcile_room(self, room: str) -> None:
+        """Re-plan senders for everyone in ``room`` and everyone receiving from it."""
+        ordered: dict[str, list[Participant]] = {}
+        for participant in list(self._participants.values()):
+            affected = participant.room == room or any(
+                publisher not in self._participants
+                or self._participants[publisher].room != participant.room
+                for publisher, _ in participant.slots
+            )
+            if affected:
+                if participant.room not in ordered:
+                    ordered[participant.room] = self._ordered_publishers(participant.room)
+                self._reconcile(participant, ordered[participant.room])
+
+    def _reconcile(self, participant: Participant, publishers: list[Participant]) -> None:
+        """Give ``participant`` a sender for each track it should get; free the rest."""
+        wanted: set[tuple[str, str]] = set()
+        if participant.negotiated and not participant.closed:
+            others = [p for p in publishers if p.id != participant.id]
+            wanted |= {(p.id, "audio") for p in others if "audio" in p.publications}
+            if participant.receive_video:
+                video = [p for p in others if "video" in p.publications]
+                wanted |= {(p.id, "video") for p in video[: self.config.last_n]}
+        changed = False
+        for key in [k for k in participant.slots if k not in wanted]:
+            slot = participant.slots.pop(key)
+            publication = self._publication(slot)
+            if publication is not None:
+                publication.remove_downtrack(participant.id)
+            participant.release(slot)
+            changed = True
+        for key in sorted(wanted - participant.slots.keys()):
+            publication = self._participants[key[0]].publications[key[1]]
+            slot = participant.take_sender(publication, publication.request_keyframe)
+            participant.slots[key] = slot
+            publication.add_downtrack(slot.downtrack)
+            changed = True
+        if changed:
+            self._spawn(self._negotiate(participant))
+
+    async def _negotiate(self, participant: Participant) -> None:
+        pc = participant.pc
+        async with participant.lock:
+            if participant.closed or not participant.negotiated:
+                return
+            if pc.signalingState != "stable":
+                participant.needs_negotiation = True
+                return
+            participant.needs_negotiation = False
+            participant.offers_made += 1
+            for slot in participant.slots.values():
+                if slot.offered_in is None:
+                    slot.offered_in = participant.offers_made
+            try:
+                await pc.setLocalDescription(await pc.createOffer())
+            except Exception as exc:
+                logger.exception("relay offer for %s failed", participant.id)
+                self._emit(RelayErrorEvent(participant.id, "negotiation_failed", str(exc)))
+                return
+            sdp = self._announce(pc.localDescription.sdp)
+            tracks = participant.sending_tracks()
+        self._emit(Renegotiate(participant.id, sdp, tracks))
+
+    async def _close_participant(self, participant: Participant) -> None:
+        participant.closed = True
+        encoder, decoder = participant.codec_calls()
+        self._retired[0] += encoder
+        self._retired[1] += decoder
+        self._retired[2] += sum(p.packets_in for p in participant.publications.values())
+        self._retired[3] += sum(s.downtrack.packets_sent for s in participant.slots.values())
+        for slot in participant.slots.values():
+            publication = self._publication(slot)
+            if publication is not None:
+                publication.remove_downtrack(participant.id)
+        for publication in participant.publications.values():
+            publication.close()
+        with contextlib.suppress(Exception):
+            await participant.pc.close()
+
+    async def _send_remb_forever(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            for participant in list(self._participants.values()):
+                publication = participant.publications.get("video")
+                if publication is not None and publication.ingress is not None:
+                    with contextlib.suppress(Exception):
+                        await publication.ingress.send_remb(self.config.publisher_max_bitrate)
+
+
+async def _drop(packet: object, codec: object) -> None:
+    return None
+
+
+__all__ = ["KINDS", "Relay", "RelayStats"]

@@ -1,0 +1,32 @@
+import logging
+
+import pytest
+from media_peers import Client, Room
+
+from media import Relay, RelayConfig
+from media.aiortc_hooks import restore_host_addresses
+
+# aiortc logs a warning per undecodable frame while a subscriber waits for a keyframe
+logging.getLogger("aiortc").setLevel(logging.ERROR)
+
+
+@pytest.fixture
+async def room():
+    """A relay on 127.0.0.1 plus a router for its events; closes everything afterwards."""
+    test_room = Room()
+    test_room.relay = Relay(RelayConfig(host_addresses=["127.0.0.1"]), test_room.on_event)
+    yield test_room
+    for client in test_room.clients.values():
+        await client.close()
+    await test_room.relay.close()
+    restore_host_addresses()
+
+
+@pytest.fixture
+def make_client(room):
+    async def make(participant_id: str, room_id: str = "r1", **kwargs) -> Client:
+        client = room.add(Client(room.relay, participant_id, room_id, **kwargs))
+        await client.join()
+        return client
+
+    return make

@@ -1,0 +1,256 @@
+"""aiortc test clients that talk to an in-process Relay over loopback.
+
+A client publishes a video whose frames carry a 16-bit frame counter drawn as
+black/white blocks, and an audio tone (or silence), and decodes what it receives
+so tests can check the content that arrives, not just that bytes moved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fractions
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from aiortc import (
+    MediaStreamTrack,
+    RTCConfiguration,
+    RTCPeerConnection,
+    RTCSessionDescription,
+)
+from aiortc.mediastreams import MediaStreamError
+from aiortc.rtcconfiguration import RTCBundlePolicy
+from av import AudioFrame, VideoFrame
+
+from media import Relay, RelayEvent, Renegotiate
+
+WIDTH, HEIGHT = 160, 96
+BITS = 16
+BLOCK = WIDTH // BITS
+
+
+def draw_counter(counter: int) -> np.ndarray:
+    """A YUV420 frame whose luma shows ``counter`` as 16 black/white blocks."""
+    image = np.full((HEIGHT * 3 // 2, WIDTH), 128, dtype=np.uint8)
+    luma = image[:HEIGHT]
+    for bit in range(BITS):
+        value = 235 if counter >> bit & 1 else 16
+        luma[:, bit * BLOCK : (bit + 1) * BLOCK] = value
+    return image
+
+
+def read_counter(frame: VideoFrame) -> int | None:
+    if frame.width != WIDTH or frame.height != HEIGHT:
+        return None
+    luma = frame.to_ndarray(format="gray")
+    counter = 0
+    for bit in range(BITS):
+        value = luma[HEIGHT // 4 : 3 * HEIGHT // 4, bit * BLOCK + 2 : (bit + 1) * BLOCK - 2]
+        mean = float(value.mean())
+        if 60 < mean < 190:
+            return None  # not our picture
+        if mean >= 190:
+            counter |= 1 << bit
+    return counter
+
+
+class CounterVideoTrack(MediaStreamTrack):
+    kind = "video"
+
+    def __init__(self, fps: int = 30) -> None:
+        super().__init__()
+        self.fps = fps
+        self.counter = 0
+        self._start: float | None = None
+
+    async def recv(self) -> VideoFrame:
+        if self._start is None:
+            self._start = time.monotonic()
+        self.counter += 1
+        wait = self._start + self.counter / self.fps - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        frame = VideoFrame.from_ndarray(draw_counter(self.counter), format="yuv420p")
+        frame.pts = self.counter * (90000 // self.fps)
+        frame.time_base = fractions.Fraction(1, 90000)
+        return frame
+
+
+class ToneAudioTrack(MediaStreamTrack):
+    """20 ms frames of a 440 Hz tone at ``amplitude`` (0 gives digital silence)."""
+
+    kind = "audio"
+
+    def __init__(self, amplitude: float = 0.3) -> None:
+        super().__init__()
+        self.amplitude = amplitude
+        self.samples = 0
+        self._start: float | None = None
+
+    async def recv(self) -> AudioFrame:
+        if self._start is None:
+            self._start = time.monotonic()
+        wait = self._start + self.samples / 48000 - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        t = (np.arange(960) + self.samples) / 48000
+        wave = (self.amplitude * 32767 * np.sin(2 * math.pi * 440 * t)).astype(np.int16)
+        frame = AudioFrame.from_ndarray(wave.reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate = 48000
+        frame.pts = self.samples
+        frame.time_base = fractions.Fraction(1, 48000)
+        self.samples += 960
+        return frame
+
+
+@dataclass
+class Received:
+    """What a client got from one publisher."""
+
+    counters: list[tuple[float, int]] = field(default_factory=list)
+    audio_frames: int = 0
+
+
+class Client:
+    def __init__(
+        self,
+        relay: Relay,
+        participant_id: str,
+        room: str,
+        video: bool = True,
+        audio: bool = True,
+        amplitude: float = 0.3,
+        receive_video: bool = True,
+    ) -> None:
+        self.relay = relay
+        self.id = participant_id
+        self.room = room
+        self.receive_video = receive_video
+        self.pc = RTCPeerConnection(
+            RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+        )
+        self.video = CounterVideoTrack() if video else None
+        self.audio = ToneAudioTrack(amplitude) if audio else None
+        self.mids: dict[str, dict[str, str]] = {}
+        self.received: dict[str, Received] = {}
+        self.offers = 0
+        self._tasks: list[asyncio.Task[None]] = []
+        self._renegotiations: asyncio.Queue[Renegotiate] = asyncio.Queue()
+        self.pc.on("track", self._on_track)
+
+    async def join(self) -> None:
+        await self.relay.join(
+            self.id,
+            self.room,
+            publish_audio=self.audio is not None,
+            publish_video=self.video is not None,
+            receive_video=self.receive_video,
+        )
+        for track in (self.audio, self.video):
+            if track is not None:
+                self.pc.addTransceiver(track, direction="sendonly")
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        answer = await self.relay.offer(self.id, self.pc.localDescription.sdp)
+        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
+        self._tasks.append(asyncio.ensure_future(self._answer_forever()))
+
+    def on_event(self, event: RelayEvent) -> None:
+        if isinstance(event, Renegotiate) and event.participant == self.id:
+            self._renegotiations.put_nowait(event)
+
+    async def _answer_forever(self) -> None:
+        while True:
+            event = await self._renegotiations.get()
+            await self.pc.setRemoteDescription(RTCSessionDescription(sdp=event.sdp, type="offer"))
+            self.mids = dict(event.tracks)
+            await self.pc.setLocalDescription(await self.pc.createAnswer())
+            await self.relay.answer(self.id, self.pc.localDescription.sdp)
+            self.offers += 1
+
+    def publisher_of(self, track: MediaStreamTrack) -> str | None:
+        for transceiver in self.pc.getTransceivers():
+            if transceiver.receiver.track is track and transceiver.mid in self.mids:
+                return self.mids[transceiver.mid]["participant"]
+        return None
+
+    def _on_track(self, track: MediaStreamTrack) -> None:
+        self._tasks.append(asyncio.ensure_future(self._consume(track)))
+
+    async def _consume(self, track: MediaStreamTrack) -> None:
+        with contextlib.suppress(MediaStreamError):
+            while True:
+                frame = await track.recv()
+                publisher = self.publisher_of(track)
+                if publisher is None:
+                    continue
+                received = self.received.setdefault(publisher, Received())
+                if track.kind == "audio":
+                    received.audio_frames += 1
+                    continue
+                counter = read_counter(frame)
+                if counter is not None:
+                    received.counters.append((time.monotonic(), counter))
+
+    async def packets_received(self, publisher: str, kind: str) -> int:
+        """inbound-rtp packetsReceived of the receiver currently carrying ``publisher``."""
+        total = 0
+        for transceiver in self.pc.getTransceivers():
+            info = self.mids.get(transceiver.mid or "")
+            if info != {"participant": publisher, "kind": kind}:
+                continue
+            report = await transceiver.receiver.getStats()
+            total += sum(s.packetsReceived for s in report.values() if s.type == "inbound-rtp")
+        return total
+
+    def mid_of(self, publisher: str, kind: str) -> str | None:
+        for mid, info in self.mids.items():
+            if info == {"participant": publisher, "kind": kind}:
+                return mid
+        return None
+
+    async def packets_on_mid(self, mid: str) -> int:
+        for transceiver in self.pc.getTransceivers():
+            if transceiver.mid == mid:
+                report = await transceiver.receiver.getStats()
+                return sum(s.packetsReceived for s in report.values() if s.type == "inbound-rtp")
+        return 0
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await self.pc.close()
+
+
+class Room:
+    """Routes relay events to the clients of a test."""
+
+    def __init__(self) -> None:
+        self.clients: dict[str, Client] = {}
+        self.events: list[RelayEvent] = []
+
+    def on_event(self, event: RelayEvent) -> None:
+        self.events.append(event)
+        client = self.clients.get(event.participant)
+        if client is not None:
+            client.on_event(event)
+
+    def add(self, client: Client) -> Client:
+        self.clients[client.id] = client
+        return client
+
+
+async def wait_for(predicate, timeout: float = 5.0, interval: float = 0.05) -> float:
+    """Wait until ``predicate()`` is true; return the seconds it took. Fails on timeout."""
+    start = time.monotonic()
+    while True:
+        result = predicate()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return time.monotonic() - start
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await asyncio.sleep(interval)
