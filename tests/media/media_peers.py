@@ -137,6 +137,7 @@ class Client:
         self.mids: dict[str, dict[str, str]] = {}
         self.received: dict[str, Received] = {}
         self.offers = 0
+        self.answered_at: list[float] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._renegotiations: asyncio.Queue[Renegotiate] = asyncio.Queue()
         self.pc.on("track", self._on_track)
@@ -168,7 +169,11 @@ class Client:
             self.mids = dict(event.tracks)
             await self.pc.setLocalDescription(await self.pc.createAnswer())
             await self.relay.answer(self.id, self.pc.localDescription.sdp)
+            self.answered_at.append(time.monotonic())
             self.offers += 1
+
+    def counters_from(self, publisher: str) -> list[int]:
+        return [c for _, c in self.received.get(publisher, Received()).counters]
 
     def publisher_of(self, track: MediaStreamTrack) -> str | None:
         for transceiver in self.pc.getTransceivers():

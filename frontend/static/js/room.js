@@ -45,7 +45,7 @@ function nameOf(id) {
 function describe(p) {
   const parts = [ROLE_LABELS[p.role]];
   if (p.media === "text_only") parts.push("text only");
-  if (p.hand_raised) parts.push("hand raised");
+  if (view.hands.includes(p.id)) parts.push("hand raised");
   if (p.connection === "reconnecting") parts.push("reconnecting…");
   return parts.join(", ");
 }
@@ -189,6 +189,7 @@ const handlers = {
   },
   "hands.updated"(m) {
     view.hands = m.queue;
+    renderParticipants();
     renderHands();
   },
   "lobby.updated"(m) {

@@ -1,0 +1,31 @@
+"""Builders for test data, going through the same services the product uses."""
+
+from __future__ import annotations
+
+import itertools
+
+from django.contrib.auth import get_user_model
+
+from rooms import services
+from rooms.models import Meeting, Participant
+
+_counter = itertools.count()
+
+
+def make_facilitator_user(username: str | None = None):
+    username = username or f"facilitator{next(_counter)}"
+    return get_user_model().objects.create_user(username=username, password="peer-support")
+
+
+def make_meeting(*, lobby_enabled: bool = True, title: str = "Evening circle") -> Meeting:
+    return services.meeting_create(
+        owner=make_facilitator_user(), title=title, lobby_enabled=lobby_enabled
+    )
+
+
+def make_participant(
+    meeting: Meeting, name: str, *, role: str = "peer", media: str = "camera_mic"
+) -> tuple[Participant, str]:
+    return services.participant_create(
+        meeting=meeting, display_name=name, media=media, role=role
+    )

@@ -1,0 +1,51 @@
+import pytest
+from asgiref.sync import sync_to_async
+
+from tests.factories import make_meeting, make_participant
+from tests.signaling.client import Client
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class Meeting:
+    """A meeting with a connected facilitator, and a way to bring in more people."""
+
+    def __init__(self, meeting, facilitator: Client, clients: list[Client]) -> None:
+        self.meeting = meeting
+        self.facilitator = facilitator
+        self._clients = clients
+
+    async def connect(self, name: str, *, role: str = "peer", media: str = "camera_mic") -> Client:
+        participant, token = await sync_to_async(make_participant)(
+            self.meeting, name, role=role, media=media
+        )
+        client = Client(self.meeting.id, token)
+        client.participant_id = str(participant.id)
+        self._clients.append(client)
+        await client.open()
+        await client.expect("welcome")
+        return client
+
+    async def admitted_peer(self, name: str, media: str = "camera_mic") -> Client:
+        peer = await self.connect(name, media=media)
+        await peer.expect("lobby.waiting")
+        await self.facilitator.expect("lobby.updated")
+        await self.facilitator.send({"type": "lobby.admit", "participant_id": peer.participant_id})
+        await peer.expect("room.state")
+        await self.facilitator.expect("participant.joined")
+        return peer
+
+
+@pytest.fixture
+async def room(transactional_db):
+    meeting = await sync_to_async(make_meeting)(lobby_enabled=True)
+    clients: list[Client] = []
+    holder = Meeting(meeting, None, clients)  # type: ignore[arg-type]
+    holder.facilitator = await holder.connect("Facilitator Fern", role="facilitator")
+    await holder.facilitator.expect("room.state")
+    yield holder
+    for client in clients:
+        try:
+            await client.close()
+        except Exception:
+            pass

@@ -1,0 +1,95 @@
+import json
+
+import pytest
+
+from tests.signaling.client import Client
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ("{not json", "bad_json"),
+        ("[1, 2]", "bad_json"),
+        (json.dumps({"type": "teleport"}), "unknown_type"),
+        (json.dumps({"text": "no type"}), "unknown_type"),
+        (json.dumps({"type": "chat.send", "text": "hi", "colour": "red"}), "invalid_message"),
+        (json.dumps({"type": "lobby.admit", "participant_id": "not-a-uuid"}), "invalid_message"),
+        (json.dumps({"type": "chat.send", "text": "x" * 17000}), "frame_too_large"),
+        (json.dumps({"type": "chat.send", "text": "x" * 2001}), "message_too_long"),
+        (json.dumps({"type": "chat.send", "text": "   "}), "empty_message"),
+        (json.dumps({"type": "hello", "version": 1, "token": "again"}), "already_handshaken"),
+        (
+            json.dumps({"type": "lobby.admit", "participant_id": "00000000-0000-0000-0000-000000000000"}),
+            "not_found",
+        ),
+    ],
+)
+async def test_bad_frame_gets_typed_error_and_socket_stays_usable(room, frame, code, caplog):
+    peer = await room.admitted_peer("Honest Comet")
+    if code == "not_found":
+        frame_owner = room.facilitator
+    else:
+        frame_owner = peer
+
+    await frame_owner.send_raw(frame)
+
+    error = await frame_owner.expect("error")
+    assert error["code"] == code and error["message"]
+    await frame_owner.send({"type": "chat.send", "text": "still works"})
+    assert (await room.facilitator.expect("chat.message"))["message"]["text"] == "still works"
+    assert "x" * 100 not in caplog.text  # message text never reaches the log
+
+
+async def test_flood_is_rate_limited_and_others_unaffected(room):
+    peer = await room.admitted_peer("Flood Falcon")
+    for i in range(25):
+        await peer.send({"type": "chat.send", "text": f"spam {i}"})
+    received = await peer.drain()
+    codes = [m["code"] for m in received if m["type"] == "error"]
+    delivered = [m for m in received if m["type"] == "chat.message"]
+    assert codes.count("rate_limited") >= 10
+    assert 10 <= len(delivered) <= 15
+    await room.facilitator.send({"type": "chat.send", "text": "calm again"})
+    assert (await peer.expect("chat.message"))["message"]["text"] == "calm again"
+
+
+async def test_unknown_token_is_closed_with_4401(room):
+    stranger = Client(room.meeting.id, "made-up-token")
+    await stranger.open()
+    assert await stranger.expect_close() == 4401
+
+
+async def test_wrong_meeting_id_is_closed_with_4404(room):
+    for meeting_id in ("00000000-0000-0000-0000-000000000000", "nope"):
+        lost = Client(meeting_id, "anything")
+        await lost.open(hello=False)
+        assert await lost.expect_close() == 4404
+
+
+async def test_token_of_another_meeting_is_refused(room):
+    peer = await room.admitted_peer("Curious Maple")
+    from tests.factories import make_meeting
+    from asgiref.sync import sync_to_async
+
+    other = await sync_to_async(make_meeting)()
+    crossing = Client(other.id, peer.token)
+    await crossing.open()
+    assert await crossing.expect_close() == 4401
+
+
+async def test_messages_before_hello_are_refused_then_socket_times_out(room, fast_timers):
+    early = Client(room.meeting.id)
+    await early.open(hello=False)
+    await early.send({"type": "chat.send", "text": "let me in"})
+    assert (await early.expect("error"))["code"] == "handshake_required"
+    assert await early.expect_close(timeout=3) == 4400
+
+
+async def test_wrong_protocol_version_is_explained(room):
+    client = Client(room.meeting.id, "whatever")
+    await client.open(hello=False)
+    await client.send({"type": "hello", "version": 99, "token": "whatever"})
+    assert (await client.expect("error"))["code"] == "unsupported_version"
+    assert await client.expect_close() == 4400

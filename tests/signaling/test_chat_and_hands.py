@@ -1,0 +1,111 @@
+import pytest
+from asgiref.sync import sync_to_async
+
+from rooms.models import ChatMessage
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def test_room_chat_reaches_everyone_and_is_stored_first(room):
+    peer = await room.admitted_peer("Calm Heron")
+
+    await peer.send({"type": "chat.send", "text": "  Hello everyone  "})
+
+    for client in (peer, room.facilitator):
+        message = (await client.expect("chat.message"))["message"]
+        assert (message["sender_name"], message["text"], message["audience"]) == (
+            "Calm Heron",
+            "Hello everyone",
+            "room",
+        )
+    stored = await sync_to_async(list)(ChatMessage.objects.values_list("text", flat=True))
+    assert stored == ["Hello everyone"]
+
+
+async def test_private_message_reaches_only_facilitators_and_its_sender(room):
+    sender = await room.admitted_peer("Calm Heron")
+    bystander = await room.admitted_peer("Bold Wren")
+    await sender.expect("participant.joined")
+
+    await sender.send({"type": "chat.send", "text": "I'm struggling today", "audience": "facilitators"})
+
+    seen_by_facilitator = (await room.facilitator.expect("chat.message"))["message"]
+    assert seen_by_facilitator["audience"] == "facilitators"
+    assert (await sender.expect("chat.message"))["message"]["text"] == "I'm struggling today"
+    await bystander.nothing_more()
+
+
+async def test_late_joiner_gets_last_200_messages_oldest_first_without_others_private(room):
+    peer = await room.admitted_peer("Calm Heron")
+    await sync_to_async(_store_messages)(room.meeting, peer.participant_id, 205)
+    await peer.send({"type": "chat.send", "text": "private note", "audience": "facilitators"})
+    await peer.expect("chat.message")
+
+    late = await room.admitted_peer("Late Lark")
+    history = late.seen[-1]["chat"]
+    assert len(history) == 200
+    assert history[0]["text"] == "message 5"
+    assert history[-1]["text"] == "message 204"
+
+    facilitator_view = await room.connect("Co Cedar", role="cofacilitator")
+    state = await facilitator_view.expect("room.state")
+    assert state["chat"][-1]["text"] == "private note"
+
+
+def _store_messages(meeting, sender_id, count):
+    ChatMessage.objects.bulk_create(
+        ChatMessage(meeting=meeting, sender_id=sender_id, text=f"message {i}") for i in range(count)
+    )
+
+
+async def test_hand_queue_keeps_raise_order_and_facilitator_can_lower(room):
+    first = await room.admitted_peer("First Fern")
+    second = await room.admitted_peer("Second Sparrow")
+
+    await second.send({"type": "hand.raise"})
+    await room.facilitator.expect("hands.updated", queue=[second.participant_id])
+    await first.send({"type": "hand.raise"})
+    queue = (await room.facilitator.expect("hands.updated"))["queue"]
+    assert queue == [second.participant_id, first.participant_id]
+
+    await second.send({"type": "hand.raise"})  # raising again keeps the place
+    await room.facilitator.send({"type": "hand.lower", "participant_id": second.participant_id})
+    update = await first.expect("hands.updated", queue=[first.participant_id])
+    assert update["queue"] == [first.participant_id]
+
+
+async def test_peer_cannot_lower_someone_elses_hand(room):
+    first = await room.admitted_peer("First Fern")
+    second = await room.admitted_peer("Second Sparrow")
+    await first.send({"type": "hand.raise"})
+    await second.expect("hands.updated")
+    await first.drain()
+
+    await second.send({"type": "hand.lower", "participant_id": first.participant_id})
+
+    assert (await second.expect("error"))["code"] == "forbidden"
+    await first.nothing_more()
+
+
+async def test_lobby_peer_cannot_chat_or_raise_hand(room):
+    waiting = await room.connect("Waiting Willow")
+    await waiting.expect("lobby.waiting")
+    await waiting.send({"type": "chat.send", "text": "hi"})
+    assert (await waiting.expect("error"))["code"] == "not_admitted"
+    await waiting.send({"type": "hand.raise"})
+    assert (await waiting.expect("error"))["code"] == "not_admitted"
+    await room.facilitator.expect("lobby.updated")
+    await room.facilitator.nothing_more()
+
+
+async def test_leaving_tells_the_room_and_clears_the_hand(room):
+    peer = await room.admitted_peer("Leaving Lark")
+    await peer.send({"type": "hand.raise"})
+    await room.facilitator.expect("hands.updated", queue=[peer.participant_id])
+
+    await peer.send({"type": "leave"})
+
+    left = await room.facilitator.expect("participant.left")
+    assert left == {"type": "participant.left", "participant_id": peer.participant_id, "reason": "left"}
+    assert (await room.facilitator.expect("hands.updated"))["queue"] == []
+    assert await peer.expect_close() == 4410

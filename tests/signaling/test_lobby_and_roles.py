@@ -1,0 +1,94 @@
+import pytest
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def test_peer_waits_in_lobby_until_facilitator_admits(room):
+    peer = await room.connect("Calm Heron")
+    waiting = await peer.expect("lobby.waiting")
+    assert "lobby" in waiting["message"]
+    lobby = await room.facilitator.expect("lobby.updated")
+    assert [p["name"] for p in lobby["lobby"]] == ["Calm Heron"]
+
+    await room.facilitator.send({"type": "lobby.admit", "participant_id": peer.participant_id})
+
+    await peer.expect("lobby.admitted")
+    state = await peer.expect("room.state")
+    assert {p["name"] for p in state["participants"]} == {"Facilitator Fern", "Calm Heron"}
+    assert "lobby" not in state  # peers never see who is waiting
+    joined = await room.facilitator.expect("participant.joined")
+    assert joined["participant"]["name"] == "Calm Heron"
+
+
+async def test_peer_cannot_admit_and_nothing_changes(room):
+    first = await room.admitted_peer("Bold Wren")
+    waiting = await room.connect("Quiet Lark")
+    await waiting.expect("lobby.waiting")
+    await room.facilitator.expect("lobby.updated")
+
+    await first.send({"type": "lobby.admit", "participant_id": waiting.participant_id})
+
+    error = await first.expect("error")
+    assert error["code"] == "forbidden"
+    await waiting.nothing_more()
+    await room.facilitator.nothing_more()
+
+
+async def test_turned_away_peer_gets_kind_message_and_is_closed(room):
+    peer = await room.connect("Open Tide")
+    await peer.expect("lobby.waiting")
+    await room.facilitator.expect("lobby.updated")
+
+    await room.facilitator.send({"type": "lobby.deny", "participant_id": peer.participant_id})
+
+    denied = await peer.expect("lobby.denied")
+    assert "welcome to try" in denied["message"]
+    assert await peer.expect_close() == 4403
+    lobby = await room.facilitator.expect("lobby.updated")
+    assert lobby["lobby"] == []
+
+
+async def test_text_only_participant_is_marked_for_everyone(room):
+    await room.admitted_peer("Still Fern", media="text_only")
+    other = await room.connect("Warm Maple")
+    await other.expect("lobby.waiting")
+    await room.facilitator.send({"type": "lobby.admit", "participant_id": other.participant_id})
+    state = await other.expect("room.state")
+    listed = {p["name"]: p["media"] for p in state["participants"]}
+    assert listed == {"Facilitator Fern": "camera_mic", "Still Fern": "text_only", "Warm Maple": "camera_mic"}
+
+
+async def test_promoted_cofacilitator_can_admit_and_demoted_cannot(room):
+    peer = await room.admitted_peer("Kind Otter")
+
+    await room.facilitator.send(
+        {"type": "role.set", "participant_id": peer.participant_id, "role": "cofacilitator"}
+    )
+    updated = await peer.expect("participant.updated")
+    assert updated["participant"]["role"] == "cofacilitator"
+    fresh = await peer.expect("room.state")
+    assert fresh["lobby"] == []  # now sees the lobby
+
+    newcomer = await room.connect("Brave Aspen")
+    await newcomer.expect("lobby.waiting")
+    await peer.expect("lobby.updated")
+    await peer.send({"type": "lobby.admit", "participant_id": newcomer.participant_id})
+    await newcomer.expect("room.state")
+
+    await room.facilitator.send(
+        {"type": "role.set", "participant_id": peer.participant_id, "role": "peer"}
+    )
+    await peer.expect("participant.updated")
+    state = await peer.expect("room.state")
+    assert "lobby" not in state
+    await peer.send({"type": "hand.lower", "participant_id": newcomer.participant_id})
+    assert (await peer.expect("error"))["code"] == "forbidden"
+
+
+async def test_nobody_can_demote_the_meeting_facilitator(room):
+    cofac = await room.connect("Clear Birch", role="cofacilitator")
+    await cofac.expect("room.state")
+    await cofac.send(
+        {"type": "role.set", "participant_id": room.facilitator.participant_id, "role": "peer"}
+    )
+    assert (await cofac.expect("error"))["code"] == "cannot_change_owner"
