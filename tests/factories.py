@@ -26,6 +26,4 @@ def make_meeting(*, lobby_enabled: bool = True, title: str = "Evening circle") -
 def make_participant(
     meeting: Meeting, name: str, *, role: str = "peer", media: str = "camera_mic"
 ) -> tuple[Participant, str]:
-    return services.participant_create(
-        meeting=meeting, display_name=name, media=media, role=role
-    )
+    return services.participant_create(meeting=meeting, display_name=name, media=media, role=role)

@@ -1,3 +1,5 @@
+import contextlib
+
 import pytest
 from asgiref.sync import sync_to_async
 
@@ -45,7 +47,5 @@ async def room(transactional_db):
     await holder.facilitator.expect("room.state")
     yield holder
     for client in clients:
-        try:
+        with contextlib.suppress(Exception):
             await client.close()
-        except Exception:
-            pass

@@ -21,17 +21,17 @@ pytestmark = pytest.mark.django_db(transaction=True)
         (json.dumps({"type": "chat.send", "text": "   "}), "empty_message"),
         (json.dumps({"type": "hello", "version": 1, "token": "again"}), "already_handshaken"),
         (
-            json.dumps({"type": "lobby.admit", "participant_id": "00000000-0000-0000-0000-000000000000"}),
+            json.dumps(
+                {"type": "lobby.admit", "participant_id": "00000000-0000-0000-0000-000000000000"}
+            ),
             "not_found",
         ),
     ],
 )
 async def test_bad_frame_gets_typed_error_and_socket_stays_usable(room, frame, code, caplog):
     peer = await room.admitted_peer("Honest Comet")
-    if code == "not_found":
-        frame_owner = room.facilitator
-    else:
-        frame_owner = peer
+    # not_found needs someone allowed to admit, so the facilitator sends that one.
+    frame_owner = room.facilitator if code == "not_found" else peer
 
     await frame_owner.send_raw(frame)
 
@@ -70,8 +70,9 @@ async def test_wrong_meeting_id_is_closed_with_4404(room):
 
 async def test_token_of_another_meeting_is_refused(room):
     peer = await room.admitted_peer("Curious Maple")
-    from tests.factories import make_meeting
     from asgiref.sync import sync_to_async
+
+    from tests.factories import make_meeting
 
     other = await sync_to_async(make_meeting)()
     crossing = Client(other.id, peer.token)

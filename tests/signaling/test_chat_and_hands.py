@@ -27,7 +27,9 @@ async def test_private_message_reaches_only_facilitators_and_its_sender(room):
     bystander = await room.admitted_peer("Bold Wren")
     await sender.expect("participant.joined")
 
-    await sender.send({"type": "chat.send", "text": "I'm struggling today", "audience": "facilitators"})
+    await sender.send(
+        {"type": "chat.send", "text": "I'm struggling today", "audience": "facilitators"}
+    )
 
     seen_by_facilitator = (await room.facilitator.expect("chat.message"))["message"]
     assert seen_by_facilitator["audience"] == "facilitators"
@@ -106,6 +108,10 @@ async def test_leaving_tells_the_room_and_clears_the_hand(room):
     await peer.send({"type": "leave"})
 
     left = await room.facilitator.expect("participant.left")
-    assert left == {"type": "participant.left", "participant_id": peer.participant_id, "reason": "left"}
+    assert left == {
+        "type": "participant.left",
+        "participant_id": peer.participant_id,
+        "reason": "left",
+    }
     assert (await room.facilitator.expect("hands.updated"))["queue"] == []
     assert await peer.expect_close() == 4410

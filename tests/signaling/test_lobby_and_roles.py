@@ -55,7 +55,11 @@ async def test_text_only_participant_is_marked_for_everyone(room):
     await room.facilitator.send({"type": "lobby.admit", "participant_id": other.participant_id})
     state = await other.expect("room.state")
     listed = {p["name"]: p["media"] for p in state["participants"]}
-    assert listed == {"Facilitator Fern": "camera_mic", "Still Fern": "text_only", "Warm Maple": "camera_mic"}
+    assert listed == {
+        "Facilitator Fern": "camera_mic",
+        "Still Fern": "text_only",
+        "Warm Maple": "camera_mic",
+    }
 
 
 async def test_promoted_cofacilitator_can_admit_and_demoted_cannot(room):

@@ -12,7 +12,9 @@ async def test_reconnect_within_grace_keeps_identity_role_and_hand(room, fast_ti
     other = await room.admitted_peer("Quiet Pebble")
     await peer.send({"type": "hand.raise"})
     await other.send({"type": "hand.raise"})
-    await room.facilitator.expect("hands.updated", queue=[peer.participant_id, other.participant_id])
+    await room.facilitator.expect(
+        "hands.updated", queue=[peer.participant_id, other.participant_id]
+    )
 
     await peer.close()
     dropped = await room.facilitator.expect("participant.updated")
