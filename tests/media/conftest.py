@@ -25,7 +25,8 @@ async def room():
 @pytest.fixture
 def make_client(room):
     async def make(participant_id: str, room_id: str = "r1", **kwargs) -> Client:
-        client = room.add(Client(room.relay, participant_id, room_id, **kwargs))
+        number = len(room.clients) + 1
+        client = room.add(Client(room.relay, participant_id, room_id, number=number, **kwargs))
         await client.join()
         return client
 

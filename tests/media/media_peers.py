@@ -12,6 +12,7 @@ import contextlib
 import fractions
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -60,21 +61,22 @@ def read_counter(frame: VideoFrame) -> int | None:
 class CounterVideoTrack(MediaStreamTrack):
     kind = "video"
 
-    def __init__(self, fps: int = 30) -> None:
+    def __init__(self, first: int = 0, fps: int = 30) -> None:
         super().__init__()
         self.fps = fps
-        self.counter = 0
+        self.first = first
+        self.counter = first
         self._start: float | None = None
 
     async def recv(self) -> VideoFrame:
         if self._start is None:
             self._start = time.monotonic()
         self.counter += 1
-        wait = self._start + self.counter / self.fps - time.monotonic()
+        wait = self._start + (self.counter - self.first) / self.fps - time.monotonic()
         if wait > 0:
             await asyncio.sleep(wait)
         frame = VideoFrame.from_ndarray(draw_counter(self.counter), format="yuv420p")
-        frame.pts = self.counter * (90000 // self.fps)
+        frame.pts = (self.counter - self.first) * (90000 // self.fps)
         frame.time_base = fractions.Fraction(1, 90000)
         return frame
 
@@ -114,6 +116,9 @@ class Received:
     audio_frames: int = 0
 
 
+COUNTER_RANGE = 8000  # each client draws counters from its own range: content names its sender
+
+
 class Client:
     def __init__(
         self,
@@ -124,15 +129,20 @@ class Client:
         audio: bool = True,
         amplitude: float = 0.3,
         receive_video: bool = True,
+        number: int = 0,
     ) -> None:
         self.relay = relay
+        self.number = number
         self.id = participant_id
         self.room = room
         self.receive_video = receive_video
         self.pc = RTCPeerConnection(
             RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
         )
-        self.video = CounterVideoTrack() if video else None
+        self.video = CounterVideoTrack(first=number * COUNTER_RANGE) if video else None
+        self.owner_of: Callable[[int], str | None] = lambda counter: None
+        # pictures that arrived on a MID the relay had labelled as someone else's
+        self.mislabelled = 0
         self.audio = ToneAudioTrack(amplitude) if audio else None
         self.mids: dict[str, dict[str, str]] = {}
         self.received: dict[str, Received] = {}
@@ -196,8 +206,16 @@ class Client:
                     received.audio_frames += 1
                     continue
                 counter = read_counter(frame)
-                if counter is not None:
-                    received.counters.append((time.monotonic(), counter))
+                if counter is None:
+                    continue
+                # attribute by content, so a frame forwarded to the wrong place is caught
+                owner = self.owner_of(counter)
+                if owner is None:
+                    continue
+                if owner != publisher:
+                    self.mislabelled += 1
+                received = self.received.setdefault(owner, Received())
+                received.counters.append((time.monotonic(), counter))
 
     async def packets_received(self, publisher: str, kind: str) -> int:
         """inbound-rtp packetsReceived of the receiver currently carrying ``publisher``."""
@@ -244,7 +262,14 @@ class Room:
 
     def add(self, client: Client) -> Client:
         self.clients[client.id] = client
+        client.owner_of = self.owner_of
         return client
+
+    def owner_of(self, counter: int) -> str | None:
+        for client in self.clients.values():
+            if client.number == counter // COUNTER_RANGE:
+                return client.id
+        return None
 
 
 async def wait_for(predicate, timeout: float = 5.0, interval: float = 0.05) -> float:
