@@ -1,0 +1,113 @@
+"""Services against the real database (PostgreSQL when DATABASE_URL points at it)."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection, connections
+
+from rooms import selectors, services, state
+from rooms.models import ChatMessage, Meeting, Participant
+from tests.factories import make_meeting, make_participant
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_suite_runs_on_the_configured_database():
+    import os
+
+    expected = (
+        "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+    )
+    assert connection.vendor == expected
+
+
+def test_join_stores_only_a_hash_of_the_token():
+    meeting = make_meeting()
+    participant, token = make_participant(meeting, "Calm Heron")
+    stored = Participant.objects.get(id=participant.id)
+    assert token not in stored.token_hash
+    assert selectors.participant_by_token(meeting_id=str(meeting.id), token=token) == stored
+
+
+def test_lobby_decides_where_a_new_participant_starts():
+    with_lobby = make_meeting(lobby_enabled=True)
+    without = make_meeting(lobby_enabled=False)
+    assert make_participant(with_lobby, "A")[0].status == "lobby"
+    assert make_participant(with_lobby, "Co", role="cofacilitator")[0].status == "admitted"
+    assert make_participant(without, "B")[0].status == "admitted"
+
+
+@pytest.mark.parametrize(
+    ("name", "code"), [("", "invalid_name"), ("   ", "invalid_name"), ("x" * 41, "invalid_name")]
+)
+def test_bad_names_are_refused_and_nothing_is_stored(name, code):
+    meeting = make_meeting()
+    with pytest.raises(state.RoomError) as refused:
+        make_participant(meeting, name)
+    assert refused.value.code == code
+    assert not Participant.objects.exists()
+
+
+def test_chat_is_committed_before_its_event_is_returned():
+    meeting = make_meeting(lobby_enabled=False)
+    sender, _ = make_participant(meeting, "Calm Heron")
+    events = services.chat_send(
+        meeting_id=str(meeting.id), sender_id=str(sender.id), text="hello", audience="room"
+    )
+    message_id = events[0].data["message"]["id"]
+    # A second connection (another thread) sees the row: it is committed, not pending.
+    with ThreadPoolExecutor(1) as pool:
+        seen = pool.submit(_exists_in_new_connection, message_id).result()
+    assert seen
+
+
+def _exists_in_new_connection(message_id: int) -> bool:
+    try:
+        return ChatMessage.objects.filter(id=message_id).exists()
+    finally:
+        connections.close_all()
+
+
+def test_refused_chat_stores_nothing():
+    meeting = make_meeting(lobby_enabled=True)
+    waiting, _ = make_participant(meeting, "Waiting Willow")
+    with pytest.raises(state.RoomError):
+        services.chat_send(
+            meeting_id=str(meeting.id), sender_id=str(waiting.id), text="hi", audience="room"
+        )
+    assert not ChatMessage.objects.exists()
+
+
+def test_concurrent_hand_raises_get_distinct_places():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are a PostgreSQL behaviour; SQLite serialises writes anyway")
+    meeting = make_meeting(lobby_enabled=False)
+    people = [make_participant(meeting, f"Peer {i}")[0] for i in range(8)]
+
+    def raise_hand(pid: str) -> None:
+        try:
+            services.room_apply(meeting_id=str(meeting.id), operation=lambda r: r.raise_hand(pid))
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(raise_hand, [str(p.id) for p in people]))
+    seqs = list(Participant.objects.values_list("hand_raised_seq", flat=True))
+    assert sorted(seqs) == list(range(1, 9))
+    assert Meeting.objects.get(id=meeting.id).hand_counter == 8
+
+
+def test_reconnect_from_a_stale_socket_does_not_mark_the_new_one_reconnecting():
+    meeting = make_meeting(lobby_enabled=False)
+    p, _ = make_participant(meeting, "Twin Tide")
+    mid, pid = str(meeting.id), str(p.id)
+    services.participant_connect(meeting_id=mid, participant_id=pid, channel_name="old")
+    _, replaced = services.participant_connect(
+        meeting_id=mid, participant_id=pid, channel_name="new"
+    )
+    assert replaced == "old"
+    assert (
+        services.participant_disconnect(meeting_id=mid, participant_id=pid, channel_name="old")
+        == []
+    )
+    assert Participant.objects.get(id=pid).connection == "online"
