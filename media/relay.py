@@ -92,8 +92,12 @@ class Relay:
         self._participants[participant_id] = participant
 
         @pc.on("connectionstatechange")
-        def on_state() -> None:
+        async def on_state() -> None:
             self._emit(ConnectionState(participant_id, pc.connectionState))
+            if pc.connectionState in ("failed", "closed") and not participant.closed:
+                # aiortc cannot restart ICE: the client has to leave and join again
+                await self._close_participant(participant)
+                self._reconcile_room(participant.room)
 
         if self._remb_task is None:
             self._remb_task = asyncio.ensure_future(self._send_remb_forever())
@@ -106,6 +110,7 @@ class Relay:
             self._check_open(participant)
             if pc.signalingState != "stable":
                 raise NegotiationInProgress(participant_id)
+            _check_sdp(participant_id, sdp)
             try:
                 await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
             except Exception as exc:
@@ -129,6 +134,7 @@ class Relay:
             self._check_open(participant)
             if pc.signalingState != "have-local-offer":
                 raise UnexpectedAnswer(participant_id, "no relay offer is outstanding")
+            _check_sdp(participant_id, sdp)
             try:
                 await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
             except Exception as exc:
@@ -213,6 +219,8 @@ class Relay:
     def stats(self) -> RelayStats:
         encoder, decoder, packets_in, packets_out = self._retired
         for participant in self._participants.values():
+            if participant.closed:
+                continue  # counted in _retired
             e, d = participant.codec_calls()
             encoder, decoder = encoder + e, decoder + d
             packets_in += sum(p.packets_in for p in participant.publications.values())
@@ -323,7 +331,7 @@ class Relay:
         """Give ``participant`` a sender for each track it should get; free the rest."""
         wanted: set[tuple[str, str]] = set()
         if participant.negotiated and not participant.closed:
-            others = [p for p in publishers if p.id != participant.id]
+            others = [p for p in publishers if p.id != participant.id and not p.closed]
             wanted |= {(p.id, "audio") for p in others if "audio" in p.publications}
             if participant.receive_video:
                 video = [p for p in others if "video" in p.publications]
@@ -338,7 +346,11 @@ class Relay:
             changed = True
         for key in sorted(wanted - participant.slots.keys()):
             publication = self._participants[key[0]].publications[key[1]]
-            slot = participant.take_sender(publication, publication.request_keyframe)
+            try:
+                slot = participant.take_sender(publication, publication.request_keyframe)
+            except Exception:
+                logger.exception("no sender for %s on %s", key, participant.id)
+                continue
             participant.slots[key] = slot
             publication.add_downtrack(slot.downtrack)
             changed = True
@@ -369,6 +381,8 @@ class Relay:
         self._emit(Renegotiate(participant.id, sdp, tracks))
 
     async def _close_participant(self, participant: Participant) -> None:
+        if participant.closed:
+            return
         participant.closed = True
         encoder, decoder = participant.codec_calls()
         self._retired[0] += encoder
@@ -392,6 +406,15 @@ class Relay:
                 if publication is not None and publication.ingress is not None:
                     with contextlib.suppress(Exception):
                         await publication.ingress.send_remb(self.config.publisher_max_bitrate)
+
+
+def _check_sdp(participant_id: str, sdp: str) -> None:
+    # aiortc accepts nearly any text as a description with no media: refuse it here
+    if not isinstance(sdp, str) or not sdp.startswith("v=0"):
+        raise BadSdp(participant_id, "not an SDP description")
+    for needed in ("\nm=", "a=ice-ufrag:", "a=fingerprint:"):
+        if needed not in sdp:
+            raise BadSdp(participant_id, f"no {needed.strip()} line")
 
 
 async def _drop(packet: object, codec: object) -> None:

@@ -1,0 +1,79 @@
+"""The private aiortc/aioice hooks: fail loudly on an upgrade; loopback-only gathering."""
+
+import importlib.metadata
+import re
+
+import aioice.ice
+import pytest
+from aiortc import RTCRtpReceiver, RTCRtpSender
+from media_peers import wait_for
+
+from media import Relay, RelayConfig
+from media.aiortc_hooks import HookError, check_hooks, restore_host_addresses
+
+
+def test_hooks_match_the_pinned_aiortc():
+    check_hooks()
+
+
+def test_a_moved_private_method_is_reported_by_name(monkeypatch):
+    monkeypatch.delattr(RTCRtpReceiver, "_send_rtcp_pli")
+    monkeypatch.delattr(RTCRtpSender, "_send_keyframe")
+    with pytest.raises(HookError) as error:
+        check_hooks()
+    message = str(error.value)
+    assert "RTCRtpReceiver._send_rtcp_pli is gone" in message
+    assert "RTCRtpSender._send_keyframe is gone" in message
+    assert "aiortc==1.16.0" in message
+
+
+def test_a_renamed_private_attribute_is_reported(monkeypatch):
+    original_init = RTCRtpSender.__init__
+
+    def init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        del self._RTCRtpSender__rtp_history
+
+    monkeypatch.setattr(RTCRtpSender, "__init__", init)
+    with pytest.raises(HookError, match="RTCRtpSender has no _RTCRtpSender__rtp_history"):
+        check_hooks()
+
+
+def test_an_upgrade_is_reported(monkeypatch):
+    real_version = importlib.metadata.version
+    monkeypatch.setattr(
+        importlib.metadata,
+        "version",
+        lambda name: "1.17.0" if name == "aiortc" else real_version(name),
+    )
+    with pytest.raises(
+        HookError, match=re.escape("aiortc is 1.17.0, the hooks were written for 1.16.0")
+    ):
+        check_hooks()
+
+
+def _candidate_addresses(sdp):
+    return {m.group(1) for m in re.finditer(r"a=candidate:\S+ \d \S+ \d+ (\S+) \d+ typ", sdp)}
+
+
+async def test_relay_gathers_only_on_configured_addresses(room, make_client):
+    # aioice on its own skips 127.0.0.1 and offers every other interface
+    assert aioice.ice.get_host_addresses(True, True) == ["127.0.0.1"]
+    alice = await make_client("alice")
+    assert _candidate_addresses(alice.pc.remoteDescription.sdp) == {"127.0.0.1"}
+    assert _candidate_addresses(alice.pc.localDescription.sdp) == {"127.0.0.1"}
+    restore_host_addresses()
+    assert "127.0.0.1" not in aioice.ice.get_host_addresses(True, False)
+
+
+async def test_announced_address_replaces_host_address_in_sdp(room, make_client):
+    alice = await make_client("alice")
+    await wait_for(lambda: alice.pc.connectionState == "connected")
+    relay = Relay(RelayConfig(host_addresses=["127.0.0.1"], announced_address="203.0.113.7"))
+    try:
+        await relay.join("bob", "r1")
+        # alice's offer reused: only the relay's answer is inspected, never used
+        answer = await relay.offer("bob", alice.pc.localDescription.sdp)
+        assert _candidate_addresses(answer) == {"203.0.113.7"}
+    finally:
+        await relay.close()
