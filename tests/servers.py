@@ -1,0 +1,150 @@
+"""Real server processes for integration and browser tests: migrate, seed, serve with daphne."""
+
+from __future__ import annotations
+
+import contextlib
+import http.cookiejar
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def manage(env: dict, *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@dataclass
+class Demo:
+    meeting_id: str
+    peer_invite: str
+    cofacilitator_invite: str
+    username: str
+    password: str
+
+
+def seed_demo(env: dict) -> Demo:
+    out = manage(env, "demo", "--password", "peer-support")
+    return Demo(
+        meeting_id=re.search(r"/meetings/([0-9a-f-]{36})/room/", out).group(1),
+        peer_invite=re.search(r"/join/([^/\s]+)/\n\s+Co", out).group(1),
+        cofacilitator_invite=re.search(r"Co-facilitator link: \S+/join/([^/\s]+)/", out).group(1),
+        username="facilitator",
+        password="peer-support",
+    )
+
+
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for several processes to share; dropped afterwards."""
+    import psycopg
+
+    name = f"meetings_it_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(
+        "host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True
+    ) as c:
+        c.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgres://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(
+            "host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True
+        ) as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def daphne(env: dict, log_path: Path) -> Iterator[str]:
+    """Serves the ASGI app on a free loopback port; yields its base URL."""
+    port = free_port()
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "meetings.asgi:application",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_for_port(port, process, log_path)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"daphne exited early:\n{log_path.read_text()}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"daphne did not listen on {port}:\n{log_path.read_text()}")
+
+
+def server_env(**overrides: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update({"DJANGO_SETTINGS_MODULE": "meetings.settings", "LOG_LEVEL": "WARNING"})
+    env.update(overrides)
+    return env
+
+
+def join_over_http(base_url: str, invite: str, name: str, media: str = "camera_mic") -> dict:
+    """Does what the join page does: fetch the page for its CSRF cookie, then POST /api/join/."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.open(f"{base_url}/join/{invite}/", timeout=10).read()
+    csrf = next(c.value for c in jar if c.name == "csrftoken")
+    request = urllib.request.Request(
+        f"{base_url}/api/join/",
+        data=json.dumps({"invite": invite, "display_name": name, "media": media}).encode(),
+        headers={
+            "Content-Type": "application/json",
+            "X-CSRFToken": csrf,
+            "Referer": base_url + "/",
+        },
+        method="POST",
+    )
+    with opener.open(request, timeout=10) as response:
+        return json.loads(response.read())
