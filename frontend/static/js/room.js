@@ -116,7 +116,10 @@ function renderLobby() {
       ),
     );
   }
-  if (facilitates() && view.lobby.length) setStatus(`${view.lobby.length} waiting in the lobby.`);
+  $("lobby-empty").hidden = view.lobby.length > 0;
+  if (!facilitates()) return;
+  if (view.lobby.length) setStatus(`${view.lobby.length} waiting in the lobby.`);
+  else if ($("status").textContent.endsWith("waiting in the lobby.")) setStatus("Nobody is waiting in the lobby.");
 }
 
 function renderAll() {
