@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -46,6 +47,8 @@ from .participant import KINDS, Participant, Slot, build_peer_connection
 from .speaker import SpeakerDetector
 
 logger = logging.getLogger(__name__)
+
+_SDP_LINE = re.compile(r"^[a-z]=")
 
 EventCallback = Callable[[RelayEvent], None]
 
@@ -409,12 +412,14 @@ class Relay:
 
 
 def _check_sdp(participant_id: str, sdp: str) -> None:
-    # aiortc accepts nearly any text as a description with no media: refuse it here
+    # aiortc accepts nearly any text as a description: refuse what is plainly not SDP
     if not isinstance(sdp, str) or not sdp.startswith("v=0"):
         raise BadSdp(participant_id, "not an SDP description")
-    for needed in ("\nm=", "a=ice-ufrag:", "a=fingerprint:"):
-        if needed not in sdp:
-            raise BadSdp(participant_id, f"no {needed.strip()} line")
+    for line in sdp.splitlines():
+        if line and not _SDP_LINE.match(line):
+            raise BadSdp(participant_id, f"not an SDP line: {line[:40]!r}")
+    if "\nm=" in sdp and ("a=ice-ufrag:" not in sdp or "a=fingerprint:" not in sdp):
+        raise BadSdp(participant_id, "media without ICE credentials or DTLS fingerprint")
 
 
 async def _drop(packet: object, codec: object) -> None:

@@ -143,6 +143,7 @@ class Client:
         self.owner_of: Callable[[int], str | None] = lambda counter: None
         # pictures that arrived on a MID the relay had labelled as someone else's
         self.mislabelled = 0
+        self._previous: dict[str, str] = {}
         self.audio = ToneAudioTrack(amplitude) if audio else None
         self.mids: dict[str, dict[str, str]] = {}
         self.received: dict[str, Received] = {}
@@ -176,6 +177,9 @@ class Client:
         while True:
             event = await self._renegotiations.get()
             await self.pc.setRemoteDescription(RTCSessionDescription(sdp=event.sdp, type="offer"))
+            for mid, info in self.mids.items():
+                if event.tracks.get(mid) != info:
+                    self._previous[mid] = info["participant"]
             self.mids = dict(event.tracks)
             await self.pc.setLocalDescription(await self.pc.createAnswer())
             await self.relay.answer(self.id, self.pc.localDescription.sdp)
@@ -184,6 +188,16 @@ class Client:
 
     def counters_from(self, publisher: str) -> list[int]:
         return [c for _, c in self.received.get(publisher, Received()).counters]
+
+    def _held_back(self, track: MediaStreamTrack, owner: str) -> bool:
+        """aiortc's jitter buffer releases a frame only when the next frame starts, so
+        the previous sender's last picture comes out after a MID changes hands."""
+        for transceiver in self.pc.getTransceivers():
+            mid = transceiver.mid or ""
+            if transceiver.receiver.track is track and self._previous.get(mid) == owner:
+                del self._previous[mid]
+                return True
+        return False
 
     def publisher_of(self, track: MediaStreamTrack) -> str | None:
         for transceiver in self.pc.getTransceivers():
@@ -212,7 +226,7 @@ class Client:
                 owner = self.owner_of(counter)
                 if owner is None:
                     continue
-                if owner != publisher:
+                if owner != publisher and not self._held_back(track, owner):
                     self.mislabelled += 1
                 received = self.received.setdefault(owner, Received())
                 received.counters.append((time.monotonic(), counter))
