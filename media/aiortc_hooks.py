@@ -38,7 +38,7 @@ from aiortc import (
     RTCRtpTransceiver,
 )
 from aiortc import clock as aiortc_clock
-from aiortc.codecs import is_rtx
+from aiortc.codecs import g711, g722, h264, is_rtx, opus, vpx
 from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtcrtpreceiver import StreamStatistics
@@ -267,8 +267,8 @@ class Egress:
         sender._next_encoded_frame = next_encoded_frame
 
     def on_keyframe_request(self, handler: Callable[[], None]) -> None:
-        """Route the subscriber's PLI/FIR (aiortc calls ``_send_keyframe``) to ``handler``."""
-        self.sender._send_keyframe = handler
+        """Route the subscriber's PLI/FIR to ``handler``."""
+        route_keyframe_requests(self.sender, handler)
 
     @property
     def started(self) -> bool:
@@ -316,3 +316,39 @@ def negotiated_codec(transceiver: RTCRtpTransceiver) -> RTCRtpCodecParameters | 
 def label_sender(transceiver: RTCRtpTransceiver, stream_id: str) -> None:
     """Set the msid stream id the next offer announces for this sender."""
     transceiver.sender._stream_id = stream_id
+
+
+def route_keyframe_requests(sender: RTCRtpSender, handler: Callable[[], None]) -> None:
+    """Call ``handler`` when the remote side sends PLI/FIR for this sender's stream."""
+    sender._send_keyframe = handler
+
+
+def count_codec_calls() -> dict[str, int]:
+    """Count every encode/decode by any aiortc codec in this process (for a relay process).
+
+    Returns the live counter dict: {"encoder": n, "decoder": n}.
+    """
+    counts = {"encoder": 0, "decoder": 0}
+    classes = [
+        (vpx.Vp8Encoder, "encode", "encoder"),
+        (h264.H264Encoder, "encode", "encoder"),
+        (opus.OpusEncoder, "encode", "encoder"),
+        (g711.PcmuEncoder, "encode", "encoder"),
+        (g711.PcmaEncoder, "encode", "encoder"),
+        (g722.G722Encoder, "encode", "encoder"),
+        (vpx.Vp8Decoder, "decode", "decoder"),
+        (h264.H264Decoder, "decode", "decoder"),
+        (opus.OpusDecoder, "decode", "decoder"),
+        (g711.PcmuDecoder, "decode", "decoder"),
+        (g711.PcmaDecoder, "decode", "decoder"),
+        (g722.G722Decoder, "decode", "decoder"),
+    ]
+    for cls, method, key in classes:
+        original = getattr(cls, method)
+
+        def counted(self: Any, *args: Any, _original: Any = original, _key: str = key) -> Any:
+            counts[_key] += 1
+            return _original(self, *args)
+
+        setattr(cls, method, counted)
+    return counts

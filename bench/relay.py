@@ -1,0 +1,224 @@
+"""Relay benchmark: forwarding relay vs aiortc's naive MediaRelay, CPU of the relay process.
+
+    python bench/relay.py --participants N --seconds S --json
+    python bench/relay.py --scaling --json
+
+Everything runs on 127.0.0.1. The relay runs in its own process (relay_server.py) so
+its CPU is measured alone; clients (synthetic_clients.py) replay pre-encoded media.
+See bench/README.md for figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import queue
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+PER_CLIENT_PROCESS = 4
+FPS_FLOOR = 27.0
+
+
+class Child:
+    """A subprocess whose stdout lines can be awaited with a timeout."""
+
+    def __init__(self, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=HERE,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.put(line.strip())
+        self.lines.put("")
+
+    def expect(self, prefix: str, timeout: float) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty as exc:
+                raise TimeoutError(f"no {prefix!r} within {timeout} s") from exc
+            if line.startswith(prefix):
+                return line
+            if line == "" and self.proc.poll() is not None:
+                raise RuntimeError(f"child exited with {self.proc.returncode}")
+
+    def send(self, line: str) -> None:
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def stop(self) -> None:
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            self.proc.kill()
+            self.proc.wait()
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_stats(port: int) -> dict:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(b'{"id": 1, "op": "stats"}\n')
+        return json.loads(sock.makefile().readline())
+
+
+def p95(values: list[float]) -> float | None:
+    return round(float(np.percentile(values, 95)), 2) if values else None
+
+
+def run_once(mode: str, participants: int, seconds: float, warmup: float, media: Path) -> dict:
+    server = Child("relay_server.py", "--mode", mode)
+    clients: list[Child] = []
+    try:
+        port = int(server.expect("READY", 30).split()[1])
+        ids = [f"p{i}" for i in range(participants)]
+        for start in range(0, participants, PER_CLIENT_PROCESS):
+            group = ",".join(ids[start : start + PER_CLIENT_PROCESS])
+            clients.append(
+                Child(
+                    "synthetic_clients.py",
+                    *("--port", str(port), "--ids", group),
+                    *("--total", str(participants), "--media", str(media)),
+                )
+            )
+        flowing = True
+        for client in clients:
+            try:
+                client.expect("FLOWING", 20 + 3 * participants)
+            except TimeoutError:
+                flowing = False
+        time.sleep(warmup)
+        cpu_start, start = cpu_seconds(server.proc.pid), time.monotonic()
+        for client in clients:
+            client.send("mark")
+        time.sleep(seconds)
+        cpu_end, end = cpu_seconds(server.proc.pid), time.monotonic()
+        for client in clients:
+            client.send("report")
+        reports = [json.loads(client.expect("{", 30)) for client in clients]
+        stats = server_stats(port)
+    finally:
+        for client in clients:
+            client.stop()
+        server.stop()
+    fps = [f for r in reports for f in r["fps"]]
+    streams = sum(r["video_streams"] for r in reports)
+    expected_streams = participants * (participants - 1)
+    # a stream that never showed up in the window counts as 0 fps
+    fps_min = min(fps) if fps and streams >= expected_streams else 0.0
+    delays = {k: [d for r in reports for d in r["delays_ms"][k]] for k in ("audio", "video")}
+    return {
+        "mode": mode,
+        "participants": participants,
+        "cores": round((cpu_end - cpu_start) / (end - start), 4),
+        "flowing": flowing,
+        "recv_fps_min": round(fps_min, 2),
+        "video_streams": streams,
+        "e2e_ms_p95": {k: p95(v) for k, v in delays.items()},
+        "encoder_calls": stats.get("encoder_calls"),
+        "decoder_calls": stats.get("decoder_calls"),
+    }
+
+
+def media_file() -> Path:
+    path = Path("/tmp/peer-meetings-bench-media.pickle")
+    sys.path.insert(0, str(HERE))
+    from encoded_media import load
+
+    load(path)
+    return path
+
+
+def compare(participants: int, seconds: float, warmup: float) -> dict:
+    media = media_file()
+    forward = run_once("forward", participants, seconds, warmup, media)
+    naive = run_once("naive", participants, seconds, warmup, media)
+    ratio = naive["cores"] / forward["cores"] if forward["cores"] else None
+    return {
+        "participants": participants,
+        "seconds": seconds,
+        "forward_cores": forward["cores"],
+        "naive_cores": naive["cores"],
+        "ratio": round(ratio, 2) if ratio else None,
+        "server_encoder_calls": forward["encoder_calls"],
+        "server_decoder_calls": forward["decoder_calls"],
+        "recv_fps_min": forward["recv_fps_min"],
+        "e2e_ms_p95": forward["e2e_ms_p95"],
+        "naive_recv_fps_min": naive["recv_fps_min"],
+        "naive_encoder_calls": naive["encoder_calls"],
+        "naive_decoder_calls": naive["decoder_calls"],
+        "naive_e2e_ms_p95": naive["e2e_ms_p95"],
+    }
+
+
+def scaling(seconds: float, warmup: float, max_participants: int) -> dict:
+    media = media_file()
+    points = []
+    for n in range(2, max_participants + 1):
+        result = run_once("forward", n, seconds, warmup, media)
+        points.append(result)
+        print(json.dumps(result), file=sys.stderr, flush=True)
+        if result["recv_fps_min"] < FPS_FLOOR:
+            break
+    held = [p for p in points if p["recv_fps_min"] >= FPS_FLOOR]
+    fit: dict = {}
+    if len(held) >= 2:
+        n = np.array([p["participants"] for p in held], dtype=float)
+        design = np.column_stack([n, n * (n - 1)])
+        (a, b), *_ = np.linalg.lstsq(design, np.array([p["cores"] for p in held]), rcond=None)
+        fit = {
+            "ingress_cores_per_publisher": round(float(a), 4),
+            "cores_per_subscriber_stream": round(float(b), 5),
+            "projected_12p_cores": round(float(a * 12 + b * 12 * 11), 3),
+        }
+    return {
+        "max_measured_participants": max((p["participants"] for p in held), default=0),
+        **fit,
+        "points": [
+            {k: p[k] for k in ("participants", "cores", "recv_fps_min", "e2e_ms_p95")}
+            for p in points
+        ],
+        "server_encoder_calls": sum(p["encoder_calls"] or 0 for p in points),
+        "server_decoder_calls": sum(p["decoder_calls"] or 0 for p in points),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--participants", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--scaling", action="store_true")
+    parser.add_argument("--max-participants", type=int, default=10)
+    parser.add_argument("--json", action="store_true", help="print one JSON line")
+    args = parser.parse_args()
+    if args.scaling:
+        result = scaling(min(args.seconds, 8.0), args.warmup, args.max_participants)
+    else:
+        result = compare(args.participants, args.seconds, args.warmup)
+    print(json.dumps(result) if args.json else json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

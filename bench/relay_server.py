@@ -1,0 +1,177 @@
+"""The relay process of the benchmark: a forwarding Relay or aiortc's naive MediaRelay.
+
+Speaks JSON lines over TCP on 127.0.0.1 with the client processes:
+request  {"id": n, "op": "join"|"offer"|"answer"|"stats", "participant": p, "sdp": s}
+response {"id": n, "sdp": s} or {"id": n, "error": code}; pushed {"event": {...}}.
+Prints "READY <port>" once listening.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from aiortc import (
+    RTCConfiguration,
+    RTCPeerConnection,
+    RTCSessionDescription,
+)
+from aiortc.contrib.media import MediaRelay
+from aiortc.rtcconfiguration import RTCBundlePolicy
+
+from media import MediaError, Relay, RelayConfig, RelayEvent
+from media.aiortc_hooks import count_codec_calls, use_host_addresses
+
+EventSink = dict[str, asyncio.StreamWriter]
+
+
+class NaiveRelay:
+    """aiortc's usual design: decode each publisher once, encode once per subscriber."""
+
+    def __init__(self, on_event) -> None:
+        self.on_event = on_event
+        self.pcs: dict[str, RTCPeerConnection] = {}
+        self.tracks: dict[str, list] = {}
+        self.relay = MediaRelay()
+        self.sent: dict[str, set[tuple[str, str]]] = {}
+        self.locks: dict[str, asyncio.Lock] = {}
+        self.dirty: set[str] = set()
+        self.tasks: set[asyncio.Future] = set()
+
+    async def join(self, participant: str, room: str) -> None:
+        self.pcs[participant] = RTCPeerConnection(
+            RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+        )
+        self.tracks[participant] = []
+        self.sent[participant] = set()
+        self.locks[participant] = asyncio.Lock()
+
+        @self.pcs[participant].on("track")
+        def on_track(track) -> None:
+            self.tracks[participant].append(track)
+
+    async def offer(self, participant: str, sdp: str) -> str:
+        pc = self.pcs[participant]
+        async with self.locks[participant]:
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+            await pc.setLocalDescription(await pc.createAnswer())
+        asyncio.get_running_loop().call_soon(self._fan_out)
+        return pc.localDescription.sdp
+
+    async def answer(self, participant: str, sdp: str) -> None:
+        pc = self.pcs[participant]
+        async with self.locks[participant]:
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
+        if participant in self.dirty:
+            self._spawn(self._negotiate(participant))
+
+    def _fan_out(self) -> None:
+        for subscriber, pc in self.pcs.items():
+            changed = False
+            for publisher, tracks in self.tracks.items():
+                for track in tracks if publisher != subscriber else []:
+                    if (publisher, track.kind) not in self.sent[subscriber]:
+                        self.sent[subscriber].add((publisher, track.kind))
+                        pc.addTransceiver(self.relay.subscribe(track), direction="sendonly")
+                        changed = True
+            if changed:
+                self._spawn(self._negotiate(subscriber))
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.ensure_future(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _negotiate(self, participant: str) -> None:
+        pc = self.pcs[participant]
+        async with self.locks[participant]:
+            if pc.signalingState != "stable":
+                self.dirty.add(participant)
+                return
+            self.dirty.discard(participant)
+            await pc.setLocalDescription(await pc.createOffer())
+        self.on_event(
+            {"type": "renegotiate", "participant": participant, "sdp": pc.localDescription.sdp}
+        )
+
+    async def close(self) -> None:
+        for pc in self.pcs.values():
+            await pc.close()
+
+
+async def serve(mode: str) -> None:
+    counts = count_codec_calls()
+    use_host_addresses(["127.0.0.1"])
+    writers: EventSink = {}
+
+    def push(event: dict) -> None:
+        writer = writers.get(event["participant"])
+        if writer is not None:
+            writer.write((json.dumps({"event": event}) + "\n").encode())
+
+    def on_relay_event(event: RelayEvent) -> None:
+        push(event.to_dict())
+
+    relay: Relay | NaiveRelay
+    if mode == "forward":
+        relay = Relay(RelayConfig(host_addresses=["127.0.0.1"]), on_relay_event)
+    else:
+        relay = NaiveRelay(push)
+
+    async def handle(request: dict, writer: asyncio.StreamWriter) -> dict:
+        op, participant = request["op"], request.get("participant", "")
+        if op == "join":
+            writers[participant] = writer
+            await relay.join(participant, "bench")
+            return {}
+        if op == "offer":
+            return {"sdp": await relay.offer(participant, request["sdp"])}
+        if op == "answer":
+            await relay.answer(participant, request["sdp"])
+            return {}
+        if op == "stats":
+            stats = {"encoder_calls": counts["encoder"], "decoder_calls": counts["decoder"]}
+            if isinstance(relay, Relay):
+                s = relay.stats()
+                stats.update(packets_in=s.packets_in, packets_out=s.packets_out)
+            return stats
+        raise ValueError(op)
+
+    async def on_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(ConnectionError):
+            await serve_connection(reader, writer)
+
+    async def serve_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while line := await reader.readline():
+            request = json.loads(line)
+            try:
+                response = await handle(request, writer)
+            except MediaError as exc:
+                response = {"error": exc.code}
+            writer.write((json.dumps({"id": request["id"], **response}) + "\n").encode())
+
+    server = await asyncio.start_server(on_connection, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    print(f"READY {port}", flush=True)
+    # the orchestrator closes our stdin to stop us
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    await relay.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mode", choices=["forward", "naive"], required=True)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+    asyncio.run(serve(args.mode))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,235 @@
+"""Cheap benchmark participants: replay pre-encoded VP8/Opus, count packets, never decode.
+
+One process runs several participants. Driven by the orchestrator over stdin/stdout:
+prints "FLOWING" once every participant receives video and audio from all others,
+then on "mark" starts a measuring window and on "report" prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import fractions
+import json
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import av
+from aiortc import (
+    MediaStreamTrack,
+    RTCConfiguration,
+    RTCPeerConnection,
+    RTCSessionDescription,
+)
+from aiortc.rtcconfiguration import RTCBundlePolicy
+from encoded_media import FPS, load, read_stamp, stamp
+
+from media.aiortc_hooks import Ingress, route_keyframe_requests, use_host_addresses
+
+
+class ReplayTrack(MediaStreamTrack):
+    """Hands pre-encoded packets to the sender in real time; restarts on a keyframe request."""
+
+    def __init__(self, kind: str, packets: list[bytes], interval: float, ticks: int, rate: int):
+        super().__init__()
+        self.kind = kind
+        self.packets = packets
+        self.interval = interval
+        self.ticks = ticks
+        self.time_base = fractions.Fraction(1, rate)
+        self.index = 0
+        self.sent = 0
+        self._start: float | None = None
+
+    def keyframe(self) -> None:
+        self.index = 0
+
+    async def recv(self) -> av.Packet:
+        if self._start is None:
+            self._start = time.monotonic()
+        wait = self._start + self.sent * self.interval - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        data = self.packets[self.index]
+        self.index = (self.index + 1) % len(self.packets)
+        packet = av.Packet(stamp(data))
+        packet.pts = self.sent * self.ticks
+        packet.time_base = self.time_base
+        self.sent += 1
+        return packet
+
+
+class Participant:
+    def __init__(self, pid: str, video: list[bytes], audio: list[bytes], control) -> None:
+        self.id = pid
+        self.control = control
+        self.pc = RTCPeerConnection(
+            RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+        )
+        self.video = ReplayTrack("video", video, 1 / FPS, 90000 // FPS, 90000)
+        self.audio = ReplayTrack("audio", audio, 0.02, 960, 48000)
+        self.mids: dict[str, dict[str, str]] = {}
+        self.hooked: set[int] = set()
+        self.frames: dict[str, int] = defaultdict(int)
+        self.audio_packets: dict[str, int] = defaultdict(int)
+        self.delays: dict[str, list[float]] = {"audio": [], "video": []}
+
+    async def join(self) -> None:
+        await self.control.call("join", self.id)
+        for track in (self.audio, self.video):
+            transceiver = self.pc.addTransceiver(track, direction="sendonly")
+            if track.kind == "video":
+                route_keyframe_requests(transceiver.sender, track.keyframe)
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        reply = await self.control.call("offer", self.id, self.pc.localDescription.sdp)
+        await self.pc.setRemoteDescription(RTCSessionDescription(reply["sdp"], "answer"))
+
+    async def renegotiate(self, event: dict) -> None:
+        await self.pc.setRemoteDescription(RTCSessionDescription(event["sdp"], "offer"))
+        if event.get("tracks"):
+            self.mids = event["tracks"]
+        self._hook_receivers()
+        await self.pc.setLocalDescription(await self.pc.createAnswer())
+        await self.control.call("answer", self.id, self.pc.localDescription.sdp)
+
+    def _hook_receivers(self) -> None:
+        for transceiver in self.pc.getTransceivers():
+            receiver = transceiver.receiver
+            if id(receiver) in self.hooked or transceiver.direction == "sendonly":
+                continue
+            self.hooked.add(id(receiver))
+            Ingress(receiver, self._make_handler(transceiver))
+
+    def _make_handler(self, transceiver):
+        async def on_packet(packet, codec) -> None:
+            now = time.monotonic()
+            # the naive relay sends no MID map: the stream id names the publisher instead
+            key = transceiver.mid or "?"
+            if codec.mimeType.lower() == "video/vp8":
+                if packet.marker:
+                    self.frames[key] += 1
+                    sent = read_stamp(packet.payload)
+                    if sent is not None:
+                        self.delays["video"].append(now - sent)
+            else:
+                self.audio_packets[key] += 1
+                sent = read_stamp(packet.payload)
+                if sent is not None:
+                    self.delays["audio"].append(now - sent)
+
+        return on_packet
+
+    def mark(self) -> None:
+        self.frames.clear()
+        self.audio_packets.clear()
+        self.delays = {"audio": [], "video": []}
+
+
+class Control:
+    def __init__(self, reader, writer) -> None:
+        self.reader, self.writer = reader, writer
+        self.next_id = 0
+        self.pending: dict[int, asyncio.Future] = {}
+        self.participants: dict[str, Participant] = {}
+        self.tasks: set[asyncio.Future] = set()
+
+    async def call(self, op: str, participant: str, sdp: str | None = None) -> dict:
+        self.next_id += 1
+        future = asyncio.get_running_loop().create_future()
+        self.pending[self.next_id] = future
+        request = {"id": self.next_id, "op": op, "participant": participant, "sdp": sdp}
+        self.writer.write((json.dumps(request) + "\n").encode())
+        reply = await future
+        if "error" in reply:
+            raise RuntimeError(f"{op} for {participant}: {reply['error']}")
+        return reply
+
+    async def read_forever(self) -> None:
+        while line := await self.reader.readline():
+            message = json.loads(line)
+            if "event" in message:
+                event = message["event"]
+                if event["type"] == "renegotiate":
+                    participant = self.participants[event["participant"]]
+                    task = asyncio.ensure_future(participant.renegotiate(event))
+                    self.tasks.add(task)
+                    task.add_done_callback(self.tasks.discard)
+            else:
+                self.pending.pop(message["id"]).set_result(message)
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def run(args) -> None:
+    use_host_addresses(["127.0.0.1"])
+    video, audio = load(Path(args.media))
+    reader, writer = await asyncio.open_connection("127.0.0.1", args.port)
+    control = Control(reader, writer)
+    reading = asyncio.ensure_future(control.read_forever())
+    ids = args.ids.split(",")
+    for pid in ids:
+        control.participants[pid] = Participant(pid, video, audio, control)
+    for pid in ids:
+        await control.participants[pid].join()
+
+    expected = args.total - 1
+    while True:
+        flowing = all(
+            sum(1 for n in p.frames.values() if n > 0) >= expected
+            and sum(1 for n in p.audio_packets.values() if n > 0) >= expected
+            for p in control.participants.values()
+        )
+        if flowing:
+            break
+        await asyncio.sleep(0.2)
+    print("FLOWING", flush=True)
+
+    loop = asyncio.get_running_loop()
+    marked = time.monotonic()
+    while True:
+        command = (await loop.run_in_executor(None, sys.stdin.readline)).strip()
+        if command == "mark":
+            marked = time.monotonic()
+            for p in control.participants.values():
+                p.mark()
+        elif command == "report":
+            elapsed = time.monotonic() - marked
+            fps = [n / elapsed for p in control.participants.values() for n in p.frames.values()]
+            streams = sum(len(p.frames) for p in control.participants.values())
+            delays = {
+                kind: [d for p in control.participants.values() for d in p.delays[kind]]
+                for kind in ("audio", "video")
+            }
+            report = {
+                "fps": fps,
+                "video_streams": streams,
+                "delays_ms": {k: [round(d * 1000, 3) for d in v] for k, v in delays.items()},
+            }
+            print(json.dumps(report), flush=True)
+        elif command in ("quit", ""):
+            break
+    for p in control.participants.values():
+        await p.pc.close()
+    reading.cancel()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--ids", required=True)
+    parser.add_argument("--total", type=int, required=True)
+    parser.add_argument("--media", required=True)
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
