@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
+from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
@@ -35,12 +38,8 @@ def invite_links(meeting: Meeting) -> dict[str, str]:
 def meeting_list(request: HttpRequest) -> HttpResponse:
     error = None
     if request.method == "POST":
-        starts_at = (
-            parse_datetime(request.POST.get("starts_at") or "")
-            if request.POST.get("starts_at")
-            else None
-        )
         try:
+            starts_at = _parse_start(request.POST.get("starts_at", ""))
             meeting = services.meeting_create(
                 owner=request.user,
                 title=request.POST.get("title", ""),
@@ -53,6 +52,15 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
             return redirect("meeting_detail", meeting_id=meeting.id)
     meetings = selectors.meetings_owned(user=request.user)
     return render(request, "meeting_list.html", {"meetings": meetings, "error": error})
+
+
+def _parse_start(value: str) -> datetime | None:
+    if not value:
+        return None
+    parsed = parse_datetime(value)
+    if parsed is None:
+        raise state.RoomError("invalid_start", "Use a date and time like 2026-11-24 18:00.")
+    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
 
 
 def _owned_meeting(request: HttpRequest, meeting_id) -> Meeting:
@@ -139,8 +147,6 @@ def api_join(request: HttpRequest) -> JsonResponse:
 
 
 def _uuid_or_none(value) -> str | None:
-    from uuid import UUID
-
     try:
         return str(UUID(str(value)))
     except ValueError:
