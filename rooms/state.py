@@ -194,11 +194,15 @@ class Room:
 
     # --- lobby -----------------------------------------------------------------
 
-    def admit(self, actor_id: str, target_id: str) -> list[Event]:
+    def _lobby_target(self, actor_id: str, target_id: str) -> Member:
         self._require_facilitator(actor_id)
         target = self.member(target_id)
         if target.status != LOBBY:
             raise RoomError("not_in_lobby", "That person is not waiting in the lobby.")
+        return target
+
+    def admit(self, actor_id: str, target_id: str) -> list[Event]:
+        target = self._lobby_target(actor_id, target_id)
         target.status = ADMITTED
         events = [self._lobby_event(), Event("lobby.admitted", {}, to_participant(target.id))]
         if target.connection == ONLINE:
@@ -206,10 +210,7 @@ class Room:
         return events
 
     def deny(self, actor_id: str, target_id: str) -> list[Event]:
-        self._require_facilitator(actor_id)
-        target = self.member(target_id)
-        if target.status != LOBBY:
-            raise RoomError("not_in_lobby", "That person is not waiting in the lobby.")
+        target = self._lobby_target(actor_id, target_id)
         target.status = DENIED
         target.connection = OFFLINE
         return [
