@@ -169,7 +169,9 @@ const handlers = {
     const me = view.participants.get(view.you);
     if (me) view.role = me.role;
     $("join").hidden = true;
+    const entering = $("room").hidden;
     $("room").hidden = false;
+    if (entering) $("chat-text").focus();
     $("chat-log").replaceChildren();
     m.chat.forEach(addChat);
     renderAll();
@@ -177,6 +179,7 @@ const handlers = {
   "participant.joined"(m) {
     view.participants.set(m.participant.id, m.participant);
     renderAll();
+    if (m.participant.id !== view.you) setStatus(`${m.participant.name} joined.`);
   },
   "participant.updated"(m) {
     view.participants.set(m.participant.id, m.participant);
