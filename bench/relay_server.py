@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -170,7 +171,15 @@ def main() -> None:
     parser.add_argument("--mode", choices=["forward", "naive"], required=True)
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
-    asyncio.run(serve(args.mode))
+    profile = os.environ.get("RELAY_BENCH_PROFILE")
+    if not profile:
+        asyncio.run(serve(args.mode))
+        return
+    import cProfile
+
+    profiler = cProfile.Profile()
+    profiler.runcall(asyncio.run, serve(args.mode))
+    profiler.dump_stats(profile)
 
 
 if __name__ == "__main__":

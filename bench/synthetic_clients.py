@@ -28,7 +28,12 @@ from aiortc import (
 from aiortc.rtcconfiguration import RTCBundlePolicy
 from encoded_media import FPS, load, read_stamp, stamp
 
-from media.aiortc_hooks import Ingress, route_keyframe_requests, use_host_addresses
+from media.aiortc_hooks import (
+    Ingress,
+    install_fast_receive,
+    route_keyframe_requests,
+    use_host_addresses,
+)
 
 
 class ReplayTrack(MediaStreamTrack):
@@ -77,8 +82,14 @@ class Participant:
         self.frames: dict[str, int] = defaultdict(int)
         self.audio_packets: dict[str, int] = defaultdict(int)
         self.delays: dict[str, list[float]] = {"audio": [], "video": []}
+        # a relay offer may arrive before our own offer's answer has been applied
+        self.lock = asyncio.Lock()
 
     async def join(self) -> None:
+        async with self.lock:
+            await self._join()
+
+    async def _join(self) -> None:
         await self.control.call("join", self.id)
         for track in (self.audio, self.video):
             transceiver = self.pc.addTransceiver(track, direction="sendonly")
@@ -89,11 +100,17 @@ class Participant:
         await self.pc.setRemoteDescription(RTCSessionDescription(reply["sdp"], "answer"))
 
     async def renegotiate(self, event: dict) -> None:
+        async with self.lock:
+            await self._renegotiate(event)
+
+    async def _renegotiate(self, event: dict) -> None:
         await self.pc.setRemoteDescription(RTCSessionDescription(event["sdp"], "offer"))
         if event.get("tracks"):
             self.mids = event["tracks"]
         self._hook_receivers()
         await self.pc.setLocalDescription(await self.pc.createAnswer())
+        for transport in {t.receiver.transport for t in self.pc.getTransceivers()}:
+            install_fast_receive(transport)
         await self.control.call("answer", self.id, self.pc.localDescription.sdp)
 
     def _hook_receivers(self) -> None:
@@ -105,7 +122,7 @@ class Participant:
             Ingress(receiver, self._make_handler(transceiver))
 
     def _make_handler(self, transceiver):
-        async def on_packet(packet, codec) -> None:
+        def on_packet(packet, codec) -> None:
             now = time.monotonic()
             # the naive relay sends no MID map: the stream id names the publisher instead
             key = transceiver.mid or "?"

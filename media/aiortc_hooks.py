@@ -25,10 +25,11 @@ from __future__ import annotations
 import asyncio
 import importlib.metadata
 import queue
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import aioice.ice
+import pylibsrtp
 from aiortc import (
     MediaStreamTrack,
     RTCDtlsTransport,
@@ -67,13 +68,13 @@ _SENDER_PRIVATE = (
     "_RTCRtpSender__started",
     "_RTCRtpSender__mid",
     "_RTCRtpSender__rtp_header_extensions_map",
-    "_RTCRtpSender__rtp_history",
     "_RTCRtpSender__ntp_timestamp",
     "_RTCRtpSender__rtp_timestamp",
     "_RTCRtpSender__octet_count",
     "_RTCRtpSender__packet_count",
     "_RTCRtpSender__encoder",
 )
+_DTLS_PRIVATE = ("_rx_srtp", "_tx_srtp", "_rtp_router", "_rtp_header_extensions_map")
 _SENDER_METHODS = ("_send_keyframe", "_retransmit", "_handle_rtcp_packet", "_next_encoded_frame")
 
 
@@ -90,6 +91,9 @@ def check_hooks() -> None:
             problems.append(f"{package} is {installed}, the hooks were written for {version}")
     if not callable(getattr(aioice.ice, "get_host_addresses", None)):
         problems.append("aioice.ice.get_host_addresses is gone")
+    for name in ("datagram_received", "send_data"):
+        if not callable(getattr(aioice.ice.StunProtocol, name, None)):
+            problems.append(f"aioice StunProtocol.{name} is gone")
 
     if not callable(getattr(RTCDtlsTransport, "_send_rtp", None)):
         problems.append("RTCDtlsTransport._send_rtp is gone")
@@ -121,6 +125,17 @@ def _check_instances() -> list[str]:
             for name in _SENDER_PRIVATE:
                 if not hasattr(transceiver.sender, name):
                     problems.append(f"RTCRtpSender has no {name}")
+            extensions = transceiver.sender._RTCRtpSender__rtp_header_extensions_map
+            if not hasattr(extensions, "_HeaderExtensionsMap__ids"):
+                problems.append("HeaderExtensionsMap has no _HeaderExtensionsMap__ids")
+            dtls = transceiver.receiver.transport
+            for name in _DTLS_PRIVATE:
+                if not hasattr(dtls, name):
+                    problems.append(f"RTCDtlsTransport has no {name}")
+            connection = dtls.transport._connection
+            for name in ("_nominated", "_protocols", "data_received"):
+                if not hasattr(connection, name):
+                    problems.append(f"aioice Connection has no {name}")
         finally:
             await pc.close()
         return problems
@@ -162,7 +177,7 @@ class CountingQueue(queue.Queue):
         super().put(item, block, timeout)
 
 
-PacketHandler = Callable[[RtpPacket, RTCRtpCodecParameters], Awaitable[None]]
+PacketHandler = Callable[[RtpPacket, RTCRtpCodecParameters], None]
 
 
 class Ingress:
@@ -174,15 +189,21 @@ class Ingress:
         self.decoder_queue = CountingQueue()
         receiver._RTCRtpReceiver__decoder_queue = self.decoder_queue
         receiver._handle_rtp_packet = self._handle_rtp_packet
+        receiver._relay_ingress = self
         self.media_ssrc: int | None = None
+        self._tasks: set[asyncio.Future[None]] = set()
 
     @property
     def decoder_calls(self) -> int:
         return self.decoder_queue.frames
 
     async def _handle_rtp_packet(self, packet: RtpPacket, arrival_time_ms: int) -> None:
+        self.handle(packet)
+
+    def handle(self, packet: RtpPacket) -> None:
         receiver = self.receiver
-        codec = receiver._RTCRtpReceiver__codecs.get(packet.payload_type)
+        codecs = receiver._RTCRtpReceiver__codecs
+        codec = codecs.get(packet.payload_type)
         if codec is None or not receiver._enabled:
             return
         streams = receiver._RTCRtpReceiver__remote_streams
@@ -191,9 +212,8 @@ class Ingress:
             stats = streams[packet.ssrc] = StreamStatistics(codec.clockRate)
         stats.add(packet)
 
-        if is_rtx(codec):
+        if codec.name == "rtx":
             original_ssrc = receiver._RTCRtpReceiver__rtx_ssrc.get(packet.ssrc)
-            codecs = receiver._RTCRtpReceiver__codecs
             apt = codec.parameters.get("apt")
             if original_ssrc is None or len(packet.payload) < 2 or apt not in codecs:
                 return
@@ -204,9 +224,14 @@ class Ingress:
 
         nack_generator = receiver._RTCRtpReceiver__nack_generator
         if nack_generator is not None and nack_generator.add(packet):
-            await receiver._send_rtcp_nack(packet.ssrc, sorted(nack_generator.missing))
+            self._spawn(receiver._send_rtcp_nack(packet.ssrc, sorted(nack_generator.missing)))
 
-        await self.on_packet(packet, codec)
+        self.on_packet(packet, codec)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def request_keyframe(self) -> None:
         if self.media_ssrc is not None:
@@ -223,6 +248,56 @@ class Ingress:
             fci=pack_remb_fci(bitrate, [self.media_ssrc]),
         )
         await self.receiver._send_rtcp(packet)
+
+
+def install_fast_receive(dtls: RTCDtlsTransport) -> None:
+    """Handle incoming SRTP media synchronously as it comes off the socket.
+
+    aiortc queues every datagram and walks it through several coroutines before a
+    receiver sees it; for media that reaches an ``Ingress`` the relay decrypts,
+    parses and forwards in the socket callback instead. DTLS, STUN and RTCP keep
+    aiortc's path. Idempotent; call again after negotiation adds local candidates.
+    """
+    connection = dtls.transport._connection
+    if not getattr(connection, "_relay_fast", False):
+        original = connection.data_received
+        router = dtls._rtp_router
+
+        def data_received(data: bytes, component: int) -> None:
+            srtp = dtls._rx_srtp
+            if srtp is None or not 127 < data[0] < 192 or 192 <= data[1] <= 208:
+                original(data, component)
+                return
+            try:
+                packet = RtpPacket.parse(srtp.unprotect(data), dtls._rtp_header_extensions_map)
+            except (ValueError, pylibsrtp.Error):
+                return
+            receiver = router.route_rtp(packet)
+            ingress = getattr(receiver, "_relay_ingress", None)
+            if ingress is not None:
+                ingress.handle(packet)
+            elif receiver is not None:
+                original(data, component)
+
+        connection.data_received = data_received
+        connection._relay_fast = True
+    for protocol in connection._protocols:
+        if getattr(protocol, "_relay_fast", False):
+            continue
+        protocol._relay_fast = True
+        component = protocol.local_candidate.component
+        stun_first = protocol.datagram_received
+
+        def datagram_received(
+            data: bytes, addr: Any, _stun_first: Any = stun_first, _component: int = component
+        ) -> None:
+            # RTP/RTCP start with 0b10: never STUN, so skip aioice's trial STUN parse
+            if 127 < data[0] < 192:
+                connection.data_received(data, _component)
+            else:
+                _stun_first(data, addr)
+
+        protocol.datagram_received = datagram_received
 
 
 class IdleTrack(MediaStreamTrack):
@@ -257,6 +332,10 @@ class Egress:
         self.last_seq: int | None = None
         self.last_ts = 0
         self.last_sent = 0.0
+        self.history: dict[int, tuple[int, bytes]] = {}
+        self.keep_history = transceiver.kind == "video"
+        self._sent_packets = 0
+        self._sent_octets = 0
         original_next = sender._next_encoded_frame
 
         async def next_encoded_frame(codec: RTCRtpCodecParameters) -> Any:
@@ -265,6 +344,7 @@ class Egress:
             return frame
 
         sender._next_encoded_frame = next_encoded_frame
+        sender._retransmit = self._retransmit
 
     def on_keyframe_request(self, handler: Callable[[], None]) -> None:
         """Route the subscriber's PLI/FIR to ``handler``."""
@@ -286,25 +366,46 @@ class Egress:
     def encoder_created(self) -> bool:
         return self.sender._RTCRtpSender__encoder is not None
 
-    async def send(self, packet: RtpPacket) -> None:
-        sender = self.sender
-        packet.ssrc = sender._ssrc
-        packet.extensions.mid = sender._RTCRtpSender__mid
-        data = packet.serialize(sender._RTCRtpSender__rtp_header_extensions_map)
-        sender._RTCRtpSender__rtp_history[packet.sequence_number % RTP_HISTORY_SIZE] = packet
-        sender._RTCRtpSender__ntp_timestamp = aiortc_clock.current_ntp_time()
-        sender._RTCRtpSender__rtp_timestamp = packet.timestamp
-        sender._RTCRtpSender__octet_count += len(packet.payload)
-        sender._RTCRtpSender__packet_count += 1
-        # try/except rather than contextlib.suppress: this runs per packet per subscriber
-        try:  # noqa: SIM105
-            await sender.transport._send_rtp(data)
-        except ConnectionError:
-            pass
+    def header_extensions(self) -> tuple[bytes, int, int]:
+        """(encoded MID element, abs-send-time id, audio-level id) as negotiated; 0 = off."""
+        ids = self.sender._RTCRtpSender__rtp_header_extensions_map._HeaderExtensionsMap__ids
+        mid = (self.sender._RTCRtpSender__mid or "").encode()
+        mid_element = bytes([ids.mid << 4 | (len(mid) - 1)]) + mid if ids.mid and mid else b""
+        return mid_element, ids.abs_send_time or 0, ids.audio_level or 0
+
+    def send(self, data: bytes, sequence_number: int, timestamp: int, marker: int) -> None:
+        """Protect and send one serialized RTP packet now."""
+        dtls = self.sender.transport
+        srtp = dtls._tx_srtp
+        pair = dtls.transport._connection._nominated.get(1)
+        if srtp is None or pair is None or dtls.state != "connected":
+            return
+        pair.protocol.transport.sendto(srtp.protect(data), pair.remote_addr)
+        if self.keep_history:
+            self.history[sequence_number % RTP_HISTORY_SIZE] = (sequence_number, data)
+        self._sent_packets += 1
+        self._sent_octets += len(data) - 12
+        if marker:
+            # the sender's RTCP sender reports read these
+            sender = self.sender
+            sender._RTCRtpSender__ntp_timestamp = aiortc_clock.current_ntp_time()
+            sender._RTCRtpSender__rtp_timestamp = timestamp
+            sender._RTCRtpSender__packet_count = self._sent_packets
+            sender._RTCRtpSender__octet_count = self._sent_octets
+
+    async def _retransmit(self, sequence_number: int) -> None:
+        # resent on the primary SSRC: receivers accept it whether or not RTX is negotiated
+        entry = self.history.get(sequence_number % RTP_HISTORY_SIZE)
+        if entry is not None and entry[0] == sequence_number:
+            dtls = self.sender.transport
+            pair = dtls.transport._connection._nominated.get(1)
+            if dtls._tx_srtp is not None and pair is not None:
+                pair.protocol.transport.sendto(dtls._tx_srtp.protect(entry[1]), pair.remote_addr)
 
 
-def abs_send_time() -> int:
-    return (aiortc_clock.current_ntp_time() >> 14) & 0x00FFFFFF
+def abs_send_time_bytes() -> bytes:
+    """Now, as the 3-byte abs-send-time header extension value (6.18 fixed point)."""
+    return ((aiortc_clock.current_ntp_time() >> 14) & 0x00FFFFFF).to_bytes(3, "big")
 
 
 def negotiated_codec(transceiver: RTCRtpTransceiver) -> RTCRtpCodecParameters | None:

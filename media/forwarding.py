@@ -9,13 +9,14 @@ gating, or a sender being reused for another publisher.
 from __future__ import annotations
 
 import asyncio
+import struct
 import time
 from collections.abc import Callable
 
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import RtpPacket
 
-from .aiortc_hooks import Egress, Ingress
+from .aiortc_hooks import Egress, Ingress, abs_send_time_bytes
 
 MAX_GAP_WHEN_REBASING = 30  # frames of silence a subscriber sees after a rebase, at most
 
@@ -56,6 +57,30 @@ def is_keyframe_start(codec_name: str, payload: bytes) -> bool:
     return False
 
 
+_HEADER = struct.Struct("!BBHII")
+
+
+def rtp_bytes(
+    payload_type: int,
+    marker: int,
+    sequence_number: int,
+    timestamp: int,
+    ssrc: int,
+    extensions: bytes,
+    payload: bytes,
+) -> bytes:
+    """Serialize an RTP packet; ``extensions`` are one-byte-header elements (RFC 8285)."""
+    if not extensions:
+        header = _HEADER.pack(0x80, marker << 7 | payload_type, sequence_number, timestamp, ssrc)
+        return header + payload
+    padding = -len(extensions) % 4
+    length = (len(extensions) + padding) // 4
+    header = _HEADER.pack(0x90, marker << 7 | payload_type, sequence_number, timestamp, ssrc)
+    return b"".join(
+        (header, b"\xbe\xde", length.to_bytes(2, "big"), extensions, b"\0" * padding, payload)
+    )
+
+
 class Downtrack:
     """One publisher's track as one subscriber receives it."""
 
@@ -72,21 +97,29 @@ class Downtrack:
         self.ts_offset = 0
         self.first_seq = 0
         self.packets_sent = 0
+        self.mid_element = b""
+        self.abs_send_time_id = 0
+        self.audio_level_id = 0
 
-    def resolve_payload_type(self, codec: RTCRtpCodecParameters) -> bool:
-        if self.payload_type is None:
-            for candidate in self.egress.codecs:
-                if candidate.mimeType.lower() == codec.mimeType.lower():
-                    self.payload_type = candidate.payloadType
-                    break
-        return self.payload_type is not None
+    def prepare(self, codec: RTCRtpCodecParameters) -> bool:
+        """Once the sender runs: find its payload type and header extension ids."""
+        for candidate in self.egress.codecs:
+            if candidate.mimeType.lower() == codec.mimeType.lower():
+                self.payload_type = candidate.payloadType
+                break
+        else:
+            return False
+        self.mid_element, self.abs_send_time_id, self.audio_level_id = (
+            self.egress.header_extensions()
+        )
+        return True
 
     def restart(self) -> None:
         """Re-anchor numbering on the next forwarded packet (after a mute)."""
         self.rebase = True
         self.waiting_keyframe = self.is_video
 
-    def rewrite(self, packet: RtpPacket, now: float) -> RtpPacket | None:
+    def forward(self, packet: RtpPacket, now: float, abs_send_time: bytes) -> None:
         seq = packet.sequence_number
         egress = self.egress
         if self.rebase:
@@ -101,22 +134,29 @@ class Downtrack:
                 gap = max(1, int(elapsed * self.clock_rate))
                 self.ts_offset = (egress.last_ts + gap - packet.timestamp) & 0xFFFFFFFF
         elif (self.first_seq - seq) & 0xFFFF < 0x8000 and seq != self.first_seq:
-            return None  # older than the packet numbering was anchored on
-        out = RtpPacket(
-            payload_type=self.payload_type or 0,
-            marker=packet.marker,
-            sequence_number=(seq + self.seq_offset) & 0xFFFF,
-            timestamp=(packet.timestamp + self.ts_offset) & 0xFFFFFFFF,
-            payload=packet.payload,
+            return  # older than the packet numbering was anchored on
+        out_seq = (seq + self.seq_offset) & 0xFFFF
+        out_ts = (packet.timestamp + self.ts_offset) & 0xFFFFFFFF
+        extensions = self.mid_element
+        if self.abs_send_time_id:
+            extensions += bytes([self.abs_send_time_id << 4 | 2]) + abs_send_time
+        level = packet.extensions.audio_level
+        if self.audio_level_id and level is not None:
+            extensions += bytes([self.audio_level_id << 4, level[0] << 7 | level[1]])
+        data = rtp_bytes(
+            self.payload_type or 0,
+            packet.marker,
+            out_seq,
+            out_ts,
+            egress.ssrc,
+            extensions,
+            packet.payload,
         )
-        out.extensions.audio_level = packet.extensions.audio_level
-        if packet.extensions.abs_send_time is not None:
-            out.extensions.abs_send_time = packet.extensions.abs_send_time
-        egress.last_seq = out.sequence_number
-        egress.last_ts = out.timestamp
+        egress.send(data, out_seq, out_ts, packet.marker)
+        egress.last_seq = out_seq
+        egress.last_ts = out_ts
         egress.last_sent = now
         self.packets_sent += 1
-        return out
 
 
 class Publication:
@@ -192,7 +232,7 @@ class Publication:
         self.downtracks.clear()
         self.ingress = None
 
-    async def on_packet(self, packet: RtpPacket, codec: RTCRtpCodecParameters) -> None:
+    def on_packet(self, packet: RtpPacket, codec: RTCRtpCodecParameters) -> None:
         self.packets_in += 1
         if not self.live:
             self.live = True
@@ -205,19 +245,18 @@ class Publication:
             return
         keyframe = self.is_video and is_keyframe_start(codec.name, packet.payload)
         now = time.monotonic()
+        abs_send_time = abs_send_time_bytes()
         needs_keyframe = False
         for downtrack in list(self.downtracks.values()):
             if not downtrack.confirmed or not downtrack.egress.started:
+                continue
+            if downtrack.payload_type is None and not downtrack.prepare(codec):
                 continue
             if downtrack.waiting_keyframe:
                 if not keyframe:
                     needs_keyframe = True
                     continue
                 downtrack.waiting_keyframe = False
-            if downtrack.payload_type is None and not downtrack.resolve_payload_type(codec):
-                continue
-            out = downtrack.rewrite(packet, now)
-            if out is not None:
-                await downtrack.egress.send(out)
+            downtrack.forward(packet, now, abs_send_time)
         if needs_keyframe:
             self.request_keyframe()

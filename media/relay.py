@@ -22,7 +22,12 @@ from dataclasses import dataclass
 from aiortc import RTCSessionDescription
 from aiortc.sdp import candidate_from_sdp
 
-from .aiortc_hooks import Ingress, negotiated_codec, use_host_addresses
+from .aiortc_hooks import (
+    Ingress,
+    install_fast_receive,
+    negotiated_codec,
+    use_host_addresses,
+)
 from .config import RelayConfig
 from .errors import (
     AlreadyJoined,
@@ -124,6 +129,7 @@ class Relay:
             except Exception as exc:
                 raise BadSdp(participant_id, str(exc) or type(exc).__name__) from exc
             participant.negotiated = True
+            _speed_up(participant)
             answer = self._announce(pc.localDescription.sdp)
         # after the caller has the answer: relay offers must not overtake it
         asyncio.get_running_loop().call_soon(self._reconcile_room, participant.room)
@@ -142,6 +148,7 @@ class Relay:
                 await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
             except Exception as exc:
                 raise BadSdp(participant_id, str(exc) or type(exc).__name__) from exc
+            _speed_up(participant)
             for slot in participant.slots.values():
                 if slot.offered_in is not None and not slot.downtrack.confirmed:
                     slot.downtrack.confirmed = True
@@ -422,8 +429,13 @@ def _check_sdp(participant_id: str, sdp: str) -> None:
         raise BadSdp(participant_id, "media without ICE credentials or DTLS fingerprint")
 
 
-async def _drop(packet: object, codec: object) -> None:
+def _drop(packet: object, codec: object) -> None:
     return None
+
+
+def _speed_up(participant: Participant) -> None:
+    for transport in {t.receiver.transport for t in participant.pc.getTransceivers()}:
+        install_fast_receive(transport)
 
 
 __all__ = ["KINDS", "Relay", "RelayStats"]

@@ -32,10 +32,10 @@ def test_a_renamed_private_attribute_is_reported(monkeypatch):
 
     def init(self, *args, **kwargs):
         original_init(self, *args, **kwargs)
-        del self._RTCRtpSender__rtp_history
+        del self._RTCRtpSender__packet_count
 
     monkeypatch.setattr(RTCRtpSender, "__init__", init)
-    with pytest.raises(HookError, match="RTCRtpSender has no _RTCRtpSender__rtp_history"):
+    with pytest.raises(HookError, match="RTCRtpSender has no _RTCRtpSender__packet_count"):
         check_hooks()
 
 
