@@ -95,7 +95,7 @@ def _member_fields(member: state.Member) -> dict:
 
 
 def participant_connect(
-    *, meeting_id: str, participant_id: str, channel_name: str
+    *, meeting_id: str, participant_id: str, channel_name: str, grace_seconds: float
 ) -> tuple[list[state.Event], str]:
     """Marks the participant online on this socket; returns the events and the socket it replaced."""
     replaced: list[str] = []
@@ -104,7 +104,8 @@ def participant_connect(
         row = Participant.objects.filter(id=participant_id)
         replaced.extend(row.values_list("channel_name", flat=True))
         row.update(channel_name=channel_name)
-        return room.connect(participant_id)
+        stale = room.expire_stale(timezone.now() - timedelta(seconds=grace_seconds))
+        return stale + room.connect(participant_id)
 
     events = room_apply(meeting_id=meeting_id, operation=operation)
     previous = replaced[0] if replaced else ""

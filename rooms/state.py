@@ -171,6 +171,13 @@ class Room:
             return []
         return self._remove(member, reason="timeout")
 
+    def expire_stale(self, disconnected_before: datetime) -> list[Event]:
+        """Catches up on expiry timers lost with a server process that stopped."""
+        events: list[Event] = []
+        for member_id in list(self.members):
+            events.extend(self.expire(member_id, disconnected_before))
+        return events
+
     def leave(self, participant_id: str) -> list[Event]:
         member = self.members.get(participant_id)
         if member is None or member.status not in (LOBBY, ADMITTED):

@@ -150,6 +150,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             meeting_id=str(self.meeting.id),
             participant_id=self.participant_id,
             channel_name=self.channel_name,
+            grace_seconds=settings.RECONNECT_GRACE_SECONDS,
         )
         if replaced:
             await self.channel_layer.send(replaced, {"type": "session.replaced"})

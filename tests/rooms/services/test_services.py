@@ -1,9 +1,11 @@
 """Services against the real database (PostgreSQL when DATABASE_URL points at it)."""
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 from django.db import connection, connections
+from django.utils import timezone
 
 from rooms import selectors, services, state
 from rooms.models import ChatMessage, Meeting, Participant
@@ -101,9 +103,11 @@ def test_reconnect_from_a_stale_socket_does_not_mark_the_new_one_reconnecting():
     meeting = make_meeting(lobby_enabled=False)
     p, _ = make_participant(meeting, "Twin Tide")
     mid, pid = str(meeting.id), str(p.id)
-    services.participant_connect(meeting_id=mid, participant_id=pid, channel_name="old")
+    services.participant_connect(
+        meeting_id=mid, participant_id=pid, channel_name="old", grace_seconds=30
+    )
     _, replaced = services.participant_connect(
-        meeting_id=mid, participant_id=pid, channel_name="new"
+        meeting_id=mid, participant_id=pid, channel_name="new", grace_seconds=30
     )
     assert replaced == "old"
     assert (
@@ -111,3 +115,26 @@ def test_reconnect_from_a_stale_socket_does_not_mark_the_new_one_reconnecting():
         == []
     )
     assert Participant.objects.get(id=pid).connection == "online"
+
+
+def test_reconnecting_participant_left_behind_by_a_stopped_server_expires_on_next_join():
+    meeting = make_meeting(lobby_enabled=False)
+    gone, _ = make_participant(meeting, "Gone Juniper")
+    arriving, _ = make_participant(meeting, "New Lark")
+    mid = str(meeting.id)
+    services.participant_connect(
+        meeting_id=mid, participant_id=str(gone.id), channel_name="a", grace_seconds=30
+    )
+    services.participant_disconnect(meeting_id=mid, participant_id=str(gone.id), channel_name="a")
+    Participant.objects.filter(id=gone.id).update(
+        disconnected_at=timezone.now() - timedelta(seconds=31)
+    )
+
+    events, _ = services.participant_connect(
+        meeting_id=mid, participant_id=str(arriving.id), channel_name="b", grace_seconds=30
+    )
+
+    assert ("participant.left", {"participant_id": str(gone.id), "reason": "timeout"}) in [
+        (e.type, e.data) for e in events
+    ]
+    assert Participant.objects.get(id=gone.id).status == "left"
