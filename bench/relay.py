@@ -72,9 +72,11 @@ class Child:
             self.proc.wait()
 
 
-def cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """(user, system) CPU seconds of a process, all threads."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 def server_stats(port: int) -> dict:
@@ -109,6 +111,7 @@ def run_once(mode: str, participants: int, seconds: float, warmup: float, media:
             except TimeoutError:
                 flowing = False
         time.sleep(warmup)
+        stats_start = server_stats(port)
         cpu_start, start = cpu_seconds(server.proc.pid), time.monotonic()
         for client in clients:
             client.send("mark")
@@ -131,11 +134,18 @@ def run_once(mode: str, participants: int, seconds: float, warmup: float, media:
     return {
         "mode": mode,
         "participants": participants,
-        "cores": round((cpu_end - cpu_start) / (end - start), 4),
+        "cores": round((sum(cpu_end) - sum(cpu_start)) / (end - start), 4),
+        "system_cores": round((cpu_end[1] - cpu_start[1]) / (end - start), 4),
         "flowing": flowing,
         "recv_fps_min": round(fps_min, 2),
         "video_streams": streams,
         "e2e_ms_p95": {k: p95(v) for k, v in delays.items()},
+        "packets_in_per_s": round(
+            (stats.get("packets_in", 0) - stats_start.get("packets_in", 0)) / (end - start)
+        ),
+        "packets_out_per_s": round(
+            (stats.get("packets_out", 0) - stats_start.get("packets_out", 0)) / (end - start)
+        ),
         "encoder_calls": stats.get("encoder_calls"),
         "decoder_calls": stats.get("decoder_calls"),
     }
@@ -150,16 +160,19 @@ def media_file() -> Path:
     return path
 
 
-def compare(participants: int, seconds: float, warmup: float) -> dict:
+def compare(participants: int, seconds: float, warmup: float, naive_too: bool = True) -> dict:
     media = media_file()
     forward = run_once("forward", participants, seconds, warmup, media)
-    naive = run_once("naive", participants, seconds, warmup, media)
+    naive = run_once("naive", participants, seconds, warmup, media) if naive_too else forward
     ratio = naive["cores"] / forward["cores"] if forward["cores"] else None
     return {
         "participants": participants,
         "seconds": seconds,
         "forward_cores": forward["cores"],
         "naive_cores": naive["cores"],
+        "forward_system_cores": forward["system_cores"],
+        "forward_packets_in_per_s": forward["packets_in_per_s"],
+        "forward_packets_out_per_s": forward["packets_out_per_s"],
         "ratio": round(ratio, 2) if ratio else None,
         "server_encoder_calls": forward["encoder_calls"],
         "server_decoder_calls": forward["decoder_calls"],
@@ -212,11 +225,12 @@ def main() -> None:
     parser.add_argument("--scaling", action="store_true")
     parser.add_argument("--max-participants", type=int, default=10)
     parser.add_argument("--json", action="store_true", help="print one JSON line")
+    parser.add_argument("--forward-only", action="store_true", help="skip the naive run")
     args = parser.parse_args()
     if args.scaling:
         result = scaling(min(args.seconds, 8.0), args.warmup, args.max_participants)
     else:
-        result = compare(args.participants, args.seconds, args.warmup)
+        result = compare(args.participants, args.seconds, args.warmup, not args.forward_only)
     print(json.dumps(result) if args.json else json.dumps(result, indent=2))
 
 

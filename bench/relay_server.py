@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -171,13 +172,17 @@ def main() -> None:
     parser.add_argument("--mode", choices=["forward", "naive"], required=True)
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
+    if os.environ.get("RELAY_BENCH_NOGC"):
+        import gc
+
+        gc.disable()
     profile = os.environ.get("RELAY_BENCH_PROFILE")
     if not profile:
         asyncio.run(serve(args.mode))
         return
     import cProfile
 
-    profiler = cProfile.Profile()
+    profiler = cProfile.Profile(time.process_time)
     profiler.runcall(asyncio.run, serve(args.mode))
     profiler.dump_stats(profile)
 

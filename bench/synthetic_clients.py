@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import fractions
 import json
+import os
 import sys
 import time
 from collections import defaultdict
@@ -30,10 +31,13 @@ from encoded_media import FPS, load, read_stamp, stamp
 
 from media.aiortc_hooks import (
     Ingress,
+    ReceiveBatcher,
     install_fast_receive,
     route_keyframe_requests,
     use_host_addresses,
 )
+
+BATCH = os.environ.get("BENCH_CLIENT_BATCH", "1") == "1"
 
 
 class ReplayTrack(MediaStreamTrack):
@@ -110,7 +114,7 @@ class Participant:
         self._hook_receivers()
         await self.pc.setLocalDescription(await self.pc.createAnswer())
         for transport in {t.receiver.transport for t in self.pc.getTransceivers()}:
-            install_fast_receive(transport)
+            install_fast_receive(transport, self.control.batcher)
         await self.control.call("answer", self.id, self.pc.localDescription.sdp)
 
     def _hook_receivers(self) -> None:
@@ -153,6 +157,7 @@ class Control:
         self.pending: dict[int, asyncio.Future] = {}
         self.participants: dict[str, Participant] = {}
         self.tasks: set[asyncio.Future] = set()
+        self.batcher = ReceiveBatcher(0.002) if BATCH else None
 
     async def call(self, op: str, participant: str, sdp: str | None = None) -> dict:
         self.next_id += 1

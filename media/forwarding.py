@@ -245,7 +245,7 @@ class Publication:
             return
         keyframe = self.is_video and is_keyframe_start(codec.name, packet.payload)
         now = time.monotonic()
-        abs_send_time = abs_send_time_bytes()
+        abs_send_time = abs_send_time_bytes() if self.is_video else b""
         needs_keyframe = False
         for downtrack in list(self.downtracks.values()):
             if not downtrack.confirmed or not downtrack.egress.started:
