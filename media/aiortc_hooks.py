@@ -338,13 +338,16 @@ def install_fast_receive(dtls: RTCDtlsTransport, batcher: ReceiveBatcher | None 
         original = connection.data_received
         router = dtls._rtp_router
 
+        unprotect: list[Callable[[bytes], bytes]] = []
+
         def data_received(data: bytes, component: int) -> None:
-            srtp = dtls._rx_srtp
-            if srtp is None or not 127 < data[0] < 192 or 192 <= data[1] <= 208:
+            if not 127 < data[0] < 192 or 192 <= data[1] <= 208 or dtls._rx_srtp is None:
                 original(data, component)
                 return
+            if not unprotect:
+                unprotect.append(fast_srtp(dtls._rx_srtp, protect=False))
             try:
-                packet = RtpPacket.parse(srtp.unprotect(data), dtls._rtp_header_extensions_map)
+                packet = RtpPacket.parse(unprotect[0](data), dtls._rtp_header_extensions_map)
             except (ValueError, pylibsrtp.Error):
                 return
             receiver = router.route_rtp(packet)
@@ -456,8 +459,8 @@ class Egress:
         route = self._route or self._find_route()
         if route is None:
             return
-        srtp, transport, addr = route
-        transport.sendto(srtp.protect(data), addr)
+        protect, transport, addr = route
+        transport.sendto(protect(data), addr)
         if self.keep_history:
             self.history[sequence_number % RTP_HISTORY_SIZE] = (sequence_number, data)
         self._sent_packets += 1
@@ -475,7 +478,7 @@ class Egress:
         pair = dtls.transport._connection._nominated.get(1)
         if dtls._tx_srtp is None or pair is None or dtls.state != "connected":
             return None
-        self._route = (dtls._tx_srtp, pair.protocol.transport, pair.remote_addr)
+        self._route = (fast_srtp(dtls._tx_srtp), pair.protocol.transport, pair.remote_addr)
         return self._route
 
     async def _retransmit(self, sequence_number: int) -> None:
@@ -483,8 +486,29 @@ class Egress:
         entry = self.history.get(sequence_number % RTP_HISTORY_SIZE)
         route = self._route
         if entry is not None and entry[0] == sequence_number and route is not None:
-            srtp, transport, addr = route
-            transport.sendto(srtp.protect(entry[1]), addr)
+            protect, transport, addr = route
+            transport.sendto(protect(entry[1]), addr)
+
+
+def fast_srtp(session: pylibsrtp.Session, protect: bool = True) -> Callable[[bytes], bytes]:
+    """``session.protect`` (or ``unprotect``) without pylibsrtp's per-call checks and
+    allocations, which cost more than the encryption itself."""
+    cdata, buffer, srtp = session._cdata, session._buffer, session._srtp[0]
+    length = pylibsrtp.ffi.new("int *")
+    function = pylibsrtp.lib.srtp_protect if protect else pylibsrtp.lib.srtp_unprotect
+    room = len(cdata) - (pylibsrtp.SRTP_MAX_TRAILER_LEN if protect else 0)
+
+    def process(data: bytes) -> bytes:
+        size = len(data)
+        if size > room:
+            raise ValueError("packet is too long")
+        length[0] = size
+        buffer[0:size] = data
+        if function(srtp, cdata, length):
+            raise pylibsrtp.Error("srtp_protect failed" if protect else "srtp_unprotect failed")
+        return buffer[0 : length[0]]
+
+    return process
 
 
 _NTP_EPOCH = 2208988800  # seconds from 1900 to 1970

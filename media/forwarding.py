@@ -90,6 +90,7 @@ class Downtrack:
         self.clock_rate = clock_rate
         self.is_video = is_video
         self.confirmed = False  # the subscriber has answered an offer carrying this sender
+        self.ready = False  # confirmed, sender running, payload type known
         self.payload_type: int | None = None
         self.waiting_keyframe = is_video
         self.rebase = True
@@ -103,6 +104,8 @@ class Downtrack:
 
     def prepare(self, codec: RTCRtpCodecParameters) -> bool:
         """Once the sender runs: find its payload type and header extension ids."""
+        if not self.confirmed or not self.egress.started:
+            return False
         for candidate in self.egress.codecs:
             if candidate.mimeType.lower() == codec.mimeType.lower():
                 self.payload_type = candidate.payloadType
@@ -112,6 +115,7 @@ class Downtrack:
         self.mid_element, self.abs_send_time_id, self.audio_level_id = (
             self.egress.header_extensions()
         )
+        self.ready = True
         return True
 
     def restart(self) -> None:
@@ -248,9 +252,7 @@ class Publication:
         abs_send_time = abs_send_time_bytes() if self.is_video else b""
         needs_keyframe = False
         for downtrack in list(self.downtracks.values()):
-            if not downtrack.confirmed or not downtrack.egress.started:
-                continue
-            if downtrack.payload_type is None and not downtrack.prepare(codec):
+            if not downtrack.ready and not downtrack.prepare(codec):
                 continue
             if downtrack.waiting_keyframe:
                 if not keyframe:
