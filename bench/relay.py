@@ -223,7 +223,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--scaling", action="store_true")
-    parser.add_argument("--max-participants", type=int, default=10)
+    parser.add_argument("--max-participants", type=int, default=12)
     parser.add_argument("--json", action="store_true", help="print one JSON line")
     parser.add_argument("--forward-only", action="store_true", help="skip the naive run")
     args = parser.parse_args()

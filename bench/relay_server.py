@@ -172,10 +172,6 @@ def main() -> None:
     parser.add_argument("--mode", choices=["forward", "naive"], required=True)
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
-    if os.environ.get("RELAY_BENCH_NOGC"):
-        import gc
-
-        gc.disable()
     profile = os.environ.get("RELAY_BENCH_PROFILE")
     if not profile:
         asyncio.run(serve(args.mode))

@@ -105,7 +105,8 @@ class Participant:
 
     async def renegotiate(self, event: dict) -> None:
         async with self.lock:
-            await self._renegotiate(event)
+            if self.pc.signalingState != "closed":
+                await self._renegotiate(event)
 
     async def _renegotiate(self, event: dict) -> None:
         await self.pc.setRemoteDescription(RTCSessionDescription(event["sdp"], "offer"))
