@@ -28,10 +28,10 @@ from aiortc import (
 )
 from aiortc.rtcconfiguration import RTCBundlePolicy
 from encoded_media import FPS, load, read_stamp, stamp
+from receive_batching import ReceiveBatcher
 
 from media.aiortc_hooks import (
     Ingress,
-    ReceiveBatcher,
     install_fast_receive,
     route_keyframe_requests,
     use_host_addresses,
@@ -115,7 +115,8 @@ class Participant:
         self._hook_receivers()
         await self.pc.setLocalDescription(await self.pc.createAnswer())
         for transport in {t.receiver.transport for t in self.pc.getTransceivers()}:
-            install_fast_receive(transport, self.control.batcher)
+            batcher = self.control.batcher
+            install_fast_receive(transport, batcher.add if batcher else None)
         await self.control.call("answer", self.id, self.pc.localDescription.sdp)
 
     def _hook_receivers(self) -> None:

@@ -23,9 +23,6 @@ class RelayConfig:
     ice_servers: list[IceServer] = field(default_factory=list)
     last_n: int = 9
     keyframe_min_interval: float = 0.5
-    # Media sockets are drained at most this often under load (0 = on every packet):
-    # trades at most this much added delay for far fewer event-loop wake-ups.
-    receive_batch_interval: float = 0.0
     # Sent to publishers as REMB, since the relay does not estimate bandwidth itself.
     publisher_max_bitrate: int = 1_500_000
 

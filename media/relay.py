@@ -24,7 +24,6 @@ from aiortc.sdp import candidate_from_sdp
 
 from .aiortc_hooks import (
     Ingress,
-    ReceiveBatcher,
     install_fast_receive,
     negotiated_codec,
     use_host_addresses,
@@ -78,7 +77,6 @@ class Relay:
         self._retired = [0, 0, 0, 0]  # encoder, decoder, packets in, packets out
         self._closed = False
         self._remb_task: asyncio.Task[None] | None = None
-        self._batcher: ReceiveBatcher | None = None
         use_host_addresses(self.config.host_addresses)
 
     # commands
@@ -111,8 +109,6 @@ class Relay:
 
         if self._remb_task is None:
             self._remb_task = asyncio.ensure_future(self._send_remb_forever())
-        if self._batcher is None and self.config.receive_batch_interval > 0:
-            self._batcher = ReceiveBatcher(self.config.receive_batch_interval)
 
     async def offer(self, participant_id: str, sdp: str) -> str:
         """Apply the client's offer; return the relay's answer SDP."""
@@ -133,7 +129,7 @@ class Relay:
             except Exception as exc:
                 raise BadSdp(participant_id, str(exc) or type(exc).__name__) from exc
             participant.negotiated = True
-            _speed_up(participant, self._batcher)
+            _speed_up(participant)
             answer = self._announce(pc.localDescription.sdp)
         # after the caller has the answer: relay offers must not overtake it
         asyncio.get_running_loop().call_soon(self._reconcile_room, participant.room)
@@ -152,7 +148,7 @@ class Relay:
                 await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
             except Exception as exc:
                 raise BadSdp(participant_id, str(exc) or type(exc).__name__) from exc
-            _speed_up(participant, self._batcher)
+            _speed_up(participant)
             for slot in participant.slots.values():
                 if slot.offered_in is not None and not slot.downtrack.confirmed:
                     slot.downtrack.confirmed = True
@@ -222,8 +218,7 @@ class Relay:
         self._closed = True
         if self._remb_task is not None:
             self._remb_task.cancel()
-        if self._batcher is not None:
-            self._batcher.close()
+
         for participant in list(self._participants.values()):
             await self._close_participant(participant)
         self._participants.clear()
@@ -439,9 +434,9 @@ def _drop(packet: object, codec: object) -> None:
     return None
 
 
-def _speed_up(participant: Participant, batcher: ReceiveBatcher | None) -> None:
+def _speed_up(participant: Participant) -> None:
     for transport in {t.receiver.transport for t in participant.pc.getTransceivers()}:
-        install_fast_receive(transport, batcher)
+        install_fast_receive(transport)
 
 
 __all__ = ["KINDS", "Relay", "RelayStats"]
