@@ -1,10 +1,10 @@
 import logging
 
 import pytest
-from media_peers import Client, Room
 
 from media import Relay, RelayConfig
 from media.aiortc_hooks import restore_host_addresses
+from tests.media.media_peers import Client, Room
 
 # aiortc logs a warning per undecodable frame while a subscriber waits for a keyframe
 logging.getLogger("aiortc").setLevel(logging.ERROR)

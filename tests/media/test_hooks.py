@@ -6,10 +6,10 @@ import re
 import aioice.ice
 import pytest
 from aiortc import RTCRtpReceiver, RTCRtpSender
-from media_peers import wait_for
 
 from media import Relay, RelayConfig
 from media.aiortc_hooks import HookError, check_hooks, restore_host_addresses
+from tests.media.media_peers import wait_for
 
 
 def test_hooks_match_the_pinned_aiortc():

@@ -2,10 +2,9 @@
 
 import asyncio
 
-from media_peers import wait_for
-
 from media import ActiveSpeaker, Relay, RelayConfig
 from media.aiortc_hooks import restore_host_addresses
+from tests.media.media_peers import wait_for
 
 
 async def _increases(client, mid, seconds=0.6):

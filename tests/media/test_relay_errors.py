@@ -4,7 +4,6 @@ import asyncio
 import json
 
 import pytest
-from media_peers import wait_for
 
 from media import (
     ERROR_CODES,
@@ -17,6 +16,7 @@ from media import (
     UnexpectedAnswer,
     UnknownParticipant,
 )
+from tests.media.media_peers import wait_for
 
 CANDIDATE = {
     "candidate": "candidate:1 1 udp 2130706431 127.0.0.1 9 typ host",

@@ -2,7 +2,7 @@
 
 import asyncio
 
-from media_peers import wait_for
+from tests.media.media_peers import wait_for
 
 
 async def test_video_frames_arrive_with_the_content_that_was_sent(room, make_client):
