@@ -189,7 +189,11 @@ def scaling(seconds: float, warmup: float, max_participants: int) -> dict:
     media = media_file()
     points = []
     for n in range(2, max_participants + 1):
-        result = run_once("forward", n, seconds, warmup, media)
+        try:
+            result = run_once("forward", n, seconds, warmup, media)
+        except (TimeoutError, RuntimeError) as exc:
+            result = {"participants": n, "cores": None, "recv_fps_min": 0.0, "error": str(exc)}
+            result["e2e_ms_p95"] = None
         points.append(result)
         print(json.dumps(result), file=sys.stderr, flush=True)
         if result["recv_fps_min"] < FPS_FLOOR:
@@ -212,8 +216,8 @@ def scaling(seconds: float, warmup: float, max_participants: int) -> dict:
             {k: p[k] for k in ("participants", "cores", "recv_fps_min", "e2e_ms_p95")}
             for p in points
         ],
-        "server_encoder_calls": sum(p["encoder_calls"] or 0 for p in points),
-        "server_decoder_calls": sum(p["decoder_calls"] or 0 for p in points),
+        "server_encoder_calls": sum(p.get("encoder_calls") or 0 for p in points),
+        "server_decoder_calls": sum(p.get("decoder_calls") or 0 for p in points),
     }
 
 

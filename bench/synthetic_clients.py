@@ -193,6 +193,16 @@ def percentile(values: list[float], q: float) -> float | None:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def report(control: Control, elapsed: float) -> dict:
+    participants = control.participants.values()
+    delays = {k: [d for p in participants for d in p.delays[k]] for k in ("audio", "video")}
+    return {
+        "fps": [n / elapsed for p in participants for n in p.frames.values()],
+        "video_streams": sum(len(p.frames) for p in participants),
+        "delays_ms": {k: [round(d * 1000, 3) for d in v] for k, v in delays.items()},
+    }
+
+
 async def run(args) -> None:
     use_host_addresses(["127.0.0.1"])
     video, audio = load(Path(args.media))
@@ -206,17 +216,17 @@ async def run(args) -> None:
         await control.participants[pid].join()
 
     expected = args.total - 1
-    while True:
-        flowing = all(
+
+    async def announce_flowing() -> None:
+        while not all(
             sum(1 for n in p.frames.values() if n > 0) >= expected
             and sum(1 for n in p.audio_packets.values() if n > 0) >= expected
             for p in control.participants.values()
-        )
-        if flowing:
-            break
-        await asyncio.sleep(0.2)
-    print("FLOWING", flush=True)
+        ):
+            await asyncio.sleep(0.2)
+        print("FLOWING", flush=True)
 
+    flowing = asyncio.ensure_future(announce_flowing())
     loop = asyncio.get_running_loop()
     marked = time.monotonic()
     while True:
@@ -226,21 +236,10 @@ async def run(args) -> None:
             for p in control.participants.values():
                 p.mark()
         elif command == "report":
-            elapsed = time.monotonic() - marked
-            fps = [n / elapsed for p in control.participants.values() for n in p.frames.values()]
-            streams = sum(len(p.frames) for p in control.participants.values())
-            delays = {
-                kind: [d for p in control.participants.values() for d in p.delays[kind]]
-                for kind in ("audio", "video")
-            }
-            report = {
-                "fps": fps,
-                "video_streams": streams,
-                "delays_ms": {k: [round(d * 1000, 3) for d in v] for k, v in delays.items()},
-            }
-            print(json.dumps(report), flush=True)
+            print(json.dumps(report(control, time.monotonic() - marked)), flush=True)
         elif command in ("quit", ""):
             break
+    flowing.cancel()
     for p in control.participants.values():
         await p.pc.close()
     reading.cancel()

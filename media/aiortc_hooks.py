@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.metadata
+import logging
 import queue
 import time
 from collections.abc import Callable
@@ -51,6 +52,8 @@ from aiortc.rtp import (
     pack_remb_fci,
     unwrap_rtx,
 )
+
+logger = logging.getLogger(__name__)
 
 PINNED = {"aiortc": "1.16.0", "aioice": "0.13.0"}
 
@@ -281,7 +284,11 @@ def install_fast_receive(
             receiver = router.route_rtp(packet)
             ingress = getattr(receiver, "_relay_ingress", None)
             if ingress is not None:
-                ingress.handle(packet)
+                try:
+                    ingress.handle(packet)
+                except Exception:
+                    # never let one packet take the socket callback (and its peers) down
+                    logger.exception("dropped an RTP packet")
             elif receiver is not None:
                 original(data, component)
 
@@ -388,6 +395,9 @@ class Egress:
         if route is None:
             return
         protect, transport, addr = route
+        if transport.is_closing():
+            self._route = None
+            return
         transport.sendto(protect(data), addr)
         if self.keep_history:
             self.history[sequence_number % RTP_HISTORY_SIZE] = (sequence_number, data)
@@ -405,6 +415,8 @@ class Egress:
         dtls = self.sender.transport
         pair = dtls.transport._connection._nominated.get(1)
         if dtls._tx_srtp is None or pair is None or dtls.state != "connected":
+            return None
+        if pair.protocol.transport is None or pair.protocol.transport.is_closing():
             return None
         self._route = (fast_srtp(dtls._tx_srtp), pair.protocol.transport, pair.remote_addr)
         return self._route
@@ -474,20 +486,12 @@ def count_codec_calls() -> dict[str, int]:
     Returns the live counter dict: {"encoder": n, "decoder": n}.
     """
     counts = {"encoder": 0, "decoder": 0}
-    classes = [
-        (vpx.Vp8Encoder, "encode", "encoder"),
-        (h264.H264Encoder, "encode", "encoder"),
-        (opus.OpusEncoder, "encode", "encoder"),
-        (g711.PcmuEncoder, "encode", "encoder"),
-        (g711.PcmaEncoder, "encode", "encoder"),
-        (g722.G722Encoder, "encode", "encoder"),
-        (vpx.Vp8Decoder, "decode", "decoder"),
-        (h264.H264Decoder, "decode", "decoder"),
-        (opus.OpusDecoder, "decode", "decoder"),
-        (g711.PcmuDecoder, "decode", "decoder"),
-        (g711.PcmaDecoder, "decode", "decoder"),
-        (g722.G722Decoder, "decode", "decoder"),
-    ]
+    encoders = [vpx.Vp8Encoder, h264.H264Encoder, opus.OpusEncoder, g722.G722Encoder]
+    decoders = [vpx.Vp8Decoder, h264.H264Decoder, opus.OpusDecoder, g722.G722Decoder]
+    encoders += [g711.PcmuEncoder, g711.PcmaEncoder]
+    decoders += [g711.PcmuDecoder, g711.PcmaDecoder]
+    classes = [(c, "encode", "encoder") for c in encoders]
+    classes += [(c, "decode", "decoder") for c in decoders]
     for cls, method, key in classes:
         original = getattr(cls, method)
 

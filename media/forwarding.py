@@ -9,6 +9,7 @@ gating, or a sender being reused for another publisher.
 from __future__ import annotations
 
 import asyncio
+import logging
 import struct
 import time
 from collections.abc import Callable
@@ -17,6 +18,8 @@ from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import RtpPacket
 
 from .aiortc_hooks import Egress, Ingress, abs_send_time_bytes
+
+logger = logging.getLogger(__name__)
 
 MAX_GAP_WHEN_REBASING = 30  # frames of silence a subscriber sees after a rebase, at most
 
@@ -259,6 +262,11 @@ class Publication:
                     needs_keyframe = True
                     continue
                 downtrack.waiting_keyframe = False
-            downtrack.forward(packet, now, abs_send_time)
+            try:
+                downtrack.forward(packet, now, abs_send_time)
+            except Exception:
+                # a subscriber whose connection is going away must not starve the others
+                logger.exception("forwarding to %s failed; dropping it", downtrack.subscriber)
+                self.downtracks.pop(downtrack.subscriber, None)
         if needs_keyframe:
             self.request_keyframe()

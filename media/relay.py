@@ -371,7 +371,7 @@ class Relay:
     async def _negotiate(self, participant: Participant) -> None:
         pc = participant.pc
         async with participant.lock:
-            if participant.closed or not participant.negotiated:
+            if participant.closed or not participant.negotiated or pc.signalingState == "closed":
                 return
             if pc.signalingState != "stable":
                 participant.needs_negotiation = True
