@@ -1,7 +1,7 @@
 """Pre-encoded 640x480 VP8 at 30 fps and 20 ms Opus, made once so clients only replay.
 
-Each replayed frame carries a 12-byte trailer (send time on the shared monotonic clock
-and a magic number) so a subscriber can time it without decoding anything.
+Each replayed frame carries a 12-byte trailer (send time, wall clock shared by all
+processes, and a magic number) so a subscriber can time it without decoding anything.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ MAGIC = 0x5EEDF00D
 
 
 def stamp(data: bytes) -> bytes:
-    return data + TRAILER.pack(time.monotonic(), MAGIC)
+    return data + TRAILER.pack(time.time(), MAGIC)
 
 
 def read_stamp(payload: bytes) -> float | None:

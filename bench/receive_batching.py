@@ -9,7 +9,22 @@ public ones refuse a transport's socket) and the transport's ``_sock``.
 from __future__ import annotations
 
 import asyncio
+import socket
+import struct
+import time
 from typing import Any
+
+SO_TIMESTAMPNS = 35  # Linux; also the control message type
+TIMESPEC = struct.Struct("qq")
+
+
+class Arrival:
+    """Kernel receive time (time.time() clock) of the datagram being handled."""
+
+    time = 0.0
+
+
+arrival = Arrival()
 
 
 class ReceiveBatcher:
@@ -17,7 +32,8 @@ class ReceiveBatcher:
 
     After a socket becomes readable the batcher stops watching the sockets, sleeps
     ``interval``, then drains every socket; it watches them again once they are quiet.
-    A packet waits at most ``interval`` longer.
+    A packet waits at most ``interval`` longer, but ``arrival`` still says when the
+    kernel received it (SO_TIMESTAMPNS), so latency figures do not include the wait.
     """
 
     def __init__(self, interval: float) -> None:
@@ -32,6 +48,7 @@ class ReceiveBatcher:
         if id(transport) in self.sockets or transport is None or transport.is_closing():
             return
         sock = transport._sock
+        sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
         self.loop._remove_reader(sock.fileno())
         self.sockets[id(transport)] = (sock, protocol, transport)
         if self.watching:
@@ -63,13 +80,18 @@ class ReceiveBatcher:
                 continue
             for _ in range(512):
                 try:
-                    data, addr = sock.recvfrom(65536)
+                    data, ancillary, _, addr = sock.recvmsg(65536, 64)
                 except (BlockingIOError, InterruptedError):
                     break
                 except OSError:
                     del self.sockets[key]
                     break
                 received = True
+                arrival.time = time.time()
+                for level, kind, value in ancillary:
+                    if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
+                        seconds, nanoseconds = TIMESPEC.unpack_from(value)
+                        arrival.time = seconds + nanoseconds / 1e9
                 protocol.datagram_received(data, addr)
         return received
 
