@@ -123,7 +123,8 @@ async def serve(mode: str) -> None:
 
     relay: Relay | NaiveRelay
     if mode == "forward":
-        relay = Relay(RelayConfig(host_addresses=["127.0.0.1"]), on_relay_event)
+        # everyone subscribes to everyone, as the benchmark asks: no last-N cap
+        relay = Relay(RelayConfig(host_addresses=["127.0.0.1"], last_n=64), on_relay_event)
     else:
         relay = NaiveRelay(push)
 

@@ -351,7 +351,7 @@ class Egress:
         self.keep_history = transceiver.kind == "video"
         self._sent_packets = 0
         self._sent_octets = 0
-        self._route: tuple[Any, Any, Any] | None = None
+        self._route: tuple[Any, Any, Any, Any] | None = None
         original_next = sender._next_encoded_frame
 
         async def next_encoded_frame(codec: RTCRtpCodecParameters) -> Any:
@@ -389,16 +389,22 @@ class Egress:
         mid_element = bytes([ids.mid << 4 | (len(mid) - 1)]) + mid if ids.mid and mid else b""
         return mid_element, ids.abs_send_time or 0, ids.audio_level or 0
 
-    def send(self, data: bytes, sequence_number: int, timestamp: int, marker: int) -> None:
-        """Protect and send one serialized RTP packet now."""
+    def send(
+        self, data: bytes, sequence_number: int, timestamp: int, marker: int, ntp: int
+    ) -> None:
+        """Protect and send one serialized RTP packet now; ``ntp`` is now, for markers."""
         route = self._route or self._find_route()
         if route is None:
             return
-        protect, transport, addr = route
+        protect, sock, addr, transport = route
         if transport.is_closing():
             self._route = None
             return
-        transport.sendto(protect(data), addr)
+        try:
+            # the raw socket: asyncio's sendto only adds checks and a queue UDP needs not
+            sock.sendto(protect(data), addr)
+        except (BlockingIOError, InterruptedError):
+            return  # socket buffer full: dropped, as a congested network would
         if self.keep_history:
             self.history[sequence_number % RTP_HISTORY_SIZE] = (sequence_number, data)
         self._sent_packets += 1
@@ -406,19 +412,20 @@ class Egress:
         if marker:
             # the sender's RTCP sender reports read these
             sender = self.sender
-            sender._RTCRtpSender__ntp_timestamp = ntp_now()
+            sender._RTCRtpSender__ntp_timestamp = ntp
             sender._RTCRtpSender__rtp_timestamp = timestamp
             sender._RTCRtpSender__packet_count = self._sent_packets
             sender._RTCRtpSender__octet_count = self._sent_octets
 
-    def _find_route(self) -> tuple[Any, Any, Any] | None:
+    def _find_route(self) -> tuple[Any, Any, Any, Any] | None:
         dtls = self.sender.transport
         pair = dtls.transport._connection._nominated.get(1)
         if dtls._tx_srtp is None or pair is None or dtls.state != "connected":
             return None
         if pair.protocol.transport is None or pair.protocol.transport.is_closing():
             return None
-        self._route = (fast_srtp(dtls._tx_srtp), pair.protocol.transport, pair.remote_addr)
+        transport = pair.protocol.transport
+        self._route = (fast_srtp(dtls._tx_srtp), transport._sock, pair.remote_addr, transport)
         return self._route
 
     async def _retransmit(self, sequence_number: int) -> None:
@@ -426,7 +433,7 @@ class Egress:
         entry = self.history.get(sequence_number % RTP_HISTORY_SIZE)
         route = self._route
         if entry is not None and entry[0] == sequence_number and route is not None:
-            protect, transport, addr = route
+            protect, _, addr, transport = route
             transport.sendto(protect(entry[1]), addr)
 
 

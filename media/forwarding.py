@@ -17,7 +17,7 @@ from collections.abc import Callable
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import RtpPacket
 
-from .aiortc_hooks import Egress, Ingress, abs_send_time_bytes
+from .aiortc_hooks import Egress, Ingress, abs_send_time_bytes, ntp_now
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +102,8 @@ class Downtrack:
         self.first_seq = 0
         self.packets_sent = 0
         self.mid_element = b""
+        self.video_extensions = b""  # MID element, then the abs-send-time element's header
+        self.ssrc = 0
         self.abs_send_time_id = 0
         self.audio_level_id = 0
 
@@ -118,6 +120,10 @@ class Downtrack:
         self.mid_element, self.abs_send_time_id, self.audio_level_id = (
             self.egress.header_extensions()
         )
+        self.video_extensions = self.mid_element
+        if self.abs_send_time_id:
+            self.video_extensions += bytes([self.abs_send_time_id << 4 | 2])
+        self.ssrc = self.egress.ssrc
         self.ready = True
         return True
 
@@ -126,7 +132,7 @@ class Downtrack:
         self.rebase = True
         self.waiting_keyframe = self.is_video
 
-    def forward(self, packet: RtpPacket, now: float, abs_send_time: bytes) -> None:
+    def forward(self, packet: RtpPacket, now: float, abs_send_time: bytes, ntp: int) -> None:
         seq = packet.sequence_number
         egress = self.egress
         if self.rebase:
@@ -144,22 +150,27 @@ class Downtrack:
             return  # older than the packet numbering was anchored on
         out_seq = (seq + self.seq_offset) & 0xFFFF
         out_ts = (packet.timestamp + self.ts_offset) & 0xFFFFFFFF
-        extensions = self.mid_element
-        if self.abs_send_time_id:
-            extensions += bytes([self.abs_send_time_id << 4 | 2]) + abs_send_time
-        level = packet.extensions.audio_level
-        if self.audio_level_id and level is not None:
-            extensions += bytes([self.audio_level_id << 4, level[0] << 7 | level[1]])
+        if self.is_video:
+            extensions = (
+                self.video_extensions + abs_send_time
+                if self.abs_send_time_id
+                else (self.mid_element)
+            )
+        else:
+            extensions = self.mid_element
+            level = packet.extensions.audio_level
+            if self.audio_level_id and level is not None:
+                extensions += bytes([self.audio_level_id << 4, level[0] << 7 | level[1]])
         data = rtp_bytes(
             self.payload_type or 0,
             packet.marker,
             out_seq,
             out_ts,
-            egress.ssrc,
+            self.ssrc,
             extensions,
             packet.payload,
         )
-        egress.send(data, out_seq, out_ts, packet.marker)
+        egress.send(data, out_seq, out_ts, packet.marker, ntp)
         egress.last_seq = out_seq
         egress.last_ts = out_ts
         egress.last_sent = now
@@ -253,6 +264,7 @@ class Publication:
         keyframe = self.is_video and is_keyframe_start(codec.name, packet.payload)
         now = time.monotonic()
         abs_send_time = abs_send_time_bytes() if self.is_video else b""
+        ntp = ntp_now() if packet.marker else 0
         needs_keyframe = False
         for downtrack in list(self.downtracks.values()):
             if not downtrack.ready and not downtrack.prepare(codec):
@@ -263,7 +275,7 @@ class Publication:
                     continue
                 downtrack.waiting_keyframe = False
             try:
-                downtrack.forward(packet, now, abs_send_time)
+                downtrack.forward(packet, now, abs_send_time, ntp)
             except Exception:
                 # a subscriber whose connection is going away must not starve the others
                 logger.exception("forwarding to %s failed; dropping it", downtrack.subscriber)
