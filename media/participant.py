@@ -125,6 +125,8 @@ def codec_preferences(sender_kind: str, mime_type: str, parameters: dict) -> lis
         name = capability.mimeType.lower()
         if name == mime_type.lower() and capability.parameters == parameters:
             chosen.append(capability)
+    if not chosen:
+        return []  # unknown to aiortc's capabilities: let negotiation pick
     if sender_kind == "video":
         chosen += [
             c for c in RTCRtpSender.getCapabilities("video").codecs if c.mimeType == "video/rtx"

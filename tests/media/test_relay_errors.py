@@ -1,6 +1,5 @@
 """Bad input gives a typed error with a stable code; nobody else notices."""
 
-import asyncio
 import json
 
 import pytest
@@ -126,4 +125,3 @@ async def test_track_live_and_connection_events(room, make_client):
     )
     states = [e.state for e in room.events if e.type == "connection_state"]
     assert "connected" in states
-    await asyncio.sleep(0)
