@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from aiortc import RTCSessionDescription
@@ -119,15 +119,11 @@ class Relay:
             if pc.signalingState != "stable":
                 raise NegotiationInProgress(participant_id)
             _check_sdp(participant_id, sdp)
-            try:
+            with _as_bad_sdp(participant_id):
                 await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
-            except Exception as exc:
-                raise BadSdp(participant_id, str(exc) or type(exc).__name__) from exc
             self._publish(participant)
-            try:
+            with _as_bad_sdp(participant_id):
                 await pc.setLocalDescription(await pc.createAnswer())
-            except Exception as exc:
-                raise BadSdp(participant_id, str(exc) or type(exc).__name__) from exc
             participant.negotiated = True
             _speed_up(participant)
             answer = self._announce(pc.localDescription.sdp)
@@ -144,10 +140,8 @@ class Relay:
             if pc.signalingState != "have-local-offer":
                 raise UnexpectedAnswer(participant_id, "no relay offer is outstanding")
             _check_sdp(participant_id, sdp)
-            try:
+            with _as_bad_sdp(participant_id):
                 await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
-            except Exception as exc:
-                raise BadSdp(participant_id, str(exc) or type(exc).__name__) from exc
             _speed_up(participant)
             for slot in participant.slots.values():
                 if slot.offered_in is not None and not slot.downtrack.confirmed:
@@ -417,6 +411,15 @@ class Relay:
                 if publication is not None and publication.ingress is not None:
                     with contextlib.suppress(Exception):
                         await publication.ingress.send_remb(self.config.publisher_max_bitrate)
+
+
+@contextlib.contextmanager
+def _as_bad_sdp(participant_id: str) -> Iterator[None]:
+    """aiortc raises assorted exceptions on descriptions it cannot apply; callers get one code."""
+    try:
+        yield
+    except Exception as exc:
+        raise BadSdp(participant_id, str(exc) or type(exc).__name__) from exc
 
 
 def _check_sdp(participant_id: str, sdp: str) -> None:
