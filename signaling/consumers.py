@@ -13,7 +13,7 @@ from django.conf import settings
 
 from rooms import selectors, services, state
 from rooms.models import Meeting
-from signaling import delivery, protocol
+from signaling import delivery
 from signaling import protocol as p
 from signaling.ratelimit import TokenBucket
 
@@ -295,4 +295,4 @@ class MeetingConsumer(AsyncWebsocketConsumer):
                 pinged = False
 
     async def _send(self, message: dict) -> None:
-        await self.send(text_data=protocol.json_dumps(message))
+        await self.send(text_data=p.json_dumps(message))
