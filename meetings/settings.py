@@ -17,6 +17,13 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
 def database_from_url(url: str | None) -> dict:
     if not url:
         return {
@@ -39,12 +46,25 @@ def database_from_url(url: str | None) -> dict:
     raise ValueError(f"DATABASE_URL scheme not supported: {parsed.scheme!r}")
 
 
+# A media worker takes every meeting's offers and candidates on one channel: a join of
+# a dozen people trickling candidates must not hit the default capacity of 100.
+_MEDIA_CHANNEL_CAPACITY = {"media-relay-*": 5000}
+
+
 def channel_layer_from_url(url: str | None) -> dict:
     if not url:
-        return {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+        return {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            # This layer does not compile channel_capacity patterns (channels 4.3).
+            "CONFIG": {"capacity": 1000},
+        }
     return {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [url], "prefix": os.environ.get("CHANNEL_PREFIX", "meetings")},
+        "CONFIG": {
+            "hosts": [url],
+            "prefix": os.environ.get("CHANNEL_PREFIX", "meetings"),
+            "channel_capacity": _MEDIA_CHANNEL_CAPACITY,
+        },
     }
 
 
@@ -124,6 +144,25 @@ RECONNECT_GRACE_SECONDS = float(os.environ.get("RECONNECT_GRACE_SECONDS", "30"))
 HEARTBEAT_PING_AFTER_SECONDS = float(os.environ.get("HEARTBEAT_PING_AFTER_SECONDS", "20"))
 HEARTBEAT_DROP_AFTER_SECONDS = float(os.environ.get("HEARTBEAT_DROP_AFTER_SECONDS", "45"))
 HANDSHAKE_TIMEOUT_SECONDS = float(os.environ.get("HANDSHAKE_TIMEOUT_SECONDS", "10"))
+
+# Media relay (see docs/deploy notes in README). The embedded default runs one relay
+# inside the server process; production runs `manage.py media_worker` processes and
+# sets MEDIA_IN_PROCESS=false on the web processes.
+MEDIA_ENABLED = _env_bool("MEDIA_ENABLED", True)
+MEDIA_IN_PROCESS = _env_bool("MEDIA_IN_PROCESS", True)
+# Meetings are pinned to one of MEDIA_WORKERS relays by their id.
+MEDIA_WORKERS = int(os.environ.get("MEDIA_WORKERS", "1"))
+# Addresses the relay gathers ICE candidates on: loopback in the embedded default and
+# tests; the host's address in production, plus an optional public address for 1:1 NAT.
+MEDIA_HOST_ADDRESSES = _env_list("MEDIA_HOST_ADDRESSES", ["127.0.0.1"])
+MEDIA_ANNOUNCED_ADDRESS = os.environ.get("MEDIA_ANNOUNCED_ADDRESS") or None
+MEDIA_LAST_N = int(os.environ.get("MEDIA_LAST_N", "9"))
+# STUN/TURN for browsers. TURN_SECRET: coturn's static-auth-secret; the server hands each
+# participant short-lived credentials (TURN REST API), never the secret.
+STUN_URLS = _env_list("STUN_URLS", [])
+TURN_URLS = _env_list("TURN_URLS", [])
+TURN_SECRET = os.environ.get("TURN_SECRET", "")
+TURN_CREDENTIAL_SECONDS = int(os.environ.get("TURN_CREDENTIAL_SECONDS", "21600"))
 
 LOGGING = {
     "version": 1,

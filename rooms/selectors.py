@@ -82,3 +82,10 @@ def chat_history(*, meeting_id: str, viewer_id: str, viewer_facilitates: bool) -
 
 def meetings_owned(*, user) -> list[Meeting]:
     return list(Meeting.objects.filter(owner=user).order_by("-created_at"))
+
+
+def media_plans(*, meeting_id: str) -> dict[str, state.MediaPlan]:
+    meeting = Meeting.objects.filter(id=meeting_id, ended_at__isnull=True).first()
+    if meeting is None:
+        return {}
+    return room_load(meeting=meeting).media_plans()

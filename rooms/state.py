@@ -48,6 +48,16 @@ class Event:
     to: str  # TO_ROOM, TO_FACILITATORS or to_participant(id)
 
 
+@dataclass(frozen=True)
+class MediaPlan:
+    """What the media relay should do for one participant, decided here, applied by the relay."""
+
+    room: str  # the relay room: people hear and see only others in the same one
+    publish: bool  # camera_mic participants publish; text-only participants never do
+    audio: bool  # False: the relay drops this person's audio (server-enforced mute)
+    video: bool
+
+
 def to_participant(participant_id: str) -> str:
     return f"participant:{participant_id}"
 
@@ -102,6 +112,15 @@ class Room:
     def hand_queue(self) -> list[str]:
         raised = [m for m in self.present() if m.hand_seq is not None]
         return [m.id for m in sorted(raised, key=lambda m: m.hand_seq or 0)]
+
+    def media_plans(self) -> dict[str, MediaPlan]:
+        """Everyone who may take part in the meeting's media, and how."""
+        return {
+            m.id: MediaPlan(
+                room=self.meeting_id, publish=m.media == "camera_mic", audio=True, video=True
+            )
+            for m in self.present()
+        }
 
     def snapshot_for(self, viewer_id: str) -> dict:
         viewer = self.member(viewer_id)

@@ -15,12 +15,15 @@ from rooms import selectors, services, state
 from rooms.models import Meeting
 from signaling import delivery
 from signaling import protocol as p
+from signaling.handlers import load as load_handlers
 from signaling.ratelimit import TokenBucket
 
 log = logging.getLogger(__name__)
 
 # Expiry timers must outlive the consumer that scheduled them.
 _expiry_tasks: set[asyncio.Task] = set()
+
+ROUTES = load_handlers()
 
 
 @database_sync_to_async
@@ -48,8 +51,6 @@ def _room_state(meeting: Meeting, participant_id: str) -> dict:
     return snapshot
 
 
-room_apply = database_sync_to_async(services.room_apply)
-chat_send = database_sync_to_async(services.chat_send)
 participant_connect = database_sync_to_async(services.participant_connect)
 participant_disconnect = database_sync_to_async(services.participant_disconnect)
 participant_expire = database_sync_to_async(services.participant_expire)
@@ -177,50 +178,19 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         await delivery.deliver(str(self.meeting.id), events)
 
     async def _handle(self, message: Any) -> None:
-        assert self.meeting is not None and self.participant_id is not None
-        me = self.participant_id
-        meeting_id = str(self.meeting.id)
-        match message:
-            case p.Ping():
-                await self._send(p.server_message("pong"))
-                return
-            case p.Pong():
-                return
-            case p.Hello():
-                raise p.ProtocolError("already_handshaken")
-            case p.ChatSend(text=text, audience=audience):
-                if not self.chats.take():
-                    raise p.ProtocolError("rate_limited")
-                events = await chat_send(
-                    meeting_id=meeting_id, sender_id=me, text=text, audience=audience
-                )
-            case p.HandRaise():
-                events = await room_apply(
-                    meeting_id=meeting_id, operation=lambda r: r.raise_hand(me)
-                )
-            case p.HandLower(participant_id=target):
-                target_id = str(target) if target else me
-                events = await room_apply(
-                    meeting_id=meeting_id, operation=lambda r: r.lower_hand(me, target_id)
-                )
-            case p.LobbyAdmit(participant_id=target):
-                events = await room_apply(
-                    meeting_id=meeting_id, operation=lambda r: r.admit(me, str(target))
-                )
-            case p.LobbyDeny(participant_id=target):
-                events = await room_apply(
-                    meeting_id=meeting_id, operation=lambda r: r.deny(me, str(target))
-                )
-            case p.RoleSet(participant_id=target, role=role):
-                events = await room_apply(
-                    meeting_id=meeting_id, operation=lambda r: r.set_role(me, str(target), role)
-                )
-            case p.Leave():
-                events = await room_apply(meeting_id=meeting_id, operation=lambda r: r.leave(me))
-                await delivery.deliver(meeting_id, events)
-                await self.close(code=4410)
-                return
-        await delivery.deliver(meeting_id, events)
+        route = ROUTES[type(message)]
+        if route.chat_bucket and not self.chats.take():
+            raise p.ProtocolError("rate_limited")
+        events = await route.handler(self, message)
+        await delivery.deliver(self.meeting_id, events)
+
+    @property
+    def meeting_id(self) -> str:
+        assert self.meeting is not None
+        return str(self.meeting.id)
+
+    async def send_message(self, message: dict) -> None:
+        await self._send(message)
 
     # --- room membership -----------------------------------------------------------
 
@@ -268,6 +238,9 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             if new_role != self.role and self.in_room:
                 self.role = new_role
                 await self._enter_room()
+
+    async def media_event(self, message: dict) -> None:
+        await self._send(message["message"])
 
     async def session_replaced(self, message: dict) -> None:
         await self.close(code=4409)

@@ -7,6 +7,10 @@ from uuid import UUID
 from channels.layers import get_channel_layer
 
 from rooms import state
+from signaling import media_link
+
+# Events that cannot change who hears or sees whom.
+_NO_MEDIA_EFFECT = frozenset({"chat.message", "hands.updated", "lobby.updated"})
 
 
 def room_group(meeting_id: str) -> str:
@@ -36,3 +40,5 @@ async def deliver(meeting_id: str, events: list[state.Event]) -> None:
             _group_for(meeting_id, event.to),
             {"type": "room.event", "event": event.type, "data": event.data},
         )
+    if any(event.type not in _NO_MEDIA_EFFECT for event in events):
+        await media_link.reconcile(meeting_id)

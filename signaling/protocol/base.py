@@ -1,0 +1,33 @@
+"""What every protocol module shares: the message base class and the error registry."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+PROTOCOL_VERSION = 1
+MAX_FRAME_BYTES = 16 * 1024
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# Each feature module adds its own codes; docs/protocol.md lists them all.
+ERROR_CODES: dict[str, str] = {}
+
+CLOSE_CODES = {
+    4400: "handshake missing or malformed, or handshake timeout",
+    4401: "unknown or expired participant token",
+    4403: "turned away from the lobby",
+    4404: "no such meeting",
+    4408: "no message for 45 seconds",
+    4409: "the same participant connected from another socket",
+    4410: "the participant left the meeting",
+}
+
+
+class ProtocolError(Exception):
+    def __init__(self, code: str, detail: str | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.detail = detail or ERROR_CODES[code]

@@ -1,0 +1,201 @@
+"""Session, lobby, roles, hands and chat: the messages of protocol version 1's core."""
+
+from __future__ import annotations
+
+from typing import Literal
+from uuid import UUID
+
+from pydantic import Field
+
+from signaling.protocol.base import ERROR_CODES, Message
+
+# --- client -> server ------------------------------------------------------------
+
+
+class Hello(Message):
+    type: Literal["hello"]
+    version: int
+    token: str = Field(min_length=1, max_length=200)
+
+
+class Ping(Message):
+    type: Literal["ping"]
+
+
+class Pong(Message):
+    type: Literal["pong"]
+
+
+class ChatSend(Message):
+    type: Literal["chat.send"]
+    text: str = Field(max_length=4000)
+    audience: Literal["room", "facilitators"] = "room"
+
+
+class HandRaise(Message):
+    type: Literal["hand.raise"]
+
+
+class HandLower(Message):
+    type: Literal["hand.lower"]
+    participant_id: UUID | None = None
+
+
+class LobbyAdmit(Message):
+    type: Literal["lobby.admit"]
+    participant_id: UUID
+
+
+class LobbyDeny(Message):
+    type: Literal["lobby.deny"]
+    participant_id: UUID
+
+
+class RoleSet(Message):
+    type: Literal["role.set"]
+    participant_id: UUID
+    role: Literal["cofacilitator", "peer"]
+
+
+class Leave(Message):
+    type: Literal["leave"]
+
+
+CLIENT_MODELS = (
+    Hello, Ping, Pong, ChatSend, HandRaise, HandLower, LobbyAdmit, LobbyDeny, RoleSet, Leave,
+)  # fmt: skip
+
+
+# --- server -> client ------------------------------------------------------------
+
+
+class ParticipantInfo(Message):
+    id: str
+    name: str
+    role: Literal["facilitator", "cofacilitator", "peer"]
+    media: Literal["camera_mic", "text_only"]
+    connection: Literal["online", "reconnecting", "offline"]
+    hand_raised: bool
+
+
+class ChatInfo(Message):
+    id: int
+    sender_id: str
+    sender_name: str
+    audience: Literal["room", "facilitators"]
+    text: str
+    sent_at: str
+
+
+class MeetingInfo(Message):
+    id: str
+    title: str
+
+
+class Welcome(Message):
+    type: Literal["welcome"]
+    version: int
+    participant_id: str
+    role: Literal["facilitator", "cofacilitator", "peer"]
+    status: Literal["lobby", "admitted"]
+    meeting: MeetingInfo
+    heartbeat_seconds: float
+
+
+class LobbyWaiting(Message):
+    type: Literal["lobby.waiting"]
+    message: str
+
+
+class LobbyAdmitted(Message):
+    type: Literal["lobby.admitted"]
+
+
+class LobbyDenied(Message):
+    type: Literal["lobby.denied"]
+    message: str
+
+
+class LobbyUpdated(Message):
+    type: Literal["lobby.updated"]
+    lobby: list[ParticipantInfo]
+
+
+class RoomState(Message):
+    type: Literal["room.state"]
+    you: str
+    participants: list[ParticipantInfo]
+    hands: list[str]
+    chat: list[ChatInfo]
+    lobby: list[ParticipantInfo] | None = None
+
+
+class ParticipantJoined(Message):
+    type: Literal["participant.joined"]
+    participant: ParticipantInfo
+
+
+class ParticipantUpdated(Message):
+    type: Literal["participant.updated"]
+    participant: ParticipantInfo
+
+
+class ParticipantLeft(Message):
+    type: Literal["participant.left"]
+    participant_id: str
+    reason: Literal["left", "timeout"]
+
+
+class HandsUpdated(Message):
+    type: Literal["hands.updated"]
+    queue: list[str]
+
+
+class ChatMessageOut(Message):
+    type: Literal["chat.message"]
+    message: ChatInfo
+
+
+class ServerPing(Message):
+    type: Literal["ping"]
+
+
+class ServerPong(Message):
+    type: Literal["pong"]
+
+
+class Error(Message):
+    type: Literal["error"]
+    code: str
+    message: str
+    ref: str | None = None
+
+
+SERVER_MODELS = (
+    Welcome, LobbyWaiting, LobbyAdmitted, LobbyDenied, LobbyUpdated, RoomState,
+    ParticipantJoined, ParticipantUpdated, ParticipantLeft, HandsUpdated, ChatMessageOut,
+    ServerPing, ServerPong, Error,
+)  # fmt: skip
+
+
+ERROR_CODES.update(
+    {
+        "bad_json": "The frame was not a JSON object.",
+        "unknown_type": "The message type is not part of the protocol.",
+        "invalid_message": "The message has missing, extra or wrongly typed fields.",
+        "frame_too_large": "The frame is larger than 16 KiB.",
+        "rate_limited": "Too many messages in a short time; wait a moment.",
+        "handshake_required": "The first message on a socket must be hello.",
+        "already_handshaken": "hello was already accepted on this socket.",
+        "unsupported_version": "The client speaks a protocol version the server does not.",
+        "forbidden": "Only a facilitator can do that.",
+        "not_found": "That participant is not in this meeting.",
+        "not_in_lobby": "That person is not waiting in the lobby.",
+        "not_admitted": "You are not in the meeting room yet.",
+        "invalid_role": "A participant can be made a co-facilitator or a peer.",
+        "cannot_change_owner": "The meeting's facilitator keeps that role.",
+        "empty_message": "A message needs some text.",
+        "message_too_long": "Messages can be at most 2,000 characters.",
+        "internal": "The server could not do that; nothing was changed.",
+    }
+)
