@@ -50,7 +50,10 @@ def checkin_state(*, meeting: Meeting, viewer_id: str, facilitates: bool) -> dic
     prompts = [prompt_from_row(row, with_answers=facilitates) for row in rows]
     if facilitates:
         return {
-            "prompts": [p.for_facilitators() for p in prompts],
+            "prompts": [
+                {**p.for_facilitators(), "you_answered": checkins.has_answered(p, viewer_id)}
+                for p in prompts
+            ],
             "mood": meeting_mood(meeting=meeting),
         }
     return {

@@ -86,11 +86,14 @@ class Tally:
             for index in value:
                 self.counts[index] += 1
 
-    def mean(self, kind: str) -> float | None:
+    def exact_mean(self, kind: str) -> float | None:
         if kind != SCALE or not self.answers:
             return None
-        total = sum((point + 1) * n for point, n in enumerate(self.counts))
-        return round(total / self.answers, 2)
+        return sum((point + 1) * n for point, n in enumerate(self.counts)) / self.answers
+
+    def mean(self, kind: str) -> float | None:
+        exact = self.exact_mean(kind)
+        return None if exact is None else round(exact, 2)
 
     def copy(self) -> Tally:
         return Tally(answers=self.answers, counts=list(self.counts), texts=list(self.texts))
@@ -393,10 +396,19 @@ def mood_point(check_ins: list[Prompt], check_outs: list[Prompt]) -> dict:
     """
 
     def mean(prompts: list[Prompt]) -> float | None:
-        shown = [p for p in prompts if p.status == CLOSED and p.published is not None]
-        return shown[0].published.mean(SCALE) if shown and shown[0].published else None
+        shown = [p.published for p in prompts if p.status == CLOSED and p.published is not None]
+        return shown[0].exact_mean(SCALE) if shown else None
 
     before = mean(check_ins)
     after = mean(list(reversed(check_outs)))
-    change = round(after - before, 2) if before is not None and after is not None else None
-    return {"check_in": before, "check_out": after, "change": change}
+    if before is None or after is None:
+        return {"check_in": _round(before), "check_out": _round(after), "change": None}
+    return {
+        "check_in": _round(before),
+        "check_out": _round(after),
+        "change": round(after - before, 2),
+    }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)

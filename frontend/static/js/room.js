@@ -1,5 +1,6 @@
 // The meeting page: join form, lobby, participant list, hands, chat.
 import { Connection } from "./connection.js";
+import { mountCheckins } from "./checkins.js";
 
 const app = document.getElementById("app");
 const meetingId = app.dataset.meetingId;
@@ -146,6 +147,8 @@ function send(message) {
   if (!connection || !connection.send(message)) setStatus("Not connected right now; trying again shortly.");
 }
 
+const checkins = mountCheckins({ container: $("room"), send: (m) => send(m), facilitates });
+
 const handlers = {
   welcome(m) {
     view.you = m.participant_id;
@@ -216,7 +219,7 @@ function connect(token) {
   connection = new Connection({
     meetingId,
     token,
-    onMessage: (m) => handlers[m.type]?.(m),
+    onMessage: (m) => checkins.handle(m) || handlers[m.type]?.(m),
     onState: (stateName, code) => {
       if (stateName === "reconnecting") setStatus("Connection lost. Reconnecting…");
       else if (stateName === "connected") setStatus("Connected.");
