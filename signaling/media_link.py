@@ -61,6 +61,11 @@ def ensure_local_worker() -> None:
         _local[loop] = worker
 
 
+def local_worker():
+    """This process's relay worker, if one has started on the running loop."""
+    return _local.get(asyncio.get_running_loop())
+
+
 async def stop_local_worker() -> None:
     worker = _local.pop(asyncio.get_running_loop(), None)
     if worker is not None:
