@@ -131,3 +131,13 @@ async def test_media_stop_leaves_chat_working(room, media):
     await peer_socket.send({"type": "chat.send", "text": "I'll stay on text tonight"})
     message = await heron.expect("chat.message")
     assert message["message"]["text"] == "I'll stay on text tonight"
+
+
+async def test_everyone_in_the_room_learns_who_is_speaking(room, media):
+    peer_socket = await room.admitted_peer("Calm Heron")
+    fern = media.add(room.facilitator, amplitude=0.0, video=False)
+    heron = media.add(peer_socket, amplitude=0.5, video=False)
+    await fern.join()
+    await heron.join()
+    await fern.expect("media.speaker", timeout=10, participant_id=heron.id)
+    await heron.expect("media.speaker", timeout=10, participant_id=heron.id)
