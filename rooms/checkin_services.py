@@ -134,3 +134,14 @@ def checkin_share(*, meeting_id: str, actor_id: str, prompt_id: str) -> list[sta
     return _prompt_apply(
         meeting_id, prompt_id, lambda room, prompt: checkins.share(room, prompt, actor_id)
     )
+
+
+def checkin_end_all(*, meeting_id: str) -> list[state.Event]:
+    """Closes every open prompt of a meeting (for when the meeting ends): keys and ballots go."""
+    events: list[state.Event] = []
+    open_ids = CheckinPrompt.objects.filter(
+        meeting_id=meeting_id, status=CheckinPrompt.Status.OPEN
+    ).values_list("id", flat=True)
+    for prompt_id in list(open_ids):
+        events += _prompt_apply(meeting_id, str(prompt_id), lambda room, p: checkins.end(p))
+    return events

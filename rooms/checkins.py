@@ -19,6 +19,11 @@ Anonymity (prompts posted with `anonymous=True`):
   than `MIN_SHOWN` people answered. The one residue: closing a prompt one or two answers after
   the last step lets a facilitator who noted who answered since compare the two views.
 
+What this does not hide: PostgreSQL keeps superseded row versions until vacuum. Someone with
+raw access to the database files while a prompt is open could compare versions of the tally;
+anyone reading the tables (SQL, a dump, the admin) sees only the current aggregate. A meeting
+that ends must close its open prompts (`checkin_services.checkin_end_all`) so no key outlives it.
+
 Named prompts keep who answered what (facilitators see it; a shared result never names anyone)
 and their breakdown is live.
 """
@@ -353,6 +358,11 @@ def answer(
 def close(room: Room, prompt: Prompt, actor_id: str) -> list[Event]:
     """Stops answers; closing twice is a quiet success (two facilitators may both press it)."""
     _require_facilitator(room, actor_id)
+    return end(prompt)
+
+
+def end(prompt: Prompt) -> list[Event]:
+    """Closes a prompt on nobody's behalf, e.g. when its meeting ends with it still open."""
     if prompt.status == CLOSED:
         return []
     prompt.status = CLOSED

@@ -223,3 +223,13 @@ def test_mood_is_sent_to_facilitators_when_a_check_out_closes():
     events = close(meeting, fac_id, prompt_id)
     assert [(e.type, e.to) for e in events][-1] == ("checkin.mood", state.TO_FACILITATORS)
     assert events[-1].data["mood"]["check_out"] == 4.5
+
+
+def test_ending_a_meeting_closes_its_open_prompts_and_drops_their_keys():
+    meeting, fac_id, (heron,) = setup_meeting("Calm Heron")
+    first, second = post(meeting, fac_id), post(meeting, fac_id, kind="text")
+    answer(meeting, heron, first, scale=2)
+    close(meeting, fac_id, second)
+    events = checkin_services.checkin_end_all(meeting_id=str(meeting.id))
+    assert [e.data.get("prompt_id") for e in events if e.type == "checkin.closed"] == [first]
+    assert set(CheckinPrompt.objects.values_list("status", "ballot_key")) == {("closed", None)}
