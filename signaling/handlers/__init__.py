@@ -50,6 +50,6 @@ def handles(*message_types: type, chat_bucket: bool = False):
 
 def load() -> dict[type, Route]:
     # Importing the feature modules registers their handlers.
-    from signaling.handlers import core, media  # noqa: F401
+    from signaling.handlers import breakouts, core, facilitation, media  # noqa: F401
 
     return ROUTES
