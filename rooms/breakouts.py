@@ -274,4 +274,5 @@ def _close_all(room: Room, reason: str) -> list[Event]:
         member.breakout = None
     room.self_select = False
     _clear_timer(room)
-    return [_updated(room), Event("breakouts.closed", {"reason": reason}, TO_ROOM)]
+    # "closed" first: whoever changes rooms gets a room.state right after "updated".
+    return [Event("breakouts.closed", {"reason": reason}, TO_ROOM), _updated(room)]

@@ -116,6 +116,8 @@ class MeetingConsumer(AsyncWebsocketConsumer):
     # --- incoming frames ---------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.meeting is None:
+            return  # closing with 4404; a frame sent meanwhile (e.g. hello) has nowhere to go
         self.last_heard = asyncio.get_running_loop().time()
         try:
             if not self.frames.take():

@@ -197,10 +197,10 @@ def test_timer_warns_once_then_closes_every_breakout_by_itself():
 
     closed = breakouts.tick(room, ends)
     assert types(closed) == [
-        ("breakouts.updated", state.TO_ROOM),
         ("breakouts.closed", state.TO_ROOM),
+        ("breakouts.updated", state.TO_ROOM),
     ]
-    assert closed[1].data == {"reason": "timer"}
+    assert closed[0].data == {"reason": "timer"}
     assert set(where(room).values()) == {None}
     assert {p.room for p in room.media_plans().values()} == {"m1"}
     assert breakouts.next_deadline(room) is None
@@ -211,7 +211,7 @@ def test_a_missed_deadline_closes_without_a_late_warning():
     room = room_with(fac(), peer("a"))
     breakouts.set_timer(room, "f", 60, NOW, warn_seconds=30)
     events = breakouts.tick(room, NOW + timedelta(hours=1))  # e.g. after a restart
-    assert [e.type for e in events] == ["breakouts.updated", "breakouts.closed"]
+    assert [e.type for e in events] == ["breakouts.closed", "breakouts.updated"]
 
 
 def test_warning_longer_than_the_timer_warns_at_once_and_timer_can_be_stopped():
@@ -251,7 +251,7 @@ def test_closing_the_last_room_is_closing_all():
     room = room_with(fac(), peer("a"), count=1)
     breakouts.set_timer(room, "f", 60, NOW)
     events = breakouts.close(room, "f", "b1")
-    assert [e.type for e in events] == ["breakouts.updated", "breakouts.closed"]
+    assert [e.type for e in events] == ["breakouts.closed", "breakouts.updated"]
     assert room.breakout_ends_at is None
 
 
@@ -259,7 +259,7 @@ def test_close_all_brings_everyone_back_and_is_idempotent():
     room = room_with(fac(), cofac(), peer("a"), peer("b"), self_select=True)
     breakouts.assign_automatically(room, "f", include_facilitators=True)
     events = breakouts.close_all(room, "c")
-    assert events[1].data == {"reason": "facilitator"}
+    assert events[0].data == {"reason": "facilitator"}
     assert set(where(room).values()) == {None}
     assert room.open_breakouts() == [] and room.self_select is False
     assert breakouts.close_all(room, "f") == []
