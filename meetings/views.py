@@ -85,6 +85,7 @@ def _room_page(request: HttpRequest, meeting: Meeting, invite: str, role: str) -
         "invite": invite,
         "role": role,
         "suggested_name": pseudonyms.suggest(),
+        "ended": meeting.ended_at is not None,
     }
     return render(request, "room.html", context)
 
