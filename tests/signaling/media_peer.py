@@ -7,30 +7,64 @@ import asyncio
 import contextlib
 import json
 
+import websockets
+
 from media import Renegotiate
 from tests.media import media_peers
 from tests.signaling.client import Client
 
 
+class CommunicatorTransport:
+    """A test Client's in-process socket."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+
+    async def send(self, message: dict) -> None:
+        await self.client.send(message)
+
+    async def receive(self) -> dict | None:
+        # A timeout would kill the app, so wait (nearly) for ever; cancelled at close.
+        output = await self.client.ws.receive_output(3600)
+        if output["type"] == "websocket.close":
+            return None
+        return json.loads(output["text"])
+
+
+class WebsocketTransport:
+    """A real socket to a daphne process (the `websockets` library)."""
+
+    def __init__(self, ws) -> None:
+        self.ws = ws
+
+    async def send(self, message: dict) -> None:
+        await self.ws.send(json.dumps(message))
+
+    async def receive(self) -> dict | None:
+        try:
+            return json.loads(await self.ws.recv())
+        except websockets.ConnectionClosed:
+            return None
+
+
 class SocketMediaPeer(media_peers.Client):
-    def __init__(self, socket: Client, number: int, **kwargs) -> None:
-        super().__init__(None, socket.participant_id, room="", number=number, **kwargs)
+    def __init__(self, socket, participant_id: str, number: int, **kwargs) -> None:
+        super().__init__(None, participant_id, room="", number=number, **kwargs)
         self.socket = socket
         self.inbox: asyncio.Queue[dict] = asyncio.Queue()
         self.ready: dict | None = None
-        self.close_code: int | None = None
+        self.seen: list = []  # what arrived, for failure messages
         self._ready = asyncio.Event()
         self._answers: asyncio.Queue[str] = asyncio.Queue()
         self._pump = asyncio.ensure_future(self._read())
 
     async def _read(self) -> None:
-        # The only reader of this socket from now on; a timeout would kill the app.
+        # The only reader of this socket from now on.
         while True:
-            output = await self.socket.ws.receive_output(3600)
-            if output["type"] == "websocket.close":
-                self.close_code = output.get("code")
+            message = await self.socket.receive()
+            if message is None:
                 return
-            message = json.loads(output["text"])
+            self.seen.append(message["type"] if message["type"] != "error" else message)
             match message["type"]:
                 case "media.offer":
                     tracks = {
@@ -49,11 +83,17 @@ class SocketMediaPeer(media_peers.Client):
     async def _join_relay(self) -> None:
         self._ready.clear()
         await self.socket.send({"type": "media.join", "receive_video": self.receive_video})
-        await asyncio.wait_for(self._ready.wait(), 5)
+        try:
+            await asyncio.wait_for(self._ready.wait(), 10)
+        except TimeoutError:
+            raise AssertionError(f"no media.ready; saw {self.seen}") from None
 
     async def _offer(self, sdp: str) -> str:
         await self.socket.send({"type": "media.offer", "sdp": sdp})
-        return await asyncio.wait_for(self._answers.get(), 5)
+        try:
+            return await asyncio.wait_for(self._answers.get(), 10)
+        except TimeoutError:
+            raise AssertionError(f"no media.answer; saw {self.seen}") from None
 
     async def _answer(self, sdp: str) -> None:
         await self.socket.send({"type": "media.answer", "sdp": sdp})
@@ -83,7 +123,10 @@ class MediaMeeting:
         self.peers: list[SocketMediaPeer] = []
 
     def add(self, socket: Client, **kwargs) -> SocketMediaPeer:
-        peer = SocketMediaPeer(socket, number=len(self.peers) + 1, **kwargs)
+        return self.add_transport(CommunicatorTransport(socket), socket.participant_id, **kwargs)
+
+    def add_transport(self, transport, participant_id: str, **kwargs) -> SocketMediaPeer:
+        peer = SocketMediaPeer(transport, participant_id, number=len(self.peers) + 1, **kwargs)
         peer.owner_of = self.owner_of
         self.peers.append(peer)
         return peer

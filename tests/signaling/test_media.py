@@ -133,6 +133,16 @@ async def test_media_stop_leaves_chat_working(room, media):
     assert message["message"]["text"] == "I'll stay on text tonight"
 
 
+async def test_everyone_in_the_room_learns_who_is_speaking(room, media):
+    peer_socket = await room.admitted_peer("Calm Heron")
+    fern = media.add(room.facilitator, amplitude=0.0, video=False)
+    heron = media.add(peer_socket, amplitude=0.5, video=False)
+    await fern.join()
+    await heron.join()
+    await fern.expect("media.speaker", timeout=10, participant_id=heron.id)
+    await heron.expect("media.speaker", timeout=10, participant_id=heron.id)
+
+
 async def test_a_muted_peers_audio_stops_at_the_relay_and_flows_again_when_they_accept(room, media):
     peer_socket = await room.admitted_peer("Calm Heron")
     fern = media.add(room.facilitator)
