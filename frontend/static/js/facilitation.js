@@ -240,7 +240,7 @@ export function mountFacilitation({ app, view, send, el, facilitates, rerender }
     if (here) parts.push(button("Ask for help", () => send({ type: "breakout.help" }), ""));
     const list = el("ul", { id: "breakout-list", class: "people" });
     for (const r of open) {
-      const item = el("li", { dataset: { breakoutId: r.id } }, el("span", { class: "name" }, r.name), " ", el("span", { class: "badge" }, r.members.map(nameOf).join(", ") || "nobody yet"));
+      const item = el("li", { dataset: { breakoutId: r.id } }, el("span", { class: "name" }, r.name), " ", el("span", { class: "badge" }, r.members.filter((id) => view.participants.has(id)).map(nameOf).join(", ") || "nobody yet"));
       const mayGo = facilitates() || local.breakouts.self_select;
       if (mayGo && (!here || here.id !== r.id)) item.append(" ", button(facilitates() ? `Visit ${r.name}` : `Join ${r.name}`, () => send({ type: "breakout.join", breakout_id: r.id })));
       if (facilitates()) item.append(" ", button(`Close ${r.name}`, () => send({ type: "breakout.close", breakout_id: r.id }), "small danger"));
