@@ -211,9 +211,9 @@ def remove(room: Room, actor_id: str, target_id: str, *, ban: bool = False) -> l
 
 def end(room: Room, actor_id: str) -> list[Event]:
     """Ends the meeting for everyone, including those waiting in the lobby."""
-    if room.ended:
-        return []
     room._require_facilitator(actor_id)
+    if room.ended:
+        return []  # two facilitators at once: the second has nothing left to end
     waiting = room.lobby()
     room.ended = True
     events = [Event("meeting.ended", {"message": ENDED_MESSAGE}, TO_ROOM)]

@@ -283,6 +283,7 @@ def test_end_tells_everyone_including_the_lobby_and_stops_all_media():
     assert room.ended and room.media_plans() == {}
     assert room.members["a"].connection == state.OFFLINE  # nobody shows "reconnecting"
     assert moderation.end(room, "f") == []
+    refused("forbidden", moderation.end, room, "a")
     refused("meeting_ended", moderation.mute, room, "f", "a", state.AUDIO)
     refused("meeting_ended", moderation.configure, room, "f", locked=True)
 
