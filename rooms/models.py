@@ -25,9 +25,32 @@ class Meeting(models.Model):
     hand_counter = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # Facilitation: locked = no new peers; the lobby keeps its queue.
+    locked = models.BooleanField(default=False)
+    allow_self_unmute = models.BooleanField(default=True)
+    breakout_self_select = models.BooleanField(default=False)
+    # The breakout timer as deadlines, so any process (or the next event) can act on it.
+    breakout_ends_at = models.DateTimeField(null=True, blank=True)
+    breakout_warn_at = models.DateTimeField(null=True, blank=True)
+    breakout_warned = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return self.title
+
+
+class Breakout(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="breakouts")
+    name = models.CharField(max_length=40)
+    position = models.PositiveIntegerField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Participant(models.Model):
@@ -66,6 +89,18 @@ class Participant(models.Model):
     channel_name = models.CharField(max_length=200, blank=True, default="")
     disconnected_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Who turned audio / video off at the relay: "self", "facilitator", or null (on).
+    muted_by = models.CharField(max_length=16, null=True, blank=True)
+    video_stopped_by = models.CharField(max_length=16, null=True, blank=True)
+    asked_audio = models.BooleanField(default=False)
+    asked_video = models.BooleanField(default=False)
+    breakout = models.ForeignKey(
+        Breakout, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    # Removed with "may not rejoin". The browser it joined from is known only by a hash
+    # of a random cookie (see services.participant_create): a ban reaches that browser.
+    banned = models.BooleanField(default=False)
+    device_hash = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         indexes = [models.Index(fields=["meeting", "status"])]

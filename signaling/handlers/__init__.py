@@ -59,6 +59,6 @@ def on_enter(hook: Callable[[Session], Awaitable[None]]):
 
 def load() -> dict[type, Route]:
     # Importing the feature modules registers their handlers.
-    from signaling.handlers import checkins, core, media  # noqa: F401
+    from signaling.handlers import breakouts, checkins, core, facilitation, media  # noqa: F401
 
     return ROUTES

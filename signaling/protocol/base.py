@@ -24,6 +24,8 @@ CLOSE_CODES = {
     4408: "no message for 45 seconds",
     4409: "the same participant connected from another socket",
     4410: "the participant left the meeting",
+    4411: "removed from the meeting by a facilitator",
+    4412: "the meeting has ended",
 }
 
 

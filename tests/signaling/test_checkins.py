@@ -156,3 +156,20 @@ async def test_nothing_about_an_anonymous_answer_reaches_the_log(room, caplog):
     assert "already_answered" in logged
     for trace in ("secret sorrow", heron.participant_id, "Calm Heron"):
         assert trace not in logged
+
+
+async def test_ending_the_meeting_drops_open_prompts_ballot_keys(room):
+    from asgiref.sync import sync_to_async
+
+    from rooms.models import CheckinPrompt
+
+    heron = await room.admitted_peer("Calm Heron")
+    prompt_id = await posted(room, heron, anonymous=True)
+    await heron.send({"type": "checkin.answer", "prompt_id": prompt_id, "scale": 3})
+    await heron.expect("checkin.answered")
+
+    await room.facilitator.send({"type": "meeting.end"})
+    await heron.expect("meeting.ended")
+    prompt = await sync_to_async(CheckinPrompt.objects.get)(id=prompt_id)
+    assert prompt.status == CheckinPrompt.Status.CLOSED
+    assert not prompt.ballot_key and not prompt.ballots

@@ -1,6 +1,7 @@
 // The meeting page: join form, lobby, participant list, hands, chat.
 import { Connection } from "./connection.js";
 import { mountCheckins } from "./checkins.js";
+import { mountFacilitation } from "./facilitation.js";
 
 const app = document.getElementById("app");
 const meetingId = app.dataset.meetingId;
@@ -14,6 +15,8 @@ const CLOSE_MESSAGES = {
   4404: "This meeting does not exist or has ended.",
   4409: "You joined this meeting from another tab or device, so this one was disconnected.",
   4410: "You have left the meeting. Take care of yourself.",
+  4411: null, // the removed message already explains
+  4412: null, // so does meeting.ended
 };
 
 const view = { you: null, role: app.dataset.role, participants: new Map(), hands: [], lobby: [] };
@@ -63,6 +66,7 @@ function renderParticipants() {
       " ",
       el("span", { class: `badge role-${p.role}` }, describe(p)),
     );
+    item.append(...facilitation.participantControls(p));
     if (facilitates() && p.id !== view.you && p.role !== "facilitator") {
       const promote = p.role === "peer";
       item.append(
@@ -214,22 +218,28 @@ const handlers = {
   },
 };
 
+const facilitation = mountFacilitation({ app, view, send, el, facilitates, rerender: () => renderAll() });
+
 function connect(token) {
   $("join").hidden = true;
   connection = new Connection({
     meetingId,
     token,
-    onMessage: (m) => checkins.handle(m) || handlers[m.type]?.(m),
+    onMessage: (m) => {
+      if (checkins.handle(m)) return;
+      handlers[m.type]?.(m);
+      facilitation.handle(m);
+    },
     onState: (stateName, code) => {
       if (stateName === "reconnecting") setStatus("Connection lost. Reconnecting…");
       else if (stateName === "connected") setStatus("Connected.");
       else if (stateName === "closed") {
         const text = CLOSE_MESSAGES[code];
         if (text) setStatus(text);
-        if (code === 4401 || code === 4410 || code === 4409 || code === 4403) {
+        if ([4401, 4403, 4409, 4410, 4411, 4412].includes(code)) {
           sessionStorage.removeItem(tokenKey);
           $("room").hidden = true;
-          $("join").hidden = code === 4403 || code === 4409;
+          $("join").hidden = [4403, 4409, 4411, 4412].includes(code);
         }
       }
     },
