@@ -81,3 +81,20 @@ def wait_receiving_video(page: Page, pid: str, timeout_ms: int = 30_000) -> None
         timeout=timeout_ms,
         polling=300,
     )
+
+
+def wait_inbound_rising(
+    page: Page, pid: str, kind: str, field: str, timeout_ms: int = 20_000
+) -> None:
+    """A counter of pid's inbound audio or video on this page goes up."""
+    page.wait_for_function(
+        """async ([pid, kind, field]) => {
+            const read = async () => (await window.peerMeeting.media.inboundStats())[pid]?.[kind]?.[field] ?? 0;
+            const before = await read();
+            await new Promise((r) => setTimeout(r, 500));
+            return before > 0 && (await read()) > before;
+        }""",
+        arg=[pid, kind, field],
+        timeout=timeout_ms,
+        polling=300,
+    )

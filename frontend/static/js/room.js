@@ -296,7 +296,7 @@ function goodbye(code) {
 
 function connect(token) {
   connection = new Connection({ meetingId, token, onMessage, onState: onConnectionState });
-  meeting.send = send;
+  window.peerMeeting.connection = connection;
   connection.open();
 }
 
