@@ -88,3 +88,65 @@ class ChatMessage(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["meeting", "room", "id"])]
+
+
+class CheckinPrompt(models.Model):
+    """A check-in question; rooms/checkins.py explains how anonymous answers stay unlinkable.
+
+    Anonymous answers exist only inside `tally` (counters, and free texts in shuffled order):
+    there is no per-answer row, so no participant id, timestamp or insertion order to match
+    against who was online. `ballot_key` and `ballots` exist only while the prompt is open.
+    """
+
+    class Kind(models.TextChoices):
+        SCALE = "scale"
+        SINGLE = "single"
+        MULTIPLE = "multiple"
+        TEXT = "text"
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        CLOSED = "closed"
+
+    class Moment(models.TextChoices):
+        CHECK_IN = "check_in"
+        CHECK_OUT = "check_out"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="checkin_prompts")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    question = models.CharField(max_length=200)
+    options = models.JSONField(default=list)
+    anonymous = models.BooleanField(default=True)
+    moment = models.CharField(max_length=16, choices=Moment.choices, blank=True, default="")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    shared = models.BooleanField(default=False)
+    tally = models.JSONField(default=dict)
+    published = models.JSONField(null=True, blank=True)
+    ballot_key = models.BinaryField(null=True, blank=True)
+    # Sorted HMAC digests: a set, so no order of arrival.
+    ballots = models.JSONField(default=list)
+    posted_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["meeting", "status"])]
+
+    def __str__(self) -> str:
+        return self.question
+
+
+class CheckinAnswer(models.Model):
+    """One person's answer to a named prompt (anonymous prompts never have these rows)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    prompt = models.ForeignKey(CheckinPrompt, on_delete=models.CASCADE, related_name="answers")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="checkin_answers"
+    )
+    value = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["prompt", "participant"], name="one_answer_per_person")
+        ]

@@ -15,6 +15,7 @@ from rooms import selectors, services, state
 from rooms.models import Meeting
 from signaling import delivery
 from signaling import protocol as p
+from signaling.handlers import ENTER_HOOKS
 from signaling.handlers import load as load_handlers
 from signaling.ratelimit import TokenBucket
 
@@ -203,6 +204,8 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         self.in_room = True
         snapshot = await _room_state(self.meeting, self.participant_id)
         await self._send(p.server_message("room.state", you=self.participant_id, **snapshot))
+        for hook in ENTER_HOOKS:
+            await hook(self)
 
     async def _sync_facilitator_group(self) -> None:
         assert self.meeting is not None

@@ -11,6 +11,7 @@ from signaling import media_link
 
 # Events that cannot change who hears or sees whom.
 _NO_MEDIA_EFFECT = frozenset({"chat.message", "hands.updated", "lobby.updated"})
+_NO_MEDIA_EFFECT_PREFIXES = ("checkin.",)
 
 
 def room_group(meeting_id: str) -> str:
@@ -40,5 +41,8 @@ async def deliver(meeting_id: str, events: list[state.Event]) -> None:
             _group_for(meeting_id, event.to),
             {"type": "room.event", "event": event.type, "data": event.data},
         )
-    if any(event.type not in _NO_MEDIA_EFFECT for event in events):
+    if any(
+        event.type not in _NO_MEDIA_EFFECT and not event.type.startswith(_NO_MEDIA_EFFECT_PREFIXES)
+        for event in events
+    ):
         await media_link.reconcile(meeting_id)

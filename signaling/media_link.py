@@ -18,8 +18,12 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 
+def worker_channel_name(index: int) -> str:
+    return f"media-relay-{index}"
+
+
 def worker_channel(meeting_id: str) -> str:
-    return f"media-relay-{UUID(str(meeting_id)).int % settings.MEDIA_WORKERS}"
+    return worker_channel_name(UUID(str(meeting_id)).int % settings.MEDIA_WORKERS)
 
 
 async def command(meeting_id: str, op: str, participant_id: str | None = None, **data) -> None:
@@ -56,9 +60,16 @@ def ensure_local_worker() -> None:
     for old_loop in [old for old in _local if old.is_closed()]:
         del _local[old_loop]
     if loop not in _local:
-        worker = MediaWorker(channels=[f"media-relay-{i}" for i in range(settings.MEDIA_WORKERS)])
+        worker = MediaWorker(
+            channels=[worker_channel_name(i) for i in range(settings.MEDIA_WORKERS)]
+        )
         worker.start()
         _local[loop] = worker
+
+
+def local_worker():
+    """This process's relay worker, if one has started on the running loop."""
+    return _local.get(asyncio.get_running_loop())
 
 
 async def stop_local_worker() -> None:

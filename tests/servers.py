@@ -111,6 +111,32 @@ def daphne(env: dict, log_path: Path) -> Iterator[str]:
                 process.kill()
 
 
+@contextlib.contextmanager
+def media_worker(env: dict, log_path: Path, index: int = 0) -> Iterator[None]:
+    """Production's separate relay process (`manage.py media_worker`)."""
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "media_worker", "--index", str(index)],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while "media worker" not in log_path.read_text():
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"media worker did not start:\n{log_path.read_text()}")
+                time.sleep(0.1)
+            yield
+        finally:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
 def _wait_for_port(port: int, process: subprocess.Popen, log_path: Path) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

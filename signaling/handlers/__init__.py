@@ -38,6 +38,10 @@ class Route:
 
 ROUTES: dict[type, Route] = {}
 
+# Called with the session each time it enters the room (after `room.state`), to send a
+# feature's own state.
+ENTER_HOOKS: list[Callable[[Session], Awaitable[None]]] = []
+
 
 def handles(*message_types: type, chat_bucket: bool = False):
     def register(handler: Handler) -> Handler:
@@ -48,8 +52,13 @@ def handles(*message_types: type, chat_bucket: bool = False):
     return register
 
 
+def on_enter(hook: Callable[[Session], Awaitable[None]]):
+    ENTER_HOOKS.append(hook)
+    return hook
+
+
 def load() -> dict[type, Route]:
     # Importing the feature modules registers their handlers.
-    from signaling.handlers import core, media  # noqa: F401
+    from signaling.handlers import checkins, core, media  # noqa: F401
 
     return ROUTES

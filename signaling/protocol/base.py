@@ -5,7 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 PROTOCOL_VERSION = 1
-MAX_FRAME_BYTES = 16 * 1024
+# Room for an SDP answer to a relay offer with ~24 m-lines (a 12-person meeting).
+MAX_FRAME_BYTES = 64 * 1024
 
 
 class Message(BaseModel):

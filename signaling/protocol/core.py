@@ -183,7 +183,7 @@ ERROR_CODES.update(
         "bad_json": "The frame was not a JSON object.",
         "unknown_type": "The message type is not part of the protocol.",
         "invalid_message": "The message has missing, extra or wrongly typed fields.",
-        "frame_too_large": "The frame is larger than 16 KiB.",
+        "frame_too_large": "The frame is larger than 64 KiB.",
         "rate_limited": "Too many messages in a short time; wait a moment.",
         "handshake_required": "The first message on a socket must be hello.",
         "already_handshaken": "hello was already accepted on this socket.",

@@ -122,7 +122,7 @@ COUNTER_RANGE = 8000  # each client draws counters from its own range: content n
 class Client:
     def __init__(
         self,
-        relay: Relay,
+        relay: Relay | None,
         participant_id: str,
         room: str,
         video: bool = True,
@@ -154,6 +154,17 @@ class Client:
         self.pc.on("track", self._on_track)
 
     async def join(self) -> None:
+        await self._join_relay()
+        for track in (self.audio, self.video):
+            if track is not None:
+                self.pc.addTransceiver(track, direction="sendonly")
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        answer = await self._offer(self.pc.localDescription.sdp)
+        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
+        self._tasks.append(asyncio.ensure_future(self._answer_forever()))
+
+    # How this client reaches the relay; tests/signaling overrides these to use the socket.
+    async def _join_relay(self) -> None:
         await self.relay.join(
             self.id,
             self.room,
@@ -161,13 +172,12 @@ class Client:
             publish_video=self.video is not None,
             receive_video=self.receive_video,
         )
-        for track in (self.audio, self.video):
-            if track is not None:
-                self.pc.addTransceiver(track, direction="sendonly")
-        await self.pc.setLocalDescription(await self.pc.createOffer())
-        answer = await self.relay.offer(self.id, self.pc.localDescription.sdp)
-        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
-        self._tasks.append(asyncio.ensure_future(self._answer_forever()))
+
+    async def _offer(self, sdp: str) -> str:
+        return await self.relay.offer(self.id, sdp)
+
+    async def _answer(self, sdp: str) -> None:
+        await self.relay.answer(self.id, sdp)
 
     def on_event(self, event: RelayEvent) -> None:
         if isinstance(event, Renegotiate) and event.participant == self.id:
@@ -182,7 +192,7 @@ class Client:
                     self._previous[mid] = info["participant"]
             self.mids = dict(event.tracks)
             await self.pc.setLocalDescription(await self.pc.createAnswer())
-            await self.relay.answer(self.id, self.pc.localDescription.sdp)
+            await self._answer(self.pc.localDescription.sdp)
             self.answered_at.append(time.monotonic())
             self.offers += 1
 

@@ -1,4 +1,5 @@
 // The meeting page: pre-join, lobby, the room (video grid, panels, controls) and goodbyes.
+import { mountCheckins } from "./checkins.js";
 import { Connection } from "./connection.js";
 import { LevelMeter, LocalMedia, DEVICE_PROBLEMS } from "./devices.js";
 import { $, el } from "./dom.js";
@@ -256,7 +257,10 @@ for (const type of ["media.ready", "media.answer", "media.offer", "media.state",
   handlers[type] = (m) => media.handle(m);
 }
 
+const checkins = mountCheckins({ container: $("side-panels"), send, facilitates: view.facilitates });
+
 function onMessage(message) {
+  if (checkins.handle(message)) return;
   handlers[message.type]?.(message);
   dispatch(message);
 }

@@ -1,0 +1,36 @@
+"""Runs one media relay worker: production's separate media process (see docker-compose.yml)."""
+
+import asyncio
+import signal
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "Run media relay worker N (meetings are pinned to one of MEDIA_WORKERS by id)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--index", type=int, default=0)
+
+    def handle(self, *args, index: int, **options):
+        if not 0 <= index < settings.MEDIA_WORKERS:
+            raise CommandError(f"--index must be below MEDIA_WORKERS={settings.MEDIA_WORKERS}")
+        asyncio.run(self._serve(index))
+
+    async def _serve(self, index: int) -> None:
+        from signaling.media_link import worker_channel_name
+        from signaling.media_worker import MediaWorker
+
+        worker = MediaWorker(channels=[worker_channel_name(index)])
+        worker.start()
+        self.stdout.write(
+            f"media worker {index} on {', '.join(settings.MEDIA_HOST_ADDRESSES)}", ending="\n"
+        )
+        self.stdout.flush()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        await worker.stop()

@@ -1,0 +1,68 @@
+"""Production's shape: two web processes without media, one media worker process, real Redis
+and PostgreSQL. Two people on different web processes see each other through the worker."""
+
+import asyncio
+import logging
+import uuid
+
+import pytest
+
+from tests import servers
+from tests.integration.test_two_servers_on_redis import open_socket
+from tests.media.media_peers import wait_for
+from tests.signaling.media_peer import MediaMeeting, WebsocketTransport
+
+logging.getLogger("aiortc").setLevel(logging.ERROR)
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory):
+    logs = tmp_path_factory.mktemp("deployment")
+    with servers.postgres_database() as database_url:
+        env = servers.server_env(
+            DATABASE_URL=database_url,
+            REDIS_URL="redis://127.0.0.1:6379/0",
+            CHANNEL_PREFIX=f"it-{uuid.uuid4().hex[:8]}",
+            MEDIA_IN_PROCESS="false",
+            MEDIA_HOST_ADDRESSES="127.0.0.1",
+        )
+        servers.manage(env, "migrate", "-v0")
+        demo = servers.seed_demo(env)
+        with (
+            servers.media_worker(env, logs / "media.log"),
+            servers.daphne(env, logs / "a.log") as a,
+            servers.daphne(env, logs / "b.log") as b,
+        ):
+            yield demo, a, b
+
+
+async def test_people_on_two_web_processes_see_each_other_through_the_media_worker(deployment):
+    demo, server_a, server_b = deployment
+    cedar = await asyncio.to_thread(
+        servers.join_over_http, server_a, demo.cofacilitator_invite, "Co Cedar"
+    )
+    heron = await asyncio.to_thread(
+        servers.join_over_http, server_b, demo.cofacilitator_invite, "Co Heron"
+    )
+    on_a = await open_socket(server_a, demo.meeting_id, cedar["token"])
+    await on_a.expect("room.state")
+    on_b = await open_socket(server_b, demo.meeting_id, heron["token"])
+    await on_b.expect("room.state")
+
+    meeting = MediaMeeting()
+    try:
+        a = meeting.add_transport(WebsocketTransport(on_a.ws), cedar["participant_id"])
+        b = meeting.add_transport(WebsocketTransport(on_b.ws), heron["participant_id"])
+        await a.join()
+        await b.join()
+        await wait_for(lambda: len(a.counters_from(b.id)) > 5, timeout=15)
+        await wait_for(lambda: len(b.counters_from(a.id)) > 5, timeout=15)
+        assert a.mislabelled == b.mislabelled == 0
+
+        # leaving on web process B reaches the relay in the worker process
+        await on_b.ws.send('{"type": "leave"}')
+        await wait_for(lambda: a.mid_of(b.id, "video") is None, timeout=10)
+    finally:
+        await meeting.close()
+        await on_a.ws.close()
+        await on_b.ws.close()

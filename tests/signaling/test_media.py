@@ -1,0 +1,143 @@
+"""Media through the signaling socket: aiortc peers negotiate as docs/protocol.md says,
+and the relay in the server process forwards what room state allows."""
+
+import asyncio
+import logging
+
+import pytest
+
+from signaling import media_link
+from tests.media.media_peers import wait_for
+from tests.signaling.media_peer import MediaMeeting
+
+logging.getLogger("aiortc").setLevel(logging.ERROR)
+
+
+@pytest.fixture
+async def media():
+    meeting = MediaMeeting()
+    yield meeting
+    await meeting.close()
+
+
+async def test_two_people_see_each_other_through_the_relay(room, media):
+    peer_socket = await room.admitted_peer("Calm Heron")
+    fern = media.add(room.facilitator)
+    heron = media.add(peer_socket)
+    await fern.join()
+    await heron.join()
+
+    assert fern.ready["publish_video"] and fern.ready["ice_servers"] == []
+    # pictures decode to the counters their sender drew
+    await wait_for(lambda: len(fern.counters_from(heron.id)) > 5, timeout=10)
+    await wait_for(lambda: len(heron.counters_from(fern.id)) > 5, timeout=10)
+    assert fern.mislabelled == heron.mislabelled == 0
+    await fern.expect("media.track", participant_id=heron.id, kind="video")
+    stats = media_link.local_worker().relay.stats()
+    assert (stats.encoder_calls, stats.decoder_calls) == (0, 0)
+
+
+async def test_text_only_participant_may_listen_but_is_never_forwarded(room, media):
+    listener_socket = await room.admitted_peer("Quiet Wren", media="text_only")
+    fern = media.add(room.facilitator)
+    # a text-only page that (wrongly or maliciously) sends a camera anyway
+    wren = media.add(listener_socket, receive_video=False)
+    await fern.join()
+    await wren.join()
+
+    assert wren.ready["publish_audio"] is False and wren.ready["publish_video"] is False
+    await wait_for(lambda: wren.mid_of(fern.id, "audio"), timeout=10)
+    audio_mid = wren.mid_of(fern.id, "audio")
+    await wait_for(lambda: wren.packets_on_mid(audio_mid), timeout=10)
+    await asyncio.sleep(1.0)
+    assert wren.mid_of(fern.id, "video") is None  # audio-only: no video at all
+    assert fern.mid_of(wren.id, "video") is None and fern.mid_of(wren.id, "audio") is None
+    assert not fern.counters_from(wren.id)
+
+
+async def test_lobby_member_cannot_start_media(room, media):
+    waiting = await room.connect("Eager Lark")
+    await waiting.expect("lobby.waiting")
+    await waiting.send({"type": "media.join"})
+    error = await waiting.expect("error")
+    assert error["code"] == "not_admitted"
+
+
+async def test_bad_negotiation_gets_typed_errors_and_leaves_others_flowing(room, media):
+    peer_socket = await room.admitted_peer("Calm Heron")
+    await peer_socket.send({"type": "media.offer", "sdp": "v=0\r\n"})
+    assert (await peer_socket.expect("error"))["code"] == "media_not_started"
+
+    fern = media.add(room.facilitator)
+    heron = media.add(peer_socket)
+    await fern.join()
+    await heron.join()
+    await wait_for(lambda: len(fern.counters_from(heron.id)) > 3, timeout=10)
+
+    await peer_socket.send({"type": "media.offer", "sdp": "this is not sdp"})
+    assert (await heron.expect("error"))["code"] == "bad_sdp"
+    await peer_socket.send(
+        {"type": "media.candidate", "candidate": {"candidate": "nonsense", "sdpMid": "0"}}
+    )
+    assert (await heron.expect("error"))["code"] == "bad_candidate"
+    await peer_socket.send({"type": "media.answer", "sdp": "v=0\r\n"})
+    assert (await heron.expect("error"))["code"] in {"unexpected_answer", "bad_sdp"}
+
+    before = len(fern.counters_from(heron.id))
+    await wait_for(lambda: len(fern.counters_from(heron.id)) > before + 10, timeout=5)
+    await wait_for(lambda: len(heron.counters_from(fern.id)) > 10, timeout=5)
+
+
+async def test_leaving_the_meeting_takes_the_leavers_media_away(room, media):
+    peer_socket = await room.admitted_peer("Calm Heron")
+    fern = media.add(room.facilitator)
+    heron = media.add(peer_socket)
+    await fern.join()
+    await heron.join()
+    await wait_for(lambda: fern.mid_of(heron.id, "video") and fern.counters_from(heron.id), 10)
+
+    await peer_socket.send({"type": "leave"})
+    # the relay's next offer to the facilitator no longer carries the leaver's media
+    await wait_for(lambda: fern.mid_of(heron.id, "video") is None, timeout=5)
+    await wait_for(lambda: fern.mid_of(heron.id, "audio") is None, timeout=5)
+    assert media_link.local_worker().relay.stats().participants == 1
+
+
+async def test_joining_media_again_starts_a_fresh_connection(room, media):
+    """A reloaded page (or an audio-only switch) sends media.join again."""
+    peer_socket = await room.admitted_peer("Calm Heron")
+    fern = media.add(room.facilitator)
+    heron = media.add(peer_socket)
+    await fern.join()
+    await heron.join()
+    await wait_for(lambda: fern.counters_from(heron.id), timeout=10)
+
+    await heron.close()  # the old page is gone; its socket stays with the new one
+    media.peers.remove(heron)
+    again = media.add(peer_socket)
+    await again.join()
+    count = len(fern.counters_from(again.id))
+    await wait_for(lambda: len(fern.counters_from(again.id)) > count + 5, timeout=10)
+    assert media_link.local_worker().relay.stats().participants == 2
+
+
+async def test_media_stop_leaves_chat_working(room, media):
+    peer_socket = await room.admitted_peer("Calm Heron")
+    heron = media.add(peer_socket)
+    await heron.join()
+    await peer_socket.send({"type": "media.leave"})
+    await heron.expect("media.stopped")
+    assert media_link.local_worker().relay.stats().participants == 0
+    await peer_socket.send({"type": "chat.send", "text": "I'll stay on text tonight"})
+    message = await heron.expect("chat.message")
+    assert message["message"]["text"] == "I'll stay on text tonight"
+
+
+async def test_everyone_in_the_room_learns_who_is_speaking(room, media):
+    peer_socket = await room.admitted_peer("Calm Heron")
+    fern = media.add(room.facilitator, amplitude=0.0, video=False)
+    heron = media.add(peer_socket, amplitude=0.5, video=False)
+    await fern.join()
+    await heron.join()
+    await fern.expect("media.speaker", timeout=10, participant_id=heron.id)
+    await heron.expect("media.speaker", timeout=10, participant_id=heron.id)
