@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from playwright.sync_api import Browser, Page, expect
 
 # Chromium's fake camera and microphone; permissions are granted by --use-fake-ui-for-media-stream.
@@ -63,9 +65,22 @@ def inbound(page: Page, pid: str, kind: str, field: str) -> int:
     )
 
 
+def poll(page: Page, script: str, arg=None, timeout_ms: int = 30_000, what: str = "") -> None:
+    """Evaluate an (async) script until it returns true. Playwright's wait_for_function
+    does not await a promise: an async predicate would count as true at once."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        if page.evaluate(script, arg):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout_ms} ms: {what or script[:80]}")
+        time.sleep(0.25)
+
+
 def wait_receiving_video(page: Page, pid: str, timeout_ms: int = 30_000) -> None:
     """pid's video plays on this page: a real size, time moving on, frames being decoded."""
-    page.wait_for_function(
+    poll(
+        page,
         """async (pid) => {
             const v = document.querySelector(`#grid [data-participant-id="${pid}"] video`);
             if (!v || v.videoWidth === 0) return false;
@@ -75,11 +90,11 @@ def wait_receiving_video(page: Page, pid: str, timeout_ms: int = 30_000) -> None
             await new Promise((r) => setTimeout(r, 700));
             const after = await window.peerMeeting.media.inboundStats();
             const f1 = after[pid]?.video?.framesDecoded ?? 0;
-            return v.currentTime > t0 && f1 > f0;
+            return v.videoWidth > 0 && v.currentTime > t0 && f0 > 0 && f1 > f0;
         }""",
-        arg=pid,
-        timeout=timeout_ms,
-        polling=300,
+        pid,
+        timeout_ms,
+        f"video of {pid}",
     )
 
 
@@ -87,14 +102,16 @@ def wait_inbound_rising(
     page: Page, pid: str, kind: str, field: str, timeout_ms: int = 20_000
 ) -> None:
     """A counter of pid's inbound audio or video on this page goes up."""
-    page.wait_for_function(
+    poll(
+        page,
         """async ([pid, kind, field]) => {
-            const read = async () => (await window.peerMeeting.media.inboundStats())[pid]?.[kind]?.[field] ?? 0;
+            const read = async () =>
+                (await window.peerMeeting.media.inboundStats())[pid]?.[kind]?.[field] ?? 0;
             const before = await read();
             await new Promise((r) => setTimeout(r, 500));
             return before > 0 && (await read()) > before;
         }""",
-        arg=[pid, kind, field],
-        timeout=timeout_ms,
-        polling=300,
+        [pid, kind, field],
+        timeout_ms,
+        f"{kind} {field} of {pid}",
     )

@@ -79,11 +79,12 @@ def test_audio_only_and_text_only_modes_during_the_meeting(meeting):
     wren, heron = people["wren"], people["heron"]
     wren.get_by_label("Mode").select_option("audio")
     # no video reaches Wren any more, audio still does; the others still see Wren
-    wren.wait_for_function(
+    pages.poll(
+        wren,
         """(pid) => { const r = window.peerMeeting.view.remote.get(pid);
                       return window.peerMeeting.media.state === "connected" && r && r.audio && !r.video; }""",
-        arg=ids["heron"],
-        timeout=20_000,
+        ids["heron"],
+        20_000,
     )
     pages.wait_inbound_rising(wren, ids["heron"], "audio", "packetsReceived")
     assert pages.inbound(wren, ids["heron"], "video", "framesDecoded") == -1

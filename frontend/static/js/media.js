@@ -78,7 +78,11 @@ export class MediaSession {
       case "media.offer":
         return this._serverOffer(m);
       case "media.state":
-        if (m.state === "failed" || m.state === "closed") this._rejoin("the connection to the server dropped");
+        // A "closed" for the connection a new media.join replaced arrives after media.ready:
+        // only a connection that got going can have dropped (ours reports its own failures).
+        if ((m.state === "failed" || m.state === "closed") && this.pc?.wasConnected) {
+          this._rejoin("the connection to the server dropped");
+        }
         return;
       case "media.stopped":
         if (this.wanted && this.joinsInFlight === 0) {
@@ -104,6 +108,7 @@ export class MediaSession {
     this.publish = m.publish_audio || m.publish_video;
     const pendingCandidates = [];
     pc.offered = false;
+    pc.wasConnected = false;
     pc.addEventListener("icecandidate", (event) => {
       if (this.pc !== pc) return;
       const c = event.candidate;
@@ -118,6 +123,7 @@ export class MediaSession {
       if (this.pc !== pc) return;
       const s = pc.connectionState;
       if (s === "connected") {
+        pc.wasConnected = true;
         this.attempts = 0;
         this._setState("connected");
       } else if (s === "failed") this._rejoin("the media connection failed");
@@ -200,6 +206,7 @@ export class MediaSession {
 
   _rejoin(reason) {
     if (!this.wanted) return;
+    console.warn("media: starting again:", reason);
     this.attempts += 1;
     if (this.attempts > RETRY_LIMIT) {
       this._closePc();
