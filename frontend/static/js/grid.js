@@ -111,8 +111,8 @@ export class VideoGrid {
 
     const icons = [];
     if (p.media === "text_only") icons.push({ key: "text-only", label: "Text only" });
-    if (isYou && view.self.muted) icons.push({ key: "muted", label: "Muted" });
-    if (p.media !== "text_only" && !this._showsVideo(tile)) icons.push({ key: "camera-off", label: "Camera off" });
+    if (isYou && view.self.muted && view.mode !== "text") icons.push({ key: "muted", label: "Muted" });
+    if (p.media !== "text_only" && (isYou || view.mode === "video") && !this._showsVideo(tile)) icons.push({ key: "camera-off", label: "Camera off" });
     if (view.hands.includes(p.id)) icons.push({ key: "hand", label: "Hand raised" });
     icons.push(...pluginIcons(p));
     const seen = new Set();

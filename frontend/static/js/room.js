@@ -145,7 +145,7 @@ function renderAll() {
 async function applyMode(mode) {
   view.mode = mode;
   $("mode-select").value = mode;
-  $("grid").classList.toggle("audio-only", mode === "audio");
+  $("grid").classList.toggle("audio-only", mode !== "video"); // others' video is not received
   if (mode === "text") {
     if (media.wanted) media.leave();
     local.stop();
