@@ -1,7 +1,7 @@
 // The video grid: one tile per admitted participant (text-only people too), kept in place
 // between updates so playing video elements are never rebuilt.
 import { el } from "./dom.js";
-import { pluginIcons } from "./plugins.js";
+import { pluginIcons, pluginShows } from "./plugins.js";
 
 const ROLE_BADGES = { facilitator: "Facilitator · verified", cofacilitator: "Co-facilitator", peer: "" };
 const STALL_MS = 2500;
@@ -32,9 +32,11 @@ export class VideoGrid {
 
   // view: { you, participants (Map), hands, speaker, remote (Map), self: {...}, quality: {pid: level} }
   render(view) {
-    const people = [...view.participants.values()];
+    // Modules may narrow the grid (a breakout shows only its own people).
+    const people = [...view.participants.values()].filter(pluginShows);
+    const shown = new Set(people.map((p) => p.id));
     for (const [id, tile] of this.tiles) {
-      if (!view.participants.has(id)) {
+      if (!shown.has(id)) {
         tile.node.remove();
         this.tiles.delete(id);
       }

@@ -13,6 +13,8 @@ export function nameOf(view, id) {
 function describe(view, p) {
   const parts = [ROLE_LABELS[p.role]];
   if (p.media === "text_only") parts.push("text only");
+  if (p.media === "camera_mic" && p.audio !== "on") parts.push(p.audio === "off_by_facilitator" ? "muted by a facilitator" : "muted");
+  if (p.media === "camera_mic" && p.video !== "on") parts.push(p.video === "off_by_facilitator" ? "video stopped by a facilitator" : "camera off");
   if (view.hands.includes(p.id)) parts.push("hand raised");
   if (p.connection === "reconnecting") parts.push("reconnecting…");
   return parts.join(", ");

@@ -4,13 +4,18 @@
 //   onMessage("breakout.opened", (message) => ...);            // any server message type
 //   addParticipantActions((p) => [buttonNode, ...]);            // per person, facilitator list
 //   addTileIcons((p) => [{ key: "muted", label: "Muted" }]);    // icons on video tiles
-//   meeting.send({...}); meeting.view; meeting.notify(text); meeting.refresh();
+//   addTileFilter((p) => bool);                                 // whose tile the grid shows
+//   onError(["code", ...], (error) => ...);                     // errors the module explains
+//   meeting.send({...}); meeting.view; meeting.notify(text, {seconds}); meeting.refresh();
+//   meeting.requestHelp = () => bool;  // true: the module handled "Ask for help"
 // Mount points in room.html: #facilitator-tools, #breakout-view, #prompt-mount, #notices.
 // Participant objects are passed through whole, so new server fields reach plugins as is.
 
 const messageHandlers = new Map();
 const participantActions = [];
 const tileIcons = [];
+const tileFilters = [];
+const errorHandlers = new Map();
 
 export const meeting = {
   view: null, // set by room.js: { you, role, participants, hands, lobby, speaker }
@@ -18,6 +23,7 @@ export const meeting = {
   notify: () => {},
   refresh: () => {},
   facilitates: () => false,
+  requestHelp: null,
 };
 
 export function onMessage(type, handler) {
@@ -31,6 +37,21 @@ export function addParticipantActions(builder) {
 
 export function addTileIcons(builder) {
   tileIcons.push(builder);
+}
+
+export function addTileFilter(filter) {
+  tileFilters.push(filter);
+}
+
+export function onError(codes, handler) {
+  for (const code of codes) errorHandlers.set(code, handler);
+}
+
+// True when a module took care of explaining this error.
+export function dispatchError(error) {
+  const handler = errorHandlers.get(error.code);
+  if (handler) handler(error);
+  return Boolean(handler);
 }
 
 export function dispatch(message) {
@@ -47,4 +68,8 @@ export function pluginActions(participant) {
 
 export function pluginIcons(participant) {
   return tileIcons.flatMap((build) => build(participant) || []);
+}
+
+export function pluginShows(participant) {
+  return tileFilters.every((shows) => shows(participant));
 }

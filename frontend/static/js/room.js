@@ -1,13 +1,16 @@
 // The meeting page: pre-join, lobby, the room (video grid, panels, controls) and goodbyes.
+import { mountBreakouts } from "./breakouts.js";
 import { mountCheckins } from "./checkins.js";
 import { Connection } from "./connection.js";
 import { LevelMeter, LocalMedia, DEVICE_PROBLEMS } from "./devices.js";
 import { $, el } from "./dom.js";
+import { mountFacilitation } from "./facilitation.js";
 import { VideoGrid } from "./grid.js";
 import { MediaSession } from "./media.js";
 import { addChat, HELP_PREFIX, nameOf, renderHands, renderLobby, renderParticipants } from "./panels.js";
-import { dispatch, meeting } from "./plugins.js";
+import { dispatch, dispatchError, meeting } from "./plugins.js";
 import { setupPrejoin, showPreview } from "./prejoin.js";
+import { SelfMedia } from "./selfmedia.js";
 import { openDialog, setupShortcuts } from "./shortcuts.js";
 
 const app = $("app");
@@ -20,6 +23,14 @@ const GOODBYES = {
   4404: "This meeting has ended, or the link is no longer valid. Thank you for being part of it.",
   4409: "You joined this meeting from another tab or device, so this one was disconnected.",
   4410: "You have left the meeting. Take care of yourself.",
+  4411: "A facilitator has removed you from this meeting.",
+  4412: "This meeting has ended. Thank you for being here, and take care.",
+};
+const GOODBYE_HEADINGS = {
+  4404: "The meeting has ended",
+  4410: "You have left the meeting",
+  4411: "You are no longer in this meeting",
+  4412: "The meeting has ended",
 };
 
 const view = {
@@ -32,6 +43,7 @@ const view = {
   remote: new Map(),
   quality: {},
   mode: "video",
+  settings: { locked: false, allow_self_unmute: true },
   self: { videoTrack: null, muted: false, quality: "good" },
   facilitates: () => view.role === "facilitator" || view.role === "cofacilitator",
 };
@@ -40,6 +52,7 @@ let entered = false; // the first room.state of this page has arrived
 let socketDropped = false;
 let mediaWasConnected = false;
 let deniedMessage = null;
+let farewell = null; // the server's own words before a removal or the end (4411, 4412)
 
 const local = new LocalMedia({
   onChange: (kind, track) => {
@@ -64,7 +77,8 @@ const media = new MediaSession({
   },
   onNotice: notify,
 });
-window.peerMeeting = { view, media, local }; // for tests and curious facilitators' devtools
+const selfMedia = new SelfMedia({ local, view, send, notify, announce: setStatus, onChange: () => renderGrid() });
+window.peerMeeting = { view, media, local, selfMedia }; // for tests and curious facilitators' devtools
 
 // --- small view helpers --------------------------------------------------------------
 
@@ -72,11 +86,11 @@ function setStatus(text) {
   $("status").textContent = text;
 }
 
-function notify(text) {
+function notify(text, { seconds = 15 } = {}) {
   const item = el("p", { class: "notice" }, text);
   $("notices").append(item);
   while ($("notices").children.length > 3) $("notices").firstElementChild.remove();
-  setTimeout(() => item.remove(), 15000);
+  setTimeout(() => item.remove(), seconds * 1000);
 }
 
 function send(message) {
@@ -100,12 +114,7 @@ function renderGrid() {
 }
 
 function renderSelf() {
-  const hasMic = Boolean(local.audioTrack);
-  $("mic-button").textContent = hasMic && !local.micOn ? "Unmute" : "Mute";
-  $("mic-button").disabled = !hasMic || view.mode === "text";
-  $("camera-button").textContent = local.videoTrack ? "Stop video" : "Start video";
-  $("camera-button").disabled = !hasMic || view.mode === "text";
-  renderGrid();
+  selfMedia.render(); // the mic and camera buttons follow the server's state of you
 }
 
 function renderConnection() {
@@ -152,12 +161,12 @@ async function applyMode(mode) {
     meter.detach();
   } else {
     if (me()?.media === "camera_mic" && !local.audioTrack) {
-      const problem = await local.open({ camera: local.cameraOn });
+      const problem = await local.open({ camera: local.cameraOn && me().video === "on" });
       if (problem) notify(DEVICE_PROBLEMS[problem]);
     }
     media.join({ receiveVideo: mode === "video" });
   }
-  renderSelf();
+  await selfMedia.sync();
   renderConnection();
 }
 
@@ -189,6 +198,7 @@ const handlers = {
     view.participants = new Map(m.participants.map((p) => [p.id, p]));
     view.hands = m.hands;
     view.lobby = m.lobby || [];
+    view.settings = m.settings;
     if (me()) view.role = me().role;
     $("chat-log").replaceChildren();
     m.chat.forEach(addChat);
@@ -246,7 +256,13 @@ const handlers = {
   },
   error(m) {
     if (m.code in MEDIA_ERRORS) media.handle(m);
-    else ($("room").hidden ? $("join-error") : $("chat-error")).textContent = m.message;
+    else if (!dispatchError(m)) ($("room").hidden ? $("join-error") : $("chat-error")).textContent = m.message;
+  },
+  removed(m) {
+    farewell = m.message;
+  },
+  "meeting.ended"(m) {
+    farewell = m.message;
   },
 };
 const MEDIA_ERRORS = {
@@ -257,6 +273,9 @@ for (const type of ["media.ready", "media.answer", "media.offer", "media.state",
   handlers[type] = (m) => media.handle(m);
 }
 
+Object.assign(meeting, { view, send, notify, refresh: renderAll, facilitates: view.facilitates });
+mountFacilitation();
+mountBreakouts();
 const checkins = mountCheckins({ container: $("side-panels"), send, facilitates: view.facilitates });
 
 function onMessage(message) {
@@ -289,9 +308,11 @@ function goodbye(code) {
     return;
   }
   sessionStorage.removeItem(tokenKey);
-  const text = code === 4403 ? deniedMessage || "The facilitator couldn't let you in this time." : GOODBYES[code] || GOODBYES[4400];
+  let text = GOODBYES[code] || GOODBYES[4400];
+  if (code === 4403) text = deniedMessage || "The facilitator couldn't let you in this time.";
+  if ([4411, 4412].includes(code) && farewell) text = farewell;
   setStatus(text);
-  $("end-heading").textContent = code === 4410 ? "You have left the meeting" : code === 4404 ? "The meeting has ended" : "Goodbye for now";
+  $("end-heading").textContent = GOODBYE_HEADINGS[code] || "Goodbye for now";
   $("end-message").textContent = text;
   $("rejoin-button").hidden = ![4410, 4409].includes(code);
   show("end-screen");
@@ -306,7 +327,6 @@ function connect(token) {
 
 // --- wiring ----------------------------------------------------------------------------
 
-Object.assign(meeting, { view, send, notify, refresh: renderAll, facilitates: view.facilitates });
 
 const prejoin = setupPrejoin({
   local,
@@ -346,20 +366,8 @@ $("chat-text").addEventListener("keydown", (event) => {
   }
 });
 
-function toggleMic() {
-  if (!local.audioTrack) return;
-  local.setMic(!local.micOn);
-  setStatus(local.micOn ? "Microphone on." : "Microphone muted.");
-  renderSelf();
-}
-
-async function toggleCamera() {
-  if (!local.audioTrack || view.mode === "text") return;
-  const problem = await local.setCamera(!local.videoTrack);
-  if (problem) notify(DEVICE_PROBLEMS[problem]);
-  setStatus(local.videoTrack ? "Your video is on." : "Your video is off.");
-  renderSelf();
-}
+const toggleMic = () => selfMedia.toggle("audio");
+const toggleCamera = () => selfMedia.toggle("video");
 
 function toggleHand() {
   send({ type: view.hands.includes(view.you) ? "hand.lower" : "hand.raise" });
@@ -382,7 +390,7 @@ $("chat-toggle").addEventListener("click", () => togglePanel("chat-toggle", "cha
 $("people-toggle").addEventListener("click", () => togglePanel("people-toggle", "people-panel"));
 $("facilitator-toggle").addEventListener("click", () => togglePanel("facilitator-toggle", "facilitator-panel"));
 $("shortcuts-button").addEventListener("click", () => openDialog($("shortcuts-dialog")));
-$("help-request-button").addEventListener("click", () => openDialog($("help-request-dialog")));
+$("help-request-button").addEventListener("click", () => meeting.requestHelp?.() || openDialog($("help-request-dialog")));
 $("help-request-form").addEventListener("submit", (event) => {
   if (event.submitter?.value !== "send") return;
   const extra = $("help-request-text").value.trim();
@@ -427,7 +435,11 @@ setInterval(async () => {
 }, STATS_EVERY_MS);
 
 const saved = sessionStorage.getItem(tokenKey);
-if (saved) {
+if (app.dataset.ended === "true") {
+  $("end-heading").textContent = GOODBYE_HEADINGS[4412];
+  $("end-message").textContent = GOODBYES[4412];
+  show("end-screen");
+} else if (saved) {
   show("room");
   $("room").hidden = true;
   $("join").hidden = true;
