@@ -89,18 +89,12 @@ export function mountBreakouts() {
 
   const running = el(
     "div",
-    { id: "breakout-running" },
-    el(
-      "div",
-      { class: "actions" },
-      button("Assign automatically", () => send({ type: "breakout.assign", include_facilitators: $("breakout-include-facilitators").checked }), ""),
-      el("label", { class: "check", for: "breakout-include-facilitators" }, el("input", { type: "checkbox", id: "breakout-include-facilitators" }), " Include facilitators"),
-      button("Close all rooms", () => send({ type: "breakout.close_all" }), "danger"),
-    ),
-    timer,
-    broadcast,
+    { id: "breakout-running", class: "actions" },
+    button("Assign automatically", () => send({ type: "breakout.assign", include_facilitators: $("breakout-include-facilitators").checked }), ""),
+    el("label", { class: "check", for: "breakout-include-facilitators" }, el("input", { type: "checkbox", id: "breakout-include-facilitators" }), " Include facilitators"),
+    button("Close all rooms", () => send({ type: "breakout.close_all" }), "danger"),
   );
-  manage.append(running, create);
+  manage.append(running, el("div", { class: "manage-forms" }, timer, broadcast, create));
 
   // --- drawing ----------------------------------------------------------------------------
   function timeLeft() {
@@ -136,7 +130,7 @@ export function mountBreakouts() {
     if (here && mayChoose) mine.append(button("Return to the main room", () => send({ type: "breakout.join", breakout_id: null }), "secondary"));
     mine.hidden = !mine.children.length;
     manage.hidden = !facilitates;
-    running.hidden = !open.length;
+    running.hidden = timer.hidden = broadcast.hidden = !open.length;
     $("chat-heading").textContent = here ? `Chat in ${here.name}` : "Chat";
     tick();
   }
