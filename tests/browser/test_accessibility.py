@@ -60,6 +60,28 @@ def test_no_serious_or_critical_axe_violations(embedded_server, browser, artifac
     expect(peer.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
     assert _scan(peer, "shortcuts-dialog", artifacts) == []
     peer.keyboard.press("Escape")
+
+    # Facilitation: the room controls and per-person actions, a muted peer and the question
+    # to turn the microphone back on.
+    expect(fac.locator("#room-controls")).to_be_visible()
+    fac.get_by_role("button", name="Mute Calm Heron", exact=True).click()
+    expect(fac.get_by_role("button", name="Ask to unmute Calm Heron")).to_be_visible()
+    assert _scan(fac, "facilitator-tools", artifacts) == []
+    fac.get_by_role("button", name="Ask to unmute Calm Heron").click()
+    expect(peer.get_by_role("alertdialog")).to_be_visible()
+    assert _scan(peer, "unmute-dialog", artifacts) == []
+    peer.get_by_role("button", name="Keep it off").click()
+
+    # Breakout rooms: the facilitator's tools open, and the peer inside a room with a timer.
+    fac.get_by_text("Manage breakout rooms").click()
+    fac.get_by_label("Number of rooms").fill("2")
+    fac.get_by_role("button", name="Create rooms").click()
+    fac.get_by_role("button", name="Assign automatically").click()
+    fac.get_by_role("button", name="Start timer").click()
+    expect(peer.locator("#my-breakout")).to_have_text("You are in Room 1.")
+    expect(peer.locator("#breakout-time-left")).to_contain_text("Time left")
+    assert _scan(fac, "facilitator-breakouts", artifacts) == []
+    assert _scan(peer, "peer-breakouts", artifacts) == []
     peer.context.close()
     fac.context.close()
 

@@ -59,8 +59,13 @@ def test_mic_and_camera_buttons_show_on_your_tile(meeting):
     wren.get_by_role("button", name="Mute").click()
     expect(mine.locator("[data-icon=muted]")).to_be_visible()
     assert wren.evaluate("() => window.peerMeeting.local.audioTrack.enabled") is False
+    # Muting yourself is server state: the others see it too.
+    wren_at_heron = people["heron"].locator(f'#grid [data-participant-id="{ids["wren"]}"]')
+    expect(wren_at_heron.locator("[data-icon=muted]")).to_be_visible()
     wren.keyboard.press("m")  # the shortcut toggles back
     expect(mine.locator("[data-icon=muted]")).to_have_count(0)
+    expect(wren_at_heron.locator("[data-icon=muted]")).to_have_count(0)
+    assert wren.evaluate("() => window.peerMeeting.local.audioTrack.enabled") is True
     wren.get_by_role("button", name="Stop video").click()
     expect(mine.locator("[data-icon=camera-off]")).to_be_visible()
     # the others see a name card instead of a frozen picture
