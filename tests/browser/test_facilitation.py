@@ -70,7 +70,9 @@ def test_facilitator_mutes_a_peer_and_runs_breakouts_with_a_timer(
     expect(heron.locator("#self-media-hint")).to_be_hidden()
     assert _mic_enabled(heron) is True
     expect(heron_row).not_to_contain_text("muted")
-    expect(wren.locator(f'#grid [data-participant-id="{heron_id}"] [data-icon=muted]')).to_have_count(0)
+    expect(
+        wren.locator(f'#grid [data-participant-id="{heron_id}"] [data-icon=muted]')
+    ).to_have_count(0)
 
     # --- breakouts ------------------------------------------------------------------------------
     fac.get_by_text("Manage breakout rooms").click()

@@ -105,9 +105,7 @@ def _no_video_from(page: Page, pid: str) -> None:
 
 
 @pytest.mark.timeout(240)
-def test_breakouts_see_only_their_own_video_and_everyone_again_after_close_all(
-    meeting, artifacts
-):
+def test_breakouts_see_only_their_own_video_and_everyone_again_after_close_all(meeting, artifacts):
     people, ids = meeting
     fac, heron, wren = people["fac"], people["heron"], people["wren"]
     pages.wait_receiving_video(heron, ids["wren"])
