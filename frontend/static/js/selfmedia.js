@@ -72,6 +72,7 @@ export class SelfMedia {
       if (me.video === "on" && !this.local.videoTrack) {
         this.pendingOff.video = true; // came in with the camera off: let everyone see it
         this.send({ type: "mute", kind: "video" });
+        fresh = false;
       }
     }
     for (const kind of ["audio", "video"]) {
