@@ -8,6 +8,8 @@ from playwright.sync_api import Browser, Page, expect
 
 # Chromium's fake camera and microphone; permissions are granted by --use-fake-ui-for-media-stream.
 VIEWPORT = {"width": 1100, "height": 760}
+# A first join on a busy 2-core machine (cold server, camera start-up) can take a while.
+JOIN_TIMEOUT_MS = 20_000
 
 
 def join(page: Page, name: str, media: str = "camera_mic") -> None:
@@ -23,7 +25,7 @@ def facilitator_page(browser: Browser, demo, base_url: str, name: str = "Facilit
     page.get_by_label("Password").fill(demo.password)
     page.get_by_role("button", name="Sign in").click()
     join(page, name)
-    expect(page.locator("#room")).to_be_visible()
+    expect(page.locator("#room")).to_be_visible(timeout=JOIN_TIMEOUT_MS)
     return page
 
 
@@ -35,7 +37,7 @@ def admitted_peer(
     join(page, name, media)
     expect(page.locator("#lobby-screen")).to_be_visible()
     facilitator.get_by_role("button", name=f"Admit {name}").click()
-    expect(page.locator("#room")).to_be_visible()
+    expect(page.locator("#room")).to_be_visible(timeout=JOIN_TIMEOUT_MS)
     return page
 
 

@@ -94,6 +94,7 @@ def test_the_room_works_from_the_keyboard(embedded_server, browser):
     page.get_by_label("Username").fill(demo.username)
     page.get_by_label("Password").fill(demo.password)
     page.get_by_label("Password").press("Enter")
+    expect(page.get_by_role("button", name="Join")).to_be_enabled()  # the page's script is ready
     page.get_by_label("Display name").fill("Keyboard Kestrel")
     page.get_by_label("Display name").press("Enter")  # submits the join form
     expect(page.locator("#room")).to_be_visible()

@@ -89,6 +89,9 @@ export function setupPrejoin({ local, meter, onJoin }) {
     const media = mediaChoice() === "camera_mic" && local.audioTrack ? "camera_mic" : "text_only";
     onJoin({ displayName: form.get("display_name"), media });
   });
+  // Disabled in the page until now, so an early Enter cannot submit the form as a plain GET
+  // (which would put the chosen name in the address and the server's log).
+  $("join-button").disabled = false;
 
   return {
     start,
