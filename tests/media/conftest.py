@@ -1,6 +1,8 @@
+import asyncio
 import logging
 
 import pytest
+import uvloop
 
 from media import Relay, RelayConfig
 from media.aiortc_hooks import restore_host_addresses
@@ -8,6 +10,12 @@ from tests.media.media_peers import Client, Room
 
 # aiortc logs a warning per undecodable frame while a subscriber waits for a keyframe
 logging.getLogger("aiortc").setLevel(logging.ERROR)
+
+
+def pytest_asyncio_loop_factories(config, item):
+    """Every async media test runs on both loops: the media worker runs on uvloop
+    (media/runtime.py), and the relay's send path differs between them."""
+    return {"asyncio": asyncio.new_event_loop, "uvloop": uvloop.new_event_loop}
 
 
 @pytest.fixture
