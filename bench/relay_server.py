@@ -116,7 +116,8 @@ async def serve(mode: str, loop_name: str) -> None:
 
     def push(event: dict) -> None:
         writer = writers.get(event["participant"])
-        if writer is not None:
+        # uvloop raises on writing to a closed transport (asyncio only logs)
+        if writer is not None and not writer.is_closing():
             writer.write((json.dumps({"event": event}) + "\n").encode())
 
     def on_relay_event(event: RelayEvent) -> None:

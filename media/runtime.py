@@ -1,8 +1,8 @@
-"""How a relay process runs its event loop: uvloop when installed, and a quieter GC.
+"""How a relay process runs its event loop: on uvloop when it is installed.
 
 The relay forwards every packet inside a socket callback, so the event loop's own
-per-datagram cost (wake-up, selector, callback dispatch) is most of what a publisher
-costs; uvloop does that part in C. The media worker (``manage.py media_worker``) and
+per-datagram cost (selector, callback dispatch, one datagram per loop iteration) is a
+large part of what a publisher costs; uvloop does that part in C. The media worker (``manage.py media_worker``) and
 the benchmark's relay process (bench/relay_server.py) both start through ``run`` so
 that the benchmark measures what ships.
 """
