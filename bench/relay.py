@@ -90,7 +90,7 @@ def p95(values: list[float]) -> float | None:
 
 
 def run_once(
-    mode: str, participants: int, seconds: float, warmup: float, media: Path, loop: str = "auto"
+    mode: str, participants: int, seconds: float, warmup: float, media: Path, loop: str = "worker"
 ) -> dict:
     server = Child("relay_server.py", "--mode", mode, "--loop", loop)
     clients: list[Child] = []
@@ -165,7 +165,7 @@ def media_file() -> Path:
 
 
 def compare(
-    participants: int, seconds: float, warmup: float, naive_too: bool = True, loop: str = "auto"
+    participants: int, seconds: float, warmup: float, naive_too: bool = True, loop: str = "worker"
 ) -> dict:
     media = media_file()
     forward = run_once("forward", participants, seconds, warmup, media, loop)
@@ -192,7 +192,7 @@ def compare(
     }
 
 
-def scaling(seconds: float, warmup: float, max_participants: int, loop: str = "auto") -> dict:
+def scaling(seconds: float, warmup: float, max_participants: int, loop: str = "worker") -> dict:
     media = media_file()
     points = []
     for n in range(2, max_participants + 1):
@@ -240,9 +240,9 @@ def main() -> None:
     parser.add_argument("--forward-only", action="store_true", help="skip the naive run")
     parser.add_argument(
         "--loop",
-        choices=["auto", "uvloop", "asyncio"],
-        default="auto",
-        help="the relay process's event loop; auto = as the media worker (uvloop if installed)",
+        choices=["worker", "asyncio", "uvloop"],
+        default="worker",
+        help="the relay process's event loop; worker = as manage.py media_worker runs it",
     )
     args = parser.parse_args()
     if args.scaling:

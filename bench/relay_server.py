@@ -30,7 +30,7 @@ from aiortc.rtcconfiguration import RTCBundlePolicy
 
 from media import MediaError, Relay, RelayConfig, RelayEvent
 from media.aiortc_hooks import count_codec_calls, use_host_addresses
-from media.runtime import chosen_loop, run
+from media.runtime import DEFAULT_LOOP, LOOPS, run
 
 EventSink = dict[str, asyncio.StreamWriter]
 
@@ -175,20 +175,21 @@ def main() -> None:
     parser.add_argument("--mode", choices=["forward", "naive"], required=True)
     parser.add_argument(
         "--loop",
-        choices=["auto", "uvloop", "asyncio"],
-        default="auto",
-        help="auto: as the media worker runs (uvloop when installed)",
+        choices=["worker", *LOOPS],
+        default="worker",
+        help="the event loop; worker = what manage.py media_worker uses by default",
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
+    loop = DEFAULT_LOOP if args.loop == "worker" else args.loop
     profile = os.environ.get("RELAY_BENCH_PROFILE")
     if not profile:
-        run(serve(args.mode, chosen_loop(args.loop)), args.loop)
+        run(serve(args.mode, loop), loop)
         return
     import cProfile
 
     profiler = cProfile.Profile(time.process_time)
-    profiler.runcall(run, serve(args.mode, chosen_loop(args.loop)), args.loop)
+    profiler.runcall(run, serve(args.mode, loop), loop)
     profiler.dump_stats(profile)
 
 

@@ -1,8 +1,8 @@
 import asyncio
+import importlib.util
 import logging
 
 import pytest
-import uvloop
 
 from media import Relay, RelayConfig
 from media.aiortc_hooks import restore_host_addresses
@@ -13,9 +13,14 @@ logging.getLogger("aiortc").setLevel(logging.ERROR)
 
 
 def pytest_asyncio_loop_factories(config, item):
-    """Every async media test runs on both loops: the media worker runs on uvloop
-    (media/runtime.py), and the relay's send path differs between them."""
-    return {"asyncio": asyncio.new_event_loop, "uvloop": uvloop.new_event_loop}
+    """Every async media test runs on asyncio and, when installed, on uvloop: the media
+    worker can run on either (``--loop``), and the relay's send path differs between them."""
+    factories = {"asyncio": asyncio.new_event_loop}
+    if importlib.util.find_spec("uvloop") is not None:
+        import uvloop
+
+        factories["uvloop"] = uvloop.new_event_loop
+    return factories
 
 
 @pytest.fixture

@@ -14,17 +14,17 @@ class Command(BaseCommand):
         parser.add_argument("--index", type=int, default=0)
         parser.add_argument(
             "--loop",
-            choices=["auto", "uvloop", "asyncio"],
-            default="auto",
-            help="event loop; auto = uvloop when installed (it forwards packets for less CPU)",
+            choices=["asyncio", "uvloop"],
+            default="asyncio",
+            help="event loop of the relay (uvloop must be installed; see bench/README.md)",
         )
 
     def handle(self, *args, index: int, loop: str, **options):
         if not 0 <= index < settings.MEDIA_WORKERS:
             raise CommandError(f"--index must be below MEDIA_WORKERS={settings.MEDIA_WORKERS}")
-        from media.runtime import chosen_loop, run
+        from media.runtime import run
 
-        run(self._serve(index, chosen_loop(loop)), loop)
+        run(self._serve(index, loop), loop)
 
     async def _serve(self, index: int, loop_name: str) -> None:
         from signaling.media_link import worker_channel_name
