@@ -23,6 +23,7 @@ receiving encoded RTP, nor for sending it, so the relay reaches one level below:
 from __future__ import annotations
 
 import asyncio
+import copy
 import importlib.metadata
 import logging
 import queue
@@ -39,10 +40,11 @@ from aiortc import (
     RTCRtpReceiver,
     RTCRtpSender,
     RTCRtpTransceiver,
+    rtcpeerconnection,
 )
 from aiortc.codecs import g711, g722, h264, is_rtx, opus, vpx
 from aiortc.mediastreams import MediaStreamError
-from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpHeaderExtensionParameters
 from aiortc.rtcrtpreceiver import StreamStatistics
 from aiortc.rtp import (
     RTCP_PSFB_APP,
@@ -128,6 +130,12 @@ def _check_instances() -> list[str]:
             for name in _SENDER_PRIVATE:
                 if not hasattr(transceiver.sender, name):
                     problems.append(f"RTCRtpSender has no {name}")
+            if not callable(getattr(rtcpeerconnection, "filter_preferred_codecs", None)):
+                problems.append("aiortc.rtcpeerconnection.filter_preferred_codecs is gone")
+            if not hasattr(transceiver, "_preferred_codecs"):
+                problems.append("RTCRtpTransceiver has no _preferred_codecs")
+            if not isinstance(getattr(transceiver, "_headerExtensions", None), list):
+                problems.append("RTCRtpTransceiver has no _headerExtensions list")
             extensions = transceiver.sender._RTCRtpSender__rtp_header_extensions_map
             if not hasattr(extensions, "_HeaderExtensionsMap__ids"):
                 problems.append("HeaderExtensionsMap has no _HeaderExtensionsMap__ids")
@@ -492,6 +500,48 @@ def negotiated_codec(transceiver: RTCRtpTransceiver) -> RTCRtpCodecParameters | 
     """The codec a transceiver sends or receives with, once negotiated."""
     codecs = [c for c in transceiver._codecs if not is_rtx(c)]
     return codecs[0] if codecs else None
+
+
+class PinnedCodecs(list):
+    """Codec "preferences" that are the exact codecs, payload types included, to offer."""
+
+
+_original_filter_preferred_codecs = rtcpeerconnection.filter_preferred_codecs
+
+
+def _filter_preferred_codecs(codecs: list, preferred: list) -> list:
+    if isinstance(preferred, PinnedCodecs):
+        return copy.deepcopy(list(preferred))
+    return _original_filter_preferred_codecs(codecs, preferred)
+
+
+def keep_payload_types() -> None:
+    """Let pin_codecs() hold a transceiver's payload types across renegotiations.
+
+    aiortc's createOffer renumbers every m-line with its own payload types, even the
+    ones the client's offer numbered: a browser then sends with the new numbers and
+    the receivers, registered with the old ones, drop everything. Applied once.
+    """
+    rtcpeerconnection.filter_preferred_codecs = _filter_preferred_codecs
+
+
+def pin_codecs(transceiver: RTCRtpTransceiver, codecs: list[RTCRtpCodecParameters]) -> None:
+    """Offer and accept exactly ``codecs`` on this transceiver from now on."""
+    transceiver._preferred_codecs = PinnedCodecs(codecs)
+
+
+def negotiated_codecs(transceiver: RTCRtpTransceiver) -> list[RTCRtpCodecParameters]:
+    return list(transceiver._codecs)
+
+
+def number_header_extensions(pc: RTCPeerConnection, ids: dict[str, int]) -> None:
+    """Give every transceiver's header extensions the ids of ``ids`` (uri -> id); see sdp_ids."""
+    for transceiver in pc.getTransceivers():
+        transceiver._headerExtensions = [
+            RTCRtpHeaderExtensionParameters(id=ids[x.uri], uri=x.uri)
+            for x in transceiver._headerExtensions
+            if x.uri in ids
+        ]
 
 
 def label_sender(transceiver: RTCRtpTransceiver, stream_id: str) -> None:

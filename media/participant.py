@@ -13,9 +13,18 @@ from aiortc import (
     RTCRtpSender,
     RTCRtpTransceiver,
 )
+from aiortc.codecs import is_rtx
 from aiortc.rtcconfiguration import RTCBundlePolicy
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
-from .aiortc_hooks import Egress, IdleTrack, Ingress, label_sender
+from .aiortc_hooks import (
+    Egress,
+    IdleTrack,
+    Ingress,
+    label_sender,
+    negotiated_codecs,
+    pin_codecs,
+)
 from .config import RelayConfig
 from .forwarding import Downtrack, Publication
 
@@ -70,6 +79,10 @@ class Participant:
         self.free: dict[str, list[tuple[RTCRtpTransceiver, Egress]]] = {k: [] for k in KINDS}
         self.egresses: list[Egress] = []
         self.negotiated = False
+        # header extension uri -> id, as the client numbered them (see sdp_ids)
+        self.extension_ids: dict[str, int] = {}
+        # kind -> the codecs of the client's offer, with the client's payload types
+        self.client_codecs: dict[str, list[RTCRtpCodecParameters]] = {}
         self.needs_negotiation = False
         self.offers_made = 0
         self.lock = asyncio.Lock()
@@ -94,11 +107,25 @@ class Participant:
         if old_track is not None:
             old_track.stop()
         label_sender(transceiver, publication.publisher)
-        transceiver.setCodecPreferences(
-            codec_preferences(kind, publication.codec.mimeType, publication.codec.parameters)
-        )
+        pinned = client_numbered(self.client_codecs.get(kind, []), publication.codec)
+        if pinned:
+            pin_codecs(transceiver, pinned)
+        else:
+            transceiver.setCodecPreferences(
+                codec_preferences(kind, publication.codec.mimeType, publication.codec.parameters)
+            )
         downtrack = Downtrack(self.id, egress, publication.codec.clockRate, kind == "video")
         return Slot(publication.publisher, kind, transceiver, egress, downtrack)
+
+    def keep_client_codecs(self) -> None:
+        """After the client's offer: its m-lines keep its payload types in relay offers."""
+        ours = {id(e.transceiver) for e in self.egresses}
+        for transceiver in self.pc.getTransceivers():
+            codecs = negotiated_codecs(transceiver)
+            if id(transceiver) in ours or not codecs:
+                continue
+            self.client_codecs.setdefault(transceiver.kind, codecs)
+            pin_codecs(transceiver, codecs)
 
     def release(self, slot: Slot) -> None:
         slot.transceiver.direction = "inactive"
@@ -116,6 +143,17 @@ class Participant:
             for slot in self.slots.values()
             if slot.transceiver.mid is not None
         }
+
+
+def client_numbered(client: list[RTCRtpCodecParameters], codec) -> list[RTCRtpCodecParameters]:
+    """The publisher's codec (and its RTX) as the subscribing client numbers it; [] if absent."""
+    same = [c for c in client if c.mimeType.lower() == codec.mimeType.lower()]
+    exact = [c for c in same if c.parameters == codec.parameters]
+    if not (exact or same):
+        return []
+    chosen = (exact or same)[0]
+    rtx = [c for c in client if is_rtx(c) and c.parameters.get("apt") == chosen.payloadType]
+    return [chosen, *rtx[:1]]
 
 
 def codec_preferences(sender_kind: str, mime_type: str, parameters: dict) -> list:

@@ -22,10 +22,13 @@ from dataclasses import dataclass
 from aiortc import RTCSessionDescription
 from aiortc.sdp import candidate_from_sdp
 
+from . import sdp_ids
 from .aiortc_hooks import (
     Ingress,
     install_fast_receive,
+    keep_payload_types,
     negotiated_codec,
+    number_header_extensions,
     use_host_addresses,
 )
 from .config import RelayConfig
@@ -78,6 +81,7 @@ class Relay:
         self._closed = False
         self._remb_task: asyncio.Task[None] | None = None
         use_host_addresses(self.config.host_addresses)
+        keep_payload_types()
 
     # commands
 
@@ -121,6 +125,8 @@ class Relay:
             _check_sdp(participant_id, sdp)
             with _as_bad_sdp(participant_id):
                 await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+            participant.extension_ids.update(sdp_ids.extension_ids(sdp))
+            participant.keep_client_codecs()
             self._publish(participant)
             with _as_bad_sdp(participant_id):
                 await pc.setLocalDescription(await pc.createAnswer())
@@ -376,7 +382,10 @@ class Relay:
                 if slot.offered_in is None:
                     slot.offered_in = participant.offers_made
             try:
-                await pc.setLocalDescription(await pc.createOffer())
+                offer = await pc.createOffer()
+                ours, ids = sdp_ids.reuse_extension_ids(offer.sdp, participant.extension_ids)
+                number_header_extensions(pc, ids)
+                await pc.setLocalDescription(RTCSessionDescription(sdp=ours, type="offer"))
             except Exception as exc:
                 logger.exception("relay offer for %s failed", participant.id)
                 self._emit(RelayErrorEvent(participant.id, "negotiation_failed", str(exc)))

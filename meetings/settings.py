@@ -144,6 +144,9 @@ RECONNECT_GRACE_SECONDS = float(os.environ.get("RECONNECT_GRACE_SECONDS", "30"))
 HEARTBEAT_PING_AFTER_SECONDS = float(os.environ.get("HEARTBEAT_PING_AFTER_SECONDS", "20"))
 HEARTBEAT_DROP_AFTER_SECONDS = float(os.environ.get("HEARTBEAT_DROP_AFTER_SECONDS", "45"))
 HANDSHAKE_TIMEOUT_SECONDS = float(os.environ.get("HANDSHAKE_TIMEOUT_SECONDS", "10"))
+# Flood control for chat: a burst of CHAT_BURST, then CHAT_PER_SECOND (docs/protocol.md).
+CHAT_BURST = 10
+CHAT_PER_SECOND = float(os.environ.get("CHAT_PER_SECOND", "10"))
 
 # Media relay (see docs/deploy notes in README). The embedded default runs one relay
 # inside the server process; production runs `manage.py media_worker` processes and

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from datetime import datetime
 from uuid import UUID
 
@@ -84,6 +85,7 @@ def _room_page(request: HttpRequest, meeting: Meeting, invite: str, role: str) -
         "invite": invite,
         "role": role,
         "suggested_name": pseudonyms.suggest(),
+        "ended": meeting.ended_at is not None,
     }
     return render(request, "room.html", context)
 
@@ -100,6 +102,12 @@ def join(request: HttpRequest, invite: str) -> HttpResponse:
         return render(request, "not_found.html", status=404)
     meeting, role = found
     return _room_page(request, meeting, invite=invite, role=role)
+
+
+# A random value per browser, so "may not rejoin" can refuse the same browser. It says
+# nothing about the person; the server keeps only its hash, on their participant rows.
+DEVICE_COOKIE = "pm_device"
+DEVICE_COOKIE_SECONDS = 24 * 3600
 
 
 def _json_error(code: str, message: str, status: int) -> JsonResponse:
@@ -125,16 +133,19 @@ def api_join(request: HttpRequest) -> JsonResponse:
         if meeting is None or meeting.owner_id != request.user.id:
             return _json_error("not_found", "This meeting does not exist.", 404)
         role = state.FACILITATOR
+    device = request.COOKIES.get(DEVICE_COOKIE) or secrets.token_urlsafe(18)
     try:
         participant, token = services.participant_create(
             meeting=meeting,
             display_name=str(body.get("display_name", "")),
             media=str(body.get("media", "")),
             role=role,
+            device=device[:64],
         )
     except state.RoomError as exc:
-        return _json_error(exc.code, exc.message, 400)
-    return JsonResponse(
+        status = 403 if exc.code in ("banned", "meeting_locked") else 400
+        return _json_error(exc.code, exc.message, status)
+    response = JsonResponse(
         {
             "meeting_id": str(meeting.id),
             "participant_id": str(participant.id),
@@ -144,6 +155,15 @@ def api_join(request: HttpRequest) -> JsonResponse:
         },
         status=201,
     )
+    response.set_cookie(
+        DEVICE_COOKIE,
+        device,
+        max_age=DEVICE_COOKIE_SECONDS,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
+    return response
 
 
 def _uuid_or_none(value) -> str | None:

@@ -25,9 +25,32 @@ class Meeting(models.Model):
     hand_counter = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # Facilitation: locked = no new peers; the lobby keeps its queue.
+    locked = models.BooleanField(default=False)
+    allow_self_unmute = models.BooleanField(default=True)
+    breakout_self_select = models.BooleanField(default=False)
+    # The breakout timer as deadlines, so any process (or the next event) can act on it.
+    breakout_ends_at = models.DateTimeField(null=True, blank=True)
+    breakout_warn_at = models.DateTimeField(null=True, blank=True)
+    breakout_warned = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return self.title
+
+
+class Breakout(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="breakouts")
+    name = models.CharField(max_length=40)
+    position = models.PositiveIntegerField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Participant(models.Model):
@@ -66,6 +89,18 @@ class Participant(models.Model):
     channel_name = models.CharField(max_length=200, blank=True, default="")
     disconnected_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Who turned audio / video off at the relay: "self", "facilitator", or null (on).
+    muted_by = models.CharField(max_length=16, null=True, blank=True)
+    video_stopped_by = models.CharField(max_length=16, null=True, blank=True)
+    asked_audio = models.BooleanField(default=False)
+    asked_video = models.BooleanField(default=False)
+    breakout = models.ForeignKey(
+        Breakout, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    # Removed with "may not rejoin". The browser it joined from is known only by a hash
+    # of a random cookie (see services.participant_create): a ban reaches that browser.
+    banned = models.BooleanField(default=False)
+    device_hash = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         indexes = [models.Index(fields=["meeting", "status"])]
@@ -88,3 +123,65 @@ class ChatMessage(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["meeting", "room", "id"])]
+
+
+class CheckinPrompt(models.Model):
+    """A check-in question; rooms/checkins.py explains how anonymous answers stay unlinkable.
+
+    Anonymous answers exist only inside `tally` (counters, and free texts in shuffled order):
+    there is no per-answer row, so no participant id, timestamp or insertion order to match
+    against who was online. `ballot_key` and `ballots` exist only while the prompt is open.
+    """
+
+    class Kind(models.TextChoices):
+        SCALE = "scale"
+        SINGLE = "single"
+        MULTIPLE = "multiple"
+        TEXT = "text"
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        CLOSED = "closed"
+
+    class Moment(models.TextChoices):
+        CHECK_IN = "check_in"
+        CHECK_OUT = "check_out"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="checkin_prompts")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    question = models.CharField(max_length=200)
+    options = models.JSONField(default=list)
+    anonymous = models.BooleanField(default=True)
+    moment = models.CharField(max_length=16, choices=Moment.choices, blank=True, default="")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    shared = models.BooleanField(default=False)
+    tally = models.JSONField(default=dict)
+    published = models.JSONField(null=True, blank=True)
+    ballot_key = models.BinaryField(null=True, blank=True)
+    # Sorted HMAC digests: a set, so no order of arrival.
+    ballots = models.JSONField(default=list)
+    posted_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["meeting", "status"])]
+
+    def __str__(self) -> str:
+        return self.question
+
+
+class CheckinAnswer(models.Model):
+    """One person's answer to a named prompt (anonymous prompts never have these rows)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    prompt = models.ForeignKey(CheckinPrompt, on_delete=models.CASCADE, related_name="answers")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="checkin_answers"
+    )
+    value = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["prompt", "participant"], name="one_answer_per_person")
+        ]

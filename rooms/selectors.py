@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-from rooms import state
-from rooms.models import ChatMessage, Meeting, Participant
+from rooms import breakouts, state
+from rooms.models import Breakout, ChatMessage, Meeting, Participant
 
 CHAT_HISTORY_LIMIT = 200
 _GONE = (Participant.Status.LEFT, Participant.Status.DENIED)
@@ -39,7 +39,18 @@ def room_load(*, meeting: Meeting) -> state.Room:
         meeting_id=str(meeting.id),
         lobby_enabled=meeting.lobby_enabled,
         hand_counter=meeting.hand_counter,
+        locked=meeting.locked,
+        allow_self_unmute=meeting.allow_self_unmute,
+        ended=meeting.ended_at is not None,
+        self_select=meeting.breakout_self_select,
+        breakout_ends_at=meeting.breakout_ends_at,
+        breakout_warn_at=meeting.breakout_warn_at,
+        breakout_warned=meeting.breakout_warned,
     )
+    for b in Breakout.objects.filter(meeting=meeting).order_by("position"):
+        room.breakouts[str(b.id)] = state.Breakout(
+            id=str(b.id), name=b.name, position=b.position, open=b.closed_at is None
+        )
     for p in meeting.participants.exclude(status__in=_GONE).order_by("created_at"):
         room.members[str(p.id)] = member_from_row(p)
     return room
@@ -55,6 +66,12 @@ def member_from_row(p: Participant) -> state.Member:
         connection=p.connection,
         hand_seq=p.hand_raised_seq,
         disconnected_at=p.disconnected_at,
+        muted_by=p.muted_by,
+        video_stopped_by=p.video_stopped_by,
+        asked_audio=p.asked_audio,
+        asked_video=p.asked_video,
+        breakout=str(p.breakout_id) if p.breakout_id else None,
+        banned=p.banned,
     )
 
 
@@ -69,15 +86,44 @@ def chat_message_public(message: ChatMessage) -> dict:
     }
 
 
-def chat_history(*, meeting_id: str, viewer_id: str, viewer_facilitates: bool) -> list[dict]:
-    """The last messages the viewer may see, oldest first."""
-    messages = ChatMessage.objects.filter(meeting_id=meeting_id, room="main")
+def chat_history(
+    *, meeting_id: str, viewer_id: str, viewer_facilitates: bool, room: str = state.MAIN_ROOM
+) -> list[dict]:
+    """The last messages the viewer may see in `room` (main or a breakout id), oldest first.
+
+    Private messages to the facilitators belong to no room: they follow the viewer.
+    """
+    messages = ChatMessage.objects.filter(meeting_id=meeting_id)
+    in_room = messages.filter(room=room, audience=ChatMessage.Audience.ROOM)
+    private = messages.filter(audience=ChatMessage.Audience.FACILITATORS)
     if not viewer_facilitates:
-        messages = messages.filter(audience=ChatMessage.Audience.ROOM) | messages.filter(
-            audience=ChatMessage.Audience.FACILITATORS, sender_id=viewer_id
-        )
+        private = private.filter(sender_id=viewer_id)
+    messages = in_room | private
     latest = messages.select_related("sender").order_by("-id")[:CHAT_HISTORY_LIMIT]
     return [chat_message_public(m) for m in reversed(list(latest))]
+
+
+def participant_breakout(*, participant_id: str) -> str | None:
+    """The breakout this participant is in now (None: the main room)."""
+    row = Participant.objects.filter(id=participant_id).values_list("breakout_id", flat=True)
+    found = row.first()
+    return str(found) if found else None
+
+
+def breakout_next_deadline(*, meeting_id: str):
+    """When the meeting's breakout timer next has something to do, or None."""
+    meeting = Meeting.objects.filter(id=meeting_id).first()
+    if meeting is None or meeting.breakout_ends_at is None:
+        return None
+    return breakouts.next_deadline(room_load(meeting=meeting))
+
+
+def device_banned(*, meeting_id: str, device_hash: str) -> bool:
+    if not device_hash:
+        return False
+    return Participant.objects.filter(
+        meeting_id=meeting_id, banned=True, device_hash=device_hash
+    ).exists()
 
 
 def meetings_owned(*, user) -> list[Meeting]:

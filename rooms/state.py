@@ -1,5 +1,8 @@
 """Pure room state: who is in a meeting, in what role, with which hand raised.
 
+Facilitation powers live beside it in `moderation.py` (mute, lock, remove, end) and
+`breakouts.py` (breakout rooms and their timer); they operate on the same Room.
+
 No database, no sockets. Each operation checks the actor's authority, changes the
 snapshot in place and returns the events that the transport must deliver. A refusal
 raises RoomError with a stable code and leaves the snapshot untouched.
@@ -25,8 +28,16 @@ ONLINE = "online"
 RECONNECTING = "reconnecting"
 
 # Audiences an event can be addressed to.
-TO_ROOM = "room"
+TO_ROOM = "room"  # everyone admitted, in the main room or any breakout
 TO_FACILITATORS = "facilitators"
+
+AUDIO = "audio"
+VIDEO = "video"
+# Who turned someone's audio or video off (None: on, as far as the server is concerned).
+BY_SELF = "self"
+BY_FACILITATOR = "facilitator"
+
+MAIN_ROOM = "main"  # chat room name of the main room; breakouts use their id
 
 DENIED_MESSAGE = (
     "The facilitator couldn't let you into this meeting right now. "
@@ -62,6 +73,19 @@ def to_participant(participant_id: str) -> str:
     return f"participant:{participant_id}"
 
 
+def to_breakout(breakout_id: str | None) -> str:
+    """Only the people currently in that breakout (None: only those in the main room)."""
+    return f"breakout:{breakout_id or MAIN_ROOM}"
+
+
+@dataclass
+class Breakout:
+    id: str
+    name: str
+    position: int
+    open: bool = True
+
+
 @dataclass
 class Member:
     id: str
@@ -72,6 +96,12 @@ class Member:
     connection: str = OFFLINE
     hand_seq: int | None = None
     disconnected_at: datetime | None = None
+    muted_by: str | None = None  # BY_SELF, BY_FACILITATOR or None
+    video_stopped_by: str | None = None
+    asked_audio: bool = False  # a facilitator's "please unmute" awaits an answer
+    asked_video: bool = False
+    breakout: str | None = None  # None: the main room
+    banned: bool = False
 
     @property
     def facilitates(self) -> bool:
@@ -85,6 +115,8 @@ class Member:
             "media": self.media,
             "connection": self.connection,
             "hand_raised": self.hand_seq is not None,
+            "audio": "on" if self.muted_by is None else f"off_by_{self.muted_by}",
+            "video": "on" if self.video_stopped_by is None else f"off_by_{self.video_stopped_by}",
         }
 
 
@@ -94,6 +126,14 @@ class Room:
     lobby_enabled: bool
     hand_counter: int = 0
     members: dict[str, Member] = field(default_factory=dict)
+    locked: bool = False
+    allow_self_unmute: bool = True
+    ended: bool = False
+    breakouts: dict[str, Breakout] = field(default_factory=dict)  # closed ones too, by position
+    self_select: bool = False
+    breakout_ends_at: datetime | None = None
+    breakout_warn_at: datetime | None = None
+    breakout_warned: bool = False
 
     # --- reading ---------------------------------------------------------------
 
@@ -113,20 +153,56 @@ class Room:
         raised = [m for m in self.present() if m.hand_seq is not None]
         return [m.id for m in sorted(raised, key=lambda m: m.hand_seq or 0)]
 
+    def open_breakouts(self) -> list[Breakout]:
+        return [b for b in self.breakouts.values() if b.open]
+
+    def media_room(self, member: Member) -> str:
+        if member.breakout is None:
+            return self.meeting_id
+        return f"{self.meeting_id}/{member.breakout}"
+
     def media_plans(self) -> dict[str, MediaPlan]:
         """Everyone who may take part in the meeting's media, and how."""
+        if self.ended:
+            return {}
         return {
             m.id: MediaPlan(
-                room=self.meeting_id, publish=m.media == "camera_mic", audio=True, video=True
+                room=self.media_room(m),
+                publish=m.media == "camera_mic",
+                audio=m.muted_by is None,
+                video=m.video_stopped_by is None,
             )
             for m in self.present()
         }
+
+    def settings(self) -> dict:
+        return {"locked": self.locked, "allow_self_unmute": self.allow_self_unmute}
+
+    def breakouts_public(self) -> dict:
+        members: dict[str, list[str]] = {b.id: [] for b in self.open_breakouts()}
+        for m in self.present():
+            if m.breakout in members:
+                members[m.breakout].append(m.id)
+        public: dict = {
+            "rooms": [
+                {"id": b.id, "name": b.name, "members": members[b.id]}
+                for b in self.open_breakouts()
+            ],
+            "self_select": self.self_select,
+        }
+        if self.breakout_ends_at is not None:
+            public["ends_at"] = self.breakout_ends_at.isoformat()
+        if self.breakout_warn_at is not None:
+            public["warn_at"] = self.breakout_warn_at.isoformat()
+        return public
 
     def snapshot_for(self, viewer_id: str) -> dict:
         viewer = self.member(viewer_id)
         state = {
             "participants": [m.public() for m in self.present()],
             "hands": self.hand_queue(),
+            "settings": self.settings(),
+            "breakouts": self.breakouts_public(),
         }
         if viewer.facilitates:
             state["lobby"] = [m.public() for m in self.lobby()]
@@ -153,6 +229,17 @@ class Room:
         if member.status != ADMITTED:
             raise RoomError("not_admitted", "You are not in the meeting room yet.")
         return member
+
+    def _require_target(self, participant_id: str) -> Member:
+        """Someone a facilitator acts on: admitted, not waiting in the lobby, not gone."""
+        member = self.member(participant_id)
+        if member.status != ADMITTED:
+            raise RoomError("not_in_room", "That person is not in the meeting room.")
+        return member
+
+    def _require_live(self) -> None:
+        if self.ended:
+            raise RoomError("meeting_ended", "This meeting has ended.")
 
     # --- connection lifecycle --------------------------------------------------
 
@@ -209,6 +296,7 @@ class Room:
         member.status = LEFT
         member.connection = OFFLINE
         member.hand_seq = None
+        member.asked_audio = member.asked_video = False
         if was == LOBBY:
             return [self._lobby_event()]
         events = [

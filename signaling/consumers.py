@@ -13,8 +13,9 @@ from django.conf import settings
 
 from rooms import selectors, services, state
 from rooms.models import Meeting
-from signaling import delivery
+from signaling import breakout_timer, delivery
 from signaling import protocol as p
+from signaling.handlers import ENTER_HOOKS
 from signaling.handlers import load as load_handlers
 from signaling.ratelimit import TokenBucket
 
@@ -46,9 +47,15 @@ def _room_state(meeting: Meeting, participant_id: str) -> dict:
     viewer = room.member(participant_id)
     snapshot = room.snapshot_for(participant_id)
     snapshot["chat"] = selectors.chat_history(
-        meeting_id=str(meeting.id), viewer_id=participant_id, viewer_facilitates=viewer.facilitates
+        meeting_id=str(meeting.id),
+        viewer_id=participant_id,
+        viewer_facilitates=viewer.facilitates,
+        room=viewer.breakout or state.MAIN_ROOM,
     )
     return snapshot
+
+
+_participant_breakout = database_sync_to_async(selectors.participant_breakout)
 
 
 participant_connect = database_sync_to_async(services.participant_connect)
@@ -70,6 +77,10 @@ class MeetingConsumer(AsyncWebsocketConsumer):
     participant_id: str | None = None
     role: str = state.PEER
     in_room = False
+    # The breakout whose channel group this socket is in (None: the main room's).
+    space: str | None = None
+    space_joined = False
+    closing = False
 
     async def connect(self) -> None:
         # Accept first: a refused handshake cannot carry a close code the page can explain.
@@ -80,7 +91,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             await self.close(code=4404)
             return
         self.frames = TokenBucket(capacity=40, rate=20)
-        self.chats = TokenBucket(capacity=10, rate=10)
+        self.chats = TokenBucket(capacity=settings.CHAT_BURST, rate=settings.CHAT_PER_SECOND)
         self.last_heard = asyncio.get_running_loop().time()
         self.watchdog = asyncio.create_task(self._watch())
 
@@ -106,6 +117,8 @@ class MeetingConsumer(AsyncWebsocketConsumer):
     # --- incoming frames ---------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.meeting is None:
+            return  # closing with 4404; a frame sent meanwhile (e.g. hello) has nowhere to go
         self.last_heard = asyncio.get_running_loop().time()
         try:
             if not self.frames.take():
@@ -176,6 +189,8 @@ class MeetingConsumer(AsyncWebsocketConsumer):
                 )
             )
         await delivery.deliver(str(self.meeting.id), events)
+        # A breakout countdown lost with a stopped process starts again here.
+        await breakout_timer.ensure(str(self.meeting.id))
 
     async def _handle(self, message: Any) -> None:
         route = ROUTES[type(message)]
@@ -194,15 +209,35 @@ class MeetingConsumer(AsyncWebsocketConsumer):
 
     # --- room membership -----------------------------------------------------------
 
-    async def _enter_room(self) -> None:
+    async def _enter_room(self, run_hooks: bool = True) -> None:
+        """Sends the room as this person sees it now: on entering, and after a move or a
+        role change (chat history is the one of the room they are in)."""
         assert self.meeting is not None and self.participant_id is not None
         await self.channel_layer.group_add(
             delivery.room_group(str(self.meeting.id)), self.channel_name
         )
         await self._sync_facilitator_group()
+        # Join the new room's group before reading its history, so nothing falls between.
+        await self._join_space(await _participant_breakout(participant_id=self.participant_id))
         self.in_room = True
         snapshot = await _room_state(self.meeting, self.participant_id)
         await self._send(p.server_message("room.state", you=self.participant_id, **snapshot))
+        if run_hooks:
+            for hook in ENTER_HOOKS:
+                await hook(self)
+
+    async def _join_space(self, breakout_id: str | None) -> None:
+        assert self.meeting is not None
+        if self.space_joined and breakout_id == self.space:
+            return
+        if self.space_joined:
+            await self.channel_layer.group_discard(
+                delivery.breakout_group(self.meeting_id, self.space), self.channel_name
+            )
+        await self.channel_layer.group_add(
+            delivery.breakout_group(self.meeting_id, breakout_id), self.channel_name
+        )
+        self.space, self.space_joined = breakout_id, True
 
     async def _sync_facilitator_group(self) -> None:
         assert self.meeting is not None
@@ -219,20 +254,34 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             delivery.room_group(meeting_id),
             delivery.facilitators_group(meeting_id),
             delivery.participant_group(self.participant_id),
+            delivery.breakout_group(meeting_id, self.space),
         ):
             await self.channel_layer.group_discard(group, self.channel_name)
 
     # --- channel layer handlers ----------------------------------------------------
 
     async def room_event(self, message: dict) -> None:
+        if self.closing:
+            return
         kind, data = message["event"], message["data"]
         await self._send(p.server_message(kind, **data))
         if kind == "lobby.admitted":
             await self._enter_room()
         elif kind == "lobby.denied":
-            await self.close(code=4403)
+            await self._close(4403)
+        elif kind == "removed":
+            await self._close(4411)
+        elif kind == "meeting.ended":
+            await self._close(4412)
         elif kind == "participant.left" and data["participant_id"] == self.participant_id:
-            await self.close(code=4410)
+            await self._close(4410)
+        elif kind == "breakouts.updated" and self.in_room:
+            mine = next(
+                (r["id"] for r in data["rooms"] if self.participant_id in r["members"]), None
+            )
+            if mine != self.space:
+                # check-ins belong to the meeting, not the room: nothing new to send there
+                await self._enter_room(run_hooks=False)
         elif kind == "participant.updated" and data["participant"]["id"] == self.participant_id:
             new_role = data["participant"]["role"]
             if new_role != self.role and self.in_room:
@@ -240,7 +289,12 @@ class MeetingConsumer(AsyncWebsocketConsumer):
                 await self._enter_room()
 
     async def media_event(self, message: dict) -> None:
-        await self._send(message["message"])
+        if not self.closing:
+            await self._send(message["message"])
+
+    async def _close(self, code: int) -> None:
+        self.closing = True
+        await self.close(code=code)
 
     async def session_replaced(self, message: dict) -> None:
         await self.close(code=4409)

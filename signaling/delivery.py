@@ -10,7 +10,20 @@ from rooms import state
 from signaling import media_link
 
 # Events that cannot change who hears or sees whom.
-_NO_MEDIA_EFFECT = frozenset({"chat.message", "hands.updated", "lobby.updated"})
+_NO_MEDIA_EFFECT = frozenset(
+    {
+        "chat.message",
+        "hands.updated",
+        "lobby.updated",
+        "room.settings",
+        "unmute.requested",
+        "unmute.answered",
+        "breakout.help_requested",
+        "breakout.broadcast",
+        "breakout.warning",
+    }
+)
+_NO_MEDIA_EFFECT_PREFIXES = ("checkin.",)
 
 
 def room_group(meeting_id: str) -> str:
@@ -25,11 +38,20 @@ def participant_group(participant_id: str) -> str:
     return f"p-{UUID(str(participant_id)).hex}"
 
 
+def breakout_group(meeting_id: str, breakout_id: str | None) -> str:
+    """Those in one breakout, or (None) those in the main room: per-room chat goes here."""
+    room = UUID(str(breakout_id)).hex if breakout_id else state.MAIN_ROOM
+    return f"m-{UUID(str(meeting_id)).hex}-b-{room}"
+
+
 def _group_for(meeting_id: str, audience: str) -> str:
     if audience == state.TO_ROOM:
         return room_group(meeting_id)
     if audience == state.TO_FACILITATORS:
         return facilitators_group(meeting_id)
+    if audience.startswith("breakout:"):
+        breakout = audience.removeprefix("breakout:")
+        return breakout_group(meeting_id, None if breakout == state.MAIN_ROOM else breakout)
     return participant_group(audience.removeprefix("participant:"))
 
 
@@ -40,5 +62,8 @@ async def deliver(meeting_id: str, events: list[state.Event]) -> None:
             _group_for(meeting_id, event.to),
             {"type": "room.event", "event": event.type, "data": event.data},
         )
-    if any(event.type not in _NO_MEDIA_EFFECT for event in events):
+    if any(
+        event.type not in _NO_MEDIA_EFFECT and not event.type.startswith(_NO_MEDIA_EFFECT_PREFIXES)
+        for event in events
+    ):
         await media_link.reconcile(meeting_id)

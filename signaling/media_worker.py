@@ -88,6 +88,8 @@ class MediaWorker:
         meeting_id = message["meeting_id"]
         pid = message.get("participant_id")
         key = pid or f"meeting:{meeting_id}"
+        if op in ("join", "leave"):
+            log.info("media worker: %s", op)  # no ids: logs say what happens, not who
         async with self._locks[key]:
             try:
                 await getattr(self, f"_op_{op}")(meeting_id, pid, message)

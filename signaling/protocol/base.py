@@ -5,7 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 PROTOCOL_VERSION = 1
-MAX_FRAME_BYTES = 16 * 1024
+# Room for an SDP answer to a relay offer with ~24 m-lines (a 12-person meeting).
+MAX_FRAME_BYTES = 64 * 1024
 
 
 class Message(BaseModel):
@@ -23,6 +24,8 @@ CLOSE_CODES = {
     4408: "no message for 45 seconds",
     4409: "the same participant connected from another socket",
     4410: "the participant left the meeting",
+    4411: "removed from the meeting by a facilitator",
+    4412: "the meeting has ended",
 }
 
 

@@ -8,6 +8,7 @@ from uuid import UUID
 from pydantic import Field
 
 from signaling.protocol.base import ERROR_CODES, Message
+from signaling.protocol.facilitation import BreakoutsState, RoomSettings
 
 # --- client -> server ------------------------------------------------------------
 
@@ -76,6 +77,9 @@ class ParticipantInfo(Message):
     media: Literal["camera_mic", "text_only"]
     connection: Literal["online", "reconnecting", "offline"]
     hand_raised: bool
+    # Whether the relay forwards this person's audio / video, and who turned it off.
+    audio: Literal["on", "off_by_self", "off_by_facilitator"]
+    video: Literal["on", "off_by_self", "off_by_facilitator"]
 
 
 class ChatInfo(Message):
@@ -127,6 +131,8 @@ class RoomState(Message):
     participants: list[ParticipantInfo]
     hands: list[str]
     chat: list[ChatInfo]
+    settings: RoomSettings
+    breakouts: BreakoutsState
     lobby: list[ParticipantInfo] | None = None
 
 
@@ -143,7 +149,7 @@ class ParticipantUpdated(Message):
 class ParticipantLeft(Message):
     type: Literal["participant.left"]
     participant_id: str
-    reason: Literal["left", "timeout"]
+    reason: Literal["left", "timeout", "removed"]
 
 
 class HandsUpdated(Message):
@@ -183,7 +189,7 @@ ERROR_CODES.update(
         "bad_json": "The frame was not a JSON object.",
         "unknown_type": "The message type is not part of the protocol.",
         "invalid_message": "The message has missing, extra or wrongly typed fields.",
-        "frame_too_large": "The frame is larger than 16 KiB.",
+        "frame_too_large": "The frame is larger than 64 KiB.",
         "rate_limited": "Too many messages in a short time; wait a moment.",
         "handshake_required": "The first message on a socket must be hello.",
         "already_handshaken": "hello was already accepted on this socket.",

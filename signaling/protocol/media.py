@@ -8,7 +8,7 @@ from pydantic import Field
 
 from signaling.protocol.base import ERROR_CODES, Message
 
-MAX_SDP_CHARS = 15_000
+MAX_SDP_CHARS = 60_000
 
 
 class MediaJoin(Message):

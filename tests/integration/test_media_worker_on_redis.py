@@ -29,15 +29,15 @@ def deployment(tmp_path_factory):
         servers.manage(env, "migrate", "-v0")
         demo = servers.seed_demo(env)
         with (
-            servers.media_worker(env, logs / "media.log"),
+            servers.media_worker({**env, "LOG_LEVEL": "INFO"}, logs / "media.log"),
             servers.daphne(env, logs / "a.log") as a,
             servers.daphne(env, logs / "b.log") as b,
         ):
-            yield demo, a, b
+            yield demo, a, b, logs
 
 
 async def test_people_on_two_web_processes_see_each_other_through_the_media_worker(deployment):
-    demo, server_a, server_b = deployment
+    demo, server_a, server_b, logs = deployment
     cedar = await asyncio.to_thread(
         servers.join_over_http, server_a, demo.cofacilitator_invite, "Co Cedar"
     )
@@ -62,6 +62,9 @@ async def test_people_on_two_web_processes_see_each_other_through_the_media_work
         # leaving on web process B reaches the relay in the worker process
         await on_b.ws.send('{"type": "leave"}')
         await wait_for(lambda: a.mid_of(b.id, "video") is None, timeout=10)
+    except AssertionError as failure:
+        worker_log = (logs / "media.log").read_text()[-3000:]
+        raise AssertionError(f"{failure}\nmedia worker log:\n{worker_log}") from None
     finally:
         await meeting.close()
         await on_a.ws.close()

@@ -35,6 +35,7 @@ class Meeting:
         await self.facilitator.expect("lobby.updated")
         await self.facilitator.send({"type": "lobby.admit", "participant_id": peer.participant_id})
         await peer.expect("room.state")
+        await peer.expect("checkin.state")  # each feature's state follows room.state
         await self.facilitator.expect("participant.joined")
         return peer
 
@@ -46,6 +47,7 @@ async def room(transactional_db):
     holder = Meeting(meeting, None, clients)  # type: ignore[arg-type]
     holder.facilitator = await holder.connect("Facilitator Fern", role="facilitator")
     await holder.facilitator.expect("room.state")
+    await holder.facilitator.expect("checkin.state")
     yield holder
     for client in clients:
         with contextlib.suppress(Exception):

@@ -53,6 +53,7 @@ class SocketMediaPeer(media_peers.Client):
         self.socket = socket
         self.inbox: asyncio.Queue[dict] = asyncio.Queue()
         self.ready: dict | None = None
+        self.seen: list = []  # what arrived, for failure messages
         self._ready = asyncio.Event()
         self._answers: asyncio.Queue[str] = asyncio.Queue()
         self._pump = asyncio.ensure_future(self._read())
@@ -63,6 +64,7 @@ class SocketMediaPeer(media_peers.Client):
             message = await self.socket.receive()
             if message is None:
                 return
+            self.seen.append(message["type"] if message["type"] != "error" else message)
             match message["type"]:
                 case "media.offer":
                     tracks = {
@@ -81,11 +83,17 @@ class SocketMediaPeer(media_peers.Client):
     async def _join_relay(self) -> None:
         self._ready.clear()
         await self.socket.send({"type": "media.join", "receive_video": self.receive_video})
-        await asyncio.wait_for(self._ready.wait(), 5)
+        try:
+            await asyncio.wait_for(self._ready.wait(), 10)
+        except TimeoutError:
+            raise AssertionError(f"no media.ready; saw {self.seen}") from None
 
     async def _offer(self, sdp: str) -> str:
         await self.socket.send({"type": "media.offer", "sdp": sdp})
-        return await asyncio.wait_for(self._answers.get(), 5)
+        try:
+            return await asyncio.wait_for(self._answers.get(), 10)
+        except TimeoutError:
+            raise AssertionError(f"no media.answer; saw {self.seen}") from None
 
     async def _answer(self, sdp: str) -> None:
         await self.socket.send({"type": "media.answer", "sdp": sdp})

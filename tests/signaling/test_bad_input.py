@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
         (json.dumps({"text": "no type"}), "unknown_type"),
         (json.dumps({"type": "chat.send", "text": "hi", "colour": "red"}), "invalid_message"),
         (json.dumps({"type": "lobby.admit", "participant_id": "not-a-uuid"}), "invalid_message"),
-        (json.dumps({"type": "chat.send", "text": "x" * 17000}), "frame_too_large"),
+        (json.dumps({"type": "chat.send", "text": "x" * 70000}), "frame_too_large"),
         (json.dumps({"type": "chat.send", "text": "x" * 2001}), "message_too_long"),
         (json.dumps({"type": "chat.send", "text": "   "}), "empty_message"),
         (json.dumps({"type": "hello", "version": 1, "token": "again"}), "already_handshaken"),
@@ -42,15 +42,19 @@ async def test_bad_frame_gets_typed_error_and_socket_stays_usable(room, frame, c
     assert "x" * 100 not in caplog.text  # message text never reaches the log
 
 
-async def test_flood_is_rate_limited_and_others_unaffected(room):
+async def test_flood_is_rate_limited_and_others_unaffected(room, settings):
+    # a slow refill, so that how fast this machine handles 25 frames does not matter
+    settings.CHAT_PER_SECOND = 0.2
     peer = await room.admitted_peer("Flood Falcon")
     for i in range(25):
         await peer.send({"type": "chat.send", "text": f"spam {i}"})
-    received = await peer.drain()
+    received = []
+    while sum(m["type"] in ("chat.message", "error") for m in received) < 25:
+        received.append(await peer.next(timeout=10))
     codes = [m["code"] for m in received if m["type"] == "error"]
     delivered = [m for m in received if m["type"] == "chat.message"]
-    assert codes.count("rate_limited") >= 10
-    assert 10 <= len(delivered) <= 15
+    assert codes.count("rate_limited") >= 14
+    assert 10 <= len(delivered) <= 11
     await room.facilitator.send({"type": "chat.send", "text": "calm again"})
     assert (await peer.expect("chat.message"))["message"]["text"] == "calm again"
 

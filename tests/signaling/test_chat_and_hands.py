@@ -44,7 +44,7 @@ async def test_late_joiner_gets_last_200_messages_oldest_first_without_others_pr
     await peer.expect("chat.message")
 
     late = await room.admitted_peer("Late Lark")
-    history = late.seen[-1]["chat"]
+    history = next(m for m in late.seen if m["type"] == "room.state")["chat"]
     assert len(history) == 200
     assert history[0]["text"] == "message 5"
     assert history[-1]["text"] == "message 204"

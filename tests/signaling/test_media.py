@@ -131,3 +131,80 @@ async def test_media_stop_leaves_chat_working(room, media):
     await peer_socket.send({"type": "chat.send", "text": "I'll stay on text tonight"})
     message = await heron.expect("chat.message")
     assert message["message"]["text"] == "I'll stay on text tonight"
+
+
+async def test_everyone_in_the_room_learns_who_is_speaking(room, media):
+    peer_socket = await room.admitted_peer("Calm Heron")
+    fern = media.add(room.facilitator, amplitude=0.0, video=False)
+    heron = media.add(peer_socket, amplitude=0.5, video=False)
+    await fern.join()
+    await heron.join()
+    await fern.expect("media.speaker", timeout=10, participant_id=heron.id)
+    await heron.expect("media.speaker", timeout=10, participant_id=heron.id)
+
+
+async def test_a_muted_peers_audio_stops_at_the_relay_and_flows_again_when_they_accept(room, media):
+    peer_socket = await room.admitted_peer("Calm Heron")
+    fern = media.add(room.facilitator)
+    heron = media.add(peer_socket)
+    await fern.join()
+    await heron.join()
+
+    def heard() -> int:
+        received = fern.received.get(heron.id)
+        return received.audio_frames if received else 0
+
+    await wait_for(lambda: heard() > 20, timeout=10)
+    await room.facilitator.send({"type": "mute", "kind": "audio", "participant_id": heron.id})
+    await heron.expect("muted")
+    await asyncio.sleep(0.5)  # what was already in flight or in the jitter buffer
+    before, pictures = heard(), len(fern.counters_from(heron.id))
+    await asyncio.sleep(1.5)
+    assert heard() - before <= 2  # the browser still sends; the relay drops it
+    assert len(fern.counters_from(heron.id)) > pictures + 10  # video goes on
+
+    await room.facilitator.send({"type": "unmute.ask", "kind": "audio", "participant_id": heron.id})
+    await heron.expect("unmute.requested")
+    await peer_socket.send({"type": "unmute.answer", "kind": "audio", "accept": True})
+    silent = heard()
+    await wait_for(lambda: heard() > silent + 20, timeout=5)
+
+
+async def test_breakout_members_hear_only_their_breakout_and_get_the_main_room_back(room, media):
+    heron_socket = await room.admitted_peer("Calm Heron")
+    wren_socket = await room.admitted_peer("Bold Wren")
+    fern = media.add(room.facilitator)
+    heron = media.add(heron_socket)
+    wren = media.add(wren_socket)
+    for peer in (fern, heron, wren):
+        await peer.join()
+    await wait_for(lambda: len(heron.counters_from(fern.id)) > 5, timeout=10)
+    await wait_for(lambda: len(fern.counters_from(wren.id)) > 5, timeout=10)
+
+    await room.facilitator.send({"type": "breakout.create", "count": 1})
+    created = await heron.expect("breakouts.updated")
+    breakout = created["rooms"][0]["id"]
+    for socket in (heron_socket, wren_socket):
+        await room.facilitator.send(
+            {
+                "type": "breakout.move",
+                "participant_id": socket.participant_id,
+                "breakout_id": breakout,
+            }
+        )
+    # the relay's next offers take the main room's media away, both ways
+    await wait_for(lambda: heron.mid_of(fern.id, "audio") is None, timeout=5)
+    await wait_for(lambda: heron.mid_of(fern.id, "video") is None, timeout=5)
+    await wait_for(lambda: fern.mid_of(heron.id, "audio") is None, timeout=5)
+    await wait_for(lambda: fern.mid_of(wren.id, "video") is None, timeout=5)
+    together = len(heron.counters_from(wren.id))
+    await wait_for(lambda: len(heron.counters_from(wren.id)) > together + 10, timeout=5)
+    from_fern = len(heron.counters_from(fern.id))
+
+    await room.facilitator.send({"type": "breakout.close_all"})
+    await heron.expect("breakouts.closed")
+    # back in the main room on the same connection: nobody reloads
+    await wait_for(lambda: len(heron.counters_from(fern.id)) > from_fern + 10, timeout=10)
+    await wait_for(lambda: fern.mid_of(heron.id, "audio") is not None, timeout=5)
+    heard = fern.received[heron.id].audio_frames
+    await wait_for(lambda: fern.received[heron.id].audio_frames > heard + 20, timeout=10)

@@ -1,7 +1,7 @@
 // One WebSocket per participant: hello first, answer pings, reconnect with the same token.
 const PROTOCOL_VERSION = 1;
 // Close codes after which reconnecting cannot help (see docs/protocol.md).
-const FINAL_CLOSES = new Set([4400, 4401, 4403, 4404, 4409, 4410]);
+const FINAL_CLOSES = new Set([4400, 4401, 4403, 4404, 4409, 4410, 4411, 4412]);
 
 export class Connection {
   constructor({ meetingId, token, onMessage, onState }) {

@@ -1,150 +1,167 @@
-// The meeting page: join form, lobby, participant list, hands, chat.
+// The meeting page: pre-join, lobby, the room (video grid, panels, controls) and goodbyes.
+import { mountCheckins } from "./checkins.js";
 import { Connection } from "./connection.js";
+import { LevelMeter, LocalMedia, DEVICE_PROBLEMS } from "./devices.js";
+import { $, el } from "./dom.js";
+import { VideoGrid } from "./grid.js";
+import { MediaSession } from "./media.js";
+import { addChat, HELP_PREFIX, nameOf, renderHands, renderLobby, renderParticipants } from "./panels.js";
+import { dispatch, meeting } from "./plugins.js";
+import { setupPrejoin, showPreview } from "./prejoin.js";
+import { openDialog, setupShortcuts } from "./shortcuts.js";
 
-const app = document.getElementById("app");
+const app = $("app");
 const meetingId = app.dataset.meetingId;
 const tokenKey = `peer-meetings:${meetingId}`;
-const $ = (id) => document.getElementById(id);
+const STATS_EVERY_MS = 2000;
 
-const ROLE_LABELS = { facilitator: "Facilitator", cofacilitator: "Co-facilitator", peer: "Peer" };
-const CLOSE_MESSAGES = {
-  4401: "Your place in this meeting has expired. You can join again below.",
-  4403: null, // the lobby.denied message already explains
-  4404: "This meeting does not exist or has ended.",
+const GOODBYES = {
+  4400: "Something went wrong connecting to this meeting. Please reload the page to try again.",
+  4404: "This meeting has ended, or the link is no longer valid. Thank you for being part of it.",
   4409: "You joined this meeting from another tab or device, so this one was disconnected.",
   4410: "You have left the meeting. Take care of yourself.",
 };
 
-const view = { you: null, role: app.dataset.role, participants: new Map(), hands: [], lobby: [] };
+const view = {
+  you: null,
+  role: app.dataset.role,
+  participants: new Map(),
+  hands: [],
+  lobby: [],
+  speaker: null,
+  remote: new Map(),
+  quality: {},
+  mode: "video",
+  self: { videoTrack: null, muted: false, quality: "good" },
+  facilitates: () => view.role === "facilitator" || view.role === "cofacilitator",
+};
 let connection = null;
+let entered = false; // the first room.state of this page has arrived
+let socketDropped = false;
+let mediaWasConnected = false;
+let deniedMessage = null;
+
+const local = new LocalMedia({
+  onChange: (kind, track) => {
+    media.replaceLocal(kind, track);
+    renderSelf();
+  },
+});
+const meter = new LevelMeter($("mic-level"));
+const grid = new VideoGrid($("grid"));
+grid.onStale = () => renderGrid();
+const media = new MediaSession({
+  send: (m) => Boolean(connection && connection.send(m)),
+  local,
+  onRemote: (remote) => {
+    view.remote = remote;
+    renderGrid();
+  },
+  onState: (state) => {
+    if (state === "connected") mediaWasConnected = true;
+    if (state === "off") mediaWasConnected = false;
+    renderConnection();
+  },
+  onNotice: notify,
+});
+window.peerMeeting = { view, media, local }; // for tests and curious facilitators' devtools
+
+// --- small view helpers --------------------------------------------------------------
 
 function setStatus(text) {
   $("status").textContent = text;
 }
 
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (key === "dataset") Object.assign(node.dataset, value);
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value);
-  }
-  for (const child of children) node.append(child);
-  return node;
-}
-
-function facilitates() {
-  return view.role === "facilitator" || view.role === "cofacilitator";
-}
-
-function nameOf(id) {
-  const p = view.participants.get(id);
-  return p ? p.name : "Someone";
-}
-
-function describe(p) {
-  const parts = [ROLE_LABELS[p.role]];
-  if (p.media === "text_only") parts.push("text only");
-  if (view.hands.includes(p.id)) parts.push("hand raised");
-  if (p.connection === "reconnecting") parts.push("reconnecting…");
-  return parts.join(", ");
-}
-
-function renderParticipants() {
-  const list = $("participants");
-  list.replaceChildren();
-  for (const p of view.participants.values()) {
-    const you = p.id === view.you ? " (you)" : "";
-    const item = el(
-      "li",
-      { dataset: { participantId: p.id, role: p.role, media: p.media, connection: p.connection } },
-      el("span", { class: "name" }, p.name + you),
-      " ",
-      el("span", { class: `badge role-${p.role}` }, describe(p)),
-    );
-    if (facilitates() && p.id !== view.you && p.role !== "facilitator") {
-      const promote = p.role === "peer";
-      item.append(
-        " ",
-        el(
-          "button",
-          {
-            type: "button",
-            class: "small",
-            onclick: () => send({ type: "role.set", participant_id: p.id, role: promote ? "cofacilitator" : "peer" }),
-          },
-          promote ? `Make ${p.name} co-facilitator` : `Make ${p.name} a peer`,
-        ),
-      );
-    }
-    list.append(item);
-  }
-}
-
-function renderHands() {
-  const list = $("hands");
-  list.replaceChildren();
-  for (const id of view.hands) {
-    const item = el("li", { dataset: { participantId: id } }, el("span", { class: "name" }, nameOf(id)));
-    if (facilitates() && id !== view.you) {
-      item.append(" ", el("button", { type: "button", class: "small", onclick: () => send({ type: "hand.lower", participant_id: id }) }, `Lower ${nameOf(id)}'s hand`));
-    }
-    list.append(item);
-  }
-  $("no-hands").hidden = view.hands.length > 0;
-  const mine = view.hands.includes(view.you);
-  $("hand-button").textContent = mine ? "Lower hand" : "Raise hand";
-  $("hand-button").setAttribute("aria-pressed", String(mine));
-}
-
-function renderLobby() {
-  $("lobby-panel").hidden = !facilitates();
-  const list = $("lobby");
-  list.replaceChildren();
-  for (const p of view.lobby) {
-    list.append(
-      el(
-        "li",
-        { dataset: { participantId: p.id } },
-        el("span", { class: "name" }, p.name),
-        " ",
-        el("span", { class: "badge" }, p.media === "text_only" ? "text only" : "camera & mic"),
-        " ",
-        el("button", { type: "button", class: "small", onclick: () => send({ type: "lobby.admit", participant_id: p.id }) }, `Admit ${p.name}`),
-        " ",
-        el("button", { type: "button", class: "small danger", onclick: () => send({ type: "lobby.deny", participant_id: p.id }) }, `Turn ${p.name} away`),
-      ),
-    );
-  }
-  $("lobby-empty").hidden = view.lobby.length > 0;
-  if (!facilitates()) return;
-  if (view.lobby.length) setStatus(`${view.lobby.length} waiting in the lobby.`);
-  else if ($("status").textContent.endsWith("waiting in the lobby.")) setStatus("Nobody is waiting in the lobby.");
-}
-
-function renderAll() {
-  renderParticipants();
-  renderHands();
-  renderLobby();
-}
-
-function addChat(m) {
-  const time = new Date(m.sent_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-  const isPrivate = m.audience === "facilitators";
-  const item = el(
-    "li",
-    { class: isPrivate ? "private" : "", dataset: { audience: m.audience, messageId: String(m.id) } },
-    el("span", { class: "sender" }, m.sender_name + (isPrivate ? " (to facilitators)" : "")),
-    el("time", { datetime: m.sent_at }, time),
-    el("p", { class: "text" }, m.text),
-  );
-  $("chat-log").append(item);
-  item.scrollIntoView({ block: "end" });
+function notify(text) {
+  const item = el("p", { class: "notice" }, text);
+  $("notices").append(item);
+  while ($("notices").children.length > 3) $("notices").firstElementChild.remove();
+  setTimeout(() => item.remove(), 15000);
 }
 
 function send(message) {
-  if (!connection || !connection.send(message)) setStatus("Not connected right now; trying again shortly.");
+  const ok = Boolean(connection && connection.send(message));
+  if (!ok) setStatus("Not connected right now; trying again shortly.");
+  return ok;
 }
+
+function me() {
+  return view.participants.get(view.you);
+}
+
+function show(screen) {
+  for (const id of ["join", "lobby-screen", "end-screen", "room"]) $(id).hidden = id !== screen;
+}
+
+function renderGrid() {
+  view.self.videoTrack = view.mode === "text" ? null : local.videoTrack;
+  view.self.muted = !local.audioTrack || !local.micOn;
+  grid.render(view);
+}
+
+function renderSelf() {
+  const hasMic = Boolean(local.audioTrack);
+  $("mic-button").textContent = hasMic && !local.micOn ? "Unmute" : "Mute";
+  $("mic-button").disabled = !hasMic || view.mode === "text";
+  $("camera-button").textContent = local.videoTrack ? "Stop video" : "Start video";
+  $("camera-button").disabled = !hasMic || view.mode === "text";
+  renderGrid();
+}
+
+function renderConnection() {
+  const pill = $("self-connection");
+  const socketUp = !socketDropped;
+  const mediaState = media.state;
+  let text = "Connected";
+  let state = "good";
+  if (!socketUp) [text, state] = ["Reconnecting…", "lost"];
+  else if (media.wanted && mediaState !== "connected") [text, state] = ["Connecting audio and video…", "weak"];
+  else if (mediaState === "failed") [text, state] = ["Audio and video stopped", "lost"];
+  else if (!media.wanted) text = view.mode === "text" ? "Connected (text only)" : "Connected";
+  pill.hidden = !entered;
+  pill.textContent = text;
+  pill.dataset.state = state;
+  view.self.quality = state;
+  const mediaReconnecting = media.wanted && mediaWasConnected && ["starting", "connecting"].includes(mediaState);
+  $("reconnect-banner").hidden = !(socketDropped || mediaReconnecting);
+  $("reconnect-banner").textContent = socketDropped ? "Connection lost. Reconnecting…" : "Reconnecting audio and video…";
+  if (entered) renderGrid();
+}
+
+function renderAll() {
+  renderParticipants(view, send);
+  renderHands(view, send);
+  renderLobby(view, send);
+  const facilitates = view.facilitates();
+  $("facilitator-toggle").hidden = !facilitates;
+  if (!facilitates) $("facilitator-panel").hidden = true;
+  else if ($("facilitator-toggle").getAttribute("aria-expanded") === "true") $("facilitator-panel").hidden = false;
+  $("help-request-button").hidden = facilitates;
+  renderGrid();
+}
+
+// --- modes: video, audio only, text only -------------------------------------------
+
+async function applyMode(mode) {
+  view.mode = mode;
+  $("mode-select").value = mode;
+  $("grid").classList.toggle("audio-only", mode !== "video"); // others' video is not received
+  if (mode === "text") {
+    if (media.wanted) media.leave();
+    local.stop();
+    meter.detach();
+  } else {
+    if (me()?.media === "camera_mic" && !local.audioTrack) {
+      const problem = await local.open({ camera: local.cameraOn });
+      if (problem) notify(DEVICE_PROBLEMS[problem]);
+    }
+    media.join({ receiveVideo: mode === "video" });
+  }
+  renderSelf();
+  renderConnection();
+}
+
+// --- server messages -----------------------------------------------------------------
 
 const handlers = {
   welcome(m) {
@@ -153,12 +170,18 @@ const handlers = {
   },
   "lobby.waiting"(m) {
     setStatus(m.message);
+    $("lobby-message").textContent = m.message;
+    showPreview($("lobby-preview"), local);
+    $("lobby-preview").hidden = !local.videoTrack;
+    show("lobby-screen");
+    $("lobby-screen-heading").focus?.();
   },
   "lobby.admitted"() {
     setStatus("You're in. Welcome.");
   },
   "lobby.denied"(m) {
     sessionStorage.removeItem(tokenKey);
+    deniedMessage = m.message;
     setStatus(m.message);
   },
   "room.state"(m) {
@@ -166,15 +189,20 @@ const handlers = {
     view.participants = new Map(m.participants.map((p) => [p.id, p]));
     view.hands = m.hands;
     view.lobby = m.lobby || [];
-    const me = view.participants.get(view.you);
-    if (me) view.role = me.role;
-    $("join").hidden = true;
-    const entering = $("room").hidden;
-    $("room").hidden = false;
-    if (entering) $("chat-text").focus();
+    if (me()) view.role = me().role;
     $("chat-log").replaceChildren();
     m.chat.forEach(addChat);
+    if (!entered) {
+      entered = true;
+      show("room");
+      $("chat-text").focus();
+      applyMode(me()?.media === "text_only" ? "text" : "video");
+    } else if (socketDropped) {
+      media.socketReconnected();
+    }
+    socketDropped = false;
     renderAll();
+    renderConnection();
   },
   "participant.joined"(m) {
     view.participants.set(m.participant.id, m.participant);
@@ -187,7 +215,7 @@ const handlers = {
     renderAll();
   },
   "participant.left"(m) {
-    const name = nameOf(m.participant_id);
+    const name = nameOf(view, m.participant_id);
     view.participants.delete(m.participant_id);
     view.hands = view.hands.filter((id) => id !== m.participant_id);
     renderAll();
@@ -195,66 +223,112 @@ const handlers = {
   },
   "hands.updated"(m) {
     view.hands = m.queue;
-    renderParticipants();
-    renderHands();
+    renderParticipants(view, send);
+    renderHands(view, send);
+    renderGrid();
   },
   "lobby.updated"(m) {
+    const before = view.lobby.length;
     view.lobby = m.lobby;
-    renderLobby();
+    renderLobby(view, send);
+    if (view.lobby.length > before) setStatus(`${view.lobby.length} waiting in the lobby.`);
   },
   "chat.message"(m) {
-    addChat(m.message);
+    const { isHelp } = addChat(m.message);
+    if (isHelp && view.facilitates() && m.message.sender_id !== view.you) notify(`${m.message.sender_name} is asking for help.`);
+  },
+  "media.speaker"(m) {
+    view.speaker = m.participant_id;
+    renderGrid();
+  },
+  "media.track"() {
+    renderGrid();
   },
   error(m) {
-    const target = $("room").hidden ? $("join-error") : $("chat-error");
-    target.textContent = m.message;
+    if (m.code in MEDIA_ERRORS) media.handle(m);
+    else ($("room").hidden ? $("join-error") : $("chat-error")).textContent = m.message;
   },
 };
+const MEDIA_ERRORS = {
+  media_not_started: 1, bad_sdp: 1, bad_candidate: 1, negotiation_in_progress: 1, unexpected_answer: 1,
+  connection_closed: 1, negotiation_failed: 1, media_unavailable: 1,
+};
+for (const type of ["media.ready", "media.answer", "media.offer", "media.state", "media.stopped"]) {
+  handlers[type] = (m) => media.handle(m);
+}
+
+const checkins = mountCheckins({ container: $("side-panels"), send, facilitates: view.facilitates });
+
+function onMessage(message) {
+  if (checkins.handle(message)) return;
+  handlers[message.type]?.(message);
+  dispatch(message);
+}
+
+function onConnectionState(stateName, code) {
+  if (stateName === "reconnecting") {
+    socketDropped = true;
+    setStatus("Connection lost. Reconnecting…");
+  } else if (stateName === "connected") {
+    if (!socketDropped) setStatus("Connected.");
+  } else if (stateName === "closed") {
+    goodbye(code);
+  }
+  renderConnection();
+}
+
+function goodbye(code) {
+  media.leave();
+  local.stop();
+  meter.detach();
+  entered = false;
+  if (code === 4401) {
+    sessionStorage.removeItem(tokenKey);
+    setStatus("Your place in this meeting has expired. You can join again below.");
+    show("join");
+    return;
+  }
+  sessionStorage.removeItem(tokenKey);
+  const text = code === 4403 ? deniedMessage || "The facilitator couldn't let you in this time." : GOODBYES[code] || GOODBYES[4400];
+  setStatus(text);
+  $("end-heading").textContent = code === 4410 ? "You have left the meeting" : code === 4404 ? "The meeting has ended" : "Goodbye for now";
+  $("end-message").textContent = text;
+  $("rejoin-button").hidden = ![4410, 4409].includes(code);
+  show("end-screen");
+  $("end-heading").focus();
+}
 
 function connect(token) {
-  $("join").hidden = true;
-  connection = new Connection({
-    meetingId,
-    token,
-    onMessage: (m) => handlers[m.type]?.(m),
-    onState: (stateName, code) => {
-      if (stateName === "reconnecting") setStatus("Connection lost. Reconnecting…");
-      else if (stateName === "connected") setStatus("Connected.");
-      else if (stateName === "closed") {
-        const text = CLOSE_MESSAGES[code];
-        if (text) setStatus(text);
-        if (code === 4401 || code === 4410 || code === 4409 || code === 4403) {
-          sessionStorage.removeItem(tokenKey);
-          $("room").hidden = true;
-          $("join").hidden = code === 4403 || code === 4409;
-        }
-      }
-    },
-  });
+  connection = new Connection({ meetingId, token, onMessage, onState: onConnectionState });
+  window.peerMeeting.connection = connection;
   connection.open();
 }
 
-$("join-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  $("join-error").textContent = "";
-  const form = new FormData(event.target);
-  const response = await fetch("/api/join/", {
-    method: "POST",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": app.dataset.csrf },
-    body: JSON.stringify({
-      meeting_id: meetingId,
-      invite: app.dataset.invite,
-      display_name: form.get("display_name"),
-      media: form.get("media"),
-    }),
-  });
-  const body = await response.json();
-  if (!response.ok) {
-    $("join-error").textContent = body.error.message;
-    return;
-  }
-  sessionStorage.setItem(tokenKey, body.token);
-  connect(body.token);
+// --- wiring ----------------------------------------------------------------------------
+
+Object.assign(meeting, { view, send, notify, refresh: renderAll, facilitates: view.facilitates });
+
+const prejoin = setupPrejoin({
+  local,
+  meter,
+  onJoin: async ({ displayName, media: mediaChoice }) => {
+    $("join-error").textContent = "";
+    const response = await fetch("/api/join/", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": app.dataset.csrf },
+      body: JSON.stringify({ meeting_id: meetingId, invite: app.dataset.invite, display_name: displayName, media: mediaChoice }),
+    });
+    const body = await response.json();
+    if (!response.ok) {
+      $("join-error").textContent = body.error.message;
+      return;
+    }
+    if (mediaChoice === "text_only") local.stop();
+    prejoin.stop();
+    sessionStorage.setItem(tokenKey, body.token);
+    setStatus("Connecting…");
+    connect(body.token);
+  },
 });
 
 $("chat-form").addEventListener("submit", (event) => {
@@ -265,7 +339,6 @@ $("chat-form").addEventListener("submit", (event) => {
   send({ type: "chat.send", text, audience: $("chat-audience").value });
   $("chat-text").value = "";
 });
-
 $("chat-text").addEventListener("keydown", (event) => {
   if (event.key === "Enter" && !event.shiftKey) {
     event.preventDefault();
@@ -273,13 +346,93 @@ $("chat-text").addEventListener("keydown", (event) => {
   }
 });
 
-$("hand-button").addEventListener("click", () => {
+function toggleMic() {
+  if (!local.audioTrack) return;
+  local.setMic(!local.micOn);
+  setStatus(local.micOn ? "Microphone on." : "Microphone muted.");
+  renderSelf();
+}
+
+async function toggleCamera() {
+  if (!local.audioTrack || view.mode === "text") return;
+  const problem = await local.setCamera(!local.videoTrack);
+  if (problem) notify(DEVICE_PROBLEMS[problem]);
+  setStatus(local.videoTrack ? "Your video is on." : "Your video is off.");
+  renderSelf();
+}
+
+function toggleHand() {
   send({ type: view.hands.includes(view.you) ? "hand.lower" : "hand.raise" });
+}
+
+function togglePanel(buttonId, panelId, focusId) {
+  const button = $(buttonId);
+  if (button.hidden) return;
+  const open = button.getAttribute("aria-expanded") !== "true";
+  button.setAttribute("aria-expanded", String(open));
+  $(panelId).hidden = !open;
+  if (open && focusId) $(focusId).focus();
+}
+
+$("mic-button").addEventListener("click", toggleMic);
+$("camera-button").addEventListener("click", toggleCamera);
+$("hand-button").addEventListener("click", toggleHand);
+$("mode-select").addEventListener("change", (event) => applyMode(event.target.value));
+$("chat-toggle").addEventListener("click", () => togglePanel("chat-toggle", "chat-panel", "chat-text"));
+$("people-toggle").addEventListener("click", () => togglePanel("people-toggle", "people-panel"));
+$("facilitator-toggle").addEventListener("click", () => togglePanel("facilitator-toggle", "facilitator-panel"));
+$("shortcuts-button").addEventListener("click", () => openDialog($("shortcuts-dialog")));
+$("help-request-button").addEventListener("click", () => openDialog($("help-request-dialog")));
+$("help-request-form").addEventListener("submit", (event) => {
+  if (event.submitter?.value !== "send") return;
+  const extra = $("help-request-text").value.trim();
+  if (send({ type: "chat.send", audience: "facilitators", text: `${HELP_PREFIX} ${extra || "(no message)"}` })) {
+    notify("The facilitators have been asked to help you. They will reply in the chat.");
+  }
+  $("help-request-text").value = "";
+});
+$("leave-button").addEventListener("click", () => send({ type: "leave" }));
+$("lobby-leave").addEventListener("click", () => {
+  if (!send({ type: "leave" })) goodbye(4410);
+});
+$("rejoin-button").addEventListener("click", () => location.reload());
+
+setupShortcuts({
+  m: toggleMic,
+  v: toggleCamera,
+  h: toggleHand,
+  c: () => togglePanel("chat-toggle", "chat-panel", "chat-text"),
+  p: () => togglePanel("people-toggle", "people-panel"),
+  f: () => togglePanel("facilitator-toggle", "facilitator-panel"),
+  "?": () => openDialog($("shortcuts-dialog")),
 });
 
-$("leave-button").addEventListener("click", () => {
-  send({ type: "leave" });
-});
+// Connection quality from the relay's packets to us: loss or jitter mark a tile "weak".
+let lastStats = {};
+setInterval(async () => {
+  if (!media.pc || document.hidden) return;
+  const stats = await media.inboundStats();
+  const quality = {};
+  for (const [pid, kinds] of Object.entries(stats)) {
+    const now = kinds.video || kinds.audio;
+    const before = lastStats[pid]?.video || lastStats[pid]?.audio;
+    if (!now || !before) continue;
+    const received = now.packetsReceived - before.packetsReceived;
+    const lost = now.packetsLost - before.packetsLost;
+    quality[pid] = lost > 0.05 * (received + lost) || now.jitter > 0.1 ? "weak" : "good";
+  }
+  lastStats = stats;
+  view.quality = quality;
+  renderGrid();
+}, STATS_EVERY_MS);
 
 const saved = sessionStorage.getItem(tokenKey);
-if (saved) connect(saved);
+if (saved) {
+  show("room");
+  $("room").hidden = true;
+  $("join").hidden = true;
+  setStatus("Connecting…");
+  connect(saved);
+} else {
+  prejoin.start();
+}

@@ -1,0 +1,277 @@
+// Media with the relay, exactly as docs/protocol.md "Media" describes it:
+// media.join -> media.ready -> our offer (our tracks) -> media.answer; then we answer every
+// server media.offer (its `tracks` name whose media each MID carries). Messages are applied
+// strictly one after another on a promise chain.
+const RETRY_LIMIT = 5;
+const LOST_OFFER_MS = 4000;
+const REJOIN_CODES = new Set(["bad_sdp", "connection_closed", "negotiation_failed", "media_not_started", "unexpected_answer"]);
+
+export class MediaSession {
+  constructor({ send, local, onRemote, onState, onNotice }) {
+    this.send = send; // (message) => bool
+    this.local = local; // LocalMedia
+    this.onRemote = onRemote; // (Map participant id -> {audio, video}) after every change
+    this.onState = onState; // ("off" | "starting" | "connecting" | "connected" | "failed" | "unavailable")
+    this.onNotice = onNotice; // (text)
+    this.wanted = null; // null (no media) or { receiveVideo }
+    this.pc = null;
+    this.tracks = {}; // mid -> { participant_id, kind } from the latest server offer
+    this.senders = {};
+    this.publish = false;
+    this.joinsInFlight = 0;
+    this.staleOfferReplies = 0; // replies still due for our offers that a server offer rolled back
+    this.reofferAfterAnswer = false;
+    this.lostOfferTimer = null;
+    this.attempts = 0;
+    this.chain = Promise.resolve();
+    this.state = "off";
+  }
+
+  // --- what the page asks for --------------------------------------------------------
+
+  join({ receiveVideo = true } = {}) {
+    this.wanted = { receiveVideo };
+    this._closePc();
+    this._setState("starting");
+    this.joinsInFlight += 1;
+    if (!this.send({ type: "media.join", receive_video: receiveVideo })) this.joinsInFlight -= 1;
+  }
+
+  leave() {
+    this.wanted = null;
+    this._closePc();
+    this.send({ type: "media.leave" });
+    this._setState("off");
+  }
+
+  // The socket came back. The peer connection may well have carried on without it; a
+  // fresh offer checks that no server offer was lost while we were away.
+  socketReconnected() {
+    if (!this.wanted) return;
+    const pc = this.pc;
+    if (!pc || ["failed", "closed"].includes(pc.connectionState) || this.state === "starting") {
+      this.join(this.wanted);
+      return;
+    }
+    this.chain = this.chain.then(() => this._offer()).catch((e) => this._broken(e));
+  }
+
+  async replaceLocal(kind, track) {
+    const sender = this.senders[kind];
+    if (sender && this.pc && this.pc.connectionState !== "closed") {
+      await sender.replaceTrack(this.publish ? track : null);
+    }
+  }
+
+  handle(message) {
+    this.chain = this.chain.then(() => this._apply(message)).catch((e) => this._broken(e));
+  }
+
+  // --- applying server messages, in order ------------------------------------------
+
+  async _apply(m) {
+    switch (m.type) {
+      case "media.ready":
+        return this._ready(m);
+      case "media.answer":
+        return this._answer(m);
+      case "media.offer":
+        return this._serverOffer(m);
+      case "media.state":
+        // A "closed" for the connection a new media.join replaced arrives after media.ready:
+        // only a connection that got going can have dropped (ours reports its own failures).
+        if ((m.state === "failed" || m.state === "closed") && this.pc?.wasConnected) {
+          this._rejoin("the connection to the server dropped");
+        }
+        return;
+      case "media.stopped":
+        if (this.wanted && this.joinsInFlight === 0) {
+          this.wanted = null;
+          this._closePc();
+          this._setState("off");
+        }
+        return;
+      case "error":
+        return this._error(m);
+    }
+  }
+
+  async _ready(m) {
+    this.joinsInFlight = Math.max(0, this.joinsInFlight - 1);
+    if (!this.wanted || this.joinsInFlight > 0) return; // a newer join is on its way
+    this._closePc();
+    const pc = new RTCPeerConnection({ bundlePolicy: "max-bundle", iceServers: m.ice_servers });
+    this.pc = pc;
+    this.tracks = {};
+    this.staleOfferReplies = 0;
+    this.reofferAfterAnswer = false;
+    this.publish = m.publish_audio || m.publish_video;
+    const pendingCandidates = [];
+    pc.offered = false;
+    pc.wasConnected = false;
+    pc.addEventListener("icecandidate", (event) => {
+      if (this.pc !== pc) return;
+      const c = event.candidate;
+      const message = {
+        type: "media.candidate",
+        candidate: c && c.candidate ? { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex } : null,
+      };
+      if (pc.offered) this.send(message);
+      else pendingCandidates.push(message);
+    });
+    pc.addEventListener("connectionstatechange", () => {
+      if (this.pc !== pc) return;
+      const s = pc.connectionState;
+      if (s === "connected") {
+        pc.wasConnected = true;
+        this.attempts = 0;
+        this._setState("connected");
+      } else if (s === "failed") this._rejoin("the media connection failed");
+      else if (s === "disconnected" || s === "connecting") this._setState("connecting");
+    });
+    pc.addEventListener("track", () => this._emitRemote());
+    for (const kind of ["audio", "video"]) {
+      const track = kind === "audio" ? this.local.audioTrack : this.local.videoTrack;
+      const publishKind = kind === "audio" ? m.publish_audio : m.publish_video;
+      const transceiver = pc.addTransceiver(publishKind && track ? track : kind, {
+        direction: "sendonly",
+        streams: [this.local.stream],
+      });
+      this.senders[kind] = transceiver.sender;
+    }
+    this._setState("connecting");
+    await this._offer();
+    pc.offered = true;
+    pendingCandidates.forEach((c) => this.send(c));
+  }
+
+  async _offer() {
+    const pc = this.pc;
+    if (!pc || pc.signalingState !== "stable") return;
+    await pc.setLocalDescription(await pc.createOffer());
+    this.send({ type: "media.offer", sdp: pc.localDescription.sdp });
+  }
+
+  async _answer(m) {
+    if (this.staleOfferReplies > 0) {
+      this.staleOfferReplies -= 1;
+      return;
+    }
+    if (this.pc?.signalingState === "have-local-offer") {
+      await this.pc.setRemoteDescription({ type: "answer", sdp: m.sdp });
+    }
+  }
+
+  async _serverOffer(m) {
+    const pc = this.pc;
+    if (!pc || this.joinsInFlight > 0) return;
+    clearTimeout(this.lostOfferTimer);
+    if (pc.signalingState === "have-local-offer") {
+      // Both sides offered at once: the server's offer wins, ours goes again afterwards.
+      await pc.setLocalDescription({ type: "rollback" });
+      this.staleOfferReplies += 1;
+      this.reofferAfterAnswer = true;
+    }
+    await pc.setRemoteDescription({ type: "offer", sdp: m.sdp });
+    await pc.setLocalDescription(await pc.createAnswer());
+    this.tracks = m.tracks;
+    this.send({ type: "media.answer", sdp: pc.localDescription.sdp });
+    this._emitRemote();
+    if (this.reofferAfterAnswer) {
+      this.reofferAfterAnswer = false;
+      await this._offer();
+    }
+  }
+
+  async _error(m) {
+    if (m.code === "negotiation_in_progress") {
+      if (this.staleOfferReplies > 0) {
+        this.staleOfferReplies -= 1;
+        return;
+      }
+      // The server has an offer out that has not reached us yet (or was lost with a socket).
+      if (this.pc?.signalingState === "have-local-offer") await this.pc.setLocalDescription({ type: "rollback" });
+      this.reofferAfterAnswer = true;
+      clearTimeout(this.lostOfferTimer);
+      this.lostOfferTimer = setTimeout(() => this._rejoin("an update was lost"), LOST_OFFER_MS);
+    } else if (m.code === "media_unavailable") {
+      this.wanted = null;
+      this._closePc();
+      this._setState("unavailable");
+      this.onNotice(m.message);
+    } else if (REJOIN_CODES.has(m.code) && this.wanted) {
+      this._rejoin(m.message);
+    }
+  }
+
+  _rejoin(reason) {
+    if (!this.wanted) return;
+    console.warn("media: starting again:", reason);
+    this.attempts += 1;
+    if (this.attempts > RETRY_LIMIT) {
+      this._closePc();
+      this._setState("failed");
+      this.onNotice(`Audio and video stopped (${reason}). Chat still works; try "Video" again later.`);
+      return;
+    }
+    this._closePc();
+    this._setState("starting");
+    const wanted = this.wanted;
+    setTimeout(() => this.wanted === wanted && this.join(wanted), Math.min(500 * this.attempts, 3000));
+  }
+
+  _broken(error) {
+    console.error("media:", error);
+    this._rejoin(String(error?.message || error));
+  }
+
+  _closePc() {
+    clearTimeout(this.lostOfferTimer);
+    if (this.pc) {
+      this.pc.close();
+      this.pc = null;
+      this.senders = {};
+      this.tracks = {};
+      this._emitRemote();
+    }
+  }
+
+  _setState(state) {
+    this.state = state;
+    this.onState(state);
+  }
+
+  // Whose audio and video we receive now, from the server's MID map.
+  _emitRemote() {
+    const remote = new Map();
+    for (const t of this.pc ? this.pc.getTransceivers() : []) {
+      const info = t.mid !== null ? this.tracks[t.mid] : undefined;
+      if (!info || !["recvonly", "sendrecv"].includes(t.currentDirection)) continue;
+      if (!remote.has(info.participant_id)) remote.set(info.participant_id, { audio: null, video: null, mids: {} });
+      const entry = remote.get(info.participant_id);
+      entry[info.kind] = t.receiver.track;
+      entry.mids[info.kind] = t.mid;
+    }
+    this.onRemote(remote);
+  }
+
+  // Inbound statistics per participant: { pid: { audio: {...}, video: {...} } }.
+  async inboundStats() {
+    const result = {};
+    if (!this.pc) return result;
+    const report = await this.pc.getStats();
+    report.forEach((s) => {
+      if (s.type !== "inbound-rtp") return;
+      const info = this.tracks[s.mid];
+      if (!info) return;
+      result[info.participant_id] ??= {};
+      result[info.participant_id][info.kind] = {
+        packetsReceived: s.packetsReceived || 0,
+        packetsLost: s.packetsLost || 0,
+        framesDecoded: s.framesDecoded || 0,
+        jitter: s.jitter || 0,
+      };
+    });
+    return result;
+  }
+}

@@ -1,0 +1,99 @@
+// Side panels: participants (with a per-person action slot), raised hands, lobby queue, chat.
+import { $, el } from "./dom.js";
+import { pluginActions } from "./plugins.js";
+
+const ROLE_LABELS = { facilitator: "Facilitator (verified)", cofacilitator: "Co-facilitator", peer: "Peer" };
+export const HELP_PREFIX = "Asking for help:";
+
+export function nameOf(view, id) {
+  const p = view.participants.get(id);
+  return p ? p.name : "Someone";
+}
+
+function describe(view, p) {
+  const parts = [ROLE_LABELS[p.role]];
+  if (p.media === "text_only") parts.push("text only");
+  if (view.hands.includes(p.id)) parts.push("hand raised");
+  if (p.connection === "reconnecting") parts.push("reconnecting…");
+  return parts.join(", ");
+}
+
+export function renderParticipants(view, send) {
+  const facilitates = view.facilitates();
+  const items = [...view.participants.values()].map((p) => {
+    const you = p.id === view.you ? " (you)" : "";
+    const actions = el("span", { class: "person-actions", dataset: { slot: "actions" } });
+    if (facilitates && p.id !== view.you && p.role !== "facilitator") {
+      const promote = p.role === "peer";
+      actions.append(
+        el(
+          "button",
+          { type: "button", class: "small", onclick: () => send({ type: "role.set", participant_id: p.id, role: promote ? "cofacilitator" : "peer" }) },
+          promote ? `Make ${p.name} co-facilitator` : `Make ${p.name} a peer`,
+        ),
+      );
+    }
+    if (facilitates && p.id !== view.you) actions.append(...pluginActions(p));
+    return el(
+      "li",
+      { dataset: { participantId: p.id, role: p.role, media: p.media, connection: p.connection } },
+      el("span", { class: "name" }, p.name + you),
+      " ",
+      el("span", { class: `badge role-${p.role}` }, describe(view, p)),
+      " ",
+      actions,
+    );
+  });
+  $("participants").replaceChildren(...items);
+  $("people-count").textContent = String(view.participants.size);
+}
+
+export function renderHands(view, send) {
+  const items = view.hands.map((id) => {
+    const item = el("li", { dataset: { participantId: id } }, el("span", { class: "name" }, nameOf(view, id)));
+    if (view.facilitates() && id !== view.you) {
+      item.append(" ", el("button", { type: "button", class: "small", onclick: () => send({ type: "hand.lower", participant_id: id }) }, `Lower ${nameOf(view, id)}'s hand`));
+    }
+    return item;
+  });
+  $("hands").replaceChildren(...items);
+  $("no-hands").hidden = view.hands.length > 0;
+  const mine = view.hands.includes(view.you);
+  $("hand-button").textContent = mine ? "Lower hand" : "Raise hand";
+  $("hand-button").setAttribute("aria-pressed", String(mine));
+}
+
+export function renderLobby(view, send) {
+  const items = view.lobby.map((p) =>
+    el(
+      "li",
+      { dataset: { participantId: p.id } },
+      el("span", { class: "name" }, p.name),
+      " ",
+      el("span", { class: "badge" }, p.media === "text_only" ? "text only" : "camera & mic"),
+      " ",
+      el("button", { type: "button", class: "small", onclick: () => send({ type: "lobby.admit", participant_id: p.id }) }, `Admit ${p.name}`),
+      " ",
+      el("button", { type: "button", class: "small danger", onclick: () => send({ type: "lobby.deny", participant_id: p.id }) }, `Turn ${p.name} away`),
+    ),
+  );
+  $("lobby").replaceChildren(...items);
+  $("lobby-empty").hidden = view.lobby.length > 0;
+  $("lobby-count").textContent = String(view.lobby.length);
+}
+
+export function addChat(m) {
+  const time = new Date(m.sent_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const isPrivate = m.audience === "facilitators";
+  const isHelp = isPrivate && m.text.startsWith(HELP_PREFIX);
+  const item = el(
+    "li",
+    { class: [isPrivate ? "private" : "", isHelp ? "help" : ""].join(" ").trim(), dataset: { audience: m.audience, messageId: String(m.id) } },
+    el("span", { class: "sender" }, m.sender_name + (isPrivate ? " (to facilitators)" : "")),
+    el("time", { datetime: m.sent_at }, time),
+    el("p", { class: "text" }, m.text),
+  );
+  $("chat-log").append(item);
+  $("chat-log").scrollTop = $("chat-log").scrollHeight;
+  return { isHelp };
+}

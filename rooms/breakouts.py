@@ -1,0 +1,278 @@
+"""Breakout rooms: create, assign (automatic, manual, self-select), move, timer, close.
+
+Pure functions on a `Room`. A member's `breakout` is always an open breakout or None
+(the main room). Media follows through `Room.media_plans()`: people in a breakout
+send and receive media only within it. Chat is per room (see services.chat_send).
+
+The timer is stored as deadlines on the room. `tick(room, now)` sends the warning once
+and, at the deadline, closes every breakout automatically; services call it at the
+start of every room operation, so a deadline missed while no process was counting
+(e.g. after a restart) is caught up by the next thing that happens in the meeting.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from rooms.state import (
+    FACILITATING_ROLES,
+    TO_FACILITATORS,
+    TO_ROOM,
+    Breakout,
+    Event,
+    Member,
+    Room,
+    RoomError,
+    to_participant,
+)
+
+MAX_OPEN_BREAKOUTS = 50
+MAX_NAME_CHARS = 40
+MAX_BROADCAST_CHARS = 2000
+DEFAULT_WARN_SECONDS = 60
+
+TIMER = "timer"
+FACILITATOR_CLOSED = "facilitator"
+
+
+def _new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _updated(room: Room) -> Event:
+    return Event("breakouts.updated", room.breakouts_public(), TO_ROOM)
+
+
+def _open_breakout(room: Room, breakout_id: str | None) -> str | None:
+    """Checks a destination: None is the main room, which is always open."""
+    if breakout_id is None:
+        return None
+    breakout = room.breakouts.get(breakout_id)
+    if breakout is None:
+        raise RoomError("breakout_not_found", "There is no such breakout room.")
+    if not breakout.open:
+        raise RoomError("breakout_closed", "That breakout room has been closed.")
+    return breakout.id
+
+
+def _clear_timer(room: Room) -> None:
+    room.breakout_ends_at = room.breakout_warn_at = None
+    room.breakout_warned = False
+
+
+# --- creating and filling -----------------------------------------------------------------
+
+
+def create(
+    room: Room,
+    actor_id: str,
+    *,
+    count: int | None = None,
+    names: list[str] | None = None,
+    self_select: bool = False,
+    new_id: Callable[[], str] = _new_id,
+) -> list[Event]:
+    """Opens `count` numbered breakouts or one per name; more can be added while they run."""
+    room._require_live()
+    room._require_facilitator(actor_id)
+    if (count is None) == (names is None):
+        raise RoomError("invalid_message", "Give either a number of rooms or their names.")
+    open_now = len(room.open_breakouts())
+    if names is not None:
+        names = [" ".join(n.split()) for n in names]
+        if not names or any(not n or len(n) > MAX_NAME_CHARS for n in names):
+            raise RoomError("invalid_name", f"Room names are 1 to {MAX_NAME_CHARS} characters.")
+    else:
+        if count is None or count < 1:
+            raise RoomError("invalid_message", "Create at least one room.")
+        names = [f"Room {open_now + i + 1}" for i in range(count)]
+    if open_now + len(names) > MAX_OPEN_BREAKOUTS:
+        raise RoomError(
+            "too_many_breakouts", f"At most {MAX_OPEN_BREAKOUTS} breakout rooms can be open."
+        )
+    position = max((b.position for b in room.breakouts.values()), default=0)
+    for offset, name in enumerate(names, start=1):
+        breakout = Breakout(id=new_id(), name=name, position=position + offset)
+        room.breakouts[breakout.id] = breakout
+    room.self_select = self_select
+    return [_updated(room)]
+
+
+def assign_automatically(
+    room: Room, actor_id: str, *, include_facilitators: bool = False
+) -> list[Event]:
+    """Spreads everyone still in the main room over the open breakouts, evenly.
+
+    People already in a breakout stay where they are and count towards the balance,
+    so a manual assignment can be made first and the rest filled in automatically.
+    """
+    room._require_live()
+    room._require_facilitator(actor_id)
+    rooms = room.open_breakouts()
+    if not rooms:
+        raise RoomError("no_breakouts", "Create breakout rooms first.")
+    sizes = {b.id: 0 for b in rooms}
+    waiting: list[Member] = []
+    for member in room.present():
+        if member.breakout in sizes:
+            sizes[member.breakout] += 1
+        elif include_facilitators or member.role not in FACILITATING_ROLES:
+            waiting.append(member)
+    if not waiting:
+        return []
+    order = {b.id: b.position for b in rooms}
+    for member in waiting:
+        smallest = min(sizes, key=lambda b: (sizes[b], order[b]))
+        member.breakout = smallest
+        sizes[smallest] += 1
+    return [_updated(room)]
+
+
+def move(room: Room, actor_id: str, target_id: str, breakout_id: str | None) -> list[Event]:
+    """A facilitator puts anyone (themself included) into a breakout or back in the main room."""
+    room._require_live()
+    room._require_facilitator(actor_id)
+    target = room._require_target(target_id)
+    destination = _open_breakout(room, breakout_id)
+    if target.breakout == destination:
+        return []
+    target.breakout = destination
+    return [_updated(room)]
+
+
+def join(room: Room, actor_id: str, breakout_id: str | None) -> list[Event]:
+    """Going to a breakout yourself: facilitators visit any time; peers when self-select is on."""
+    room._require_live()
+    actor = room._require_present(actor_id)
+    if not actor.facilitates and not room.self_select:
+        raise RoomError("self_select_off", "Choosing a breakout room is not open right now.")
+    destination = _open_breakout(room, breakout_id)
+    if actor.breakout == destination:
+        return []
+    actor.breakout = destination
+    return [_updated(room)]
+
+
+# --- while they run -------------------------------------------------------------------------
+
+
+def ask_for_help(room: Room, actor_id: str) -> list[Event]:
+    actor = room._require_present(actor_id)
+    if actor.breakout is None:
+        raise RoomError("not_in_breakout", "Asking for help is for breakout rooms.")
+    breakout = room.breakouts[actor.breakout]
+    data = {
+        "participant_id": actor.id,
+        "name": actor.name,
+        "breakout_id": breakout.id,
+        "breakout_name": breakout.name,
+    }
+    events = [Event("breakout.help_requested", data, TO_FACILITATORS)]
+    if not actor.facilitates:
+        events.append(Event("breakout.help_requested", data, to_participant(actor.id)))
+    return events
+
+
+def broadcast(room: Room, actor_id: str, text: str) -> list[Event]:
+    """A message from a facilitator shown in every room at once (not kept in any chat)."""
+    room._require_live()
+    actor = room._require_facilitator(actor_id)
+    text = text.strip()
+    if not text:
+        raise RoomError("empty_message", "A message needs some text.")
+    if len(text) > MAX_BROADCAST_CHARS:
+        raise RoomError("message_too_long", "Messages can be at most 2,000 characters.")
+    return [Event("breakout.broadcast", {"text": text, "sender_name": actor.name}, TO_ROOM)]
+
+
+def set_timer(
+    room: Room,
+    actor_id: str,
+    seconds: int | None,
+    now: datetime,
+    *,
+    warn_seconds: int = DEFAULT_WARN_SECONDS,
+) -> list[Event]:
+    """Breakouts close by themselves `seconds` from now; None stops the timer."""
+    room._require_live()
+    room._require_facilitator(actor_id)
+    if not room.open_breakouts():
+        raise RoomError("no_breakouts", "Create breakout rooms first.")
+    if seconds is None:
+        if room.breakout_ends_at is None:
+            return []
+        _clear_timer(room)
+        return [_updated(room)]
+    if seconds <= 0 or warn_seconds < 0:
+        raise RoomError("invalid_message", "The timer needs a positive number of seconds.")
+    room.breakout_ends_at = now + timedelta(seconds=seconds)
+    room.breakout_warn_at = max(now, room.breakout_ends_at - timedelta(seconds=warn_seconds))
+    room.breakout_warned = False
+    return [_updated(room)]
+
+
+def tick(room: Room, now: datetime) -> list[Event]:
+    """What the timer owes at `now`: nothing, the warning, or closing every breakout."""
+    if room.ended or room.breakout_ends_at is None or not room.open_breakouts():
+        return []
+    if now >= room.breakout_ends_at:
+        return _close_all(room, reason=TIMER)
+    warn_at = room.breakout_warn_at
+    if warn_at is not None and now >= warn_at and not room.breakout_warned:
+        room.breakout_warned = True
+        seconds_left = max(0, round((room.breakout_ends_at - now).total_seconds()))
+        data = {"ends_at": room.breakout_ends_at.isoformat(), "seconds_left": seconds_left}
+        return [Event("breakout.warning", data, TO_ROOM)]
+    return []
+
+
+def next_deadline(room: Room) -> datetime | None:
+    """When `tick` will next have something to do."""
+    if room.ended or room.breakout_ends_at is None or not room.open_breakouts():
+        return None
+    if room.breakout_warn_at is not None and not room.breakout_warned:
+        return min(room.breakout_warn_at, room.breakout_ends_at)
+    return room.breakout_ends_at
+
+
+# --- closing --------------------------------------------------------------------------------
+
+
+def close(room: Room, actor_id: str, breakout_id: str) -> list[Event]:
+    """Closes one breakout; its people return to the main room. Closing it again is a no-op."""
+    room._require_live()
+    room._require_facilitator(actor_id)
+    breakout = room.breakouts.get(breakout_id)
+    if breakout is None:
+        raise RoomError("breakout_not_found", "There is no such breakout room.")
+    if not breakout.open:
+        return []
+    if len(room.open_breakouts()) == 1:
+        return _close_all(room, reason=FACILITATOR_CLOSED)
+    breakout.open = False
+    for member in room.members.values():
+        if member.breakout == breakout.id:
+            member.breakout = None
+    return [_updated(room)]
+
+
+def close_all(room: Room, actor_id: str) -> list[Event]:
+    """Everyone back to the main room, where their media flows again. Idempotent."""
+    room._require_live()
+    room._require_facilitator(actor_id)
+    return _close_all(room, reason=FACILITATOR_CLOSED)
+
+
+def _close_all(room: Room, reason: str) -> list[Event]:
+    if not room.open_breakouts():
+        return []
+    for breakout in room.open_breakouts():
+        breakout.open = False
+    for member in room.members.values():
+        member.breakout = None
+    room.self_select = False
+    _clear_timer(room)
+    # "closed" first: whoever changes rooms gets a room.state right after "updated".
+    return [Event("breakouts.closed", {"reason": reason}, TO_ROOM), _updated(room)]

@@ -1,0 +1,227 @@
+"""Facilitation powers over people: mute, stop video, ask to unmute, lock, remove, end.
+
+Pure functions on a `Room`, like its own methods: each checks the actor's authority,
+changes the room in place and returns the events to deliver, or raises RoomError and
+changes nothing. The relay follows through `Room.media_plans()`: a muted person's audio
+(a stopped person's video) is not forwarded, whatever their browser sends.
+
+Nobody can turn someone else's microphone or camera on: a facilitator can only ask,
+and the person answers.
+"""
+
+from __future__ import annotations
+
+from rooms.state import (
+    ADMITTED,
+    AUDIO,
+    BY_FACILITATOR,
+    BY_SELF,
+    FACILITATING_ROLES,
+    FACILITATOR,
+    OFFLINE,
+    TO_FACILITATORS,
+    TO_ROOM,
+    VIDEO,
+    Event,
+    Member,
+    Room,
+    RoomError,
+    to_participant,
+)
+
+REMOVED_MESSAGE = "A facilitator has removed you from this meeting."
+BANNED_MESSAGE = "A facilitator has removed you from this meeting and asked that you not rejoin it."
+ENDED_MESSAGE = "This meeting has ended. Thank you for being here, and take care."
+
+_OFF_FIELD = {AUDIO: "muted_by", VIDEO: "video_stopped_by"}
+_ASKED_FIELD = {AUDIO: "asked_audio", VIDEO: "asked_video"}
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in _OFF_FIELD:
+        raise RoomError("invalid_message", "kind is audio or video.")
+
+
+def _off(member: Member, kind: str) -> str | None:
+    return getattr(member, _OFF_FIELD[kind])
+
+
+def _set_off(member: Member, kind: str, by: str | None) -> None:
+    setattr(member, _OFF_FIELD[kind], by)
+    if by is None or by == BY_FACILITATOR:
+        # An open "please unmute" is answered by unmuting, or overtaken by a new mute.
+        setattr(member, _ASKED_FIELD[kind], False)
+
+
+def _updated(member: Member) -> Event:
+    return Event("participant.updated", {"participant": member.public()}, TO_ROOM)
+
+
+def _by(actor: Member, show_name: bool) -> dict:
+    by = {"by_role": actor.role}
+    if show_name:
+        by["by_name"] = actor.name
+    return by
+
+
+def _protect_owner(target: Member) -> None:
+    if target.role == FACILITATOR:
+        raise RoomError(
+            "protected_participant", "The meeting's facilitator cannot be muted or removed."
+        )
+
+
+# --- mute and stop video ---------------------------------------------------------------
+
+
+def mute(
+    room: Room, actor_id: str, target_id: str, kind: str, *, show_name: bool = True
+) -> list[Event]:
+    """Muting yourself is always allowed; muting someone else is a facilitator power.
+
+    `show_name` False tells the muted person only the role of who muted them.
+    """
+    _check_kind(kind)
+    room._require_live()
+    actor = room._require_present(actor_id)
+    if target_id == actor_id:
+        if _off(actor, kind) is not None:
+            return []
+        _set_off(actor, kind, BY_SELF)
+        return [_updated(actor)]
+    room._require_facilitator(actor_id)
+    target = room._require_target(target_id)
+    _protect_owner(target)
+    return _impose(target, kind, _by(actor, show_name))
+
+
+def _impose(target: Member, kind: str, by: dict) -> list[Event]:
+    if _off(target, kind) == BY_FACILITATOR:
+        return []  # two facilitators at once, or twice: already done
+    _set_off(target, kind, BY_FACILITATOR)
+    return [
+        _updated(target),
+        Event("muted", {"kind": kind, **by}, to_participant(target.id)),
+    ]
+
+
+def mute_all(room: Room, actor_id: str, *, show_name: bool = True) -> list[Event]:
+    """Mutes every peer with a microphone; facilitators and co-facilitators keep theirs."""
+    room._require_live()
+    actor = room._require_facilitator(actor_id)
+    by = _by(actor, show_name)
+    events: list[Event] = []
+    for member in room.present():
+        if member.role in FACILITATING_ROLES or member.media != "camera_mic":
+            continue
+        events.extend(_impose(member, AUDIO, by))
+    return events
+
+
+def unmute(room: Room, actor_id: str, kind: str) -> list[Event]:
+    """Only the person themself turns their own audio or video back on."""
+    _check_kind(kind)
+    room._require_live()
+    actor = room._require_present(actor_id)
+    was = _off(actor, kind)
+    if was is None:
+        return []
+    if was == BY_FACILITATOR and not room.allow_self_unmute and not actor.facilitates:
+        raise RoomError(
+            "self_unmute_disabled",
+            "A facilitator turned this off. They can ask you to turn it back on.",
+        )
+    _set_off(actor, kind, None)
+    return [_updated(actor)]
+
+
+def ask_unmute(room: Room, actor_id: str, target_id: str, kind: str) -> list[Event]:
+    _check_kind(kind)
+    room._require_live()
+    actor = room._require_facilitator(actor_id)
+    target = room._require_target(target_id)
+    if _off(target, kind) is None:
+        raise RoomError("not_muted", "That is already on.")
+    if getattr(target, _ASKED_FIELD[kind]):
+        return []  # already asked, the question is still open
+    setattr(target, _ASKED_FIELD[kind], True)
+    return [
+        Event("unmute.requested", {"kind": kind, **_by(actor, True)}, to_participant(target.id))
+    ]
+
+
+def answer_unmute(room: Room, actor_id: str, kind: str, accept: bool) -> list[Event]:
+    """The person's yes or no to a facilitator's request; yes turns it on at the relay."""
+    _check_kind(kind)
+    room._require_live()
+    actor = room._require_present(actor_id)
+    if not getattr(actor, _ASKED_FIELD[kind]):
+        raise RoomError("no_request", "There is no open request to answer.")
+    setattr(actor, _ASKED_FIELD[kind], False)
+    events = [
+        Event(
+            "unmute.answered",
+            {"kind": kind, "participant_id": actor.id, "accepted": accept},
+            TO_FACILITATORS,
+        )
+    ]
+    if accept:
+        _set_off(actor, kind, None)
+        events.insert(0, _updated(actor))
+    return events
+
+
+# --- room control ------------------------------------------------------------------------
+
+
+def configure(
+    room: Room,
+    actor_id: str,
+    *,
+    locked: bool | None = None,
+    allow_self_unmute: bool | None = None,
+) -> list[Event]:
+    """Lock (no new peers join; the lobby keeps its queue) and the self-unmute rule."""
+    room._require_live()
+    room._require_facilitator(actor_id)
+    before = room.settings()
+    if locked is not None:
+        room.locked = locked
+    if allow_self_unmute is not None:
+        room.allow_self_unmute = allow_self_unmute
+    if room.settings() == before:
+        return []
+    return [Event("room.settings", room.settings(), TO_ROOM)]
+
+
+def remove(room: Room, actor_id: str, target_id: str, *, ban: bool = False) -> list[Event]:
+    """Takes someone out of the meeting; `ban` also refuses them a new join (see services)."""
+    room._require_live()
+    room._require_facilitator(actor_id)
+    if target_id == actor_id:
+        raise RoomError("cannot_target_self", "Use leave to leave the meeting yourself.")
+    target = room._require_target(target_id)
+    _protect_owner(target)
+    target.banned = ban
+    message = BANNED_MESSAGE if ban else REMOVED_MESSAGE
+    # The person is told first: their socket closes when this arrives.
+    told = Event("removed", {"message": message, "may_rejoin": not ban}, to_participant(target.id))
+    return [told, *room._remove(target, reason="removed")]
+
+
+def end(room: Room, actor_id: str) -> list[Event]:
+    """Ends the meeting for everyone, including those waiting in the lobby."""
+    room._require_facilitator(actor_id)
+    if room.ended:
+        return []  # two facilitators at once: the second has nothing left to end
+    waiting = room.lobby()
+    room.ended = True
+    events = [Event("meeting.ended", {"message": ENDED_MESSAGE}, TO_ROOM)]
+    events += [
+        Event("meeting.ended", {"message": ENDED_MESSAGE}, to_participant(m.id)) for m in waiting
+    ]
+    # Everyone's socket is about to close: nobody should show as "reconnecting".
+    for member in room.members.values():
+        if member.status == ADMITTED or member in waiting:
+            member.connection = OFFLINE
+    return events

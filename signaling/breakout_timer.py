@@ -1,0 +1,58 @@
+"""Counts down a meeting's breakout timer in this process and delivers what it owes.
+
+The deadlines live in the database (rooms/breakouts.py decides what is due); this only
+wakes up at the next one. Any process may hold a countdown for a meeting: ticks run
+under the meeting's row lock and are idempotent, so two processes never warn or close
+twice. A countdown lost with a stopped process is restarted when someone (re)connects,
+and any room operation catches up on a deadline that has already passed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+
+from channels.db import database_sync_to_async
+from django.utils import timezone
+
+from rooms import selectors, services
+from signaling import delivery
+
+log = logging.getLogger(__name__)
+
+_next_deadline = database_sync_to_async(selectors.breakout_next_deadline)
+_tick = database_sync_to_async(services.breakout_tick)
+
+# meeting id -> the countdown task of this process
+_countdowns: dict[str, asyncio.Task] = {}
+
+
+async def ensure(meeting_id: str) -> None:
+    """(Re)starts this process's countdown for the meeting's current deadlines."""
+    deadline = await _next_deadline(meeting_id=meeting_id)
+    old = _countdowns.pop(meeting_id, None)
+    if old is not None and not old.done() and old.get_loop() is asyncio.get_running_loop():
+        old.cancel()
+    if deadline is not None:
+        _countdowns[meeting_id] = asyncio.create_task(_count_down(meeting_id, deadline))
+
+
+async def _count_down(meeting_id: str, deadline: datetime | None) -> None:
+    try:
+        while deadline is not None:
+            wait = (deadline - timezone.now()).total_seconds()
+            # a little late rather than early: the tick compares with the stored deadline
+            await asyncio.sleep(max(0.0, wait) + 0.05)
+            events = await _tick(meeting_id=meeting_id)
+            await delivery.deliver(meeting_id, events)
+            passed, deadline = deadline, await _next_deadline(meeting_id=meeting_id)
+            if deadline == passed:
+                return  # nothing moved on: never spin on a deadline the rules ignore
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("breakout timer failed meeting=%s", meeting_id)
+    finally:
+        if _countdowns.get(meeting_id) is asyncio.current_task():
+            del _countdowns[meeting_id]
