@@ -89,11 +89,14 @@ def p95(values: list[float]) -> float | None:
     return round(float(np.percentile(values, 95)), 2) if values else None
 
 
-def run_once(mode: str, participants: int, seconds: float, warmup: float, media: Path) -> dict:
-    server = Child("relay_server.py", "--mode", mode)
+def run_once(
+    mode: str, participants: int, seconds: float, warmup: float, media: Path, loop: str = "worker"
+) -> dict:
+    server = Child("relay_server.py", "--mode", mode, "--loop", loop)
     clients: list[Child] = []
     try:
-        port = int(server.expect("READY", 30).split()[1])
+        ready = server.expect("READY", 30).split()
+        port, loop_used = int(ready[1]), ready[2]
         ids = [f"p{i}" for i in range(participants)]
         for start in range(0, participants, PER_CLIENT_PROCESS):
             group = ",".join(ids[start : start + PER_CLIENT_PROCESS])
@@ -133,6 +136,7 @@ def run_once(mode: str, participants: int, seconds: float, warmup: float, media:
     delays = {k: [d for r in reports for d in r["delays_ms"][k]] for k in ("audio", "video")}
     return {
         "mode": mode,
+        "loop": loop_used,
         "participants": participants,
         "cores": round((sum(cpu_end) - sum(cpu_start)) / (end - start), 4),
         "system_cores": round((cpu_end[1] - cpu_start[1]) / (end - start), 4),
@@ -160,14 +164,17 @@ def media_file() -> Path:
     return path
 
 
-def compare(participants: int, seconds: float, warmup: float, naive_too: bool = True) -> dict:
+def compare(
+    participants: int, seconds: float, warmup: float, naive_too: bool = True, loop: str = "worker"
+) -> dict:
     media = media_file()
-    forward = run_once("forward", participants, seconds, warmup, media)
-    naive = run_once("naive", participants, seconds, warmup, media) if naive_too else forward
+    forward = run_once("forward", participants, seconds, warmup, media, loop)
+    naive = run_once("naive", participants, seconds, warmup, media, loop) if naive_too else forward
     ratio = naive["cores"] / forward["cores"] if forward["cores"] else None
     return {
         "participants": participants,
         "seconds": seconds,
+        "loop": forward["loop"],
         "forward_cores": forward["cores"],
         "naive_cores": naive["cores"],
         "forward_system_cores": forward["system_cores"],
@@ -185,12 +192,12 @@ def compare(participants: int, seconds: float, warmup: float, naive_too: bool = 
     }
 
 
-def scaling(seconds: float, warmup: float, max_participants: int) -> dict:
+def scaling(seconds: float, warmup: float, max_participants: int, loop: str = "worker") -> dict:
     media = media_file()
     points = []
     for n in range(2, max_participants + 1):
         try:
-            result = run_once("forward", n, seconds, warmup, media)
+            result = run_once("forward", n, seconds, warmup, media, loop)
         except (TimeoutError, RuntimeError) as exc:
             result = {"participants": n, "cores": None, "recv_fps_min": 0.0, "error": str(exc)}
             result["e2e_ms_p95"] = None
@@ -210,6 +217,7 @@ def scaling(seconds: float, warmup: float, max_participants: int) -> dict:
             "projected_12p_cores": round(float(a * 12 + b * 12 * 11), 3),
         }
     return {
+        "loop": next((p["loop"] for p in points if "loop" in p), None),
         "max_measured_participants": max((p["participants"] for p in held), default=0),
         **fit,
         "points": [
@@ -230,11 +238,19 @@ def main() -> None:
     parser.add_argument("--max-participants", type=int, default=12)
     parser.add_argument("--json", action="store_true", help="print one JSON line")
     parser.add_argument("--forward-only", action="store_true", help="skip the naive run")
+    parser.add_argument(
+        "--loop",
+        choices=["worker", "asyncio", "uvloop"],
+        default="worker",
+        help="the relay process's event loop; worker = as manage.py media_worker runs it",
+    )
     args = parser.parse_args()
     if args.scaling:
-        result = scaling(min(args.seconds, 8.0), args.warmup, args.max_participants)
+        result = scaling(min(args.seconds, 8.0), args.warmup, args.max_participants, args.loop)
     else:
-        result = compare(args.participants, args.seconds, args.warmup, not args.forward_only)
+        result = compare(
+            args.participants, args.seconds, args.warmup, not args.forward_only, args.loop
+        )
     print(json.dumps(result) if args.json else json.dumps(result, indent=2))
 
 

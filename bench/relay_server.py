@@ -30,6 +30,7 @@ from aiortc.rtcconfiguration import RTCBundlePolicy
 
 from media import MediaError, Relay, RelayConfig, RelayEvent
 from media.aiortc_hooks import count_codec_calls, use_host_addresses
+from media.runtime import DEFAULT_LOOP, LOOPS, run
 
 EventSink = dict[str, asyncio.StreamWriter]
 
@@ -108,14 +109,15 @@ class NaiveRelay:
             await pc.close()
 
 
-async def serve(mode: str) -> None:
+async def serve(mode: str, loop_name: str) -> None:
     counts = count_codec_calls()
     use_host_addresses(["127.0.0.1"])
     writers: EventSink = {}
 
     def push(event: dict) -> None:
         writer = writers.get(event["participant"])
-        if writer is not None:
+        # uvloop raises on writing to a closed transport (asyncio only logs)
+        if writer is not None and not writer.is_closing():
             writer.write((json.dumps({"event": event}) + "\n").encode())
 
     def on_relay_event(event: RelayEvent) -> None:
@@ -162,7 +164,7 @@ async def serve(mode: str) -> None:
 
     server = await asyncio.start_server(on_connection, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
-    print(f"READY {port}", flush=True)
+    print(f"READY {port} {loop_name}", flush=True)
     # the orchestrator closes our stdin to stop us
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
     await relay.close()
@@ -171,16 +173,23 @@ async def serve(mode: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mode", choices=["forward", "naive"], required=True)
+    parser.add_argument(
+        "--loop",
+        choices=["worker", *LOOPS],
+        default="worker",
+        help="the event loop; worker = what manage.py media_worker uses by default",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
+    loop = DEFAULT_LOOP if args.loop == "worker" else args.loop
     profile = os.environ.get("RELAY_BENCH_PROFILE")
     if not profile:
-        asyncio.run(serve(args.mode))
+        run(serve(args.mode, loop), loop)
         return
     import cProfile
 
     profiler = cProfile.Profile(time.process_time)
-    profiler.runcall(asyncio.run, serve(args.mode))
+    profiler.runcall(run, serve(args.mode, loop), loop)
     profiler.dump_stats(profile)
 
 

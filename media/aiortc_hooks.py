@@ -404,13 +404,12 @@ class Egress:
         route = self._route or self._find_route()
         if route is None:
             return
-        protect, sock, addr, transport = route
+        protect, sendto, addr, transport = route
         if transport.is_closing():
             self._route = None
             return
         try:
-            # the raw socket: asyncio's sendto only adds checks and a queue UDP needs not
-            sock.sendto(protect(data), addr)
+            sendto(protect(data), addr)
         except (BlockingIOError, InterruptedError):
             return  # socket buffer full: dropped, as a congested network would
         if self.keep_history:
@@ -433,7 +432,12 @@ class Egress:
         if pair.protocol.transport is None or pair.protocol.transport.is_closing():
             return None
         transport = pair.protocol.transport
-        self._route = (fast_srtp(dtls._tx_srtp), transport._sock, pair.remote_addr, transport)
+        self._route = (
+            fast_srtp(dtls._tx_srtp),
+            datagram_sender(transport),
+            pair.remote_addr,
+            transport,
+        )
         return self._route
 
     async def _retransmit(self, sequence_number: int) -> None:
@@ -443,6 +447,19 @@ class Egress:
         if entry is not None and entry[0] == sequence_number and route is not None:
             protect, _, addr, transport = route
             transport.sendto(protect(entry[1]), addr)
+
+
+def datagram_sender(transport: asyncio.DatagramTransport) -> Callable[[bytes, Any], None]:
+    """The cheapest way to send one datagram now through ``transport``.
+
+    asyncio's selector transport: its raw socket's ``sendto`` (the transport's own only
+    adds checks and a queue UDP needs not); a full socket buffer raises BlockingIOError
+    and the packet is dropped, as a congested network would. uvloop's transport has no
+    ``_sock`` (its ``get_extra_info("socket")`` cannot send) but its ``sendto`` already
+    tries the send syscall directly from C, queueing only when the buffer is full.
+    """
+    sock = getattr(transport, "_sock", None)
+    return sock.sendto if sock is not None else transport.sendto
 
 
 def fast_srtp(session: pylibsrtp.Session, protect: bool = True) -> Callable[[bytes], bytes]:

@@ -31,6 +31,7 @@ from .aiortc_hooks import (
     number_header_extensions,
     use_host_addresses,
 )
+from .candidates import CandidateScope
 from .config import RelayConfig
 from .errors import (
     AlreadyJoined,
@@ -81,6 +82,7 @@ class Relay:
         self._closed = False
         self._remb_task: asyncio.Task[None] | None = None
         use_host_addresses(self.config.host_addresses)
+        self._candidate_scope = CandidateScope(self.config.host_addresses)
         keep_payload_types()
 
     # commands
@@ -123,6 +125,7 @@ class Relay:
             if pc.signalingState != "stable":
                 raise NegotiationInProgress(participant_id)
             _check_sdp(participant_id, sdp)
+            sdp = self._candidate_scope.filter_sdp(sdp)
             with _as_bad_sdp(participant_id):
                 await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
             participant.extension_ids.update(sdp_ids.extension_ids(sdp))
@@ -146,6 +149,7 @@ class Relay:
             if pc.signalingState != "have-local-offer":
                 raise UnexpectedAnswer(participant_id, "no relay offer is outstanding")
             _check_sdp(participant_id, sdp)
+            sdp = self._candidate_scope.filter_sdp(sdp)
             with _as_bad_sdp(participant_id):
                 await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
             _speed_up(participant)
@@ -174,6 +178,8 @@ class Relay:
                 raise BadCandidate(participant_id, str(exc)) from exc
             if ice.sdpMid is None and ice.sdpMLineIndex is None:
                 raise BadCandidate(participant_id, "needs sdpMid or sdpMLineIndex")
+            if not self._candidate_scope.allows(ice.ip):
+                return  # not an error: the browser offers every address it has
         try:
             await participant.pc.addIceCandidate(ice)
         except Exception as exc:

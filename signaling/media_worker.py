@@ -73,8 +73,18 @@ class MediaWorker:
         await self.relay.close()
 
     async def _read(self, channel: str) -> None:
+        log.info("media worker: listening on %s", channel)
         while True:
-            message = await self.layer.receive(channel)
+            try:
+                message = await self.layer.receive(channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # a lost Redis connection must not silently end the worker's only reader
+                log.exception("media worker: receive on %s failed", channel)
+                await asyncio.sleep(1)
+                continue
+            log.debug("media worker: received %s", message.get("op"))
             # Spawned in arrival order; the per-participant lock keeps that order.
             self._spawn(self._run(message))
 

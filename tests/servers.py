@@ -80,53 +80,17 @@ def postgres_database() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def daphne(env: dict, log_path: Path) -> Iterator[str]:
-    """Serves the ASGI app on a free loopback port; yields its base URL."""
-    port = free_port()
+def _process(args: list[str], env: dict, log_path: Path, ready) -> Iterator[None]:
+    """Runs a server process from the repository root until `ready()` is true; stops it after."""
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "meetings.asgi:application",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            _wait_for_port(port, process, log_path)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-@contextlib.contextmanager
-def media_worker(env: dict, log_path: Path, index: int = 0) -> Iterator[None]:
-    """Production's separate relay process (`manage.py media_worker`)."""
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "media_worker", "--index", str(index)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            [sys.executable, *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
         )
         try:
             deadline = time.monotonic() + 30
-            while "media worker" not in log_path.read_text():
+            while not ready():
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"media worker did not start:\n{log_path.read_text()}")
+                    raise RuntimeError(f"{args[:3]} did not start:\n{log_path.read_text()}")
                 time.sleep(0.1)
             yield
         finally:
@@ -137,16 +101,26 @@ def media_worker(env: dict, log_path: Path, index: int = 0) -> Iterator[None]:
                 process.kill()
 
 
-def _wait_for_port(port: int, process: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"daphne exited early:\n{log_path.read_text()}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"daphne did not listen on {port}:\n{log_path.read_text()}")
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+@contextlib.contextmanager
+def daphne(env: dict, log_path: Path) -> Iterator[str]:
+    """Serves the ASGI app on a free loopback port; yields its base URL."""
+    port = free_port()
+    args = ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "meetings.asgi:application"]
+    with _process(args, env, log_path, lambda: _listening(port)):
+        yield f"http://127.0.0.1:{port}"
+
+
+@contextlib.contextmanager
+def media_worker(env: dict, log_path: Path, index: int = 0) -> Iterator[None]:
+    """Production's separate relay process (`manage.py media_worker`)."""
+    args = ["manage.py", "media_worker", "--index", str(index)]
+    with _process(args, env, log_path, lambda: "media worker" in log_path.read_text()):
+        yield
 
 
 def server_env(**overrides: str) -> dict:

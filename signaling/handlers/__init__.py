@@ -11,7 +11,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from rooms import state
+from channels.db import database_sync_to_async
+
+from rooms import services, state
 
 
 class Session(Protocol):
@@ -55,6 +57,18 @@ def handles(*message_types: type, chat_bucket: bool = False):
 def on_enter(hook: Callable[[Session], Awaitable[None]]):
     ENTER_HOOKS.append(hook)
     return hook
+
+
+_room_apply = database_sync_to_async(services.room_apply)
+
+
+async def apply(session: Session, operation) -> list[state.Event]:
+    """Runs a pure room operation on the session's meeting in one locked transaction."""
+    return await _room_apply(meeting_id=session.meeting_id, operation=operation)
+
+
+def optional_id(value) -> str | None:
+    return str(value) if value is not None else None
 
 
 def load() -> dict[type, Route]:

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from rooms import breakouts, services
+from rooms import breakouts
 from signaling import breakout_timer
 from signaling import protocol as p
 from signaling.handlers import Session, handles
-
-room_apply = database_sync_to_async(services.room_apply)
-
-
-async def _apply(session: Session, operation):
-    return await room_apply(meeting_id=session.meeting_id, operation=operation)
-
-
-def _id(value) -> str | None:
-    return str(value) if value is not None else None
+from signaling.handlers import apply as _apply
+from signaling.handlers import optional_id as _id
 
 
 @handles(p.BreakoutCreate)

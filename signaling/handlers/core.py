@@ -8,8 +8,8 @@ from rooms import services
 from signaling import delivery
 from signaling import protocol as p
 from signaling.handlers import Session, handles
+from signaling.handlers import apply as _apply
 
-room_apply = database_sync_to_async(services.room_apply)
 chat_send = database_sync_to_async(services.chat_send)
 
 
@@ -37,10 +37,6 @@ async def chat(session: Session, message: p.ChatSend):
         text=message.text,
         audience=message.audience,
     )
-
-
-async def _apply(session: Session, operation):
-    return await room_apply(meeting_id=session.meeting_id, operation=operation)
 
 
 @handles(p.HandRaise)

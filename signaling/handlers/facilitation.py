@@ -4,21 +4,13 @@ from __future__ import annotations
 
 from channels.db import database_sync_to_async
 
-from rooms import checkin_services, moderation, services
+from rooms import checkin_services, moderation
 from signaling import protocol as p
 from signaling.handlers import Session, handles
+from signaling.handlers import apply as _apply
+from signaling.handlers import optional_id as _id
 
 checkin_end_all = database_sync_to_async(checkin_services.checkin_end_all)
-
-room_apply = database_sync_to_async(services.room_apply)
-
-
-async def _apply(session: Session, operation):
-    return await room_apply(meeting_id=session.meeting_id, operation=operation)
-
-
-def _id(value) -> str | None:
-    return str(value) if value is not None else None
 
 
 @handles(p.Mute)

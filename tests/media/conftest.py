@@ -1,3 +1,5 @@
+import asyncio
+import importlib.util
 import logging
 
 import pytest
@@ -8,6 +10,17 @@ from tests.media.media_peers import Client, Room
 
 # aiortc logs a warning per undecodable frame while a subscriber waits for a keyframe
 logging.getLogger("aiortc").setLevel(logging.ERROR)
+
+
+def pytest_asyncio_loop_factories(config, item):
+    """Every async media test runs on asyncio and, when installed, on uvloop: the media
+    worker can run on either (``--loop``), and the relay's send path differs between them."""
+    factories = {"asyncio": asyncio.new_event_loop}
+    if importlib.util.find_spec("uvloop") is not None:
+        import uvloop
+
+        factories["uvloop"] = uvloop.new_event_loop
+    return factories
 
 
 @pytest.fixture

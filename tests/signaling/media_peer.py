@@ -10,6 +10,7 @@ import json
 import websockets
 
 from media import Renegotiate
+from media.aiortc_hooks import use_host_addresses
 from tests.media import media_peers
 from tests.signaling.client import Client
 
@@ -49,6 +50,9 @@ class WebsocketTransport:
 
 class SocketMediaPeer(media_peers.Client):
     def __init__(self, socket, participant_id: str, number: int, **kwargs) -> None:
+        # Test traffic stays on loopback: aioice would gather on eth0 too (and the relay
+        # may live in another process, where its own setting does not reach us).
+        use_host_addresses(["127.0.0.1"])
         super().__init__(None, participant_id, room="", number=number, **kwargs)
         self.socket = socket
         self.inbox: asyncio.Queue[dict] = asyncio.Queue()

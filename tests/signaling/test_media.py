@@ -193,18 +193,18 @@ async def test_breakout_members_hear_only_their_breakout_and_get_the_main_room_b
             }
         )
     # the relay's next offers take the main room's media away, both ways
-    await wait_for(lambda: heron.mid_of(fern.id, "audio") is None, timeout=5)
-    await wait_for(lambda: heron.mid_of(fern.id, "video") is None, timeout=5)
-    await wait_for(lambda: fern.mid_of(heron.id, "audio") is None, timeout=5)
-    await wait_for(lambda: fern.mid_of(wren.id, "video") is None, timeout=5)
+    await wait_for(lambda: heron.mid_of(fern.id, "audio") is None, timeout=10)
+    await wait_for(lambda: heron.mid_of(fern.id, "video") is None, timeout=10)
+    await wait_for(lambda: fern.mid_of(heron.id, "audio") is None, timeout=10)
+    await wait_for(lambda: fern.mid_of(wren.id, "video") is None, timeout=10)
     together = len(heron.counters_from(wren.id))
-    await wait_for(lambda: len(heron.counters_from(wren.id)) > together + 10, timeout=5)
+    await wait_for(lambda: len(heron.counters_from(wren.id)) > together + 10, timeout=10)
     from_fern = len(heron.counters_from(fern.id))
 
     await room.facilitator.send({"type": "breakout.close_all"})
     await heron.expect("breakouts.closed")
     # back in the main room on the same connection: nobody reloads
     await wait_for(lambda: len(heron.counters_from(fern.id)) > from_fern + 10, timeout=10)
-    await wait_for(lambda: fern.mid_of(heron.id, "audio") is not None, timeout=5)
+    await wait_for(lambda: fern.mid_of(heron.id, "audio") is not None, timeout=10)
     heard = fern.received[heron.id].audio_frames
     await wait_for(lambda: fern.received[heron.id].audio_frames > heard + 20, timeout=10)

@@ -12,20 +12,29 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--index", type=int, default=0)
+        parser.add_argument(
+            "--loop",
+            choices=["asyncio", "uvloop"],
+            default="asyncio",
+            help="event loop of the relay (uvloop must be installed; see bench/README.md)",
+        )
 
-    def handle(self, *args, index: int, **options):
+    def handle(self, *args, index: int, loop: str, **options):
         if not 0 <= index < settings.MEDIA_WORKERS:
             raise CommandError(f"--index must be below MEDIA_WORKERS={settings.MEDIA_WORKERS}")
-        asyncio.run(self._serve(index))
+        from media.runtime import run
 
-    async def _serve(self, index: int) -> None:
+        run(self._serve(index, loop), loop)
+
+    async def _serve(self, index: int, loop_name: str) -> None:
         from signaling.media_link import worker_channel_name
         from signaling.media_worker import MediaWorker
 
         worker = MediaWorker(channels=[worker_channel_name(index)])
         worker.start()
         self.stdout.write(
-            f"media worker {index} on {', '.join(settings.MEDIA_HOST_ADDRESSES)}", ending="\n"
+            f"media worker {index} on {', '.join(settings.MEDIA_HOST_ADDRESSES)} ({loop_name})",
+            ending="\n",
         )
         self.stdout.flush()
         stop = asyncio.Event()
