@@ -18,13 +18,15 @@ def join(page: Page, name: str, media: str = "camera_mic") -> None:
     page.get_by_role("button", name="Join").click()
 
 
-def facilitator_page(browser: Browser, demo, base_url: str, name: str = "Facilitator Fern") -> Page:
+def facilitator_page(
+    browser: Browser, demo, base_url: str, name: str = "Facilitator Fern", media: str = "camera_mic"
+) -> Page:
     page = browser.new_context(viewport=VIEWPORT).new_page()
     page.goto(f"{base_url}/accounts/login/?next=/meetings/{demo.meeting_id}/room/")
     page.get_by_label("Username").fill(demo.username)
     page.get_by_label("Password").fill(demo.password)
     page.get_by_role("button", name="Sign in").click()
-    join(page, name)
+    join(page, name, media)
     expect(page.locator("#room")).to_be_visible(timeout=JOIN_TIMEOUT_MS)
     return page
 
@@ -39,6 +41,15 @@ def admitted_peer(
     facilitator.get_by_role("button", name=f"Admit {name}").click()
     expect(page.locator("#room")).to_be_visible(timeout=JOIN_TIMEOUT_MS)
     return page
+
+
+def three_people(browser: Browser, demo, base_url: str) -> tuple[dict, dict]:
+    """A facilitator and two admitted peers with cameras: pages and participant ids by key."""
+    fac = facilitator_page(browser, demo, base_url)
+    heron = admitted_peer(browser, base_url, demo, fac, "Calm Heron")
+    wren = admitted_peer(browser, base_url, demo, fac, "Bold Wren")
+    people = {"fac": fac, "heron": heron, "wren": wren}
+    return people, {key: participant_id(page) for key, page in people.items()}
 
 
 def participant_id(page: Page) -> str:

@@ -1,13 +1,9 @@
 """An anonymous check-in in real Chromium pages: posted, answered by two peers, shared."""
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-
-def _join(page: Page, name: str, media: str) -> None:
-    page.get_by_label("Display name").fill(name)
-    page.locator(f"input[name=media][value={media}]").check()
-    page.get_by_role("button", name="Join").click()
+from tests.browser import pages
 
 
 @pytest.mark.timeout(180)
@@ -15,19 +11,14 @@ def test_anonymous_check_in_answered_by_peers_seen_as_aggregate_and_shared(
     embedded_server, browser, artifacts
 ):
     demo, base_url = embedded_server
-    fac = browser.new_context().new_page()
-    fac.goto(f"{base_url}/accounts/login/?next=/meetings/{demo.meeting_id}/room/")
-    fac.get_by_label("Username").fill(demo.username)
-    fac.get_by_label("Password").fill(demo.password)
-    fac.get_by_role("button", name="Sign in").click()
-    _join(fac, "Facilitator Fern", "text_only")
+    fac = pages.facilitator_page(browser, demo, base_url, media="text_only")
     expect(fac.locator("#participants")).to_contain_text("Facilitator Fern (you)")
 
     peers = {}
     for name in ("Calm Heron", "Bold Wren"):
         page = browser.new_context().new_page()
         page.goto(f"{base_url}/join/{demo.peer_invite}/")
-        _join(page, name, "text_only")
+        pages.join(page, name, "text_only")
         fac.get_by_role("button", name=f"Admit {name}").click()
         expect(page.locator("#room")).to_be_visible()
         peers[name] = page

@@ -3,11 +3,7 @@
 import pytest
 from playwright.sync_api import Page, expect
 
-
-def _join(page: Page, name: str, media: str) -> None:
-    page.get_by_label("Display name").fill(name)
-    page.locator(f"input[name=media][value={media}]").check()
-    page.get_by_role("button", name="Join").click()
+from tests.browser import pages
 
 
 def _send_chat(page: Page, text: str, audience: str = "room") -> None:
@@ -23,18 +19,13 @@ def _chat(page: Page):
 @pytest.mark.timeout(180)
 def test_lobby_chat_private_message_and_hand_queue(embedded_server, browser, artifacts):
     demo, base_url = embedded_server
-    fac = browser.new_context().new_page()
-    fac.goto(f"{base_url}/accounts/login/?next=/meetings/{demo.meeting_id}/room/")
-    fac.get_by_label("Username").fill(demo.username)
-    fac.get_by_label("Password").fill(demo.password)
-    fac.get_by_role("button", name="Sign in").click()
-    _join(fac, "Facilitator Fern", "camera_mic")
+    fac = pages.facilitator_page(browser, demo, base_url, media="camera_mic")
     expect(fac.locator("#participants")).to_contain_text("Facilitator Fern (you)")
 
     heron = browser.new_context().new_page()
     heron.goto(f"{base_url}/join/{demo.peer_invite}/")
     expect(heron.get_by_label("Display name")).not_to_have_value("")  # a pseudonym is suggested
-    _join(heron, "Calm Heron", "text_only")
+    pages.join(heron, "Calm Heron", "text_only")
     expect(heron.locator("#status")).to_contain_text("lobby")
     expect(heron.locator("#room")).to_be_hidden()
 
@@ -45,7 +36,7 @@ def test_lobby_chat_private_message_and_hand_queue(embedded_server, browser, art
 
     wren = browser.new_context().new_page()
     wren.goto(f"{base_url}/join/{demo.peer_invite}/")
-    _join(wren, "Bold Wren", "camera_mic")
+    pages.join(wren, "Bold Wren", "camera_mic")
     fac.get_by_role("button", name="Admit Bold Wren").click()
     expect(wren.locator("#participants")).to_contain_text("Calm Heron")
 

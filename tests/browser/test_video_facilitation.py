@@ -12,11 +12,7 @@ from tests.browser import pages
 @pytest.fixture(scope="module")
 def meeting(embedded_server, browser):
     demo, base_url = embedded_server
-    fac = pages.facilitator_page(browser, demo, base_url)
-    heron = pages.admitted_peer(browser, base_url, demo, fac, "Calm Heron")
-    wren = pages.admitted_peer(browser, base_url, demo, fac, "Bold Wren")
-    people = {"fac": fac, "heron": heron, "wren": wren}
-    ids = {key: pages.participant_id(page) for key, page in people.items()}
+    people, ids = pages.three_people(browser, demo, base_url)
     yield people, ids
     for page in people.values():
         page.context.close()
