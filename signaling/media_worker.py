@@ -16,6 +16,7 @@ from collections import defaultdict
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.db import connections
 
 from media import (
     ActiveSpeaker,
@@ -68,9 +69,13 @@ class MediaWorker:
         self._readers = [asyncio.create_task(self._read(channel)) for channel in self.channels]
 
     async def stop(self) -> None:
-        for task in [*self._readers, *self._tasks]:
+        tasks = [*self._readers, *self._tasks]
+        for task in tasks:
             task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await self.relay.close()
+        # the database thread's connection goes with the worker, not at interpreter exit
+        await database_sync_to_async(connections.close_all)()
 
     async def _read(self, channel: str) -> None:
         log.info("media worker: listening on %s", channel)
