@@ -141,7 +141,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
     async def _refuse(self, code: str, detail: str | None) -> None:
         # Only the code goes to the log: frames may hold what people said.
         log.info("signaling: refused code=%s participant=%s", code, self.participant_id)
-        await self._send(p.error_message(code, detail))
+        await self.send_message(p.error_message(code, detail))
 
     async def _handshake(self, message: Any) -> None:
         if not isinstance(message, p.Hello):
@@ -168,7 +168,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         )
         if replaced:
             await self.channel_layer.send(replaced, {"type": "session.replaced"})
-        await self._send(
+        await self.send_message(
             p.server_message(
                 "welcome",
                 version=p.PROTOCOL_VERSION,
@@ -182,7 +182,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         if participant.status == state.ADMITTED:
             await self._enter_room()
         else:
-            await self._send(
+            await self.send_message(
                 p.server_message(
                     "lobby.waiting",
                     message="You're in the lobby. A facilitator will let you in shortly.",
@@ -204,9 +204,6 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         assert self.meeting is not None
         return str(self.meeting.id)
 
-    async def send_message(self, message: dict) -> None:
-        await self._send(message)
-
     # --- room membership -----------------------------------------------------------
 
     async def _enter_room(self, run_hooks: bool = True) -> None:
@@ -221,7 +218,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         await self._join_space(await _participant_breakout(participant_id=self.participant_id))
         self.in_room = True
         snapshot = await _room_state(self.meeting, self.participant_id)
-        await self._send(p.server_message("room.state", you=self.participant_id, **snapshot))
+        await self.send_message(p.server_message("room.state", you=self.participant_id, **snapshot))
         if run_hooks:
             for hook in ENTER_HOOKS:
                 await hook(self)
@@ -264,7 +261,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         if self.closing:
             return
         kind, data = message["event"], message["data"]
-        await self._send(p.server_message(kind, **data))
+        await self.send_message(p.server_message(kind, **data))
         if kind == "lobby.admitted":
             await self._enter_room()
         elif kind == "lobby.denied":
@@ -290,7 +287,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
 
     async def media_event(self, message: dict) -> None:
         if not self.closing:
-            await self._send(message["message"])
+            await self.send_message(message["message"])
 
     async def _close(self, code: int) -> None:
         self.closing = True
@@ -316,10 +313,10 @@ class MeetingConsumer(AsyncWebsocketConsumer):
                 await self.close(code=4408)
                 return
             if silent > settings.HEARTBEAT_PING_AFTER_SECONDS and not pinged:
-                await self._send(p.server_message("ping"))
+                await self.send_message(p.server_message("ping"))
                 pinged = True
             elif silent < settings.HEARTBEAT_PING_AFTER_SECONDS:
                 pinged = False
 
-    async def _send(self, message: dict) -> None:
+    async def send_message(self, message: dict) -> None:
         await self.send(text_data=p.json_dumps(message))

@@ -123,11 +123,8 @@ class MediaWorker:
         if plan is None:
             await self._tell(pid, p.error_message("not_admitted"))
             return
-        if pid in self.meetings:
-            # A new join is a new peer connection (reloaded page, failed ICE, mode switch).
-            self.meetings.pop(pid)
-            with contextlib.suppress(MediaError):
-                await self.relay.leave(pid)
+        # A new join is a new peer connection (reloaded page, failed ICE, mode switch).
+        await self._forget(pid)
         receive_video = bool(message.get("receive_video", True))
         await self.relay.join(
             pid,
@@ -164,9 +161,7 @@ class MediaWorker:
 
     async def _op_leave(self, meeting_id: str, pid: str, message: dict) -> None:
         if self.meetings.get(pid) == meeting_id:
-            self.meetings.pop(pid)
-            with contextlib.suppress(MediaError):
-                await self.relay.leave(pid)
+            await self._forget(pid)
         await self._tell(pid, p.server_message("media.stopped"))
 
     async def _op_sync(self, meeting_id: str, pid: str | None, message: dict) -> None:
@@ -180,14 +175,18 @@ class MediaWorker:
                     continue
                 if plan is None:
                     # left, removed, expired, or the meeting ended
-                    self.meetings.pop(member)
-                    with contextlib.suppress(MediaError):
-                        await self.relay.leave(member)
+                    await self._forget(member)
                     await self._tell(member, p.server_message("media.stopped"))
                     continue
                 with contextlib.suppress(MediaError):
                     await self.relay.move(member, plan.room)
                     self.relay.set_forwarding(member, audio=plan.audio, video=plan.video)
+
+    async def _forget(self, pid: str) -> None:
+        """Closes pid's relay connection, if the worker has one."""
+        if self.meetings.pop(pid, None) is not None:
+            with contextlib.suppress(MediaError):
+                await self.relay.leave(pid)
 
     def _require_joined(self, pid: str, meeting_id: str) -> None:
         if self.meetings.get(pid) != meeting_id:
