@@ -80,6 +80,21 @@ def postgres_database() -> Iterator[str]:
 
 
 @contextlib.contextmanager
+def seeded_on_redis(**overrides: str) -> Iterator[tuple[dict, Demo]]:
+    """Production's shape: a fresh PostgreSQL database, real Redis under a prefix of its own,
+    migrated and seeded with the demo meeting; yields the server environment and the demo."""
+    with postgres_database() as database_url:
+        env = server_env(
+            DATABASE_URL=database_url,
+            REDIS_URL="redis://127.0.0.1:6379/0",
+            CHANNEL_PREFIX=f"it-{uuid.uuid4().hex[:8]}",
+            **overrides,
+        )
+        manage(env, "migrate", "-v0")
+        yield env, seed_demo(env)
+
+
+@contextlib.contextmanager
 def _process(args: list[str], env: dict, log_path: Path, ready) -> Iterator[None]:
     """Runs a server process from the repository root until `ready()` is true; stops it after."""
     with open(log_path, "w") as log:

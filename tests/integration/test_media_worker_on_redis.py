@@ -3,7 +3,6 @@ and PostgreSQL. Two people on different web processes see each other through the
 
 import asyncio
 import logging
-import uuid
 
 import pytest
 
@@ -18,22 +17,16 @@ logging.getLogger("aiortc").setLevel(logging.ERROR)
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory):
     logs = tmp_path_factory.mktemp("deployment")
-    with servers.postgres_database() as database_url:
-        env = servers.server_env(
-            DATABASE_URL=database_url,
-            REDIS_URL="redis://127.0.0.1:6379/0",
-            CHANNEL_PREFIX=f"it-{uuid.uuid4().hex[:8]}",
-            MEDIA_IN_PROCESS="false",
-            MEDIA_HOST_ADDRESSES="127.0.0.1",
-        )
-        servers.manage(env, "migrate", "-v0")
-        demo = servers.seed_demo(env)
-        with (
-            servers.media_worker({**env, "LOG_LEVEL": "INFO"}, logs / "media.log"),
-            servers.daphne(env, logs / "a.log") as a,
-            servers.daphne(env, logs / "b.log") as b,
-        ):
-            yield demo, a, b, logs
+    with (
+        servers.seeded_on_redis(MEDIA_IN_PROCESS="false", MEDIA_HOST_ADDRESSES="127.0.0.1") as (
+            env,
+            demo,
+        ),
+        servers.media_worker({**env, "LOG_LEVEL": "INFO"}, logs / "media.log"),
+        servers.daphne(env, logs / "a.log") as a,
+        servers.daphne(env, logs / "b.log") as b,
+    ):
+        yield demo, a, b, logs
 
 
 async def test_people_on_two_web_processes_see_each_other_through_the_media_worker(deployment):

@@ -2,7 +2,6 @@
 
 import asyncio
 import json
-import uuid
 
 import pytest
 import websockets
@@ -13,16 +12,12 @@ from tests import servers
 @pytest.fixture(scope="module")
 def two_servers(tmp_path_factory):
     logs = tmp_path_factory.mktemp("servers")
-    with servers.postgres_database() as database_url:
-        env = servers.server_env(
-            DATABASE_URL=database_url,
-            REDIS_URL="redis://127.0.0.1:6379/0",
-            CHANNEL_PREFIX=f"it-{uuid.uuid4().hex[:8]}",
-        )
-        servers.manage(env, "migrate", "-v0")
-        demo = servers.seed_demo(env)
-        with servers.daphne(env, logs / "a.log") as a, servers.daphne(env, logs / "b.log") as b:
-            yield demo, a, b
+    with (
+        servers.seeded_on_redis() as (env, demo),
+        servers.daphne(env, logs / "a.log") as a,
+        servers.daphne(env, logs / "b.log") as b,
+    ):
+        yield demo, a, b
 
 
 class Socket:
