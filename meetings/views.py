@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
+from meetings.client_constants import client_constants
 from rooms import pseudonyms, selectors, services, state
 from rooms.models import Meeting
 
@@ -86,6 +87,7 @@ def _room_page(request: HttpRequest, meeting: Meeting, invite: str, role: str) -
         "role": role,
         "suggested_name": pseudonyms.suggest(),
         "ended": meeting.ended_at is not None,
+        "client_constants": client_constants(),
     }
     return render(request, "room.html", context)
 

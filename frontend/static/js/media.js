@@ -2,9 +2,23 @@
 // media.join -> media.ready -> our offer (our tracks) -> media.answer; then we answer every
 // server media.offer (its `tracks` name whose media each MID carries). Messages are applied
 // strictly one after another on a promise chain.
+import { onError, onMessage } from "./plugins.js";
+
 const RETRY_LIMIT = 5;
 const LOST_OFFER_MS = 4000;
+// The media errors (signaling/protocol/media.py), and those after which we start again.
+const MEDIA_ERRORS = [
+  "media_not_started", "bad_sdp", "bad_candidate", "negotiation_in_progress", "unexpected_answer",
+  "connection_closed", "negotiation_failed", "media_unavailable",
+];
 const REJOIN_CODES = new Set(["bad_sdp", "connection_closed", "negotiation_failed", "media_not_started", "unexpected_answer"]);
+const MEDIA_MESSAGES = ["media.ready", "media.answer", "media.offer", "media.state", "media.stopped"];
+
+// The session's server messages and errors reach it through plugins.js, like every module's.
+export function plugMedia(session) {
+  for (const type of MEDIA_MESSAGES) onMessage(type, (m) => session.handle(m));
+  onError(MEDIA_ERRORS, (m) => session.handle(m));
+}
 
 export class MediaSession {
   constructor({ send, local, onRemote, onState, onNotice }) {

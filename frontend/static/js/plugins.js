@@ -1,24 +1,33 @@
-// Where feature modules (mute, breakouts, check-ins, ...) plug into the meeting page.
+// Where the meeting page's modules plug in. protocol.js hands every server message to
+// `dispatch`, the one path in: the room's own view (roomview.js), your microphone and camera
+// (selfmedia.js), media (media.js), and the features in features/ (facilitation.js,
+// breakouts.js, checkins.js) all receive messages here, in the order they registered.
 //
-//   import { onMessage, addParticipantActions, addTileIcons, meeting } from "./plugins.js";
-//   onMessage("breakout.opened", (message) => ...);            // any server message type
+//   import { onMessage, onError, addParticipantActions, addTileIcons, meeting } from "./plugins.js";
+//   onMessage("breakouts.updated", (message) => ...);          // any server message type
+//   onError(["not_muted", ...], (error) => ...);                // errors the module explains;
+//                                                              // return false to pass one on
+//   onOtherError((error) => ...);                               // what nobody explained
 //   addParticipantActions((p) => [buttonNode, ...]);            // per person, facilitator list
 //   addTileIcons((p) => [{ key: "muted", label: "Muted" }]);    // icons on video tiles
 //   addTileFilter((p) => bool);                                 // whose tile the grid shows
-//   onError(["code", ...], (error) => ...);                     // errors the module explains
-//   meeting.send({...}); meeting.view; meeting.notify(text, {seconds}); meeting.refresh();
+//   meeting.send({ type, ...fields });  // through protocol.js, which knows the types
+//   meeting.view; meeting.notify(text, {seconds}); meeting.refresh(); meeting.facilitates();
 //   meeting.requestHelp = () => bool;  // true: the module handled "Ask for help"
-// Mount points in room.html: #facilitator-tools, #breakout-view, #prompt-mount, #notices.
-// Participant objects are passed through whole, so new server fields reach plugins as is.
+// Mount points in room.html: #facilitator-tools, #breakout-view, #prompt-mount, #notices,
+// #side-panels. Participant objects are passed through whole, so new server fields reach
+// plugins as is. Message types and error codes a module names are checked against the
+// server's by tests/meetings/test_client_constants.py.
 
 const messageHandlers = new Map();
 const participantActions = [];
 const tileIcons = [];
 const tileFilters = [];
 const errorHandlers = new Map();
+const otherErrorHandlers = [];
 
 export const meeting = {
-  view: null, // set by room.js: { you, role, participants, hands, lobby, speaker }
+  view: null, // set by room.js: { you, role, participants, hands, lobby, speaker, ... }
   send: () => false,
   notify: () => {},
   refresh: () => {},
@@ -29,6 +38,17 @@ export const meeting = {
 export function onMessage(type, handler) {
   if (!messageHandlers.has(type)) messageHandlers.set(type, []);
   messageHandlers.get(type).push(handler);
+}
+
+export function onError(codes, handler) {
+  for (const code of codes) {
+    if (!errorHandlers.has(code)) errorHandlers.set(code, []);
+    errorHandlers.get(code).push(handler);
+  }
+}
+
+export function onOtherError(handler) {
+  otherErrorHandlers.push(handler);
 }
 
 export function addParticipantActions(builder) {
@@ -43,23 +63,16 @@ export function addTileFilter(filter) {
   tileFilters.push(filter);
 }
 
-export function onError(codes, handler) {
-  for (const code of codes) errorHandlers.set(code, handler);
-}
-
-// True when a module took care of explaining this error.
-export function dispatchError(error) {
-  const handler = errorHandlers.get(error.code);
-  if (handler) handler(error);
-  return Boolean(handler);
-}
-
+// Every server message, from protocol.js. An error goes to the first module that explains
+// its code (and does not answer false), or else to the page's general error line.
 export function dispatch(message) {
+  if (message.type === "error") {
+    for (const handler of [...(errorHandlers.get(message.code) || []), ...otherErrorHandlers]) {
+      if (handler(message) !== false) return;
+    }
+    return;
+  }
   for (const handler of messageHandlers.get(message.type) || []) handler(message);
-}
-
-export function hasHandler(type) {
-  return messageHandlers.has(type);
 }
 
 export function pluginActions(participant) {

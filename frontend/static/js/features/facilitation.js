@@ -3,8 +3,8 @@
 // the server's `audio`/`video` state, notices, and the "please unmute" question.
 // Every power is decided on the server; this only asks and shows. Breakout rooms are in
 // breakouts.js; your own microphone and camera in selfmedia.js.
-import { $, el } from "./dom.js";
-import { addParticipantActions, addTileIcons, meeting, onError, onMessage } from "./plugins.js";
+import { $, el } from "../dom.js";
+import { addParticipantActions, addTileIcons, meeting, onError, onMessage } from "../plugins.js";
 
 const KIND_WORDS = { audio: "microphone", video: "camera" };
 const ROLE_WORDS = { facilitator: "the facilitator", cofacilitator: "a co-facilitator" };
@@ -26,7 +26,7 @@ function checkbox(id, label, onchange) {
 
 function loadStyles() {
   if ($("facilitation-css")) return;
-  document.head.append(el("link", { id: "facilitation-css", rel: "stylesheet", href: new URL("../css/facilitation.css", import.meta.url).href }));
+  document.head.append(el("link", { id: "facilitation-css", rel: "stylesheet", href: new URL("../../css/facilitation.css", import.meta.url).href }));
 }
 
 export function mountFacilitation() {

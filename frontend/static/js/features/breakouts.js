@@ -2,8 +2,8 @@
 // where you are, the rooms and who is in them, the countdown, choosing a room when peers
 // may, asking for help from inside one; for facilitators also creating, assigning, moving,
 // the timer, a broadcast and closing. The grid shows only the people in your own room.
-import { $, el } from "./dom.js";
-import { addParticipantActions, addTileFilter, meeting, onError, onMessage } from "./plugins.js";
+import { $, el } from "../dom.js";
+import { addParticipantActions, addTileFilter, meeting, onError, onMessage } from "../plugins.js";
 
 const EXPLAINED_ERRORS = ["invalid_name", "too_many_breakouts", "no_breakouts", "breakout_not_found", "breakout_closed", "self_select_off", "not_in_breakout"];
 

@@ -1,0 +1,69 @@
+// The room's controls: mic, camera, hand, mode, panels, chat, "Ask for help", leave,
+// and the single-key shortcuts for them.
+import { $ } from "./dom.js";
+import { meeting } from "./plugins.js";
+import { openDialog, setupShortcuts } from "./shortcuts.js";
+
+export function setupControls({ view, selfMedia, send, askForHelp, notify, applyMode, leftLobby }) {
+  $("chat-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = $("chat-text").value.trim();
+    if (!text) return;
+    $("chat-error").textContent = "";
+    send({ type: "chat.send", text, audience: $("chat-audience").value });
+    $("chat-text").value = "";
+  });
+  $("chat-text").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey) {
+      event.preventDefault();
+      $("chat-form").requestSubmit();
+    }
+  });
+
+  const toggleMic = () => selfMedia.toggle("audio");
+  const toggleCamera = () => selfMedia.toggle("video");
+  const toggleHand = () => send({ type: view.hands.includes(view.you) ? "hand.lower" : "hand.raise" });
+
+  function togglePanel(buttonId, panelId, focusId) {
+    const button = $(buttonId);
+    if (button.hidden) return;
+    const open = button.getAttribute("aria-expanded") !== "true";
+    button.setAttribute("aria-expanded", String(open));
+    $(panelId).hidden = !open;
+    if (open && focusId) $(focusId).focus();
+  }
+
+  $("mic-button").addEventListener("click", toggleMic);
+  $("camera-button").addEventListener("click", toggleCamera);
+  $("hand-button").addEventListener("click", toggleHand);
+  $("mode-select").addEventListener("change", (event) => applyMode(event.target.value));
+  $("chat-toggle").addEventListener("click", () => togglePanel("chat-toggle", "chat-panel", "chat-text"));
+  $("people-toggle").addEventListener("click", () => togglePanel("people-toggle", "people-panel"));
+  $("facilitator-toggle").addEventListener("click", () => togglePanel("facilitator-toggle", "facilitator-panel"));
+  $("shortcuts-button").addEventListener("click", () => openDialog($("shortcuts-dialog")));
+  // In a breakout a feature takes the request (meeting.requestHelp); in the main room the
+  // dialog's note goes to the facilitators as help.request.
+  $("help-request-button").addEventListener("click", () => meeting.requestHelp?.() || openDialog($("help-request-dialog")));
+  $("help-request-form").addEventListener("submit", (event) => {
+    if (event.submitter?.value !== "send") return;
+    if (askForHelp($("help-request-text").value.trim())) {
+      notify("The facilitators have been asked to help you. They will reply in the chat.");
+    }
+    $("help-request-text").value = "";
+  });
+  $("leave-button").addEventListener("click", () => send({ type: "leave" }));
+  $("lobby-leave").addEventListener("click", () => {
+    if (!send({ type: "leave" })) leftLobby();
+  });
+  $("rejoin-button").addEventListener("click", () => location.reload());
+
+  setupShortcuts({
+    m: toggleMic,
+    v: toggleCamera,
+    h: toggleHand,
+    c: () => togglePanel("chat-toggle", "chat-panel", "chat-text"),
+    p: () => togglePanel("people-toggle", "people-panel"),
+    f: () => togglePanel("facilitator-toggle", "facilitator-panel"),
+    "?": () => openDialog($("shortcuts-dialog")),
+  });
+}

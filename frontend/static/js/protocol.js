@@ -1,0 +1,115 @@
+// The one client of the meeting protocol (docs/protocol.md), like Galène's static/protocol.js:
+// the only module that knows message types, error codes and close codes. It owns the socket:
+// hello first, pong to every ping, reconnect with the same token, and every server message
+// goes through one path, plugins.js `dispatch`, to the modules that asked for it.
+//
+// The server's own lists come embedded in room.html (meetings/client_constants.py), so
+// nothing here copies them: the message types, error codes, close codes, the goodbye texts
+// the server also sends and the check-in results step.
+import { dispatch } from "./plugins.js";
+
+const embedded = document.getElementById("client-constants");
+const server = embedded ? JSON.parse(embedded.textContent) : {};
+
+export const PROTOCOL_VERSION = server.protocol_version ?? 1;
+export const CLIENT_TYPES = new Set(server.client_types || []);
+export const SERVER_TYPES = new Set(server.server_types || []);
+export const ERROR_CODES = server.error_codes || {}; // code -> the server's text
+export const CLOSE_CODES = Object.fromEntries(Object.entries(server.close_codes || {}).map(([code, text]) => [Number(code), text]));
+export const SERVER_GOODBYES = Object.fromEntries(Object.entries(server.goodbyes || {}).map(([code, text]) => [Number(code), text]));
+export const CHECKIN_LIVE_STEP = server.checkin_live_step ?? 3;
+
+// The close codes the page acts on, by name (their meanings are in CLOSE_CODES).
+export const CLOSE = {
+  handshake: 4400,
+  expired: 4401,
+  denied: 4403,
+  noMeeting: 4404,
+  silent: 4408,
+  replaced: 4409,
+  left: 4410,
+  removed: 4411,
+  ended: 4412,
+};
+// Only a silent socket (no frame for 45 s) is worth opening again; every other close is final.
+const RETRY_CLOSES = new Set([CLOSE.silent]);
+
+for (const code of Object.values(CLOSE)) if (embedded && !(code in CLOSE_CODES)) console.error(`protocol: the server has no close code ${code}`);
+
+export class ProtocolClient {
+  constructor({ meetingId, token, onState }) {
+    this.meetingId = meetingId;
+    this.token = token;
+    this.onState = onState; // ("connected" | "reconnecting" | "closed", closeCode)
+    this.attempt = 0;
+    this.closedByUs = false;
+    this.welcomed = false; // the server accepted our hello on this socket
+    this.socket = null;
+  }
+
+  open() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const socket = new WebSocket(`${scheme}://${location.host}/ws/meetings/${this.meetingId}/`);
+    this.socket = socket;
+    this.welcomed = false;
+    socket.addEventListener("open", () => {
+      this.attempt = 0;
+      this._write({ type: "hello", version: PROTOCOL_VERSION, token: this.token });
+      this.onState("connected");
+    });
+    socket.addEventListener("message", (event) => this._receive(event.data));
+    socket.addEventListener("close", (event) => {
+      if (this.socket !== socket) return;
+      if (this.closedByUs || (event.code in CLOSE_CODES && !RETRY_CLOSES.has(event.code))) {
+        this.onState("closed", event.code);
+        return;
+      }
+      this.onState("reconnecting");
+      const delay = Math.min(1000 * 2 ** this.attempt, 8000);
+      this.attempt += 1;
+      setTimeout(() => this.open(), delay);
+    });
+  }
+
+  // Sends one client message; false when the socket is not open. An unknown type is a bug.
+  send(type, fields = {}) {
+    if (embedded && !CLIENT_TYPES.has(type)) throw new Error(`protocol: "${type}" is not a client message type`);
+    return this._write({ type, ...fields });
+  }
+
+  leave() {
+    return this.send("leave");
+  }
+
+  askForHelp(note) {
+    return this.send("help.request", { note });
+  }
+
+  close() {
+    this.closedByUs = true;
+    if (this.socket) this.socket.close(1000);
+  }
+
+  _write(message) {
+    if (this.socket && this.socket.readyState === WebSocket.OPEN) {
+      this.socket.send(JSON.stringify(message));
+      return true;
+    }
+    return false;
+  }
+
+  _receive(data) {
+    let message;
+    try {
+      message = JSON.parse(data);
+    } catch {
+      return;
+    }
+    if (message.type === "ping") {
+      this._write({ type: "pong" });
+      return;
+    }
+    if (message.type === "welcome") this.welcomed = true;
+    dispatch(message);
+  }
+}

@@ -1,0 +1,55 @@
+// The page's screens (pre-join, lobby, room, goodbye), its status line and its notices.
+import { $, el } from "./dom.js";
+import { CLOSE, SERVER_GOODBYES } from "./protocol.js";
+
+// What the page says after each close; a removal and the end use the server's own words.
+const GOODBYES = {
+  [CLOSE.handshake]: "Something went wrong connecting to this meeting. Please reload the page to try again.",
+  [CLOSE.noMeeting]: "This meeting has ended, or the link is no longer valid. Thank you for being part of it.",
+  [CLOSE.replaced]: "You joined this meeting from another tab or device, so this one was disconnected.",
+  [CLOSE.left]: "You have left the meeting. Take care of yourself.",
+  ...SERVER_GOODBYES,
+};
+const GOODBYE_HEADINGS = {
+  [CLOSE.noMeeting]: "The meeting has ended",
+  [CLOSE.left]: "You have left the meeting",
+  [CLOSE.removed]: "You are no longer in this meeting",
+  [CLOSE.ended]: "The meeting has ended",
+};
+const DENIED = "The facilitator couldn't let you in this time.";
+
+export function setStatus(text) {
+  $("status").textContent = text;
+}
+
+export function notify(text, { seconds = 15 } = {}) {
+  const item = el("p", { class: "notice" }, text);
+  $("notices").append(item);
+  while ($("notices").children.length > 3) $("notices").firstElementChild.remove();
+  setTimeout(() => item.remove(), seconds * 1000);
+}
+
+export function show(screen) {
+  for (const id of ["join", "lobby-screen", "end-screen", "room"]) $(id).hidden = id !== screen;
+}
+
+// The goodbye screen after close `code`; `denied` and `farewell` are the server's words
+// from lobby.denied, and from removed or meeting.ended.
+export function showGoodbye(code, { denied = null, farewell = null } = {}) {
+  let text = GOODBYES[code] || GOODBYES[CLOSE.handshake];
+  if (code === CLOSE.denied) text = denied || DENIED;
+  if ([CLOSE.removed, CLOSE.ended].includes(code) && farewell) text = farewell;
+  setStatus(text);
+  $("end-heading").textContent = GOODBYE_HEADINGS[code] || "Goodbye for now";
+  $("end-message").textContent = text;
+  $("rejoin-button").hidden = ![CLOSE.left, CLOSE.replaced].includes(code);
+  show("end-screen");
+  $("end-heading").focus();
+}
+
+// The page was opened after the meeting ended.
+export function showEnded() {
+  $("end-heading").textContent = GOODBYE_HEADINGS[CLOSE.ended];
+  $("end-message").textContent = GOODBYES[CLOSE.ended];
+  show("end-screen");
+}
