@@ -3,7 +3,8 @@ import { $, el } from "./dom.js";
 import { pluginActions } from "./plugins.js";
 
 const ROLE_LABELS = { facilitator: "Facilitator (verified)", cofacilitator: "Co-facilitator", peer: "Peer" };
-export const HELP_PREFIX = "Asking for help:";
+// A help.request reaches the facilitators (and the asker) as a chat message of kind "help".
+const HELP_PREFIX = "Asking for help:";
 
 export function nameOf(view, id) {
   const p = view.participants.get(id);
@@ -87,13 +88,14 @@ export function renderLobby(view, send) {
 export function addChat(m) {
   const time = new Date(m.sent_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   const isPrivate = m.audience === "facilitators";
-  const isHelp = isPrivate && m.text.startsWith(HELP_PREFIX);
+  const isHelp = m.kind === "help";
+  const text = isHelp ? `${HELP_PREFIX} ${m.text || "(no message)"}` : m.text;
   const item = el(
     "li",
     { class: [isPrivate ? "private" : "", isHelp ? "help" : ""].join(" ").trim(), dataset: { audience: m.audience, messageId: String(m.id) } },
     el("span", { class: "sender" }, m.sender_name + (isPrivate ? " (to facilitators)" : "")),
     el("time", { datetime: m.sent_at }, time),
-    el("p", { class: "text" }, m.text),
+    el("p", { class: "text" }, text),
   );
   $("chat-log").append(item);
   $("chat-log").scrollTop = $("chat-log").scrollHeight;

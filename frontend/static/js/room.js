@@ -11,7 +11,6 @@ import { mountFacilitation } from "./features/facilitation.js";
 import { VideoGrid } from "./grid.js";
 import { MediaSession, plugMedia } from "./media.js";
 import { modeSwitcher } from "./modes.js";
-import { HELP_PREFIX } from "./panels.js";
 import { meeting } from "./plugins.js";
 import { setupPrejoin } from "./prejoin.js";
 import { CLOSE, ProtocolClient } from "./protocol.js";
@@ -27,11 +26,12 @@ const tokenKey = `peer-meetings:${meetingId}`;
 let client = null;
 const sendQuietly = ({ type, ...fields }) => Boolean(client && client.send(type, fields));
 
-function send(message) {
-  const ok = sendQuietly(message);
+function reported(ok) {
   if (!ok) setStatus("Not connected right now; trying again shortly.");
   return ok;
 }
+
+const send = (message) => reported(sendQuietly(message));
 
 // --- the parts ----------------------------------------------------------------------
 
@@ -135,7 +135,7 @@ setupControls({
   view,
   selfMedia,
   send,
-  askForHelp: (note) => send({ type: "chat.send", audience: "facilitators", text: `${HELP_PREFIX} ${note || "(no message)"}` }),
+  askForHelp: (note) => reported(Boolean(client && client.askForHelp(note))),
   notify,
   applyMode,
   leftLobby: () => goodbye(CLOSE.left),

@@ -150,7 +150,7 @@ export function mountBreakouts() {
   });
 
   // Inside a breakout, "Ask for help" calls a facilitator to the room; in the main room
-  // the page's own private message to the facilitators does.
+  // the page's own help.request to the facilitators does (controls.js).
   meeting.requestHelp = () => {
     if (!myRoom() || meeting.facilitates()) return false;
     send({ type: "breakout.help" });
