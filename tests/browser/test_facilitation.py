@@ -126,7 +126,7 @@ def test_facilitator_mutes_a_peer_and_runs_breakouts_with_a_timer(
     expect(_chat(heron)).to_contain_text("Good to be back")
     heron.screenshot(path=str(artifacts / "facilitation-back-in-main.png"), full_page=True)
 
-    # In the main room "Ask for help" is still a private message to the facilitators.
+    # In the main room "Ask for help" is a help.request, shown to the facilitators in the chat.
     wren.get_by_role("button", name="Ask for help", exact=True).click()
     help_dialog = wren.get_by_role("dialog", name="Ask a facilitator for help")
     help_dialog.get_by_label("What would help?").fill("a quiet word")
