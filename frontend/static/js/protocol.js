@@ -31,8 +31,10 @@ export const CLOSE = {
   removed: 4411,
   ended: 4412,
 };
-// Only a silent socket (no frame for 45 s) is worth opening again; every other close is final.
-const RETRY_CLOSES = new Set([CLOSE.silent]);
+// Only a silent socket (no frame for 45 s) is worth opening again; every other close the
+// server names is final. Anything else (a network drop, a restart) is retried.
+const FINAL_CLOSES = new Set([...Object.keys(CLOSE_CODES).map(Number), ...Object.values(CLOSE)]);
+FINAL_CLOSES.delete(CLOSE.silent);
 
 for (const code of Object.values(CLOSE)) if (embedded && !(code in CLOSE_CODES)) console.error(`protocol: the server has no close code ${code}`);
 
@@ -43,7 +45,6 @@ export class ProtocolClient {
     this.onState = onState; // ("connected" | "reconnecting" | "closed", closeCode)
     this.attempt = 0;
     this.closedByUs = false;
-    this.welcomed = false; // the server accepted our hello on this socket
     this.socket = null;
   }
 
@@ -51,7 +52,6 @@ export class ProtocolClient {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const socket = new WebSocket(`${scheme}://${location.host}/ws/meetings/${this.meetingId}/`);
     this.socket = socket;
-    this.welcomed = false;
     socket.addEventListener("open", () => {
       this.attempt = 0;
       this._write({ type: "hello", version: PROTOCOL_VERSION, token: this.token });
@@ -60,7 +60,7 @@ export class ProtocolClient {
     socket.addEventListener("message", (event) => this._receive(event.data));
     socket.addEventListener("close", (event) => {
       if (this.socket !== socket) return;
-      if (this.closedByUs || (event.code in CLOSE_CODES && !RETRY_CLOSES.has(event.code))) {
+      if (this.closedByUs || FINAL_CLOSES.has(event.code)) {
         this.onState("closed", event.code);
         return;
       }
@@ -77,10 +77,7 @@ export class ProtocolClient {
     return this._write({ type, ...fields });
   }
 
-  leave() {
-    return this.send("leave");
-  }
-
+  // Main-room help: the facilitators (and you) get it as a chat.message of kind "help".
   askForHelp(note) {
     return this.send("help.request", { note });
   }
@@ -109,7 +106,7 @@ export class ProtocolClient {
       this._write({ type: "pong" });
       return;
     }
-    if (message.type === "welcome") this.welcomed = true;
+    if (embedded && !SERVER_TYPES.has(message.type)) console.warn(`protocol: unknown server message "${message.type}"`);
     dispatch(message);
   }
 }
