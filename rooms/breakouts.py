@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from rooms import policy
 from rooms.state import (
     FACILITATING_ROLES,
     TO_FACILITATORS,
@@ -75,8 +76,8 @@ def create(
     new_id: Callable[[], str] = _new_id,
 ) -> list[Event]:
     """Opens `count` numbered breakouts or one per name; more can be added while they run."""
-    room._require_live()
-    room._require_facilitator(actor_id)
+    policy.require_live(room)
+    policy.require_facilitator(room, actor_id)
     if (count is None) == (names is None):
         raise RoomError("invalid_message", "Give either a number of rooms or their names.")
     open_now = len(room.open_breakouts())
@@ -108,8 +109,8 @@ def assign_automatically(
     People already in a breakout stay where they are and count towards the balance,
     so a manual assignment can be made first and the rest filled in automatically.
     """
-    room._require_live()
-    room._require_facilitator(actor_id)
+    policy.require_live(room)
+    policy.require_facilitator(room, actor_id)
     rooms = room.open_breakouts()
     if not rooms:
         raise RoomError("no_breakouts", "Create breakout rooms first.")
@@ -132,9 +133,9 @@ def assign_automatically(
 
 def move(room: Room, actor_id: str, target_id: str, breakout_id: str | None) -> list[Event]:
     """A facilitator puts anyone (themself included) into a breakout or back in the main room."""
-    room._require_live()
-    room._require_facilitator(actor_id)
-    target = room._require_target(target_id)
+    policy.require_live(room)
+    policy.require_facilitator(room, actor_id)
+    target = policy.require_target(room, target_id)
     destination = _open_breakout(room, breakout_id)
     if target.breakout == destination:
         return []
@@ -144,8 +145,8 @@ def move(room: Room, actor_id: str, target_id: str, breakout_id: str | None) -> 
 
 def join(room: Room, actor_id: str, breakout_id: str | None) -> list[Event]:
     """Going to a breakout yourself: facilitators visit any time; peers when self-select is on."""
-    room._require_live()
-    actor = room._require_present(actor_id)
+    policy.require_live(room)
+    actor = policy.require_present(room, actor_id)
     if not actor.facilitates and not room.self_select:
         raise RoomError("self_select_off", "Choosing a breakout room is not open right now.")
     destination = _open_breakout(room, breakout_id)
@@ -159,7 +160,7 @@ def join(room: Room, actor_id: str, breakout_id: str | None) -> list[Event]:
 
 
 def ask_for_help(room: Room, actor_id: str) -> list[Event]:
-    actor = room._require_present(actor_id)
+    actor = policy.require_present(room, actor_id)
     if actor.breakout is None:
         raise RoomError("not_in_breakout", "Asking for help is for breakout rooms.")
     breakout = room.breakouts[actor.breakout]
@@ -177,8 +178,8 @@ def ask_for_help(room: Room, actor_id: str) -> list[Event]:
 
 def broadcast(room: Room, actor_id: str, text: str) -> list[Event]:
     """A message from a facilitator shown in every room at once (not kept in any chat)."""
-    room._require_live()
-    actor = room._require_facilitator(actor_id)
+    policy.require_live(room)
+    actor = policy.require_facilitator(room, actor_id)
     text = text.strip()
     if not text:
         raise RoomError("empty_message", "A message needs some text.")
@@ -196,8 +197,8 @@ def set_timer(
     warn_seconds: int = DEFAULT_WARN_SECONDS,
 ) -> list[Event]:
     """Breakouts close by themselves `seconds` from now; None stops the timer."""
-    room._require_live()
-    room._require_facilitator(actor_id)
+    policy.require_live(room)
+    policy.require_facilitator(room, actor_id)
     if not room.open_breakouts():
         raise RoomError("no_breakouts", "Create breakout rooms first.")
     if seconds is None:
@@ -242,8 +243,8 @@ def next_deadline(room: Room) -> datetime | None:
 
 def close(room: Room, actor_id: str, breakout_id: str) -> list[Event]:
     """Closes one breakout; its people return to the main room. Closing it again is a no-op."""
-    room._require_live()
-    room._require_facilitator(actor_id)
+    policy.require_live(room)
+    policy.require_facilitator(room, actor_id)
     breakout = room.breakouts.get(breakout_id)
     if breakout is None:
         raise RoomError("breakout_not_found", "There is no such breakout room.")
@@ -260,8 +261,8 @@ def close(room: Room, actor_id: str, breakout_id: str) -> list[Event]:
 
 def close_all(room: Room, actor_id: str) -> list[Event]:
     """Everyone back to the main room, where their media flows again. Idempotent."""
-    room._require_live()
-    room._require_facilitator(actor_id)
+    policy.require_live(room)
+    policy.require_facilitator(room, actor_id)
     return _close_all(room, reason=FACILITATOR_CLOSED)
 
 

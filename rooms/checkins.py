@@ -22,7 +22,8 @@ Anonymity (prompts posted with `anonymous=True`):
 What this does not hide: PostgreSQL keeps superseded row versions until vacuum. Someone with
 raw access to the database files while a prompt is open could compare versions of the tally;
 anyone reading the tables (SQL, a dump, the admin) sees only the current aggregate. A meeting
-that ends must close its open prompts (`checkin_services.checkin_end_all`) so no key outlives it.
+that ends closes its open prompts in the same transaction (`services.facilitation.meeting_end`)
+so no key outlives it.
 
 Named prompts keep who answered what (facilitators see it; a shared result never names anyone)
 and their breakdown is live.
@@ -35,6 +36,7 @@ import hmac
 import random
 from dataclasses import dataclass, field
 
+from rooms import policy
 from rooms.state import TO_FACILITATORS, TO_ROOM, Event, Room, RoomError, to_participant
 
 SCALE = "scale"
@@ -201,16 +203,6 @@ def has_answered(prompt: Prompt, participant_id: str) -> bool:
 # --- authority ---------------------------------------------------------------------
 
 
-def _require_facilitator(room: Room, actor_id: str) -> None:
-    if not room.member(actor_id).facilitates:
-        raise _refuse("forbidden", "Only a facilitator can do that.")
-
-
-def _require_present(room: Room, participant_id: str) -> None:
-    if room.member(participant_id).status != "admitted":
-        raise _refuse("not_admitted", "You are not in the meeting room yet.")
-
-
 def _results_event(prompt: Prompt) -> Event:
     return Event("checkin.results", {"prompt": prompt.for_facilitators()}, TO_FACILITATORS)
 
@@ -255,7 +247,7 @@ def post(
     key: bytes,
 ) -> tuple[Prompt, list[Event]]:
     """A facilitator asks the room something; `key` is the fresh random ballot key."""
-    _require_facilitator(room, actor_id)
+    policy.require_facilitator(room, actor_id)
     if kind not in KINDS:
         raise _refuse("invalid_prompt", "A prompt is a scale, a choice or free text.")
     question = _clean(question)
@@ -329,7 +321,7 @@ def answer(
     text: str | None = None,
     rng: random.Random,
 ) -> list[Event]:
-    _require_present(room, participant_id)
+    policy.require_present(room, participant_id)
     if prompt.status != OPEN:
         raise _refuse("prompt_closed", "That prompt is closed; answers are no longer taken.")
     value = normalize_answer(prompt, scale=scale, choices=choices, text=text)
@@ -357,7 +349,7 @@ def answer(
 
 def close(room: Room, prompt: Prompt, actor_id: str) -> list[Event]:
     """Stops answers; closing twice is a quiet success (two facilitators may both press it)."""
-    _require_facilitator(room, actor_id)
+    policy.require_facilitator(room, actor_id)
     return end(prompt)
 
 
@@ -379,7 +371,7 @@ def end(prompt: Prompt) -> list[Event]:
 
 def share(room: Room, prompt: Prompt, actor_id: str) -> list[Event]:
     """Shows the room the result of a closed prompt, without names; sharing again is a no-op."""
-    _require_facilitator(room, actor_id)
+    policy.require_facilitator(room, actor_id)
     if prompt.status != CLOSED:
         raise _refuse("prompt_open", "Close the prompt before sharing its result.")
     if prompt.published is None or prompt.published.answers < MIN_SHOWN:

@@ -11,6 +11,7 @@ and the person answers.
 
 from __future__ import annotations
 
+from rooms import policy
 from rooms.state import (
     ADMITTED,
     AUDIO,
@@ -82,15 +83,15 @@ def mute(
     `show_name` False tells the muted person only the role of who muted them.
     """
     _check_kind(kind)
-    room._require_live()
-    actor = room._require_present(actor_id)
+    policy.require_live(room)
+    actor = policy.require_present(room, actor_id)
     if target_id == actor_id:
         if _off(actor, kind) is not None:
             return []
         _set_off(actor, kind, BY_SELF)
         return [_updated(actor)]
-    room._require_facilitator(actor_id)
-    target = room._require_target(target_id)
+    policy.require_facilitator(room, actor_id)
+    target = policy.require_target(room, target_id)
     _protect_owner(target)
     return _impose(target, kind, _by(actor, show_name))
 
@@ -107,8 +108,8 @@ def _impose(target: Member, kind: str, by: dict) -> list[Event]:
 
 def mute_all(room: Room, actor_id: str, *, show_name: bool = True) -> list[Event]:
     """Mutes every peer with a microphone; facilitators and co-facilitators keep theirs."""
-    room._require_live()
-    actor = room._require_facilitator(actor_id)
+    policy.require_live(room)
+    actor = policy.require_facilitator(room, actor_id)
     by = _by(actor, show_name)
     events: list[Event] = []
     for member in room.present():
@@ -121,8 +122,8 @@ def mute_all(room: Room, actor_id: str, *, show_name: bool = True) -> list[Event
 def unmute(room: Room, actor_id: str, kind: str) -> list[Event]:
     """Only the person themself turns their own audio or video back on."""
     _check_kind(kind)
-    room._require_live()
-    actor = room._require_present(actor_id)
+    policy.require_live(room)
+    actor = policy.require_present(room, actor_id)
     was = _off(actor, kind)
     if was is None:
         return []
@@ -137,9 +138,9 @@ def unmute(room: Room, actor_id: str, kind: str) -> list[Event]:
 
 def ask_unmute(room: Room, actor_id: str, target_id: str, kind: str) -> list[Event]:
     _check_kind(kind)
-    room._require_live()
-    actor = room._require_facilitator(actor_id)
-    target = room._require_target(target_id)
+    policy.require_live(room)
+    actor = policy.require_facilitator(room, actor_id)
+    target = policy.require_target(room, target_id)
     if _off(target, kind) is None:
         raise RoomError("not_muted", "That is already on.")
     if getattr(target, _ASKED_FIELD[kind]):
@@ -153,8 +154,8 @@ def ask_unmute(room: Room, actor_id: str, target_id: str, kind: str) -> list[Eve
 def answer_unmute(room: Room, actor_id: str, kind: str, accept: bool) -> list[Event]:
     """The person's yes or no to a facilitator's request; yes turns it on at the relay."""
     _check_kind(kind)
-    room._require_live()
-    actor = room._require_present(actor_id)
+    policy.require_live(room)
+    actor = policy.require_present(room, actor_id)
     if not getattr(actor, _ASKED_FIELD[kind]):
         raise RoomError("no_request", "There is no open request to answer.")
     setattr(actor, _ASKED_FIELD[kind], False)
@@ -182,8 +183,8 @@ def configure(
     allow_self_unmute: bool | None = None,
 ) -> list[Event]:
     """Lock (no new peers join; the lobby keeps its queue) and the self-unmute rule."""
-    room._require_live()
-    room._require_facilitator(actor_id)
+    policy.require_live(room)
+    policy.require_facilitator(room, actor_id)
     before = room.settings()
     if locked is not None:
         room.locked = locked
@@ -196,11 +197,11 @@ def configure(
 
 def remove(room: Room, actor_id: str, target_id: str, *, ban: bool = False) -> list[Event]:
     """Takes someone out of the meeting; `ban` also refuses them a new join (see services)."""
-    room._require_live()
-    room._require_facilitator(actor_id)
+    policy.require_live(room)
+    policy.require_facilitator(room, actor_id)
     if target_id == actor_id:
         raise RoomError("cannot_target_self", "Use leave to leave the meeting yourself.")
-    target = room._require_target(target_id)
+    target = policy.require_target(room, target_id)
     _protect_owner(target)
     target.banned = ban
     message = BANNED_MESSAGE if ban else REMOVED_MESSAGE
@@ -211,7 +212,7 @@ def remove(room: Room, actor_id: str, target_id: str, *, ban: bool = False) -> l
 
 def end(room: Room, actor_id: str) -> list[Event]:
     """Ends the meeting for everyone, including those waiting in the lobby."""
-    room._require_facilitator(actor_id)
+    policy.require_facilitator(room, actor_id)
     if room.ended:
         return []  # two facilitators at once: the second has nothing left to end
     waiting = room.lobby()

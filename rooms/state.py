@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from rooms import policy
+
 FACILITATOR = "facilitator"
 COFACILITATOR = "cofacilitator"
 PEER = "peer"
@@ -218,29 +220,6 @@ class Room:
     def _hands_event(self) -> Event:
         return Event("hands.updated", {"queue": self.hand_queue()}, TO_ROOM)
 
-    def _require_facilitator(self, actor_id: str) -> Member:
-        actor = self.member(actor_id)
-        if not actor.facilitates:
-            raise RoomError("forbidden", "Only a facilitator can do that.")
-        return actor
-
-    def _require_present(self, participant_id: str) -> Member:
-        member = self.member(participant_id)
-        if member.status != ADMITTED:
-            raise RoomError("not_admitted", "You are not in the meeting room yet.")
-        return member
-
-    def _require_target(self, participant_id: str) -> Member:
-        """Someone a facilitator acts on: admitted, not waiting in the lobby, not gone."""
-        member = self.member(participant_id)
-        if member.status != ADMITTED:
-            raise RoomError("not_in_room", "That person is not in the meeting room.")
-        return member
-
-    def _require_live(self) -> None:
-        if self.ended:
-            raise RoomError("meeting_ended", "This meeting has ended.")
-
     # --- connection lifecycle --------------------------------------------------
 
     def connect(self, participant_id: str) -> list[Event]:
@@ -309,7 +288,7 @@ class Room:
     # --- lobby -----------------------------------------------------------------
 
     def _lobby_target(self, actor_id: str, target_id: str) -> Member:
-        self._require_facilitator(actor_id)
+        policy.require_facilitator(self, actor_id)
         target = self.member(target_id)
         if target.status != LOBBY:
             raise RoomError("not_in_lobby", "That person is not waiting in the lobby.")
@@ -335,7 +314,7 @@ class Room:
     # --- hands -----------------------------------------------------------------
 
     def raise_hand(self, participant_id: str) -> list[Event]:
-        member = self._require_present(participant_id)
+        member = policy.require_present(self, participant_id)
         if member.hand_seq is not None:
             return []
         self.hand_counter += 1
@@ -343,9 +322,9 @@ class Room:
         return [self._hands_event()]
 
     def lower_hand(self, actor_id: str, target_id: str) -> list[Event]:
-        self._require_present(actor_id)
+        policy.require_present(self, actor_id)
         if actor_id != target_id:
-            self._require_facilitator(actor_id)
+            policy.require_facilitator(self, actor_id)
         target = self.member(target_id)
         if target.hand_seq is None:
             return []
@@ -355,10 +334,10 @@ class Room:
     # --- roles -----------------------------------------------------------------
 
     def set_role(self, actor_id: str, target_id: str, role: str) -> list[Event]:
-        self._require_facilitator(actor_id)
+        policy.require_facilitator(self, actor_id)
         if role not in (COFACILITATOR, PEER):
             raise RoomError("invalid_role", "A participant can be made a co-facilitator or a peer.")
-        target = self._require_present(target_id)
+        target = policy.require_present(self, target_id)
         if target.role == FACILITATOR:
             raise RoomError("cannot_change_owner", "The meeting's facilitator keeps that role.")
         if target.role == role:
@@ -369,4 +348,4 @@ class Room:
     # --- chat ------------------------------------------------------------------
 
     def check_can_chat(self, participant_id: str) -> Member:
-        return self._require_present(participant_id)
+        return policy.require_present(self, participant_id)

@@ -1,0 +1,47 @@
+"""Chat: messages to everyone in the sender's space, or privately to the facilitators."""
+
+from __future__ import annotations
+
+from rooms import state
+from rooms.models import ChatMessage, Participant
+from rooms.selectors.chat import chat_message_public
+from rooms.services.unit import Outcome, locked_room
+
+MAX_CHAT_CHARS = 2000
+
+
+def chat_send(*, meeting_id: str, sender_id: str, text: str, audience: str) -> Outcome:
+    """Stores a chat message and returns its event; the message is committed before delivery.
+
+    Chat belongs to the space the sender is in (the main room or their breakout) and reaches
+    only the people there; private messages to the facilitators reach them wherever they are.
+    """
+    text = text.strip()
+    if not text:
+        raise state.RoomError("empty_message", "A message needs some text.")
+    if len(text) > MAX_CHAT_CHARS:
+        raise state.RoomError(
+            "message_too_long", f"Messages can be at most {MAX_CHAT_CHARS} characters."
+        )
+    with locked_room(meeting_id) as unit:
+        sender = unit.room.check_can_chat(sender_id)
+        message = ChatMessage.objects.create(
+            meeting_id=meeting_id,
+            sender_id=sender_id,
+            audience=audience,
+            text=text,
+            room=sender.breakout or state.MAIN_ROOM,
+        )
+        message.sender = Participant(id=sender_id, display_name=sender.name)
+        payload = {"message": chat_message_public(message)}
+        if audience == ChatMessage.Audience.FACILITATORS:
+            unit.events.append(state.Event("chat.message", payload, state.TO_FACILITATORS))
+            if not sender.facilitates:
+                unit.events.append(
+                    state.Event("chat.message", payload, state.to_participant(sender_id))
+                )
+        else:
+            unit.events.append(
+                state.Event("chat.message", payload, state.to_breakout(sender.breakout))
+            )
+    return unit.outcome
