@@ -17,16 +17,23 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from rooms import policy
+from rooms.events import (
+    BreakoutBroadcast,
+    BreakoutHelpRequested,
+    BreakoutsClosed,
+    BreakoutsUpdated,
+    BreakoutWarning,
+    Event,
+    ToFacilitators,
+    ToMeeting,
+    ToParticipant,
+)
 from rooms.state import (
     FACILITATING_ROLES,
-    TO_FACILITATORS,
-    TO_ROOM,
     Breakout,
-    Event,
     Member,
     Room,
     RoomError,
-    to_participant,
 )
 
 MAX_OPEN_BREAKOUTS = 50
@@ -43,7 +50,7 @@ def _new_id() -> str:
 
 
 def _updated(room: Room) -> Event:
-    return Event("breakouts.updated", room.breakouts_public(), TO_ROOM)
+    return BreakoutsUpdated(**room.breakouts_public(), to=ToMeeting())
 
 
 def _open_breakout(room: Room, breakout_id: str | None) -> str | None:
@@ -170,9 +177,9 @@ def ask_for_help(room: Room, actor_id: str) -> list[Event]:
         "breakout_id": breakout.id,
         "breakout_name": breakout.name,
     }
-    events = [Event("breakout.help_requested", data, TO_FACILITATORS)]
+    events: list[Event] = [BreakoutHelpRequested(**data, to=ToFacilitators())]
     if not actor.facilitates:
-        events.append(Event("breakout.help_requested", data, to_participant(actor.id)))
+        events.append(BreakoutHelpRequested(**data, to=ToParticipant(actor.id)))
     return events
 
 
@@ -185,7 +192,7 @@ def broadcast(room: Room, actor_id: str, text: str) -> list[Event]:
         raise RoomError("empty_message", "A message needs some text.")
     if len(text) > MAX_BROADCAST_CHARS:
         raise RoomError("message_too_long", "Messages can be at most 2,000 characters.")
-    return [Event("breakout.broadcast", {"text": text, "sender_name": actor.name}, TO_ROOM)]
+    return [BreakoutBroadcast(text=text, sender_name=actor.name, to=ToMeeting())]
 
 
 def set_timer(
@@ -224,8 +231,8 @@ def tick(room: Room, now: datetime) -> list[Event]:
     if warn_at is not None and now >= warn_at and not room.breakout_warned:
         room.breakout_warned = True
         seconds_left = max(0, round((room.breakout_ends_at - now).total_seconds()))
-        data = {"ends_at": room.breakout_ends_at.isoformat(), "seconds_left": seconds_left}
-        return [Event("breakout.warning", data, TO_ROOM)]
+        ends_at = room.breakout_ends_at.isoformat()
+        return [BreakoutWarning(ends_at=ends_at, seconds_left=seconds_left, to=ToMeeting())]
     return []
 
 
@@ -276,4 +283,5 @@ def _close_all(room: Room, reason: str) -> list[Event]:
     room.self_select = False
     _clear_timer(room)
     # "closed" first: whoever changes rooms gets a room.state right after "updated".
-    return [Event("breakouts.closed", {"reason": reason}, TO_ROOM), _updated(room)]
+    closed = BreakoutsClosed(reason=reason, to=ToMeeting())
+    return [closed, _updated(room)]

@@ -37,7 +37,18 @@ import random
 from dataclasses import dataclass, field
 
 from rooms import policy
-from rooms.state import TO_FACILITATORS, TO_ROOM, Event, Room, RoomError, to_participant
+from rooms.events import (
+    CheckinAnswered,
+    CheckinClosed,
+    CheckinPosted,
+    CheckinResults,
+    CheckinShared,
+    Event,
+    ToFacilitators,
+    ToMeeting,
+    ToParticipant,
+)
+from rooms.state import Room, RoomError
 
 SCALE = "scale"
 SINGLE = "single"
@@ -204,7 +215,7 @@ def has_answered(prompt: Prompt, participant_id: str) -> bool:
 
 
 def _results_event(prompt: Prompt) -> Event:
-    return Event("checkin.results", {"prompt": prompt.for_facilitators()}, TO_FACILITATORS)
+    return CheckinResults(prompt=prompt.for_facilitators(), to=ToFacilitators())
 
 
 # --- posting -----------------------------------------------------------------------
@@ -273,7 +284,7 @@ def post(
     if not anonymous:
         prompt.published = prompt.tally.copy()
     return prompt, [
-        Event("checkin.posted", {"prompt": prompt.info()}, TO_ROOM),
+        CheckinPosted(prompt=prompt.info(), to=ToMeeting()),
         _results_event(prompt),
     ]
 
@@ -339,7 +350,7 @@ def answer(
         prompt.named[participant_id] = NamedAnswer(participant_id, name, value)
         prompt.published = prompt.tally.copy()
     return [
-        Event("checkin.answered", {"prompt_id": prompt.id}, to_participant(participant_id)),
+        CheckinAnswered(prompt_id=prompt.id, to=ToParticipant(participant_id)),
         _results_event(prompt),
     ]
 
@@ -364,7 +375,7 @@ def end(prompt: Prompt) -> list[Event]:
         shown = prompt.tally.answers >= MIN_SHOWN
         prompt.published = prompt.tally.copy() if shown else None
     return [
-        Event("checkin.closed", {"prompt_id": prompt.id}, TO_ROOM),
+        CheckinClosed(prompt_id=prompt.id, to=ToMeeting()),
         _results_event(prompt),
     ]
 
@@ -384,7 +395,7 @@ def share(room: Room, prompt: Prompt, actor_id: str) -> list[Event]:
     prompt.shared = True
     view = prompt.info()
     view["results"] = prompt.shared_results()
-    return [Event("checkin.shared", {"prompt": view}, TO_ROOM), _results_event(prompt)]
+    return [CheckinShared(prompt=view, to=ToMeeting()), _results_event(prompt)]
 
 
 # --- mood ----------------------------------------------------------------------------

@@ -12,6 +12,20 @@ and the person answers.
 from __future__ import annotations
 
 from rooms import policy
+from rooms.events import (
+    Close,
+    Event,
+    MeetingEnded,
+    Muted,
+    ParticipantUpdated,
+    Removed,
+    RoomSettingsChanged,
+    ToFacilitators,
+    ToMeeting,
+    ToParticipant,
+    UnmuteAnswered,
+    UnmuteRequested,
+)
 from rooms.state import (
     ADMITTED,
     AUDIO,
@@ -20,14 +34,10 @@ from rooms.state import (
     FACILITATING_ROLES,
     FACILITATOR,
     OFFLINE,
-    TO_FACILITATORS,
-    TO_ROOM,
     VIDEO,
-    Event,
     Member,
     Room,
     RoomError,
-    to_participant,
 )
 
 REMOVED_MESSAGE = "A facilitator has removed you from this meeting."
@@ -55,7 +65,7 @@ def _set_off(member: Member, kind: str, by: str | None) -> None:
 
 
 def _updated(member: Member) -> Event:
-    return Event("participant.updated", {"participant": member.public()}, TO_ROOM)
+    return ParticipantUpdated(participant=member.public(), to=ToMeeting())
 
 
 def _by(actor: Member, show_name: bool) -> dict:
@@ -102,7 +112,7 @@ def _impose(target: Member, kind: str, by: dict) -> list[Event]:
     _set_off(target, kind, BY_FACILITATOR)
     return [
         _updated(target),
-        Event("muted", {"kind": kind, **by}, to_participant(target.id)),
+        Muted(kind=kind, **by, to=ToParticipant(target.id)),
     ]
 
 
@@ -146,9 +156,7 @@ def ask_unmute(room: Room, actor_id: str, target_id: str, kind: str) -> list[Eve
     if getattr(target, _ASKED_FIELD[kind]):
         return []  # already asked, the question is still open
     setattr(target, _ASKED_FIELD[kind], True)
-    return [
-        Event("unmute.requested", {"kind": kind, **_by(actor, True)}, to_participant(target.id))
-    ]
+    return [UnmuteRequested(kind=kind, **_by(actor, True), to=ToParticipant(target.id))]
 
 
 def answer_unmute(room: Room, actor_id: str, kind: str, accept: bool) -> list[Event]:
@@ -160,11 +168,7 @@ def answer_unmute(room: Room, actor_id: str, kind: str, accept: bool) -> list[Ev
         raise RoomError("no_request", "There is no open request to answer.")
     setattr(actor, _ASKED_FIELD[kind], False)
     events = [
-        Event(
-            "unmute.answered",
-            {"kind": kind, "participant_id": actor.id, "accepted": accept},
-            TO_FACILITATORS,
-        )
+        UnmuteAnswered(kind=kind, participant_id=actor.id, accepted=accept, to=ToFacilitators())
     ]
     if accept:
         _set_off(actor, kind, None)
@@ -192,7 +196,7 @@ def configure(
         room.allow_self_unmute = allow_self_unmute
     if room.settings() == before:
         return []
-    return [Event("room.settings", room.settings(), TO_ROOM)]
+    return [RoomSettingsChanged(**room.settings(), to=ToMeeting())]
 
 
 def remove(room: Room, actor_id: str, target_id: str, *, ban: bool = False) -> list[Event]:
@@ -206,7 +210,12 @@ def remove(room: Room, actor_id: str, target_id: str, *, ban: bool = False) -> l
     target.banned = ban
     message = BANNED_MESSAGE if ban else REMOVED_MESSAGE
     # The person is told first: their socket closes when this arrives.
-    told = Event("removed", {"message": message, "may_rejoin": not ban}, to_participant(target.id))
+    told = Removed(
+        message=message,
+        may_rejoin=not ban,
+        to=ToParticipant(target.id),
+        then=(Close(target.id, "removed"),),
+    )
     return [told, *room._remove(target, reason="removed")]
 
 
@@ -217,9 +226,17 @@ def end(room: Room, actor_id: str) -> list[Event]:
         return []  # two facilitators at once: the second has nothing left to end
     waiting = room.lobby()
     room.ended = True
-    events = [Event("meeting.ended", {"message": ENDED_MESSAGE}, TO_ROOM)]
+    present = room.present()
+    events: list[Event] = [
+        MeetingEnded(
+            message=ENDED_MESSAGE,
+            to=ToMeeting(),
+            then=tuple(Close(m.id, "ended") for m in present),
+        )
+    ]
     events += [
-        Event("meeting.ended", {"message": ENDED_MESSAGE}, to_participant(m.id)) for m in waiting
+        MeetingEnded(message=ENDED_MESSAGE, to=ToParticipant(m.id), then=(Close(m.id, "ended"),))
+        for m in waiting
     ]
     # Everyone's socket is about to close: nobody should show as "reconnecting".
     for member in room.members.values():

@@ -14,6 +14,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from rooms import policy
+from rooms.events import (
+    Close,
+    EnterRoom,
+    Event,
+    HandsUpdated,
+    LobbyAdmitted,
+    LobbyDenied,
+    LobbyUpdated,
+    ParticipantJoined,
+    ParticipantLeft,
+    ParticipantUpdated,
+    ToFacilitators,
+    ToMeeting,
+    ToParticipant,
+)
+from rooms.shapes import ParticipantInfo
 
 FACILITATOR = "facilitator"
 COFACILITATOR = "cofacilitator"
@@ -28,10 +44,6 @@ LEFT = "left"
 OFFLINE = "offline"
 ONLINE = "online"
 RECONNECTING = "reconnecting"
-
-# Audiences an event can be addressed to.
-TO_ROOM = "room"  # everyone admitted, in the main room or any breakout
-TO_FACILITATORS = "facilitators"
 
 AUDIO = "audio"
 VIDEO = "video"
@@ -55,13 +67,6 @@ class RoomError(Exception):
 
 
 @dataclass(frozen=True)
-class Event:
-    type: str
-    data: dict
-    to: str  # TO_ROOM, TO_FACILITATORS or to_participant(id)
-
-
-@dataclass(frozen=True)
 class MediaPlan:
     """What the media relay should do for one participant, decided here, applied by the relay."""
 
@@ -69,15 +74,6 @@ class MediaPlan:
     publish: bool  # camera_mic participants publish; text-only participants never do
     audio: bool  # False: the relay drops this person's audio (server-enforced mute)
     video: bool
-
-
-def to_participant(participant_id: str) -> str:
-    return f"participant:{participant_id}"
-
-
-def to_breakout(breakout_id: str | None) -> str:
-    """Only the people currently in that breakout (None: only those in the main room)."""
-    return f"breakout:{breakout_id or MAIN_ROOM}"
 
 
 @dataclass
@@ -109,17 +105,21 @@ class Member:
     def facilitates(self) -> bool:
         return self.role in FACILITATING_ROLES and self.status == ADMITTED
 
-    def public(self) -> dict:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "role": self.role,
-            "media": self.media,
-            "connection": self.connection,
-            "hand_raised": self.hand_seq is not None,
-            "audio": "on" if self.muted_by is None else f"off_by_{self.muted_by}",
-            "video": "on" if self.video_stopped_by is None else f"off_by_{self.video_stopped_by}",
-        }
+    def public(self) -> ParticipantInfo:
+        return ParticipantInfo.model_validate(
+            {
+                "id": self.id,
+                "name": self.name,
+                "role": self.role,
+                "media": self.media,
+                "connection": self.connection,
+                "hand_raised": self.hand_seq is not None,
+                "audio": "on" if self.muted_by is None else f"off_by_{self.muted_by}",
+                "video": "on"
+                if self.video_stopped_by is None
+                else f"off_by_{self.video_stopped_by}",
+            }
+        )
 
 
 @dataclass
@@ -201,24 +201,22 @@ class Room:
     def snapshot_for(self, viewer_id: str) -> dict:
         viewer = self.member(viewer_id)
         state = {
-            "participants": [m.public() for m in self.present()],
+            "participants": [m.public().model_dump() for m in self.present()],
             "hands": self.hand_queue(),
             "settings": self.settings(),
             "breakouts": self.breakouts_public(),
         }
         if viewer.facilitates:
-            state["lobby"] = [m.public() for m in self.lobby()]
+            state["lobby"] = [m.public().model_dump() for m in self.lobby()]
         return state
 
     # --- events ----------------------------------------------------------------
 
     def _lobby_event(self) -> Event:
-        return Event(
-            "lobby.updated", {"lobby": [m.public() for m in self.lobby()]}, TO_FACILITATORS
-        )
+        return LobbyUpdated(lobby=[m.public() for m in self.lobby()], to=ToFacilitators())
 
     def _hands_event(self) -> Event:
-        return Event("hands.updated", {"queue": self.hand_queue()}, TO_ROOM)
+        return HandsUpdated(queue=self.hand_queue(), to=ToMeeting())
 
     # --- connection lifecycle --------------------------------------------------
 
@@ -232,9 +230,9 @@ class Room:
         if member.status == LOBBY:
             return [self._lobby_event()]
         if previous == OFFLINE:
-            return [Event("participant.joined", {"participant": member.public()}, TO_ROOM)]
+            return [ParticipantJoined(participant=member.public(), to=ToMeeting())]
         if previous == RECONNECTING:
-            return [Event("participant.updated", {"participant": member.public()}, TO_ROOM)]
+            return [ParticipantUpdated(participant=member.public(), to=ToMeeting())]
         return []
 
     def disconnect(self, participant_id: str, now: datetime) -> list[Event]:
@@ -245,7 +243,7 @@ class Room:
         member.disconnected_at = now
         if member.status == LOBBY:
             return [self._lobby_event()]
-        return [Event("participant.updated", {"participant": member.public()}, TO_ROOM)]
+        return [ParticipantUpdated(participant=member.public(), to=ToMeeting())]
 
     def expire(self, participant_id: str, disconnected_before: datetime) -> list[Event]:
         """Counts a participant as gone when it has been reconnecting since before the cut-off."""
@@ -278,9 +276,14 @@ class Room:
         member.asked_audio = member.asked_video = False
         if was == LOBBY:
             return [self._lobby_event()]
-        events = [
-            Event("participant.left", {"participant_id": member.id, "reason": reason}, TO_ROOM)
-        ]
+        # The one who left is told too: their socket, if still open, closes on this.
+        left = ParticipantLeft(
+            participant_id=member.id,
+            reason=reason,
+            to=ToMeeting(),
+            then=(Close(member.id, "left"),),
+        )
+        events: list[Event] = [left]
         if had_hand:
             events.append(self._hands_event())
         return events
@@ -297,9 +300,10 @@ class Room:
     def admit(self, actor_id: str, target_id: str) -> list[Event]:
         target = self._lobby_target(actor_id, target_id)
         target.status = ADMITTED
-        events = [self._lobby_event(), Event("lobby.admitted", {}, to_participant(target.id))]
+        admitted = LobbyAdmitted(to=ToParticipant(target.id), then=(EnterRoom(target.id),))
+        events = [self._lobby_event(), admitted]
         if target.connection == ONLINE:
-            events.append(Event("participant.joined", {"participant": target.public()}, TO_ROOM))
+            events.append(ParticipantJoined(participant=target.public(), to=ToMeeting()))
         return events
 
     def deny(self, actor_id: str, target_id: str) -> list[Event]:
@@ -308,7 +312,11 @@ class Room:
         target.connection = OFFLINE
         return [
             self._lobby_event(),
-            Event("lobby.denied", {"message": DENIED_MESSAGE}, to_participant(target.id)),
+            LobbyDenied(
+                message=DENIED_MESSAGE,
+                to=ToParticipant(target.id),
+                then=(Close(target.id, "denied"),),
+            ),
         ]
 
     # --- hands -----------------------------------------------------------------
@@ -343,7 +351,9 @@ class Room:
         if target.role == role:
             return []
         target.role = role
-        return [Event("participant.updated", {"participant": target.public()}, TO_ROOM)]
+        # They see the room afresh with their new powers (the lobby, private chat).
+        again = (EnterRoom(target.id, role=role),)
+        return [ParticipantUpdated(participant=target.public(), to=ToMeeting(), then=again)]
 
     # --- chat ------------------------------------------------------------------
 

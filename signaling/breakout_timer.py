@@ -46,7 +46,7 @@ async def _count_down(meeting_id: str, deadline: datetime | None) -> None:
             # a little late rather than early: the tick compares with the stored deadline
             await asyncio.sleep(max(0.0, wait) + 0.05)
             outcome = await _tick(meeting_id=meeting_id)
-            await delivery.deliver(meeting_id, outcome.events)
+            await delivery.deliver(meeting_id, outcome)
             passed, deadline = deadline, await _next_deadline(meeting_id=meeting_id)
             if deadline == passed:
                 return  # nothing moved on: never spin on a deadline the rules ignore

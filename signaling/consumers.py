@@ -11,6 +11,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from rooms import selectors, state
+from rooms.events import ChangeSpace, Close, EnterRoom
 from rooms.models import Meeting
 from rooms.services import participants
 from signaling import breakout_timer, delivery, routes
@@ -18,6 +19,9 @@ from signaling import protocol as p
 from signaling.ratelimit import TokenBucket
 
 log = logging.getLogger(__name__)
+
+# Why a socket closes (rooms.events.Close) -> its close code (protocol.CLOSE_CODES).
+_CLOSE_CODES = {"denied": 4403, "left": 4410, "removed": 4411, "ended": 4412}
 
 # Expiry timers must outlive the consumer that scheduled them.
 _expiry_tasks: set[asyncio.Task] = set()
@@ -39,7 +43,7 @@ async def _expire_later(meeting_id: str, participant_id: str) -> None:
     outcome = await participant_expire(
         meeting_id=meeting_id, participant_id=participant_id, grace_seconds=grace
     )
-    await delivery.deliver(meeting_id, outcome.events)
+    await delivery.deliver(meeting_id, outcome)
 
 
 class MeetingConsumer(AsyncWebsocketConsumer):
@@ -78,7 +82,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             participant_id=self.participant_id,
             channel_name=self.channel_name,
         )
-        await delivery.deliver(meeting_id, outcome.events)
+        await delivery.deliver(meeting_id, outcome)
         if outcome.events:
             task = asyncio.create_task(_expire_later(meeting_id, self.participant_id))
             _expiry_tasks.add(task)
@@ -170,7 +174,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
                     message="You're in the lobby. A facilitator will let you in shortly.",
                 )
             )
-        await delivery.deliver(str(self.meeting.id), outcome.events)
+        await delivery.deliver(str(self.meeting.id), outcome)
         # A breakout countdown lost with a stopped process starts again here.
         await breakout_timer.ensure(str(self.meeting.id))
 
@@ -178,12 +182,12 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         if route.chat_bucket and not self.chats.take():
             raise p.ProtocolError("rate_limited")
         if route.handler is not None:
-            await delivery.deliver(self.meeting_id, await route.handler(self, message) or [])
+            await route.handler(self, message)  # media negotiation answers on its own
             return
         assert route.service is not None and route.kwargs is not None
         service = database_sync_to_async(route.service)
         outcome = await service(**route.kwargs(self, message))
-        await delivery.deliver(self.meeting_id, outcome.events)
+        await delivery.deliver(self.meeting_id, outcome)
         if outcome.timer_changed:
             await breakout_timer.ensure(self.meeting_id)
         if route.close_after is not None:
@@ -250,32 +254,24 @@ class MeetingConsumer(AsyncWebsocketConsumer):
     # --- channel layer handlers ----------------------------------------------------
 
     async def room_event(self, message: dict) -> None:
+        if not self.closing:
+            await self.send_message(p.server_message(message["event"], **message["data"]))
+
+    async def room_directive(self, message: dict) -> None:
+        """What rooms/ decided this participant's socket must do, after the event that says why."""
         if self.closing:
             return
-        kind, data = message["event"], message["data"]
-        await self.send_message(p.server_message(kind, **data))
-        if kind == "lobby.admitted":
-            await self._enter_room()
-        elif kind == "lobby.denied":
-            await self._close(4403)
-        elif kind == "removed":
-            await self._close(4411)
-        elif kind == "meeting.ended":
-            await self._close(4412)
-        elif kind == "participant.left" and data["participant_id"] == self.participant_id:
-            await self._close(4410)
-        elif kind == "breakouts.updated" and self.in_room:
-            mine = next(
-                (r["id"] for r in data["rooms"] if self.participant_id in r["members"]), None
-            )
-            if mine != self.space:
-                # check-ins belong to the meeting, not the room: nothing new to send there
-                await self._enter_room(with_checkins=False)
-        elif kind == "participant.updated" and data["participant"]["id"] == self.participant_id:
-            new_role = data["participant"]["role"]
-            if new_role != self.role and self.in_room:
-                self.role = new_role
+        match delivery.directive_from(message):
+            case Close(reason=reason):
+                await self._close(_CLOSE_CODES[reason])
+            case EnterRoom(role=None):
                 await self._enter_room()
+            case EnterRoom(role=role) if self.in_room and role != self.role:
+                self.role = role
+                await self._enter_room()
+            case ChangeSpace() if self.in_room:
+                # check-ins belong to the meeting, not the space: nothing new to send there
+                await self._enter_room(with_checkins=False)
 
     async def media_event(self, message: dict) -> None:
         if not self.closing:

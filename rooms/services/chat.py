@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rooms import state
+from rooms import events, state
 from rooms.models import ChatMessage, Participant
 from rooms.selectors.chat import chat_message_public
 from rooms.services.unit import Outcome, locked_room
@@ -33,15 +33,13 @@ def chat_send(*, meeting_id: str, sender_id: str, text: str, audience: str) -> O
             room=sender.breakout or state.MAIN_ROOM,
         )
         message.sender = Participant(id=sender_id, display_name=sender.name)
-        payload = {"message": chat_message_public(message)}
+        info = chat_message_public(message)
         if audience == ChatMessage.Audience.FACILITATORS:
-            unit.events.append(state.Event("chat.message", payload, state.TO_FACILITATORS))
+            unit.events.append(events.ChatMessage(message=info, to=events.ToFacilitators()))
             if not sender.facilitates:
                 unit.events.append(
-                    state.Event("chat.message", payload, state.to_participant(sender_id))
+                    events.ChatMessage(message=info, to=events.ToParticipant(sender_id))
                 )
         else:
-            unit.events.append(
-                state.Event("chat.message", payload, state.to_breakout(sender.breakout))
-            )
+            unit.events.append(events.ChatMessage(message=info, to=events.ToSpace(sender.breakout)))
     return unit.outcome

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from django.utils import timezone
 
 from rooms import checkins, state
+from rooms.events import CheckinMood, Event, ToFacilitators
 from rooms.models import CheckinAnswer, CheckinPrompt
 from rooms.selectors.checkins import meeting_mood, open_prompt_count, prompt_from_row
 from rooms.services.unit import Locked, Outcome, locked_room
@@ -22,7 +23,7 @@ from rooms.services.unit import Locked, Outcome, locked_room
 # Positions of free-text answers in the tally must not be predictable.
 _rng = random.SystemRandom()
 
-PromptOperation = Callable[[state.Room, checkins.Prompt], list[state.Event]]
+PromptOperation = Callable[[state.Room, checkins.Prompt], list[Event]]
 
 
 def checkin_post(
@@ -94,10 +95,10 @@ def checkin_share(*, meeting_id: str, actor_id: str, prompt_id: str) -> Outcome:
     )
 
 
-def end_open_prompts(unit: Locked) -> list[state.Event]:
+def end_open_prompts(unit: Locked) -> list[Event]:
     """Closes every open prompt of the locked meeting (it is ending): keys and ballots go."""
     rows = CheckinPrompt.objects.filter(meeting=unit.meeting, status=CheckinPrompt.Status.OPEN)
-    events: list[state.Event] = []
+    events: list[Event] = []
     for row in list(rows):
         events += _on_prompt(unit, row, lambda room, prompt: checkins.end(prompt))
     return events
@@ -125,7 +126,7 @@ def _on_prompt(unit: Locked, row: CheckinPrompt, operation: PromptOperation) -> 
     )
     if row.moment and any(e.type == "checkin.closed" for e in events):
         mood = meeting_mood(meeting=unit.meeting)
-        events.append(state.Event("checkin.mood", {"mood": mood}, state.TO_FACILITATORS))
+        events.append(CheckinMood(mood=mood, to=ToFacilitators()))
     return events
 
 

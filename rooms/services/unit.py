@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from rooms import breakouts, persistence, state
+from rooms.events import BreakoutsUpdated, ChangeSpace, Directive, Event
 from rooms.models import Meeting
 
 
@@ -22,9 +23,14 @@ from rooms.models import Meeting
 class Outcome:
     """What a use-case decided, for the transport to carry out after the commit."""
 
-    events: list[state.Event] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
     media_changed: bool = False  # someone's media plan differs: the relay must re-sync
     timer_changed: bool = False  # the breakout timer's next deadline moved
+
+    @property
+    def directives(self) -> list[Directive]:
+        """What named participants' sockets must do, in the order the events say it."""
+        return [directive for event in self.events for directive in event.then]
 
 
 @dataclass
@@ -33,7 +39,7 @@ class Locked:
 
     meeting: Meeting
     room: state.Room
-    events: list[state.Event]
+    events: list[Event]
     outcome: Outcome = field(default_factory=Outcome)
 
 
@@ -50,17 +56,35 @@ def locked_room(meeting_id: str) -> Iterator[Locked]:
         room = persistence.room_load(meeting=meeting)
         snapshot = persistence.Snapshot.take(room)
         plans, deadline = room.media_plans(), breakouts.next_deadline(room)
+        spaces = {pid: m.breakout for pid, m in room.members.items()}
         unit = Locked(meeting, room, events=breakouts.tick(room, timezone.now()))
         yield unit
         snapshot.write_back(meeting, room, timezone.now())
         unit.outcome = Outcome(
-            events=unit.events,
+            events=_with_space_changes(unit.events, spaces, room),
             media_changed=room.media_plans() != plans,
             timer_changed=breakouts.next_deadline(room) != deadline,
         )
 
 
-def apply(meeting_id: str, operation: Callable[[state.Room], list[state.Event]]) -> Outcome:
+def _with_space_changes(
+    events: list[Event], before: dict[str, str | None], room: state.Room
+) -> list[Event]:
+    """Tells everyone who changed space, on the last `breakouts.updated` that shows it."""
+    moved = tuple(
+        ChangeSpace(pid)
+        for pid, member in room.members.items()
+        if pid in before and before[pid] != member.breakout
+    )
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
+        if moved and isinstance(event, BreakoutsUpdated):
+            events[index] = event.model_copy(update={"then": (*event.then, *moved)})
+            break
+    return events
+
+
+def apply(meeting_id: str, operation: Callable[[state.Room], list[Event]]) -> Outcome:
     """Runs one pure room operation in `locked_room`."""
     with locked_room(meeting_id) as unit:
         unit.events += operation(unit.room)

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from pydantic import Field
 
+from rooms.shapes import ChatInfo, ParticipantInfo
 from signaling.protocol.base import ERROR_CODES, Message
 from signaling.protocol.facilitation import BreakoutsState, RoomSettings
 
@@ -68,27 +69,6 @@ CLIENT_MODELS = (
 
 
 # --- server -> client ------------------------------------------------------------
-
-
-class ParticipantInfo(Message):
-    id: str
-    name: str
-    role: Literal["facilitator", "cofacilitator", "peer"]
-    media: Literal["camera_mic", "text_only"]
-    connection: Literal["online", "reconnecting", "offline"]
-    hand_raised: bool
-    # Whether the relay forwards this person's audio / video, and who turned it off.
-    audio: Literal["on", "off_by_self", "off_by_facilitator"]
-    video: Literal["on", "off_by_self", "off_by_facilitator"]
-
-
-class ChatInfo(Message):
-    id: int
-    sender_id: str
-    sender_name: str
-    audience: Literal["room", "facilitators"]
-    text: str
-    sent_at: str
 
 
 class MeetingInfo(Message):

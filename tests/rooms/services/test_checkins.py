@@ -7,6 +7,7 @@ import pytest
 from django.db import connection, connections
 
 from rooms import selectors, state
+from rooms.events import ToFacilitators
 from rooms.models import CheckinAnswer, CheckinPrompt, Meeting, Participant
 from rooms.services import checkins as checkin_services
 from rooms.services import facilitation, meetings, participants
@@ -223,7 +224,7 @@ def test_mood_is_sent_to_facilitators_when_a_check_out_closes():
     answer(meeting, a, prompt_id, scale=4)
     answer(meeting, b, prompt_id, scale=5)
     events = close(meeting, fac_id, prompt_id)
-    assert [(e.type, e.to) for e in events][-1] == ("checkin.mood", state.TO_FACILITATORS)
+    assert [(e.type, e.to) for e in events][-1] == ("checkin.mood", ToFacilitators())
     assert events[-1].data["mood"]["check_out"] == 4.5
 
 

@@ -8,6 +8,7 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from rooms import breakouts, moderation, selectors, state
+from rooms.events import ToFacilitators, ToParticipant, ToSpace
 from rooms.models import Breakout, ChatMessage, Meeting, Participant
 from rooms.services import breakouts as breakout_services
 from rooms.services import chat, meetings, unit
@@ -138,12 +139,12 @@ def test_breakouts_are_stored_and_chat_is_kept_per_room():
     assert selectors.media_plans(meeting_id=mid)[heron].room == f"{mid}/{sharing}"
 
     events = chat_send(meeting_id=mid, sender_id=heron, text="only for Sharing", audience="room")
-    assert events[0].to == state.to_breakout(sharing)
+    assert events[0].to == ToSpace(sharing)
     chat_send(meeting_id=mid, sender_id=wren, text="main room meanwhile", audience="room")
     private = chat_send(
         meeting_id=mid, sender_id=heron, text="to facilitators", audience="facilitators"
     )
-    assert {e.to for e in private} == {state.TO_FACILITATORS, state.to_participant(heron)}
+    assert {e.to for e in private} == {ToFacilitators(), ToParticipant(heron)}
 
     def texts(viewer, room, facilitates=False):
         history = selectors.chat_history(
@@ -232,3 +233,35 @@ def test_two_facilitators_closing_and_moving_at_once_leave_one_consistent_state(
     assert results[2] in ("breakout_closed", [], ["breakouts.updated"])
     assert Breakout.objects.filter(closed_at__isnull=True).count() == 0
     assert not Participant.objects.filter(breakout__isnull=False).exists()
+
+
+def test_whether_media_changed_is_computed_from_the_plans():
+    from rooms.services import facilitation, participants
+
+    mid, fac, (heron,) = _meeting_with("Calm Heron")
+    assert not participants.hand_raise(meeting_id=mid, actor_id=heron).media_changed
+    assert not chat.chat_send(
+        meeting_id=mid, sender_id=heron, text="hi", audience="room"
+    ).media_changed
+    muted = facilitation.mute(meeting_id=mid, actor_id=fac, target_id=heron, kind="audio")
+    assert muted.media_changed
+    assert muted.directives == []
+    again = facilitation.mute(meeting_id=mid, actor_id=fac, target_id=heron, kind="audio")
+    assert not again.media_changed  # already muted: nothing to re-sync
+
+
+def test_the_domain_names_whose_socket_must_act():
+    from rooms.events import ChangeSpace, Close
+    from rooms.services import facilitation
+
+    mid, fac, (heron, wren) = _meeting_with("Calm Heron", "Bold Wren")
+    _apply(mid, lambda r: breakouts.create(r, fac, count=1))
+    (room_id,) = (str(b.id) for b in Breakout.objects.all())
+    moved = breakout_services.breakout_move(
+        meeting_id=mid, actor_id=fac, target_id=heron, breakout_id=room_id
+    )
+    assert moved.directives == [ChangeSpace(heron)] and moved.media_changed
+    removed = facilitation.participant_remove(meeting_id=mid, actor_id=fac, target_id=wren)
+    assert removed.directives == [Close(wren, "removed"), Close(wren, "left")]
+    ended = facilitation.meeting_end(meeting_id=mid, actor_id=fac)
+    assert set(ended.directives) == {Close(fac, "ended"), Close(heron, "ended")}
