@@ -39,6 +39,7 @@ class ChatInfo(Shape):
     sender_id: str
     sender_name: str
     audience: Literal["room", "facilitators"]
+    kind: Literal["text", "help"]  # help: a help.request, always to the facilitators
     text: str
     sent_at: str
 

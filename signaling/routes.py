@@ -89,6 +89,7 @@ ROUTES: dict[type, Route] = {
         },
         chat_bucket=True,
     ),
+    p.HelpRequest: Route(chat.help_request, _with(note=_field("note")), chat_bucket=True),
     p.HandRaise: Route(participants.hand_raise, _actor),
     p.HandLower: Route(participants.hand_lower, _with(target_id=_target)),
     p.LobbyAdmit: Route(participants.lobby_admit, _with(target_id=_target)),

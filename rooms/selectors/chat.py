@@ -14,6 +14,7 @@ def chat_message_public(message: ChatMessage) -> dict:
         "sender_id": str(message.sender_id),
         "sender_name": message.sender.display_name,
         "audience": message.audience,
+        "kind": message.kind,
         "text": message.text,
         "sent_at": message.sent_at.isoformat(),
     }

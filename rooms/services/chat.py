@@ -8,6 +8,7 @@ from rooms.selectors.chat import chat_message_public
 from rooms.services.unit import Outcome, locked_room
 
 MAX_CHAT_CHARS = 2000
+MAX_HELP_NOTE_CHARS = 1900
 
 
 def chat_send(*, meeting_id: str, sender_id: str, text: str, audience: str) -> Outcome:
@@ -23,12 +24,33 @@ def chat_send(*, meeting_id: str, sender_id: str, text: str, audience: str) -> O
         raise state.RoomError(
             "message_too_long", f"Messages can be at most {MAX_CHAT_CHARS} characters."
         )
+    return _store(meeting_id, sender_id, text, audience, ChatMessage.Kind.TEXT)
+
+
+def help_request(*, meeting_id: str, actor_id: str, note: str = "") -> Outcome:
+    """Someone admitted (in the main room or a breakout) asks the facilitators for help.
+
+    Stored as a private message to the facilitators with kind "help"; the note is optional.
+    """
+    note = note.strip()
+    if len(note) > MAX_HELP_NOTE_CHARS:
+        raise state.RoomError(
+            "message_too_long",
+            f"A request for help can be at most {MAX_HELP_NOTE_CHARS:,} characters.",
+        )
+    return _store(
+        meeting_id, actor_id, note, ChatMessage.Audience.FACILITATORS, ChatMessage.Kind.HELP
+    )
+
+
+def _store(meeting_id: str, sender_id: str, text: str, audience: str, kind: str) -> Outcome:
     with locked_room(meeting_id) as unit:
         sender = unit.room.check_can_chat(sender_id)
         message = ChatMessage.objects.create(
             meeting_id=meeting_id,
             sender_id=sender_id,
             audience=audience,
+            kind=kind,
             text=text,
             room=sender.breakout or state.MAIN_ROOM,
         )

@@ -34,6 +34,13 @@ class ChatSend(Message):
     audience: Literal["room", "facilitators"] = "room"
 
 
+class HelpRequest(Message):
+    """Asking the facilitators for help, from the main room or a breakout."""
+
+    type: Literal["help.request"]
+    note: str = Field(default="", max_length=4000)
+
+
 class HandRaise(Message):
     type: Literal["hand.raise"]
 
@@ -64,7 +71,7 @@ class Leave(Message):
 
 
 CLIENT_MODELS = (
-    Hello, Ping, Pong, ChatSend, HandRaise, HandLower, LobbyAdmit, LobbyDeny, RoleSet, Leave,
+    Hello, Ping, Pong, ChatSend, HelpRequest, HandRaise, HandLower, LobbyAdmit, LobbyDeny, RoleSet, Leave,
 )  # fmt: skip
 
 
