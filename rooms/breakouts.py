@@ -1,7 +1,7 @@
 """Breakout rooms: create, assign (automatic, manual, self-select), move, timer, close.
 
-Pure functions on a `Room`. A member's `breakout` is always an open breakout or None
-(the main room). Media follows through `Room.media_plans()`: people in a breakout
+Pure functions on a `MeetingState`. A member's `breakout` is always an open breakout or None
+(the main room). Media follows through `MeetingState.media_plans()`: people in a breakout
 send and receive media only within it. Chat is per room (see services.chat_send).
 
 The timer is stored as deadlines on the room. `tick(room, now)` sends the warning once
@@ -31,8 +31,8 @@ from rooms.events import (
 from rooms.state import (
     FACILITATING_ROLES,
     Breakout,
+    MeetingState,
     Member,
-    Room,
     RoomError,
 )
 
@@ -49,11 +49,11 @@ def _new_id() -> str:
     return str(uuid.uuid4())
 
 
-def _updated(room: Room) -> Event:
+def _updated(room: MeetingState) -> Event:
     return BreakoutsUpdated(**room.breakouts_public(), to=ToMeeting())
 
 
-def _open_breakout(room: Room, breakout_id: str | None) -> str | None:
+def _open_breakout(room: MeetingState, breakout_id: str | None) -> str | None:
     """Checks a destination: None is the main room, which is always open."""
     if breakout_id is None:
         return None
@@ -65,7 +65,7 @@ def _open_breakout(room: Room, breakout_id: str | None) -> str | None:
     return breakout.id
 
 
-def _clear_timer(room: Room) -> None:
+def _clear_timer(room: MeetingState) -> None:
     room.breakout_ends_at = room.breakout_warn_at = None
     room.breakout_warned = False
 
@@ -74,7 +74,7 @@ def _clear_timer(room: Room) -> None:
 
 
 def create(
-    room: Room,
+    room: MeetingState,
     actor_id: str,
     *,
     count: int | None = None,
@@ -109,7 +109,7 @@ def create(
 
 
 def assign_automatically(
-    room: Room, actor_id: str, *, include_facilitators: bool = False
+    room: MeetingState, actor_id: str, *, include_facilitators: bool = False
 ) -> list[Event]:
     """Spreads everyone still in the main room over the open breakouts, evenly.
 
@@ -138,7 +138,7 @@ def assign_automatically(
     return [_updated(room)]
 
 
-def move(room: Room, actor_id: str, target_id: str, breakout_id: str | None) -> list[Event]:
+def move(room: MeetingState, actor_id: str, target_id: str, breakout_id: str | None) -> list[Event]:
     """A facilitator puts anyone (themself included) into a breakout or back in the main room."""
     policy.require_live(room)
     policy.require_facilitator(room, actor_id)
@@ -150,7 +150,7 @@ def move(room: Room, actor_id: str, target_id: str, breakout_id: str | None) -> 
     return [_updated(room)]
 
 
-def join(room: Room, actor_id: str, breakout_id: str | None) -> list[Event]:
+def join(room: MeetingState, actor_id: str, breakout_id: str | None) -> list[Event]:
     """Going to a breakout yourself: facilitators visit any time; peers when self-select is on."""
     policy.require_live(room)
     actor = policy.require_present(room, actor_id)
@@ -166,7 +166,7 @@ def join(room: Room, actor_id: str, breakout_id: str | None) -> list[Event]:
 # --- while they run -------------------------------------------------------------------------
 
 
-def ask_for_help(room: Room, actor_id: str) -> list[Event]:
+def ask_for_help(room: MeetingState, actor_id: str) -> list[Event]:
     actor = policy.require_present(room, actor_id)
     if actor.breakout is None:
         raise RoomError("not_in_breakout", "Asking for help is for breakout rooms.")
@@ -183,7 +183,7 @@ def ask_for_help(room: Room, actor_id: str) -> list[Event]:
     return events
 
 
-def broadcast(room: Room, actor_id: str, text: str) -> list[Event]:
+def broadcast(room: MeetingState, actor_id: str, text: str) -> list[Event]:
     """A message from a facilitator shown in every room at once (not kept in any chat)."""
     policy.require_live(room)
     actor = policy.require_facilitator(room, actor_id)
@@ -196,7 +196,7 @@ def broadcast(room: Room, actor_id: str, text: str) -> list[Event]:
 
 
 def set_timer(
-    room: Room,
+    room: MeetingState,
     actor_id: str,
     seconds: int | None,
     now: datetime,
@@ -221,7 +221,7 @@ def set_timer(
     return [_updated(room)]
 
 
-def tick(room: Room, now: datetime) -> list[Event]:
+def tick(room: MeetingState, now: datetime) -> list[Event]:
     """What the timer owes at `now`: nothing, the warning, or closing every breakout."""
     if room.ended or room.breakout_ends_at is None or not room.open_breakouts():
         return []
@@ -236,7 +236,7 @@ def tick(room: Room, now: datetime) -> list[Event]:
     return []
 
 
-def next_deadline(room: Room) -> datetime | None:
+def next_deadline(room: MeetingState) -> datetime | None:
     """When `tick` will next have something to do."""
     if room.ended or room.breakout_ends_at is None or not room.open_breakouts():
         return None
@@ -248,7 +248,7 @@ def next_deadline(room: Room) -> datetime | None:
 # --- closing --------------------------------------------------------------------------------
 
 
-def close(room: Room, actor_id: str, breakout_id: str) -> list[Event]:
+def close(room: MeetingState, actor_id: str, breakout_id: str) -> list[Event]:
     """Closes one breakout; its people return to the main room. Closing it again is a no-op."""
     policy.require_live(room)
     policy.require_facilitator(room, actor_id)
@@ -266,14 +266,14 @@ def close(room: Room, actor_id: str, breakout_id: str) -> list[Event]:
     return [_updated(room)]
 
 
-def close_all(room: Room, actor_id: str) -> list[Event]:
+def close_all(room: MeetingState, actor_id: str) -> list[Event]:
     """Everyone back to the main room, where their media flows again. Idempotent."""
     policy.require_live(room)
     policy.require_facilitator(room, actor_id)
     return _close_all(room, reason=FACILITATOR_CLOSED)
 
 
-def _close_all(room: Room, reason: str) -> list[Event]:
+def _close_all(room: MeetingState, reason: str) -> list[Event]:
     if not room.open_breakouts():
         return []
     for breakout in room.open_breakouts():

@@ -1,6 +1,6 @@
 """Check-in prompts, pure: who may post, answer, close and share, and what each person sees.
 
-No database, no sockets. Operations take the meeting's `Room` (for roles and presence) and
+No database, no sockets. Operations take the `MeetingState` (for roles and presence) and
 one `Prompt`, change the prompt in place and return the events to deliver; a refusal raises
 `RoomError` and leaves the prompt untouched.
 
@@ -48,7 +48,7 @@ from rooms.events import (
     ToMeeting,
     ToParticipant,
 )
-from rooms.state import Room, RoomError
+from rooms.state import MeetingState, RoomError
 
 SCALE = "scale"
 SINGLE = "single"
@@ -245,7 +245,7 @@ def _clean_options(kind: str, options: list[str]) -> list[str]:
 
 
 def post(
-    room: Room,
+    room: MeetingState,
     actor_id: str,
     *,
     prompt_id: str,
@@ -323,7 +323,7 @@ def normalize_answer(
 
 
 def answer(
-    room: Room,
+    room: MeetingState,
     prompt: Prompt,
     participant_id: str,
     *,
@@ -358,7 +358,7 @@ def answer(
 # --- closing and sharing -----------------------------------------------------------
 
 
-def close(room: Room, prompt: Prompt, actor_id: str) -> list[Event]:
+def close(room: MeetingState, prompt: Prompt, actor_id: str) -> list[Event]:
     """Stops answers; closing twice is a quiet success (two facilitators may both press it)."""
     policy.require_facilitator(room, actor_id)
     return end(prompt)
@@ -380,7 +380,7 @@ def end(prompt: Prompt) -> list[Event]:
     ]
 
 
-def share(room: Room, prompt: Prompt, actor_id: str) -> list[Event]:
+def share(room: MeetingState, prompt: Prompt, actor_id: str) -> list[Event]:
     """Shows the room the result of a closed prompt, without names; sharing again is a no-op."""
     policy.require_facilitator(room, actor_id)
     if prompt.status != CLOSED:

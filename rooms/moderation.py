@@ -1,8 +1,8 @@
 """Facilitation powers over people: mute, stop video, ask to unmute, lock, remove, end.
 
-Pure functions on a `Room`, like its own methods: each checks the actor's authority,
+Pure functions on a `MeetingState`, like its own methods: each checks the actor's authority,
 changes the room in place and returns the events to deliver, or raises RoomError and
-changes nothing. The relay follows through `Room.media_plans()`: a muted person's audio
+changes nothing. The relay follows through `MeetingState.media_plans()`: a muted person's audio
 (a stopped person's video) is not forwarded, whatever their browser sends.
 
 Nobody can turn someone else's microphone or camera on: a facilitator can only ask,
@@ -35,8 +35,8 @@ from rooms.state import (
     FACILITATOR,
     OFFLINE,
     VIDEO,
+    MeetingState,
     Member,
-    Room,
     RoomError,
 )
 
@@ -86,7 +86,7 @@ def _protect_owner(target: Member) -> None:
 
 
 def mute(
-    room: Room, actor_id: str, target_id: str, kind: str, *, show_name: bool = True
+    room: MeetingState, actor_id: str, target_id: str, kind: str, *, show_name: bool = True
 ) -> list[Event]:
     """Muting yourself is always allowed; muting someone else is a facilitator power.
 
@@ -116,7 +116,7 @@ def _impose(target: Member, kind: str, by: dict) -> list[Event]:
     ]
 
 
-def mute_all(room: Room, actor_id: str, *, show_name: bool = True) -> list[Event]:
+def mute_all(room: MeetingState, actor_id: str, *, show_name: bool = True) -> list[Event]:
     """Mutes every peer with a microphone; facilitators and co-facilitators keep theirs."""
     policy.require_live(room)
     actor = policy.require_facilitator(room, actor_id)
@@ -129,7 +129,7 @@ def mute_all(room: Room, actor_id: str, *, show_name: bool = True) -> list[Event
     return events
 
 
-def unmute(room: Room, actor_id: str, kind: str) -> list[Event]:
+def unmute(room: MeetingState, actor_id: str, kind: str) -> list[Event]:
     """Only the person themself turns their own audio or video back on."""
     _check_kind(kind)
     policy.require_live(room)
@@ -146,7 +146,7 @@ def unmute(room: Room, actor_id: str, kind: str) -> list[Event]:
     return [_updated(actor)]
 
 
-def ask_unmute(room: Room, actor_id: str, target_id: str, kind: str) -> list[Event]:
+def ask_unmute(room: MeetingState, actor_id: str, target_id: str, kind: str) -> list[Event]:
     _check_kind(kind)
     policy.require_live(room)
     actor = policy.require_facilitator(room, actor_id)
@@ -159,7 +159,7 @@ def ask_unmute(room: Room, actor_id: str, target_id: str, kind: str) -> list[Eve
     return [UnmuteRequested(kind=kind, **_by(actor, True), to=ToParticipant(target.id))]
 
 
-def answer_unmute(room: Room, actor_id: str, kind: str, accept: bool) -> list[Event]:
+def answer_unmute(room: MeetingState, actor_id: str, kind: str, accept: bool) -> list[Event]:
     """The person's yes or no to a facilitator's request; yes turns it on at the relay."""
     _check_kind(kind)
     policy.require_live(room)
@@ -180,7 +180,7 @@ def answer_unmute(room: Room, actor_id: str, kind: str, accept: bool) -> list[Ev
 
 
 def configure(
-    room: Room,
+    room: MeetingState,
     actor_id: str,
     *,
     locked: bool | None = None,
@@ -199,7 +199,7 @@ def configure(
     return [RoomSettingsChanged(**room.settings(), to=ToMeeting())]
 
 
-def remove(room: Room, actor_id: str, target_id: str, *, ban: bool = False) -> list[Event]:
+def remove(room: MeetingState, actor_id: str, target_id: str, *, ban: bool = False) -> list[Event]:
     """Takes someone out of the meeting; `ban` also refuses them a new join (see services)."""
     policy.require_live(room)
     policy.require_facilitator(room, actor_id)
@@ -219,7 +219,7 @@ def remove(room: Room, actor_id: str, target_id: str, *, ban: bool = False) -> l
     return [told, *room._remove(target, reason="removed")]
 
 
-def end(room: Room, actor_id: str) -> list[Event]:
+def end(room: MeetingState, actor_id: str) -> list[Event]:
     """Ends the meeting for everyone, including those waiting in the lobby."""
     policy.require_facilitator(room, actor_id)
     if room.ended:

@@ -1,6 +1,6 @@
-"""The one mapping between a meeting's pure state (`state.Room`) and its database rows.
+"""The one mapping between a meeting's pure state (`state.MeetingState`) and its database rows.
 
-`room_load` reads a meeting into a Room; `Snapshot.take` remembers the persisted fields
+`room_load` reads a meeting into a MeetingState; `Snapshot.take` remembers the persisted fields
 before an operation and `Snapshot.write_back` stores only what the operation changed.
 tests/rooms/test_persistence.py ties `state.Member`, `models.Participant` and the wire
 shape `ParticipantInfo` together: a field added to one and not the others fails there.
@@ -14,7 +14,7 @@ from datetime import datetime
 from rooms import state
 from rooms.models import Breakout, Meeting, Participant
 
-# Participants who are no longer part of the meeting: never loaded into a Room.
+# Participants who are no longer part of the meeting: never loaded into a MeetingState.
 GONE = (Participant.Status.LEFT, Participant.Status.DENIED)
 
 # Member attribute -> Participant column, for the fields an operation may change.
@@ -34,7 +34,7 @@ MEMBER_COLUMNS = {
 # Member attributes set when the participant is created and only read afterwards.
 MEMBER_READ_ONLY = {"id": "id", "name": "display_name", "media": "media"}
 
-# Room attribute -> Meeting column, for the fields an operation may change.
+# MeetingState attribute -> Meeting column, for the fields an operation may change.
 ROOM_COLUMNS = {
     "hand_counter": "hand_counter",
     "locked": "locked",
@@ -46,8 +46,8 @@ ROOM_COLUMNS = {
 }
 
 
-def room_load(*, meeting: Meeting) -> state.Room:
-    room = state.Room(
+def room_load(*, meeting: Meeting) -> state.MeetingState:
+    room = state.MeetingState(
         meeting_id=str(meeting.id),
         lobby_enabled=meeting.lobby_enabled,
         ended=meeting.ended_at is not None,
@@ -72,27 +72,27 @@ def _member_fields(member: state.Member) -> dict:
     return {column: getattr(member, attr) for attr, column in MEMBER_COLUMNS.items()}
 
 
-def _room_fields(room: state.Room) -> dict:
+def _room_fields(room: state.MeetingState) -> dict:
     return {column: getattr(room, attr) for attr, column in ROOM_COLUMNS.items()}
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The persisted fields of a loaded Room, to write back only what changed."""
+    """The persisted fields of a loaded MeetingState, to write back only what changed."""
 
     members: dict[str, dict]
     room: dict
     breakouts_open: dict[str, bool]
 
     @classmethod
-    def take(cls, room: state.Room) -> Snapshot:
+    def take(cls, room: state.MeetingState) -> Snapshot:
         return cls(
             members={pid: _member_fields(m) for pid, m in room.members.items()},
             room=_room_fields(room),
             breakouts_open={bid: b.open for bid, b in room.breakouts.items()},
         )
 
-    def write_back(self, meeting: Meeting, room: state.Room, now: datetime) -> None:
+    def write_back(self, meeting: Meeting, room: state.MeetingState, now: datetime) -> None:
         _write_breakouts(meeting, room, self.breakouts_open, now)
         for pid, member in room.members.items():
             before = self.members.get(pid, {})
@@ -106,7 +106,9 @@ class Snapshot:
             Meeting.objects.filter(id=meeting.id).update(**changed_room)
 
 
-def _write_breakouts(meeting: Meeting, room: state.Room, before: dict, now: datetime) -> None:
+def _write_breakouts(
+    meeting: Meeting, room: state.MeetingState, before: dict, now: datetime
+) -> None:
     new = [b for bid, b in room.breakouts.items() if bid not in before]
     Breakout.objects.bulk_create(
         Breakout(id=b.id, meeting=meeting, name=b.name, position=b.position, closed_at=None)

@@ -1,7 +1,7 @@
-"""Pure room state: who is in a meeting, in what role, with which hand raised.
+"""Pure meeting state: who is in a meeting, in what role, with which hand raised.
 
 Facilitation powers live beside it in `moderation.py` (mute, lock, remove, end) and
-`breakouts.py` (breakout rooms and their timer); they operate on the same Room.
+`breakouts.py` (breakout rooms and their timer); they operate on the same MeetingState.
 
 No database, no sockets. Each operation checks the actor's authority, changes the
 snapshot in place and returns the events that the transport must deliver. A refusal
@@ -51,7 +51,7 @@ VIDEO = "video"
 BY_SELF = "self"
 BY_FACILITATOR = "facilitator"
 
-MAIN_ROOM = "main"  # chat room name of the main room; breakouts use their id
+MAIN_SPACE = "main"  # the main room as a space (chat rows store it); breakouts use their id
 
 DENIED_MESSAGE = (
     "The facilitator couldn't let you into this meeting right now. "
@@ -123,7 +123,7 @@ class Member:
 
 
 @dataclass
-class Room:
+class MeetingState:
     meeting_id: str
     lobby_enabled: bool
     hand_counter: int = 0

@@ -205,7 +205,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         role change (chat history is the one of the room they are in)."""
         assert self.meeting is not None and self.participant_id is not None
         await self.channel_layer.group_add(
-            delivery.room_group(str(self.meeting.id)), self.channel_name
+            delivery.meeting_group(str(self.meeting.id)), self.channel_name
         )
         await self._sync_facilitator_group()
         # Join the new room's group before reading its history, so nothing falls between.
@@ -225,10 +225,10 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             return
         if self.space_joined:
             await self.channel_layer.group_discard(
-                delivery.breakout_group(self.meeting_id, self.space), self.channel_name
+                delivery.space_group(self.meeting_id, self.space), self.channel_name
             )
         await self.channel_layer.group_add(
-            delivery.breakout_group(self.meeting_id, breakout_id), self.channel_name
+            delivery.space_group(self.meeting_id, breakout_id), self.channel_name
         )
         self.space, self.space_joined = breakout_id, True
 
@@ -244,10 +244,10 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         assert self.meeting is not None and self.participant_id is not None
         meeting_id = str(self.meeting.id)
         for group in (
-            delivery.room_group(meeting_id),
+            delivery.meeting_group(meeting_id),
             delivery.facilitators_group(meeting_id),
             delivery.participant_group(self.participant_id),
-            delivery.breakout_group(meeting_id, self.space),
+            delivery.space_group(meeting_id, self.space),
         ):
             await self.channel_layer.group_discard(group, self.channel_name)
 

@@ -18,7 +18,7 @@ from rooms.services.unit import Outcome
 from signaling import media_link
 
 
-def room_group(meeting_id: str) -> str:
+def meeting_group(meeting_id: str) -> str:
     return f"m-{UUID(str(meeting_id)).hex}-room"
 
 
@@ -30,20 +30,20 @@ def participant_group(participant_id: str) -> str:
     return f"p-{UUID(str(participant_id)).hex}"
 
 
-def breakout_group(meeting_id: str, breakout_id: str | None) -> str:
-    """Those in one breakout, or (None) those in the main room: per-room chat goes here."""
-    room = UUID(str(breakout_id)).hex if breakout_id else state.MAIN_ROOM
+def space_group(meeting_id: str, breakout_id: str | None) -> str:
+    """Those in one breakout, or (None) those in the main room: per-space chat goes here."""
+    room = UUID(str(breakout_id)).hex if breakout_id else state.MAIN_SPACE
     return f"m-{UUID(str(meeting_id)).hex}-b-{room}"
 
 
 def _group_for(meeting_id: str, audience: e.Audience) -> str:
     match audience:
         case e.ToMeeting():
-            return room_group(meeting_id)
+            return meeting_group(meeting_id)
         case e.ToFacilitators():
             return facilitators_group(meeting_id)
         case e.ToSpace(breakout_id=breakout_id):
-            return breakout_group(meeting_id, breakout_id)
+            return space_group(meeting_id, breakout_id)
         case e.ToParticipant(participant_id=participant_id):
             return participant_group(participant_id)
     raise TypeError(f"not an audience: {audience!r}")

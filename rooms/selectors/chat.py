@@ -21,14 +21,14 @@ def chat_message_public(message: ChatMessage) -> dict:
 
 
 def chat_history(
-    *, meeting_id: str, viewer_id: str, viewer_facilitates: bool, room: str = state.MAIN_ROOM
+    *, meeting_id: str, viewer_id: str, viewer_facilitates: bool, space: str = state.MAIN_SPACE
 ) -> list[dict]:
-    """The last messages the viewer may see in `room` (main or a breakout id), oldest first.
+    """The last messages the viewer may see in `space` (main or a breakout id), oldest first.
 
-    Private messages to the facilitators belong to no room: they follow the viewer.
+    Private messages to the facilitators belong to no space: they follow the viewer.
     """
     messages = ChatMessage.objects.filter(meeting_id=meeting_id)
-    in_room = messages.filter(room=room, audience=ChatMessage.Audience.ROOM)
+    in_room = messages.filter(room=space, audience=ChatMessage.Audience.ROOM)
     private = messages.filter(audience=ChatMessage.Audience.FACILITATORS)
     if not viewer_facilitates:
         private = private.filter(sender_id=viewer_id)

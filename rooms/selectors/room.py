@@ -21,7 +21,7 @@ def room_state(*, meeting_id: str, viewer_id: str) -> dict:
         meeting_id=meeting_id,
         viewer_id=viewer_id,
         viewer_facilitates=viewer.facilitates,
-        room=viewer.breakout or state.MAIN_ROOM,
+        space=viewer.breakout or state.MAIN_SPACE,
     )
     return snapshot
 

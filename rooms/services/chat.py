@@ -52,7 +52,7 @@ def _store(meeting_id: str, sender_id: str, text: str, audience: str, kind: str)
             audience=audience,
             kind=kind,
             text=text,
-            room=sender.breakout or state.MAIN_ROOM,
+            room=sender.breakout or state.MAIN_SPACE,
         )
         message.sender = Participant(id=sender_id, display_name=sender.name)
         info = chat_message_public(message)

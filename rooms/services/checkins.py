@@ -23,7 +23,7 @@ from rooms.services.unit import Locked, Outcome, locked_room
 # Positions of free-text answers in the tally must not be predictable.
 _rng = random.SystemRandom()
 
-PromptOperation = Callable[[state.Room, checkins.Prompt], list[Event]]
+PromptOperation = Callable[[state.MeetingState, checkins.Prompt], list[Event]]
 
 
 def checkin_post(

@@ -1,7 +1,7 @@
 """One meeting operation as one transaction: lock, load, catch up the timer, write back.
 
 `locked_room` is the only place that locks a meeting row. Inside it the operation changes
-the pure `Room` and adds events; on leaving, what changed is written back and the outcome
+the pure `MeetingState` and adds events; on leaving, what changed is written back and the outcome
 says whether the media plans or the breakout timer moved (computed, not guessed from names).
 """
 
@@ -38,7 +38,7 @@ class Locked:
     """The meeting under its row lock, as the operation sees it."""
 
     meeting: Meeting
-    room: state.Room
+    room: state.MeetingState
     events: list[Event]
     outcome: Outcome = field(default_factory=Outcome)
 
@@ -68,7 +68,7 @@ def locked_room(meeting_id: str) -> Iterator[Locked]:
 
 
 def _with_space_changes(
-    events: list[Event], before: dict[str, str | None], room: state.Room
+    events: list[Event], before: dict[str, str | None], room: state.MeetingState
 ) -> list[Event]:
     """Tells everyone who changed space, on the last `breakouts.updated` that shows it."""
     moved = tuple(
@@ -84,7 +84,7 @@ def _with_space_changes(
     return events
 
 
-def apply(meeting_id: str, operation: Callable[[state.Room], list[Event]]) -> Outcome:
+def apply(meeting_id: str, operation: Callable[[state.MeetingState], list[Event]]) -> Outcome:
     """Runs one pure room operation in `locked_room`."""
     with locked_room(meeting_id) as unit:
         unit.events += operation(unit.room)

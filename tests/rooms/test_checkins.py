@@ -6,7 +6,7 @@ import pytest
 
 from rooms import checkins, state
 from rooms.events import ToFacilitators, ToMeeting, ToParticipant
-from rooms.state import Member, Room, RoomError
+from rooms.state import MeetingState, Member, RoomError
 
 KEY = b"k" * 32
 
@@ -24,7 +24,7 @@ def member(id_, role=state.PEER, status=state.ADMITTED, media="camera_mic"):
 
 @pytest.fixture
 def room():
-    room = Room(meeting_id="m1", lobby_enabled=True)
+    room = MeetingState(meeting_id="m1", lobby_enabled=True)
     for m in (
         member("fern", state.FACILITATOR),
         member("cedar", state.COFACILITATOR),

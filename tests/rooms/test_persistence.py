@@ -54,7 +54,7 @@ def test_every_participant_column_is_mapped_or_explained():
 
 
 def test_every_room_column_exists_on_the_meeting():
-    room_fields = {f.name for f in fields(state.Room)}
+    room_fields = {f.name for f in fields(state.MeetingState)}
     assert set(persistence.ROOM_COLUMNS) <= room_fields
     assert set(persistence.ROOM_COLUMNS.values()) <= _columns(Meeting)
 

@@ -6,13 +6,13 @@ import pytest
 
 from rooms import state
 from rooms.events import ToFacilitators, ToMeeting, ToParticipant
-from rooms.state import Member, Room, RoomError
+from rooms.state import MeetingState, Member, RoomError
 
 NOW = datetime(2026, 1, 1, 18, 0, tzinfo=UTC)
 
 
-def make_room(*members: Member) -> Room:
-    room = Room(meeting_id="m1", lobby_enabled=True)
+def make_room(*members: Member) -> MeetingState:
+    room = MeetingState(meeting_id="m1", lobby_enabled=True)
     for m in members:
         room.members[m.id] = m
     return room

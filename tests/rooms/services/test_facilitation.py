@@ -148,7 +148,7 @@ def test_breakouts_are_stored_and_chat_is_kept_per_room():
 
     def texts(viewer, room, facilitates=False):
         history = selectors.chat_history(
-            meeting_id=mid, viewer_id=viewer, viewer_facilitates=facilitates, room=room
+            meeting_id=mid, viewer_id=viewer, viewer_facilitates=facilitates, space=room
         )
         return [m["text"] for m in history]
 
