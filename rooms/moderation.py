@@ -216,7 +216,7 @@ def remove(room: MeetingState, actor_id: str, target_id: str, *, ban: bool = Fal
         to=ToParticipant(target.id),
         then=(Close(target.id, "removed"),),
     )
-    return [told, *room._remove(target, reason="removed")]
+    return [told, *room.take_out(target, reason="removed")]
 
 
 def end(room: MeetingState, actor_id: str) -> list[Event]:

@@ -252,7 +252,7 @@ class MeetingState:
             return []
         if member.disconnected_at is None or member.disconnected_at > disconnected_before:
             return []
-        return self._remove(member, reason="timeout")
+        return self.take_out(member, reason="timeout")
 
     def expire_stale(self, disconnected_before: datetime) -> list[Event]:
         """Catches up on expiry timers lost with a server process that stopped."""
@@ -265,9 +265,10 @@ class MeetingState:
         member = self.members.get(participant_id)
         if member is None or member.status not in (LOBBY, ADMITTED):
             return []
-        return self._remove(member, reason="left")
+        return self.take_out(member, reason="left")
 
-    def _remove(self, member: Member, reason: str) -> list[Event]:
+    def take_out(self, member: Member, reason: str) -> list[Event]:
+        """Takes a member out of the meeting: they left, timed out or were removed."""
         was = member.status
         had_hand = member.hand_seq is not None
         member.status = LEFT
