@@ -1,4 +1,4 @@
-"""HTTP pages and the join endpoint. Business rules live in rooms.services."""
+"""HTTP pages and the join endpoint. Business rules live in rooms.services.meetings."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
 from meetings.client_constants import client_constants
-from rooms import pseudonyms, selectors, services, state
+from rooms import pseudonyms, selectors, state
 from rooms.models import Meeting
+from rooms.services import meetings as services
 
 
 def home(request: HttpRequest) -> HttpResponse:

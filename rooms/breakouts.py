@@ -1,7 +1,7 @@
 """Breakout rooms: create, assign (automatic, manual, self-select), move, timer, close.
 
-Pure functions on a `Room`. A member's `breakout` is always an open breakout or None
-(the main room). Media follows through `Room.media_plans()`: people in a breakout
+Pure functions on a `MeetingState`. A member's `breakout` is always an open breakout or None
+(the main room). Media follows through `MeetingState.media_plans()`: people in a breakout
 send and receive media only within it. Chat is per room (see services.chat_send).
 
 The timer is stored as deadlines on the room. `tick(room, now)` sends the warning once
@@ -16,16 +16,24 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from rooms import policy
+from rooms.events import (
+    BreakoutBroadcast,
+    BreakoutHelpRequested,
+    BreakoutsClosed,
+    BreakoutsUpdated,
+    BreakoutWarning,
+    Event,
+    ToFacilitators,
+    ToMeeting,
+    ToParticipant,
+)
 from rooms.state import (
     FACILITATING_ROLES,
-    TO_FACILITATORS,
-    TO_ROOM,
     Breakout,
-    Event,
+    MeetingState,
     Member,
-    Room,
     RoomError,
-    to_participant,
 )
 
 MAX_OPEN_BREAKOUTS = 50
@@ -41,11 +49,11 @@ def _new_id() -> str:
     return str(uuid.uuid4())
 
 
-def _updated(room: Room) -> Event:
-    return Event("breakouts.updated", room.breakouts_public(), TO_ROOM)
+def _updated(room: MeetingState) -> Event:
+    return BreakoutsUpdated(**room.breakouts_public(), to=ToMeeting())
 
 
-def _open_breakout(room: Room, breakout_id: str | None) -> str | None:
+def _open_breakout(room: MeetingState, breakout_id: str | None) -> str | None:
     """Checks a destination: None is the main room, which is always open."""
     if breakout_id is None:
         return None
@@ -57,7 +65,7 @@ def _open_breakout(room: Room, breakout_id: str | None) -> str | None:
     return breakout.id
 
 
-def _clear_timer(room: Room) -> None:
+def _clear_timer(room: MeetingState) -> None:
     room.breakout_ends_at = room.breakout_warn_at = None
     room.breakout_warned = False
 
@@ -66,7 +74,7 @@ def _clear_timer(room: Room) -> None:
 
 
 def create(
-    room: Room,
+    room: MeetingState,
     actor_id: str,
     *,
     count: int | None = None,
@@ -75,8 +83,8 @@ def create(
     new_id: Callable[[], str] = _new_id,
 ) -> list[Event]:
     """Opens `count` numbered breakouts or one per name; more can be added while they run."""
-    room._require_live()
-    room._require_facilitator(actor_id)
+    policy.require_live(room)
+    policy.require_facilitator(room, actor_id)
     if (count is None) == (names is None):
         raise RoomError("invalid_message", "Give either a number of rooms or their names.")
     open_now = len(room.open_breakouts())
@@ -101,15 +109,15 @@ def create(
 
 
 def assign_automatically(
-    room: Room, actor_id: str, *, include_facilitators: bool = False
+    room: MeetingState, actor_id: str, *, include_facilitators: bool = False
 ) -> list[Event]:
     """Spreads everyone still in the main room over the open breakouts, evenly.
 
     People already in a breakout stay where they are and count towards the balance,
     so a manual assignment can be made first and the rest filled in automatically.
     """
-    room._require_live()
-    room._require_facilitator(actor_id)
+    policy.require_live(room)
+    policy.require_facilitator(room, actor_id)
     rooms = room.open_breakouts()
     if not rooms:
         raise RoomError("no_breakouts", "Create breakout rooms first.")
@@ -130,11 +138,11 @@ def assign_automatically(
     return [_updated(room)]
 
 
-def move(room: Room, actor_id: str, target_id: str, breakout_id: str | None) -> list[Event]:
+def move(room: MeetingState, actor_id: str, target_id: str, breakout_id: str | None) -> list[Event]:
     """A facilitator puts anyone (themself included) into a breakout or back in the main room."""
-    room._require_live()
-    room._require_facilitator(actor_id)
-    target = room._require_target(target_id)
+    policy.require_live(room)
+    policy.require_facilitator(room, actor_id)
+    target = policy.require_target(room, target_id)
     destination = _open_breakout(room, breakout_id)
     if target.breakout == destination:
         return []
@@ -142,10 +150,10 @@ def move(room: Room, actor_id: str, target_id: str, breakout_id: str | None) -> 
     return [_updated(room)]
 
 
-def join(room: Room, actor_id: str, breakout_id: str | None) -> list[Event]:
+def join(room: MeetingState, actor_id: str, breakout_id: str | None) -> list[Event]:
     """Going to a breakout yourself: facilitators visit any time; peers when self-select is on."""
-    room._require_live()
-    actor = room._require_present(actor_id)
+    policy.require_live(room)
+    actor = policy.require_present(room, actor_id)
     if not actor.facilitates and not room.self_select:
         raise RoomError("self_select_off", "Choosing a breakout room is not open right now.")
     destination = _open_breakout(room, breakout_id)
@@ -158,8 +166,8 @@ def join(room: Room, actor_id: str, breakout_id: str | None) -> list[Event]:
 # --- while they run -------------------------------------------------------------------------
 
 
-def ask_for_help(room: Room, actor_id: str) -> list[Event]:
-    actor = room._require_present(actor_id)
+def ask_for_help(room: MeetingState, actor_id: str) -> list[Event]:
+    actor = policy.require_present(room, actor_id)
     if actor.breakout is None:
         raise RoomError("not_in_breakout", "Asking for help is for breakout rooms.")
     breakout = room.breakouts[actor.breakout]
@@ -169,26 +177,26 @@ def ask_for_help(room: Room, actor_id: str) -> list[Event]:
         "breakout_id": breakout.id,
         "breakout_name": breakout.name,
     }
-    events = [Event("breakout.help_requested", data, TO_FACILITATORS)]
+    events: list[Event] = [BreakoutHelpRequested(**data, to=ToFacilitators())]
     if not actor.facilitates:
-        events.append(Event("breakout.help_requested", data, to_participant(actor.id)))
+        events.append(BreakoutHelpRequested(**data, to=ToParticipant(actor.id)))
     return events
 
 
-def broadcast(room: Room, actor_id: str, text: str) -> list[Event]:
+def broadcast(room: MeetingState, actor_id: str, text: str) -> list[Event]:
     """A message from a facilitator shown in every room at once (not kept in any chat)."""
-    room._require_live()
-    actor = room._require_facilitator(actor_id)
+    policy.require_live(room)
+    actor = policy.require_facilitator(room, actor_id)
     text = text.strip()
     if not text:
         raise RoomError("empty_message", "A message needs some text.")
     if len(text) > MAX_BROADCAST_CHARS:
         raise RoomError("message_too_long", "Messages can be at most 2,000 characters.")
-    return [Event("breakout.broadcast", {"text": text, "sender_name": actor.name}, TO_ROOM)]
+    return [BreakoutBroadcast(text=text, sender_name=actor.name, to=ToMeeting())]
 
 
 def set_timer(
-    room: Room,
+    room: MeetingState,
     actor_id: str,
     seconds: int | None,
     now: datetime,
@@ -196,8 +204,8 @@ def set_timer(
     warn_seconds: int = DEFAULT_WARN_SECONDS,
 ) -> list[Event]:
     """Breakouts close by themselves `seconds` from now; None stops the timer."""
-    room._require_live()
-    room._require_facilitator(actor_id)
+    policy.require_live(room)
+    policy.require_facilitator(room, actor_id)
     if not room.open_breakouts():
         raise RoomError("no_breakouts", "Create breakout rooms first.")
     if seconds is None:
@@ -213,7 +221,7 @@ def set_timer(
     return [_updated(room)]
 
 
-def tick(room: Room, now: datetime) -> list[Event]:
+def tick(room: MeetingState, now: datetime) -> list[Event]:
     """What the timer owes at `now`: nothing, the warning, or closing every breakout."""
     if room.ended or room.breakout_ends_at is None or not room.open_breakouts():
         return []
@@ -223,12 +231,12 @@ def tick(room: Room, now: datetime) -> list[Event]:
     if warn_at is not None and now >= warn_at and not room.breakout_warned:
         room.breakout_warned = True
         seconds_left = max(0, round((room.breakout_ends_at - now).total_seconds()))
-        data = {"ends_at": room.breakout_ends_at.isoformat(), "seconds_left": seconds_left}
-        return [Event("breakout.warning", data, TO_ROOM)]
+        ends_at = room.breakout_ends_at.isoformat()
+        return [BreakoutWarning(ends_at=ends_at, seconds_left=seconds_left, to=ToMeeting())]
     return []
 
 
-def next_deadline(room: Room) -> datetime | None:
+def next_deadline(room: MeetingState) -> datetime | None:
     """When `tick` will next have something to do."""
     if room.ended or room.breakout_ends_at is None or not room.open_breakouts():
         return None
@@ -240,10 +248,10 @@ def next_deadline(room: Room) -> datetime | None:
 # --- closing --------------------------------------------------------------------------------
 
 
-def close(room: Room, actor_id: str, breakout_id: str) -> list[Event]:
+def close(room: MeetingState, actor_id: str, breakout_id: str) -> list[Event]:
     """Closes one breakout; its people return to the main room. Closing it again is a no-op."""
-    room._require_live()
-    room._require_facilitator(actor_id)
+    policy.require_live(room)
+    policy.require_facilitator(room, actor_id)
     breakout = room.breakouts.get(breakout_id)
     if breakout is None:
         raise RoomError("breakout_not_found", "There is no such breakout room.")
@@ -258,14 +266,14 @@ def close(room: Room, actor_id: str, breakout_id: str) -> list[Event]:
     return [_updated(room)]
 
 
-def close_all(room: Room, actor_id: str) -> list[Event]:
+def close_all(room: MeetingState, actor_id: str) -> list[Event]:
     """Everyone back to the main room, where their media flows again. Idempotent."""
-    room._require_live()
-    room._require_facilitator(actor_id)
+    policy.require_live(room)
+    policy.require_facilitator(room, actor_id)
     return _close_all(room, reason=FACILITATOR_CLOSED)
 
 
-def _close_all(room: Room, reason: str) -> list[Event]:
+def _close_all(room: MeetingState, reason: str) -> list[Event]:
     if not room.open_breakouts():
         return []
     for breakout in room.open_breakouts():
@@ -275,4 +283,5 @@ def _close_all(room: Room, reason: str) -> list[Event]:
     room.self_select = False
     _clear_timer(room)
     # "closed" first: whoever changes rooms gets a room.state right after "updated".
-    return [Event("breakouts.closed", {"reason": reason}, TO_ROOM), _updated(room)]
+    closed = BreakoutsClosed(reason=reason, to=ToMeeting())
+    return [closed, _updated(room)]

@@ -1,6 +1,6 @@
 """Check-in prompts, pure: who may post, answer, close and share, and what each person sees.
 
-No database, no sockets. Operations take the meeting's `Room` (for roles and presence) and
+No database, no sockets. Operations take the `MeetingState` (for roles and presence) and
 one `Prompt`, change the prompt in place and return the events to deliver; a refusal raises
 `RoomError` and leaves the prompt untouched.
 
@@ -22,7 +22,8 @@ Anonymity (prompts posted with `anonymous=True`):
 What this does not hide: PostgreSQL keeps superseded row versions until vacuum. Someone with
 raw access to the database files while a prompt is open could compare versions of the tally;
 anyone reading the tables (SQL, a dump, the admin) sees only the current aggregate. A meeting
-that ends must close its open prompts (`checkin_services.checkin_end_all`) so no key outlives it.
+that ends closes its open prompts in the same transaction (`services.facilitation.meeting_end`)
+so no key outlives it.
 
 Named prompts keep who answered what (facilitators see it; a shared result never names anyone)
 and their breakdown is live.
@@ -35,7 +36,19 @@ import hmac
 import random
 from dataclasses import dataclass, field
 
-from rooms.state import TO_FACILITATORS, TO_ROOM, Event, Room, RoomError, to_participant
+from rooms import policy
+from rooms.events import (
+    CheckinAnswered,
+    CheckinClosed,
+    CheckinPosted,
+    CheckinResults,
+    CheckinShared,
+    Event,
+    ToFacilitators,
+    ToMeeting,
+    ToParticipant,
+)
+from rooms.state import MeetingState, RoomError
 
 SCALE = "scale"
 SINGLE = "single"
@@ -201,18 +214,8 @@ def has_answered(prompt: Prompt, participant_id: str) -> bool:
 # --- authority ---------------------------------------------------------------------
 
 
-def _require_facilitator(room: Room, actor_id: str) -> None:
-    if not room.member(actor_id).facilitates:
-        raise _refuse("forbidden", "Only a facilitator can do that.")
-
-
-def _require_present(room: Room, participant_id: str) -> None:
-    if room.member(participant_id).status != "admitted":
-        raise _refuse("not_admitted", "You are not in the meeting room yet.")
-
-
 def _results_event(prompt: Prompt) -> Event:
-    return Event("checkin.results", {"prompt": prompt.for_facilitators()}, TO_FACILITATORS)
+    return CheckinResults(prompt=prompt.for_facilitators(), to=ToFacilitators())
 
 
 # --- posting -----------------------------------------------------------------------
@@ -242,7 +245,7 @@ def _clean_options(kind: str, options: list[str]) -> list[str]:
 
 
 def post(
-    room: Room,
+    room: MeetingState,
     actor_id: str,
     *,
     prompt_id: str,
@@ -255,7 +258,7 @@ def post(
     key: bytes,
 ) -> tuple[Prompt, list[Event]]:
     """A facilitator asks the room something; `key` is the fresh random ballot key."""
-    _require_facilitator(room, actor_id)
+    policy.require_facilitator(room, actor_id)
     if kind not in KINDS:
         raise _refuse("invalid_prompt", "A prompt is a scale, a choice or free text.")
     question = _clean(question)
@@ -281,7 +284,7 @@ def post(
     if not anonymous:
         prompt.published = prompt.tally.copy()
     return prompt, [
-        Event("checkin.posted", {"prompt": prompt.info()}, TO_ROOM),
+        CheckinPosted(prompt=prompt.info(), to=ToMeeting()),
         _results_event(prompt),
     ]
 
@@ -320,7 +323,7 @@ def normalize_answer(
 
 
 def answer(
-    room: Room,
+    room: MeetingState,
     prompt: Prompt,
     participant_id: str,
     *,
@@ -329,7 +332,7 @@ def answer(
     text: str | None = None,
     rng: random.Random,
 ) -> list[Event]:
-    _require_present(room, participant_id)
+    policy.require_present(room, participant_id)
     if prompt.status != OPEN:
         raise _refuse("prompt_closed", "That prompt is closed; answers are no longer taken.")
     value = normalize_answer(prompt, scale=scale, choices=choices, text=text)
@@ -347,7 +350,7 @@ def answer(
         prompt.named[participant_id] = NamedAnswer(participant_id, name, value)
         prompt.published = prompt.tally.copy()
     return [
-        Event("checkin.answered", {"prompt_id": prompt.id}, to_participant(participant_id)),
+        CheckinAnswered(prompt_id=prompt.id, to=ToParticipant(participant_id)),
         _results_event(prompt),
     ]
 
@@ -355,9 +358,9 @@ def answer(
 # --- closing and sharing -----------------------------------------------------------
 
 
-def close(room: Room, prompt: Prompt, actor_id: str) -> list[Event]:
+def close(room: MeetingState, prompt: Prompt, actor_id: str) -> list[Event]:
     """Stops answers; closing twice is a quiet success (two facilitators may both press it)."""
-    _require_facilitator(room, actor_id)
+    policy.require_facilitator(room, actor_id)
     return end(prompt)
 
 
@@ -372,14 +375,14 @@ def end(prompt: Prompt) -> list[Event]:
         shown = prompt.tally.answers >= MIN_SHOWN
         prompt.published = prompt.tally.copy() if shown else None
     return [
-        Event("checkin.closed", {"prompt_id": prompt.id}, TO_ROOM),
+        CheckinClosed(prompt_id=prompt.id, to=ToMeeting()),
         _results_event(prompt),
     ]
 
 
-def share(room: Room, prompt: Prompt, actor_id: str) -> list[Event]:
+def share(room: MeetingState, prompt: Prompt, actor_id: str) -> list[Event]:
     """Shows the room the result of a closed prompt, without names; sharing again is a no-op."""
-    _require_facilitator(room, actor_id)
+    policy.require_facilitator(room, actor_id)
     if prompt.status != CLOSED:
         raise _refuse("prompt_open", "Close the prompt before sharing its result.")
     if prompt.published is None or prompt.published.answers < MIN_SHOWN:
@@ -392,7 +395,7 @@ def share(room: Room, prompt: Prompt, actor_id: str) -> list[Event]:
     prompt.shared = True
     view = prompt.info()
     view["results"] = prompt.shared_results()
-    return [Event("checkin.shared", {"prompt": view}, TO_ROOM), _results_event(prompt)]
+    return [CheckinShared(prompt=view, to=ToMeeting()), _results_event(prompt)]
 
 
 # --- mood ----------------------------------------------------------------------------

@@ -114,11 +114,16 @@ class ChatMessage(models.Model):
         ROOM = "room"
         FACILITATORS = "facilitators"
 
+    class Kind(models.TextChoices):
+        TEXT = "text"  # an ordinary chat message
+        HELP = "help"  # someone asking the facilitators for help (help.request)
+
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="chat_messages")
     room = models.CharField(max_length=64, default="main")
     sender = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="chat_messages")
     audience = models.CharField(max_length=16, choices=Audience.choices, default=Audience.ROOM)
     text = models.TextField(max_length=2000)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.TEXT)
     sent_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,8 +1,8 @@
 """Facilitation powers over people: mute, stop video, ask to unmute, lock, remove, end.
 
-Pure functions on a `Room`, like its own methods: each checks the actor's authority,
+Pure functions on a `MeetingState`, like its own methods: each checks the actor's authority,
 changes the room in place and returns the events to deliver, or raises RoomError and
-changes nothing. The relay follows through `Room.media_plans()`: a muted person's audio
+changes nothing. The relay follows through `MeetingState.media_plans()`: a muted person's audio
 (a stopped person's video) is not forwarded, whatever their browser sends.
 
 Nobody can turn someone else's microphone or camera on: a facilitator can only ask,
@@ -11,6 +11,21 @@ and the person answers.
 
 from __future__ import annotations
 
+from rooms import policy
+from rooms.events import (
+    Close,
+    Event,
+    MeetingEnded,
+    Muted,
+    ParticipantUpdated,
+    Removed,
+    RoomSettingsChanged,
+    ToFacilitators,
+    ToMeeting,
+    ToParticipant,
+    UnmuteAnswered,
+    UnmuteRequested,
+)
 from rooms.state import (
     ADMITTED,
     AUDIO,
@@ -19,14 +34,10 @@ from rooms.state import (
     FACILITATING_ROLES,
     FACILITATOR,
     OFFLINE,
-    TO_FACILITATORS,
-    TO_ROOM,
     VIDEO,
-    Event,
+    MeetingState,
     Member,
-    Room,
     RoomError,
-    to_participant,
 )
 
 REMOVED_MESSAGE = "A facilitator has removed you from this meeting."
@@ -54,7 +65,7 @@ def _set_off(member: Member, kind: str, by: str | None) -> None:
 
 
 def _updated(member: Member) -> Event:
-    return Event("participant.updated", {"participant": member.public()}, TO_ROOM)
+    return ParticipantUpdated(participant=member.public(), to=ToMeeting())
 
 
 def _by(actor: Member, show_name: bool) -> dict:
@@ -75,22 +86,22 @@ def _protect_owner(target: Member) -> None:
 
 
 def mute(
-    room: Room, actor_id: str, target_id: str, kind: str, *, show_name: bool = True
+    room: MeetingState, actor_id: str, target_id: str, kind: str, *, show_name: bool = True
 ) -> list[Event]:
     """Muting yourself is always allowed; muting someone else is a facilitator power.
 
     `show_name` False tells the muted person only the role of who muted them.
     """
     _check_kind(kind)
-    room._require_live()
-    actor = room._require_present(actor_id)
+    policy.require_live(room)
+    actor = policy.require_present(room, actor_id)
     if target_id == actor_id:
         if _off(actor, kind) is not None:
             return []
         _set_off(actor, kind, BY_SELF)
         return [_updated(actor)]
-    room._require_facilitator(actor_id)
-    target = room._require_target(target_id)
+    policy.require_facilitator(room, actor_id)
+    target = policy.require_target(room, target_id)
     _protect_owner(target)
     return _impose(target, kind, _by(actor, show_name))
 
@@ -101,14 +112,14 @@ def _impose(target: Member, kind: str, by: dict) -> list[Event]:
     _set_off(target, kind, BY_FACILITATOR)
     return [
         _updated(target),
-        Event("muted", {"kind": kind, **by}, to_participant(target.id)),
+        Muted(kind=kind, **by, to=ToParticipant(target.id)),
     ]
 
 
-def mute_all(room: Room, actor_id: str, *, show_name: bool = True) -> list[Event]:
+def mute_all(room: MeetingState, actor_id: str, *, show_name: bool = True) -> list[Event]:
     """Mutes every peer with a microphone; facilitators and co-facilitators keep theirs."""
-    room._require_live()
-    actor = room._require_facilitator(actor_id)
+    policy.require_live(room)
+    actor = policy.require_facilitator(room, actor_id)
     by = _by(actor, show_name)
     events: list[Event] = []
     for member in room.present():
@@ -118,11 +129,11 @@ def mute_all(room: Room, actor_id: str, *, show_name: bool = True) -> list[Event
     return events
 
 
-def unmute(room: Room, actor_id: str, kind: str) -> list[Event]:
+def unmute(room: MeetingState, actor_id: str, kind: str) -> list[Event]:
     """Only the person themself turns their own audio or video back on."""
     _check_kind(kind)
-    room._require_live()
-    actor = room._require_present(actor_id)
+    policy.require_live(room)
+    actor = policy.require_present(room, actor_id)
     was = _off(actor, kind)
     if was is None:
         return []
@@ -135,35 +146,29 @@ def unmute(room: Room, actor_id: str, kind: str) -> list[Event]:
     return [_updated(actor)]
 
 
-def ask_unmute(room: Room, actor_id: str, target_id: str, kind: str) -> list[Event]:
+def ask_unmute(room: MeetingState, actor_id: str, target_id: str, kind: str) -> list[Event]:
     _check_kind(kind)
-    room._require_live()
-    actor = room._require_facilitator(actor_id)
-    target = room._require_target(target_id)
+    policy.require_live(room)
+    actor = policy.require_facilitator(room, actor_id)
+    target = policy.require_target(room, target_id)
     if _off(target, kind) is None:
         raise RoomError("not_muted", "That is already on.")
     if getattr(target, _ASKED_FIELD[kind]):
         return []  # already asked, the question is still open
     setattr(target, _ASKED_FIELD[kind], True)
-    return [
-        Event("unmute.requested", {"kind": kind, **_by(actor, True)}, to_participant(target.id))
-    ]
+    return [UnmuteRequested(kind=kind, **_by(actor, True), to=ToParticipant(target.id))]
 
 
-def answer_unmute(room: Room, actor_id: str, kind: str, accept: bool) -> list[Event]:
+def answer_unmute(room: MeetingState, actor_id: str, kind: str, accept: bool) -> list[Event]:
     """The person's yes or no to a facilitator's request; yes turns it on at the relay."""
     _check_kind(kind)
-    room._require_live()
-    actor = room._require_present(actor_id)
+    policy.require_live(room)
+    actor = policy.require_present(room, actor_id)
     if not getattr(actor, _ASKED_FIELD[kind]):
         raise RoomError("no_request", "There is no open request to answer.")
     setattr(actor, _ASKED_FIELD[kind], False)
     events = [
-        Event(
-            "unmute.answered",
-            {"kind": kind, "participant_id": actor.id, "accepted": accept},
-            TO_FACILITATORS,
-        )
+        UnmuteAnswered(kind=kind, participant_id=actor.id, accepted=accept, to=ToFacilitators())
     ]
     if accept:
         _set_off(actor, kind, None)
@@ -175,15 +180,15 @@ def answer_unmute(room: Room, actor_id: str, kind: str, accept: bool) -> list[Ev
 
 
 def configure(
-    room: Room,
+    room: MeetingState,
     actor_id: str,
     *,
     locked: bool | None = None,
     allow_self_unmute: bool | None = None,
 ) -> list[Event]:
     """Lock (no new peers join; the lobby keeps its queue) and the self-unmute rule."""
-    room._require_live()
-    room._require_facilitator(actor_id)
+    policy.require_live(room)
+    policy.require_facilitator(room, actor_id)
     before = room.settings()
     if locked is not None:
         room.locked = locked
@@ -191,34 +196,47 @@ def configure(
         room.allow_self_unmute = allow_self_unmute
     if room.settings() == before:
         return []
-    return [Event("room.settings", room.settings(), TO_ROOM)]
+    return [RoomSettingsChanged(**room.settings(), to=ToMeeting())]
 
 
-def remove(room: Room, actor_id: str, target_id: str, *, ban: bool = False) -> list[Event]:
+def remove(room: MeetingState, actor_id: str, target_id: str, *, ban: bool = False) -> list[Event]:
     """Takes someone out of the meeting; `ban` also refuses them a new join (see services)."""
-    room._require_live()
-    room._require_facilitator(actor_id)
+    policy.require_live(room)
+    policy.require_facilitator(room, actor_id)
     if target_id == actor_id:
         raise RoomError("cannot_target_self", "Use leave to leave the meeting yourself.")
-    target = room._require_target(target_id)
+    target = policy.require_target(room, target_id)
     _protect_owner(target)
     target.banned = ban
     message = BANNED_MESSAGE if ban else REMOVED_MESSAGE
     # The person is told first: their socket closes when this arrives.
-    told = Event("removed", {"message": message, "may_rejoin": not ban}, to_participant(target.id))
-    return [told, *room._remove(target, reason="removed")]
+    told = Removed(
+        message=message,
+        may_rejoin=not ban,
+        to=ToParticipant(target.id),
+        then=(Close(target.id, "removed"),),
+    )
+    return [told, *room.take_out(target, reason="removed")]
 
 
-def end(room: Room, actor_id: str) -> list[Event]:
+def end(room: MeetingState, actor_id: str) -> list[Event]:
     """Ends the meeting for everyone, including those waiting in the lobby."""
-    room._require_facilitator(actor_id)
+    policy.require_facilitator(room, actor_id)
     if room.ended:
         return []  # two facilitators at once: the second has nothing left to end
     waiting = room.lobby()
     room.ended = True
-    events = [Event("meeting.ended", {"message": ENDED_MESSAGE}, TO_ROOM)]
+    present = room.present()
+    events: list[Event] = [
+        MeetingEnded(
+            message=ENDED_MESSAGE,
+            to=ToMeeting(),
+            then=tuple(Close(m.id, "ended") for m in present),
+        )
+    ]
     events += [
-        Event("meeting.ended", {"message": ENDED_MESSAGE}, to_participant(m.id)) for m in waiting
+        MeetingEnded(message=ENDED_MESSAGE, to=ToParticipant(m.id), then=(Close(m.id, "ended"),))
+        for m in waiting
     ]
     # Everyone's socket is about to close: nobody should show as "reconnecting".
     for member in room.members.values():

@@ -1,7 +1,7 @@
-"""Pure room state: who is in a meeting, in what role, with which hand raised.
+"""Pure meeting state: who is in a meeting, in what role, with which hand raised.
 
 Facilitation powers live beside it in `moderation.py` (mute, lock, remove, end) and
-`breakouts.py` (breakout rooms and their timer); they operate on the same Room.
+`breakouts.py` (breakout rooms and their timer); they operate on the same MeetingState.
 
 No database, no sockets. Each operation checks the actor's authority, changes the
 snapshot in place and returns the events that the transport must deliver. A refusal
@@ -12,6 +12,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from rooms import policy
+from rooms.events import (
+    Close,
+    EnterRoom,
+    Event,
+    HandsUpdated,
+    LobbyAdmitted,
+    LobbyDenied,
+    LobbyUpdated,
+    ParticipantJoined,
+    ParticipantLeft,
+    ParticipantUpdated,
+    ToFacilitators,
+    ToMeeting,
+    ToParticipant,
+)
+from rooms.shapes import ParticipantInfo
 
 FACILITATOR = "facilitator"
 COFACILITATOR = "cofacilitator"
@@ -27,17 +45,13 @@ OFFLINE = "offline"
 ONLINE = "online"
 RECONNECTING = "reconnecting"
 
-# Audiences an event can be addressed to.
-TO_ROOM = "room"  # everyone admitted, in the main room or any breakout
-TO_FACILITATORS = "facilitators"
-
 AUDIO = "audio"
 VIDEO = "video"
 # Who turned someone's audio or video off (None: on, as far as the server is concerned).
 BY_SELF = "self"
 BY_FACILITATOR = "facilitator"
 
-MAIN_ROOM = "main"  # chat room name of the main room; breakouts use their id
+MAIN_SPACE = "main"  # the main room as a space (chat rows store it); breakouts use their id
 
 DENIED_MESSAGE = (
     "The facilitator couldn't let you into this meeting right now. "
@@ -53,13 +67,6 @@ class RoomError(Exception):
 
 
 @dataclass(frozen=True)
-class Event:
-    type: str
-    data: dict
-    to: str  # TO_ROOM, TO_FACILITATORS or to_participant(id)
-
-
-@dataclass(frozen=True)
 class MediaPlan:
     """What the media relay should do for one participant, decided here, applied by the relay."""
 
@@ -67,15 +74,6 @@ class MediaPlan:
     publish: bool  # camera_mic participants publish; text-only participants never do
     audio: bool  # False: the relay drops this person's audio (server-enforced mute)
     video: bool
-
-
-def to_participant(participant_id: str) -> str:
-    return f"participant:{participant_id}"
-
-
-def to_breakout(breakout_id: str | None) -> str:
-    """Only the people currently in that breakout (None: only those in the main room)."""
-    return f"breakout:{breakout_id or MAIN_ROOM}"
 
 
 @dataclass
@@ -107,21 +105,25 @@ class Member:
     def facilitates(self) -> bool:
         return self.role in FACILITATING_ROLES and self.status == ADMITTED
 
-    def public(self) -> dict:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "role": self.role,
-            "media": self.media,
-            "connection": self.connection,
-            "hand_raised": self.hand_seq is not None,
-            "audio": "on" if self.muted_by is None else f"off_by_{self.muted_by}",
-            "video": "on" if self.video_stopped_by is None else f"off_by_{self.video_stopped_by}",
-        }
+    def public(self) -> ParticipantInfo:
+        return ParticipantInfo.model_validate(
+            {
+                "id": self.id,
+                "name": self.name,
+                "role": self.role,
+                "media": self.media,
+                "connection": self.connection,
+                "hand_raised": self.hand_seq is not None,
+                "audio": "on" if self.muted_by is None else f"off_by_{self.muted_by}",
+                "video": "on"
+                if self.video_stopped_by is None
+                else f"off_by_{self.video_stopped_by}",
+            }
+        )
 
 
 @dataclass
-class Room:
+class MeetingState:
     meeting_id: str
     lobby_enabled: bool
     hand_counter: int = 0
@@ -199,47 +201,22 @@ class Room:
     def snapshot_for(self, viewer_id: str) -> dict:
         viewer = self.member(viewer_id)
         state = {
-            "participants": [m.public() for m in self.present()],
+            "participants": [m.public().model_dump() for m in self.present()],
             "hands": self.hand_queue(),
             "settings": self.settings(),
             "breakouts": self.breakouts_public(),
         }
         if viewer.facilitates:
-            state["lobby"] = [m.public() for m in self.lobby()]
+            state["lobby"] = [m.public().model_dump() for m in self.lobby()]
         return state
 
     # --- events ----------------------------------------------------------------
 
     def _lobby_event(self) -> Event:
-        return Event(
-            "lobby.updated", {"lobby": [m.public() for m in self.lobby()]}, TO_FACILITATORS
-        )
+        return LobbyUpdated(lobby=[m.public() for m in self.lobby()], to=ToFacilitators())
 
     def _hands_event(self) -> Event:
-        return Event("hands.updated", {"queue": self.hand_queue()}, TO_ROOM)
-
-    def _require_facilitator(self, actor_id: str) -> Member:
-        actor = self.member(actor_id)
-        if not actor.facilitates:
-            raise RoomError("forbidden", "Only a facilitator can do that.")
-        return actor
-
-    def _require_present(self, participant_id: str) -> Member:
-        member = self.member(participant_id)
-        if member.status != ADMITTED:
-            raise RoomError("not_admitted", "You are not in the meeting room yet.")
-        return member
-
-    def _require_target(self, participant_id: str) -> Member:
-        """Someone a facilitator acts on: admitted, not waiting in the lobby, not gone."""
-        member = self.member(participant_id)
-        if member.status != ADMITTED:
-            raise RoomError("not_in_room", "That person is not in the meeting room.")
-        return member
-
-    def _require_live(self) -> None:
-        if self.ended:
-            raise RoomError("meeting_ended", "This meeting has ended.")
+        return HandsUpdated(queue=self.hand_queue(), to=ToMeeting())
 
     # --- connection lifecycle --------------------------------------------------
 
@@ -253,9 +230,9 @@ class Room:
         if member.status == LOBBY:
             return [self._lobby_event()]
         if previous == OFFLINE:
-            return [Event("participant.joined", {"participant": member.public()}, TO_ROOM)]
+            return [ParticipantJoined(participant=member.public(), to=ToMeeting())]
         if previous == RECONNECTING:
-            return [Event("participant.updated", {"participant": member.public()}, TO_ROOM)]
+            return [ParticipantUpdated(participant=member.public(), to=ToMeeting())]
         return []
 
     def disconnect(self, participant_id: str, now: datetime) -> list[Event]:
@@ -266,7 +243,7 @@ class Room:
         member.disconnected_at = now
         if member.status == LOBBY:
             return [self._lobby_event()]
-        return [Event("participant.updated", {"participant": member.public()}, TO_ROOM)]
+        return [ParticipantUpdated(participant=member.public(), to=ToMeeting())]
 
     def expire(self, participant_id: str, disconnected_before: datetime) -> list[Event]:
         """Counts a participant as gone when it has been reconnecting since before the cut-off."""
@@ -275,7 +252,7 @@ class Room:
             return []
         if member.disconnected_at is None or member.disconnected_at > disconnected_before:
             return []
-        return self._remove(member, reason="timeout")
+        return self.take_out(member, reason="timeout")
 
     def expire_stale(self, disconnected_before: datetime) -> list[Event]:
         """Catches up on expiry timers lost with a server process that stopped."""
@@ -288,9 +265,10 @@ class Room:
         member = self.members.get(participant_id)
         if member is None or member.status not in (LOBBY, ADMITTED):
             return []
-        return self._remove(member, reason="left")
+        return self.take_out(member, reason="left")
 
-    def _remove(self, member: Member, reason: str) -> list[Event]:
+    def take_out(self, member: Member, reason: str) -> list[Event]:
+        """Takes a member out of the meeting: they left, timed out or were removed."""
         was = member.status
         had_hand = member.hand_seq is not None
         member.status = LEFT
@@ -299,9 +277,14 @@ class Room:
         member.asked_audio = member.asked_video = False
         if was == LOBBY:
             return [self._lobby_event()]
-        events = [
-            Event("participant.left", {"participant_id": member.id, "reason": reason}, TO_ROOM)
-        ]
+        # The one who left is told too: their socket, if still open, closes on this.
+        left = ParticipantLeft(
+            participant_id=member.id,
+            reason=reason,
+            to=ToMeeting(),
+            then=(Close(member.id, "left"),),
+        )
+        events: list[Event] = [left]
         if had_hand:
             events.append(self._hands_event())
         return events
@@ -309,7 +292,7 @@ class Room:
     # --- lobby -----------------------------------------------------------------
 
     def _lobby_target(self, actor_id: str, target_id: str) -> Member:
-        self._require_facilitator(actor_id)
+        policy.require_facilitator(self, actor_id)
         target = self.member(target_id)
         if target.status != LOBBY:
             raise RoomError("not_in_lobby", "That person is not waiting in the lobby.")
@@ -318,9 +301,10 @@ class Room:
     def admit(self, actor_id: str, target_id: str) -> list[Event]:
         target = self._lobby_target(actor_id, target_id)
         target.status = ADMITTED
-        events = [self._lobby_event(), Event("lobby.admitted", {}, to_participant(target.id))]
+        admitted = LobbyAdmitted(to=ToParticipant(target.id), then=(EnterRoom(target.id),))
+        events = [self._lobby_event(), admitted]
         if target.connection == ONLINE:
-            events.append(Event("participant.joined", {"participant": target.public()}, TO_ROOM))
+            events.append(ParticipantJoined(participant=target.public(), to=ToMeeting()))
         return events
 
     def deny(self, actor_id: str, target_id: str) -> list[Event]:
@@ -329,13 +313,17 @@ class Room:
         target.connection = OFFLINE
         return [
             self._lobby_event(),
-            Event("lobby.denied", {"message": DENIED_MESSAGE}, to_participant(target.id)),
+            LobbyDenied(
+                message=DENIED_MESSAGE,
+                to=ToParticipant(target.id),
+                then=(Close(target.id, "denied"),),
+            ),
         ]
 
     # --- hands -----------------------------------------------------------------
 
     def raise_hand(self, participant_id: str) -> list[Event]:
-        member = self._require_present(participant_id)
+        member = policy.require_present(self, participant_id)
         if member.hand_seq is not None:
             return []
         self.hand_counter += 1
@@ -343,9 +331,9 @@ class Room:
         return [self._hands_event()]
 
     def lower_hand(self, actor_id: str, target_id: str) -> list[Event]:
-        self._require_present(actor_id)
+        policy.require_present(self, actor_id)
         if actor_id != target_id:
-            self._require_facilitator(actor_id)
+            policy.require_facilitator(self, actor_id)
         target = self.member(target_id)
         if target.hand_seq is None:
             return []
@@ -355,18 +343,20 @@ class Room:
     # --- roles -----------------------------------------------------------------
 
     def set_role(self, actor_id: str, target_id: str, role: str) -> list[Event]:
-        self._require_facilitator(actor_id)
+        policy.require_facilitator(self, actor_id)
         if role not in (COFACILITATOR, PEER):
             raise RoomError("invalid_role", "A participant can be made a co-facilitator or a peer.")
-        target = self._require_present(target_id)
+        target = policy.require_present(self, target_id)
         if target.role == FACILITATOR:
             raise RoomError("cannot_change_owner", "The meeting's facilitator keeps that role.")
         if target.role == role:
             return []
         target.role = role
-        return [Event("participant.updated", {"participant": target.public()}, TO_ROOM)]
+        # They see the room afresh with their new powers (the lobby, private chat).
+        again = (EnterRoom(target.id, role=role),)
+        return [ParticipantUpdated(participant=target.public(), to=ToMeeting(), then=again)]
 
     # --- chat ------------------------------------------------------------------
 
     def check_can_chat(self, participant_id: str) -> Member:
-        return self._require_present(participant_id)
+        return policy.require_present(self, participant_id)

@@ -16,13 +16,14 @@ from datetime import datetime
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from rooms import selectors, services
+from rooms import selectors
+from rooms.services import breakouts
 from signaling import delivery
 
 log = logging.getLogger(__name__)
 
 _next_deadline = database_sync_to_async(selectors.breakout_next_deadline)
-_tick = database_sync_to_async(services.breakout_tick)
+_tick = database_sync_to_async(breakouts.breakout_tick)
 
 # meeting id -> the countdown task of this process
 _countdowns: dict[str, asyncio.Task] = {}
@@ -44,8 +45,8 @@ async def _count_down(meeting_id: str, deadline: datetime | None) -> None:
             wait = (deadline - timezone.now()).total_seconds()
             # a little late rather than early: the tick compares with the stored deadline
             await asyncio.sleep(max(0.0, wait) + 0.05)
-            events = await _tick(meeting_id=meeting_id)
-            await delivery.deliver(meeting_id, events)
+            outcome = await _tick(meeting_id=meeting_id)
+            await delivery.deliver(meeting_id, outcome)
             passed, deadline = deadline, await _next_deadline(meeting_id=meeting_id)
             if deadline == passed:
                 return  # nothing moved on: never spin on a deadline the rules ignore

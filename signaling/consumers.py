@@ -5,71 +5,45 @@ from __future__ import annotations
 import asyncio
 import logging
 from typing import Any
-from uuid import UUID
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from rooms import selectors, services, state
+from rooms import selectors, state
+from rooms.events import ChangeSpace, Close, EnterRoom
 from rooms.models import Meeting
-from signaling import breakout_timer, delivery
+from rooms.services import participants
+from signaling import breakout_timer, delivery, routes
 from signaling import protocol as p
-from signaling.handlers import ENTER_HOOKS
-from signaling.handlers import load as load_handlers
 from signaling.ratelimit import TokenBucket
 
 log = logging.getLogger(__name__)
 
+# Why a socket closes (rooms.events.Close) -> its close code (protocol.CLOSE_CODES).
+_CLOSE_CODES = {"denied": 4403, "left": 4410, "removed": 4411, "ended": 4412}
+
 # Expiry timers must outlive the consumer that scheduled them.
 _expiry_tasks: set[asyncio.Task] = set()
 
-ROUTES = load_handlers()
-
-
-@database_sync_to_async
-def _meeting(meeting_id: str) -> Meeting | None:
-    try:
-        UUID(meeting_id)
-    except ValueError:
-        return None
-    return Meeting.objects.filter(id=meeting_id, ended_at__isnull=True).first()
-
-
-@database_sync_to_async
-def _participant(meeting_id: str, token: str):
-    return selectors.participant_by_token(meeting_id=meeting_id, token=token)
-
-
-@database_sync_to_async
-def _room_state(meeting: Meeting, participant_id: str) -> dict:
-    room = selectors.room_load(meeting=meeting)
-    viewer = room.member(participant_id)
-    snapshot = room.snapshot_for(participant_id)
-    snapshot["chat"] = selectors.chat_history(
-        meeting_id=str(meeting.id),
-        viewer_id=participant_id,
-        viewer_facilitates=viewer.facilitates,
-        room=viewer.breakout or state.MAIN_ROOM,
-    )
-    return snapshot
-
-
+_meeting = database_sync_to_async(selectors.meeting_open)
+_participant = database_sync_to_async(selectors.participant_by_token)
+_room_state = database_sync_to_async(selectors.room_state)
+_checkin_state = database_sync_to_async(selectors.checkin_state_for)
 _participant_breakout = database_sync_to_async(selectors.participant_breakout)
 
-
-participant_connect = database_sync_to_async(services.participant_connect)
-participant_disconnect = database_sync_to_async(services.participant_disconnect)
-participant_expire = database_sync_to_async(services.participant_expire)
+participant_connect = database_sync_to_async(participants.participant_connect)
+participant_disconnect = database_sync_to_async(participants.participant_disconnect)
+participant_expire = database_sync_to_async(participants.participant_expire)
 
 
 async def _expire_later(meeting_id: str, participant_id: str) -> None:
     grace = settings.RECONNECT_GRACE_SECONDS
     await asyncio.sleep(grace)
-    events = await participant_expire(
+    outcome = await participant_expire(
         meeting_id=meeting_id, participant_id=participant_id, grace_seconds=grace
     )
-    await delivery.deliver(meeting_id, events)
+    await delivery.deliver(meeting_id, outcome)
 
 
 class MeetingConsumer(AsyncWebsocketConsumer):
@@ -86,7 +60,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         # Accept first: a refused handshake cannot carry a close code the page can explain.
         await self.accept()
         meeting_id = self.scope["url_route"]["kwargs"]["meeting_id"]
-        self.meeting = await _meeting(meeting_id)
+        self.meeting = await _meeting(meeting_id=meeting_id)
         if self.meeting is None:
             await self.close(code=4404)
             return
@@ -103,13 +77,13 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             return
         await self._leave_groups()
         meeting_id = str(self.meeting.id)
-        events = await participant_disconnect(
+        outcome = await participant_disconnect(
             meeting_id=meeting_id,
             participant_id=self.participant_id,
             channel_name=self.channel_name,
         )
-        await delivery.deliver(meeting_id, events)
-        if events:
+        await delivery.deliver(meeting_id, outcome)
+        if outcome.events:
             task = asyncio.create_task(_expire_later(meeting_id, self.participant_id))
             _expiry_tasks.add(task)
             task.add_done_callback(_expiry_tasks.discard)
@@ -120,6 +94,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         if self.meeting is None:
             return  # closing with 4404; a frame sent meanwhile (e.g. hello) has nowhere to go
         self.last_heard = asyncio.get_running_loop().time()
+        quiet = False
         try:
             if not self.frames.take():
                 raise p.ProtocolError("rate_limited")
@@ -129,18 +104,29 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             if self.participant_id is None:
                 await self._handshake(message)
             else:
-                await self._handle(message)
+                route = routes.route_for(message)
+                quiet = route.quiet
+                await self._handle(route, message)
         except p.ProtocolError as exc:
-            await self._refuse(exc.code, exc.detail)
+            await self._refuse(exc.code, exc.detail, quiet)
         except state.RoomError as exc:
-            await self._refuse(exc.code, exc.message)
-        except Exception:
-            log.exception("signaling: unexpected failure participant=%s", self.participant_id)
-            await self._refuse("internal", None)
+            await self._refuse(exc.code, exc.message, quiet)
+        except Exception as exc:
+            if quiet:
+                # No traceback, no participant: a database error's text can quote the values
+                # it was given, and who failed to answer says who answered.
+                log.error("signaling: failed error=%s", type(exc).__name__)
+            else:
+                log.exception("signaling: unexpected failure participant=%s", self.participant_id)
+            await self._refuse("internal", None, quiet)
 
-    async def _refuse(self, code: str, detail: str | None) -> None:
-        # Only the code goes to the log: frames may hold what people said.
-        log.info("signaling: refused code=%s participant=%s", code, self.participant_id)
+    async def _refuse(self, code: str, detail: str | None, quiet: bool = False) -> None:
+        # Only the code goes to the log: frames may hold what people said. A quiet route
+        # (an anonymous check-in answer) does not even say whose message it was.
+        if quiet:
+            log.info("signaling: refused code=%s", code)
+        else:
+            log.info("signaling: refused code=%s participant=%s", code, self.participant_id)
         await self.send_message(p.error_message(code, detail))
 
     async def _handshake(self, message: Any) -> None:
@@ -151,7 +137,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             await self.close(code=4400)
             return
         assert self.meeting is not None
-        participant = await _participant(str(self.meeting.id), message.token)
+        participant = await _participant(meeting_id=str(self.meeting.id), token=message.token)
         if participant is None:
             await self.close(code=4401)
             return
@@ -160,7 +146,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(
             delivery.participant_group(self.participant_id), self.channel_name
         )
-        events, replaced = await participant_connect(
+        outcome, replaced = await participant_connect(
             meeting_id=str(self.meeting.id),
             participant_id=self.participant_id,
             channel_name=self.channel_name,
@@ -188,16 +174,24 @@ class MeetingConsumer(AsyncWebsocketConsumer):
                     message="You're in the lobby. A facilitator will let you in shortly.",
                 )
             )
-        await delivery.deliver(str(self.meeting.id), events)
+        await delivery.deliver(str(self.meeting.id), outcome)
         # A breakout countdown lost with a stopped process starts again here.
         await breakout_timer.ensure(str(self.meeting.id))
 
-    async def _handle(self, message: Any) -> None:
-        route = ROUTES[type(message)]
+    async def _handle(self, route: routes.Route, message: Any) -> None:
         if route.chat_bucket and not self.chats.take():
             raise p.ProtocolError("rate_limited")
-        events = await route.handler(self, message)
-        await delivery.deliver(self.meeting_id, events)
+        if route.handler is not None:
+            await route.handler(self, message)  # media negotiation answers on its own
+            return
+        assert route.service is not None and route.kwargs is not None
+        service = database_sync_to_async(route.service)
+        outcome = await service(**route.kwargs(self, message))
+        await delivery.deliver(self.meeting_id, outcome)
+        if outcome.timer_changed:
+            await breakout_timer.ensure(self.meeting_id)
+        if route.close_after is not None:
+            await self.close(code=route.close_after)
 
     @property
     def meeting_id(self) -> str:
@@ -206,22 +200,24 @@ class MeetingConsumer(AsyncWebsocketConsumer):
 
     # --- room membership -----------------------------------------------------------
 
-    async def _enter_room(self, run_hooks: bool = True) -> None:
+    async def _enter_room(self, with_checkins: bool = True) -> None:
         """Sends the room as this person sees it now: on entering, and after a move or a
         role change (chat history is the one of the room they are in)."""
         assert self.meeting is not None and self.participant_id is not None
         await self.channel_layer.group_add(
-            delivery.room_group(str(self.meeting.id)), self.channel_name
+            delivery.meeting_group(str(self.meeting.id)), self.channel_name
         )
         await self._sync_facilitator_group()
         # Join the new room's group before reading its history, so nothing falls between.
         await self._join_space(await _participant_breakout(participant_id=self.participant_id))
         self.in_room = True
-        snapshot = await _room_state(self.meeting, self.participant_id)
+        snapshot = await _room_state(meeting_id=self.meeting_id, viewer_id=self.participant_id)
         await self.send_message(p.server_message("room.state", you=self.participant_id, **snapshot))
-        if run_hooks:
-            for hook in ENTER_HOOKS:
-                await hook(self)
+        if with_checkins:
+            checkins = await _checkin_state(
+                meeting_id=self.meeting_id, viewer_id=self.participant_id
+            )
+            await self.send_message(p.server_message("checkin.state", **checkins))
 
     async def _join_space(self, breakout_id: str | None) -> None:
         assert self.meeting is not None
@@ -229,10 +225,10 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             return
         if self.space_joined:
             await self.channel_layer.group_discard(
-                delivery.breakout_group(self.meeting_id, self.space), self.channel_name
+                delivery.space_group(self.meeting_id, self.space), self.channel_name
             )
         await self.channel_layer.group_add(
-            delivery.breakout_group(self.meeting_id, breakout_id), self.channel_name
+            delivery.space_group(self.meeting_id, breakout_id), self.channel_name
         )
         self.space, self.space_joined = breakout_id, True
 
@@ -248,42 +244,34 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         assert self.meeting is not None and self.participant_id is not None
         meeting_id = str(self.meeting.id)
         for group in (
-            delivery.room_group(meeting_id),
+            delivery.meeting_group(meeting_id),
             delivery.facilitators_group(meeting_id),
             delivery.participant_group(self.participant_id),
-            delivery.breakout_group(meeting_id, self.space),
+            delivery.space_group(meeting_id, self.space),
         ):
             await self.channel_layer.group_discard(group, self.channel_name)
 
     # --- channel layer handlers ----------------------------------------------------
 
     async def room_event(self, message: dict) -> None:
+        if not self.closing:
+            await self.send_message(p.server_message(message["event"], **message["data"]))
+
+    async def room_directive(self, message: dict) -> None:
+        """What rooms/ decided this participant's socket must do, after the event that says why."""
         if self.closing:
             return
-        kind, data = message["event"], message["data"]
-        await self.send_message(p.server_message(kind, **data))
-        if kind == "lobby.admitted":
-            await self._enter_room()
-        elif kind == "lobby.denied":
-            await self._close(4403)
-        elif kind == "removed":
-            await self._close(4411)
-        elif kind == "meeting.ended":
-            await self._close(4412)
-        elif kind == "participant.left" and data["participant_id"] == self.participant_id:
-            await self._close(4410)
-        elif kind == "breakouts.updated" and self.in_room:
-            mine = next(
-                (r["id"] for r in data["rooms"] if self.participant_id in r["members"]), None
-            )
-            if mine != self.space:
-                # check-ins belong to the meeting, not the room: nothing new to send there
-                await self._enter_room(run_hooks=False)
-        elif kind == "participant.updated" and data["participant"]["id"] == self.participant_id:
-            new_role = data["participant"]["role"]
-            if new_role != self.role and self.in_room:
-                self.role = new_role
+        match delivery.directive_from(message):
+            case Close(reason=reason):
+                await self._close(_CLOSE_CODES[reason])
+            case EnterRoom(role=None):
                 await self._enter_room()
+            case EnterRoom(role=role) if self.in_room and role != self.role:
+                self.role = role
+                await self._enter_room()
+            case ChangeSpace() if self.in_room:
+                # check-ins belong to the meeting, not the space: nothing new to send there
+                await self._enter_room(with_checkins=False)
 
     async def media_event(self, message: dict) -> None:
         if not self.closing:

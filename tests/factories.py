@@ -6,8 +6,8 @@ import itertools
 
 from django.contrib.auth import get_user_model
 
-from rooms import services
 from rooms.models import Meeting, Participant
+from rooms.services import meetings as services
 
 _counter = itertools.count()
 

@@ -1,19 +1,14 @@
-"""What each client message does, one module per feature.
+"""Hand-written handlers for the client messages that are not a rooms/ use-case (media).
 
-A handler gets the socket's `Session` and the parsed message and returns the room
-events to deliver (after the commit). Refusals raise `RoomError` or `ProtocolError`;
-the consumer turns them into a typed `error`.
+Every other message is a row of `signaling/routes.py`. A handler here gets the socket's
+`Session` and the parsed message; it may return room events to deliver. Refusals raise
+`RoomError` or `ProtocolError`; the consumer turns them into a typed `error`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any, Protocol
-
-from channels.db import database_sync_to_async
-
-from rooms import services, state
 
 
 class Session(Protocol):
@@ -28,51 +23,16 @@ class Session(Protocol):
     async def close(self, code: int | None = None) -> None: ...
 
 
-Handler = Callable[[Session, Any], Awaitable[list[state.Event]]]
+Handler = Callable[[Session, Any], Awaitable[Any]]
+
+# message type -> handler, filled in by `@handles` when a handler module is imported
+HANDLERS: dict[type, Handler] = {}
 
 
-@dataclass(frozen=True)
-class Route:
-    handler: Handler
-    # Chat has its own, tighter bucket on top of the per-frame one.
-    chat_bucket: bool = False
-
-
-ROUTES: dict[type, Route] = {}
-
-# Called with the session each time it enters the room (after `room.state`), to send a
-# feature's own state.
-ENTER_HOOKS: list[Callable[[Session], Awaitable[None]]] = []
-
-
-def handles(*message_types: type, chat_bucket: bool = False):
+def handles(*message_types: type):
     def register(handler: Handler) -> Handler:
         for message_type in message_types:
-            ROUTES[message_type] = Route(handler, chat_bucket)
+            HANDLERS[message_type] = handler
         return handler
 
     return register
-
-
-def on_enter(hook: Callable[[Session], Awaitable[None]]):
-    ENTER_HOOKS.append(hook)
-    return hook
-
-
-_room_apply = database_sync_to_async(services.room_apply)
-
-
-async def apply(session: Session, operation) -> list[state.Event]:
-    """Runs a pure room operation on the session's meeting in one locked transaction."""
-    return await _room_apply(meeting_id=session.meeting_id, operation=operation)
-
-
-def optional_id(value) -> str | None:
-    return str(value) if value is not None else None
-
-
-def load() -> dict[type, Route]:
-    # Importing the feature modules registers their handlers.
-    from signaling.handlers import breakouts, checkins, core, facilitation, media  # noqa: F401
-
-    return ROUTES

@@ -7,6 +7,10 @@ from uuid import UUID
 
 from pydantic import Field
 
+from rooms.shapes import (
+    CheckinPromptInfo,
+    Mood,
+)
 from signaling.protocol.base import ERROR_CODES, Message
 
 Kind = Literal["scale", "single", "multiple", "text"]
@@ -46,49 +50,6 @@ CLIENT_MODELS = (CheckinPost, CheckinAnswerIn, CheckinClose, CheckinShare)
 
 
 # --- server -> client ------------------------------------------------------------
-
-
-class CheckinResults(Message):
-    answers: int
-    counts: list[int]
-    mean: float | None = None
-    texts: list[str]
-
-
-class NamedAnswerInfo(Message):
-    participant_id: str
-    name: str
-    value: int | list[int] | str
-
-
-class CheckinPromptInfo(Message):
-    id: str
-    kind: Kind
-    question: str
-    options: list[str]
-    anonymous: bool
-    moment: Moment | None = None
-    status: Literal["open", "closed"]
-    shared: bool
-    you_answered: bool | None = None  # participants' view
-    answered: int | None = None  # facilitators' view: answers so far, live
-    results: CheckinResults | None = None
-    answers: list[NamedAnswerInfo] | None = None  # facilitators' view of named prompts
-
-
-class MoodPoint(Message):
-    meeting_id: str
-    date: str
-    check_in: float
-    check_out: float
-    change: float
-
-
-class Mood(Message):
-    check_in: float | None = None
-    check_out: float | None = None
-    change: float | None = None
-    trend: list[MoodPoint]
 
 
 class CheckinState(Message):

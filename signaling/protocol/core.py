@@ -7,6 +7,7 @@ from uuid import UUID
 
 from pydantic import Field
 
+from rooms.shapes import ChatInfo, ParticipantInfo
 from signaling.protocol.base import ERROR_CODES, Message
 from signaling.protocol.facilitation import BreakoutsState, RoomSettings
 
@@ -31,6 +32,13 @@ class ChatSend(Message):
     type: Literal["chat.send"]
     text: str = Field(max_length=4000)
     audience: Literal["room", "facilitators"] = "room"
+
+
+class HelpRequest(Message):
+    """Asking the facilitators for help, from the main room or a breakout."""
+
+    type: Literal["help.request"]
+    note: str = Field(default="", max_length=4000)
 
 
 class HandRaise(Message):
@@ -63,32 +71,11 @@ class Leave(Message):
 
 
 CLIENT_MODELS = (
-    Hello, Ping, Pong, ChatSend, HandRaise, HandLower, LobbyAdmit, LobbyDeny, RoleSet, Leave,
+    Hello, Ping, Pong, ChatSend, HelpRequest, HandRaise, HandLower, LobbyAdmit, LobbyDeny, RoleSet, Leave,
 )  # fmt: skip
 
 
 # --- server -> client ------------------------------------------------------------
-
-
-class ParticipantInfo(Message):
-    id: str
-    name: str
-    role: Literal["facilitator", "cofacilitator", "peer"]
-    media: Literal["camera_mic", "text_only"]
-    connection: Literal["online", "reconnecting", "offline"]
-    hand_raised: bool
-    # Whether the relay forwards this person's audio / video, and who turned it off.
-    audio: Literal["on", "off_by_self", "off_by_facilitator"]
-    video: Literal["on", "off_by_self", "off_by_facilitator"]
-
-
-class ChatInfo(Message):
-    id: int
-    sender_id: str
-    sender_name: str
-    audience: Literal["room", "facilitators"]
-    text: str
-    sent_at: str
 
 
 class MeetingInfo(Message):

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from pydantic import Field, model_validator
 
+from rooms.shapes import BreakoutsState, RoomSettings
 from signaling.protocol.base import ERROR_CODES, Message
 
 Kind = Literal["audio", "video"]
@@ -127,24 +128,6 @@ CLIENT_MODELS = (
 
 
 # --- server -> client ------------------------------------------------------------
-
-
-class RoomSettings(Message):
-    locked: bool
-    allow_self_unmute: bool
-
-
-class BreakoutInfo(Message):
-    id: str
-    name: str
-    members: list[str]
-
-
-class BreakoutsState(Message):
-    rooms: list[BreakoutInfo]
-    self_select: bool
-    ends_at: str | None = None
-    warn_at: str | None = None
 
 
 class Muted(Message):

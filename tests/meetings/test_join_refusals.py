@@ -5,8 +5,9 @@ import json
 import pytest
 from django.test import Client
 
-from rooms import moderation, services
+from rooms import moderation
 from rooms.models import Participant
+from rooms.services import unit
 from tests.factories import make_meeting, make_participant
 
 pytestmark = pytest.mark.django_db
@@ -21,9 +22,7 @@ def _facilitate(meeting, operation):
     fac = Participant.objects.filter(meeting=meeting, role="facilitator").first()
     if fac is None:
         fac, _ = make_participant(meeting, "Facilitator Fern", role="facilitator")
-    return services.room_apply(
-        meeting_id=str(meeting.id), operation=lambda r: operation(r, str(fac.id))
-    )
+    return unit.apply(str(meeting.id), lambda r: operation(r, str(fac.id)))
 
 
 def test_removed_with_no_rejoin_cannot_come_back_from_the_same_browser():

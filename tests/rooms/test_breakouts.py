@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 
 from rooms import breakouts, state
+from rooms.events import ToFacilitators, ToMeeting, ToParticipant
 from tests.rooms.test_moderation import cofac, refused
 from tests.rooms.test_state import NOW, fac, make_room, peer, types
 
@@ -31,7 +32,7 @@ def where(room):
 def test_create_numbered_rooms_everyone_sees():
     room = make_room(fac(), peer("a"))
     events = breakouts.create(room, "f", count=3, new_id=ids())
-    assert types(events) == [("breakouts.updated", state.TO_ROOM)]
+    assert types(events) == [("breakouts.updated", ToMeeting())]
     assert [r["name"] for r in events[0].data["rooms"]] == ["Room 1", "Room 2", "Room 3"]
     assert events[0].data["self_select"] is False
     more = breakouts.create(room, "f", count=1, new_id=ids("x"))
@@ -80,7 +81,7 @@ def test_peer_cannot_create_or_run_breakouts():
 def test_automatic_assignment_is_balanced_and_leaves_facilitators_out():
     room = room_with(fac(), cofac(), *(peer(x) for x in "abdeg"), peer("t", media="text_only"))
     events = breakouts.assign_automatically(room, "f")
-    assert types(events) == [("breakouts.updated", state.TO_ROOM)]
+    assert types(events) == [("breakouts.updated", ToMeeting())]
     placed = where(room)
     assert placed["f"] is None and placed["c"] is None
     sizes = [len(r["members"]) for r in events[0].data["rooms"]]
@@ -161,8 +162,8 @@ def test_help_alerts_facilitators_with_the_room_name():
     breakouts.move(room, "f", "a", "b2")
     events = breakouts.ask_for_help(room, "a")
     assert types(events) == [
-        ("breakout.help_requested", state.TO_FACILITATORS),
-        ("breakout.help_requested", "participant:a"),
+        ("breakout.help_requested", ToFacilitators()),
+        ("breakout.help_requested", ToParticipant("a")),
     ]
     assert events[0].data["breakout_name"] == "Room 2" and events[0].data["name"] == "A"
 
@@ -170,7 +171,7 @@ def test_help_alerts_facilitators_with_the_room_name():
 def test_broadcast_reaches_every_room():
     room = room_with(fac(), peer("a"))
     events = breakouts.broadcast(room, "f", "  Two minutes left  ")
-    assert types(events) == [("breakout.broadcast", state.TO_ROOM)]
+    assert types(events) == [("breakout.broadcast", ToMeeting())]
     assert events[0].data == {"text": "Two minutes left", "sender_name": "F"}
     refused("empty_message", breakouts.broadcast, room, "f", "   ")
     refused("message_too_long", breakouts.broadcast, room, "f", "x" * 2001)
@@ -190,15 +191,15 @@ def test_timer_warns_once_then_closes_every_breakout_by_itself():
 
     assert breakouts.tick(room, NOW + timedelta(seconds=200)) == []
     warning = breakouts.tick(room, NOW + timedelta(seconds=241))
-    assert types(warning) == [("breakout.warning", state.TO_ROOM)]
+    assert types(warning) == [("breakout.warning", ToMeeting())]
     assert warning[0].data["seconds_left"] == 59
     assert breakouts.tick(room, NOW + timedelta(seconds=250)) == []
     assert breakouts.next_deadline(room) == ends
 
     closed = breakouts.tick(room, ends)
     assert types(closed) == [
-        ("breakouts.closed", state.TO_ROOM),
-        ("breakouts.updated", state.TO_ROOM),
+        ("breakouts.closed", ToMeeting()),
+        ("breakouts.updated", ToMeeting()),
     ]
     assert closed[0].data == {"reason": "timer"}
     assert set(where(room).values()) == {None}
@@ -240,7 +241,7 @@ def test_close_one_room_sends_its_people_back():
     breakouts.move(room, "f", "a", "b1")
     breakouts.move(room, "f", "b", "b2")
     events = breakouts.close(room, "f", "b1")
-    assert types(events) == [("breakouts.updated", state.TO_ROOM)]
+    assert types(events) == [("breakouts.updated", ToMeeting())]
     assert where(room)["a"] is None and where(room)["b"] == "b2"
     assert [r["id"] for r in events[0].data["rooms"]] == ["b2", "b3"]
     assert breakouts.close(room, "f", "b1") == []  # double close

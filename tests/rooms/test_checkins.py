@@ -5,7 +5,8 @@ import random
 import pytest
 
 from rooms import checkins, state
-from rooms.state import Member, Room, RoomError
+from rooms.events import ToFacilitators, ToMeeting, ToParticipant
+from rooms.state import MeetingState, Member, RoomError
 
 KEY = b"k" * 32
 
@@ -23,7 +24,7 @@ def member(id_, role=state.PEER, status=state.ADMITTED, media="camera_mic"):
 
 @pytest.fixture
 def room():
-    room = Room(meeting_id="m1", lobby_enabled=True)
+    room = MeetingState(meeting_id="m1", lobby_enabled=True)
     for m in (
         member("fern", state.FACILITATOR),
         member("cedar", state.COFACILITATOR),
@@ -67,8 +68,8 @@ def kinds(events):
 def test_facilitators_post_a_prompt_everyone_sees_and_facilitators_follow(room, actor):
     prompt, events = post(room, actor)
     assert kinds(events) == [
-        ("checkin.posted", state.TO_ROOM),
-        ("checkin.results", state.TO_FACILITATORS),
+        ("checkin.posted", ToMeeting()),
+        ("checkin.results", ToFacilitators()),
     ]
     assert events[0].data["prompt"]["question"] == "How are you arriving today?"
     assert prompt.options == checkins.DEFAULT_SCALE_LABELS
@@ -132,8 +133,8 @@ def test_anonymous_answer_is_folded_into_counters_with_no_trace_of_who(room):
     prompt, _ = post(room)
     events = answer(room, prompt, "heron", scale=4)
     assert kinds(events) == [
-        ("checkin.answered", "participant:heron"),
-        ("checkin.results", state.TO_FACILITATORS),
+        ("checkin.answered", ToParticipant("heron")),
+        ("checkin.results", ToFacilitators()),
     ]
     assert prompt.tally.counts == [0, 0, 0, 1, 0]
     assert prompt.named == {}
@@ -241,8 +242,8 @@ def test_close_drops_the_ballot_key_and_set_and_publishes_the_full_result(room):
         answer(room, prompt, who, scale=point)
     events = checkins.close(room, prompt, "cedar")
     assert kinds(events) == [
-        ("checkin.closed", state.TO_ROOM),
-        ("checkin.results", state.TO_FACILITATORS),
+        ("checkin.closed", ToMeeting()),
+        ("checkin.results", ToFacilitators()),
     ]
     assert prompt.ballot_key is None and prompt.ballots == set()
     assert events[1].data["prompt"]["results"]["answers"] == 4
@@ -295,8 +296,8 @@ def test_share_shows_the_room_the_result_without_names(room):
     checkins.close(room, prompt, "fern")
     events = checkins.share(room, prompt, "fern")
     assert kinds(events) == [
-        ("checkin.shared", state.TO_ROOM),
-        ("checkin.results", state.TO_FACILITATORS),
+        ("checkin.shared", ToMeeting()),
+        ("checkin.results", ToFacilitators()),
     ]
     shared = events[0].data["prompt"]
     assert shared["results"]["counts"] == [1, 1]

@@ -3,6 +3,7 @@
 import pytest
 
 from rooms import moderation, state
+from rooms.events import ToFacilitators, ToMeeting, ToParticipant
 from rooms.state import Member, RoomError
 from tests.rooms.test_state import fac, make_room, peer, types
 
@@ -28,7 +29,7 @@ def plan(room, pid):
 def test_facilitator_mute_stops_audio_at_the_relay_and_tells_the_person_who():
     room = make_room(fac(), peer("a"), peer("b"))
     events = moderation.mute(room, "f", "a", state.AUDIO)
-    assert types(events) == [("participant.updated", state.TO_ROOM), ("muted", "participant:a")]
+    assert types(events) == [("participant.updated", ToMeeting()), ("muted", ToParticipant("a"))]
     assert events[0].data["participant"]["audio"] == "off_by_facilitator"
     assert events[1].data == {"kind": "audio", "by_role": "facilitator", "by_name": "F"}
     assert plan(room, "a").audio is False and plan(room, "a").video is True
@@ -45,13 +46,13 @@ def test_stop_video_is_enforced_the_same_way():
     room = make_room(fac(), peer("a"))
     moderation.mute(room, "f", "a", state.VIDEO)
     assert (plan(room, "a").audio, plan(room, "a").video) == (True, False)
-    assert room.members["a"].public()["video"] == "off_by_facilitator"
+    assert room.members["a"].public().model_dump()["video"] == "off_by_facilitator"
 
 
 def test_muting_yourself_is_a_server_state_others_see():
     room = make_room(fac(), peer("a"))
     events = moderation.mute(room, "a", "a", state.AUDIO)
-    assert types(events) == [("participant.updated", state.TO_ROOM)]
+    assert types(events) == [("participant.updated", ToMeeting())]
     assert events[0].data["participant"]["audio"] == "off_by_self"
     assert plan(room, "a").audio is False
     assert moderation.mute(room, "a", "a", state.AUDIO) == []
@@ -113,7 +114,7 @@ def test_mute_all_mutes_peers_with_a_microphone_and_keeps_facilitators():
     room = make_room(fac(), cofac(), peer("a"), peer("b"), peer("t", media="text_only"))
     moderation.mute(room, "f", "b", state.AUDIO)
     events = moderation.mute_all(room, "f", show_name=False)
-    assert types(events) == [("participant.updated", state.TO_ROOM), ("muted", "participant:a")]
+    assert types(events) == [("participant.updated", ToMeeting()), ("muted", ToParticipant("a"))]
     plans = room.media_plans()
     assert [pid for pid, p in plans.items() if not p.audio] == ["a", "b"]
     assert moderation.mute_all(room, "c") == []
@@ -132,7 +133,7 @@ def test_self_unmute_allowed_by_default_lifts_a_facilitator_mute():
     room = make_room(fac(), peer("a"))
     moderation.mute(room, "f", "a", state.AUDIO)
     events = moderation.unmute(room, "a", state.AUDIO)
-    assert types(events) == [("participant.updated", state.TO_ROOM)]
+    assert types(events) == [("participant.updated", ToMeeting())]
     assert plan(room, "a").audio is True
     assert moderation.unmute(room, "a", state.AUDIO) == []
 
@@ -143,7 +144,7 @@ def test_without_self_unmute_a_muted_peer_cannot_turn_it_back_on(kind):
     moderation.configure(room, "f", allow_self_unmute=False)
     moderation.mute(room, "f", "a", kind)
     refused("self_unmute_disabled", moderation.unmute, room, "a", kind)
-    assert room.members["a"].public()[kind] == "off_by_facilitator"
+    assert room.members["a"].public().model_dump()[kind] == "off_by_facilitator"
 
 
 def test_without_self_unmute_what_you_muted_yourself_you_still_unmute():
@@ -169,12 +170,12 @@ def test_ask_to_unmute_only_asks_and_yes_turns_audio_on():
     moderation.configure(room, "f", allow_self_unmute=False)
     moderation.mute(room, "f", "a", state.AUDIO)
     events = moderation.ask_unmute(room, "f", "a", state.AUDIO)
-    assert types(events) == [("unmute.requested", "participant:a")]
+    assert types(events) == [("unmute.requested", ToParticipant("a"))]
     assert plan(room, "a").audio is False  # asking forces nothing
     events = moderation.answer_unmute(room, "a", state.AUDIO, accept=True)
     assert types(events) == [
-        ("participant.updated", state.TO_ROOM),
-        ("unmute.answered", state.TO_FACILITATORS),
+        ("participant.updated", ToMeeting()),
+        ("unmute.answered", ToFacilitators()),
     ]
     assert events[1].data == {"kind": "audio", "participant_id": "a", "accepted": True}
     assert plan(room, "a").audio is True
@@ -185,7 +186,7 @@ def test_declining_keeps_the_mute_and_tells_facilitators():
     moderation.mute(room, "f", "a", state.VIDEO)
     moderation.ask_unmute(room, "f", "a", state.VIDEO)
     events = moderation.answer_unmute(room, "a", state.VIDEO, accept=False)
-    assert types(events) == [("unmute.answered", state.TO_FACILITATORS)]
+    assert types(events) == [("unmute.answered", ToFacilitators())]
     assert plan(room, "a").video is False
 
 
@@ -231,7 +232,7 @@ def test_peer_cannot_ask_someone_to_unmute():
 def test_lock_and_self_unmute_settings_reach_everyone_once():
     room = make_room(fac(), cofac(), peer("a"))
     events = moderation.configure(room, "f", locked=True)
-    assert types(events) == [("room.settings", state.TO_ROOM)]
+    assert types(events) == [("room.settings", ToMeeting())]
     assert events[0].data == {"locked": True, "allow_self_unmute": True}
     assert moderation.configure(room, "c", locked=True) == []
     refused("forbidden", moderation.configure, room, "a", locked=False)
@@ -246,9 +247,9 @@ def test_remove_tells_the_person_first_then_everyone_and_stops_their_media():
     room.raise_hand("a")
     events = moderation.remove(room, "f", "a")
     assert types(events) == [
-        ("removed", "participant:a"),
-        ("participant.left", state.TO_ROOM),
-        ("hands.updated", state.TO_ROOM),
+        ("removed", ToParticipant("a")),
+        ("participant.left", ToMeeting()),
+        ("hands.updated", ToMeeting()),
     ]
     assert events[0].data["may_rejoin"] is True
     assert events[1].data == {"participant_id": "a", "reason": "removed"}
@@ -279,7 +280,7 @@ def test_remove_refusals():
 def test_end_tells_everyone_including_the_lobby_and_stops_all_media():
     room = make_room(fac(), peer("a"), peer("w", status=state.LOBBY))
     events = moderation.end(room, "f")
-    assert types(events) == [("meeting.ended", state.TO_ROOM), ("meeting.ended", "participant:w")]
+    assert types(events) == [("meeting.ended", ToMeeting()), ("meeting.ended", ToParticipant("w"))]
     assert room.ended and room.media_plans() == {}
     assert room.members["a"].connection == state.OFFLINE  # nobody shows "reconnecting"
     assert moderation.end(room, "f") == []

@@ -5,13 +5,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from rooms import state
-from rooms.state import Member, Room, RoomError
+from rooms.events import ToFacilitators, ToMeeting, ToParticipant
+from rooms.state import MeetingState, Member, RoomError
 
 NOW = datetime(2026, 1, 1, 18, 0, tzinfo=UTC)
 
 
-def make_room(*members: Member) -> Room:
-    room = Room(meeting_id="m1", lobby_enabled=True)
+def make_room(*members: Member) -> MeetingState:
+    room = MeetingState(meeting_id="m1", lobby_enabled=True)
     for m in members:
         room.members[m.id] = m
     return room
@@ -43,9 +44,9 @@ def test_admit_moves_lobby_member_into_room_and_tells_everyone():
     events = room.admit("f", "a")
     assert room.members["a"].status == state.ADMITTED
     assert types(events) == [
-        ("lobby.updated", state.TO_FACILITATORS),
-        ("lobby.admitted", "participant:a"),
-        ("participant.joined", state.TO_ROOM),
+        ("lobby.updated", ToFacilitators()),
+        ("lobby.admitted", ToParticipant("a")),
+        ("participant.joined", ToMeeting()),
     ]
 
 
@@ -80,7 +81,7 @@ def test_deny_sends_a_kind_message_only_to_that_person():
     events = room.deny("f", "a")
     assert room.members["a"].status == state.DENIED
     denied = [e for e in events if e.type == "lobby.denied"]
-    assert denied[0].to == "participant:a" and "welcome" in denied[0].data["message"]
+    assert denied[0].to == ToParticipant("a") and "welcome" in denied[0].data["message"]
 
 
 def test_hands_queue_in_raise_order_and_raising_twice_keeps_place():
@@ -135,7 +136,7 @@ def test_role_changes_that_are_refused(actor, target, role, code):
 def test_disconnect_then_reconnect_keeps_hand_and_role():
     room = make_room(fac(), peer("a"))
     room.raise_hand("a")
-    assert types(room.disconnect("a", NOW)) == [("participant.updated", state.TO_ROOM)]
+    assert types(room.disconnect("a", NOW)) == [("participant.updated", ToMeeting())]
     assert room.members["a"].connection == state.RECONNECTING
     assert room.expire("a", NOW - timedelta(seconds=1)) == []  # still within grace
     events = room.connect("a")
@@ -149,7 +150,7 @@ def test_expire_after_grace_counts_as_left_and_drops_hand():
     room.raise_hand("a")
     room.disconnect("a", NOW)
     events = room.expire("a", NOW + timedelta(seconds=30))
-    assert types(events) == [("participant.left", state.TO_ROOM), ("hands.updated", state.TO_ROOM)]
+    assert types(events) == [("participant.left", ToMeeting()), ("hands.updated", ToMeeting())]
     assert events[0].data["reason"] == "timeout"
     assert room.members["a"].status == state.LEFT
 

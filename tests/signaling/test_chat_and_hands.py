@@ -115,3 +115,47 @@ async def test_leaving_tells_the_room_and_clears_the_hand(room):
     }
     assert (await room.facilitator.expect("hands.updated"))["queue"] == []
     assert await peer.expect_close() == 4410
+
+
+async def test_help_request_reaches_facilitators_and_the_asker_as_a_help_message(room):
+    asker = await room.admitted_peer("Calm Heron")
+    bystander = await room.admitted_peer("Bold Wren")
+    await asker.expect("participant.joined")
+
+    await asker.send({"type": "help.request", "note": "  I need a moment  "})
+
+    for client in (room.facilitator, asker):
+        message = (await client.expect("chat.message"))["message"]
+        assert (message["kind"], message["audience"], message["text"]) == (
+            "help",
+            "facilitators",
+            "I need a moment",
+        )
+    await bystander.nothing_more()
+    await asker.send({"type": "help.request"})  # the note is optional
+    assert (await room.facilitator.expect("chat.message"))["message"]["text"] == ""
+
+    late = await room.connect("Co Cedar", role="cofacilitator")
+    history = (await late.expect("room.state"))["chat"]
+    assert [(m["kind"], m["text"]) for m in history] == [("help", "I need a moment"), ("help", "")]
+
+
+async def test_help_request_works_from_a_breakout_and_ordinary_chat_is_kind_text(room):
+    asker = await room.admitted_peer("Calm Heron")
+    await room.facilitator.send({"type": "breakout.create", "count": 1})
+    rooms = (await room.facilitator.expect("breakouts.updated"))["rooms"]
+    await room.facilitator.send(
+        {
+            "type": "breakout.move",
+            "participant_id": asker.participant_id,
+            "breakout_id": rooms[0]["id"],
+        }
+    )
+    await asker.expect("room.state")
+    await asker.send({"type": "help.request", "note": "x" * 1901})
+    await asker.expect("error", code="message_too_long")
+    await asker.send({"type": "help.request", "note": "stuck"})
+    assert (await room.facilitator.expect("chat.message"))["message"]["kind"] == "help"
+    assert (await asker.expect("chat.message"))["message"]["kind"] == "help"  # the asker's copy
+    await asker.send({"type": "chat.send", "text": "hello room"})
+    assert (await asker.expect("chat.message"))["message"]["kind"] == "text"

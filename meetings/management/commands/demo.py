@@ -4,8 +4,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from meetings.views import invite_links
-from rooms import services
 from rooms.models import Meeting
+from rooms.services import meetings as services
 
 DEMO_TITLE = "Demo: Tuesday evening peer circle"
 

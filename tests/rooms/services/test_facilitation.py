@@ -7,11 +7,22 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
-from rooms import breakouts, moderation, selectors, services, state
+from rooms import breakouts, moderation, selectors, state
+from rooms.events import ToFacilitators, ToParticipant, ToSpace
 from rooms.models import Breakout, ChatMessage, Meeting, Participant
+from rooms.services import breakouts as breakout_services
+from rooms.services import chat, meetings, unit
 from tests.factories import make_meeting, make_participant
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def chat_send(**kwargs):
+    return chat.chat_send(**kwargs).events
+
+
+def breakout_tick(**kwargs):
+    return breakout_services.breakout_tick(**kwargs).events
 
 
 def _meeting_with(*names, lobby_enabled=False):
@@ -22,7 +33,7 @@ def _meeting_with(*names, lobby_enabled=False):
 
 
 def _apply(mid, operation):
-    return services.room_apply(meeting_id=mid, operation=operation)
+    return unit.apply(mid, operation).events
 
 
 def _load(mid):
@@ -71,13 +82,13 @@ def test_locked_meeting_refuses_new_peers_but_not_facilitators_or_the_lobby():
 def test_ban_refuses_the_same_browser_only():
     meeting = make_meeting(lobby_enabled=False)
     fac, _ = make_participant(meeting, "Facilitator Fern", role="facilitator")
-    heron, _ = services.participant_create(
+    heron, _ = meetings.participant_create(
         meeting=meeting, display_name="Calm Heron", media="camera_mic", role="peer", device="dev-1"
     )
     assert Participant.objects.get(id=heron.id).device_hash not in ("", "dev-1")
     _apply(str(meeting.id), lambda r: moderation.remove(r, str(fac.id), str(heron.id), ban=True))
     with pytest.raises(state.RoomError) as refused:
-        services.participant_create(
+        meetings.participant_create(
             meeting=meeting,
             display_name="Other Name",
             media="text_only",
@@ -86,7 +97,7 @@ def test_ban_refuses_the_same_browser_only():
         )
     assert refused.value.code == "banned"
     # another browser gets in: pseudonymous joins cannot be banned for certain
-    services.participant_create(
+    meetings.participant_create(
         meeting=meeting, display_name="Someone", media="text_only", role="peer", device="dev-2"
     )
 
@@ -94,12 +105,12 @@ def test_ban_refuses_the_same_browser_only():
 def test_removed_without_ban_may_join_again_but_old_token_is_dead():
     meeting = make_meeting(lobby_enabled=False)
     fac, _ = make_participant(meeting, "Facilitator Fern", role="facilitator")
-    heron, token = services.participant_create(
+    heron, token = meetings.participant_create(
         meeting=meeting, display_name="Calm Heron", media="camera_mic", role="peer", device="dev"
     )
     _apply(str(meeting.id), lambda r: moderation.remove(r, str(fac.id), str(heron.id)))
     assert selectors.participant_by_token(meeting_id=str(meeting.id), token=token) is None
-    services.participant_create(
+    meetings.participant_create(
         meeting=meeting, display_name="Calm Heron", media="camera_mic", role="peer", device="dev"
     )
 
@@ -120,26 +131,24 @@ def test_end_marks_the_meeting_ended_and_late_arrivals_are_refused():
 
 def test_breakouts_are_stored_and_chat_is_kept_per_room():
     mid, fac, (heron, wren) = _meeting_with("Calm Heron", "Bold Wren")
-    services.chat_send(meeting_id=mid, sender_id=fac, text="before breakouts", audience="room")
+    chat_send(meeting_id=mid, sender_id=fac, text="before breakouts", audience="room")
     _apply(mid, lambda r: breakouts.create(r, fac, names=["Sharing", "Listening"]))
     sharing, listening = (str(b.id) for b in Breakout.objects.order_by("position"))
     _apply(mid, lambda r: breakouts.move(r, fac, heron, sharing))
     assert str(Participant.objects.get(id=heron).breakout_id) == sharing
     assert selectors.media_plans(meeting_id=mid)[heron].room == f"{mid}/{sharing}"
 
-    events = services.chat_send(
-        meeting_id=mid, sender_id=heron, text="only for Sharing", audience="room"
-    )
-    assert events[0].to == state.to_breakout(sharing)
-    services.chat_send(meeting_id=mid, sender_id=wren, text="main room meanwhile", audience="room")
-    private = services.chat_send(
+    events = chat_send(meeting_id=mid, sender_id=heron, text="only for Sharing", audience="room")
+    assert events[0].to == ToSpace(sharing)
+    chat_send(meeting_id=mid, sender_id=wren, text="main room meanwhile", audience="room")
+    private = chat_send(
         meeting_id=mid, sender_id=heron, text="to facilitators", audience="facilitators"
     )
-    assert {e.to for e in private} == {state.TO_FACILITATORS, state.to_participant(heron)}
+    assert {e.to for e in private} == {ToFacilitators(), ToParticipant(heron)}
 
     def texts(viewer, room, facilitates=False):
         history = selectors.chat_history(
-            meeting_id=mid, viewer_id=viewer, viewer_facilitates=facilitates, room=room
+            meeting_id=mid, viewer_id=viewer, viewer_facilitates=facilitates, space=room
         )
         return [m["text"] for m in history]
 
@@ -176,7 +185,7 @@ def test_a_timer_missed_while_no_process_counted_is_applied_by_the_next_action()
     meeting = Meeting.objects.get(id=mid)
     assert meeting.breakout_ends_at is None and meeting.breakout_warn_at is None
     assert selectors.breakout_next_deadline(meeting_id=mid) is None
-    assert services.breakout_tick(meeting_id=mid) == []
+    assert breakout_tick(meeting_id=mid) == []
 
 
 def test_a_refused_action_rolls_back_the_timer_catch_up_too():
@@ -187,7 +196,7 @@ def test_a_refused_action_rolls_back_the_timer_catch_up_too():
     with pytest.raises(state.RoomError):
         _apply(mid, lambda r: moderation.end(r, heron))
     assert Breakout.objects.filter(closed_at__isnull=True).count() == 1  # no split state
-    caught_up = [e.type for e in services.breakout_tick(meeting_id=mid)]
+    caught_up = [e.type for e in breakout_tick(meeting_id=mid)]
     assert caught_up == ["breakouts.closed", "breakouts.updated"]
 
 
@@ -224,3 +233,35 @@ def test_two_facilitators_closing_and_moving_at_once_leave_one_consistent_state(
     assert results[2] in ("breakout_closed", [], ["breakouts.updated"])
     assert Breakout.objects.filter(closed_at__isnull=True).count() == 0
     assert not Participant.objects.filter(breakout__isnull=False).exists()
+
+
+def test_whether_media_changed_is_computed_from_the_plans():
+    from rooms.services import facilitation, participants
+
+    mid, fac, (heron,) = _meeting_with("Calm Heron")
+    assert not participants.hand_raise(meeting_id=mid, actor_id=heron).media_changed
+    assert not chat.chat_send(
+        meeting_id=mid, sender_id=heron, text="hi", audience="room"
+    ).media_changed
+    muted = facilitation.mute(meeting_id=mid, actor_id=fac, target_id=heron, kind="audio")
+    assert muted.media_changed
+    assert muted.directives == []
+    again = facilitation.mute(meeting_id=mid, actor_id=fac, target_id=heron, kind="audio")
+    assert not again.media_changed  # already muted: nothing to re-sync
+
+
+def test_the_domain_names_whose_socket_must_act():
+    from rooms.events import ChangeSpace, Close
+    from rooms.services import facilitation
+
+    mid, fac, (heron, wren) = _meeting_with("Calm Heron", "Bold Wren")
+    _apply(mid, lambda r: breakouts.create(r, fac, count=1))
+    (room_id,) = (str(b.id) for b in Breakout.objects.all())
+    moved = breakout_services.breakout_move(
+        meeting_id=mid, actor_id=fac, target_id=heron, breakout_id=room_id
+    )
+    assert moved.directives == [ChangeSpace(heron)] and moved.media_changed
+    removed = facilitation.participant_remove(meeting_id=mid, actor_id=fac, target_id=wren)
+    assert removed.directives == [Close(wren, "removed"), Close(wren, "left")]
+    ended = facilitation.meeting_end(meeting_id=mid, actor_id=fac)
+    assert set(ended.directives) == {Close(fac, "ended"), Close(heron, "ended")}

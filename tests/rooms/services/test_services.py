@@ -7,11 +7,25 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
-from rooms import selectors, services, state
+from rooms import selectors, state
 from rooms.models import ChatMessage, Meeting, Participant
+from rooms.services import chat, participants
 from tests.factories import make_meeting, make_participant
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def chat_send(**kwargs):
+    return chat.chat_send(**kwargs).events
+
+
+def participant_connect(**kwargs):
+    outcome, replaced = participants.participant_connect(**kwargs)
+    return outcome.events, replaced
+
+
+def participant_disconnect(**kwargs):
+    return participants.participant_disconnect(**kwargs).events
 
 
 def test_suite_runs_on_the_configured_database():
@@ -53,7 +67,7 @@ def test_bad_names_are_refused_and_nothing_is_stored(name, code):
 def test_chat_is_committed_before_its_event_is_returned():
     meeting = make_meeting(lobby_enabled=False)
     sender, _ = make_participant(meeting, "Calm Heron")
-    events = services.chat_send(
+    events = chat_send(
         meeting_id=str(meeting.id), sender_id=str(sender.id), text="hello", audience="room"
     )
     message_id = events[0].data["message"]["id"]
@@ -74,9 +88,7 @@ def test_refused_chat_stores_nothing():
     meeting = make_meeting(lobby_enabled=True)
     waiting, _ = make_participant(meeting, "Waiting Willow")
     with pytest.raises(state.RoomError):
-        services.chat_send(
-            meeting_id=str(meeting.id), sender_id=str(waiting.id), text="hi", audience="room"
-        )
+        chat_send(meeting_id=str(meeting.id), sender_id=str(waiting.id), text="hi", audience="room")
     assert not ChatMessage.objects.exists()
 
 
@@ -88,7 +100,7 @@ def test_concurrent_hand_raises_get_distinct_places():
 
     def raise_hand(pid: str) -> None:
         try:
-            services.room_apply(meeting_id=str(meeting.id), operation=lambda r: r.raise_hand(pid))
+            participants.hand_raise(meeting_id=str(meeting.id), actor_id=pid)
         finally:
             connections.close_all()
 
@@ -103,17 +115,12 @@ def test_reconnect_from_a_stale_socket_does_not_mark_the_new_one_reconnecting():
     meeting = make_meeting(lobby_enabled=False)
     p, _ = make_participant(meeting, "Twin Tide")
     mid, pid = str(meeting.id), str(p.id)
-    services.participant_connect(
-        meeting_id=mid, participant_id=pid, channel_name="old", grace_seconds=30
-    )
-    _, replaced = services.participant_connect(
+    participant_connect(meeting_id=mid, participant_id=pid, channel_name="old", grace_seconds=30)
+    _, replaced = participant_connect(
         meeting_id=mid, participant_id=pid, channel_name="new", grace_seconds=30
     )
     assert replaced == "old"
-    assert (
-        services.participant_disconnect(meeting_id=mid, participant_id=pid, channel_name="old")
-        == []
-    )
+    assert participant_disconnect(meeting_id=mid, participant_id=pid, channel_name="old") == []
     assert Participant.objects.get(id=pid).connection == "online"
 
 
@@ -122,15 +129,15 @@ def test_reconnecting_participant_left_behind_by_a_stopped_server_expires_on_nex
     gone, _ = make_participant(meeting, "Gone Juniper")
     arriving, _ = make_participant(meeting, "New Lark")
     mid = str(meeting.id)
-    services.participant_connect(
+    participant_connect(
         meeting_id=mid, participant_id=str(gone.id), channel_name="a", grace_seconds=30
     )
-    services.participant_disconnect(meeting_id=mid, participant_id=str(gone.id), channel_name="a")
+    participant_disconnect(meeting_id=mid, participant_id=str(gone.id), channel_name="a")
     Participant.objects.filter(id=gone.id).update(
         disconnected_at=timezone.now() - timedelta(seconds=31)
     )
 
-    events, _ = services.participant_connect(
+    events, _ = participant_connect(
         meeting_id=mid, participant_id=str(arriving.id), channel_name="b", grace_seconds=30
     )
 

@@ -6,8 +6,11 @@ from datetime import timedelta
 import pytest
 from django.db import connection, connections
 
-from rooms import checkin_selectors, checkin_services, services, state
+from rooms import selectors, state
+from rooms.events import ToFacilitators
 from rooms.models import CheckinAnswer, CheckinPrompt, Meeting, Participant
+from rooms.services import checkins as checkin_services
+from rooms.services import facilitation, meetings, participants
 from tests.factories import make_facilitator_user, make_meeting, make_participant
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,20 +26,20 @@ def setup_meeting(*names, meeting=None):
 def post(meeting, fac_id, **spec):
     spec = {"kind": "scale", "question": "How are you arriving?", "options": [],
             "anonymous": True, "moment": None, **spec}  # fmt: skip
-    events = checkin_services.checkin_post(meeting_id=str(meeting.id), actor_id=fac_id, **spec)
-    return events[0].data["prompt"]["id"]
+    outcome = checkin_services.checkin_post(meeting_id=str(meeting.id), actor_id=fac_id, **spec)
+    return outcome.events[0].data["prompt"]["id"]
 
 
 def answer(meeting, pid, prompt_id, **value):
     return checkin_services.checkin_answer(
-        meeting_id=str(meeting.id), participant_id=pid, prompt_id=prompt_id, **value
-    )
+        meeting_id=str(meeting.id), actor_id=pid, prompt_id=prompt_id, **value
+    ).events
 
 
 def close(meeting, fac_id, prompt_id):
     return checkin_services.checkin_close(
         meeting_id=str(meeting.id), actor_id=fac_id, prompt_id=prompt_id
-    )
+    ).events
 
 
 def stored(prompt_id) -> dict:
@@ -93,9 +96,9 @@ def test_named_answers_keep_who_answered_and_show_it_to_facilitators():
         ("Bold Wren", 0),
     }
     assert CheckinAnswer.objects.filter(prompt_id=prompt_id).count() == 2
-    view = checkin_selectors.checkin_state(meeting=meeting, viewer_id=fac_id, facilitates=True)
+    view = selectors.checkin_state(meeting=meeting, viewer_id=fac_id, facilitates=True)
     assert len(view["prompts"][0]["answers"]) == 2
-    peer_view = checkin_selectors.checkin_state(meeting=meeting, viewer_id=heron, facilitates=False)
+    peer_view = selectors.checkin_state(meeting=meeting, viewer_id=heron, facilitates=False)
     assert "answers" not in peer_view["prompts"][0] and "mood" not in peer_view
 
 
@@ -122,7 +125,7 @@ def test_refusals_store_nothing():
 def test_someone_who_left_cannot_answer():
     meeting, fac_id, (heron,) = setup_meeting("Calm Heron")
     prompt_id = post(meeting, fac_id)
-    services.room_apply(meeting_id=str(meeting.id), operation=lambda r: r.leave(heron))
+    participants.participant_leave(meeting_id=str(meeting.id), actor_id=heron)
     with pytest.raises(state.RoomError) as refused:
         answer(meeting, heron, prompt_id, scale=3)
     assert refused.value.code == "not_found"
@@ -185,10 +188,10 @@ def test_answers_racing_a_close_are_either_counted_or_refused():
 def test_mood_trend_follows_the_group_of_meetings_with_the_same_owner_and_title():
     owner = make_facilitator_user()
     group = [
-        services.meeting_create(owner=owner, title="Tuesday circle", lobby_enabled=False)
+        meetings.meeting_create(owner=owner, title="Tuesday circle", lobby_enabled=False)
         for _ in range(3)
     ]
-    other_title = services.meeting_create(owner=owner, title="Other", lobby_enabled=False)
+    other_title = meetings.meeting_create(owner=owner, title="Other", lobby_enabled=False)
     other_owner = make_meeting(title="Tuesday circle", lobby_enabled=False)
     for days_ago, meeting in zip(
         [21, 14, 7, 7, 7], [*group, other_title, other_owner], strict=True
@@ -207,7 +210,7 @@ def test_mood_trend_follows_the_group_of_meetings_with_the_same_owner_and_title(
     latest = group[-1]
     mood = events[-1].data["mood"]  # the last close of the loop: other_owner's
     assert mood["trend"] == []
-    mood = checkin_selectors.meeting_mood(meeting=Meeting.objects.get(id=latest.id))
+    mood = selectors.meeting_mood(meeting=Meeting.objects.get(id=latest.id))
     assert (mood["check_in"], mood["check_out"], mood["change"]) == (2.0, 4.0, 2.0)
     assert [(p["meeting_id"], p["change"]) for p in mood["trend"]] == [
         (str(group[0].id), 1.0),
@@ -221,7 +224,7 @@ def test_mood_is_sent_to_facilitators_when_a_check_out_closes():
     answer(meeting, a, prompt_id, scale=4)
     answer(meeting, b, prompt_id, scale=5)
     events = close(meeting, fac_id, prompt_id)
-    assert [(e.type, e.to) for e in events][-1] == ("checkin.mood", state.TO_FACILITATORS)
+    assert [(e.type, e.to) for e in events][-1] == ("checkin.mood", ToFacilitators())
     assert events[-1].data["mood"]["check_out"] == 4.5
 
 
@@ -230,6 +233,7 @@ def test_ending_a_meeting_closes_its_open_prompts_and_drops_their_keys():
     first, second = post(meeting, fac_id), post(meeting, fac_id, kind="text")
     answer(meeting, heron, first, scale=2)
     close(meeting, fac_id, second)
-    events = checkin_services.checkin_end_all(meeting_id=str(meeting.id))
-    assert [e.data.get("prompt_id") for e in events if e.type == "checkin.closed"] == [first]
+    facilitation.meeting_end(meeting_id=str(meeting.id), actor_id=fac_id)
+    assert CheckinPrompt.objects.get(id=first).closed_at is not None
+    assert Meeting.objects.get(id=meeting.id).ended_at is not None
     assert set(CheckinPrompt.objects.values_list("status", "ballot_key")) == {("closed", None)}

@@ -1,0 +1,43 @@
+"""Who may do what: the checks every facilitation rule starts with.
+
+Each check raises `RoomError` with a stable code (the client explains it) or returns the
+member it checked. Used by `state.MeetingState`'s own operations and by moderation, breakouts
+and check-ins alike.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rooms import state
+
+if TYPE_CHECKING:
+    from rooms.state import MeetingState, Member
+
+
+def require_live(room: MeetingState) -> None:
+    if room.ended:
+        raise state.RoomError("meeting_ended", "This meeting has ended.")
+
+
+def require_facilitator(room: MeetingState, actor_id: str) -> Member:
+    actor = room.member(actor_id)
+    if not actor.facilitates:
+        raise state.RoomError("forbidden", "Only a facilitator can do that.")
+    return actor
+
+
+def require_present(room: MeetingState, participant_id: str) -> Member:
+    """The actor is admitted (in the main room or a breakout), not waiting in the lobby."""
+    member = room.member(participant_id)
+    if member.status != state.ADMITTED:
+        raise state.RoomError("not_admitted", "You are not in the meeting room yet.")
+    return member
+
+
+def require_target(room: MeetingState, participant_id: str) -> Member:
+    """Someone a facilitator acts on: admitted, not waiting in the lobby, not gone."""
+    member = room.member(participant_id)
+    if member.status != state.ADMITTED:
+        raise state.RoomError("not_in_room", "That person is not in the meeting room.")
+    return member

@@ -1,0 +1,37 @@
+"""Reads of chat: one message as the wire shows it, and the history a viewer may see."""
+
+from __future__ import annotations
+
+from rooms import state
+from rooms.models import ChatMessage
+
+CHAT_HISTORY_LIMIT = 200
+
+
+def chat_message_public(message: ChatMessage) -> dict:
+    return {
+        "id": message.id,
+        "sender_id": str(message.sender_id),
+        "sender_name": message.sender.display_name,
+        "audience": message.audience,
+        "kind": message.kind,
+        "text": message.text,
+        "sent_at": message.sent_at.isoformat(),
+    }
+
+
+def chat_history(
+    *, meeting_id: str, viewer_id: str, viewer_facilitates: bool, space: str = state.MAIN_SPACE
+) -> list[dict]:
+    """The last messages the viewer may see in `space` (main or a breakout id), oldest first.
+
+    Private messages to the facilitators belong to no space: they follow the viewer.
+    """
+    messages = ChatMessage.objects.filter(meeting_id=meeting_id)
+    in_room = messages.filter(room=space, audience=ChatMessage.Audience.ROOM)
+    private = messages.filter(audience=ChatMessage.Audience.FACILITATORS)
+    if not viewer_facilitates:
+        private = private.filter(sender_id=viewer_id)
+    messages = in_room | private
+    latest = messages.select_related("sender").order_by("-id")[:CHAT_HISTORY_LIMIT]
+    return [chat_message_public(m) for m in reversed(list(latest))]

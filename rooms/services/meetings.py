@@ -1,0 +1,68 @@
+"""Creating meetings and participants (the pages' use-cases; the socket never creates)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from rooms import state
+from rooms.models import Meeting, Participant
+from rooms.selectors.meetings import device_banned, token_digest
+
+MAX_NAME_CHARS = 40
+
+
+def meeting_create(
+    *, owner, title: str, starts_at: datetime | None = None, lobby_enabled: bool = True
+) -> Meeting:
+    title = title.strip()
+    if not title:
+        raise state.RoomError("invalid_title", "A meeting needs a title.")
+    return Meeting.objects.create(
+        owner=owner, title=title[:120], starts_at=starts_at, lobby_enabled=lobby_enabled
+    )
+
+
+def clean_display_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise state.RoomError("invalid_name", "Please choose a display name.")
+    if len(name) > MAX_NAME_CHARS:
+        raise state.RoomError("invalid_name", f"Names can be at most {MAX_NAME_CHARS} characters.")
+    return name
+
+
+def participant_create(
+    *, meeting: Meeting, display_name: str, media: str, role: str, device: str = ""
+) -> tuple[Participant, str]:
+    """Creates a participant and returns it with its bearer token (shown once, stored hashed).
+
+    `device` is a random value the browser keeps in a cookie (see meetings.views.api_join):
+    someone removed with "may not rejoin" is refused when they come back from the same
+    browser. A pseudonymous join cannot be banned for certain: another browser, a private
+    window or cleared cookies get through.
+    """
+    if meeting.ended_at is not None:
+        raise state.RoomError("meeting_ended", "This meeting has ended.")
+    if meeting.locked and role == state.PEER:
+        raise state.RoomError(
+            "meeting_locked", "This meeting is not taking new participants right now."
+        )
+    device_hash = token_digest(device) if device else ""
+    if device_banned(meeting_id=str(meeting.id), device_hash=device_hash):
+        raise state.RoomError("banned", "A facilitator has asked that you not rejoin this meeting.")
+    if media not in Participant.Media.values:
+        raise state.RoomError("invalid_media", "Choose camera & microphone or text only.")
+    name = clean_display_name(display_name)
+    skips_lobby = role in state.FACILITATING_ROLES or not meeting.lobby_enabled
+    token = secrets.token_urlsafe(32)
+    participant = Participant.objects.create(
+        meeting=meeting,
+        display_name=name,
+        role=role,
+        media=media,
+        status=Participant.Status.ADMITTED if skips_lobby else Participant.Status.LOBBY,
+        token_hash=token_digest(token),
+        device_hash=device_hash,
+    )
+    return participant, token

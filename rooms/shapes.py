@@ -1,0 +1,105 @@
+"""The value shapes the meeting is described in: a participant, a chat message, breakouts,
+a check-in prompt, the mood. One definition each, used by the domain events (rooms/events.py)
+and, unchanged, by the wire protocol (signaling/protocol/), so the two cannot drift.
+
+Pydantic models, frozen and closed (`extra="forbid"`): a wrong field fails where it is built.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Role = Literal["facilitator", "cofacilitator", "peer"]
+FacilitatorRole = Literal["facilitator", "cofacilitator"]
+Switch = Literal["on", "off_by_self", "off_by_facilitator"]
+PromptKind = Literal["scale", "single", "multiple", "text"]
+Moment = Literal["check_in", "check_out"]
+
+
+class Shape(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ParticipantInfo(Shape):
+    id: str
+    name: str
+    role: Role
+    media: Literal["camera_mic", "text_only"]
+    connection: Literal["online", "reconnecting", "offline"]
+    hand_raised: bool
+    # Whether the relay forwards this person's audio / video, and who turned it off.
+    audio: Switch
+    video: Switch
+
+
+class ChatInfo(Shape):
+    id: int
+    sender_id: str
+    sender_name: str
+    audience: Literal["room", "facilitators"]
+    kind: Literal["text", "help"]  # help: a help.request, always to the facilitators
+    text: str
+    sent_at: str
+
+
+class RoomSettings(Shape):
+    locked: bool
+    allow_self_unmute: bool
+
+
+class BreakoutInfo(Shape):
+    id: str
+    name: str
+    members: list[str]
+
+
+class BreakoutsState(Shape):
+    rooms: list[BreakoutInfo]
+    self_select: bool
+    ends_at: str | None = None
+    warn_at: str | None = None
+
+
+class CheckinResults(Shape):
+    answers: int
+    counts: list[int]
+    mean: float | None = None
+    texts: list[str]
+
+
+class NamedAnswerInfo(Shape):
+    participant_id: str
+    name: str
+    value: int | list[int] | str
+
+
+class CheckinPromptInfo(Shape):
+    id: str
+    kind: PromptKind
+    question: str
+    options: list[str]
+    anonymous: bool
+    moment: Moment | None = None
+    status: Literal["open", "closed"]
+    shared: bool
+    you_answered: bool | None = None  # participants' view
+    answered: int | None = None  # facilitators' view: answers so far, live
+    results: CheckinResults | None = None
+    answers: list[NamedAnswerInfo] | None = None  # facilitators' view of named prompts
+
+
+class MoodPoint(Shape):
+    meeting_id: str
+    date: str
+    check_in: float
+    check_out: float
+    change: float
+
+
+class Mood(Shape):
+    check_in: float | None = None
+    check_out: float | None = None
+    change: float | None = None
+    trend: list[MoodPoint]
