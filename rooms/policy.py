@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rooms import state
+from rooms.errors import RoomError
 
 if TYPE_CHECKING:
     from rooms.state import MeetingState, Member
@@ -17,27 +17,27 @@ if TYPE_CHECKING:
 
 def require_live(room: MeetingState) -> None:
     if room.ended:
-        raise state.RoomError("meeting_ended", "This meeting has ended.")
+        raise RoomError("meeting_ended", "This meeting has ended.")
 
 
 def require_facilitator(room: MeetingState, actor_id: str) -> Member:
     actor = room.member(actor_id)
     if not actor.facilitates:
-        raise state.RoomError("forbidden", "Only a facilitator can do that.")
+        raise RoomError("forbidden", "Only a facilitator can do that.")
     return actor
 
 
 def require_present(room: MeetingState, participant_id: str) -> Member:
     """The actor is admitted (in the main room or a breakout), not waiting in the lobby."""
     member = room.member(participant_id)
-    if member.status != state.ADMITTED:
-        raise state.RoomError("not_admitted", "You are not in the meeting room yet.")
+    if not member.admitted:
+        raise RoomError("not_admitted", "You are not in the meeting room yet.")
     return member
 
 
 def require_target(room: MeetingState, participant_id: str) -> Member:
     """Someone a facilitator acts on: admitted, not waiting in the lobby, not gone."""
     member = room.member(participant_id)
-    if member.status != state.ADMITTED:
-        raise state.RoomError("not_in_room", "That person is not in the meeting room.")
+    if not member.admitted:
+        raise RoomError("not_in_room", "That person is not in the meeting room.")
     return member

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from rooms import policy
+from rooms.errors import RoomError
 from rooms.events import (
     Close,
     EnterRoom,
@@ -59,13 +60,6 @@ DENIED_MESSAGE = (
 )
 
 
-class RoomError(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
 @dataclass(frozen=True)
 class MediaPlan:
     """What the media relay should do for one participant, decided here, applied by the relay."""
@@ -102,8 +96,12 @@ class Member:
     banned: bool = False
 
     @property
+    def admitted(self) -> bool:
+        return self.status == ADMITTED
+
+    @property
     def facilitates(self) -> bool:
-        return self.role in FACILITATING_ROLES and self.status == ADMITTED
+        return self.role in FACILITATING_ROLES and self.admitted
 
     def public(self) -> ParticipantInfo:
         return ParticipantInfo.model_validate(
