@@ -13,7 +13,7 @@ from django.conf import settings
 
 from rooms import selectors, services, state
 from rooms.models import Meeting
-from signaling import breakout_timer, delivery
+from signaling import breakout_timer, delivery, groups
 from signaling import protocol as p
 from signaling.handlers import ENTER_HOOKS
 from signaling.handlers import load as load_handlers
@@ -158,7 +158,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         self.participant_id = str(participant.id)
         self.role = participant.role
         await self.channel_layer.group_add(
-            delivery.participant_group(self.participant_id), self.channel_name
+            groups.participant_group(self.participant_id), self.channel_name
         )
         events, replaced = await participant_connect(
             meeting_id=str(self.meeting.id),
@@ -211,7 +211,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         role change (chat history is the one of the room they are in)."""
         assert self.meeting is not None and self.participant_id is not None
         await self.channel_layer.group_add(
-            delivery.room_group(str(self.meeting.id)), self.channel_name
+            groups.room_group(str(self.meeting.id)), self.channel_name
         )
         await self._sync_facilitator_group()
         # Join the new room's group before reading its history, so nothing falls between.
@@ -229,16 +229,16 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             return
         if self.space_joined:
             await self.channel_layer.group_discard(
-                delivery.breakout_group(self.meeting_id, self.space), self.channel_name
+                groups.breakout_group(self.meeting_id, self.space), self.channel_name
             )
         await self.channel_layer.group_add(
-            delivery.breakout_group(self.meeting_id, breakout_id), self.channel_name
+            groups.breakout_group(self.meeting_id, breakout_id), self.channel_name
         )
         self.space, self.space_joined = breakout_id, True
 
     async def _sync_facilitator_group(self) -> None:
         assert self.meeting is not None
-        group = delivery.facilitators_group(str(self.meeting.id))
+        group = groups.facilitators_group(str(self.meeting.id))
         if self.role in state.FACILITATING_ROLES:
             await self.channel_layer.group_add(group, self.channel_name)
         else:
@@ -248,10 +248,10 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         assert self.meeting is not None and self.participant_id is not None
         meeting_id = str(self.meeting.id)
         for group in (
-            delivery.room_group(meeting_id),
-            delivery.facilitators_group(meeting_id),
-            delivery.participant_group(self.participant_id),
-            delivery.breakout_group(meeting_id, self.space),
+            groups.room_group(meeting_id),
+            groups.facilitators_group(meeting_id),
+            groups.participant_group(self.participant_id),
+            groups.breakout_group(meeting_id, self.space),
         ):
             await self.channel_layer.group_discard(group, self.channel_name)
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from uuid import UUID
-
 from channels.layers import get_channel_layer
 
 from rooms import state
-from signaling import media_link
+from signaling import media_bridge
+from signaling.groups import (
+    breakout_group,
+    facilitators_group,
+    participant_group,
+    room_group,
+)
 
 # Events that cannot change who hears or sees whom.
 _NO_MEDIA_EFFECT = frozenset(
@@ -24,24 +28,6 @@ _NO_MEDIA_EFFECT = frozenset(
     }
 )
 _NO_MEDIA_EFFECT_PREFIXES = ("checkin.",)
-
-
-def room_group(meeting_id: str) -> str:
-    return f"m-{UUID(str(meeting_id)).hex}-room"
-
-
-def facilitators_group(meeting_id: str) -> str:
-    return f"m-{UUID(str(meeting_id)).hex}-fac"
-
-
-def participant_group(participant_id: str) -> str:
-    return f"p-{UUID(str(participant_id)).hex}"
-
-
-def breakout_group(meeting_id: str, breakout_id: str | None) -> str:
-    """Those in one breakout, or (None) those in the main room: per-room chat goes here."""
-    room = UUID(str(breakout_id)).hex if breakout_id else state.MAIN_ROOM
-    return f"m-{UUID(str(meeting_id)).hex}-b-{room}"
 
 
 def _group_for(meeting_id: str, audience: str) -> str:
@@ -66,4 +52,4 @@ async def deliver(meeting_id: str, events: list[state.Event]) -> None:
         event.type not in _NO_MEDIA_EFFECT and not event.type.startswith(_NO_MEDIA_EFFECT_PREFIXES)
         for event in events
     ):
-        await media_link.reconcile(meeting_id)
+        await media_bridge.sync(meeting_id)
