@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 from media import RelayConfig
-from media.aiortc_hooks import restore_host_addresses
+from media.aiortc_private.ice import restore_host_addresses
 from media.routing import choose_router, worker_channel
 from media.worker import Failed, MediaWorker, Stopped, command_message
 from tests.fakes import FakeChannels, FakeOutbox, FakePlans, Plan
