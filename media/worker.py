@@ -132,7 +132,6 @@ class Sync:
     """The meeting's plans changed: converge every member's connection on them."""
 
     meeting_id: str
-    participant_id: None = None
 
 
 Command = Join | Offer | Answer | Candidate | Leave | Sync
