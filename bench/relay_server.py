@@ -29,7 +29,8 @@ from aiortc.contrib.media import MediaRelay
 from aiortc.rtcconfiguration import RTCBundlePolicy
 
 from media import MediaError, Relay, RelayConfig, RelayEvent
-from media.aiortc_hooks import count_codec_calls, use_host_addresses
+from media.aiortc_private.codecs import count_codec_calls
+from media.aiortc_private.ice import use_host_addresses
 from media.runtime import DEFAULT_LOOP, LOOPS, run
 
 EventSink = dict[str, asyncio.StreamWriter]

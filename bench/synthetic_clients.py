@@ -30,12 +30,10 @@ from aiortc.rtcconfiguration import RTCBundlePolicy
 from encoded_media import FPS, load, read_stamp, stamp
 from receive_batching import ReceiveBatcher, arrival
 
-from media.aiortc_hooks import (
-    Ingress,
-    install_fast_receive,
-    route_keyframe_requests,
-    use_host_addresses,
-)
+from media.aiortc_private.ice import use_host_addresses
+from media.aiortc_private.receiver import Ingress
+from media.aiortc_private.sender import route_keyframe_requests
+from media.aiortc_private.transport import install_fast_receive
 
 BATCH = os.environ.get("BENCH_CLIENT_BATCH", "1") == "1"
 # clients drain their sockets at most this often: they receive N(N-1) streams and would

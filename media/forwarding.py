@@ -17,7 +17,8 @@ from collections.abc import Callable
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import RtpPacket
 
-from .aiortc_hooks import Egress, Ingress, abs_send_time_bytes, ntp_now
+from .aiortc_private.receiver import Ingress
+from .aiortc_private.sender import Egress, abs_send_time_bytes, ntp_now
 
 logger = logging.getLogger(__name__)
 

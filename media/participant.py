@@ -17,14 +17,9 @@ from aiortc.codecs import is_rtx
 from aiortc.rtcconfiguration import RTCBundlePolicy
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
-from .aiortc_hooks import (
-    Egress,
-    IdleTrack,
-    Ingress,
-    label_sender,
-    negotiated_codecs,
-    pin_codecs,
-)
+from .aiortc_private.codecs import negotiated_codecs, pin_codecs
+from .aiortc_private.receiver import Ingress
+from .aiortc_private.sender import Egress, IdleTrack, label_sender
 from .config import RelayConfig
 from .forwarding import Downtrack, Publication
 

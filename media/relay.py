@@ -23,14 +23,10 @@ from aiortc import RTCSessionDescription
 from aiortc.sdp import candidate_from_sdp
 
 from . import sdp_ids
-from .aiortc_hooks import (
-    Ingress,
-    install_fast_receive,
-    keep_payload_types,
-    negotiated_codec,
-    number_header_extensions,
-    use_host_addresses,
-)
+from .aiortc_private.codecs import keep_payload_types, negotiated_codec, number_header_extensions
+from .aiortc_private.ice import use_host_addresses
+from .aiortc_private.receiver import Ingress
+from .aiortc_private.transport import install_fast_receive
 from .candidates import CandidateScope
 from .config import RelayConfig
 from .errors import (

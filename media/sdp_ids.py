@@ -5,7 +5,7 @@ even for m-lines the client's offer has already numbered differently. Browsers r
 such an offer ("RTP extension ID reassignment not supported"), because under BUNDLE all
 m-lines share one id space. So each relay offer is rewritten to the client's ids; uris
 the client never used keep their id unless the client took it. The transceivers get the same numbers
-(``aiortc_hooks.number_header_extensions``): createOffer also resets them, and a
+(``aiortc_private.codecs.number_header_extensions``): createOffer also resets them, and a
 receiver that starts later (ICE still connecting) would parse packets with aiortc's ids.
 """
 

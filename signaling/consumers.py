@@ -14,7 +14,7 @@ from rooms import selectors, state
 from rooms.events import ChangeSpace, Close, EnterRoom
 from rooms.models import Meeting
 from rooms.services import participants
-from signaling import breakout_timer, delivery, routes
+from signaling import breakout_timer, delivery, groups, routes
 from signaling import protocol as p
 from signaling.ratelimit import TokenBucket
 
@@ -144,7 +144,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         self.participant_id = str(participant.id)
         self.role = participant.role
         await self.channel_layer.group_add(
-            delivery.participant_group(self.participant_id), self.channel_name
+            groups.participant_group(self.participant_id), self.channel_name
         )
         outcome, replaced = await participant_connect(
             meeting_id=str(self.meeting.id),
@@ -205,7 +205,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         role change (chat history is the one of the room they are in)."""
         assert self.meeting is not None and self.participant_id is not None
         await self.channel_layer.group_add(
-            delivery.meeting_group(str(self.meeting.id)), self.channel_name
+            groups.meeting_group(str(self.meeting.id)), self.channel_name
         )
         await self._sync_facilitator_group()
         # Join the new room's group before reading its history, so nothing falls between.
@@ -225,16 +225,16 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             return
         if self.space_joined:
             await self.channel_layer.group_discard(
-                delivery.space_group(self.meeting_id, self.space), self.channel_name
+                groups.space_group(self.meeting_id, self.space), self.channel_name
             )
         await self.channel_layer.group_add(
-            delivery.space_group(self.meeting_id, breakout_id), self.channel_name
+            groups.space_group(self.meeting_id, breakout_id), self.channel_name
         )
         self.space, self.space_joined = breakout_id, True
 
     async def _sync_facilitator_group(self) -> None:
         assert self.meeting is not None
-        group = delivery.facilitators_group(str(self.meeting.id))
+        group = groups.facilitators_group(str(self.meeting.id))
         if self.role in state.FACILITATING_ROLES:
             await self.channel_layer.group_add(group, self.channel_name)
         else:
@@ -244,10 +244,10 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         assert self.meeting is not None and self.participant_id is not None
         meeting_id = str(self.meeting.id)
         for group in (
-            delivery.meeting_group(meeting_id),
-            delivery.facilitators_group(meeting_id),
-            delivery.participant_group(self.participant_id),
-            delivery.space_group(meeting_id, self.space),
+            groups.meeting_group(meeting_id),
+            groups.facilitators_group(meeting_id),
+            groups.participant_group(self.participant_id),
+            groups.space_group(meeting_id, self.space),
         ):
             await self.channel_layer.group_discard(group, self.channel_name)
 

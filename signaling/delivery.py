@@ -8,45 +8,13 @@ media plans changed.
 from __future__ import annotations
 
 from dataclasses import asdict
-from uuid import UUID
 
 from channels.layers import get_channel_layer
 
 from rooms import events as e
-from rooms import state
 from rooms.services.unit import Outcome
-from signaling import media_link
-
-
-def meeting_group(meeting_id: str) -> str:
-    return f"m-{UUID(str(meeting_id)).hex}-room"
-
-
-def facilitators_group(meeting_id: str) -> str:
-    return f"m-{UUID(str(meeting_id)).hex}-fac"
-
-
-def participant_group(participant_id: str) -> str:
-    return f"p-{UUID(str(participant_id)).hex}"
-
-
-def space_group(meeting_id: str, breakout_id: str | None) -> str:
-    """Those in one breakout, or (None) those in the main room: per-space chat goes here."""
-    room = UUID(str(breakout_id)).hex if breakout_id else state.MAIN_SPACE
-    return f"m-{UUID(str(meeting_id)).hex}-b-{room}"
-
-
-def _group_for(meeting_id: str, audience: e.Audience) -> str:
-    match audience:
-        case e.ToMeeting():
-            return meeting_group(meeting_id)
-        case e.ToFacilitators():
-            return facilitators_group(meeting_id)
-        case e.ToSpace(breakout_id=breakout_id):
-            return space_group(meeting_id, breakout_id)
-        case e.ToParticipant(participant_id=participant_id):
-            return participant_group(participant_id)
-    raise TypeError(f"not an audience: {audience!r}")
+from signaling import media_bridge
+from signaling.groups import group_for, participant_group
 
 
 def directive_message(directive: e.Directive) -> dict:
@@ -63,7 +31,7 @@ async def deliver(meeting_id: str, outcome: Outcome) -> None:
     layer = get_channel_layer()
     for event in outcome.events:
         await layer.group_send(
-            _group_for(meeting_id, event.to),
+            group_for(meeting_id, event.to),
             {"type": "room.event", "event": event.type, "data": event.data},
         )
         for directive in event.then:
@@ -71,4 +39,4 @@ async def deliver(meeting_id: str, outcome: Outcome) -> None:
                 participant_group(directive.participant_id), directive_message(directive)
             )
     if outcome.media_changed:
-        await media_link.reconcile(meeting_id)
+        await media_bridge.sync(meeting_id)

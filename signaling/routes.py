@@ -17,8 +17,8 @@ from typing import Any
 
 from rooms.services import breakouts, chat, checkins, facilitation, participants
 from signaling import protocol as p
-from signaling.handlers import HANDLERS, Handler, Session
-from signaling.handlers import media as _media  # noqa: F401  (registers the media handlers)
+from signaling.media_handlers import MEDIA_HANDLERS
+from signaling.session import Handler, Session
 
 Kwargs = Callable[[Session, Any], dict]
 
@@ -164,7 +164,7 @@ ROUTES: dict[type, Route] = {
     p.CheckinClose: Route(checkins.checkin_close, _with(prompt_id=_prompt)),
     p.CheckinShare: Route(checkins.checkin_share, _with(prompt_id=_prompt)),
     # --- media negotiation: the meeting's media worker answers on its own
-    **{message_type: Route(handler=handler) for message_type, handler in HANDLERS.items()},
+    **{message_type: Route(handler=handler) for message_type, handler in MEDIA_HANDLERS.items()},
 }
 
 

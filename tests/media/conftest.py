@@ -5,7 +5,7 @@ import logging
 import pytest
 
 from media import Relay, RelayConfig
-from media.aiortc_hooks import restore_host_addresses
+from media.aiortc_private.ice import restore_host_addresses
 from tests.media.media_peers import Client, Room
 
 # aiortc logs a warning per undecodable frame while a subscriber waits for a keyframe

@@ -1,6 +1,8 @@
 """The private aiortc/aioice hooks: fail loudly on an upgrade; loopback-only gathering."""
 
+import ast
 import importlib.metadata
+import inspect
 import re
 
 import aioice.ice
@@ -8,7 +10,10 @@ import pytest
 from aiortc import RTCRtpReceiver, RTCRtpSender
 
 from media import Relay, RelayConfig
-from media.aiortc_hooks import HookError, check_hooks, restore_host_addresses
+from media.aiortc_private import check, receiver
+from media.aiortc_private.check import HookError, check_hooks
+from media.aiortc_private.ice import restore_host_addresses
+from media.aiortc_private.names import PrivateName
 from tests.media.media_peers import wait_for
 
 
@@ -37,6 +42,45 @@ def test_a_renamed_private_attribute_is_reported(monkeypatch):
     monkeypatch.setattr(RTCRtpSender, "__init__", init)
     with pytest.raises(HookError, match="RTCRtpSender has no _RTCRtpSender__packet_count"):
         check_hooks()
+
+
+def test_a_declared_name_that_is_missing_is_reported(monkeypatch):
+    fake = PrivateName(RTCRtpReceiver, "_no_such_thing", "attribute")
+    gone = PrivateName(RTCRtpSender, "_no_such_method", "method")
+    monkeypatch.setattr(receiver, "PRIVATE", (*receiver.PRIVATE, fake, gone))
+    with pytest.raises(HookError) as error:
+        check_hooks()
+    assert "RTCRtpReceiver has no _no_such_thing" in str(error.value)
+    assert "RTCRtpSender._no_such_method is gone" in str(error.value)
+
+
+def _uses(module) -> tuple[set[str], set[str]]:
+    """(private attributes the module's code touches, names its code mentions at all),
+    leaving out the PRIVATE declaration itself and the module's own ``self._x``/``_relay_x``."""
+    tree = ast.parse(inspect.getsource(module))
+    private, mentioned = set(), set()
+    for statement in tree.body:
+        targets = getattr(statement, "targets", [])
+        if any(isinstance(t, ast.Name) and t.id == "PRIVATE" for t in targets):
+            continue
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Attribute):
+                mentioned.add(node.attr)
+                own = isinstance(node.value, ast.Name) and node.value.id == "self"
+                ours = node.attr.startswith(("__", "_relay_")) or own
+                if node.attr.startswith("_") and not ours:
+                    private.add(node.attr)
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                mentioned.add(node.value)
+    return private, mentioned
+
+
+@pytest.mark.parametrize("module", check.MODULES, ids=lambda m: m.__name__.rsplit(".", 1)[1])
+def test_each_module_declares_exactly_the_private_names_it_uses(module):
+    private, mentioned = _uses(module)
+    declared = {d.name for d in module.PRIVATE}
+    assert private <= declared, f"used but not declared: {sorted(private - declared)}"
+    assert declared <= mentioned, f"declared but not used: {sorted(declared - mentioned)}"
 
 
 def test_an_upgrade_is_reported(monkeypatch):

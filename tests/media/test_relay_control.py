@@ -3,7 +3,7 @@
 import asyncio
 
 from media import ActiveSpeaker, Relay, RelayConfig
-from media.aiortc_hooks import restore_host_addresses
+from media.aiortc_private.ice import restore_host_addresses
 from tests.media.media_peers import wait_for
 
 

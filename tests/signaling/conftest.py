@@ -3,7 +3,7 @@ import contextlib
 import pytest
 from asgiref.sync import sync_to_async
 
-from signaling import media_link
+from signaling import media_bridge
 from tests.factories import make_meeting, make_participant
 from tests.signaling.client import Client
 
@@ -52,4 +52,4 @@ async def room(transactional_db):
     for client in clients:
         with contextlib.suppress(Exception):
             await client.close()
-    await media_link.stop_local_worker()
+    await media_bridge.stop_local_worker()

@@ -10,7 +10,7 @@ import json
 import websockets
 
 from media import Renegotiate
-from media.aiortc_hooks import use_host_addresses
+from media.aiortc_private.ice import use_host_addresses
 from tests.media import media_peers
 from tests.signaling.client import Client
 

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from signaling import media_link
+from signaling import media_bridge
 from tests.media.media_peers import wait_for
 from tests.signaling.media_peer import MediaMeeting
 
@@ -33,7 +33,7 @@ async def test_two_people_see_each_other_through_the_relay(room, media):
     await wait_for(lambda: len(heron.counters_from(fern.id)) > 5, timeout=10)
     assert fern.mislabelled == heron.mislabelled == 0
     await fern.expect("media.track", participant_id=heron.id, kind="video")
-    stats = media_link.local_worker().relay.stats()
+    stats = media_bridge.local_worker().relay.stats()
     assert (stats.encoder_calls, stats.decoder_calls) == (0, 0)
 
 
@@ -100,7 +100,7 @@ async def test_leaving_the_meeting_takes_the_leavers_media_away(room, media):
     # the relay's next offer to the facilitator no longer carries the leaver's media
     await wait_for(lambda: fern.mid_of(heron.id, "video") is None, timeout=5)
     await wait_for(lambda: fern.mid_of(heron.id, "audio") is None, timeout=5)
-    assert media_link.local_worker().relay.stats().participants == 1
+    assert media_bridge.local_worker().relay.stats().participants == 1
 
 
 async def test_joining_media_again_starts_a_fresh_connection(room, media):
@@ -118,7 +118,7 @@ async def test_joining_media_again_starts_a_fresh_connection(room, media):
     await again.join()
     count = len(fern.counters_from(again.id))
     await wait_for(lambda: len(fern.counters_from(again.id)) > count + 5, timeout=10)
-    assert media_link.local_worker().relay.stats().participants == 2
+    assert media_bridge.local_worker().relay.stats().participants == 2
 
 
 async def test_media_stop_leaves_chat_working(room, media):
@@ -127,7 +127,7 @@ async def test_media_stop_leaves_chat_working(room, media):
     await heron.join()
     await peer_socket.send({"type": "media.leave"})
     await heron.expect("media.stopped")
-    assert media_link.local_worker().relay.stats().participants == 0
+    assert media_bridge.local_worker().relay.stats().participants == 0
     await peer_socket.send({"type": "chat.send", "text": "I'll stay on text tonight"})
     message = await heron.expect("chat.message")
     assert message["message"]["text"] == "I'll stay on text tonight"

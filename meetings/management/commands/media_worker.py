@@ -27,11 +27,10 @@ class Command(BaseCommand):
         run(self._serve(index, loop), loop)
 
     async def _serve(self, index: int, loop_name: str) -> None:
-        from signaling.media_link import worker_channel_name
-        from signaling.media_worker import MediaWorker
+        from media.routing import worker_channel_name
+        from signaling.media_bridge import start_worker
 
-        worker = MediaWorker(channels=[worker_channel_name(index)])
-        worker.start()
+        worker = start_worker([worker_channel_name(index)])
         self.stdout.write(
             f"media worker {index} on {', '.join(settings.MEDIA_HOST_ADDRESSES)} ({loop_name})",
             ending="\n",

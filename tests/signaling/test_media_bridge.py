@@ -1,4 +1,4 @@
-"""How signaling finds a meeting's relay, and what browsers get for ICE."""
+"""How a meeting finds its relay, and what browsers get for ICE."""
 
 import base64
 import hashlib
@@ -6,20 +6,20 @@ import hmac
 import time
 import uuid
 
-from signaling import media_link
+from media.routing import worker_channel
+from signaling import media_bridge
 
 
-def test_a_meeting_is_always_pinned_to_the_same_worker(settings):
-    settings.MEDIA_WORKERS = 3
+def test_a_meeting_is_always_pinned_to_the_same_worker():
     meetings = [str(uuid.uuid4()) for _ in range(60)]
-    first = [media_link.worker_channel(m) for m in meetings]
-    assert first == [media_link.worker_channel(m) for m in meetings]
+    first = [worker_channel(m, workers=3) for m in meetings]
+    assert first == [worker_channel(m, workers=3) for m in meetings]
     assert set(first) == {"media-relay-0", "media-relay-1", "media-relay-2"}
 
 
 def test_no_ice_servers_unless_configured(settings):
     settings.STUN_URLS, settings.TURN_URLS, settings.TURN_SECRET = [], [], ""
-    assert media_link.ice_servers_for_client() == []
+    assert media_bridge.ice_servers_for_client() == []
 
 
 def test_turn_credentials_are_short_lived_and_never_the_secret(settings):
@@ -27,7 +27,7 @@ def test_turn_credentials_are_short_lived_and_never_the_secret(settings):
     settings.TURN_URLS = ["turn:turn.example.org:3478?transport=udp"]
     settings.TURN_SECRET = "shared-with-coturn"
     settings.TURN_CREDENTIAL_SECONDS = 3600
-    stun, turn = media_link.ice_servers_for_client()
+    stun, turn = media_bridge.ice_servers_for_client()
     assert stun == {"urls": ["stun:turn.example.org:3478"]}
     expires = int(turn["username"])
     assert time.time() + 3500 < expires <= time.time() + 3600

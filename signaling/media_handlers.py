@@ -2,44 +2,50 @@
 
 from __future__ import annotations
 
-from rooms.state import RoomError
-from signaling import media_link
+from rooms.errors import RoomError
+from signaling import media_bridge
 from signaling import protocol as p
-from signaling.handlers import Session, handles
+from signaling.session import Handler, Session
 
 
-@handles(p.MediaJoin)
 async def media_join(session: Session, message: p.MediaJoin):
     if not session.in_room:
         raise RoomError("not_admitted", "You are not in the meeting room yet.")
-    await media_link.command(
+    await media_bridge.command(
         session.meeting_id, "join", session.participant_id, receive_video=message.receive_video
     )
     return []
 
 
-@handles(p.MediaOfferIn)
 async def media_offer(session: Session, message: p.MediaOfferIn):
-    await media_link.command(session.meeting_id, "offer", session.participant_id, sdp=message.sdp)
+    await media_bridge.command(session.meeting_id, "offer", session.participant_id, sdp=message.sdp)
     return []
 
 
-@handles(p.MediaAnswerIn)
 async def media_answer(session: Session, message: p.MediaAnswerIn):
-    await media_link.command(session.meeting_id, "answer", session.participant_id, sdp=message.sdp)
+    await media_bridge.command(
+        session.meeting_id, "answer", session.participant_id, sdp=message.sdp
+    )
     return []
 
 
-@handles(p.MediaCandidate)
 async def media_candidate(session: Session, message: p.MediaCandidate):
     candidate = message.candidate.model_dump() if message.candidate else None
-    await media_link.command(
+    await media_bridge.command(
         session.meeting_id, "candidate", session.participant_id, candidate=candidate
     )
     return []
 
 
-@handles(p.MediaLeave)
 async def media_leave(session: Session, message: p.MediaLeave):
-    await media_link.command(session.meeting_id, "leave", session.participant_id)
+    await media_bridge.command(session.meeting_id, "leave", session.participant_id)
     return []
+
+
+MEDIA_HANDLERS: dict[type, Handler] = {
+    p.MediaJoin: media_join,
+    p.MediaOfferIn: media_offer,
+    p.MediaAnswerIn: media_answer,
+    p.MediaCandidate: media_candidate,
+    p.MediaLeave: media_leave,
+}

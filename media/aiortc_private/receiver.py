@@ -1,0 +1,115 @@
+"""RTCRtpReceiver: ``Ingress`` takes a publisher's RTP packets before depayloading and decoding."""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+from collections.abc import Callable
+from typing import Any
+
+from aiortc import RTCRtpReceiver
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+from aiortc.rtcrtpreceiver import StreamStatistics
+from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, RtpPacket, pack_remb_fci, unwrap_rtx
+
+from .names import PrivateName
+
+PRIVATE = (
+    PrivateName(RTCRtpReceiver, "_handle_rtp_packet", "method"),
+    PrivateName(RTCRtpReceiver, "_send_rtcp_nack", "method"),
+    PrivateName(RTCRtpReceiver, "_send_rtcp_pli", "method"),
+    PrivateName(RTCRtpReceiver, "_send_rtcp", "method"),
+    PrivateName(RTCRtpReceiver, "_enabled", "attribute"),
+    PrivateName(RTCRtpReceiver, "_RTCRtpReceiver__decoder_queue", "attribute"),
+    PrivateName(RTCRtpReceiver, "_RTCRtpReceiver__codecs", "attribute"),
+    PrivateName(RTCRtpReceiver, "_RTCRtpReceiver__remote_streams", "attribute"),
+    PrivateName(RTCRtpReceiver, "_RTCRtpReceiver__rtx_ssrc", "attribute"),
+    PrivateName(RTCRtpReceiver, "_RTCRtpReceiver__nack_generator", "attribute"),
+    PrivateName(RTCRtpReceiver, "_RTCRtpReceiver__rtcp_ssrc", "attribute"),
+)
+
+
+class CountingQueue(queue.Queue):
+    """Stands in for a receiver's decoder queue: every put would have been a decode."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.frames = 0
+
+    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+        if item is not None:
+            self.frames += 1
+        super().put(item, block, timeout)
+
+
+PacketHandler = Callable[[RtpPacket, RTCRtpCodecParameters], None]
+
+
+class Ingress:
+    """Receives one publisher's RTP packets for one kind, without depayloading or decoding."""
+
+    def __init__(self, receiver: RTCRtpReceiver, on_packet: PacketHandler) -> None:
+        self.receiver = receiver
+        self.on_packet = on_packet
+        self.decoder_queue = CountingQueue()
+        receiver._RTCRtpReceiver__decoder_queue = self.decoder_queue
+        receiver._handle_rtp_packet = self._handle_rtp_packet
+        receiver._relay_ingress = self
+        self.media_ssrc: int | None = None
+        self._tasks: set[asyncio.Future[None]] = set()
+
+    @property
+    def decoder_calls(self) -> int:
+        return self.decoder_queue.frames
+
+    async def _handle_rtp_packet(self, packet: RtpPacket, arrival_time_ms: int) -> None:
+        self.handle(packet)
+
+    def handle(self, packet: RtpPacket) -> None:
+        receiver = self.receiver
+        codecs = receiver._RTCRtpReceiver__codecs
+        codec = codecs.get(packet.payload_type)
+        if codec is None or not receiver._enabled:
+            return
+        streams = receiver._RTCRtpReceiver__remote_streams
+        stats = streams.get(packet.ssrc)
+        if stats is None:
+            stats = streams[packet.ssrc] = StreamStatistics(codec.clockRate)
+        stats.add(packet)
+
+        if codec.name == "rtx":
+            original_ssrc = receiver._RTCRtpReceiver__rtx_ssrc.get(packet.ssrc)
+            apt = codec.parameters.get("apt")
+            if original_ssrc is None or len(packet.payload) < 2 or apt not in codecs:
+                return
+            packet = unwrap_rtx(packet, payload_type=apt, ssrc=original_ssrc)
+            codec = codecs[apt]
+        else:
+            self.media_ssrc = packet.ssrc
+
+        nack_generator = receiver._RTCRtpReceiver__nack_generator
+        if nack_generator is not None and nack_generator.add(packet):
+            self._spawn(receiver._send_rtcp_nack(packet.ssrc, sorted(nack_generator.missing)))
+
+        self.on_packet(packet, codec)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def request_keyframe(self) -> None:
+        if self.media_ssrc is not None:
+            await self.receiver._send_rtcp_pli(self.media_ssrc)
+
+    async def send_remb(self, bitrate: int) -> None:
+        rtcp_ssrc = self.receiver._RTCRtpReceiver__rtcp_ssrc
+        if self.media_ssrc is None or rtcp_ssrc is None:
+            return
+        packet = RtcpPsfbPacket(
+            fmt=RTCP_PSFB_APP,
+            ssrc=rtcp_ssrc,
+            media_ssrc=0,
+            fci=pack_remb_fci(bitrate, [self.media_ssrc]),
+        )
+        await self.receiver._send_rtcp(packet)

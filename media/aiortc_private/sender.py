@@ -1,0 +1,197 @@
+"""RTCRtpSender: ``Egress`` sends already-encoded RTP through it; its own loop stays idle.
+
+Also the sender's labels (msid stream id), keyframe-request routing and the NTP clock
+of its sender reports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+import aioice.ice
+from aiortc import (
+    MediaStreamTrack,
+    RTCDtlsTransport,
+    RTCIceTransport,
+    RTCRtpSender,
+    RTCRtpTransceiver,
+)
+from aiortc.mediastreams import MediaStreamError
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+from aiortc.rtp import RTP_HISTORY_SIZE, HeaderExtensionsMap
+
+from .names import PrivateName
+from .transport import datagram_sender, fast_srtp
+
+PRIVATE = (
+    PrivateName(RTCRtpSender, "_next_encoded_frame", "method"),  # wrapped per instance
+    PrivateName(RTCRtpSender, "_retransmit", "method"),  # replaced per instance
+    PrivateName(RTCRtpSender, "_send_keyframe", "method"),  # replaced per instance
+    PrivateName(RTCRtpSender, "_ssrc", "attribute"),
+    PrivateName(RTCRtpSender, "_stream_id", "attribute"),
+    PrivateName(RTCRtpSender, "_RTCRtpSender__started", "attribute"),
+    PrivateName(RTCRtpSender, "_RTCRtpSender__encoder", "attribute"),
+    PrivateName(RTCRtpSender, "_RTCRtpSender__mid", "attribute"),
+    PrivateName(RTCRtpSender, "_RTCRtpSender__rtp_header_extensions_map", "attribute"),
+    PrivateName(RTCRtpSender, "_RTCRtpSender__ntp_timestamp", "attribute"),
+    PrivateName(RTCRtpSender, "_RTCRtpSender__rtp_timestamp", "attribute"),
+    PrivateName(RTCRtpSender, "_RTCRtpSender__packet_count", "attribute"),
+    PrivateName(RTCRtpSender, "_RTCRtpSender__octet_count", "attribute"),
+    PrivateName(HeaderExtensionsMap, "_HeaderExtensionsMap__ids", "attribute"),
+    PrivateName(RTCRtpTransceiver, "_codecs", "attribute"),
+    PrivateName(RTCDtlsTransport, "_tx_srtp", "attribute"),
+    PrivateName(RTCIceTransport, "_connection", "attribute"),
+    PrivateName(aioice.ice.Connection, "_nominated", "attribute"),
+)
+
+
+class IdleTrack(MediaStreamTrack):
+    """Keeps an RTCRtpSender's own RTP loop parked: ``recv()`` returns only when stopped."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind = kind
+        self._stopped: asyncio.Future[None] = asyncio.get_event_loop().create_future()
+
+    async def recv(self) -> Any:
+        await asyncio.shield(self._stopped)
+        raise MediaStreamError
+
+    def stop(self) -> None:
+        super().stop()
+        if not self._stopped.done():
+            self._stopped.set_result(None)
+
+
+class Egress:
+    """Writes already-encoded RTP packets through one RTCRtpSender."""
+
+    def __init__(
+        self, transceiver: RTCRtpTransceiver, on_keyframe_request: Callable[[], None]
+    ) -> None:
+        self.transceiver = transceiver
+        self.sender = sender = transceiver.sender
+        self.frames_to_encoder = 0
+        self.on_keyframe_request(on_keyframe_request)
+        # Numbering survives the sender being handed from one publisher to another.
+        self.last_seq: int | None = None
+        self.last_ts = 0
+        self.last_sent = 0.0
+        self.history: dict[int, tuple[int, bytes]] = {}
+        self.keep_history = transceiver.kind == "video"
+        self._sent_packets = 0
+        self._sent_octets = 0
+        self._route: tuple[Any, Any, Any, Any] | None = None
+        original_next = sender._next_encoded_frame
+
+        async def next_encoded_frame(codec: RTCRtpCodecParameters) -> Any:
+            frame = await original_next(codec)
+            self.frames_to_encoder += 1
+            return frame
+
+        sender._next_encoded_frame = next_encoded_frame
+        sender._retransmit = self._retransmit
+
+    def on_keyframe_request(self, handler: Callable[[], None]) -> None:
+        """Route the subscriber's PLI/FIR to ``handler``."""
+        route_keyframe_requests(self.sender, handler)
+
+    @property
+    def started(self) -> bool:
+        return self.sender._RTCRtpSender__started
+
+    @property
+    def codecs(self) -> list[RTCRtpCodecParameters]:
+        return self.transceiver._codecs
+
+    @property
+    def ssrc(self) -> int:
+        return self.sender._ssrc
+
+    @property
+    def encoder_created(self) -> bool:
+        return self.sender._RTCRtpSender__encoder is not None
+
+    def header_extensions(self) -> tuple[bytes, int, int]:
+        """(encoded MID element, abs-send-time id, audio-level id) as negotiated; 0 = off."""
+        ids = self.sender._RTCRtpSender__rtp_header_extensions_map._HeaderExtensionsMap__ids
+        mid = (self.sender._RTCRtpSender__mid or "").encode()
+        mid_element = bytes([ids.mid << 4 | (len(mid) - 1)]) + mid if ids.mid and mid else b""
+        return mid_element, ids.abs_send_time or 0, ids.audio_level or 0
+
+    def send(
+        self, data: bytes, sequence_number: int, timestamp: int, marker: int, ntp: int
+    ) -> None:
+        """Protect and send one serialized RTP packet now; ``ntp`` is now, for markers."""
+        route = self._route or self._find_route()
+        if route is None:
+            return
+        protect, sendto, addr, transport = route
+        if transport.is_closing():
+            self._route = None
+            return
+        try:
+            sendto(protect(data), addr)
+        except (BlockingIOError, InterruptedError):
+            return  # socket buffer full: dropped, as a congested network would
+        if self.keep_history:
+            self.history[sequence_number % RTP_HISTORY_SIZE] = (sequence_number, data)
+        self._sent_packets += 1
+        self._sent_octets += len(data) - 12
+        if marker:
+            # the sender's RTCP sender reports read these
+            sender = self.sender
+            sender._RTCRtpSender__ntp_timestamp = ntp
+            sender._RTCRtpSender__rtp_timestamp = timestamp
+            sender._RTCRtpSender__packet_count = self._sent_packets
+            sender._RTCRtpSender__octet_count = self._sent_octets
+
+    def _find_route(self) -> tuple[Any, Any, Any, Any] | None:
+        dtls = self.sender.transport
+        pair = dtls.transport._connection._nominated.get(1)
+        if dtls._tx_srtp is None or pair is None or dtls.state != "connected":
+            return None
+        if pair.protocol.transport is None or pair.protocol.transport.is_closing():
+            return None
+        transport = pair.protocol.transport
+        self._route = (
+            fast_srtp(dtls._tx_srtp),
+            datagram_sender(transport),
+            pair.remote_addr,
+            transport,
+        )
+        return self._route
+
+    async def _retransmit(self, sequence_number: int) -> None:
+        # resent on the primary SSRC: receivers accept it whether or not RTX is negotiated
+        entry = self.history.get(sequence_number % RTP_HISTORY_SIZE)
+        route = self._route
+        if entry is not None and entry[0] == sequence_number and route is not None:
+            protect, _, addr, transport = route
+            transport.sendto(protect(entry[1]), addr)
+
+
+def label_sender(transceiver: RTCRtpTransceiver, stream_id: str) -> None:
+    """Set the msid stream id the next offer announces for this sender."""
+    transceiver.sender._stream_id = stream_id
+
+
+def route_keyframe_requests(sender: RTCRtpSender, handler: Callable[[], None]) -> None:
+    """Call ``handler`` when the remote side sends PLI/FIR for this sender's stream."""
+    sender._send_keyframe = handler
+
+
+_NTP_EPOCH = 2208988800  # seconds from 1900 to 1970
+
+
+def ntp_now() -> int:
+    """NTP time as 32.32 fixed point; aiortc's own goes through datetime and is slower."""
+    return int((time.time() + _NTP_EPOCH) * 4294967296)
+
+
+def abs_send_time_bytes() -> bytes:
+    """Now, as the 3-byte abs-send-time header extension value (6.18 fixed point)."""
+    return ((ntp_now() >> 14) & 0x00FFFFFF).to_bytes(3, "big")

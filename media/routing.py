@@ -1,0 +1,115 @@
+"""Which media worker serves a meeting, and how a command gets there.
+
+A meeting is pinned to one worker by its id (``UUID.int % workers``), so everyone in it
+shares one relay. The router is chosen once, at start-up, from plain values:
+
+- ``LocalRouter`` (embedded default): the workers run inside this process, one per event
+  loop, started on first use; commands still travel over the channel layer to them.
+- ``ChannelRouter`` (production): ``manage.py media_worker --index N`` processes listen
+  on ``media-relay-N``; commands are sent there.
+- ``OffRouter``: media is turned off; commands go nowhere.
+
+No Django or Channels here: the channel layer's ``send`` and a function that builds a
+started worker are handed in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+from uuid import UUID
+
+from .worker import MediaWorker, command_message
+
+Send = Callable[[str, dict], Awaitable[None]]
+StartWorker = Callable[[list[str]], MediaWorker]  # builds and starts a worker on channels
+
+
+def worker_channel_name(index: int) -> str:
+    return f"media-relay-{index}"
+
+
+def worker_channel(meeting_id: str, workers: int) -> str:
+    return worker_channel_name(UUID(str(meeting_id)).int % workers)
+
+
+class Router(Protocol):
+    async def command(
+        self, meeting_id: str, op: str, participant_id: str | None = None, **data: Any
+    ) -> None: ...
+
+    async def sync(self, meeting_id: str) -> None:
+        """Room state changed: the meeting's relay re-reads who is where and what is muted."""
+        ...
+
+
+class ChannelRouter:
+    def __init__(self, workers: int, send: Send) -> None:
+        self.workers = workers
+        self._send = send
+
+    async def command(
+        self, meeting_id: str, op: str, participant_id: str | None = None, **data: Any
+    ) -> None:
+        message = command_message(meeting_id, op, participant_id, **data)
+        await self._send(worker_channel(meeting_id, self.workers), message)
+
+    async def sync(self, meeting_id: str) -> None:
+        await self.command(meeting_id, "sync")
+
+
+class LocalRouter(ChannelRouter):
+    def __init__(self, workers: int, send: Send, start_worker: StartWorker) -> None:
+        super().__init__(workers, send)
+        self._start_worker = start_worker
+        self._local: dict[asyncio.AbstractEventLoop, MediaWorker] = {}
+
+    async def command(
+        self, meeting_id: str, op: str, participant_id: str | None = None, **data: Any
+    ) -> None:
+        self.ensure_local_worker()
+        await super().command(meeting_id, op, participant_id, **data)
+
+    async def sync(self, meeting_id: str) -> None:
+        if asyncio.get_running_loop() not in self._local:
+            return  # no relay has started in this process, so nobody has media to change
+        await super().sync(meeting_id)
+
+    def ensure_local_worker(self) -> None:
+        loop = asyncio.get_running_loop()
+        for old_loop in [old for old in self._local if old.is_closed()]:
+            del self._local[old_loop]
+        if loop not in self._local:
+            channels = [worker_channel_name(i) for i in range(self.workers)]
+            self._local[loop] = self._start_worker(channels)
+
+    def local_worker(self) -> MediaWorker | None:
+        """This process's relay worker, if one has started on the running loop."""
+        return self._local.get(asyncio.get_running_loop())
+
+    async def stop_local_worker(self) -> None:
+        worker = self._local.pop(asyncio.get_running_loop(), None)
+        if worker is not None:
+            await worker.stop()
+
+
+class OffRouter:
+    async def command(
+        self, meeting_id: str, op: str, participant_id: str | None = None, **data: Any
+    ) -> None:
+        return None
+
+    async def sync(self, meeting_id: str) -> None:
+        return None
+
+
+def choose_router(
+    *, enabled: bool, in_process: bool, workers: int, send: Send, start_worker: StartWorker
+) -> Router:
+    """The one place that decides between embedded and separate media workers."""
+    if not enabled:
+        return OffRouter()
+    if in_process:
+        return LocalRouter(workers, send, start_worker)
+    return ChannelRouter(workers, send)

@@ -1,0 +1,346 @@
+"""The media actor: owns one Relay, takes commands from channels, sends outcomes to people.
+
+Commands for one participant run in the order they arrived (a lock per participant);
+different participants' commands run concurrently. What the relay should do for a
+person (room, publish, mute) is read through the ``PlanSource`` it is given, i.e.
+decided outside media/, at the moment a command runs, so a mute that commits while a
+join is in flight still wins.
+
+The worker knows participants by id only. It imports neither Django nor Channels: the
+channel reader (``receive``), the plans and the outbox are handed to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from .config import RelayConfig
+from .errors import MediaError
+from .events import ActiveSpeaker, RelayEvent, TrackLive
+from .relay import Relay
+
+log = logging.getLogger(__name__)
+
+
+class Plan(Protocol):
+    """What the relay should do for one participant (rooms.state.MediaPlan has this shape)."""
+
+    @property
+    def room(self) -> str: ...  # the relay room: people hear and see only others in it
+    @property
+    def publish(self) -> bool: ...
+    @property
+    def audio(self) -> bool: ...  # False: the relay drops this person's audio
+    @property
+    def video(self) -> bool: ...
+
+
+class PlanSource(Protocol):
+    async def plans(self, meeting_id: str) -> Mapping[str, Plan]:
+        """Everyone who may take part in the meeting's media now (committed truth)."""
+        ...
+
+    async def close(self) -> None:
+        """The worker stops: release what reading plans holds (e.g. a database connection)."""
+        ...
+
+
+# --- what the worker tells a participant, besides the RelayEvents it passes on -------
+
+
+@dataclass(frozen=True)
+class Ready:
+    publish_audio: bool
+    publish_video: bool
+    receive_video: bool
+
+
+@dataclass(frozen=True)
+class Answered:
+    sdp: str
+
+
+@dataclass(frozen=True)
+class Stopped:
+    pass
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A command failed: a ``MediaError`` code, or one of the worker's own codes below."""
+
+    code: str
+
+
+NOT_ADMITTED = "not_admitted"  # no plan: not (or no longer) in the meeting's room
+NOT_STARTED = "media_not_started"  # offer/answer/candidate before join
+UNAVAILABLE = "media_unavailable"  # anything unexpected
+
+Reply = Ready | Answered | Stopped | Failed
+Outcome = Reply | RelayEvent
+
+
+class Outbox(Protocol):
+    async def to_participant(self, participant_id: str, outcome: Outcome) -> None: ...
+
+
+# --- commands -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Join:
+    meeting_id: str
+    participant_id: str
+    receive_video: bool = True
+
+
+@dataclass(frozen=True)
+class Offer:
+    meeting_id: str
+    participant_id: str
+    sdp: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    meeting_id: str
+    participant_id: str
+    sdp: str
+
+
+@dataclass(frozen=True)
+class Candidate:
+    meeting_id: str
+    participant_id: str
+    candidate: dict | None
+
+
+@dataclass(frozen=True)
+class Leave:
+    meeting_id: str
+    participant_id: str
+
+
+@dataclass(frozen=True)
+class Sync:
+    """The meeting's plans changed: converge every member's connection on them."""
+
+    meeting_id: str
+
+
+Command = Join | Offer | Answer | Candidate | Leave | Sync
+
+
+def command_message(
+    meeting_id: str, op: str, participant_id: str | None = None, **data: Any
+) -> dict:
+    """A command as it travels over a channel (a plain dict, so any channel layer carries it)."""
+    return {
+        "type": "media.command",
+        "op": op,
+        "meeting_id": str(meeting_id),
+        "participant_id": participant_id,
+        **data,
+    }
+
+
+def parse_command(message: dict) -> Command:
+    meeting_id = message["meeting_id"]
+    pid = message.get("participant_id")
+    match message.get("op"):
+        case "join":
+            return Join(meeting_id, pid, bool(message.get("receive_video", True)))
+        case "offer":
+            return Offer(meeting_id, pid, message["sdp"])
+        case "answer":
+            return Answer(meeting_id, pid, message["sdp"])
+        case "candidate":
+            return Candidate(meeting_id, pid, message.get("candidate"))
+        case "leave":
+            return Leave(meeting_id, pid)
+        case "sync":
+            return Sync(meeting_id)
+        case op:
+            raise ValueError(f"unknown media command {op!r}")
+
+
+class _Refused(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+Receive = Callable[[str], Awaitable[dict]]
+
+
+class MediaWorker:
+    def __init__(
+        self,
+        channels: list[str],
+        config: RelayConfig,
+        *,
+        plans: PlanSource,
+        outbox: Outbox,
+        receive: Receive,
+    ) -> None:
+        self.channels = channels
+        self.relay = Relay(config, self._on_relay_event)
+        self._plans = plans
+        self._outbox = outbox
+        self._receive = receive
+        # participant id -> meeting id, for everyone the relay has a connection for
+        self.meetings: dict[str, str] = {}
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._tasks: set[asyncio.Task] = set()
+        self._readers: list[asyncio.Task] = []
+
+    def start(self) -> None:
+        self._readers = [asyncio.create_task(self._read(channel)) for channel in self.channels]
+
+    async def stop(self) -> None:
+        tasks = [*self._readers, *self._tasks]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.relay.close()
+        await self._plans.close()
+
+    async def _read(self, channel: str) -> None:
+        log.info("media worker: listening on %s", channel)
+        while True:
+            try:
+                message = await self._receive(channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # a lost Redis connection must not silently end the worker's only reader
+                log.exception("media worker: receive on %s failed", channel)
+                await asyncio.sleep(1)
+                continue
+            log.debug("media worker: received %s", message.get("op"))
+            # Spawned in arrival order; the per-participant lock keeps that order.
+            self._spawn(self.run(message))
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def run(self, message: dict) -> None:
+        """Runs one command message, after the ones for the same participant before it."""
+        op = message.get("op")
+        meeting_id = message["meeting_id"]
+        pid = message.get("participant_id")
+        key = pid or f"meeting:{meeting_id}"
+        if op in ("join", "leave"):
+            log.info("media worker: %s", op)  # no ids: logs say what happens, not who
+        async with self._locks[key]:
+            try:
+                await self._execute(parse_command(message))
+            except MediaError as exc:
+                await self._tell(pid, Failed(exc.code))
+            except _Refused as exc:
+                await self._tell(pid, Failed(exc.code))
+            except Exception:
+                log.exception("media worker: %s failed", op)
+                await self._tell(pid, Failed(UNAVAILABLE))
+
+    async def _execute(self, command: Command) -> None:
+        match command:
+            case Join():
+                await self._join(command)
+            case Offer(meeting_id=meeting, participant_id=pid, sdp=sdp):
+                self._require_joined(pid, meeting)
+                await self._tell(pid, Answered(await self.relay.offer(pid, sdp)))
+            case Answer(meeting_id=meeting, participant_id=pid, sdp=sdp):
+                self._require_joined(pid, meeting)
+                await self.relay.answer(pid, sdp)
+            case Candidate(meeting_id=meeting, participant_id=pid, candidate=candidate):
+                self._require_joined(pid, meeting)
+                await self.relay.add_ice_candidate(pid, candidate)
+            case Leave(meeting_id=meeting, participant_id=pid):
+                if self.meetings.get(pid) == meeting:
+                    await self._forget(pid)
+                await self._tell(pid, Stopped())
+            case Sync(meeting_id=meeting):
+                await self._sync(meeting)
+
+    async def _join(self, command: Join) -> None:
+        pid = command.participant_id
+        plan = (await self._plans.plans(command.meeting_id)).get(pid)
+        if plan is None:
+            await self._tell(pid, Failed(NOT_ADMITTED))
+            return
+        # A new join is a new peer connection (reloaded page, failed ICE, mode switch).
+        await self._forget(pid)
+        await self.relay.join(
+            pid,
+            plan.room,
+            publish_audio=plan.publish,
+            publish_video=plan.publish,
+            receive_video=command.receive_video,
+        )
+        self.meetings[pid] = command.meeting_id
+        self.relay.set_forwarding(pid, audio=plan.audio, video=plan.video)
+        await self._tell(pid, Ready(plan.publish, plan.publish, command.receive_video))
+
+    async def _sync(self, meeting_id: str) -> None:
+        plans = await self._plans.plans(meeting_id)
+        for member, member_meeting in list(self.meetings.items()):
+            if member_meeting != meeting_id:
+                continue
+            plan = plans.get(member)
+            async with self._locks[member]:
+                if self.meetings.get(member) != meeting_id:
+                    continue
+                if plan is None:
+                    # left, removed, expired, or the meeting ended
+                    await self._forget(member)
+                    await self._tell(member, Stopped())
+                    continue
+                with contextlib.suppress(MediaError):
+                    await self.relay.move(member, plan.room)
+                    self.relay.set_forwarding(member, audio=plan.audio, video=plan.video)
+
+    async def _forget(self, pid: str) -> None:
+        """Closes pid's relay connection, if the worker has one."""
+        if self.meetings.pop(pid, None) is not None:
+            with contextlib.suppress(MediaError):
+                await self.relay.leave(pid)
+
+    def _require_joined(self, pid: str, meeting_id: str) -> None:
+        if self.meetings.get(pid) != meeting_id:
+            raise _Refused(NOT_STARTED)
+
+    # --- relay events ----------------------------------------------------------------
+
+    def _on_relay_event(self, event: RelayEvent) -> None:
+        # Called from inside the relay (often a socket callback): never block here.
+        self._spawn(self._deliver(event))
+
+    async def _deliver(self, event: RelayEvent) -> None:
+        if isinstance(event, TrackLive | ActiveSpeaker):
+            await self._tell_room_of(event.participant, event)  # everyone in that relay room
+        else:
+            await self._tell(event.participant, event)
+
+    async def _tell_room_of(self, pid: str, event: RelayEvent) -> None:
+        try:
+            room = self.relay.room_of(pid)
+        except MediaError:
+            return
+        for member in list(self.meetings):
+            with contextlib.suppress(MediaError):
+                if self.relay.room_of(member) == room:
+                    await self._tell(member, event)
+
+    async def _tell(self, pid: str | None, outcome: Outcome) -> None:
+        if pid is None:
+            return
+        await self._outbox.to_participant(pid, outcome)

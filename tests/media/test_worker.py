@@ -1,0 +1,65 @@
+"""The media actor on its own: commands in over a channel, outcomes out, with fake ports."""
+
+import asyncio
+
+import pytest
+
+from media import RelayConfig
+from media.aiortc_private.ice import restore_host_addresses
+from media.routing import choose_router, worker_channel
+from media.worker import Failed, MediaWorker, Stopped, command_message
+from tests.fakes import FakeChannels, FakeOutbox, FakePlans, Plan
+
+MEETING = "6f1c3e4a-0000-4000-8000-000000000001"
+
+
+@pytest.fixture
+async def setup():
+    channels, plans, outbox = FakeChannels(), FakePlans(), FakeOutbox()
+    worker = MediaWorker(
+        ["media-relay-0"],
+        RelayConfig(host_addresses=["127.0.0.1"]),
+        plans=plans,
+        outbox=outbox,
+        receive=channels.receive,
+    )
+    worker.start()
+    yield channels, plans, outbox
+    await worker.stop()
+    restore_host_addresses()
+    assert plans.closed
+
+
+async def test_someone_without_a_plan_is_refused_media(setup):
+    channels, plans, outbox = setup
+    plans.by_meeting[MEETING] = {"fern": Plan(room=f"{MEETING}/main")}
+    await channels.send("media-relay-0", command_message(MEETING, "join", "lark"))
+    assert await outbox.wait_for(1) == [("lark", Failed("not_admitted"))]
+
+
+async def test_a_participants_commands_run_in_order_and_others_do_not_wait(setup):
+    channels, plans, outbox = setup
+    plans.hold()  # lark's join is stuck reading plans
+    await channels.send("media-relay-0", command_message(MEETING, "join", "lark"))
+    await channels.send("media-relay-0", command_message(MEETING, "leave", "lark"))
+    await channels.send("media-relay-0", command_message(MEETING, "offer", "wren", sdp="v=0"))
+    assert await outbox.wait_for(1) == [("wren", Failed("media_not_started"))]
+    await asyncio.sleep(0.05)
+    assert len(outbox.sent) == 1  # lark's leave waits for lark's join
+    plans.release()
+    assert (await outbox.wait_for(3))[1:] == [("lark", Failed("not_admitted")), ("lark", Stopped())]
+
+
+async def test_the_router_is_chosen_once_from_plain_values():
+    channels = FakeChannels()
+    started = []
+    off = choose_router(
+        enabled=False, in_process=True, workers=2, send=channels.send, start_worker=started.append
+    )
+    await off.command(MEETING, "join", "lark")
+    remote = choose_router(
+        enabled=True, in_process=False, workers=2, send=channels.send, start_worker=started.append
+    )
+    await remote.sync(MEETING)
+    assert started == [] and list(channels.queues) == [worker_channel(MEETING, 2)]
+    assert channels.queues[worker_channel(MEETING, 2)].get_nowait()["op"] == "sync"
