@@ -140,7 +140,9 @@ class Participant:
         }
 
 
-def client_numbered(client: list[RTCRtpCodecParameters], codec) -> list[RTCRtpCodecParameters]:
+def client_numbered(
+    client: list[RTCRtpCodecParameters], codec: RTCRtpCodecParameters
+) -> list[RTCRtpCodecParameters]:
     """The publisher's codec (and its RTX) as the subscribing client numbers it; [] if absent."""
     same = [c for c in client if c.mimeType.lower() == codec.mimeType.lower()]
     exact = [c for c in same if c.parameters == codec.parameters]

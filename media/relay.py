@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 
 from aiortc import RTCSessionDescription
@@ -73,7 +73,7 @@ class Relay:
         self._on_event = on_event or (lambda event: None)
         self._participants: dict[str, Participant] = {}
         self._speakers: dict[str, SpeakerDetector] = {}
-        self._tasks: set[asyncio.Future[None]] = set()
+        self._tasks: set[asyncio.Future[object]] = set()
         self._retired = [0, 0, 0, 0]  # encoder, decoder, packets in, packets out
         self._closed = False
         self._remb_task: asyncio.Task[None] | None = None
@@ -261,8 +261,8 @@ class Relay:
         except Exception:
             logger.exception("relay event callback failed for %s", event)
 
-    def _spawn(self, coro: object) -> None:
-        task = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+    def _spawn(self, coro: Awaitable[object]) -> None:
+        task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -152,8 +152,13 @@ def command_message(
 
 def parse_command(message: dict) -> Command:
     meeting_id = message["meeting_id"]
+    op = message.get("op")
+    if op == "sync":
+        return Sync(meeting_id)
     pid = message.get("participant_id")
-    match message.get("op"):
+    if not isinstance(pid, str):
+        raise ValueError(f"media command {op!r} needs a participant id")
+    match op:
         case "join":
             return Join(meeting_id, pid, bool(message.get("receive_video", True)))
         case "offer":
@@ -164,9 +169,7 @@ def parse_command(message: dict) -> Command:
             return Candidate(meeting_id, pid, message.get("candidate"))
         case "leave":
             return Leave(meeting_id, pid)
-        case "sync":
-            return Sync(meeting_id)
-        case op:
+        case _:
             raise ValueError(f"unknown media command {op!r}")
 
 
@@ -227,7 +230,7 @@ class MediaWorker:
             # Spawned in arrival order; the per-participant lock keeps that order.
             self._spawn(self.run(message))
 
-    def _spawn(self, coro) -> None:
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

@@ -9,7 +9,7 @@ from django.core.asgi import get_asgi_application
 
 django_http = get_asgi_application()
 
-from signaling.routing import websocket_urlpatterns  # noqa: E402
+from signaling.websocket_urls import websocket_urlpatterns  # noqa: E402
 
 if settings.SERVE_STATIC:
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler

@@ -167,7 +167,7 @@ def answer_unmute(room: MeetingState, actor_id: str, kind: str, accept: bool) ->
     if not getattr(actor, _ASKED_FIELD[kind]):
         raise RoomError("no_request", "There is no open request to answer.")
     setattr(actor, _ASKED_FIELD[kind], False)
-    events = [
+    events: list[Event] = [
         UnmuteAnswered(kind=kind, participant_id=actor.id, accepted=accept, to=ToFacilitators())
     ]
     if accept:

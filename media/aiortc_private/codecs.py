@@ -82,7 +82,7 @@ def count_codec_calls() -> dict[str, int]:
     Returns the live counter dict: {"encoder": n, "decoder": n}.
     """
     counts = {"encoder": 0, "decoder": 0}
-    classes = [(c, "encode", "encoder") for c in ENCODERS]
+    classes: list[tuple[type, str, str]] = [(c, "encode", "encoder") for c in ENCODERS]
     classes += [(c, "decode", "decoder") for c in DECODERS]
     for cls, method, key in classes:
         original = getattr(cls, method)

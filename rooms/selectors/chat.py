@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from rooms import state
 from rooms.models import ChatMessage
 
@@ -31,7 +33,7 @@ def chat_history(
     in_room = messages.filter(room=space, audience=ChatMessage.Audience.ROOM)
     private = messages.filter(audience=ChatMessage.Audience.FACILITATORS)
     if not viewer_facilitates:
-        private = private.filter(sender_id=viewer_id)
+        private = private.filter(sender_id=UUID(viewer_id))
     messages = in_room | private
     latest = messages.select_related("sender").order_by("-id")[:CHAT_HISTORY_LIMIT]
     return [chat_message_public(m) for m in reversed(list(latest))]

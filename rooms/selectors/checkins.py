@@ -8,6 +8,9 @@ mood trend lists the group's earlier meetings that had both a closed check-in an
 from __future__ import annotations
 
 from collections import defaultdict
+from uuid import UUID
+
+from django.db.models import QuerySet
 
 from rooms import checkins
 from rooms.models import CheckinAnswer, CheckinPrompt, Meeting
@@ -61,7 +64,7 @@ def checkin_state(*, meeting: Meeting, viewer_id: str, facilitates: bool) -> dic
     }
 
 
-def group_meetings(*, meeting: Meeting):
+def group_meetings(*, meeting: Meeting) -> QuerySet[Meeting]:
     return Meeting.objects.filter(owner_id=meeting.owner_id, title__iexact=meeting.title)
 
 
@@ -83,7 +86,7 @@ def meeting_mood(*, meeting: Meeting) -> dict:
         by_meeting[row.meeting_id][row.moment].append(prompt_from_row(row, with_answers=False))
         meetings[row.meeting_id] = row.meeting
 
-    def point(meeting_id) -> dict:
+    def point(meeting_id: UUID) -> dict:
         found = by_meeting.get(meeting_id, {"check_in": [], "check_out": []})
         return checkins.mood_point(found["check_in"], found["check_out"])
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from uuid import UUID
 
+from django.contrib.auth.models import User
+
 from rooms import state
 from rooms.models import Meeting, Participant
 from rooms.persistence import GONE
@@ -57,5 +59,5 @@ def device_banned(*, meeting_id: str, device_hash: str) -> bool:
     ).exists()
 
 
-def meetings_owned(*, user) -> list[Meeting]:
+def meetings_owned(*, user: User) -> list[Meeting]:
     return list(Meeting.objects.filter(owner=user).order_by("-created_at"))

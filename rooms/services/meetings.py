@@ -5,6 +5,8 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
+from django.contrib.auth.models import User
+
 from rooms import state
 from rooms.models import Meeting, Participant
 from rooms.selectors.meetings import device_banned, token_digest
@@ -13,7 +15,11 @@ MAX_NAME_CHARS = 40
 
 
 def meeting_create(
-    *, owner, title: str, starts_at: datetime | None = None, lobby_enabled: bool = True
+    *,
+    owner: User,
+    title: str,
+    starts_at: datetime | None = None,
+    lobby_enabled: bool = True,
 ) -> Meeting:
     title = title.strip()
     if not title:
