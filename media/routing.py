@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
-from .worker import MediaWorker, command_message
+from .commands import command_message
+
+if TYPE_CHECKING:
+    from .worker import MediaWorker
 
 Send = Callable[[str, dict], Awaitable[None]]
-StartWorker = Callable[[list[str]], MediaWorker]  # builds and starts a worker on channels
+StartWorker = Callable[[list[str]], "MediaWorker"]  # builds and starts a worker on channels
 
 
 def worker_channel_name(index: int) -> str:

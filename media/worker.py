@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from .commands import Answer, Candidate, Command, Join, Leave, Offer, Sync, parse_command
 from .config import RelayConfig
 from .errors import MediaError
 from .events import ActiveSpeaker, RelayEvent, TrackLive
@@ -88,89 +89,6 @@ Outcome = Reply | RelayEvent
 
 class Outbox(Protocol):
     async def to_participant(self, participant_id: str, outcome: Outcome) -> None: ...
-
-
-# --- commands -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Join:
-    meeting_id: str
-    participant_id: str
-    receive_video: bool = True
-
-
-@dataclass(frozen=True)
-class Offer:
-    meeting_id: str
-    participant_id: str
-    sdp: str
-
-
-@dataclass(frozen=True)
-class Answer:
-    meeting_id: str
-    participant_id: str
-    sdp: str
-
-
-@dataclass(frozen=True)
-class Candidate:
-    meeting_id: str
-    participant_id: str
-    candidate: dict | None
-
-
-@dataclass(frozen=True)
-class Leave:
-    meeting_id: str
-    participant_id: str
-
-
-@dataclass(frozen=True)
-class Sync:
-    """The meeting's plans changed: converge every member's connection on them."""
-
-    meeting_id: str
-
-
-Command = Join | Offer | Answer | Candidate | Leave | Sync
-
-
-def command_message(
-    meeting_id: str, op: str, participant_id: str | None = None, **data: Any
-) -> dict:
-    """A command as it travels over a channel (a plain dict, so any channel layer carries it)."""
-    return {
-        "type": "media.command",
-        "op": op,
-        "meeting_id": str(meeting_id),
-        "participant_id": participant_id,
-        **data,
-    }
-
-
-def parse_command(message: dict) -> Command:
-    meeting_id = message["meeting_id"]
-    op = message.get("op")
-    if op == "sync":
-        return Sync(meeting_id)
-    pid = message.get("participant_id")
-    if not isinstance(pid, str):
-        raise ValueError(f"media command {op!r} needs a participant id")
-    match op:
-        case "join":
-            return Join(meeting_id, pid, bool(message.get("receive_video", True)))
-        case "offer":
-            return Offer(meeting_id, pid, message["sdp"])
-        case "answer":
-            return Answer(meeting_id, pid, message["sdp"])
-        case "candidate":
-            return Candidate(meeting_id, pid, message.get("candidate"))
-        case "leave":
-            return Leave(meeting_id, pid)
-        case _:
-            raise ValueError(f"unknown media command {op!r}")
 
 
 class _Refused(Exception):

@@ -8,7 +8,8 @@
 - ``start_worker``: a started worker wired to these (the embedded relay and
   ``manage.py media_worker`` both start it here).
 
-aiortc is imported only when media is first used: nothing from media/ at module level.
+aiortc is imported only where a relay runs: a web process whose workers are processes of
+their own sends commands (media.routing, media.commands) and never loads it.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ async def sync(meeting_id: str) -> None:
 @functools.cache
 def router() -> Router:
     """Embedded, separate or no media workers: decided once, on first use."""
-    from media.routing import choose_router  # imports aiortc: only when media is used
+    from media.routing import choose_router
 
     return choose_router(
         enabled=settings.MEDIA_ENABLED,

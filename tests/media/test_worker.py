@@ -6,8 +6,9 @@ import pytest
 
 from media import RelayConfig
 from media.aiortc_private.ice import restore_host_addresses
+from media.commands import command_message
 from media.routing import choose_router, worker_channel
-from media.worker import Failed, MediaWorker, Stopped, command_message
+from media.worker import Failed, MediaWorker, Stopped
 from tests.fakes import FakeChannels, FakeOutbox, FakePlans, Plan
 
 MEETING = "6f1c3e4a-0000-4000-8000-000000000001"

@@ -3,6 +3,9 @@
 import base64
 import hashlib
 import hmac
+import os
+import subprocess
+import sys
 import time
 import uuid
 
@@ -35,3 +38,19 @@ def test_turn_credentials_are_short_lived_and_never_the_secret(settings):
     expected = hmac.new(b"shared-with-coturn", turn["username"].encode(), hashlib.sha1).digest()
     assert base64.b64decode(turn["credential"]) == expected
     assert "shared-with-coturn" not in str(turn)
+
+
+def test_a_web_process_with_separate_media_workers_never_loads_aiortc():
+    # The test process has aiortc loaded already, so ask a fresh interpreter.
+    script = (
+        "import sys, asyncio, django; django.setup()\n"
+        "from signaling import media_bridge\n"
+        "from signaling.consumers import MeetingConsumer\n"
+        "print(type(media_bridge.router()).__name__, 'aiortc' in sys.modules)\n"
+    )
+    env = {**os.environ, "MEDIA_IN_PROCESS": "false", "DJANGO_SETTINGS_MODULE": "meetings.settings"}
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["ChannelRouter", "False"]
