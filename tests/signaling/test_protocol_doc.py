@@ -55,3 +55,23 @@ def test_a_message_missing_from_the_doc_would_fail(monkeypatch):
     monkeypatch.setattr(protocol, "CLIENT_TYPES", protocol.CLIENT_TYPES | {"room.teleport"})
     with pytest.raises(AssertionError):
         test_every_client_message_is_documented_with_an_example_that_parses()
+
+
+# Creating a meeting and joining one are HTTP requests (meetings/views.py answers them with a
+# status and the sentence), not socket messages.
+HTTP_ONLY = Path("rooms/services/meetings.py")
+
+
+def test_every_refusal_the_server_raises_has_a_documented_code():
+    # rooms/ and signaling/ raise codes by name; a code missing from ERROR_CODES would reach
+    # a client undocumented, with no text the page can show.
+    root = Path(__file__).resolve().parents[2]
+    raised = set()
+    for folder in ("rooms", "signaling", "media"):
+        for path in (root / folder).rglob("*.py"):
+            if path.relative_to(root) == HTTP_ONLY:
+                continue
+            text = path.read_text()
+            raised |= set(re.findall(r"(?:RoomError|ProtocolError|Failed)\(\s*\"([a-z_]+)\"", text))
+    assert {"forbidden", "not_admitted", "rate_limited"} <= raised
+    assert raised - set(protocol.ERROR_CODES) == set()
