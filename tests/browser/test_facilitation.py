@@ -132,6 +132,17 @@ def test_facilitator_mutes_a_peer_and_runs_breakouts_with_a_timer(
     help_dialog.get_by_label("What would help?").fill("a quiet word")
     help_dialog.get_by_role("button", name="Send to facilitators").click()
     expect(_chat(fac).locator("li.help")).to_contain_text("a quiet word")
+    expect(_chat(wren).locator("li.help")).to_contain_text("a quiet word")
+    _send_chat(fac, "marker after the help request")
+    expect(_chat(heron)).to_contain_text("marker after the help request")
+    expect(_chat(heron)).not_to_contain_text("a quiet word")  # only the asker and facilitators
+    for page, name, size in (
+        (fac, "facilitator-desktop", {"width": 1280, "height": 800}),
+        (wren, "peer-phone", {"width": 390, "height": 844}),
+    ):
+        page.set_viewport_size(size)
+        page.screenshot(path=str(artifacts / f"facilitation-help-{name}.png"), full_page=True)
+        page.set_viewport_size(pages.VIEWPORT)
 
     # --- remove, then end: kind words on the goodbye screens ------------------------------------
     fac.once("dialog", lambda d: d.accept())
