@@ -35,7 +35,7 @@ class Answer:
 class Candidate:
     meeting_id: str
     participant_id: str
-    candidate: dict | None
+    candidate: dict[str, Any] | None  # {candidate, sdpMid, sdpMLineIndex}, as the client sent it
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ Command = Join | Offer | Answer | Candidate | Leave | Sync
 
 def command_message(
     meeting_id: str, op: str, participant_id: str | None = None, **data: Any
-) -> dict:
+) -> dict[str, Any]:
     """A command as it travels over a channel (a plain dict, so any channel layer carries it)."""
     return {
         "type": "media.command",
@@ -67,7 +67,7 @@ def command_message(
     }
 
 
-def parse_command(message: dict) -> Command:
+def parse_command(message: dict[str, Any]) -> Command:
     meeting_id = message["meeting_id"]
     op = message.get("op")
     if op == "sync":

@@ -15,7 +15,7 @@ from aiortc import (
 )
 from aiortc.codecs import is_rtx
 from aiortc.rtcconfiguration import RTCBundlePolicy
-from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+from aiortc.rtcrtpparameters import ParametersDict, RTCRtpCodecCapability, RTCRtpCodecParameters
 
 from .aiortc_private.codecs import negotiated_codecs, pin_codecs
 from .aiortc_private.receiver import Ingress
@@ -153,7 +153,9 @@ def client_numbered(
     return [chosen, *rtx[:1]]
 
 
-def codec_preferences(sender_kind: str, mime_type: str, parameters: dict) -> list:
+def codec_preferences(
+    sender_kind: str, mime_type: str, parameters: ParametersDict
+) -> list[RTCRtpCodecCapability]:
     """Capabilities limiting a sender to the publisher's codec (plus RTX for video)."""
     chosen = []
     for capability in RTCRtpSender.getCapabilities(sender_kind).codecs:

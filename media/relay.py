@@ -18,6 +18,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from aiortc import RTCSessionDescription
 from aiortc.sdp import candidate_from_sdp
@@ -158,7 +159,9 @@ class Relay:
         if participant.needs_negotiation:
             self._spawn(self._negotiate(participant))
 
-    async def add_ice_candidate(self, participant_id: str, candidate: dict | None) -> None:
+    async def add_ice_candidate(
+        self, participant_id: str, candidate: dict[str, Any] | None
+    ) -> None:
         """Add a trickled client candidate ({candidate, sdpMid, sdpMLineIndex}); None ends."""
         participant = self._get(participant_id)
         self._check_open(participant)

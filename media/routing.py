@@ -25,7 +25,7 @@ from .commands import command_message
 if TYPE_CHECKING:
     from .worker import MediaWorker
 
-Send = Callable[[str, dict], Awaitable[None]]
+Send = Callable[[str, dict[str, Any]], Awaitable[None]]
 StartWorker = Callable[[list[str]], "MediaWorker"]  # builds and starts a worker on channels
 
 

@@ -27,7 +27,7 @@ def reuse_extension_ids(sdp: str, client_ids: dict[str, int]) -> tuple[str, dict
     chosen = dict(client_ids)
     taken = set(chosen.values())
 
-    def renumber(match: re.Match) -> str:
+    def renumber(match: re.Match[str]) -> str:
         uri, own = match.group(3), int(match.group(1))
         if uri not in chosen:
             free = own if own not in taken else next(i for i in _ONE_BYTE_IDS if i not in taken)

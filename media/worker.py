@@ -97,7 +97,7 @@ class _Refused(Exception):
         self.code = code
 
 
-Receive = Callable[[str], Awaitable[dict]]
+Receive = Callable[[str], Awaitable[dict[str, Any]]]
 
 
 class MediaWorker:
@@ -118,8 +118,8 @@ class MediaWorker:
         # participant id -> meeting id, for everyone the relay has a connection for
         self.meetings: dict[str, str] = {}
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._tasks: set[asyncio.Task] = set()
-        self._readers: list[asyncio.Task] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._readers: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
         self._readers = [asyncio.create_task(self._read(channel)) for channel in self.channels]
@@ -153,7 +153,7 @@ class MediaWorker:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def run(self, message: dict) -> None:
+    async def run(self, message: dict[str, Any]) -> None:
         """Runs one command message, after the ones for the same participant before it."""
         op = message.get("op")
         meeting_id = message["meeting_id"]

@@ -35,6 +35,7 @@ import hashlib
 import hmac
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
 from rooms import policy
 from rooms.events import (
@@ -116,14 +117,14 @@ class Tally:
     def copy(self) -> Tally:
         return Tally(answers=self.answers, counts=list(self.counts), texts=list(self.texts))
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"answers": self.answers, "counts": self.counts, "texts": self.texts}
 
     @classmethod
-    def from_json(cls, data: dict) -> Tally:
+    def from_json(cls, data: dict[str, Any]) -> Tally:
         return cls(answers=data["answers"], counts=list(data["counts"]), texts=list(data["texts"]))
 
-    def results(self, kind: str) -> dict:
+    def results(self, kind: str) -> dict[str, Any]:
         return {
             "answers": self.answers,
             "counts": list(self.counts),
@@ -158,7 +159,7 @@ class Prompt:
 
     # --- views -------------------------------------------------------------------
 
-    def info(self) -> dict:
+    def info(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "kind": self.kind,
@@ -170,12 +171,12 @@ class Prompt:
             "shared": self.shared,
         }
 
-    def shared_results(self) -> dict | None:
+    def shared_results(self) -> dict[str, Any] | None:
         if not self.shared or self.published is None:
             return None
         return self.published.results(self.kind)
 
-    def for_participant(self, participant_id: str) -> dict:
+    def for_participant(self, participant_id: str) -> dict[str, Any]:
         view = self.info()
         view["you_answered"] = has_answered(self, participant_id)
         results = self.shared_results()
@@ -183,7 +184,7 @@ class Prompt:
             view["results"] = results
         return view
 
-    def for_facilitators(self) -> dict:
+    def for_facilitators(self) -> dict[str, Any]:
         view = self.info()
         view["answered"] = self.tally.answers
         if self.published is not None:
@@ -401,7 +402,7 @@ def share(room: MeetingState, prompt: Prompt, actor_id: str) -> list[Event]:
 # --- mood ----------------------------------------------------------------------------
 
 
-def mood_point(check_ins: list[Prompt], check_outs: list[Prompt]) -> dict:
+def mood_point(check_ins: list[Prompt], check_outs: list[Prompt]) -> dict[str, float | None]:
     """One meeting's mood: the first closed check-in, the last closed check-out, their change.
 
     Only results facilitators have already been shown count, so the mood never reveals more

@@ -13,7 +13,7 @@ so the transport does not guess it from event names.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -92,7 +92,7 @@ class Event(BaseModel):
     then: tuple[Directive, ...] = ()  # applied once this event has reached its audience
 
     @property
-    def data(self) -> dict:
+    def data(self) -> dict[str, Any]:
         """The payload, as the server message carries it (without `type`)."""
         return self.model_dump(mode="json", exclude={"to", "then"}, exclude_none=True)
 

@@ -54,7 +54,8 @@ def _check_kind(kind: str) -> None:
 
 
 def _off(member: Member, kind: str) -> str | None:
-    return getattr(member, _OFF_FIELD[kind])
+    off: str | None = getattr(member, _OFF_FIELD[kind])
+    return off
 
 
 def _set_off(member: Member, kind: str, by: str | None) -> None:
@@ -68,7 +69,7 @@ def _updated(member: Member) -> Event:
     return ParticipantUpdated(participant=member.public(), to=ToMeeting())
 
 
-def _by(actor: Member, show_name: bool) -> dict:
+def _by(actor: Member, show_name: bool) -> dict[str, str]:
     by = {"by_role": actor.role}
     if show_name:
         by["by_name"] = actor.name
@@ -106,7 +107,7 @@ def mute(
     return _impose(target, kind, _by(actor, show_name))
 
 
-def _impose(target: Member, kind: str, by: dict) -> list[Event]:
+def _impose(target: Member, kind: str, by: dict[str, str]) -> list[Event]:
     if _off(target, kind) == BY_FACILITATOR:
         return []  # two facilitators at once, or twice: already done
     _set_off(target, kind, BY_FACILITATOR)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from rooms import state
 from rooms.models import Breakout, Meeting, Participant
@@ -68,11 +69,11 @@ def member_from_row(p: Participant) -> state.Member:
     return state.Member(id=str(p.id), name=p.display_name, media=p.media, **fields)
 
 
-def _member_fields(member: state.Member) -> dict:
+def _member_fields(member: state.Member) -> dict[str, Any]:
     return {column: getattr(member, attr) for attr, column in MEMBER_COLUMNS.items()}
 
 
-def _room_fields(room: state.MeetingState) -> dict:
+def _room_fields(room: state.MeetingState) -> dict[str, Any]:
     return {column: getattr(room, attr) for attr, column in ROOM_COLUMNS.items()}
 
 
@@ -80,8 +81,8 @@ def _room_fields(room: state.MeetingState) -> dict:
 class Snapshot:
     """The persisted fields of a loaded MeetingState, to write back only what changed."""
 
-    members: dict[str, dict]
-    room: dict
+    members: dict[str, dict[str, Any]]  # participant id -> column -> value
+    room: dict[str, Any]  # column -> value
     breakouts_open: dict[str, bool]
 
     @classmethod
@@ -107,7 +108,7 @@ class Snapshot:
 
 
 def _write_breakouts(
-    meeting: Meeting, room: state.MeetingState, before: dict, now: datetime
+    meeting: Meeting, room: state.MeetingState, before: dict[str, bool], now: datetime
 ) -> None:
     new = [b for bid, b in room.breakouts.items() if bid not in before]
     Breakout.objects.bulk_create(

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from rooms import policy
-from rooms.errors import RoomError
+from rooms.errors import RoomError as RoomError  # re-exported: callers catch state.RoomError
 from rooms.events import (
     Close,
     EnterRoom,
@@ -175,15 +176,15 @@ class MeetingState:
             for m in self.present()
         }
 
-    def settings(self) -> dict:
+    def settings(self) -> dict[str, bool]:
         return {"locked": self.locked, "allow_self_unmute": self.allow_self_unmute}
 
-    def breakouts_public(self) -> dict:
+    def breakouts_public(self) -> dict[str, Any]:
         members: dict[str, list[str]] = {b.id: [] for b in self.open_breakouts()}
         for m in self.present():
             if m.breakout in members:
                 members[m.breakout].append(m.id)
-        public: dict = {
+        public: dict[str, Any] = {
             "rooms": [
                 {"id": b.id, "name": b.name, "members": members[b.id]}
                 for b in self.open_breakouts()
@@ -196,7 +197,7 @@ class MeetingState:
             public["warn_at"] = self.breakout_warn_at.isoformat()
         return public
 
-    def snapshot_for(self, viewer_id: str) -> dict:
+    def snapshot_for(self, viewer_id: str) -> dict[str, Any]:
         viewer = self.member(viewer_id)
         state = {
             "participants": [m.public().model_dump() for m in self.present()],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from rooms import state
@@ -10,7 +11,7 @@ from rooms.models import ChatMessage
 CHAT_HISTORY_LIMIT = 200
 
 
-def chat_message_public(message: ChatMessage) -> dict:
+def chat_message_public(message: ChatMessage) -> dict[str, Any]:
     return {
         "id": message.id,
         "sender_id": str(message.sender_id),
@@ -24,7 +25,7 @@ def chat_message_public(message: ChatMessage) -> dict:
 
 def chat_history(
     *, meeting_id: str, viewer_id: str, viewer_facilitates: bool, space: str = state.MAIN_SPACE
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """The last messages the viewer may see in `space` (main or a breakout id), oldest first.
 
     Private messages to the facilitators belong to no space: they follow the viewer.

@@ -8,6 +8,7 @@ mood trend lists the group's earlier meetings that had both a closed check-in an
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 from uuid import UUID
 
 from django.db.models import QuerySet
@@ -47,7 +48,7 @@ def open_prompt_count(*, meeting_id: str) -> int:
     ).count()
 
 
-def checkin_state(*, meeting: Meeting, viewer_id: str, facilitates: bool) -> dict:
+def checkin_state(*, meeting: Meeting, viewer_id: str, facilitates: bool) -> dict[str, Any]:
     """The prompts a person sees on entering the room, and for facilitators the mood."""
     rows = CheckinPrompt.objects.filter(meeting=meeting).order_by("posted_at")
     prompts = [prompt_from_row(row, with_answers=facilitates) for row in rows]
@@ -68,7 +69,7 @@ def group_meetings(*, meeting: Meeting) -> QuerySet[Meeting]:
     return Meeting.objects.filter(owner_id=meeting.owner_id, title__iexact=meeting.title)
 
 
-def meeting_mood(*, meeting: Meeting) -> dict:
+def meeting_mood(*, meeting: Meeting) -> dict[str, Any]:
     """This meeting's mood change and the trend over the group's earlier meetings."""
     rows = (
         CheckinPrompt.objects.filter(
@@ -80,13 +81,16 @@ def meeting_mood(*, meeting: Meeting) -> dict:
         .select_related("meeting")
         .order_by("posted_at")
     )
-    by_meeting: dict = defaultdict(lambda: {"check_in": [], "check_out": []})
+    # meeting id -> moment (check_in / check_out) -> its prompts
+    by_meeting: dict[UUID, dict[str, list[checkins.Prompt]]] = defaultdict(
+        lambda: {"check_in": [], "check_out": []}
+    )
     meetings = {}
     for row in rows:
         by_meeting[row.meeting_id][row.moment].append(prompt_from_row(row, with_answers=False))
         meetings[row.meeting_id] = row.meeting
 
-    def point(meeting_id: UUID) -> dict:
+    def point(meeting_id: UUID) -> dict[str, float | None]:
         found = by_meeting.get(meeting_id, {"check_in": [], "check_out": []})
         return checkins.mood_point(found["check_in"], found["check_out"])
 

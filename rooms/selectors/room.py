@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from rooms import breakouts, state
 from rooms.models import Meeting
@@ -11,7 +12,7 @@ from rooms.selectors.chat import chat_history
 from rooms.selectors.checkins import checkin_state
 
 
-def room_state(*, meeting_id: str, viewer_id: str) -> dict:
+def room_state(*, meeting_id: str, viewer_id: str) -> dict[str, Any]:
     """The meeting as this viewer sees it now, with the chat history of the space they are in."""
     meeting = Meeting.objects.get(id=meeting_id)
     room = room_load(meeting=meeting)
@@ -26,7 +27,7 @@ def room_state(*, meeting_id: str, viewer_id: str) -> dict:
     return snapshot
 
 
-def checkin_state_for(*, meeting_id: str, viewer_id: str) -> dict:
+def checkin_state_for(*, meeting_id: str, viewer_id: str) -> dict[str, Any]:
     """The check-in prompts this viewer sees on entering (and, for facilitators, the mood)."""
     meeting = Meeting.objects.get(id=meeting_id)
     viewer = room_load(meeting=meeting).member(viewer_id)

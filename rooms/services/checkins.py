@@ -113,7 +113,7 @@ def _prompt_apply(meeting_id: str, prompt_id: str, operation: PromptOperation) -
     return unit.outcome
 
 
-def _on_prompt(unit: Locked, row: CheckinPrompt, operation: PromptOperation) -> list:
+def _on_prompt(unit: Locked, row: CheckinPrompt, operation: PromptOperation) -> list[Event]:
     prompt = prompt_from_row(row)
     answered_before = set(prompt.named)
     events = operation(unit.room, prompt)
