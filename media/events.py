@@ -8,6 +8,15 @@ from typing import Any, ClassVar, Literal
 Kind = Literal["audio", "video"]
 
 
+def as_kind(value: str) -> Kind:
+    """aiortc names a transceiver's kind with a plain str; it is always one of these two."""
+    if value == "audio":
+        return "audio"
+    if value == "video":
+        return "video"
+    raise ValueError(f"not a media kind: {value!r}")
+
+
 @dataclass(frozen=True)
 class RelayEvent:
     type: ClassVar[str] = "event"

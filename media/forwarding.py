@@ -19,6 +19,7 @@ from aiortc.rtp import RtpPacket
 
 from .aiortc_private.receiver import Ingress
 from .aiortc_private.sender import Egress, abs_send_time_bytes, ntp_now
+from .events import Kind
 
 logger = logging.getLogger(__name__)
 
@@ -184,7 +185,7 @@ class Publication:
     def __init__(
         self,
         publisher: str,
-        kind: str,
+        kind: Kind,
         codec: RTCRtpCodecParameters,
         keyframe_min_interval: float,
         on_first_packet: Callable[[Publication], None],

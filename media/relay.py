@@ -47,6 +47,7 @@ from .events import (
     RelayEvent,
     Renegotiate,
     TrackLive,
+    as_kind,
 )
 from .forwarding import Publication
 from .participant import KINDS, Participant, Slot, build_peer_connection
@@ -285,7 +286,7 @@ class Relay:
             receiver = transceiver.receiver
             if receiver.track is None or id(receiver) in known:
                 continue
-            kind = transceiver.kind
+            kind = as_kind(transceiver.kind)
             codec = negotiated_codec(transceiver)
             if kind in participant.publications or not participant.may_publish[kind] or not codec:
                 participant.ingresses.append(Ingress(receiver, _drop))
@@ -309,7 +310,7 @@ class Relay:
         return publisher.publications.get(slot.kind) if publisher else None
 
     def _on_track_live(self, publication: Publication) -> None:
-        self._emit(TrackLive(publication.publisher, publication.kind))  # type: ignore[arg-type]
+        self._emit(TrackLive(publication.publisher, publication.kind))
 
     def _on_audio_level(self, participant_id: str, level: int) -> None:
         participant = self._participants.get(participant_id)
