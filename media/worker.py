@@ -164,9 +164,7 @@ class MediaWorker:
         async with self._locks[key]:
             try:
                 await self._execute(parse_command(message))
-            except MediaError as exc:
-                await self._tell(pid, Failed(exc.code))
-            except _Refused as exc:
+            except (MediaError, _Refused) as exc:
                 await self._tell(pid, Failed(exc.code))
             except Exception:
                 log.exception("media worker: %s failed", op)

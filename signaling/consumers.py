@@ -184,9 +184,8 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         if route.handler is not None:
             await route.handler(self, message)  # media negotiation answers on its own
             return
-        assert route.service is not None and route.kwargs is not None
-        service = database_sync_to_async(route.service)
-        outcome = await service(**route.kwargs(self, message))
+        assert route.run is not None and route.kwargs is not None
+        outcome = await route.run(**route.kwargs(self, message))
         await delivery.deliver(self.meeting_id, outcome)
         if outcome.timer_changed:
             await breakout_timer.ensure(self.meeting_id)

@@ -11,9 +11,11 @@ Messages that are not use-cases (ping, media negotiation) have a `handler` inste
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
+
+from channels.db import database_sync_to_async
 
 from rooms.services import breakouts, chat, checkins, facilitation, participants
 from signaling import protocol as p
@@ -31,6 +33,12 @@ class Route:
     chat_bucket: bool = False
     quiet: bool = False
     close_after: int | None = None
+    # the service wrapped for the event loop once, here, rather than on every message
+    run: Callable[..., Awaitable[Any]] | None = field(init=False, default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.service is not None:
+            object.__setattr__(self, "run", database_sync_to_async(self.service))
 
 
 def _id(value) -> str | None:
