@@ -8,6 +8,7 @@ media plans changed.
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import get_args
 
 from channels.layers import get_channel_layer
 
@@ -21,10 +22,12 @@ def directive_message(directive: e.Directive) -> dict:
     return {"type": "room.directive", "kind": type(directive).__name__, **asdict(directive)}
 
 
+_DIRECTIVES = {kind.__name__: kind for kind in get_args(e.Directive)}
+
+
 def directive_from(message: dict) -> e.Directive:
-    kinds = {"Close": e.Close, "EnterRoom": e.EnterRoom, "ChangeSpace": e.ChangeSpace}
     fields = {k: v for k, v in message.items() if k not in ("type", "kind")}
-    return kinds[message["kind"]](**fields)
+    return _DIRECTIVES[message["kind"]](**fields)
 
 
 async def deliver(meeting_id: str, outcome: Outcome) -> None:
