@@ -55,9 +55,11 @@ export class SelfMedia {
       if (!this.send({ type: "mute", kind })) return;
       this.pendingOff[kind] = true;
       await this._apply(kind, false);
-    } else if (this.state(kind) === "on") {
+    } else if (this.state(kind) === "on" && !this.pendingOff[kind]) {
       await this._apply(kind, true); // the server already agrees (a camera that had not opened)
     } else {
+      // Our "mute" may still be on its way: the socket keeps order, so "unmute" lands after it.
+      this.pendingOff[kind] = false;
       this.lastAsked = kind;
       this.send({ type: "unmute", kind });
     }
