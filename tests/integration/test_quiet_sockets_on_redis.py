@@ -1,0 +1,85 @@
+"""Quiet people on the Redis channel layer: sockets that carry nothing for longer than every
+timeout on the way (redis-py's socket timeout, channels_redis's blocking pop, the heartbeat)
+stay open and still get the next chat. Two web processes and a media worker, as deployed."""
+
+import asyncio
+import contextlib
+import json
+
+import pytest
+import websockets
+
+from tests import servers
+
+QUIET_SECONDS = 65
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory):
+    logs = tmp_path_factory.mktemp("quiet")
+    with (
+        servers.seeded_on_redis(MEDIA_IN_PROCESS="false") as (env, demo),
+        servers.media_worker({**env, "LOG_LEVEL": "INFO"}, logs / "media.log"),
+        servers.daphne(env, logs / "a.log") as a,
+        servers.daphne(env, logs / "b.log") as b,
+    ):
+        yield demo, a, b, logs
+
+
+class QuietPeer:
+    """A page that says nothing: it only answers the server's pings, as the page does."""
+
+    def __init__(self, ws) -> None:
+        self.ws = ws
+        self.messages: asyncio.Queue[dict] = asyncio.Queue()
+        self.reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        with contextlib.suppress(websockets.ConnectionClosed):
+            async for frame in self.ws:
+                message = json.loads(frame)
+                if message["type"] == "ping":
+                    await self.ws.send(json.dumps({"type": "pong"}))
+                await self.messages.put(message)
+
+    async def expect(self, type_: str, timeout: float = 10) -> dict:
+        async with asyncio.timeout(timeout):
+            while True:
+                message = await self.messages.get()
+                if message["type"] == type_:
+                    return message
+
+
+async def quiet_peer(base_url: str, meeting_id: str, token: str) -> QuietPeer:
+    ws_url = base_url.replace("http://", "ws://") + f"/ws/meetings/{meeting_id}/"
+    ws = await websockets.connect(ws_url, origin=base_url)
+    await ws.send(json.dumps({"type": "hello", "version": 1, "token": token}))
+    peer = QuietPeer(ws)
+    await peer.expect("room.state")
+    return peer
+
+
+@pytest.mark.timeout(QUIET_SECONDS + 60)
+async def test_quiet_sockets_on_two_processes_outlive_every_timeout_and_still_get_chat(
+    deployment,
+):
+    demo, server_a, server_b, logs = deployment
+    peers = []
+    for i, server in enumerate((server_a, server_b, server_a, server_b)):
+        joined = await asyncio.to_thread(
+            servers.join_over_http, server, demo.cofacilitator_invite, f"Quiet {i}"
+        )
+        peers.append(await quiet_peer(server, demo.meeting_id, joined["token"]))
+
+    await asyncio.sleep(QUIET_SECONDS)
+
+    for peer in peers:
+        assert not peer.reader.done(), f"closed with {peer.ws.close_code}"
+    await peers[0].ws.send(json.dumps({"type": "chat.send", "text": "still here?"}))
+    for peer in peers:
+        message = await peer.expect("chat.message")
+        assert message["message"]["text"] == "still here?"
+    for peer in peers:
+        await peer.ws.close()
+    for name in ("a.log", "b.log", "media.log"):
+        assert "Traceback" not in (logs / name).read_text(), name
