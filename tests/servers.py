@@ -95,7 +95,9 @@ def seeded_on_redis(**overrides: str) -> Iterator[tuple[dict, Demo]]:
 
 
 @contextlib.contextmanager
-def _process(args: list[str], env: dict, log_path: Path, ready) -> Iterator[None]:
+def _process(
+    args: list[str], env: dict, log_path: Path, ready
+) -> Iterator[subprocess.Popen[bytes]]:
     """Runs a server process from the repository root until `ready()` is true; stops it after."""
     with open(log_path, "w") as log:
         process = subprocess.Popen(
@@ -107,7 +109,7 @@ def _process(args: list[str], env: dict, log_path: Path, ready) -> Iterator[None
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"{args[:3]} did not start:\n{log_path.read_text()}")
                 time.sleep(0.1)
-            yield
+            yield process
         finally:
             process.terminate()
             try:
@@ -124,10 +126,17 @@ def _listening(port: int) -> bool:
 @contextlib.contextmanager
 def daphne(env: dict, log_path: Path) -> Iterator[str]:
     """Serves the ASGI app on a free loopback port; yields its base URL."""
+    with daphne_process(env, log_path) as (base_url, _):
+        yield base_url
+
+
+@contextlib.contextmanager
+def daphne_process(env: dict, log_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`daphne`, also yielding the process, for tests that kill or stop it."""
     port = free_port()
     args = ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "meetings.asgi:application"]
-    with _process(args, env, log_path, lambda: _listening(port)):
-        yield f"http://127.0.0.1:{port}"
+    with _process(args, env, log_path, lambda: _listening(port)) as process:
+        yield f"http://127.0.0.1:{port}", process
 
 
 @contextlib.contextmanager

@@ -22,6 +22,11 @@ from rooms.selectors.meetings import (
     participant_by_token,
     token_digest,
 )
+from rooms.selectors.presence import (
+    OnlineSocket,
+    meetings_with_lapsed_reconnects,
+    online_sockets,
+)
 from rooms.selectors.room import (
     breakout_next_deadline,
     checkin_state_for,
@@ -31,6 +36,7 @@ from rooms.selectors.room import (
 
 __all__ = [
     "CHAT_HISTORY_LIMIT",
+    "OnlineSocket",
     "breakout_next_deadline",
     "chat_history",
     "chat_message_public",
@@ -43,7 +49,9 @@ __all__ = [
     "meeting_mood",
     "meeting_open",
     "meetings_owned",
+    "meetings_with_lapsed_reconnects",
     "member_from_row",
+    "online_sockets",
     "open_prompt_count",
     "participant_breakout",
     "participant_by_token",

@@ -3,13 +3,12 @@ timeout on the way (redis-py's socket timeout, channels_redis's blocking pop, th
 stay open and still get the next chat. Two web processes and a media worker, as deployed."""
 
 import asyncio
-import contextlib
 import json
 
 import pytest
-import websockets
 
 from tests import servers
+from tests.integration.peers import connect
 
 QUIET_SECONDS = 65
 
@@ -26,39 +25,6 @@ def deployment(tmp_path_factory):
         yield demo, a, b, logs
 
 
-class QuietPeer:
-    """A page that says nothing: it only answers the server's pings, as the page does."""
-
-    def __init__(self, ws) -> None:
-        self.ws = ws
-        self.messages: asyncio.Queue[dict] = asyncio.Queue()
-        self.reader = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        with contextlib.suppress(websockets.ConnectionClosed):
-            async for frame in self.ws:
-                message = json.loads(frame)
-                if message["type"] == "ping":
-                    await self.ws.send(json.dumps({"type": "pong"}))
-                await self.messages.put(message)
-
-    async def expect(self, type_: str, timeout: float = 10) -> dict:
-        async with asyncio.timeout(timeout):
-            while True:
-                message = await self.messages.get()
-                if message["type"] == type_:
-                    return message
-
-
-async def quiet_peer(base_url: str, meeting_id: str, token: str) -> QuietPeer:
-    ws_url = base_url.replace("http://", "ws://") + f"/ws/meetings/{meeting_id}/"
-    ws = await websockets.connect(ws_url, origin=base_url)
-    await ws.send(json.dumps({"type": "hello", "version": 1, "token": token}))
-    peer = QuietPeer(ws)
-    await peer.expect("room.state")
-    return peer
-
-
 @pytest.mark.timeout(QUIET_SECONDS + 60)
 async def test_quiet_sockets_on_two_processes_outlive_every_timeout_and_still_get_chat(
     deployment,
@@ -69,7 +35,7 @@ async def test_quiet_sockets_on_two_processes_outlive_every_timeout_and_still_ge
         joined = await asyncio.to_thread(
             servers.join_over_http, server, demo.cofacilitator_invite, f"Quiet {i}"
         )
-        peers.append(await quiet_peer(server, demo.meeting_id, joined["token"]))
+        peers.append(await connect(server, demo.meeting_id, joined["token"]))
 
     await asyncio.sleep(QUIET_SECONDS)
 
