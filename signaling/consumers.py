@@ -14,7 +14,7 @@ from rooms import selectors, state
 from rooms.events import ChangeSpace, Close, EnterRoom
 from rooms.models import Meeting
 from rooms.services import participants
-from signaling import breakout_timer, delivery, groups, presence, routes
+from signaling import breakout_timer, delivery, groups, presence, routes, shutdown
 from signaling import protocol as p
 from signaling.ratelimit import TokenBucket
 
@@ -75,6 +75,9 @@ class MeetingConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         # Accept first: a refused handshake cannot carry a close code the page can explain.
         await self.accept()
+        if shutdown.draining:
+            await self.close(code=RECONNECT_NOW)
+            return
         presence.start()
         presence.local_sockets[self.channel_name] = self
         meeting_id = self.scope["url_route"]["kwargs"]["meeting_id"]
@@ -120,6 +123,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             return  # closing with 4404; a frame sent meanwhile (e.g. hello) has nowhere to go
         self.last_heard = asyncio.get_running_loop().time()
         quiet = False
+        handshaking = self.participant_id is None
         try:
             if not self.frames.take():
                 raise p.ProtocolError("rate_limited")
@@ -137,6 +141,12 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         except state.RoomError as exc:
             await self._refuse(exc.code, exc.message, quiet)
         except Exception as exc:
+            if handshaking:
+                # The database or Redis away for a moment: never an open socket without a
+                # welcome (or with a welcome and no room); the page reconnects and says hello again.
+                log.warning("signaling: hello failed error=%s", type(exc).__name__)
+                await self._close(RECONNECT_SOON)
+                return
             if quiet:
                 # No traceback, no participant: a database error's text can quote the values
                 # it was given, and who failed to answer says who answered.

@@ -117,7 +117,10 @@ class Presence:
             await delivery.deliver(meeting_id, outcome)
 
     async def release(self) -> None:
-        """Gives the lease up at once (a clean shutdown): others need not wait for it to lapse."""
+        """Stops beating and gives the lease up at once (a clean shutdown): the others sweep
+        whatever this process leaves behind without waiting for the lease to lapse."""
+        if _running is not None:
+            _running[1].cancel()
         with contextlib.suppress(Exception):
             await self.layer.connection(0).delete(self.lease_key(self.process))
 
