@@ -166,15 +166,18 @@ class MeetingState:
         """Everyone who may take part in the meeting's media, and how."""
         if self.ended:
             return {}
-        return {
-            m.id: MediaPlan(
-                room=self.media_room(m),
-                publish=m.media == "camera_mic",
-                audio=m.muted_by is None,
-                video=m.video_stopped_by is None,
-            )
-            for m in self.present()
-        }
+        return {m.id: self._plan(m) for m in self.present()}
+
+    def _plan(self, m: Member) -> MediaPlan:
+        publish = m.media == "camera_mic"
+        # Not publishing means nothing is forwarded, whatever a connection made before
+        # a switch to text only still sends: the relay fixes `publish` when it joins.
+        return MediaPlan(
+            room=self.media_room(m),
+            publish=publish,
+            audio=publish and m.muted_by is None,
+            video=publish and m.video_stopped_by is None,
+        )
 
     def settings(self) -> dict[str, bool]:
         return {"locked": self.locked, "allow_self_unmute": self.allow_self_unmute}

@@ -110,6 +110,7 @@ ROUTES: dict[type, Route] = {
         _with(target_id=_target, kind=_field("kind"), show_name=_field("show_name")),
     ),
     p.Unmute: Route(facilitation.unmute, _with(kind=_field("kind"))),
+    p.MediaSet: Route(facilitation.media_set, _with(mode=_field("mode"))),
     p.MuteAll: Route(facilitation.mute_all, _with(show_name=_field("show_name"))),
     p.UnmuteAsk: Route(facilitation.unmute_ask, _with(target_id=_target, kind=_field("kind"))),
     p.UnmuteAnswer: Route(

@@ -26,6 +26,11 @@ def unmute(*, meeting_id: str, actor_id: str, kind: str) -> Outcome:
     return apply(meeting_id, lambda room: moderation.unmute(room, actor_id, kind))
 
 
+def media_set(*, meeting_id: str, actor_id: str, mode: str) -> Outcome:
+    """Text only, audio or video: how the actor takes part from now on (their own choice)."""
+    return apply(meeting_id, lambda room: moderation.set_mode(room, actor_id, mode))
+
+
 def mute_all(*, meeting_id: str, actor_id: str, show_name: bool = True) -> Outcome:
     return apply(meeting_id, lambda room: moderation.mute_all(room, actor_id, show_name=show_name))
 
