@@ -64,13 +64,14 @@ const roomView = { local, media, grid, send, applyMode: null, onDenied: () => se
 setupRoomView(roomView);
 plugMedia(media);
 const selfMedia = new SelfMedia({ local, view, send, notify, announce: setStatus, onChange: () => renderGrid() });
-const applyMode = modeSwitcher({ view, local, meter, media, selfMedia, notify, onChange: renderConnection });
-roomView.applyMode = applyMode;
+const modes = modeSwitcher({ view, local, meter, media, selfMedia, send, notify, onChange: renderConnection });
+roomView.applyMode = modes.apply;
+selfMedia.chooseMode = modes.choose; // the mic and camera buttons while on text only
 Object.assign(meeting, { view, send, notify, refresh: renderAll, facilitates: view.facilitates });
 mountFacilitation();
 mountBreakouts();
 mountCheckins({ container: $("side-panels") });
-window.peerMeeting = { view, media, local, selfMedia }; // for tests and curious facilitators' devtools
+window.peerMeeting = { view, media, local, selfMedia, modes }; // for tests and curious facilitators' devtools
 
 // --- the socket, and what its close means ------------------------------------------------
 
@@ -137,7 +138,7 @@ setupControls({
   send,
   askForHelp: (note) => reported(Boolean(client && client.askForHelp(note))),
   notify,
-  applyMode,
+  applyMode: modes.choose,
   leftLobby: () => goodbye(CLOSE.left),
 });
 startStatsPoller({ media, view, onChange: renderGrid });
