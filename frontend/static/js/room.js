@@ -14,6 +14,7 @@ import { modeSwitcher } from "./modes.js";
 import { meeting } from "./plugins.js";
 import { setupPrejoin } from "./prejoin.js";
 import { CLOSE, ProtocolClient } from "./protocol.js";
+import { rememberChoices } from "./rejoin.js";
 import { page, renderAll, renderConnection, renderGrid, setupRoomView, view } from "./roomview.js";
 import { notify, setStatus, show, showEnded, showGoodbye } from "./screens.js";
 import { SelfMedia } from "./selfmedia.js";
@@ -71,6 +72,7 @@ Object.assign(meeting, { view, send, notify, refresh: renderAll, facilitates: vi
 mountFacilitation();
 mountBreakouts();
 mountCheckins({ container: $("side-panels") });
+const lastChoices = rememberChoices({ meetingId, view });
 window.peerMeeting = { view, media, local, selfMedia, modes }; // for tests and curious facilitators' devtools
 
 // --- the socket, and what its close means ------------------------------------------------
@@ -94,10 +96,16 @@ function goodbye(code) {
   page.entered = false;
   sessionStorage.removeItem(tokenKey);
   if (code === CLOSE.expired) {
-    setStatus("Your place in this meeting has expired. You can join again below.");
+    // Back on the pre-join form as the same person, camera on again if it was.
+    view.participants = new Map(); // that participant is gone; the next join is a new one
+    selfMedia.forget();
+    setStatus("Your place in this meeting has expired. You can join again below, as you were.");
+    lastChoices.fillForm();
     show("join");
+    prejoin.start();
     return;
   }
+  if (code === CLOSE.ended) lastChoices.forget();
   showGoodbye(code, { denied: page.deniedMessage, farewell: page.farewell });
 }
 
@@ -125,6 +133,7 @@ const prejoin = setupPrejoin({
       return;
     }
     if (mediaChoice === "text_only") local.stop();
+    lastChoices.save({ name: displayName, media: mediaChoice, cameraOff: !local.videoTrack });
     prejoin.stop();
     sessionStorage.setItem(tokenKey, body.token);
     setStatus("Connecting…");
@@ -153,5 +162,6 @@ if (app.dataset.ended === "true") {
   setStatus("Connecting…");
   connect(saved);
 } else {
+  lastChoices.fillForm();
   prejoin.start();
 }

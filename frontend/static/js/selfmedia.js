@@ -28,6 +28,13 @@ export class SelfMedia {
     onError(["self_unmute_disabled"], () => this.explainRefusal());
   }
 
+  // A new participant comes next (a rejoin after the grace): nothing said before holds.
+  forget() {
+    this.told = false;
+    this.shown = null;
+    this.pendingOff = { audio: false, video: false };
+  }
+
   me() {
     return this.view.participants.get(this.view.you);
   }
