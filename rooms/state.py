@@ -263,11 +263,27 @@ class MeetingState:
             events.extend(self.expire(member_id, disconnected_before))
         return events
 
-    def leave(self, participant_id: str) -> list[Event]:
+    def leave(self, participant_id: str, hand_over_to: str | None = None) -> list[Event]:
+        """Leaves for good; a facilitator may first hand the group over to someone present."""
         member = self.members.get(participant_id)
         if member is None or member.status not in (LOBBY, ADMITTED):
             return []
-        return self.take_out(member, reason="left")
+        handed: list[Event] = []
+        if hand_over_to is not None:
+            handed = self._hand_over(member, hand_over_to)
+        return handed + self.take_out(member, reason="left")
+
+    def _hand_over(self, leaver: Member, target_id: str) -> list[Event]:
+        """The leaving facilitator's choice: `target_id` facilitates from now on (a peer
+        becomes a co-facilitator, as with `set_role`). Anyone admitted may be chosen: the
+        facilitator knows the group, and `set_role` already lets them promote any peer."""
+        policy.require_facilitator(self, leaver.id)
+        if target_id == leaver.id:
+            raise RoomError("cannot_target_self", "Choose someone else to hand the meeting to.")
+        target = policy.require_target(self, target_id)
+        if target.facilitates:
+            return []
+        return self.set_role(leaver.id, target_id, COFACILITATOR)
 
     def take_out(self, member: Member, reason: str) -> list[Event]:
         """Takes a member out of the meeting: they left, timed out or were removed."""

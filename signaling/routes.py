@@ -103,7 +103,11 @@ ROUTES: dict[type, Route] = {
     p.LobbyAdmit: Route(participants.lobby_admit, _with(target_id=_target)),
     p.LobbyDeny: Route(participants.lobby_deny, _with(target_id=_target)),
     p.RoleSet: Route(participants.role_set, _with(target_id=_target, role=_field("role"))),
-    p.Leave: Route(participants.participant_leave, _actor, close_after=4410),
+    p.Leave: Route(
+        participants.participant_leave,
+        _with(hand_over_to=lambda m: _id(m.hand_over_to)),
+        close_after=4410,
+    ),
     # --- facilitation
     p.Mute: Route(
         facilitation.mute,
