@@ -9,6 +9,7 @@ import { mountBreakouts } from "./features/breakouts.js";
 import { mountCheckins } from "./features/checkins.js";
 import { mountFacilitation } from "./features/facilitation.js";
 import { VideoGrid } from "./grid.js";
+import { setupLeaving } from "./leaving.js";
 import { MediaSession, plugMedia } from "./media.js";
 import { modeSwitcher } from "./modes.js";
 import { meeting } from "./plugins.js";
@@ -73,6 +74,7 @@ mountFacilitation();
 mountBreakouts();
 mountCheckins({ container: $("side-panels") });
 const lastChoices = rememberChoices({ meetingId, view });
+const leaving = setupLeaving({ view, send });
 window.peerMeeting = { view, media, local, selfMedia, modes }; // for tests and curious facilitators' devtools
 
 // --- the socket, and what its close means ------------------------------------------------
@@ -107,6 +109,7 @@ function goodbye(code) {
   }
   if (code === CLOSE.ended) lastChoices.forget();
   showGoodbye(code, { denied: page.deniedMessage, farewell: page.farewell });
+  leaving.onGoodbye();
 }
 
 function connect(token) {
@@ -149,12 +152,14 @@ setupControls({
   notify,
   applyMode: modes.choose,
   leftLobby: () => goodbye(CLOSE.left),
+  confirmLeave: leaving.open,
 });
 startStatsPoller({ media, view, onChange: renderGrid });
 
 const saved = sessionStorage.getItem(tokenKey);
 if (app.dataset.ended === "true") {
   showEnded();
+  leaving.onGoodbye();
 } else if (saved) {
   show("room");
   $("room").hidden = true;
