@@ -274,6 +274,12 @@ def remove(room: MeetingState, actor_id: str, target_id: str, *, ban: bool = Fal
 def end(room: MeetingState, actor_id: str) -> list[Event]:
     """Ends the meeting for everyone, including those waiting in the lobby."""
     policy.require_facilitator(room, actor_id)
+    return finish(room)
+
+
+def finish(room: MeetingState) -> list[Event]:
+    """The end itself, whoever asked: a facilitator in the room (`end`), or the meeting's
+    owner from the meetings page (the services check that it is theirs)."""
     if room.ended:
         return []  # two facilitators at once: the second has nothing left to end
     waiting = room.lobby()

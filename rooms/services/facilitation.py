@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rooms import moderation
+from rooms.errors import RoomError
 from rooms.services.checkins import end_open_prompts
 from rooms.services.unit import Outcome, apply, locked_room
 
@@ -64,11 +65,22 @@ def participant_remove(
     return apply(meeting_id, lambda room: moderation.remove(room, actor_id, target_id, ban=ban))
 
 
-def meeting_end(*, meeting_id: str, actor_id: str) -> Outcome:
+def meeting_end(
+    *, meeting_id: str, actor_id: str | None = None, owner_id: int | None = None
+) -> Outcome:
     """Ends the meeting and, in the same transaction, closes its open check-ins: no
-    check-in's ballot key may outlive the meeting."""
+    check-in's ballot key may outlive the meeting.
+
+    `actor_id`: a facilitator in the room. `owner_id`: the meeting's owner, from the
+    meetings page (whether or not they are in the room); anyone else gets `forbidden`.
+    """
     with locked_room(meeting_id) as unit:
-        ended = moderation.end(unit.room, actor_id)
+        if actor_id is not None:
+            ended = moderation.end(unit.room, actor_id)
+        elif owner_id is not None and unit.meeting.owner_id == owner_id:
+            ended = moderation.finish(unit.room)
+        else:
+            raise RoomError("forbidden", "Only a facilitator can do that.")
         unit.events += ended
         if ended:
             # Nobody is left to be told (every socket closes on meeting.ended): the
