@@ -167,6 +167,10 @@ TURN_URLS = _env_list("TURN_URLS", [])
 TURN_SECRET = os.environ.get("TURN_SECRET", "")
 TURN_CREDENTIAL_SECONDS = int(os.environ.get("TURN_CREDENTIAL_SECONDS", "21600"))
 
+# Days after a meeting ends before `manage.py purge` deletes its chat, names, named
+# answers and device hashes (docs/privacy.md).
+RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", "30"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

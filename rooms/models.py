@@ -11,6 +11,10 @@ def new_invite_token() -> str:
     return secrets.token_urlsafe(18)
 
 
+def new_device_salt() -> str:
+    return secrets.token_hex(16)
+
+
 class Meeting(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     title = models.CharField(max_length=120)
@@ -33,6 +37,11 @@ class Meeting(models.Model):
     breakout_ends_at = models.DateTimeField(null=True, blank=True)
     breakout_warn_at = models.DateTimeField(null=True, blank=True)
     breakout_warned = models.BooleanField(default=False)
+    # Device hashes are keyed with this meeting's own salt, so the same browser gets an
+    # unrelated hash in every meeting ("" only for meetings from before the salt existed).
+    device_salt = models.CharField(max_length=32, default=new_device_salt)
+    # When `manage.py purge` last removed personal data (rooms/services/retention.py).
+    purged_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.title

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 from uuid import UUID
 
 from django.contrib.auth.models import User
@@ -14,6 +15,14 @@ from rooms.persistence import GONE
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def device_digest(*, salt: str, device: str) -> str:
+    """The browser cookie as this meeting knows it: keyed with the meeting's own salt, so
+    the same browser's hashes in two meetings cannot be matched (salt "" = older meetings)."""
+    if not salt:
+        return token_digest(device)
+    return hmac.new(salt.encode(), device.encode(), hashlib.sha256).hexdigest()
 
 
 def meeting_by_invite(*, invite: str) -> tuple[Meeting, str] | None:

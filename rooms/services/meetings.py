@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 
 from rooms import state
 from rooms.models import Meeting, Participant
-from rooms.selectors.meetings import device_banned, token_digest
+from rooms.selectors.meetings import device_banned, device_digest, token_digest
 
 MAX_NAME_CHARS = 40
 
@@ -54,7 +54,7 @@ def participant_create(
         raise state.RoomError(
             "meeting_locked", "This meeting is not taking new participants right now."
         )
-    device_hash = token_digest(device) if device else ""
+    device_hash = device_digest(salt=meeting.device_salt, device=device) if device else ""
     if device_banned(meeting_id=str(meeting.id), device_hash=device_hash):
         raise state.RoomError("banned", "A facilitator has asked that you not rejoin this meeting.")
     if media not in Participant.Media.values:
