@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
+from django_ratelimit.core import is_ratelimited
 
 from meetings.client_constants import client_constants
 from rooms import pseudonyms, selectors, state
@@ -117,8 +118,31 @@ def _json_error(code: str, message: str, status: int) -> JsonResponse:
     return JsonResponse({"error": {"code": code, "message": message}}, status=status)
 
 
+def _join_throttled(request: HttpRequest) -> bool:
+    """Counts this join per address and per browser cookie; True when either is over."""
+    device = request.COOKIES.get(DEVICE_COOKIE)
+    by_device = bool(device) and is_ratelimited(
+        request,
+        group="join-device",
+        key=lambda _group, _request: device,
+        rate=settings.JOIN_RATE_PER_DEVICE,
+        increment=True,
+    )
+    by_address = is_ratelimited(
+        request, group="join-address", key="ip", rate=settings.JOIN_RATE_PER_ADDRESS, increment=True
+    )
+    return by_device or by_address
+
+
 @require_POST
 def api_join(request: HttpRequest) -> JsonResponse:
+    if _join_throttled(request):
+        return _json_error(
+            "too_many_joins",
+            "Too many people joined from this network or browser in a short time. "
+            "Please wait a minute and try again.",
+            429,
+        )
     try:
         body = json.loads(request.body or b"{}")
     except ValueError:

@@ -5,6 +5,7 @@ Safe to run on a schedule: a second run finds nothing left to delete and reports
 
 import json
 
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -32,6 +33,8 @@ class Command(BaseCommand):
         report = retention.purge(now=now, retention_days=retention_days)
         # Expired sign-in sessions hold nothing anyone can use; Django leaves them behind.
         call_command("clearsessions")
+        # Failed sign-ins (address, username) matter only while they can lock someone out.
+        AccessAttempt.objects.filter(attempt_time__lt=now - settings.AXES_COOLOFF_TIME).delete()
         self.stdout.write(
             json.dumps(
                 {"purged_at": now.isoformat(), "retention_days": retention_days} | report.as_dict()
