@@ -12,6 +12,7 @@ urlpatterns = [
     path("meetings/", views.meeting_list, name="meeting_list"),
     path("meetings/<uuid:meeting_id>/", views.meeting_detail, name="meeting_detail"),
     path("meetings/<uuid:meeting_id>/room/", views.meeting_room, name="meeting_room"),
+    path("meetings/<uuid:meeting_id>/links/", views.meeting_link, name="meeting_link"),
     path("join/<str:invite>/", views.join, name="join"),
     path("api/join/", views.api_join, name="api_join"),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from django.conf import settings
@@ -19,7 +19,8 @@ from django_ratelimit.core import is_ratelimited
 
 from meetings.client_constants import client_constants
 from rooms import pseudonyms, selectors, state
-from rooms.models import Meeting
+from rooms.models import InviteLink, Meeting
+from rooms.services import invites
 from rooms.services import meetings as services
 
 
@@ -30,12 +31,71 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def invite_links(meeting: Meeting) -> dict[str, str]:
+    """The links to share ("" for a link that is off, used, or can no longer be shown)."""
     base = settings.PUBLIC_BASE_URL.rstrip("/")
+
+    def join_url(secret: str) -> str:
+        return base + reverse("join", args=[secret]) if secret else ""
+
     return {
-        "peer": base + reverse("join", args=[meeting.peer_invite]),
-        "cofacilitator": base + reverse("join", args=[meeting.cofacilitator_invite]),
+        "peer": join_url(meeting.peer_invite),
+        "cofacilitator": join_url(meeting.cofacilitator_invite),
         "facilitator": base + reverse("meeting_room", args=[meeting.id]),
     }
+
+
+def _link_rows(meeting: Meeting) -> list[dict]:
+    """Each invite link as the owner's page shows it: the link, its expiry, its state."""
+    links = invite_links(meeting)
+    rows = []
+    for role, label in (
+        (InviteLink.Role.PEER, "Peer invite link"),
+        (InviteLink.Role.COFACILITATOR, "Co-facilitator link (one person; you confirm them)"),
+    ):
+        link = meeting.invite_links.filter(role=role, ended_at__isnull=True).first()
+        if link is None:
+            status = "Turned off. Make a new link to invite again."
+        elif link.used_at is not None:
+            status = "Used by one person. Make a new link for someone else."
+        elif link.expires_at is not None and link.expires_at <= timezone.now():
+            status = "Expired. Make a new link to invite again."
+        elif not links[role]:
+            status = "Made before links were stored hashed: it works, but cannot be shown."
+        else:
+            status = ""
+        rows.append(
+            {"role": role, "label": label, "url": links[role], "link": link, "status": status}
+        )
+    return rows
+
+
+LINK_EXPIRY_CHOICES = {"": None, "1": 1, "7": 7, "30": 30}  # days
+
+
+@login_required
+@require_POST
+def meeting_link(request: HttpRequest, meeting_id) -> HttpResponse:
+    """The owner replaces an invite link (optionally expiring) or turns it off."""
+    meeting = _owned_meeting(request, meeting_id)
+    role = request.POST.get("role", "")
+    days = request.POST.get("expires_in_days", "")
+    try:
+        if request.POST.get("action") == "turn_off":
+            invites.link_turn_off(meeting=meeting, role=role)
+        elif days in LINK_EXPIRY_CHOICES:
+            expiry = LINK_EXPIRY_CHOICES[days]
+            expires_at = timezone.now() + timedelta(days=expiry) if expiry else None
+            invites.link_new(meeting=meeting, role=role, expires_at=expires_at)
+        else:
+            raise state.RoomError("invalid_expiry", "Choose how long the link should work.")
+    except state.RoomError as exc:
+        return render(
+            request,
+            "meeting_detail.html",
+            _detail_context(meeting) | {"link_error": exc.message},
+            status=400,
+        )
+    return redirect("meeting_detail", meeting_id=meeting.id)
 
 
 @login_required
@@ -77,9 +137,21 @@ def _owned_meeting(request: HttpRequest, meeting_id) -> Meeting:
 @login_required
 def meeting_detail(request: HttpRequest, meeting_id) -> HttpResponse:
     meeting = _owned_meeting(request, meeting_id)
-    return render(
-        request, "meeting_detail.html", {"meeting": meeting, "links": invite_links(meeting)}
-    )
+    return render(request, "meeting_detail.html", _detail_context(meeting))
+
+
+def _detail_context(meeting: Meeting) -> dict:
+    return {
+        "meeting": meeting,
+        "links": invite_links(meeting),
+        "link_rows": _link_rows(meeting),
+        "expiry_choices": [
+            ("", "never expires"),
+            ("1", "1 day"),
+            ("7", "7 days"),
+            ("30", "30 days"),
+        ],
+    }
 
 
 def _room_page(request: HttpRequest, meeting: Meeting, invite: str, role: str) -> HttpResponse:
@@ -101,11 +173,13 @@ def meeting_room(request: HttpRequest, meeting_id) -> HttpResponse:
 
 
 def join(request: HttpRequest, invite: str) -> HttpResponse:
-    found = selectors.meeting_by_invite(invite=invite)
-    if found is None:
-        return render(request, "not_found.html", status=404)
-    meeting, role = found
-    return _room_page(request, meeting, invite=invite, role=role)
+    try:
+        link = invites.invite_find(secret=invite)
+    except state.RoomError as exc:
+        if exc.code == "not_found":
+            return render(request, "not_found.html", status=404)
+        return render(request, "link_ended.html", {"message": exc.message}, status=410)
+    return _room_page(request, link.meeting, invite=invite, role=link.role)
 
 
 # A random value per browser, so "may not rejoin" can refuse the same browser. It says
@@ -150,11 +224,13 @@ def api_join(request: HttpRequest) -> JsonResponse:
     if not isinstance(body, dict):
         return _json_error("bad_json", "The request was not a JSON object.", 400)
     invite = body.get("invite") or ""
+    link = None
     if invite:
-        found = selectors.meeting_by_invite(invite=str(invite))
-        if found is None:
-            return _json_error("not_found", "This invite link is not valid.", 404)
-        meeting, role = found
+        try:
+            link = invites.invite_find(secret=str(invite))
+        except state.RoomError as exc:
+            return _json_error(exc.code, exc.message, 404 if exc.code == "not_found" else 410)
+        meeting, role = link.meeting, link.role
     else:
         meeting = Meeting.objects.filter(id=_uuid_or_none(body.get("meeting_id"))).first()
         if meeting is None or meeting.owner_id != request.user.id:
@@ -168,9 +244,11 @@ def api_join(request: HttpRequest) -> JsonResponse:
             media=str(body.get("media", "")),
             role=role,
             device=device[:64],
+            link=link,
         )
     except state.RoomError as exc:
         status = 403 if exc.code in ("banned", "meeting_locked") else 400
+        status = 410 if exc.code == "link_used" else status
         return _json_error(exc.code, exc.message, status)
     response = JsonResponse(
         {

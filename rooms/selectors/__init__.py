@@ -15,7 +15,6 @@ from rooms.selectors.checkins import (
 )
 from rooms.selectors.meetings import (
     device_banned,
-    meeting_by_invite,
     meeting_open,
     meetings_owned,
     participant_breakout,
@@ -39,7 +38,6 @@ __all__ = [
     "device_banned",
     "group_meetings",
     "media_plans",
-    "meeting_by_invite",
     "meeting_mood",
     "meeting_open",
     "meetings_owned",

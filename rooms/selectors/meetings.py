@@ -8,7 +8,6 @@ from uuid import UUID
 
 from django.contrib.auth.models import User
 
-from rooms import state
 from rooms.models import Meeting, Participant
 from rooms.persistence import GONE
 
@@ -23,17 +22,6 @@ def device_digest(*, salt: str, device: str) -> str:
     if not salt:
         return token_digest(device)
     return hmac.new(salt.encode(), device.encode(), hashlib.sha256).hexdigest()
-
-
-def meeting_by_invite(*, invite: str) -> tuple[Meeting, str] | None:
-    """Returns the meeting and the role the invite grants, or None for an unknown invite."""
-    meeting = Meeting.objects.filter(peer_invite=invite).first()
-    if meeting is not None:
-        return meeting, state.PEER
-    meeting = Meeting.objects.filter(cofacilitator_invite=invite).first()
-    if meeting is not None:
-        return meeting, state.COFACILITATOR
-    return None
 
 
 def meeting_open(*, meeting_id: str) -> Meeting | None:

@@ -2,7 +2,9 @@
 import { $, el } from "./dom.js";
 import { pluginActions } from "./plugins.js";
 
-const ROLE_LABELS = { facilitator: "Facilitator (verified)", cofacilitator: "Co-facilitator", peer: "Peer" };
+// What the server verified: the owner signed in with an account; a co-facilitator came with a
+// link (or was promoted) and was confirmed by a facilitator.
+const ROLE_LABELS = { facilitator: "Facilitator · verified", cofacilitator: "Co-facilitator (invited)", peer: "Peer" };
 // A help.request reaches the facilitators (and the asker) as a chat message of kind "help".
 const HELP_PREFIX = "Asking for help:";
 
@@ -75,7 +77,8 @@ export function renderLobby(view, send) {
       " ",
       el("span", { class: "badge" }, p.media === "text_only" ? "text only" : "camera & mic"),
       " ",
-      el("button", { type: "button", class: "small", onclick: () => send({ type: "lobby.admit", participant_id: p.id }) }, `Admit ${p.name}`),
+      ...(p.role === "cofacilitator" ? [el("span", { class: "badge" }, "co-facilitator link: only the owner can confirm"), " "] : []),
+      el("button", { type: "button", class: "small", onclick: () => send({ type: "lobby.admit", participant_id: p.id }) }, p.role === "cofacilitator" ? `Confirm ${p.name} as co-facilitator` : `Admit ${p.name}`),
       " ",
       el("button", { type: "button", class: "small danger", onclick: () => send({ type: "lobby.deny", participant_id: p.id }) }, `Turn ${p.name} away`),
     ),
