@@ -50,7 +50,7 @@ def _link_rows(meeting: Meeting) -> list[dict]:
     rows = []
     for role, label in (
         (InviteLink.Role.PEER, "Peer invite link"),
-        (InviteLink.Role.COFACILITATOR, "Co-facilitator link (one person; you confirm them)"),
+        (InviteLink.Role.COFACILITATOR, "Co-facilitator link (share only with a co-facilitator)"),
     ):
         link = meeting.invite_links.filter(role=role, ended_at__isnull=True).first()
         if link is None:
@@ -61,6 +61,8 @@ def _link_rows(meeting: Meeting) -> list[dict]:
             status = "Expired. Make a new link to invite again."
         elif not links[role]:
             status = "Made before links were stored hashed: it works, but cannot be shown."
+        elif role == InviteLink.Role.COFACILITATOR:
+            status = "Lets one person in, who waits until you confirm them in the meeting."
         else:
             status = ""
         rows.append(
@@ -146,7 +148,7 @@ def _detail_context(meeting: Meeting) -> dict:
         "links": invite_links(meeting),
         "link_rows": _link_rows(meeting),
         "expiry_choices": [
-            ("", "never expires"),
+            ("", "no time limit"),
             ("1", "1 day"),
             ("7", "7 days"),
             ("30", "30 days"),

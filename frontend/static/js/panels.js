@@ -77,7 +77,7 @@ export function renderLobby(view, send) {
       " ",
       el("span", { class: "badge" }, p.media === "text_only" ? "text only" : "camera & mic"),
       " ",
-      ...(p.role === "cofacilitator" ? [el("span", { class: "badge" }, "co-facilitator link: only the owner can confirm"), " "] : []),
+      ...(p.role === "cofacilitator" ? [el("span", { class: "badge" }, "· came with the co-facilitator link; only the owner confirms"), " "] : []),
       el("button", { type: "button", class: "small", onclick: () => send({ type: "lobby.admit", participant_id: p.id }) }, p.role === "cofacilitator" ? `Confirm ${p.name} as co-facilitator` : `Admit ${p.name}`),
       " ",
       el("button", { type: "button", class: "small danger", onclick: () => send({ type: "lobby.deny", participant_id: p.id }) }, `Turn ${p.name} away`),
