@@ -60,7 +60,8 @@ def _link_rows(meeting: Meeting) -> list[dict]:
         elif link.expires_at is not None and link.expires_at <= timezone.now():
             status = "Expired. Make a new link to invite again."
         elif not links[role]:
-            status = "Made before links were stored hashed: it works, but cannot be shown."
+            # made before links were stored hashed, or the server's SECRET_KEY changed
+            status = "This link still works but cannot be shown again. Make a new one to copy it."
         elif role == InviteLink.Role.COFACILITATOR:
             status = "Lets one person in, who waits until you confirm them in the meeting."
         else:

@@ -168,4 +168,4 @@ def test_the_migration_hashes_links_already_shared_and_they_keep_working():
     assert post_join(Client(), "old-cofac-secret").json()["error"]["code"] == "link_used"
     meeting = Meeting.objects.get(id=old_meeting.id)
     page = owner_client(meeting).get(f"/meetings/{meeting.id}/").content.decode()
-    assert "cannot be shown" in page
+    assert "cannot be shown again" in page

@@ -15,6 +15,7 @@ from rooms.models import Meeting
 from rooms.services import meetings as services
 
 DEMO_TITLE = "Demo: Tuesday evening peer circle"
+NO_LINK = "(none now: make a new one on the meeting's page)"
 
 
 class Command(BaseCommand):
@@ -53,8 +54,8 @@ class Command(BaseCommand):
                     "Demo meeting ready.",
                     f"  Facilitator sign-in: {links['facilitator']}",
                     f"    username: {username}   password: {pw}",
-                    f"  Peer invite link:    {links['peer']}",
-                    f"  Co-facilitator link: {links['cofacilitator']}",
+                    f"  Peer invite link:    {links['peer'] or NO_LINK}",
+                    f"  Co-facilitator link: {links['cofacilitator'] or NO_LINK}",
                     "",
                 ]
             )
