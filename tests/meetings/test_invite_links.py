@@ -169,3 +169,37 @@ def test_the_migration_hashes_links_already_shared_and_they_keep_working():
     meeting = Meeting.objects.get(id=old_meeting.id)
     page = owner_client(meeting).get(f"/meetings/{meeting.id}/").content.decode()
     assert "cannot be shown again" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_people_racing_with_one_cofacilitator_link_cannot_both_get_in():
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    from rooms.services import invites
+    from rooms.services import meetings as meeting_services
+
+    meeting = make_meeting()
+    secret = meeting.cofacilitator_invite
+    start = threading.Barrier(4)
+
+    def claim(name: str) -> str:
+        try:
+            link = invites.invite_find(secret=secret)
+            start.wait()
+            meeting_services.participant_create(
+                meeting=link.meeting, display_name=name, media="text_only",
+                role=link.role, link=link,
+            )  # fmt: skip
+            return "in"
+        except state.RoomError as refused:
+            return refused.code
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(claim, ["A", "B", "C", "D"]))
+    assert sorted(results) == ["in", "link_used", "link_used", "link_used"]
+    assert Participant.objects.filter(meeting=meeting).count() == 1
