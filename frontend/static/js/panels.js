@@ -68,6 +68,16 @@ export function renderHands(view, send) {
   $("hand-button").setAttribute("aria-pressed", String(mine));
 }
 
+// Someone waiting with the co-facilitator role came with the co-facilitator link: the server
+// lets only the meeting's owner (role "facilitator") confirm them.
+function admitControls(view, p, send) {
+  const admit = (label) => el("button", { type: "button", class: "small", onclick: () => send({ type: "lobby.admit", participant_id: p.id }) }, label);
+  if (p.role !== "cofacilitator") return [admit(`Admit ${p.name}`), " "];
+  const note = el("span", { class: "badge" }, "· came with the co-facilitator link");
+  if (view.role !== "facilitator") return [note, " ", el("span", { class: "badge" }, "the meeting's owner confirms them"), " "];
+  return [note, " ", admit(`Confirm ${p.name} as co-facilitator`), " "];
+}
+
 export function renderLobby(view, send) {
   const items = view.lobby.map((p) =>
     el(
@@ -77,9 +87,7 @@ export function renderLobby(view, send) {
       " ",
       el("span", { class: "badge" }, p.media === "text_only" ? "text only" : "camera & mic"),
       " ",
-      ...(p.role === "cofacilitator" ? [el("span", { class: "badge" }, "· came with the co-facilitator link; only the owner confirms"), " "] : []),
-      el("button", { type: "button", class: "small", onclick: () => send({ type: "lobby.admit", participant_id: p.id }) }, p.role === "cofacilitator" ? `Confirm ${p.name} as co-facilitator` : `Admit ${p.name}`),
-      " ",
+      ...admitControls(view, p, send),
       el("button", { type: "button", class: "small danger", onclick: () => send({ type: "lobby.deny", participant_id: p.id }) }, `Turn ${p.name} away`),
     ),
   );
