@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "meetings",
     "rooms",
     "signaling",
+    "groups",
 ]
 
 MIDDLEWARE = [

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.contrib.auth.models import User
 
-from rooms import state
+from rooms import extensions, state
 from rooms.models import Meeting, Participant
 from rooms.selectors.meetings import device_banned, token_digest
 
@@ -57,6 +57,7 @@ def participant_create(
     device_hash = token_digest(device) if device else ""
     if device_banned(meeting_id=str(meeting.id), device_hash=device_hash):
         raise state.RoomError("banned", "A facilitator has asked that you not rejoin this meeting.")
+    extensions.check_join(meeting, role)
     if media not in Participant.Media.values:
         raise state.RoomError("invalid_media", "Choose camera & microphone or text only.")
     name = clean_display_name(display_name)

@@ -1,0 +1,34 @@
+"""Where another app may widen or narrow what a meeting allows, without rooms importing it.
+
+rooms/ knows meetings; an app that organises meetings (groups/: a facilitator team, a maximum
+number of attendees, doors that open before the start) registers its rules here when Django
+starts (its AppConfig.ready). rooms calls them; it never imports that app, so there is no cycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rooms.models import Meeting
+
+# (meeting, user id) -> True when this user may open and run the meeting like its owner.
+FacilitatorGrant = Callable[[Meeting, int], bool]
+# (meeting, role joining) -> None, or raises RoomError to refuse the join.
+JoinCheck = Callable[[Meeting, str], None]
+
+facilitator_grants: list[FacilitatorGrant] = []
+join_checks: list[JoinCheck] = []
+
+
+def user_facilitates(meeting: Meeting, user_id: int | None) -> bool:
+    """The owner, or anyone a registered grant lets in (a group's facilitator team)."""
+    if user_id is None:
+        return False
+    if meeting.owner_id == user_id:
+        return True
+    return any(grant(meeting, user_id) for grant in facilitator_grants)
+
+
+def check_join(meeting: Meeting, role: str) -> None:
+    for check in join_checks:
+        check(meeting, role)
