@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from meetings import views
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("join/<str:invite>/", views.join, name="join"),
     path("api/join/", views.api_join, name="api_join"),
     path("admin/", admin.site.urls),
+    path("", include("groups.urls")),
 ]

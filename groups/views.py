@@ -1,0 +1,243 @@
+"""Pages: the public directory, a group's page, a meeting's page, and the team's editors.
+
+Peers need no account. A private group's pages open only after its passcode (remembered in
+the session); unlisted groups are reachable by their link and never listed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from groups import forms, permissions, schedules, selectors, services
+from groups.errors import GroupError
+from groups.models import Group, Occurrence, Schedule, Staff, SupportType
+
+UNLOCKED = "groups_unlocked"
+
+
+def _client(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def viewable(request: HttpRequest, group: Group) -> bool:
+    if group.visibility != Group.Visibility.PRIVATE:
+        return True
+    return str(group.pk) in request.session.get(UNLOCKED, []) or permissions.may_run(
+        request.user, group
+    )
+
+
+def directory(request: HttpRequest) -> HttpResponse:
+    support_types = SupportType.objects.filter(
+        groups__visibility=Group.Visibility.LISTED
+    ).distinct()
+    chosen_type = request.GET.get("support", "")
+    language = request.GET.get("language", "")
+    support_id = int(chosen_type) if chosen_type.isdigit() else None
+    meetings = selectors.directory(support_type=support_id, language=language)
+    return render(
+        request,
+        "groups/directory.html",
+        {
+            "meetings": [(o, selectors.doors_open(o)) for o in meetings],
+            "support_types": support_types,
+            "languages": selectors.directory_languages(),
+            "chosen_type": support_id,
+            "chosen_language": language,
+        },
+    )
+
+
+def _group(group_id: UUID) -> Group:
+    return get_object_or_404(
+        Group.objects.select_related("organisation", "support_type"), pk=group_id
+    )
+
+
+def _passcode_page(request: HttpRequest, group: Group, next_url: str) -> HttpResponse | None:
+    """None when the visitor may see the group; otherwise the passcode form (or its answer)."""
+    if viewable(request, group):
+        return None
+    error = ""
+    if request.method == "POST" and "passcode" in request.POST:
+        try:
+            if services.passcode_check(
+                group=group, passcode=request.POST["passcode"], client=_client(request)
+            ):
+                request.session[UNLOCKED] = [*request.session.get(UNLOCKED, []), str(group.pk)]
+                return redirect(next_url)
+            error = "That passcode is not right."
+        except GroupError as exc:
+            error = exc.message
+    status = 429 if error.startswith("Too many") else 403 if error else 200
+    return render(request, "groups/passcode.html", {"group": group, "error": error}, status=status)
+
+
+def group_page(request: HttpRequest, group_id: UUID) -> HttpResponse:
+    group = _group(group_id)
+    locked = _passcode_page(request, group, request.path)
+    if locked is not None:
+        return locked
+    upcoming = selectors.upcoming(group)
+    return render(
+        request,
+        "groups/group.html",
+        {
+            "group": group,
+            "team": selectors.team(group),
+            "meetings": [(o, selectors.doors_open(o)) for o in upcoming],
+            "may_run": permissions.may_run(request.user, group),
+            "feed_url": selectors.absolute(f"/groups/{group.pk}/calendar.ics"),
+        },
+    )
+
+
+def occurrence_page(request: HttpRequest, occurrence_id: UUID) -> HttpResponse:
+    occurrence = get_object_or_404(
+        Occurrence.objects.select_related("group", "group__organisation", "meeting"),
+        pk=occurrence_id,
+    )
+    group = occurrence.group
+    locked = _passcode_page(request, group, request.path)
+    if locked is not None:
+        return locked
+    opens = selectors.doors_open(occurrence)
+    return render(
+        request,
+        "groups/occurrence.html",
+        {
+            "group": group,
+            "occurrence": occurrence,
+            "opens": opens,
+            "is_open": timezone.now() >= opens,
+            "ended": occurrence.meeting.ended_at is not None,
+            "invite": selectors.invite_url(occurrence.meeting),
+        },
+    )
+
+
+@login_required
+def schedule_editor(request: HttpRequest, group_id: UUID) -> HttpResponse:
+    group = _group(group_id)
+    if not permissions.may_run(request.user, group):
+        raise Http404("No such group.")
+    error = ""
+    if request.method == "POST":
+        try:
+            _schedule_action(request, group)
+        except GroupError as exc:
+            error = exc.message
+        else:
+            return redirect("groups:schedule", group_id=group.pk)
+    rows = []
+    for schedule in group.schedules.prefetch_related("exceptions").order_by("created_at"):
+        future = schedule.occurrences.filter(starts_at__gte=timezone.now()).order_by("starts_at")
+        rows.append((schedule, list(future[:8]), future.count()))
+    return render(
+        request,
+        "groups/schedule.html",
+        {
+            "group": group,
+            "schedules": rows,
+            "error": error,
+            "frequencies": Schedule.Frequency.choices,
+            "weekdays": list(enumerate(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"))),
+            "post": request.POST if error else {},
+        },
+        status=400 if error else 200,
+    )
+
+
+def _schedule_action(request: HttpRequest, group: Group) -> None:
+    action = request.POST.get("action", "")
+    actor = request.user
+    if action == "add":
+        schedules.schedule_add(actor=actor, group=group, **forms.schedule_fields(request.POST))
+        return
+    if action == "settings":
+        services.group_update(
+            actor=actor,
+            group=group,
+            max_attendees=forms.a_number(request.POST.get("max_attendees", ""), "Maximum"),
+            doors_open_minutes=forms.a_number(
+                request.POST.get("doors_open_minutes", ""), "Doors open"
+            ),
+        )
+        return
+    schedule = group.schedules.filter(pk=forms.a_number(request.POST.get("schedule", "0"), "#"))
+    found = schedule.first()
+    if found is None:
+        raise GroupError("not_found", "That schedule no longer exists.")
+    if action == "skip":
+        day = forms.a_date(request.POST.get("date", ""), "Date")
+        schedules.date_skip(actor=actor, schedule=found, original_date=day)
+    elif action == "move":
+        day = forms.a_date(request.POST.get("date", ""), "Date")
+        to = forms.a_local_datetime(request.POST.get("moved_to", ""), "New time")
+        schedules.date_move(actor=actor, schedule=found, original_date=day, new_local=to)
+    elif action == "remove":
+        schedules.schedule_remove(actor=actor, schedule=found)
+    else:
+        raise GroupError("unknown_action", "Unknown action.")
+
+
+@login_required
+@require_POST
+def start_now(request: HttpRequest, group_id: UUID) -> HttpResponse:
+    group = _group(group_id)
+    try:
+        occurrence = schedules.start_now(actor=request.user, group=group)
+    except GroupError:
+        raise Http404("No such group.") from None
+    return redirect("meeting_room", meeting_id=occurrence.meeting_id)
+
+
+@login_required
+def manage(request: HttpRequest) -> HttpResponse:
+    """The groups this person runs; for organisation admins, a form to create one."""
+    admin_of = Staff.objects.filter(user=request.user, role=Staff.Role.ADMIN).select_related(
+        "organisation"
+    )
+    org = admin_of[0].organisation if admin_of else None
+    error = ""
+    if request.method == "POST" and org is not None:
+        try:
+            group = _create_group(request, org)
+        except GroupError as exc:
+            error = exc.message
+        else:
+            return redirect("groups:schedule", group_id=group.pk)
+    context: dict[str, Any] = {
+        "groups": selectors.groups_run_by(request.user.pk).order_by("title"),
+        "organisation": org,
+        "error": error,
+        "post": request.POST if error else {},
+    }
+    if org is not None:
+        context["staff"] = Staff.objects.filter(organisation=org).select_related("user")
+        context["support_types"] = org.support_types.all()
+        context["visibilities"] = Group.Visibility.choices
+    return render(request, "groups/manage.html", context, status=400 if error else 200)
+
+
+def _create_group(request: HttpRequest, org: Any) -> Group:
+    fields = forms.group_fields(request.POST)
+    support = request.POST.get("support_type", "")
+    if support:
+        found = org.support_types.filter(pk=forms.a_number(support, "Support type")).first()
+        if found is None:
+            raise GroupError("invalid_support_type", "Choose a support type from the list.")
+        fields["support_type"] = found
+    ids = [forms.a_number(i, "Facilitator") for i in request.POST.getlist("facilitator")]
+    team = list(get_user_model().objects.filter(pk__in=ids))
+    if len(team) != len(set(ids)):
+        raise GroupError("not_staff", "Every facilitator must be on the organisation's staff.")
+    return services.group_create(actor=request.user, organisation=org, facilitators=team, **fields)
