@@ -3,12 +3,16 @@
 - The group's facilitator team (and its organisation's admins) may open and run any of its
   meetings as if they owned it: co-facilitation without passing a link around.
 - Peers are refused before the doors open and once the group's maximum is reached.
+- A one-to-one session has no breakout rooms and no anonymous check-ins (an anonymous answer
+  there could only be the one person's).
+- A meeting's group, for the mood trend, is the group it was scheduled for.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from groups.models import Group, Occurrence, Staff
@@ -66,7 +70,34 @@ def group_join_check(meeting: Meeting, role: str) -> None:
         )
 
 
+ONE_TO_ONE_REFUSALS = {
+    extensions.BREAKOUTS: "Breakout rooms are not used in one-to-one sessions.",
+    extensions.ANONYMOUS_CHECKINS: (
+        "In a one-to-one session an answer cannot be anonymous: ask by name instead."
+    ),
+}
+
+
+def one_to_one_features(meeting: Meeting, feature: str) -> str | None:
+    found = _occurrence(meeting)
+    if found is None or found.group.kind != Group.Kind.ONE_TO_ONE:
+        return None
+    return ONE_TO_ONE_REFUSALS.get(feature)
+
+
+def group_meetings(meeting: Meeting) -> QuerySet[Meeting] | None:
+    found = Occurrence.objects.filter(meeting_id=meeting.pk).values_list("group_id", flat=True)
+    group_id = found.first()
+    if group_id is None:
+        return None
+    return Meeting.objects.filter(occurrence__group_id=group_id)
+
+
 def register() -> None:
+    if one_to_one_features not in extensions.feature_checks:
+        extensions.feature_checks.append(one_to_one_features)
+    if group_meetings not in extensions.group_providers:
+        extensions.group_providers.append(group_meetings)
     if team_grant not in extensions.facilitator_grants:
         extensions.facilitator_grants.append(team_grant)
     if group_join_check not in extensions.join_checks:

@@ -192,6 +192,34 @@ def group_create(
     return group
 
 
+def one_to_one_offer(
+    *, actor: User, organisation: Organisation, title: str, time_zone: str, **fields: Any
+) -> Group:
+    """A facilitator offers a one-to-one session: a group of two (them and one peer), never
+    listed, with its own links and lobby. Any staff member may offer one."""
+    if not Staff.objects.filter(organisation=organisation, user_id=actor.pk).exists():
+        raise GroupError("forbidden", "Only the organisation's staff can offer sessions.")
+    group = Group(organisation=organisation, created_by=actor)
+    values = _clean(
+        group,
+        {
+            "kind": Group.Kind.ONE_TO_ONE,
+            "max_attendees": 1,
+            "visibility": Group.Visibility.UNLISTED,
+            "title": title,
+            "time_zone": time_zone,
+            **fields,
+        },
+    )
+    values.setdefault("agreement", organisation.default_agreement)
+    for name, value in values.items():
+        setattr(group, name, value)
+    with transaction.atomic():
+        group.save()
+        group.facilitators.set([actor])
+    return group
+
+
 def group_update(*, actor: User, group: Group, **fields: Any) -> Group:
     """Changes a group's settings (its team or an admin). A maximum below the number of
     people in one of its meetings right now is refused, not applied later."""

@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from groups import forms, permissions, schedules, selectors, services
+from groups import forms, permissions, reports, schedules, selectors, services
 from groups.errors import GroupError
 from groups.models import Group, Occurrence, Schedule, Staff, SupportType
 
@@ -202,14 +202,23 @@ def start_now(request: HttpRequest, group_id: UUID) -> HttpResponse:
 
 @login_required
 def manage(request: HttpRequest) -> HttpResponse:
-    """The groups this person runs; for organisation admins, a form to create one."""
-    admin_of = Staff.objects.filter(user=request.user, role=Staff.Role.ADMIN).select_related(
-        "organisation"
-    )
-    org = admin_of[0].organisation if admin_of else None
+    """The groups this person runs and a one-to-one offer; for admins, a new group form."""
+    membership = (
+        Staff.objects.filter(user=request.user).select_related("organisation").order_by("role")
+    ).first()
+    org = membership.organisation if membership else None
+    is_admin = membership is not None and membership.role == Staff.Role.ADMIN
     error = ""
     if request.method == "POST" and org is not None:
         try:
+            if request.POST.get("action") == "one_to_one":
+                group = services.one_to_one_offer(
+                    actor=request.user,
+                    organisation=org,
+                    title=request.POST.get("title", ""),
+                    time_zone=request.POST.get("time_zone", "").strip(),
+                )
+                return redirect("groups:group", group_id=group.pk)
             group = _create_group(request, org)
         except GroupError as exc:
             error = exc.message
@@ -218,14 +227,57 @@ def manage(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "groups": selectors.groups_run_by(request.user.pk).order_by("title"),
         "organisation": org,
+        "is_admin": is_admin,
         "error": error,
         "post": request.POST if error else {},
     }
-    if org is not None:
+    if is_admin and org is not None:
         context["staff"] = Staff.objects.filter(organisation=org).select_related("user")
         context["support_types"] = org.support_types.all()
         context["visibilities"] = Group.Visibility.choices
     return render(request, "groups/manage.html", context, status=400 if error else 200)
+
+
+@login_required
+def report(request: HttpRequest, group_id: UUID) -> HttpResponse:
+    """Attendance and mood over time, numbers only, for the team and the admins."""
+    group = _group(group_id)
+    if not permissions.may_run(request.user, group):
+        raise Http404("No such group.")
+    rows = reports.meeting_rows([group])
+    return render(
+        request,
+        "groups/report.html",
+        {
+            "group": group,
+            "rows": rows,
+            "months": reports.month_rows(rows),
+            "may_export": permissions.is_admin(request.user, group.organisation_id),
+        },
+    )
+
+
+def _csv(rows: list[reports.MeetingRow], filename: str) -> HttpResponse:
+    response = HttpResponse(reports.as_csv(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def report_csv(request: HttpRequest, group_id: UUID) -> HttpResponse:
+    group = _group(group_id)
+    if not permissions.is_admin(request.user, group.organisation_id):
+        raise Http404("No such report.")
+    return _csv(reports.meeting_rows([group]), "attendance.csv")
+
+
+@login_required
+def organisation_csv(request: HttpRequest) -> HttpResponse:
+    membership = Staff.objects.filter(user=request.user, role=Staff.Role.ADMIN).first()
+    if membership is None:
+        raise Http404("No such report.")
+    groups = Group.objects.filter(organisation_id=membership.organisation_id).order_by("title")
+    return _csv(reports.meeting_rows(groups), "attendance.csv")
 
 
 def _create_group(request: HttpRequest, org: Any) -> Group:

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.db.models import QuerySet
+
+from rooms.errors import RoomError
 from rooms.models import Meeting
 
 # (meeting, user id) -> True when this user may open and run the meeting like its owner.
@@ -32,3 +35,36 @@ def user_facilitates(meeting: Meeting, user_id: int | None) -> bool:
 def check_join(meeting: Meeting, role: str) -> None:
     for check in join_checks:
         check(meeting, role)
+
+
+# Features a meeting may do without (a one-to-one session has no breakouts, and an
+# anonymous answer there could only be the one person's).
+BREAKOUTS = "breakouts"
+ANONYMOUS_CHECKINS = "anonymous_checkins"
+# (meeting, feature) -> the sentence that refuses it, or None when the meeting allows it.
+FeatureCheck = Callable[[Meeting, str], str | None]
+feature_checks: list[FeatureCheck] = []
+# (meeting) -> the meetings of its group (itself included), or None when it has no group.
+GroupOf = Callable[[Meeting], QuerySet[Meeting] | None]
+group_providers: list[GroupOf] = []
+
+
+def refuse_without(meeting_id: str, feature: str, code: str) -> None:
+    """Raises RoomError(code) when a registered check says this meeting does without it."""
+    if not feature_checks:
+        return
+    meeting = Meeting.objects.filter(pk=meeting_id).first()
+    if meeting is None:
+        return
+    for check in feature_checks:
+        reason = check(meeting, feature)
+        if reason:
+            raise RoomError(code, reason)
+
+
+def group_of(meeting: Meeting) -> QuerySet[Meeting] | None:
+    for provider in group_providers:
+        found = provider(meeting)
+        if found is not None:
+            return found
+    return None
