@@ -2,7 +2,8 @@
 
 - The group's facilitator team (and its organisation's admins) may open and run any of its
   meetings as if they owned it: co-facilitation without passing a link around.
-- Peers are refused before the doors open and once the group's maximum is reached.
+- Peers are refused before the doors open and once the group's maximum is reached, and
+  come in muted when the group says so.
 - A one-to-one session has no breakout rooms and no anonymous check-ins (an anonymous answer
   there could only be the one person's).
 - A meeting's group, for the mood trend, is the group it was scheduled for.
@@ -70,6 +71,14 @@ def group_join_check(meeting: Meeting, role: str) -> None:
         )
 
 
+def group_muted_on_entry(meeting: Meeting, role: str) -> bool:
+    """Peers of a group set to "muted on entry" come in with their microphone off."""
+    if role in FACILITATING:
+        return False
+    found = _occurrence(meeting)
+    return found is not None and found.group.muted_on_entry
+
+
 ONE_TO_ONE_REFUSALS = {
     extensions.BREAKOUTS: "Breakout rooms are not used in one-to-one sessions.",
     extensions.ANONYMOUS_CHECKINS: (
@@ -94,6 +103,8 @@ def group_meetings(meeting: Meeting) -> QuerySet[Meeting] | None:
 
 
 def register() -> None:
+    if group_muted_on_entry not in extensions.muted_on_entry_checks:
+        extensions.muted_on_entry_checks.append(group_muted_on_entry)
     if one_to_one_features not in extensions.feature_checks:
         extensions.feature_checks.append(one_to_one_features)
     if group_meetings not in extensions.group_providers:

@@ -19,8 +19,13 @@ FacilitatorGrant = Callable[[Meeting, int], bool]
 # (meeting, role joining) -> None, or raises RoomError to refuse the join.
 JoinCheck = Callable[[Meeting, str], None]
 
+# (meeting, role joining) -> True when this person enters with their microphone off
+# (as if they had muted themselves: they may unmute).
+MutedOnEntry = Callable[[Meeting, str], bool]
+
 facilitator_grants: list[FacilitatorGrant] = []
 join_checks: list[JoinCheck] = []
+muted_on_entry_checks: list[MutedOnEntry] = []
 
 
 def user_facilitates(meeting: Meeting, user_id: int | None) -> bool:
@@ -35,6 +40,10 @@ def user_facilitates(meeting: Meeting, user_id: int | None) -> bool:
 def check_join(meeting: Meeting, role: str) -> None:
     for check in join_checks:
         check(meeting, role)
+
+
+def muted_on_entry(meeting: Meeting, role: str) -> bool:
+    return any(check(meeting, role) for check in muted_on_entry_checks)
 
 
 # Features a meeting may do without (a one-to-one session has no breakouts, and an

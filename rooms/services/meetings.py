@@ -71,5 +71,6 @@ def participant_create(
         status=Participant.Status.ADMITTED if skips_lobby else Participant.Status.LOBBY,
         token_hash=token_digest(token),
         device_hash=device_hash,
+        muted_by=state.BY_SELF if extensions.muted_on_entry(meeting, role) else None,
     )
     return participant, token

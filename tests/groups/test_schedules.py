@@ -212,3 +212,21 @@ def test_changing_the_time_zone_moves_future_meetings(org_setup):
     first = group_a.occurrences.first()
     assert first.starts_at.isoformat() == "2030-03-05T23:00:00+00:00"
     assert first.meeting.starts_at == first.starts_at
+
+
+def test_peers_of_a_muted_on_entry_group_come_in_muted_and_may_unmute(org_setup):
+    from rooms import persistence
+    from rooms.services import facilitation
+
+    *_, ana, _, _, group_a, _ = org_setup
+    services.group_update(actor=ana, group=group_a, muted_on_entry=True, lobby_default=False)
+    group_a.refresh_from_db()
+    meeting = schedules.start_now(actor=ana, group=group_a).meeting
+    fac, _ = make_participant(meeting, "Ana", role="facilitator")
+    peer, _ = make_participant(meeting, "Robin")
+    assert (fac.muted_by, peer.muted_by) == (None, "self")
+    room = persistence.room_load(meeting=Meeting.objects.get(pk=meeting.pk))
+    assert room.members[str(peer.id)].public().audio == "off_by_self"
+    facilitation.unmute(meeting_id=str(meeting.id), actor_id=str(peer.id), kind="audio")
+    peer.refresh_from_db()
+    assert peer.muted_by is None
