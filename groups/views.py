@@ -22,6 +22,15 @@ from groups.errors import GroupError
 from groups.models import Group, Occurrence, Schedule, Staff, SupportType
 
 UNLOCKED = "groups_unlocked"
+# What the new-group form starts with.
+NEW_GROUP = {
+    "language": "en",
+    "time_zone": "Europe/London",
+    "duration_minutes": 60,
+    "max_attendees": 12,
+    "doors_open_minutes": 10,
+    "lobby_default": True,
+}
 
 
 def _client(request: HttpRequest) -> str:
@@ -153,6 +162,13 @@ def schedule_editor(request: HttpRequest, group_id: UUID) -> HttpResponse:
             "frequencies": Schedule.Frequency.choices,
             "weekdays": list(enumerate(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"))),
             "post": request.POST if error else {},
+            "support_types": group.organisation.support_types.all(),
+            "visibilities": Group.Visibility.choices,
+            "is_admin": permissions.is_admin(request.user, group.organisation_id),
+            "staff": Staff.objects.filter(organisation_id=group.organisation_id).select_related(
+                "user"
+            ),
+            "team_ids": set(group.facilitators.values_list("pk", flat=True)),
         },
         status=400 if error else 200,
     )
@@ -165,14 +181,13 @@ def _schedule_action(request: HttpRequest, group: Group) -> None:
         schedules.schedule_add(actor=actor, group=group, **forms.schedule_fields(request.POST))
         return
     if action == "settings":
-        services.group_update(
-            actor=actor,
-            group=group,
-            max_attendees=forms.a_number(request.POST.get("max_attendees", ""), "Maximum"),
-            doors_open_minutes=forms.a_number(
-                request.POST.get("doors_open_minutes", ""), "Doors open"
-            ),
-        )
+        fields = forms.group_fields(request.POST)
+        fields["support_type"] = _support_type(request, group.organisation)
+        fields.setdefault("agreement", group.organisation.default_agreement)
+        services.group_update(actor=actor, group=group, **fields)
+        return
+    if action == "team":
+        services.team_set(actor=actor, group=group, facilitators=_team(request))
         return
     schedule = group.schedules.filter(pk=forms.a_number(request.POST.get("schedule", "0"), "#"))
     found = schedule.first()
@@ -231,7 +246,7 @@ def manage(request: HttpRequest) -> HttpResponse:
         "organisation": org,
         "is_admin": is_admin,
         "error": error,
-        "post": request.POST if error else {},
+        "post": request.POST if error else NEW_GROUP,
     }
     if is_admin and org is not None:
         context["staff"] = Staff.objects.filter(organisation=org).select_related("user")
@@ -282,16 +297,29 @@ def organisation_csv(request: HttpRequest) -> HttpResponse:
     return _csv(reports.meeting_rows(groups), "attendance.csv")
 
 
-def _create_group(request: HttpRequest, org: Any) -> Group:
-    fields = forms.group_fields(request.POST)
+def _support_type(request: HttpRequest, org: Any) -> SupportType | None:
     support = request.POST.get("support_type", "")
-    if support:
-        found = org.support_types.filter(pk=forms.a_number(support, "Support type")).first()
-        if found is None:
-            raise GroupError("invalid_support_type", "Choose a support type from the list.")
-        fields["support_type"] = found
+    if not support:
+        return None
+    found = org.support_types.filter(pk=forms.a_number(support, "Support type")).first()
+    if found is None:
+        raise GroupError("invalid_support_type", "Choose a support type from the list.")
+    return found
+
+
+def _team(request: HttpRequest) -> list[Any]:
     ids = [forms.a_number(i, "Facilitator") for i in request.POST.getlist("facilitator")]
     team = list(get_user_model().objects.filter(pk__in=ids))
     if len(team) != len(set(ids)):
         raise GroupError("not_staff", "Every facilitator must be on the organisation's staff.")
-    return services.group_create(actor=request.user, organisation=org, facilitators=team, **fields)
+    return team
+
+
+def _create_group(request: HttpRequest, org: Any) -> Group:
+    fields = forms.group_fields(request.POST)
+    support = _support_type(request, org)
+    if support is not None:
+        fields["support_type"] = support
+    return services.group_create(
+        actor=request.user, organisation=org, facilitators=_team(request), **fields
+    )

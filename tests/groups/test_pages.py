@@ -198,3 +198,34 @@ def test_a_facilitator_cannot_create_groups(client, setup):
     client.force_login(setup["ana"])
     page = client.get("/groups/manage/").content.decode()
     assert "New group" not in page and "Tuesday anxiety circle" in page
+
+
+def test_the_team_edits_settings_and_an_admin_edits_the_team(client, setup):
+    group = setup["listed"]
+    url = f"/groups/{group.id}/schedule/"
+    client.force_login(setup["ben"])
+    page = client.get(url).content.decode()
+    assert 'value="Tuesday anxiety circle"' in page and "Save team" not in page
+    saved = client.post(url, {
+        "action": "settings", "title": "Tuesday calm circle", "language": "en",
+        "time_zone": "Europe/London", "duration_minutes": "90", "max_attendees": "8",
+        "doors_open_minutes": "15", "visibility": "private", "passcode": "kingfisher",
+        "support_type": str(setup["anxiety"].id), "muted_on_entry": "on",
+    })  # fmt: skip
+    assert saved.status_code == 302
+    group.refresh_from_db()
+    assert (group.title, group.duration_minutes, group.visibility) == (
+        "Tuesday calm circle",
+        90,
+        "private",
+    )
+    assert group.muted_on_entry and not group.lobby_default
+    assert group.agreement == "What is said here stays here."
+    assert "Tuesday calm circle" not in client.get("/groups/").content.decode()
+    assert (
+        client.post(url, {"action": "team", "facilitator": [str(setup["ben"].pk)]}).status_code
+        == 400
+    )
+    client.force_login(setup["admin"])
+    team = client.post(url, {"action": "team", "facilitator": [str(setup["ben"].pk)]})
+    assert team.status_code == 302 and list(group.facilitators.all()) == [setup["ben"]]
