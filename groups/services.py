@@ -68,6 +68,27 @@ def organisation_create(
     return org
 
 
+def organisation_update(
+    *,
+    actor: User,
+    organisation: Organisation,
+    name: str,
+    description: str,
+    crisis_resources: str,
+    default_agreement: str,
+) -> Organisation:
+    permissions.require_admin(actor, organisation)
+    name = name.strip()
+    if not name or len(name) > 120:
+        raise GroupError("invalid_name", "An organisation needs a name of at most 120 characters.")
+    organisation.name = name
+    organisation.description = description.strip()
+    organisation.crisis_resources = crisis_resources.strip()
+    organisation.default_agreement = default_agreement.strip()
+    organisation.save()
+    return organisation
+
+
 def staff_set(
     *, actor: User, organisation: Organisation, user: User, role: str, verification: str = ""
 ) -> Staff:
@@ -78,6 +99,8 @@ def staff_set(
     verification = verification.strip()
     if len(verification) > 120:
         raise GroupError("invalid_verification", "A verification is at most 120 characters.")
+    if user.pk == actor.pk and role != Staff.Role.ADMIN:
+        raise GroupError("last_admin", "You cannot remove your own admin role.")
     staff, _ = Staff.objects.update_or_create(
         organisation=organisation, user=user, defaults={"role": role, "verification": verification}
     )

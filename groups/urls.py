@@ -7,6 +7,7 @@ app_name = "groups"
 urlpatterns = [
     path("groups/", views.directory, name="directory"),
     path("groups/manage/", views.manage, name="manage"),
+    path("groups/organisation/", views.organisation, name="organisation"),
     path("groups/manage/attendance.csv", views.organisation_csv, name="organisation_csv"),
     path("groups/<uuid:group_id>/report/", views.report, name="report"),
     path("groups/<uuid:group_id>/attendance.csv", views.report_csv, name="report_csv"),

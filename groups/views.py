@@ -323,3 +323,66 @@ def _create_group(request: HttpRequest, org: Any) -> Group:
     return services.group_create(
         actor=request.user, organisation=org, facilitators=_team(request), **fields
     )
+
+
+@login_required
+def organisation(request: HttpRequest) -> HttpResponse:
+    """For an organisation admin: its details, its staff (role and verification), the
+    support types groups choose from."""
+    membership = (
+        Staff.objects.filter(user=request.user, role=Staff.Role.ADMIN)
+        .select_related("organisation")
+        .first()
+    )
+    if membership is None:
+        raise Http404("No organisation.")
+    org = membership.organisation
+    error = ""
+    if request.method == "POST":
+        try:
+            _organisation_action(request, org)
+        except GroupError as exc:
+            error = exc.message
+        else:
+            return redirect("groups:organisation")
+    return render(
+        request,
+        "groups/organisation.html",
+        {
+            "organisation": org,
+            "staff": Staff.objects.filter(organisation=org).select_related("user"),
+            "roles": Staff.Role.choices,
+            "support_types": org.support_types.all(),
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
+def _organisation_action(request: HttpRequest, org: Any) -> None:
+    action = request.POST.get("action", "")
+    post = request.POST
+    if action == "details":
+        services.organisation_update(
+            actor=request.user,
+            organisation=org,
+            name=post.get("name", ""),
+            description=post.get("description", ""),
+            crisis_resources=post.get("crisis_resources", ""),
+            default_agreement=post.get("default_agreement", ""),
+        )
+    elif action == "staff":
+        user = get_user_model().objects.filter(username=post.get("username", "").strip()).first()
+        if user is None:
+            raise GroupError("unknown_user", "There is no account with that username.")
+        services.staff_set(
+            actor=request.user,
+            organisation=org,
+            user=user,
+            role=post.get("role", ""),
+            verification=post.get("verification", ""),
+        )
+    elif action == "support_type":
+        services.support_type_add(actor=request.user, organisation=org, name=post.get("name", ""))
+    else:
+        raise GroupError("unknown_action", "Unknown action.")

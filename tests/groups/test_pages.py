@@ -229,3 +229,25 @@ def test_the_team_edits_settings_and_an_admin_edits_the_team(client, setup):
     client.force_login(setup["admin"])
     team = client.post(url, {"action": "team", "facilitator": [str(setup["ben"].pk)]})
     assert team.status_code == 302 and list(group.facilitators.all()) == [setup["ben"]]
+
+
+def test_an_admin_verifies_a_facilitator_and_adds_a_support_type(client, setup):
+    from tests.factories import make_facilitator_user
+
+    make_facilitator_user("dee")
+    client.force_login(setup["ana"])
+    assert client.get("/groups/organisation/").status_code == 404
+    client.force_login(setup["admin"])
+    added = client.post("/groups/organisation/", {"action": "staff", "username": "dee",
+                        "role": "facilitator", "verification": "Certified peer specialist"})  # fmt: skip
+    assert added.status_code == 302
+    page = client.get("/groups/organisation/").content.decode()
+    assert "dee" in page and page.count("Certified peer specialist") >= 2
+    client.post("/groups/organisation/", {"action": "support_type", "name": "Eating disorders"})
+    assert setup["org"].support_types.filter(name="Eating disorders").exists()
+    unknown = client.post("/groups/organisation/", {"action": "staff", "username": "nobody",
+                          "role": "facilitator"})  # fmt: skip
+    assert unknown.status_code == 400 and "no account" in unknown.content.decode()
+    demote = client.post("/groups/organisation/", {"action": "staff",
+                         "username": setup["admin"].username, "role": "facilitator"})  # fmt: skip
+    assert demote.status_code == 400
