@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from meetings import views
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("meetings/<uuid:meeting_id>/links/", views.meeting_link, name="meeting_link"),
     path("join/<str:invite>/", views.join, name="join"),
     path("api/join/", views.api_join, name="api_join"),
+    path("", include("groups.urls")),
 ]
 
 if settings.ADMIN_ENABLED:

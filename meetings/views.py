@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
 from meetings.client_constants import client_constants
-from rooms import pseudonyms, selectors, state
+from rooms import extensions, pseudonyms, selectors, state
 from rooms.models import InviteLink, Meeting
 from rooms.services import facilitation, invites
 from rooms.services import meetings as services
@@ -129,7 +129,7 @@ def _parse_start(value: str) -> datetime | None:
 
 def _owned_meeting(request: HttpRequest, meeting_id) -> Meeting:
     meeting = get_object_or_404(Meeting, id=meeting_id)
-    if meeting.owner_id != request.user.id:
+    if not extensions.user_facilitates(meeting, request.user.id):
         raise Http404("No such meeting.")
     return meeting
 
@@ -296,7 +296,7 @@ def api_join(request: HttpRequest) -> JsonResponse:
         meeting, role = link.meeting, link.role
     else:
         meeting = Meeting.objects.filter(id=_uuid_or_none(body.get("meeting_id"))).first()
-        if meeting is None or meeting.owner_id != request.user.id:
+        if meeting is None or not extensions.user_facilitates(meeting, request.user.id):
             return _json_error("not_found", "This meeting does not exist.", 404)
         role = state.FACILITATOR
     device = request.COOKIES.get(DEVICE_COOKIE) or secrets.token_urlsafe(18)
@@ -310,7 +310,9 @@ def api_join(request: HttpRequest) -> JsonResponse:
             link=link,
         )
     except state.RoomError as exc:
-        status = 403 if exc.code in ("banned", "meeting_locked") else 400
+        status = (
+            403 if exc.code in ("banned", "meeting_locked", "meeting_full", "not_open_yet") else 400
+        )
         status = 410 if exc.code == "link_used" else status
         return _json_error(exc.code, exc.message, status)
     response = JsonResponse(
