@@ -48,8 +48,11 @@ def participants_expire_lapsed(*, meeting_id: str, grace_seconds: float) -> Outc
     return apply(meeting_id, lambda room: room.expire_stale(cutoff))
 
 
-def participant_leave(*, meeting_id: str, actor_id: str) -> Outcome:
-    return apply(meeting_id, lambda room: room.leave(actor_id))
+def participant_leave(
+    *, meeting_id: str, actor_id: str, hand_over_to: str | None = None
+) -> Outcome:
+    """Leaves the meeting; a facilitator may hand it over to someone present first."""
+    return apply(meeting_id, lambda room: room.leave(actor_id, hand_over_to))
 
 
 def hand_raise(*, meeting_id: str, actor_id: str) -> Outcome:

@@ -32,9 +32,7 @@ async def test_quiet_sockets_on_two_processes_outlive_every_timeout_and_still_ge
     demo, server_a, server_b, logs = deployment
     peers = []
     for i, server in enumerate((server_a, server_b, server_a, server_b)):
-        joined = await asyncio.to_thread(
-            servers.join_over_http, server, demo.cofacilitator_invite, f"Quiet {i}"
-        )
+        joined = await asyncio.to_thread(servers.facilitator_over_http, server, demo, f"Quiet {i}")
         peers.append(await connect(server, demo.meeting_id, joined["token"]))
 
     await asyncio.sleep(QUIET_SECONDS)

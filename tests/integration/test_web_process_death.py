@@ -27,10 +27,10 @@ async def test_a_killed_processs_people_reconnect_elsewhere_or_are_counted_as_le
         servers.daphne_process(env, tmp_path / "a.log") as (server_a, process_a),
         servers.daphne(env, tmp_path / "b.log") as server_b,
     ):
-        join = servers.join_over_http
-        wren = await asyncio.to_thread(join, server_b, demo.cofacilitator_invite, "Watch Wren")
-        sage = await asyncio.to_thread(join, server_a, demo.cofacilitator_invite, "Staying Sage")
-        gull = await asyncio.to_thread(join, server_a, demo.cofacilitator_invite, "Gone Gull")
+        join = servers.facilitator_over_http
+        wren = await asyncio.to_thread(join, server_b, demo, "Watch Wren")
+        sage = await asyncio.to_thread(join, server_a, demo, "Staying Sage")
+        gull = await asyncio.to_thread(join, server_a, demo, "Gone Gull")
         watcher = await connect(server_b, demo.meeting_id, wren["token"])
         on_a = {
             "sage": await connect(server_a, demo.meeting_id, sage["token"]),

@@ -26,10 +26,10 @@ async def test_sigterm_hands_its_people_to_the_other_process_and_exits_within_10
         servers.daphne_process(env, tmp_path / "a.log") as (server_a, process_a),
         servers.daphne(env, tmp_path / "b.log") as server_b,
     ):
-        join = servers.join_over_http
-        wren = await asyncio.to_thread(join, server_b, demo.cofacilitator_invite, "Watch Wren")
-        sage = await asyncio.to_thread(join, server_a, demo.cofacilitator_invite, "Moving Sage")
-        gull = await asyncio.to_thread(join, server_a, demo.cofacilitator_invite, "Moving Gull")
+        join = servers.facilitator_over_http
+        wren = await asyncio.to_thread(join, server_b, demo, "Watch Wren")
+        sage = await asyncio.to_thread(join, server_a, demo, "Moving Sage")
+        gull = await asyncio.to_thread(join, server_a, demo, "Moving Gull")
         watcher = await connect(server_b, demo.meeting_id, wren["token"])
         on_a = [await open_socket(server_a, demo.meeting_id, p["token"]) for p in (sage, gull)]
         for socket in on_a:
