@@ -9,6 +9,8 @@ hundreds of sockets close at once.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 from channels_redis.core import RedisChannelLayer as _RedisChannelLayer
@@ -16,6 +18,9 @@ from redis.asyncio import BlockingConnectionPool
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+log = logging.getLogger(__name__)
 
 # channels_redis.core.RedisChannelLayer.brpop_timeout
 BLOCKING_POP_SECONDS = 5
@@ -52,3 +57,17 @@ class RedisChannelLayer(_RedisChannelLayer):
         host = dict(self.hosts[index])
         address = host.pop("address")
         return BlockingConnectionPool.from_url(address, **host)
+
+    async def receive_single(self, channel: str) -> Any:
+        """Waits through a Redis outage instead of failing: the wait for messages is the
+        one call every socket and the media worker make all the time, and an exception
+        here ends every consumer of the process (daphne closes their sockets with 1011).
+        Once Redis answers again the presence lease tells whether it lost its data."""
+        delay = 0.1
+        while True:
+            try:
+                return await super().receive_single(channel)
+            except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+                log.warning("redis: receive failed error=%s; retrying", type(exc).__name__)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)

@@ -81,13 +81,15 @@ def postgres_database() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def seeded_on_redis(**overrides: str) -> Iterator[tuple[dict, Demo]]:
+def seeded_on_redis(
+    redis_url: str = "redis://127.0.0.1:6379/0", **overrides: str
+) -> Iterator[tuple[dict, Demo]]:
     """Production's shape: a fresh PostgreSQL database, real Redis under a prefix of its own,
     migrated and seeded with the demo meeting; yields the server environment and the demo."""
     with postgres_database() as database_url:
         env = server_env(
             DATABASE_URL=database_url,
-            REDIS_URL="redis://127.0.0.1:6379/0",
+            REDIS_URL=redis_url,
             CHANNEL_PREFIX=f"it-{uuid.uuid4().hex[:8]}",
             **overrides,
         )
@@ -146,6 +148,25 @@ def media_worker(env: dict, log_path: Path, index: int = 0) -> Iterator[None]:
     args = ["manage.py", "media_worker", "--index", str(index)]
     with _process(args, env, log_path, lambda: "media worker" in log_path.read_text()):
         yield
+
+
+@contextlib.contextmanager
+def own_redis(port: int, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A redis-server of the test's own on a loopback port, without persistence (a restart
+    loses everything, as a crashed Redis without a volume does). Never the machine's Redis."""
+    args = ["--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
+    with open(log_path, "a") as log:
+        process = subprocess.Popen(["redis-server", *args], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 10
+        while not _listening(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not start:\n{log_path.read_text()}")
+            time.sleep(0.05)
+        yield process
+    finally:
+        process.terminate()
+        process.wait(10)
 
 
 def server_env(**overrides: str) -> dict:
