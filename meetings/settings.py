@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "meetings",
     "rooms",
     "signaling",
+    "groups",
 ]
 
 MIDDLEWARE = [

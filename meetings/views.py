@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -18,10 +19,11 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
 from meetings.client_constants import client_constants
-from rooms import pseudonyms, selectors, state
+from rooms import extensions, pseudonyms, selectors, state
 from rooms.models import InviteLink, Meeting
-from rooms.services import invites
+from rooms.services import facilitation, invites
 from rooms.services import meetings as services
+from signaling import delivery
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -92,12 +94,7 @@ def meeting_link(request: HttpRequest, meeting_id) -> HttpResponse:
         else:
             raise state.RoomError("invalid_expiry", "Choose how long the link should work.")
     except state.RoomError as exc:
-        return render(
-            request,
-            "meeting_detail.html",
-            _detail_context(meeting) | {"link_error": exc.message},
-            status=400,
-        )
+        return _detail(request, meeting, link_error=exc.message, status=400)
     return redirect("meeting_detail", meeting_id=meeting.id)
 
 
@@ -117,8 +114,8 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
             error = exc.message
         else:
             return redirect("meeting_detail", meeting_id=meeting.id)
-    meetings = selectors.meetings_owned(user=request.user)
-    return render(request, "meeting_list.html", {"meetings": meetings, "error": error})
+    parts = selectors.meetings_overview(user=request.user)
+    return render(request, "meeting_list.html", {"parts": parts, "error": error})
 
 
 def _parse_start(value: str) -> datetime | None:
@@ -132,22 +129,34 @@ def _parse_start(value: str) -> datetime | None:
 
 def _owned_meeting(request: HttpRequest, meeting_id) -> Meeting:
     meeting = get_object_or_404(Meeting, id=meeting_id)
-    if meeting.owner_id != request.user.id:
+    if not extensions.user_facilitates(meeting, request.user.id):
         raise Http404("No such meeting.")
     return meeting
 
 
 @login_required
 def meeting_detail(request: HttpRequest, meeting_id) -> HttpResponse:
-    meeting = _owned_meeting(request, meeting_id)
-    return render(request, "meeting_detail.html", _detail_context(meeting))
+    return _detail(request, _owned_meeting(request, meeting_id))
 
 
-def _detail_context(meeting: Meeting) -> dict:
-    return {
+def _detail(
+    request: HttpRequest,
+    meeting: Meeting,
+    error: str | None = None,
+    link_error: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    links = invite_links(meeting)
+    context = {
         "meeting": meeting,
-        "links": invite_links(meeting),
+        "links": links,
+        "ended": meeting.ended_at is not None,
+        "present": selectors.meeting_present(meeting=meeting),
+        "invitation": invitation_text(meeting, links["peer"]),
+        "starts_at_value": _input_value(meeting.starts_at),
+        "error": error,
         "link_rows": _link_rows(meeting),
+        "link_error": link_error,
         "expiry_choices": [
             ("", "no time limit"),
             ("1", "1 day"),
@@ -155,6 +164,57 @@ def _detail_context(meeting: Meeting) -> dict:
             ("30", "30 days"),
         ],
     }
+    return render(request, "meeting_detail.html", context, status=status)
+
+
+def invitation_text(meeting: Meeting, peer_link: str) -> str:
+    """A ready-to-paste invitation for peers: what it is, when, the link, what to expect."""
+    when = ""
+    if meeting.starts_at is not None:
+        local = timezone.localtime(meeting.starts_at)
+        when = f" on {local:%A} {local.day} {local:%B %Y} at {local:%H:%M} ({settings.TIME_ZONE})"
+    lines = [
+        f"You're invited to “{meeting.title}”, a peer-support meeting{when}.",
+        "",
+        f"Join from your browser: {peer_link}",
+        "",
+        "No account is needed. Use a first name or a nickname, and take part with your camera "
+        "and microphone, or by text only.",
+    ]
+    if meeting.lobby_enabled:
+        lines.append("A facilitator will let you in from a short waiting room.")
+    return "\n".join(lines)
+
+
+def _input_value(moment: datetime | None) -> str:
+    """A datetime-local input's value, in the server's time zone (as `_parse_start` reads it)."""
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M") if moment else ""
+
+
+@login_required
+@require_POST
+def meeting_edit(request: HttpRequest, meeting_id) -> HttpResponse:
+    meeting = _owned_meeting(request, meeting_id)
+    try:
+        services.meeting_update(
+            meeting=meeting,
+            title=request.POST.get("title", ""),
+            starts_at=_parse_start(request.POST.get("starts_at", "")),
+            lobby_enabled=request.POST.get("lobby_enabled") == "on",
+        )
+    except state.RoomError as exc:
+        return _detail(request, meeting, error=exc.message, status=400)
+    return redirect("meeting_detail", meeting_id=meeting.id)
+
+
+@login_required
+@require_POST
+def meeting_end(request: HttpRequest, meeting_id) -> HttpResponse:
+    """The owner ends the meeting from its page: everyone in it is told, as with meeting.end."""
+    meeting = _owned_meeting(request, meeting_id)
+    outcome = facilitation.meeting_end(meeting_id=str(meeting.id), owner_id=request.user.id)
+    async_to_sync(delivery.deliver)(str(meeting.id), outcome)
+    return redirect("meeting_detail", meeting_id=meeting.id)
 
 
 def _room_page(request: HttpRequest, meeting: Meeting, invite: str, role: str) -> HttpResponse:
@@ -236,7 +296,7 @@ def api_join(request: HttpRequest) -> JsonResponse:
         meeting, role = link.meeting, link.role
     else:
         meeting = Meeting.objects.filter(id=_uuid_or_none(body.get("meeting_id"))).first()
-        if meeting is None or meeting.owner_id != request.user.id:
+        if meeting is None or not extensions.user_facilitates(meeting, request.user.id):
             return _json_error("not_found", "This meeting does not exist.", 404)
         role = state.FACILITATOR
     device = request.COOKIES.get(DEVICE_COOKIE) or secrets.token_urlsafe(18)
@@ -250,7 +310,9 @@ def api_join(request: HttpRequest) -> JsonResponse:
             link=link,
         )
     except state.RoomError as exc:
-        status = 403 if exc.code in ("banned", "meeting_locked") else 400
+        status = (
+            403 if exc.code in ("banned", "meeting_locked", "meeting_full", "not_open_yet") else 400
+        )
         status = 410 if exc.code == "link_used" else status
         return _json_error(exc.code, exc.message, status)
     response = JsonResponse(

@@ -16,6 +16,8 @@ from rooms.selectors.checkins import (
 from rooms.selectors.meetings import (
     device_banned,
     meeting_open,
+    meeting_present,
+    meetings_overview,
     meetings_owned,
     participant_breakout,
     participant_by_token,
@@ -40,6 +42,8 @@ __all__ = [
     "media_plans",
     "meeting_mood",
     "meeting_open",
+    "meeting_present",
+    "meetings_overview",
     "meetings_owned",
     "member_from_row",
     "open_prompt_count",

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from rooms import state
+from rooms import extensions, state
 from rooms.models import InviteLink, Meeting, Participant
 from rooms.selectors.meetings import device_banned, device_digest, token_digest
 from rooms.services.invites import link_use, links_create
@@ -31,6 +31,22 @@ def meeting_create(
             owner=owner, title=title[:120], starts_at=starts_at, lobby_enabled=lobby_enabled
         )
         links_create(meeting=meeting)
+    return meeting
+
+
+def meeting_update(
+    *, meeting: Meeting, title: str, starts_at: datetime | None, lobby_enabled: bool
+) -> Meeting:
+    """The owner's edit from the meetings page; an ended meeting stays as it ended."""
+    title = title.strip()
+    if not title:
+        raise state.RoomError("invalid_title", "A meeting needs a title.")
+    updated = Meeting.objects.filter(id=meeting.id, ended_at__isnull=True).update(
+        title=title[:120], starts_at=starts_at, lobby_enabled=lobby_enabled
+    )
+    if not updated:
+        raise state.RoomError("meeting_ended", "This meeting has ended.")
+    meeting.refresh_from_db()
     return meeting
 
 
@@ -72,6 +88,7 @@ def participant_create(
     device_hash = device_digest(salt=meeting.device_salt, device=device) if device else ""
     if device_banned(meeting_id=str(meeting.id), device_hash=device_hash):
         raise state.RoomError("banned", "A facilitator has asked that you not rejoin this meeting.")
+    extensions.check_join(meeting, role)
     if media not in Participant.Media.values:
         raise state.RoomError("invalid_media", "Choose camera & microphone or text only.")
     name = clean_display_name(display_name)
@@ -91,5 +108,6 @@ def participant_create(
             status=Participant.Status.ADMITTED if skips_lobby else Participant.Status.LOBBY,
             token_hash=token_digest(token),
             device_hash=device_hash,
+            muted_by=state.BY_SELF if extensions.muted_on_entry(meeting, role) else None,
         )
     return participant, token
