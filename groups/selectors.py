@@ -18,8 +18,15 @@ DIRECTORY_LIMIT = 100
 
 
 def invite_url(meeting: Meeting) -> str:
-    """The peer invite link of a group's meeting (the one place groups/ builds it)."""
-    return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("join", args=[meeting.peer_invite])
+    """The peer invite link of a group's meeting (the one place groups/ builds it); "" when
+    its owner turned the link off or it expired."""
+    path = invite_path(meeting)
+    return settings.PUBLIC_BASE_URL.rstrip("/") + path if path else ""
+
+
+def invite_path(meeting: Meeting) -> str:
+    secret = meeting.peer_invite
+    return reverse("join", args=[secret]) if secret else ""
 
 
 def absolute(path: str) -> str:
