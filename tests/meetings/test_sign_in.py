@@ -65,6 +65,15 @@ def test_create_facilitator_with_a_strong_password_can_sign_in(client):
     assert sign_in(client, "alex", GOOD_PASSWORD).status_code == 302 and signed_in(client)
 
 
+def test_create_facilitator_reads_the_password_from_stdin_when_not_given(client):
+    call_command(
+        "create_facilitator", "sam", stdin=StringIO(GOOD_PASSWORD + "\n"), stdout=StringIO()
+    )
+    assert sign_in(client, "sam", GOOD_PASSWORD).status_code == 302 and signed_in(client)
+    with pytest.raises(CommandError, match="too common"):
+        call_command("create_facilitator", "kim", stdin=StringIO("password123\n"))
+
+
 def reload_urls():
     import meetings.urls
 
