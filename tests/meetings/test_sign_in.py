@@ -126,6 +126,9 @@ def test_a_demo_left_from_a_loopback_run_is_switched_off_on_a_public_bind(client
     user = get_user_model().objects.get(username="facilitator")
     assert not user.has_usable_password()
     assert sign_in(client, "facilitator", DEMO_PASSWORD, **LOCAL).status_code == 200
+    # Served on loopback again, the demo works again.
+    call_command("demo", "--bind", "127.0.0.1", stdout=StringIO())
+    assert sign_in(client, "facilitator", DEMO_PASSWORD, **LOCAL).status_code == 302
 
 
 def test_an_account_with_its_own_password_is_not_touched_by_the_demo_guard():
