@@ -51,13 +51,12 @@ def _end(meeting: Meeting, role: str, end: str) -> None:
     )
 
 
-def links_create(*, meetings: Iterable[Meeting]) -> None:
-    """Gives new meetings (made one by one or in bulk) their first peer and co-facilitator
-    links."""
+def links_create(*, meeting: Meeting | None = None, meetings: Iterable[Meeting] = ()) -> None:
+    """Gives a new meeting, or many made in bulk, their first peer and co-facilitator links."""
     links = []
-    for meeting in meetings:
+    for made in [meeting] if meeting is not None else meetings:
         for role in ROLES:
-            link = InviteLink(meeting=meeting, role=role)
+            link = InviteLink(meeting=made, role=role)
             link.token_hash = invite_digest(link.derived_secret())
             links.append(link)
     InviteLink.objects.bulk_create(links)
