@@ -221,7 +221,7 @@ def test_a_group_meeting_whose_link_is_off_still_shows_its_page_without_a_join_b
     change_link(owner_client(meeting), meeting, "peer", action="turn_off")
     page = client.get(f"/groups/meetings/{occurrence.id}/")
     assert page.status_code == 200
-    assert "closed this meeting's invite link" in page.content.decode()
+    assert "link has been turned off" in page.content.decode()
     assert secret not in page.content.decode() and 'id="join-link"' not in page.content.decode()
     calendar = client.get(f"/groups/meetings/{occurrence.id}/meeting.ics")
     assert calendar.status_code == 200 and secret not in calendar.content.decode()
