@@ -103,8 +103,7 @@ def rematerialise(schedule: Schedule) -> None:
     ]
     group = schedule.group
     meetings = Meeting.objects.bulk_create(_new_meeting(group, s) for _, s in missing)
-    for meeting in meetings:
-        invites.links_create(meeting=meeting)
+    invites.links_create(meetings=meetings)
     Occurrence.objects.bulk_create(
         Occurrence(group=group, schedule=schedule, original_start=o, starts_at=s, meeting=m)
         for (o, s), m in zip(missing, meetings, strict=True)
@@ -211,7 +210,7 @@ def start_now(*, actor: User, group: Group) -> Occurrence:
     with transaction.atomic():
         meeting = _new_meeting(group, now)
         meeting.save()
-        invites.links_create(meeting=meeting)
+        invites.links_create(meetings=[meeting])
         return Occurrence.objects.create(group=group, starts_at=now, meeting=meeting)
 
 

@@ -30,7 +30,7 @@ def meeting_create(
         meeting = Meeting.objects.create(
             owner=owner, title=title[:120], starts_at=starts_at, lobby_enabled=lobby_enabled
         )
-        links_create(meeting=meeting)
+        links_create(meetings=[meeting])
     return meeting
 
 
