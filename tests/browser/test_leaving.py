@@ -56,6 +56,9 @@ def test_leaving_is_confirmed_and_the_last_facilitator_hands_over_or_ends(
         dialog.get_by_role("button", name="Hand over and leave").click()
         expect(fac.locator("#end-screen")).to_be_visible()
         expect(fac.get_by_role("link", name="Back to your meetings")).to_be_visible()
+        expect(fac.locator("#end-message")).to_have_text(
+            "You handed the meeting to Calm Heron. Thank you for facilitating today."
+        )
         expect(fac.locator("#support-resources")).to_be_hidden()
 
         # Heron runs the group now: the facilitator panel, and the same choice on leaving

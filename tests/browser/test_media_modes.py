@@ -67,6 +67,13 @@ def test_a_text_only_peer_switches_to_audio_and_video_mid_meeting_and_back(
         assert pages.inbound(heron, otter_id, "video", "framesDecoded") == -1
         # Heron's own video still flows to the facilitator
         pages.wait_receiving_video(fac, heron_id)
+
+        # text only -> video in one step, and back
+        otter.get_by_label("Mode").select_option("video")
+        pages.wait_receiving_video(heron, otter_id)
+        otter.get_by_label("Mode").select_option("text")
+        expect(_tile(fac, otter_id).locator("[data-icon=text-only]")).to_be_visible()
+        assert otter.evaluate("() => window.peerMeeting.media.wanted") is None
     finally:
         for page in (otter, heron, fac):
             page.context.close()
