@@ -1,16 +1,18 @@
 """Which media worker serves a meeting, and how a command gets there.
 
-A meeting is pinned to one worker by its id (``UUID.int % workers``), so everyone in it
-shares one relay. The router is chosen once, at start-up, from plain values:
+Everyone in a meeting shares one relay. The router is chosen once, at start-up, from
+plain values:
 
 - ``LocalRouter`` (embedded default): the workers run inside this process, one per event
-  loop, started on first use; commands still travel over the channel layer to them.
-- ``ChannelRouter`` (production): ``manage.py media_worker --index N`` processes listen
-  on ``media-relay-N``; commands are sent there.
+  loop, started on first use; a meeting is pinned to one by its id (``UUID.int %
+  workers``); commands still travel over the channel layer to them.
+- ``RegistryRouter`` (production): ``manage.py media_worker`` processes, on any host,
+  register with a lease in Redis (media/registry.py); a meeting is placed on the least
+  loaded live worker and stays there, or moves when its worker lapses or drains.
 - ``OffRouter``: media is turned off; commands go nowhere.
 
-No Django or Channels here: the channel layer's ``send`` and a function that builds a
-started worker are handed in.
+No Django or Channels here: the channel layer's ``send``, the registry and a function
+that builds a started worker are handed in.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from uuid import UUID
 from .commands import command_message
 
 if TYPE_CHECKING:
+    from .registry import Registry
     from .worker import MediaWorker
 
 Send = Callable[[str, dict[str, Any]], Awaitable[None]]
@@ -47,7 +50,41 @@ class Router(Protocol):
         ...
 
 
+class NoMediaWorker(Exception):
+    """No media worker is live to take the meeting."""
+
+
+class RegistryRouter:
+    def __init__(self, registry: Registry, send: Send) -> None:
+        self.registry = registry
+        self._send = send
+
+    async def _channel(self, meeting_id: str) -> str | None:
+        placement = await self.registry.place(meeting_id)
+        if placement is None:
+            return None
+        if placement.moved:
+            # this command is the first to notice the meeting's worker is gone
+            await self._send(placement.channel, command_message(meeting_id, "rejoin"))
+        return placement.channel
+
+    async def command(
+        self, meeting_id: str, op: str, participant_id: str | None = None, **data: Any
+    ) -> None:
+        channel = await self._channel(meeting_id)
+        if channel is None:
+            raise NoMediaWorker(meeting_id)
+        await self._send(channel, command_message(meeting_id, op, participant_id, **data))
+
+    async def sync(self, meeting_id: str) -> None:
+        channel = await self._channel(meeting_id)
+        if channel is not None:  # no worker: nobody has media to change
+            await self._send(channel, command_message(meeting_id, "sync"))
+
+
 class ChannelRouter:
+    """Sends each meeting's commands to ``media-relay-<UUID.int % workers>``."""
+
     def __init__(self, workers: int, send: Send) -> None:
         self.workers = workers
         self._send = send
@@ -108,11 +145,17 @@ class OffRouter:
 
 
 def choose_router(
-    *, enabled: bool, in_process: bool, workers: int, send: Send, start_worker: StartWorker
+    *,
+    enabled: bool,
+    in_process: bool,
+    workers: int,
+    send: Send,
+    start_worker: StartWorker,
+    registry: Callable[[], Registry],
 ) -> Router:
     """The one place that decides between embedded and separate media workers."""
     if not enabled:
         return OffRouter()
     if in_process:
         return LocalRouter(workers, send, start_worker)
-    return ChannelRouter(workers, send)
+    return RegistryRouter(registry(), send)

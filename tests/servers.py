@@ -95,7 +95,7 @@ def seeded_on_redis(**overrides: str) -> Iterator[tuple[dict, Demo]]:
 
 
 @contextlib.contextmanager
-def _process(args: list[str], env: dict, log_path: Path, ready) -> Iterator[None]:
+def _process(args: list[str], env: dict, log_path: Path, ready) -> Iterator[subprocess.Popen]:
     """Runs a server process from the repository root until `ready()` is true; stops it after."""
     with open(log_path, "w") as log:
         process = subprocess.Popen(
@@ -107,7 +107,7 @@ def _process(args: list[str], env: dict, log_path: Path, ready) -> Iterator[None
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"{args[:3]} did not start:\n{log_path.read_text()}")
                 time.sleep(0.1)
-            yield
+            yield process
         finally:
             process.terminate()
             try:
@@ -131,11 +131,18 @@ def daphne(env: dict, log_path: Path) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def media_worker(env: dict, log_path: Path, index: int = 0) -> Iterator[None]:
-    """Production's separate relay process (`manage.py media_worker`)."""
-    args = ["manage.py", "media_worker", "--index", str(index)]
-    with _process(args, env, log_path, lambda: "media worker" in log_path.read_text()):
-        yield
+def media_worker(env: dict, log_path: Path) -> Iterator[subprocess.Popen]:
+    """Production's separate relay process (`manage.py media_worker`), registered once
+    this yields; yields the process (a fault test may kill it)."""
+    args = ["manage.py", "media_worker"]
+    with _process(args, env, log_path, lambda: worker_id(log_path) is not None) as process:
+        yield process
+
+
+def worker_id(log_path: Path) -> str | None:
+    """The id a media worker printed once it registered, from its log."""
+    found = re.search(r"^media worker (\S+) on ", log_path.read_text(), re.M)
+    return found.group(1) if found else None
 
 
 def server_env(**overrides: str) -> dict:

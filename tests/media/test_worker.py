@@ -54,13 +54,26 @@ async def test_a_participants_commands_run_in_order_and_others_do_not_wait(setup
 async def test_the_router_is_chosen_once_from_plain_values():
     channels = FakeChannels()
     started = []
+    registries = []
     off = choose_router(
-        enabled=False, in_process=True, workers=2, send=channels.send, start_worker=started.append
+        enabled=False,
+        in_process=True,
+        workers=2,
+        send=channels.send,
+        start_worker=started.append,
+        registry=lambda: registries.append("made"),
     )
     await off.command(MEETING, "join", "lark")
-    remote = choose_router(
-        enabled=True, in_process=False, workers=2, send=channels.send, start_worker=started.append
+    local = choose_router(
+        enabled=True,
+        in_process=True,
+        workers=2,
+        send=channels.send,
+        start_worker=started.append,
+        registry=lambda: registries.append("made"),
     )
-    await remote.sync(MEETING)
-    assert started == [] and list(channels.queues) == [worker_channel(MEETING, 2)]
-    assert channels.queues[worker_channel(MEETING, 2)].get_nowait()["op"] == "sync"
+    await local.sync(MEETING)  # no relay started here: nobody has media to change
+    assert started == [] and registries == [] and channels.queues == {}
+    await local.command(MEETING, "join", "lark")
+    assert len(started) == 1
+    assert channels.queues[worker_channel(MEETING, 2)].get_nowait()["op"] == "join"

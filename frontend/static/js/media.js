@@ -12,7 +12,7 @@ const MEDIA_ERRORS = [
   "connection_closed", "negotiation_failed", "media_unavailable",
 ];
 const REJOIN_CODES = new Set(["bad_sdp", "connection_closed", "negotiation_failed", "media_not_started", "unexpected_answer"]);
-const MEDIA_MESSAGES = ["media.ready", "media.answer", "media.offer", "media.state", "media.stopped"];
+const MEDIA_MESSAGES = ["media.ready", "media.answer", "media.offer", "media.state", "media.stopped", "media.restart"];
 
 // The session's server messages and errors reach it through plugins.js, like every module's.
 export function plugMedia(session) {
@@ -96,6 +96,13 @@ export class MediaSession {
         // only a connection that got going can have dropped (ours reports its own failures).
         if ((m.state === "failed" || m.state === "closed") && this.pc?.wasConnected) {
           this._rejoin("the connection to the server dropped");
+        }
+        return;
+      case "media.restart":
+        // Our relay is gone and the meeting lives on another one: start over there now.
+        if (this.wanted) {
+          this.attempts = 0;
+          this.join(this.wanted);
         }
         return;
       case "media.stopped":

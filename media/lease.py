@@ -1,0 +1,109 @@
+"""A media worker's membership in the registry (media/registry.py): lease, sweep, drain.
+
+While it runs, the worker renews its lease every ``refresh_seconds`` with its load, and
+sweeps: the meetings of any worker whose lease lapsed (killed, frozen, host gone) are
+placed again, and the worker each one lands on tells its people to join media again
+(a ``rejoin`` command). ``drain()`` is SIGTERM: no new meetings, every meeting handed to
+another worker, the lease given up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from .commands import command_message
+from .registry import REFRESH_SECONDS, Registry
+
+if TYPE_CHECKING:
+    from .worker import MediaWorker
+
+log = logging.getLogger(__name__)
+
+Send = Callable[[str, dict[str, Any]], Awaitable[None]]
+
+
+def worker_channel(worker_id: str) -> str:
+    return f"media-relay-{worker_id}"
+
+
+async def move_meeting(registry: Registry, send: Send, meeting_id: str, avoid: str = "") -> bool:
+    """Places the meeting; if that moved it, its new worker tells its people to rejoin."""
+    placement = await registry.place(meeting_id, avoid=avoid)
+    if placement is None:
+        return False
+    if placement.moved:
+        await send(placement.channel, command_message(meeting_id, "rejoin"))
+    return True
+
+
+class WorkerLease:
+    def __init__(
+        self,
+        registry: Registry,
+        worker_id: str,
+        worker: MediaWorker,
+        send: Send,
+        *,
+        refresh_seconds: float = REFRESH_SECONDS,
+    ) -> None:
+        self.registry = registry
+        self.worker_id = worker_id
+        self.channel = worker_channel(worker_id)
+        self.worker = worker
+        self._send = send
+        self.refresh_seconds = refresh_seconds
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Takes the lease (so the worker is placeable once this returns), then keeps it."""
+        await self._refresh(first=True)
+        self._task = asyncio.create_task(self._keep())
+
+    async def _refresh(self, first: bool = False) -> None:
+        kept = await self.registry.refresh(
+            self.worker_id,
+            self.channel,
+            load=len(self.worker.meetings),
+            hosting=sorted(self.worker.hosting()),
+            draining=self.worker.draining,
+            first=first,
+        )
+        if not kept:
+            # We were frozen past our lease and our meetings were placed elsewhere; their
+            # people have been told to join there, so our connections are stale.
+            log.warning("media worker: lease lapsed; meetings were moved to other workers")
+            for meeting_id in self.worker.hosting():
+                await self.worker.release(meeting_id)
+
+    async def _keep(self) -> None:
+        while True:
+            try:
+                await self._refresh()
+                if not self.worker.draining:
+                    for meeting_id in await self.registry.claim_lapsed():
+                        log.info("media worker: taking over a meeting of a lapsed worker")
+                        await move_meeting(self.registry, self._send, meeting_id)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("media worker: registry unreachable")
+            await asyncio.sleep(self.refresh_seconds)
+
+    async def drain(self) -> None:
+        """Stop taking meetings, hand ours to other workers, give up the lease."""
+        self.worker.draining = True
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        await self._refresh()
+        for meeting_id in sorted(self.worker.hosting()):
+            await self.worker.release(meeting_id)
+            if not await move_meeting(self.registry, self._send, meeting_id, self.worker_id):
+                log.warning("media worker: no other worker to take a meeting; it waits for one")
+        # What is left (no other worker, or placed here but not joined yet) goes to the
+        # next worker's sweep.
+        await self.registry.expire(self.worker_id)
+        await self.registry.close()
