@@ -22,8 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-LEASE_SECONDS = 4.0
-REFRESH_SECONDS = 1.0
+LEASE_SECONDS = 3.0
+REFRESH_SECONDS = 0.5
 # A meeting nobody has joined on its worker for this long is forgotten by that worker.
 IDLE_MEETING_SECONDS = 60.0
 

@@ -159,7 +159,7 @@ MEDIA_WORKERS = int(os.environ.get("MEDIA_WORKERS", "1"))
 # worker silent for MEDIA_WORKER_LEASE_SECONDS has its meetings moved to a live one.
 MEDIA_REGISTRY_URL = os.environ.get("REDIS_URL") or None
 MEDIA_REGISTRY_PREFIX = os.environ.get("CHANNEL_PREFIX", "meetings")
-MEDIA_WORKER_LEASE_SECONDS = float(os.environ.get("MEDIA_WORKER_LEASE_SECONDS", "4"))
+MEDIA_WORKER_LEASE_SECONDS = float(os.environ.get("MEDIA_WORKER_LEASE_SECONDS", "3"))
 # Addresses the relay gathers ICE candidates on: loopback in the embedded default and
 # tests; the host's address in production, plus an optional public address for 1:1 NAT.
 MEDIA_HOST_ADDRESSES = _env_list("MEDIA_HOST_ADDRESSES", ["127.0.0.1"])
