@@ -9,10 +9,13 @@ import contextlib
 import logging
 import signal
 import time
+import uuid
+from collections import Counter
 
 import pytest
 from redis.asyncio import Redis
 
+from media.registry import Registry
 from tests import servers
 from tests.integration.test_two_servers_on_redis import open_socket
 from tests.media.media_peers import wait_for
@@ -116,3 +119,22 @@ async def test_media_comes_back_within_10_s_when_the_meetings_worker_goes(tmp_pa
             await meeting.close()
             for socket in sockets:
                 await socket.ws.close()
+
+
+async def test_two_workers_share_new_meetings_and_each_meeting_stays_put(tmp_path):
+    with (
+        servers.seeded_on_redis(MEDIA_IN_PROCESS="false") as (env, _),
+        servers.media_worker(env, tmp_path / "w1.log"),
+        servers.media_worker(env, tmp_path / "w2.log"),
+    ):
+        ids = {servers.worker_id(tmp_path / "w1.log"), servers.worker_id(tmp_path / "w2.log")}
+        # what a web process does for each command (signaling.media_bridge.registry)
+        registry = Registry(lambda: Redis.from_url(REDIS_URL), env["CHANNEL_PREFIX"])
+        meetings = [str(uuid.uuid4()) for _ in range(6)]
+        try:
+            placed = [(await registry.place(m)).worker for m in meetings]
+            assert set(placed) == ids and sorted(Counter(placed).values()) == [3, 3]
+            await asyncio.sleep(1.5)  # both renew their leases meanwhile
+            assert [(await registry.place(m)).worker for m in meetings] == placed
+        finally:
+            await registry.close()
