@@ -42,8 +42,9 @@ local function accepting(w)
 end
 """
 
-# ARGV: prefix, meeting id, worker id to avoid ('' for none)
-# -> {worker, channel, moved} or false when no worker is live
+# ARGV: prefix, meeting id, worker id to avoid ('' for none), place a new meeting (0/1)
+# -> {worker, channel, moved}, or false when no worker is live (or the meeting is new and
+# must not be placed)
 _PLACE = (
     "local p = ARGV[1]\n"
     + _NOW
@@ -55,6 +56,7 @@ local current = redis.call('GET', key)
 if current and current ~= avoid and accepting(current) then
   return {current, redis.call('HGET', p .. ':media:w:' .. current, 'channel'), 0}
 end
+if not current and ARGV[4] == '0' then return false end
 local best, best_load = false, nil
 for _, w in ipairs(redis.call('ZRANGEBYSCORE', p .. ':media:leases', '(' .. now, '+inf')) do
   if w ~= avoid and accepting(w) then
@@ -173,9 +175,12 @@ class Registry:
             self._scripts[key] = self._client().register_script(script)
         return await self._scripts[key](args=[self.prefix, *args])
 
-    async def place(self, meeting_id: str, *, avoid: str = "") -> Placement | None:
-        """The meeting's worker: where it is, or the least loaded live one (None: none live)."""
-        found = await self._run(_PLACE, str(meeting_id), avoid)
+    async def place(
+        self, meeting_id: str, *, avoid: str = "", new: bool = True
+    ) -> Placement | None:
+        """The meeting's worker: where it is, or the least loaded live one (None: none live,
+        or ``new=False`` and the meeting has no worker yet)."""
+        found = await self._run(_PLACE, str(meeting_id), avoid, int(new))
         if not found:
             return None
         worker, channel, moved = found

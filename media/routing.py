@@ -59,8 +59,8 @@ class RegistryRouter:
         self.registry = registry
         self._send = send
 
-    async def _channel(self, meeting_id: str) -> str | None:
-        placement = await self.registry.place(meeting_id)
+    async def _channel(self, meeting_id: str, new: bool = True) -> str | None:
+        placement = await self.registry.place(meeting_id, new=new)
         if placement is None:
             return None
         if placement.moved:
@@ -77,8 +77,8 @@ class RegistryRouter:
         await self._send(channel, command_message(meeting_id, op, participant_id, **data))
 
     async def sync(self, meeting_id: str) -> None:
-        channel = await self._channel(meeting_id)
-        if channel is not None:  # no worker: nobody has media to change
+        channel = await self._channel(meeting_id, new=False)
+        if channel is not None:  # no worker yet (or none live): nobody has media to change
             await self._send(channel, command_message(meeting_id, "sync"))
 
 

@@ -121,6 +121,34 @@ async def test_media_comes_back_within_10_s_when_the_meetings_worker_goes(tmp_pa
                 await socket.ws.close()
 
 
+async def test_media_comes_back_when_the_only_worker_is_killed_and_started_again(tmp_path):
+    """docker-compose's shape: one worker, restarted by its supervisor after a crash."""
+    with (
+        servers.seeded_on_redis(MEDIA_IN_PROCESS="false", MEDIA_HOST_ADDRESSES="127.0.0.1") as (
+            env,
+            demo,
+        ),
+        servers.media_worker(env, tmp_path / "old.log") as old,
+        servers.daphne(env, tmp_path / "a.log") as server_a,
+        servers.daphne(env, tmp_path / "b.log") as server_b,
+    ):
+        meeting, a, b, sockets = await two_peers_with_media(demo, server_a, server_b)
+        try:
+            old.send_signal(signal.SIGKILL)
+            await asyncio.to_thread(old.wait, 5)
+            restarted = time.monotonic()
+            with servers.media_worker(env, tmp_path / "new.log"):
+                took = await media_flows_again(a, b, restarted)
+                print(f"media back {took:.1f} s after the new worker started")
+                assert a.restarts >= 1 and b.restarts >= 1
+                new_id = servers.worker_id(tmp_path / "new.log")
+                assert await meeting_worker(env, demo.meeting_id) == new_id
+        finally:
+            await meeting.close()
+            for socket in sockets:
+                await socket.ws.close()
+
+
 async def test_two_workers_share_new_meetings_and_each_meeting_stays_put(tmp_path):
     with (
         servers.seeded_on_redis(MEDIA_IN_PROCESS="false") as (env, _),

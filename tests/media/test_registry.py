@@ -34,6 +34,7 @@ async def test_no_live_worker_means_no_placement(registry):
 
 async def test_a_meeting_stays_on_its_worker_and_new_ones_go_to_the_least_loaded(registry):
     await registry.refresh("a", "media-relay-a", load=0, hosting=[], first=True)
+    assert await registry.place(meeting(), new=False) is None  # a room-state sync places nothing
     first = await registry.place(meeting_one := meeting())
     assert first is not None and (first.worker, first.channel) == ("a", "media-relay-a")
     await registry.refresh("b", "media-relay-b", load=0, hosting=[], first=True)
