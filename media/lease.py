@@ -59,37 +59,46 @@ class WorkerLease:
 
     async def start(self) -> None:
         """Takes the lease (so the worker is placeable once this returns), then keeps it."""
-        await self._refresh(first=True)
+        await self._refresh()
         self._task = asyncio.create_task(self._keep())
 
-    async def _refresh(self, first: bool = False) -> None:
-        kept = await self.registry.refresh(
+    async def _refresh(self) -> None:
+        lost = await self.registry.refresh(
             self.worker_id,
             self.channel,
             load=len(self.worker.meetings),
             hosting=sorted(self.worker.hosting()),
             draining=self.worker.draining,
-            first=first,
         )
-        if not kept:
-            # We were frozen past our lease and our meetings were placed elsewhere; their
+        for meeting_id in lost:
+            # We were frozen past our lease and the meeting was placed elsewhere; its
             # people have been told to join there, so our connections are stale.
-            log.warning("media worker: lease lapsed; meetings were moved to other workers")
-            for meeting_id in self.worker.hosting():
-                await self.worker.release(meeting_id)
+            log.warning("media worker: lease lapsed; a meeting moved to another worker")
+            await self.worker.release(meeting_id)
 
     async def _keep(self) -> None:
+        loop = asyncio.get_running_loop()
+        sweep_after = loop.time()
+        unreachable = False
         while True:
             try:
                 await self._refresh()
-                if not self.worker.draining:
+                if unreachable:
+                    log.warning("media worker: registry reachable again")
+                    unreachable = False
+                if not self.worker.draining and loop.time() >= sweep_after:
                     for meeting_id in await self.registry.claim_lapsed():
                         log.info("media worker: taking over a meeting of a lapsed worker")
                         await move_meeting(self.registry, self._send, meeting_id)
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("media worker: registry unreachable")
+                if not unreachable:
+                    log.exception("media worker: registry unreachable")
+                    unreachable = True
+                # After an outage every lease looks lapsed: give the other workers one lease
+                # to renew theirs before taking anyone's meetings.
+                sweep_after = loop.time() + self.registry.lease_seconds
             await asyncio.sleep(self.refresh_seconds)
 
     async def drain(self) -> None:

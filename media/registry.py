@@ -79,30 +79,38 @@ return {best, redis.call('HGET', p .. ':media:w:' .. best, 'channel'), moved}
 """
 )
 
-# ARGV: prefix, worker id, channel, load, draining (0/1), lease ms, idle ms, first refresh (0/1),
-# hosted meetings...
-# -> 1, or 0 when the lease had lapsed and been claimed (the worker's meetings went elsewhere)
+# ARGV: prefix, worker id, channel, load, draining (0/1), lease ms, idle ms, hosted meetings...
+# -> the hosted meetings that now belong to another worker (moved while we were frozen).
+# A hosted meeting with no worker (Redis lost its data, or a lapsed claim not yet placed)
+# is taken back, so a Redis restart moves nobody.
 _REFRESH = (
     "local p = ARGV[1]\n"
     + _NOW
     + """
 local w = ARGV[2]
-local leases = p .. ':media:leases'
-local known = redis.call('ZSCORE', leases, w)
-redis.call('ZADD', leases, now + tonumber(ARGV[6]), w)
+redis.call('ZADD', p .. ':media:leases', now + tonumber(ARGV[6]), w)
 redis.call('HSET', p .. ':media:w:' .. w, 'channel', ARGV[3], 'load', ARGV[4], 'draining', ARGV[5])
 redis.call('PEXPIRE', p .. ':media:w:' .. w, tonumber(ARGV[6]) * 10)
-local hosted = {}
-for i = 9, #ARGV do hosted[ARGV[i]] = true end
 local meetings = p .. ':media:w:' .. w .. ':meetings'
+local hosted, lost = {}, {}
+for i = 8, #ARGV do
+  local m = ARGV[i]
+  hosted[m] = true
+  local owner = redis.call('GET', p .. ':media:m:' .. m)
+  if not owner or owner == w then
+    redis.call('SET', p .. ':media:m:' .. m, w)
+    redis.call('ZADD', meetings, 'NX', now, m)
+  else
+    table.insert(lost, m)
+  end
+end
 for _, m in ipairs(redis.call('ZRANGEBYSCORE', meetings, '-inf', now - tonumber(ARGV[7]))) do
   if not hosted[m] then
     redis.call('ZREM', meetings, m)
     if redis.call('GET', p .. ':media:m:' .. m) == w then redis.call('DEL', p .. ':media:m:' .. m) end
   end
 end
-if known or ARGV[8] == '1' then return 1 end
-return 0
+return lost
 """
 )
 
@@ -194,10 +202,9 @@ class Registry:
         load: int,
         hosting: Sequence[str],
         draining: bool = False,
-        first: bool = False,
-    ) -> bool:
-        """Renews (``first``: takes) the lease; False if it had lapsed and been claimed."""
-        kept = await self._run(
+    ) -> list[str]:
+        """Takes or renews the lease; returns the hosted meetings another worker now has."""
+        lost = await self._run(
             _REFRESH,
             worker_id,
             channel,
@@ -205,10 +212,9 @@ class Registry:
             int(draining),
             int(self.lease_seconds * 1000),
             int(self.idle_meeting_seconds * 1000),
-            int(first),
             *hosting,
         )
-        return bool(kept)
+        return [_text(m) for m in lost]
 
     async def claim_lapsed(self) -> list[str]:
         """Meetings of workers whose lease lapsed; each lapsed worker is claimed by one caller."""

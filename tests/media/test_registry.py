@@ -33,11 +33,11 @@ async def test_no_live_worker_means_no_placement(registry):
 
 
 async def test_a_meeting_stays_on_its_worker_and_new_ones_go_to_the_least_loaded(registry):
-    await registry.refresh("a", "media-relay-a", load=0, hosting=[], first=True)
+    await registry.refresh("a", "media-relay-a", load=0, hosting=[])
     assert await registry.place(meeting(), new=False) is None  # a room-state sync places nothing
     first = await registry.place(meeting_one := meeting())
     assert first is not None and (first.worker, first.channel) == ("a", "media-relay-a")
-    await registry.refresh("b", "media-relay-b", load=0, hosting=[], first=True)
+    await registry.refresh("b", "media-relay-b", load=0, hosting=[])
     # a has one meeting, b none: the next meeting goes to b, the one after to either
     second = await registry.place(meeting())
     assert second is not None and second.worker == "b" and not second.moved
@@ -49,10 +49,10 @@ async def test_a_meeting_stays_on_its_worker_and_new_ones_go_to_the_least_loaded
 
 
 async def test_a_meeting_of_a_lapsed_worker_moves_once_to_a_live_one(registry):
-    await registry.refresh("a", "media-relay-a", load=0, hosting=[], first=True)
+    await registry.refresh("a", "media-relay-a", load=0, hosting=[])
     placed = meeting()
     assert (await registry.place(placed)).worker == "a"
-    await registry.refresh("b", "media-relay-b", load=3, hosting=[], first=True)
+    await registry.refresh("b", "media-relay-b", load=3, hosting=[])
     # b keeps renewing, a goes silent
     for _ in range(4):
         await asyncio.sleep(0.2)
@@ -61,16 +61,16 @@ async def test_a_meeting_of_a_lapsed_worker_moves_once_to_a_live_one(registry):
     assert await registry.claim_lapsed() == []  # claimed once
     moves = [await registry.place(placed) for _ in range(3)]
     assert [(m.worker, m.moved) for m in moves] == [("b", True), ("b", False), ("b", False)]
-    # a comes back from a freeze: told its lease was taken, it is a fresh worker again
-    assert await registry.refresh("a", "media-relay-a", load=0, hosting=[placed]) is False
+    # a comes back from a freeze: told the meeting is b's now
+    assert await registry.refresh("a", "media-relay-a", load=0, hosting=[placed]) == [placed]
     assert (await registry.place(placed)).worker == "b"
 
 
 async def test_a_draining_worker_gets_no_meetings_and_hands_its_own_over(registry):
-    await registry.refresh("a", "media-relay-a", load=0, hosting=[], first=True)
+    await registry.refresh("a", "media-relay-a", load=0, hosting=[])
     placed = meeting()
     assert (await registry.place(placed)).worker == "a"
-    await registry.refresh("b", "media-relay-b", load=50, hosting=[], first=True)
+    await registry.refresh("b", "media-relay-b", load=50, hosting=[])
     await registry.refresh("a", "media-relay-a", load=0, hosting=[placed], draining=True)
     assert (await registry.place(meeting())).worker == "b"  # though b is far busier
     handed = await registry.place(placed, avoid="a")
@@ -78,12 +78,30 @@ async def test_a_draining_worker_gets_no_meetings_and_hands_its_own_over(registr
 
 
 async def test_an_expired_lease_is_swept_by_the_next_worker(registry):
-    await registry.refresh("a", "media-relay-a", load=0, hosting=[], first=True)
+    await registry.refresh("a", "media-relay-a", load=0, hosting=[])
     placed = meeting()
     await registry.place(placed)
     await registry.expire("a")
     assert await registry.place(meeting()) is None  # a takes nothing new
-    await registry.refresh("c", "media-relay-c", load=0, hosting=[], first=True)
+    await registry.refresh("c", "media-relay-c", load=0, hosting=[])
     assert await registry.claim_lapsed() == [placed]
     moved = await registry.place(placed)
     assert (moved.worker, moved.moved) == ("c", True)
+
+
+async def test_a_redis_that_lost_its_data_gets_every_meeting_back_from_its_worker(registry):
+    await registry.refresh("a", "media-relay-a", load=0, hosting=[])
+    await registry.refresh("b", "media-relay-b", load=0, hosting=[])
+    placed = {m: (await registry.place(m)).worker for m in (meeting(), meeting())}
+    client = Redis.from_url(REDIS_URL)
+    keys = [key async for key in client.scan_iter(f"{registry.prefix}:*")]
+    await client.delete(*keys)  # what a Redis restart without persistence leaves
+    await client.aclose()
+    for worker in ("a", "b"):
+        hosting = [m for m, w in placed.items() if w == worker]
+        assert (
+            await registry.refresh(worker, f"media-relay-{worker}", load=1, hosting=hosting) == []
+        )
+    for m, worker in placed.items():
+        again = await registry.place(m)
+        assert (again.worker, again.moved) == (worker, False)  # nobody's media restarts
