@@ -109,7 +109,8 @@ class WorkerLease:
             await asyncio.gather(self._task, return_exceptions=True)
         await self._refresh()
         for meeting_id in sorted(self.worker.hosting()):
-            await self.worker.release(meeting_id)
+            # its connections here close with the worker; first the people move
+            self.worker.silence(meeting_id)
             if not await move_meeting(self.registry, self._send, meeting_id, self.worker_id):
                 log.warning("media worker: no other worker to take a meeting; it waits for one")
         # What is left (no other worker, or placed here but not joined yet) goes to the

@@ -269,11 +269,15 @@ class MediaWorker:
         """Meetings with at least one connection on this worker."""
         return set(self.meetings.values())
 
+    def silence(self, meeting_id: str) -> None:
+        """Nothing more from here reaches the meeting's people: it lives elsewhere now."""
+        self._silenced.update(m for m, meeting in self.meetings.items() if meeting == meeting_id)
+
     async def release(self, meeting_id: str) -> None:
-        """Closes the meeting's connections here without a word to them: it lives elsewhere now."""
+        """Closes the meeting's connections here without a word to them."""
+        self.silence(meeting_id)
         for member, member_meeting in list(self.meetings.items()):
             if member_meeting == meeting_id:
-                self._silenced.add(member)
                 async with self._locks[member]:
                     if self.meetings.get(member) == meeting_id:
                         await self._forget(member)

@@ -14,6 +14,9 @@ import socket
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+DRAIN_SECONDS = 5.0  # hand meetings over
+STOP_SECONDS = 3.0  # close the relay
+
 
 def new_worker_id() -> str:
     """Unique per process start: a restarted worker is a new worker with an empty relay."""
@@ -58,6 +61,13 @@ class Command(BaseCommand):
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
         self.stdout.write("media worker: draining", ending="\n")
-        await lease.drain()
-        await worker.stop()
+        # Out within 10 s of SIGTERM whatever happens (an orchestrator kills after that).
+        try:
+            await asyncio.wait_for(lease.drain(), DRAIN_SECONDS)
+        except Exception as exc:  # a timeout, or Redis gone: the sweep of others takes over
+            self.stderr.write(f"media worker: drain incomplete ({type(exc).__name__})")
+        try:
+            await asyncio.wait_for(worker.stop(), STOP_SECONDS)
+        except TimeoutError:
+            self.stderr.write("media worker: relay did not close in time")
         self.stdout.write("media worker: stopped", ending="\n")
