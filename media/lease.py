@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
+import socket
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +30,12 @@ Send = Callable[[str, dict[str, Any]], Awaitable[None]]
 
 def worker_channel(worker_id: str) -> str:
     return f"media-relay-{worker_id}"
+
+
+def new_worker_id() -> str:
+    """Unique per process start: a restarted worker is a new worker with an empty relay."""
+    host = "".join(c if c.isalnum() or c in "-." else "-" for c in socket.gethostname())[:40]
+    return f"{host}-{os.getpid()}-{secrets.token_hex(3)}"
 
 
 async def move_meeting(registry: Registry, send: Send, meeting_id: str, avoid: str = "") -> bool:

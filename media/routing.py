@@ -3,9 +3,11 @@
 Everyone in a meeting shares one relay. The router is chosen once, at start-up, from
 plain values:
 
-- ``LocalRouter`` (embedded default): the workers run inside this process, one per event
-  loop, started on first use; a meeting is pinned to one by its id (``UUID.int %
-  workers``); commands still travel over the channel layer to them.
+- ``LocalRouter`` (embedded default, one process, no Redis): the workers run inside this
+  process, one per event loop, started on first use; a meeting is pinned to one by its
+  id (``UUID.int % workers``); commands still travel over the channel layer to them.
+- ``EmbeddedRegistryRouter`` (relays inside several web processes on Redis): each
+  process's relay registers like a separate worker (below).
 - ``RegistryRouter`` (production): ``manage.py media_worker`` processes, on any host,
   register with a lease in Redis (media/registry.py); a meeting is placed on the least
   loaded live worker and stays there, or moves when its worker lapses or drains.
@@ -18,11 +20,14 @@ that builds a started worker are handed in.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 from .commands import command_message
+from .lease import WorkerLease, new_worker_id
+from .lease import worker_channel as registered_channel
 
 if TYPE_CHECKING:
     from .registry import Registry
@@ -134,6 +139,54 @@ class LocalRouter(ChannelRouter):
             await worker.stop()
 
 
+class EmbeddedRegistryRouter(RegistryRouter):
+    """Relays inside the web processes, on Redis: each process's relay, started on its
+    first media command, registers like a separate worker, so several web processes share
+    meetings (one relay per meeting) and take over each other's when one dies."""
+
+    def __init__(self, registry: Registry, send: Send, start_worker: StartWorker) -> None:
+        super().__init__(registry, send)
+        self._start_worker = start_worker
+        self._local: dict[asyncio.AbstractEventLoop, tuple[MediaWorker, WorkerLease]] = {}
+        self._starting: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
+
+    async def command(
+        self, meeting_id: str, op: str, participant_id: str | None = None, **data: Any
+    ) -> None:
+        await self.ensure_local_worker()
+        await super().command(meeting_id, op, participant_id, **data)
+
+    async def ensure_local_worker(self) -> None:
+        loop = asyncio.get_running_loop()
+        for old in [old for old in self._starting if old.is_closed()]:
+            del self._starting[old]
+            self._local.pop(old, None)
+        if loop not in self._starting:
+            self._starting[loop] = asyncio.ensure_future(self._start(loop))
+        await asyncio.shield(self._starting[loop])
+
+    async def _start(self, loop: asyncio.AbstractEventLoop) -> None:
+        worker_id = new_worker_id()
+        worker = self._start_worker([registered_channel(worker_id)])
+        lease = WorkerLease(self.registry, worker_id, worker, self._send)
+        self._local[loop] = (worker, lease)
+        await lease.start()
+
+    def local_worker(self) -> MediaWorker | None:
+        local = self._local.get(asyncio.get_running_loop())
+        return local[0] if local else None
+
+    async def stop_local_worker(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._starting.pop(loop, None)
+        local = self._local.pop(loop, None)
+        if local is not None:
+            worker, lease = local
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(lease.drain(), 5)
+            await worker.stop()
+
+
 class OffRouter:
     async def command(
         self, meeting_id: str, op: str, participant_id: str | None = None, **data: Any
@@ -151,11 +204,16 @@ def choose_router(
     workers: int,
     send: Send,
     start_worker: StartWorker,
-    registry: Callable[[], Registry],
+    registry: Callable[[], Registry] | None,
 ) -> Router:
-    """The one place that decides between embedded and separate media workers."""
+    """The one place that decides between embedded and separate media workers; with a
+    registry (Redis), relays register there wherever they run."""
     if not enabled:
         return OffRouter()
+    if in_process and registry is not None:
+        return EmbeddedRegistryRouter(registry(), send, start_worker)
     if in_process:
         return LocalRouter(workers, send, start_worker)
+    if registry is None:
+        raise ValueError("separate media workers need a registry (REDIS_URL)")
     return RegistryRouter(registry(), send)

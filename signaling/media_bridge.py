@@ -70,7 +70,7 @@ def router() -> Router:
         workers=settings.MEDIA_WORKERS,
         send=send_to_channel,
         start_worker=start_worker,
-        registry=registry,
+        registry=registry if settings.MEDIA_REGISTRY_URL else None,
     )
 
 

@@ -6,22 +6,13 @@ taking meetings, hands its meetings to another worker and exits.
 """
 
 import asyncio
-import os
-import secrets
 import signal
-import socket
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 DRAIN_SECONDS = 5.0  # hand meetings over
 STOP_SECONDS = 3.0  # close the relay
-
-
-def new_worker_id() -> str:
-    """Unique per process start: a restarted worker is a new worker with an empty relay."""
-    host = "".join(c if c.isalnum() or c in "-." else "-" for c in socket.gethostname())[:40]
-    return f"{host}-{os.getpid()}-{secrets.token_hex(3)}"
 
 
 class Command(BaseCommand):
@@ -43,7 +34,7 @@ class Command(BaseCommand):
         run(self._serve(loop), loop)
 
     async def _serve(self, loop_name: str) -> None:
-        from media.lease import WorkerLease, worker_channel
+        from media.lease import WorkerLease, new_worker_id, worker_channel
         from signaling.media_bridge import registry, send_to_channel, start_worker
 
         worker_id = new_worker_id()
