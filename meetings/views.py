@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime
 from uuid import UUID
 
+from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -19,7 +20,9 @@ from django.views.decorators.http import require_POST
 from meetings.client_constants import client_constants
 from rooms import pseudonyms, selectors, state
 from rooms.models import Meeting
+from rooms.services import facilitation
 from rooms.services import meetings as services
+from signaling import delivery
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -53,8 +56,8 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
             error = exc.message
         else:
             return redirect("meeting_detail", meeting_id=meeting.id)
-    meetings = selectors.meetings_owned(user=request.user)
-    return render(request, "meeting_list.html", {"meetings": meetings, "error": error})
+    parts = selectors.meetings_overview(user=request.user)
+    return render(request, "meeting_list.html", {"parts": parts, "error": error})
 
 
 def _parse_start(value: str) -> datetime | None:
@@ -75,10 +78,73 @@ def _owned_meeting(request: HttpRequest, meeting_id) -> Meeting:
 
 @login_required
 def meeting_detail(request: HttpRequest, meeting_id) -> HttpResponse:
+    return _detail(request, _owned_meeting(request, meeting_id))
+
+
+def _detail(
+    request: HttpRequest, meeting: Meeting, error: str | None = None, status: int = 200
+) -> HttpResponse:
+    links = invite_links(meeting)
+    context = {
+        "meeting": meeting,
+        "links": links,
+        "ended": meeting.ended_at is not None,
+        "present": selectors.meeting_present(meeting=meeting),
+        "invitation": invitation_text(meeting, links["peer"]),
+        "starts_at_value": _input_value(meeting.starts_at),
+        "error": error,
+    }
+    return render(request, "meeting_detail.html", context, status=status)
+
+
+def invitation_text(meeting: Meeting, peer_link: str) -> str:
+    """A ready-to-paste invitation for peers: what it is, when, the link, what to expect."""
+    when = ""
+    if meeting.starts_at is not None:
+        local = timezone.localtime(meeting.starts_at)
+        when = f" on {local:%A} {local.day} {local:%B %Y} at {local:%H:%M} ({settings.TIME_ZONE})"
+    lines = [
+        f"You're invited to “{meeting.title}”, a peer-support meeting{when}.",
+        "",
+        f"Join from your browser: {peer_link}",
+        "",
+        "No account is needed. Use a first name or a nickname, and take part with your camera "
+        "and microphone, or by text only.",
+    ]
+    if meeting.lobby_enabled:
+        lines.append("A facilitator will let you in from a short waiting room.")
+    return "\n".join(lines)
+
+
+def _input_value(moment: datetime | None) -> str:
+    """A datetime-local input's value, in the server's time zone (as `_parse_start` reads it)."""
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M") if moment else ""
+
+
+@login_required
+@require_POST
+def meeting_edit(request: HttpRequest, meeting_id) -> HttpResponse:
     meeting = _owned_meeting(request, meeting_id)
-    return render(
-        request, "meeting_detail.html", {"meeting": meeting, "links": invite_links(meeting)}
-    )
+    try:
+        services.meeting_update(
+            meeting=meeting,
+            title=request.POST.get("title", ""),
+            starts_at=_parse_start(request.POST.get("starts_at", "")),
+            lobby_enabled=request.POST.get("lobby_enabled") == "on",
+        )
+    except state.RoomError as exc:
+        return _detail(request, meeting, error=exc.message, status=400)
+    return redirect("meeting_detail", meeting_id=meeting.id)
+
+
+@login_required
+@require_POST
+def meeting_end(request: HttpRequest, meeting_id) -> HttpResponse:
+    """The owner ends the meeting from its page: everyone in it is told, as with meeting.end."""
+    meeting = _owned_meeting(request, meeting_id)
+    outcome = facilitation.meeting_end(meeting_id=str(meeting.id), owner_id=request.user.id)
+    async_to_sync(delivery.deliver)(str(meeting.id), outcome)
+    return redirect("meeting_detail", meeting_id=meeting.id)
 
 
 def _room_page(request: HttpRequest, meeting: Meeting, invite: str, role: str) -> HttpResponse:

@@ -29,6 +29,22 @@ def meeting_create(
     )
 
 
+def meeting_update(
+    *, meeting: Meeting, title: str, starts_at: datetime | None, lobby_enabled: bool
+) -> Meeting:
+    """The owner's edit from the meetings page; an ended meeting stays as it ended."""
+    title = title.strip()
+    if not title:
+        raise state.RoomError("invalid_title", "A meeting needs a title.")
+    updated = Meeting.objects.filter(id=meeting.id, ended_at__isnull=True).update(
+        title=title[:120], starts_at=starts_at, lobby_enabled=lobby_enabled
+    )
+    if not updated:
+        raise state.RoomError("meeting_ended", "This meeting has ended.")
+    meeting.refresh_from_db()
+    return meeting
+
+
 def clean_display_name(name: str) -> str:
     name = " ".join(name.split())
     if not name:
