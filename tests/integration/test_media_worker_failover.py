@@ -87,6 +87,15 @@ async def media_flows_again(a, b, since: float) -> float:
     return time.monotonic() - since
 
 
+@contextlib.contextmanager
+def daphne_process(env: dict, log_path):
+    """servers.daphne, also yielding the process (to kill it)."""
+    port = servers.free_port()
+    args = ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "meetings.asgi:application"]
+    with servers._process(args, env, log_path, lambda: servers._listening(port)) as process:
+        yield f"http://127.0.0.1:{port}", process
+
+
 def logs_of(workers) -> str:
     return "\n".join(f"--- {log}:\n{log.read_text()[-2500:]}" for _, log in workers.values())
 
@@ -166,3 +175,49 @@ async def test_two_workers_share_new_meetings_and_each_meeting_stays_put(tmp_pat
             assert [(await registry.place(m)).worker for m in meetings] == placed
         finally:
             await registry.close()
+
+
+async def test_a_web_process_dies_with_the_meetings_relay_and_media_moves_to_another(tmp_path):
+    """Relays inside the web processes (MEDIA_IN_PROCESS) on Redis: the process whose relay
+    carries the meeting is killed; the person on the other process gets media back by
+    themselves, and the one whose socket died comes back through the survivor."""
+    with (
+        servers.seeded_on_redis(MEDIA_HOST_ADDRESSES="127.0.0.1") as (env, demo),
+        servers.daphne(env, tmp_path / "a.log") as server_a,
+        daphne_process(env, tmp_path / "b.log") as (server_b, b_process),
+    ):
+        joined = {}
+        for name, server in (("heron", server_b), ("cedar", server_a)):
+            joined[name] = await asyncio.to_thread(
+                servers.join_over_http, server, demo.cofacilitator_invite, name.title()
+            )
+        sockets = {}
+        for name, server in (("heron", server_b), ("cedar", server_a)):
+            sockets[name] = await open_socket(server, demo.meeting_id, joined[name]["token"])
+            await sockets[name].expect("room.state")
+        meeting = MediaMeeting()
+        try:
+            heron = meeting.add_transport(
+                WebsocketTransport(sockets["heron"].ws), joined["heron"]["participant_id"]
+            )
+            cedar = meeting.add_transport(
+                WebsocketTransport(sockets["cedar"].ws), joined["cedar"]["participant_id"]
+            )
+            await heron.join()  # first media command: B's relay starts and takes the meeting
+            await cedar.join()
+            await wait_for(lambda: len(cedar.counters_from(heron.id)) > 5, timeout=15)
+            b_process.send_signal(signal.SIGKILL)
+            killed = time.monotonic()
+            # heron's page reconnects, to the surviving process, and starts media again
+            socket = await open_socket(server_a, demo.meeting_id, joined["heron"]["token"])
+            await socket.expect("room.state")
+            sockets["heron again"] = socket
+            heron_again = meeting.add_transport(WebsocketTransport(socket.ws), heron.id)
+            await heron_again.join()
+            took = await media_flows_again(cedar, heron_again, killed)
+            print(f"media back {took:.1f} s after the web process with the relay was killed")
+            assert cedar.restarts >= 1  # cedar never reconnected: told by the server
+        finally:
+            await meeting.close()
+            for socket in sockets.values():
+                await socket.ws.close()
