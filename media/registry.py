@@ -42,7 +42,8 @@ local function accepting(w)
 end
 """
 
-# ARGV: prefix, meeting id, worker id to avoid ('' for none), place a new meeting (0/1)
+# ARGV: prefix, meeting id, worker id to avoid ('' for none), place a new meeting (0/1),
+# how long a placement lasts unless its worker hosts the meeting (ms)
 # -> {worker, channel, moved}, or false when no worker is live (or the meeting is new and
 # must not be placed)
 _PLACE = (
@@ -68,8 +69,9 @@ for _, w in ipairs(redis.call('ZRANGEBYSCORE', p .. ':media:leases', '(' .. now,
   end
 end
 if not best then return false end
-redis.call('SET', key, best)
+redis.call('SET', key, best, 'PX', ARGV[5])
 redis.call('ZADD', p .. ':media:w:' .. best .. ':meetings', now, meeting)
+redis.call('PEXPIRE', p .. ':media:w:' .. best .. ':meetings', 3600000)
 local moved = 0
 if current then
   moved = 1
@@ -92,13 +94,16 @@ redis.call('ZADD', p .. ':media:leases', now + tonumber(ARGV[6]), w)
 redis.call('HSET', p .. ':media:w:' .. w, 'channel', ARGV[3], 'load', ARGV[4], 'draining', ARGV[5])
 redis.call('PEXPIRE', p .. ':media:w:' .. w, tonumber(ARGV[6]) * 10)
 local meetings = p .. ':media:w:' .. w .. ':meetings'
+-- nothing outlives an hour without a live worker (e.g. a deployment torn down)
+redis.call('PEXPIRE', p .. ':media:leases', 3600000)
+redis.call('PEXPIRE', meetings, 3600000)
 local hosted, lost = {}, {}
 for i = 8, #ARGV do
   local m = ARGV[i]
   hosted[m] = true
   local owner = redis.call('GET', p .. ':media:m:' .. m)
   if not owner or owner == w then
-    redis.call('SET', p .. ':media:m:' .. m, w)
+    redis.call('SET', p .. ':media:m:' .. m, w, 'PX', tonumber(ARGV[7]) * 2)
     redis.call('ZADD', meetings, 'NX', now, m)
   else
     table.insert(lost, m)
@@ -188,7 +193,8 @@ class Registry:
     ) -> Placement | None:
         """The meeting's worker: where it is, or the least loaded live one (None: none live,
         or ``new=False`` and the meeting has no worker yet)."""
-        found = await self._run(_PLACE, str(meeting_id), avoid, int(new))
+        placed_ms = int(self.idle_meeting_seconds * 2000)
+        found = await self._run(_PLACE, str(meeting_id), avoid, int(new), placed_ms)
         if not found:
             return None
         worker, channel, moved = found
