@@ -38,9 +38,11 @@ def new_worker_id() -> str:
     return f"{host}-{os.getpid()}-{secrets.token_hex(3)}"
 
 
-async def move_meeting(registry: Registry, send: Send, meeting_id: str, avoid: str = "") -> bool:
+async def move_meeting(
+    registry: Registry, send: Send, meeting_id: str, avoid: str = "", claimed: bool = False
+) -> bool:
     """Places the meeting; if that moved it, its new worker tells its people to rejoin."""
-    placement = await registry.place(meeting_id, avoid=avoid)
+    placement = await registry.place(meeting_id, avoid=avoid, claimed=claimed)
     if placement is None:
         return False
     if placement.moved:
@@ -98,7 +100,7 @@ class WorkerLease:
                 if not self.worker.draining and loop.time() >= sweep_after:
                     for meeting_id in await self.registry.claim_lapsed():
                         log.info("media worker: taking over a meeting of a lapsed worker")
-                        await move_meeting(self.registry, self._send, meeting_id)
+                        await move_meeting(self.registry, self._send, meeting_id, claimed=True)
             except asyncio.CancelledError:
                 raise
             except Exception:

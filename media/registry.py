@@ -43,7 +43,8 @@ end
 """
 
 # ARGV: prefix, meeting id, worker id to avoid ('' for none), place a new meeting (0/1),
-# how long a placement lasts unless its worker hosts the meeting (ms)
+# how long a placement lasts unless its worker hosts the meeting (ms), taken from a lapsed
+# worker (0/1)
 # -> {worker, channel, moved}, or false when no worker is live (or the meeting is new and
 # must not be placed)
 _PLACE = (
@@ -76,6 +77,8 @@ local moved = 0
 if current then
   moved = 1
   redis.call('ZREM', p .. ':media:w:' .. current .. ':meetings', meeting)
+elseif ARGV[6] == '1' then
+  moved = 1  -- claimed from a lapsed worker after its placement had expired
 end
 return {best, redis.call('HGET', p .. ':media:w:' .. best, 'channel'), moved}
 """
@@ -189,12 +192,13 @@ class Registry:
         return await self._scripts[key](args=[self.prefix, *args])
 
     async def place(
-        self, meeting_id: str, *, avoid: str = "", new: bool = True
+        self, meeting_id: str, *, avoid: str = "", new: bool = True, claimed: bool = False
     ) -> Placement | None:
         """The meeting's worker: where it is, or the least loaded live one (None: none live,
-        or ``new=False`` and the meeting has no worker yet)."""
+        or ``new=False`` and the meeting has no worker yet). ``claimed``: the meeting came
+        from ``claim_lapsed()``, so placing it anywhere is a move."""
         placed_ms = int(self.idle_meeting_seconds * 2000)
-        found = await self._run(_PLACE, str(meeting_id), avoid, int(new), placed_ms)
+        found = await self._run(_PLACE, str(meeting_id), avoid, int(new), placed_ms, int(claimed))
         if not found:
             return None
         worker, channel, moved = found

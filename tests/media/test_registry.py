@@ -105,3 +105,15 @@ async def test_a_redis_that_lost_its_data_gets_every_meeting_back_from_its_worke
     for m, worker in placed.items():
         again = await registry.place(m)
         assert (again.worker, again.moved) == (worker, False)  # nobody's media restarts
+
+
+async def test_a_claimed_meeting_whose_placement_expired_still_counts_as_moved(registry):
+    registry.idle_meeting_seconds = 0.1  # placements last 0.2 s unless hosted
+    await registry.refresh("a", "media-relay-a", load=0, hosting=[])
+    placed = meeting()
+    await registry.place(placed)
+    await asyncio.sleep(0.7)  # a is gone for longer than its placement lasts
+    await registry.refresh("b", "media-relay-b", load=0, hosting=[])
+    assert await registry.claim_lapsed() == [placed]
+    moved = await registry.place(placed, claimed=True)
+    assert (moved.worker, moved.moved) == ("b", True)  # so its people are told to rejoin
