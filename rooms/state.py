@@ -318,6 +318,10 @@ class MeetingState:
 
     def admit(self, actor_id: str, target_id: str) -> list[Event]:
         target = self._lobby_target(actor_id, target_id)
+        # Someone in the lobby with a co-facilitator role came with the co-facilitator
+        # link; only the owner, signed in with their account, may vouch for them.
+        if target.role == COFACILITATOR and self.member(actor_id).role != FACILITATOR:
+            raise RoomError("forbidden", "Only the meeting's owner can confirm a co-facilitator.")
         target.status = ADMITTED
         admitted = LobbyAdmitted(to=ToParticipant(target.id), then=(EnterRoom(target.id),))
         events = [self._lobby_event(), admitted]

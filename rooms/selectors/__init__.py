@@ -15,7 +15,6 @@ from rooms.selectors.checkins import (
 )
 from rooms.selectors.meetings import (
     device_banned,
-    meeting_by_invite,
     meeting_open,
     meeting_present,
     meetings_overview,
@@ -41,7 +40,6 @@ __all__ = [
     "device_banned",
     "group_meetings",
     "media_plans",
-    "meeting_by_invite",
     "meeting_mood",
     "meeting_open",
     "meeting_present",

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass
 from uuid import UUID
 
 from django.contrib.auth.models import User
 from django.db.models import Count, Q
 
-from rooms import state
 from rooms.models import Meeting, Participant
 from rooms.persistence import GONE
 
@@ -18,15 +18,12 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def meeting_by_invite(*, invite: str) -> tuple[Meeting, str] | None:
-    """Returns the meeting and the role the invite grants, or None for an unknown invite."""
-    meeting = Meeting.objects.filter(peer_invite=invite).first()
-    if meeting is not None:
-        return meeting, state.PEER
-    meeting = Meeting.objects.filter(cofacilitator_invite=invite).first()
-    if meeting is not None:
-        return meeting, state.COFACILITATOR
-    return None
+def device_digest(*, salt: str, device: str) -> str:
+    """The browser cookie as this meeting knows it: keyed with the meeting's own salt, so
+    the same browser's hashes in two meetings cannot be matched (salt "" = older meetings)."""
+    if not salt:
+        return token_digest(device)
+    return hmac.new(salt.encode(), device.encode(), hashlib.sha256).hexdigest()
 
 
 def meeting_open(*, meeting_id: str) -> Meeting | None:
