@@ -56,12 +56,8 @@ async def meeting_worker(env: dict, meeting_id: str) -> str:
 
 
 async def two_peers_with_media(demo, server_a, server_b):
-    cedar = await asyncio.to_thread(
-        servers.join_over_http, server_a, demo.cofacilitator_invite, "Co Cedar"
-    )
-    heron = await asyncio.to_thread(
-        servers.join_over_http, server_b, demo.cofacilitator_invite, "Co Heron"
-    )
+    cedar = await asyncio.to_thread(servers.facilitator_over_http, server_a, demo, "Co Cedar")
+    heron = await asyncio.to_thread(servers.facilitator_over_http, server_b, demo, "Co Heron")
     on_a = await open_socket(server_a, demo.meeting_id, cedar["token"])
     await on_a.expect("room.state")
     on_b = await open_socket(server_b, demo.meeting_id, heron["token"])
@@ -189,7 +185,7 @@ async def test_a_web_process_dies_with_the_meetings_relay_and_media_moves_to_ano
         joined = {}
         for name, server in (("heron", server_b), ("cedar", server_a)):
             joined[name] = await asyncio.to_thread(
-                servers.join_over_http, server, demo.cofacilitator_invite, name.title()
+                servers.facilitator_over_http, server, demo, name.title()
             )
         sockets = {}
         for name, server in (("heron", server_b), ("cedar", server_a)):

@@ -70,9 +70,7 @@ async def test_relays_inside_two_web_processes_on_redis_share_each_meeting(tmp_p
     ):
         people = []
         for server, name in ((server_a, "Co Cedar"), (server_b, "Co Heron")):
-            joined = await asyncio.to_thread(
-                servers.join_over_http, server, demo.cofacilitator_invite, name
-            )
+            joined = await asyncio.to_thread(servers.facilitator_over_http, server, demo, name)
             socket = await open_socket(server, demo.meeting_id, joined["token"])
             await socket.expect("room.state")
             people.append((socket, joined["participant_id"]))

@@ -25,7 +25,7 @@ async def test_daphne_with_relay_connections_exits_on_sigterm(tmp_path):
         try:
             for name in ("Co Cedar", "Co Heron"):
                 joined = await asyncio.to_thread(
-                    servers.join_over_http, base_url, demo.cofacilitator_invite, name
+                    servers.facilitator_over_http, base_url, demo, name
                 )
                 socket = await open_socket(base_url, demo.meeting_id, joined["token"])
                 await socket.expect("room.state")
