@@ -183,7 +183,7 @@ class EmbeddedRegistryRouter(RegistryRouter):
         if local is not None:
             worker, lease = local
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(lease.drain(), 5)
+                await asyncio.wait_for(lease.drain(), 1.5)  # the web process stops within 10 s
             await worker.stop()
 
 

@@ -83,15 +83,6 @@ async def media_flows_again(a, b, since: float) -> float:
     return time.monotonic() - since
 
 
-@contextlib.contextmanager
-def daphne_process(env: dict, log_path):
-    """servers.daphne, also yielding the process (to kill it)."""
-    port = servers.free_port()
-    args = ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "meetings.asgi:application"]
-    with servers._process(args, env, log_path, lambda: servers._listening(port)) as process:
-        yield f"http://127.0.0.1:{port}", process
-
-
 def logs_of(workers) -> str:
     return "\n".join(f"--- {log}:\n{log.read_text()[-2500:]}" for _, log in workers.values())
 
@@ -180,7 +171,7 @@ async def test_a_web_process_dies_with_the_meetings_relay_and_media_moves_to_ano
     with (
         servers.seeded_on_redis(MEDIA_HOST_ADDRESSES="127.0.0.1") as (env, demo),
         servers.daphne(env, tmp_path / "a.log") as server_a,
-        daphne_process(env, tmp_path / "b.log") as (server_b, b_process),
+        servers.daphne_process(env, tmp_path / "b.log") as (server_b, b_process),
     ):
         joined = {}
         for name, server in (("heron", server_b), ("cedar", server_a)):
