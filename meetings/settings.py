@@ -209,8 +209,13 @@ JOIN_RATE_PER_DEVICE = os.environ.get("JOIN_RATE_PER_DEVICE", "10/m")
 # sets MEDIA_IN_PROCESS=false on the web processes.
 MEDIA_ENABLED = _env_bool("MEDIA_ENABLED", True)
 MEDIA_IN_PROCESS = _env_bool("MEDIA_IN_PROCESS", True)
-# Meetings are pinned to one of MEDIA_WORKERS relays by their id.
+# Embedded relays (MEDIA_IN_PROCESS): meetings are pinned to one of MEDIA_WORKERS by id.
 MEDIA_WORKERS = int(os.environ.get("MEDIA_WORKERS", "1"))
+# Separate `manage.py media_worker` processes register with a lease in this Redis; a
+# worker silent for MEDIA_WORKER_LEASE_SECONDS has its meetings moved to a live one.
+MEDIA_REGISTRY_URL = os.environ.get("REDIS_URL") or None
+MEDIA_REGISTRY_PREFIX = os.environ.get("CHANNEL_PREFIX", "meetings")
+MEDIA_WORKER_LEASE_SECONDS = float(os.environ.get("MEDIA_WORKER_LEASE_SECONDS", "3"))
 # Addresses the relay gathers ICE candidates on: loopback in the embedded default and
 # tests; the host's address in production, plus an optional public address for 1:1 NAT.
 MEDIA_HOST_ADDRESSES = _env_list("MEDIA_HOST_ADDRESSES", ["127.0.0.1"])

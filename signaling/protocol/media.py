@@ -101,9 +101,13 @@ class MediaStopped(Message):
     type: Literal["media.stopped"]
 
 
+class MediaRestart(Message):
+    type: Literal["media.restart"]
+
+
 SERVER_MODELS = (
     MediaReady, MediaAnswerOut, MediaOfferOut, MediaTrack, MediaSpeaker, MediaState,
-    MediaStopped,
+    MediaStopped, MediaRestart,
 )  # fmt: skip
 
 ERROR_CODES.update(
