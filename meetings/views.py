@@ -140,7 +140,8 @@ def api_join(request: HttpRequest) -> JsonResponse:
     try:
         participant, token = services.participant_create(
             meeting=meeting,
-            display_name=str(body.get("display_name", "")),
+            # not str(): a name that is not text is refused, not coerced
+            display_name=body.get("display_name", ""),
             media=str(body.get("media", "")),
             role=role,
             device=device[:64],

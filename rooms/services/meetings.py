@@ -9,9 +9,11 @@ from django.contrib.auth.models import User
 
 from rooms import state
 from rooms.models import Meeting, Participant
+from rooms.names import clean_label
 from rooms.selectors.meetings import device_banned, token_digest
 
 MAX_NAME_CHARS = 40
+MAX_TITLE_CHARS = 120
 
 
 def meeting_create(
@@ -21,21 +23,16 @@ def meeting_create(
     starts_at: datetime | None = None,
     lobby_enabled: bool = True,
 ) -> Meeting:
-    title = title.strip()
-    if not title:
-        raise state.RoomError("invalid_title", "A meeting needs a title.")
+    title = clean_label(
+        title, what="meeting title", code="invalid_title", max_chars=MAX_TITLE_CHARS
+    )
     return Meeting.objects.create(
-        owner=owner, title=title[:120], starts_at=starts_at, lobby_enabled=lobby_enabled
+        owner=owner, title=title, starts_at=starts_at, lobby_enabled=lobby_enabled
     )
 
 
 def clean_display_name(name: str) -> str:
-    name = " ".join(name.split())
-    if not name:
-        raise state.RoomError("invalid_name", "Please choose a display name.")
-    if len(name) > MAX_NAME_CHARS:
-        raise state.RoomError("invalid_name", f"Names can be at most {MAX_NAME_CHARS} characters.")
-    return name
+    return clean_label(name, what="display name", code="invalid_name", max_chars=MAX_NAME_CHARS)
 
 
 def participant_create(

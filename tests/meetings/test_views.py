@@ -118,3 +118,32 @@ def test_environment_urls_choose_database_and_channel_layer():
     assert redis["BACKEND"] == "channels_redis.core.RedisChannelLayer"
     with pytest.raises(ValueError):
         database_from_url("mysql://x/y")
+
+
+@pytest.mark.parametrize(
+    "name", ["Nul\x00Byte", "\x1b[2JWiped", "Ring\x07", "Ada\u202eevil", 42, None, ["Ada"]]
+)
+def test_join_refuses_control_characters_and_non_text_names(client, name):
+    meeting = make_meeting()
+    response = post_join(client, invite=meeting.peer_invite, display_name=name, media="text_only")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_name"
+    assert not Participant.objects.exists()
+
+
+def test_join_stores_the_normalised_name(client):
+    meeting = make_meeting()
+    response = post_join(
+        client, invite=meeting.peer_invite, display_name="\uff21da  Lovelace", media="text_only"
+    )
+    assert response.status_code == 201
+    assert Participant.objects.get().display_name == "Ada Lovelace"
+
+
+@pytest.mark.parametrize("title", ["Circle\x00", "Circle\x1b]0;owned\x07", "\u202eelcric"])
+def test_meeting_form_refuses_control_characters_in_the_title(client, title):
+    client.force_login(make_facilitator_user("fern"))
+    response = client.post("/meetings/", {"title": title})
+    assert response.status_code == 200
+    assert "meeting title contains" in response.content.decode()
+    assert not Meeting.objects.exists()
