@@ -4,6 +4,7 @@ Unset DATABASE_URL -> SQLite file; unset REDIS_URL -> in-memory channel layer (o
 """
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -79,7 +80,7 @@ CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").sp
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 
 
-def production_problems(environ) -> list[str]:
+def production_problems(environ: Mapping[str, str]) -> list[str]:
     """What keeps PRODUCTION=true from starting safely; empty when nothing does."""
     problems = []
     secret = environ.get("DJANGO_SECRET_KEY", "")
