@@ -11,6 +11,8 @@ urlpatterns = [
     path("meetings/", views.meeting_list, name="meeting_list"),
     path("meetings/<uuid:meeting_id>/", views.meeting_detail, name="meeting_detail"),
     path("meetings/<uuid:meeting_id>/room/", views.meeting_room, name="meeting_room"),
+    path("join/", views.join_link, name="join_link"),
+    path("join/<uuid:meeting_id>/", views.join_meeting, name="join_meeting"),
     path("join/<str:invite>/", views.join, name="join"),
     path("api/join/", views.api_join, name="api_join"),
     path("admin/", admin.site.urls),

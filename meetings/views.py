@@ -29,10 +29,12 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def invite_links(meeting: Meeting) -> dict[str, str]:
-    base = settings.PUBLIC_BASE_URL.rstrip("/")
+    # The secret goes in the fragment, which browsers never send: it is in no request line,
+    # so in no access log, and the join page drops it from the address bar and history.
+    base = settings.PUBLIC_BASE_URL.rstrip("/") + reverse("join_link")
     return {
-        "peer": base + reverse("join", args=[meeting.peer_invite]),
-        "cofacilitator": base + reverse("join", args=[meeting.cofacilitator_invite]),
+        "peer": f"{base}#{meeting.peer_invite}",
+        "cofacilitator": f"{base}#{meeting.cofacilitator_invite}",
         "facilitator": base + reverse("meeting_room", args=[meeting.id]),
     }
 
@@ -99,9 +101,36 @@ def meeting_room(request: HttpRequest, meeting_id) -> HttpResponse:
     return _room_page(request, meeting, invite="", role=state.FACILITATOR)
 
 
+def join_link(request: HttpRequest) -> HttpResponse:
+    """GET: the page an invite link opens; its script posts the fragment's secret back here.
+    POST: the secret, exchanged for this browser's session, then a URL that holds none."""
+    if request.method != "POST":
+        return render(request, "join_link.html")
+    return _exchange_invite(request, request.POST.get("invite", ""))
+
+
 def join(request: HttpRequest, invite: str) -> HttpResponse:
+    """An old-style link with the secret in the path: exchanged the same way."""
+    return _exchange_invite(request, invite)
+
+
+def _exchange_invite(request: HttpRequest, invite: str) -> HttpResponse:
     found = selectors.meeting_by_invite(invite=invite)
     if found is None:
+        return render(request, "not_found.html", status=404)
+    meeting, _role = found
+    request.session[_invite_key(meeting.id)] = invite
+    return redirect("join_meeting", meeting_id=meeting.id)
+
+
+def _invite_key(meeting_id) -> str:
+    return f"invite:{meeting_id}"
+
+
+def join_meeting(request: HttpRequest, meeting_id) -> HttpResponse:
+    invite = request.session.get(_invite_key(meeting_id), "")
+    found = selectors.meeting_by_invite(invite=invite) if invite else None
+    if found is None or str(found[0].id) != str(meeting_id):
         return render(request, "not_found.html", status=404)
     meeting, role = found
     return _room_page(request, meeting, invite=invite, role=role)

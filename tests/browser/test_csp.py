@@ -89,3 +89,29 @@ def test_no_csp_violation_while_using_the_whole_app(embedded_server, browser):
     for page in (fac, heron, wren):
         seen += _violations(page)
     assert seen == [] and console == [], (seen, console)
+
+
+@pytest.mark.timeout(120)
+def test_invite_secret_leaves_the_address_bar_and_history(embedded_server, browser):
+    demo, base_url = embedded_server
+    console: list[str] = []
+    page = _watched(browser, console)
+    page.goto(f"{base_url}/join/#{demo.peer_invite}")
+    expect(page).to_have_url(f"{base_url}/join/{demo.meeting_id}/")
+    expect(page.get_by_label("Display name")).to_be_visible()
+    violations = _violations(page)
+    page.go_back()  # Chromium replaces the entry the link made, so this leaves the site
+    assert demo.peer_invite not in page.url
+    page.go_forward()
+    expect(page).to_have_url(f"{base_url}/join/{demo.meeting_id}/")
+    pages.join(page, "Fresh Linnet", "text_only")
+    expect(page.locator("#lobby-screen")).to_be_visible()
+    assert violations + _violations(page) == [] and console == []
+
+
+def test_incomplete_invite_link_says_what_is_missing(embedded_server, browser):
+    _demo, base_url = embedded_server
+    page = _watched(browser, [])
+    page.goto(f"{base_url}/join/")
+    expect(page.locator("#join-link-missing")).to_be_visible()
+    expect(page.locator("#join-link-missing")).to_contain_text("part after the #")
