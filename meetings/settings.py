@@ -208,7 +208,9 @@ MEDIA_LAST_N = int(os.environ.get("MEDIA_LAST_N", "9"))
 STUN_URLS = _env_list("STUN_URLS", [])
 TURN_URLS = _env_list("TURN_URLS", [])
 TURN_SECRET = os.environ.get("TURN_SECRET", "")
-TURN_CREDENTIAL_SECONDS = int(os.environ.get("TURN_CREDENTIAL_SECONDS", "21600"))
+# Short: the page asks for fresh ones (media.ice) before they run out, and a removed
+# person's copy stops working within this time.
+TURN_CREDENTIAL_SECONDS = int(os.environ.get("TURN_CREDENTIAL_SECONDS", "600"))
 
 LOGGING = {
     "version": 1,

@@ -41,7 +41,15 @@ class MediaLeave(Message):
     type: Literal["media.leave"]
 
 
-CLIENT_MODELS = (MediaJoin, MediaOfferIn, MediaAnswerIn, MediaCandidate, MediaLeave)
+class MediaIceRefresh(Message):
+    """Fresh TURN credentials, asked for before the last ones expire."""
+
+    type: Literal["media.ice"]
+
+
+CLIENT_MODELS = (
+    MediaJoin, MediaOfferIn, MediaAnswerIn, MediaCandidate, MediaLeave, MediaIceRefresh,
+)  # fmt: skip
 
 
 class IceServerInfo(Message):
@@ -56,6 +64,7 @@ class MediaReady(Message):
     publish_audio: bool
     publish_video: bool
     receive_video: bool
+    ice_ttl_seconds: int | None = None  # when the TURN credentials expire; None: no TURN
 
 
 class MediaAnswerOut(Message):
@@ -94,9 +103,15 @@ class MediaStopped(Message):
     type: Literal["media.stopped"]
 
 
+class MediaIce(Message):
+    type: Literal["media.ice"]
+    ice_servers: list[IceServerInfo]
+    ice_ttl_seconds: int | None = None
+
+
 SERVER_MODELS = (
     MediaReady, MediaAnswerOut, MediaOfferOut, MediaTrack, MediaSpeaker, MediaState,
-    MediaStopped,
+    MediaStopped, MediaIce,
 )  # fmt: skip
 
 ERROR_CODES.update(
