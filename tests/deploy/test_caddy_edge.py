@@ -8,11 +8,14 @@ from __future__ import annotations
 import base64
 import contextlib
 import http.client
+import http.cookiejar
+import json
 import os
 import shutil
 import ssl
 import subprocess
 import time
+import urllib.request
 
 import pytest
 
@@ -78,6 +81,7 @@ def test_every_response_through_caddy_is_protected_and_https_is_seen(tmp_path):
         SERVE_STATIC="true",
     )
     servers.manage(env, "migrate", "-v0")
+    demo = servers.seed_demo(env)
     args = [{"0.0.0.0": "127.0.0.1", "8000": str(daphne_port)}.get(a, a) for a in _image_command()]
     with (
         servers._process(args, env, tmp_path / "daphne.log", lambda: servers._listening(daphne_port)),
@@ -101,7 +105,7 @@ def test_every_response_through_caddy_is_protected_and_https_is_seen(tmp_path):
                 },
             ),
         }
-        spoofed = _request(tls, https_port, "/meetings/", headers={"X-Forwarded-Proto": "http"})
+        device_cookie = _join_device_cookie(tls, https_port, demo.peer_invite)
 
     statuses = {kind: r.status for kind, r in kinds.items()}
     assert statuses == {
@@ -117,5 +121,33 @@ def test_every_response_through_caddy_is_protected_and_https_is_seen(tmp_path):
     cookies = kinds["page"].getheader("Set-Cookie", "")
     assert "csrftoken=" in cookies and "Secure" in cookies and "HttpOnly" in cookies
     assert kinds["redirect"].getheader("Location").startswith("/accounts/login/")
-    # a client's own X-Forwarded-Proto is replaced by Caddy's, not believed
-    assert spoofed.status == 302 and spoofed.getheader("Strict-Transport-Security")
+    # the join sets its device cookie Secure only when Django sees HTTPS; a client's own
+    # "X-Forwarded-Proto: http" was replaced by Caddy's, not believed
+    assert "pm_device=" in device_cookie and "Secure" in device_cookie
+
+
+def _join_device_cookie(tls, port: int, invite: str) -> str:
+    base = f"https://localhost:{port}"
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPSHandler(context=tls), urllib.request.HTTPCookieProcessor(jar)
+    )
+    opener.open(f"{base}/join/{invite}/", timeout=15).read()
+    csrf = next(c.value for c in jar if c.name == "csrftoken")
+    request = urllib.request.Request(
+        f"{base}/api/join/",
+        data=json.dumps(
+            {"invite": invite, "display_name": "Safe Swift", "media": "text_only"}
+        ).encode(),
+        headers={
+            "Content-Type": "application/json",
+            "X-CSRFToken": csrf,
+            "Origin": base,
+            "Referer": base + "/",
+            "X-Forwarded-Proto": "http",
+        },
+        method="POST",
+    )
+    with opener.open(request, timeout=15) as response:
+        assert response.status == 201
+        return response.headers.get("Set-Cookie", "")
