@@ -110,8 +110,11 @@ def test_invite_secret_leaves_the_address_bar_and_history(embedded_server, brows
 
 
 def test_incomplete_invite_link_says_what_is_missing(embedded_server, browser):
-    _demo, base_url = embedded_server
+    demo, base_url = embedded_server
     page = _watched(browser, [])
     page.goto(f"{base_url}/join/")
-    expect(page.locator("#join-link-missing")).to_be_visible()
-    expect(page.locator("#join-link-missing")).to_contain_text("part after the #")
+    expect(page.get_by_role("heading", name="This link is incomplete")).to_be_visible()
+    expect(page.locator("#join-link-missing")).to_contain_text("The part after the #")
+    # the whole link opened in the same tab changes only the fragment: still exchanged
+    page.goto(f"{base_url}/join/#{demo.peer_invite}")
+    expect(page).to_have_url(f"{base_url}/join/{demo.meeting_id}/")
