@@ -33,7 +33,9 @@ def refused_character(text: str) -> str | None:
     return None
 
 
-def clean_label(text: str, *, what: str, code: str, max_chars: int) -> str:
+def clean_label(
+    text: str, *, what: str, code: str, max_chars: int, when_empty: str | None = None
+) -> str:
     """The normalised label, or RoomError(code) saying what is wrong with it."""
     if not isinstance(text, str):
         raise RoomError(code, f"The {what} must be text.")
@@ -43,7 +45,7 @@ def clean_label(text: str, *, what: str, code: str, max_chars: int) -> str:
         raise RoomError(code, f"The {what} contains {refused}; please remove it.")
     text = " ".join(text.split())
     if not text:
-        raise RoomError(code, f"Please choose a {what}.")
+        raise RoomError(code, when_empty or f"Please choose a {what}.")
     if len(text) > max_chars:
         raise RoomError(code, f"The {what} can be at most {max_chars} characters.")
     return text

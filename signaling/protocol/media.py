@@ -41,6 +41,13 @@ class MediaLeave(Message):
     type: Literal["media.leave"]
 
 
+class MediaSet(Message):
+    """How you take part from now on; rooms/ decides (rooms.moderation.set_mode)."""
+
+    type: Literal["media.set"]
+    mode: Literal["text_only", "audio", "video"]
+
+
 class MediaIceRefresh(Message):
     """Fresh TURN credentials, asked for before the last ones expire."""
 
@@ -48,7 +55,8 @@ class MediaIceRefresh(Message):
 
 
 CLIENT_MODELS = (
-    MediaJoin, MediaOfferIn, MediaAnswerIn, MediaCandidate, MediaLeave, MediaIceRefresh,
+    MediaJoin, MediaOfferIn, MediaAnswerIn, MediaCandidate, MediaLeave, MediaSet,
+    MediaIceRefresh,
 )  # fmt: skip
 
 
