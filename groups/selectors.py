@@ -17,10 +17,17 @@ DIRECTORY_DAYS = 60
 DIRECTORY_LIMIT = 100
 
 
-def invite_url(meeting: Meeting) -> str:
-    """The peer invite link of a group's meeting (the one place groups/ builds it)."""
+def invite_path(meeting: Meeting) -> str:
+    """The peer invite link of a group's meeting, on this site (the one place groups/ builds
+    it: when invite secrets move into the URL's fragment, only this changes)."""
+    secret = meeting.peer_invite  # "" when the team turned the link off
     # the secret in the fragment, like every invite link (meetings.views.invite_links)
-    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}{reverse('join_link')}#{meeting.peer_invite}"
+    return f"{reverse('join_link')}#{secret}" if secret else ""
+
+
+def invite_url(meeting: Meeting) -> str:
+    path = invite_path(meeting)
+    return settings.PUBLIC_BASE_URL.rstrip("/") + path if path else ""
 
 
 def absolute(path: str) -> str:

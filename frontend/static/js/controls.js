@@ -58,8 +58,8 @@ export function setupControls({ view, selfMedia, send, askForHelp, notify, apply
   $("rejoin-button").addEventListener("click", () => location.reload());
 
   setupShortcuts({
-    m: toggleMic,
-    v: toggleCamera,
+    m: () => selfMedia.toggle("audio", { fromKey: true }),
+    v: () => selfMedia.toggle("video", { fromKey: true }),
     h: toggleHand,
     c: () => togglePanel("chat-toggle", "chat-panel", "chat-text"),
     p: () => togglePanel("people-toggle", "people-panel"),
