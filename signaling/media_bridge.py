@@ -164,6 +164,7 @@ def outcome_message(outcome: Outcome) -> dict | None:
             return p.server_message(
                 "media.ready",
                 ice_servers=ice_servers_for_client(),
+                ice_ttl_seconds=ice_ttl_seconds(),
                 publish_audio=outcome.publish_audio,
                 publish_video=outcome.publish_video,
                 receive_video=outcome.receive_video,
@@ -191,6 +192,11 @@ def outcome_message(outcome: Outcome) -> dict | None:
         case ActiveSpeaker(participant=pid):
             return p.server_message("media.speaker", participant_id=pid)
     return None
+
+
+def ice_ttl_seconds() -> int | None:
+    """How long the TURN credentials just handed out last (None: no TURN, nothing expires)."""
+    return settings.TURN_CREDENTIAL_SECONDS if settings.TURN_URLS and settings.TURN_SECRET else None
 
 
 def ice_servers_for_client() -> list[dict]:

@@ -54,8 +54,8 @@ def seed_demo(env: dict) -> Demo:
     out = manage(env, "demo", "--password", "peer-support")
     return Demo(
         meeting_id=re.search(r"/meetings/([0-9a-f-]{36})/room/", out).group(1),
-        peer_invite=re.search(r"/join/([^/\s]+)/\n\s+Co", out).group(1),
-        cofacilitator_invite=re.search(r"Co-facilitator link: \S+/join/([^/\s]+)/", out).group(1),
+        peer_invite=re.search(r"Peer invite link: +\S+/join/#(\S+)", out).group(1),
+        cofacilitator_invite=re.search(r"Co-facilitator link: \S+/join/#(\S+)", out).group(1),
         username="facilitator",
         password="peer-support",
     )

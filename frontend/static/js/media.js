@@ -12,7 +12,7 @@ const MEDIA_ERRORS = [
   "connection_closed", "negotiation_failed", "media_unavailable",
 ];
 const REJOIN_CODES = new Set(["bad_sdp", "connection_closed", "negotiation_failed", "media_not_started", "unexpected_answer"]);
-const MEDIA_MESSAGES = ["media.ready", "media.answer", "media.offer", "media.state", "media.stopped", "media.restart"];
+const MEDIA_MESSAGES = ["media.ready", "media.answer", "media.offer", "media.state", "media.stopped", "media.restart", "media.ice"];
 
 // The session's server messages and errors reach it through plugins.js, like every module's.
 export function plugMedia(session) {
@@ -90,6 +90,9 @@ export class MediaSession {
     switch (m.type) {
       case "media.ready":
         return this._ready(m);
+      case "media.ice":
+        if (this.pc) this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers: m.ice_servers });
+        return this._renewIceLater(m.ice_ttl_seconds);
       case "media.answer":
         return this._answer(m);
       case "media.offer":
@@ -129,6 +132,7 @@ export class MediaSession {
     this._closePc();
     const pc = new RTCPeerConnection({ bundlePolicy: "max-bundle", iceServers: m.ice_servers });
     this.pc = pc;
+    this._renewIceLater(m.ice_ttl_seconds);
     this.tracks = {};
     this.staleOfferReplies = 0;
     this.reofferAfterAnswer = false;
@@ -253,8 +257,16 @@ export class MediaSession {
     this._rejoin(String(error?.message || error));
   }
 
+  // TURN credentials are short-lived: ask for fresh ones well before they run out.
+  _renewIceLater(ttlSeconds) {
+    clearTimeout(this.iceRenewTimer);
+    if (!ttlSeconds || !this.pc) return;
+    this.iceRenewTimer = setTimeout(() => this.pc && this.send({ type: "media.ice" }), ttlSeconds * 800);
+  }
+
   _closePc() {
     clearTimeout(this.lostOfferTimer);
+    clearTimeout(this.iceRenewTimer);
     if (this.pc) {
       this.pc.close();
       this.pc = null;
