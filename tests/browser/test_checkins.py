@@ -25,6 +25,7 @@ def test_anonymous_check_in_answered_by_peers_seen_as_aggregate_and_shared(
     heron, wren = peers["Calm Heron"], peers["Bold Wren"]
     expect(heron.locator("#checkin-panel")).to_be_hidden()  # peers have no facilitator panel
 
+    pages.open_drawer(fac, "checkins")
     fac.get_by_label("Question").fill("How are you arriving today?")
     fac.get_by_label("Kind").select_option("scale")
     expect(fac.get_by_label("Anonymous")).to_be_checked()

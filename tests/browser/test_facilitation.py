@@ -30,6 +30,7 @@ def test_facilitator_mutes_a_peer_and_runs_breakouts_with_a_timer(
     expect(_chat(wren)).to_contain_text("Welcome to the main room")
 
     # --- mute, with self-unmute off ---------------------------------------------------------
+    pages.open_drawer(fac, "facilitator")
     fac.get_by_label("Let people unmute themselves").uncheck()
     expect(_notices(heron)).to_contain_text("Only a facilitator's request can unmute")
     fac.get_by_role("button", name="Mute Calm Heron", exact=True).click()
@@ -75,6 +76,7 @@ def test_facilitator_mutes_a_peer_and_runs_breakouts_with_a_timer(
     ).to_have_count(0)
 
     # --- breakouts ------------------------------------------------------------------------------
+    pages.open_drawer(fac, "breakouts")
     fac.get_by_text("Manage breakout rooms").click()
     fac.get_by_label("Number of rooms").fill("2")
     fac.get_by_role("button", name="Create rooms").click()
@@ -91,6 +93,7 @@ def test_facilitator_mutes_a_peer_and_runs_breakouts_with_a_timer(
 
     _send_chat(heron, "Only Room 1 reads this")
     expect(_chat(heron)).to_contain_text("Only Room 1 reads this")
+    pages.open_more_menu(heron)
     heron.get_by_role("button", name="Ask for help", exact=True).click()  # breakout.help
     expect(heron.get_by_role("dialog", name="Ask a facilitator for help")).to_be_hidden()
     expect(_notices(fac)).to_contain_text("Calm Heron in Room 1 asks for help")
@@ -127,12 +130,14 @@ def test_facilitator_mutes_a_peer_and_runs_breakouts_with_a_timer(
     heron.screenshot(path=str(artifacts / "facilitation-back-in-main.png"), full_page=True)
 
     # In the main room "Ask for help" is a help.request, shown to the facilitators in the chat.
+    pages.open_more_menu(wren)
     wren.get_by_role("button", name="Ask for help", exact=True).click()
     help_dialog = wren.get_by_role("dialog", name="Ask a facilitator for help")
     help_dialog.get_by_label("What would help?").fill("a quiet word")
     help_dialog.get_by_role("button", name="Send to facilitators").click()
     expect(_chat(fac).locator("li.help")).to_contain_text("a quiet word")
     expect(_chat(wren).locator("li.help")).to_contain_text("a quiet word")
+    pages.open_drawer(fac, "chat")
     _send_chat(fac, "marker after the help request")
     expect(_chat(heron)).to_contain_text("marker after the help request")
     expect(_chat(heron)).not_to_contain_text("a quiet word")  # only the asker and facilitators
@@ -145,6 +150,7 @@ def test_facilitator_mutes_a_peer_and_runs_breakouts_with_a_timer(
         page.set_viewport_size(pages.VIEWPORT)
 
     # --- remove, then end: kind words on the goodbye screens ------------------------------------
+    pages.open_drawer(fac, "people")
     fac.once("dialog", lambda d: d.accept())
     fac.get_by_role("button", name="Remove Bold Wren", exact=True).click()
     expect(wren.locator("#end-screen")).to_be_visible()
@@ -153,6 +159,7 @@ def test_facilitator_mutes_a_peer_and_runs_breakouts_with_a_timer(
     )
     expect(fac.locator("#participants")).not_to_contain_text("Bold Wren")
 
+    pages.open_drawer(fac, "facilitator")
     fac.once("dialog", lambda d: d.accept())
     fac.get_by_role("button", name="End meeting for everyone").click()
     for page in (heron, fac):

@@ -107,6 +107,7 @@ def test_breakouts_see_only_their_own_video_and_everyone_again_after_close_all(m
     pages.wait_receiving_video(heron, ids["wren"])
     pages.wait_receiving_video(wren, ids["heron"])
 
+    pages.open_drawer(fac, "breakouts")
     fac.get_by_text("Manage breakout rooms").click()
     fac.get_by_label("Number of rooms").fill("2")
     fac.get_by_role("button", name="Create rooms").click()

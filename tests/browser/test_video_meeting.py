@@ -78,6 +78,7 @@ def test_mic_and_camera_buttons_show_on_your_tile(meeting):
 def test_audio_only_and_text_only_modes_during_the_meeting(meeting):
     _, _, people, ids = meeting
     wren, heron = people["wren"], people["heron"]
+    pages.open_more_menu(wren)
     wren.get_by_label("Mode").select_option("audio")
     # no video reaches Wren any more, audio still does; the others still see Wren
     pages.poll(
@@ -91,6 +92,7 @@ def test_audio_only_and_text_only_modes_during_the_meeting(meeting):
     assert pages.inbound(wren, ids["heron"], "video", "framesDecoded") == -1
     pages.wait_receiving_video(heron, ids["wren"])
 
+    pages.open_more_menu(wren)
     wren.get_by_label("Mode").select_option("text")
     expect(wren.locator("#self-connection")).to_have_text("Connected (text only)")
     expect(wren.get_by_role("button", name="Mute")).to_be_disabled()
@@ -99,6 +101,7 @@ def test_audio_only_and_text_only_modes_during_the_meeting(meeting):
         heron.locator(f'#grid [data-participant-id="{ids["wren"]}"] [data-icon=camera-off]')
     ).to_be_visible(timeout=10_000)
 
+    pages.open_more_menu(wren)
     wren.get_by_label("Mode").select_option("video")
     pages.wait_receiving_video(wren, ids["heron"])
     pages.wait_receiving_video(heron, ids["wren"])

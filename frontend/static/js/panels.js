@@ -1,5 +1,6 @@
 // Side panels: participants (with a per-person action slot), raised hands, lobby queue, chat.
 import { $, el } from "./dom.js";
+import { setControl } from "./icons.js";
 import { pluginActions } from "./plugins.js";
 
 const ROLE_LABELS = { facilitator: "Facilitator (verified)", cofacilitator: "Co-facilitator", peer: "Peer" };
@@ -62,11 +63,19 @@ export function renderHands(view, send) {
   $("hands").replaceChildren(...items);
   $("no-hands").hidden = view.hands.length > 0;
   const mine = view.hands.includes(view.you);
-  $("hand-button").textContent = mine ? "Lower hand" : "Raise hand";
+  setControl($("hand-button"), mine ? "Lower hand" : "Raise hand");
   $("hand-button").setAttribute("aria-pressed", String(mine));
 }
 
+let admitAllWired = false;
+
 export function renderLobby(view, send) {
+  if (!admitAllWired) {
+    admitAllWired = true;
+    $("lobby-admit-all").addEventListener("click", () => {
+      for (const p of view.lobby) send({ type: "lobby.admit", participant_id: p.id });
+    });
+  }
   const items = view.lobby.map((p) =>
     el(
       "li",
@@ -81,6 +90,7 @@ export function renderLobby(view, send) {
     ),
   );
   $("lobby").replaceChildren(...items);
+  $("lobby-admit-all").hidden = view.lobby.length < 2;
   $("lobby-empty").hidden = view.lobby.length > 0;
   $("lobby-count").textContent = String(view.lobby.length);
 }
@@ -92,7 +102,7 @@ export function addChat(m) {
   const text = isHelp ? `${HELP_PREFIX} ${m.text || "(no message)"}` : m.text;
   const item = el(
     "li",
-    { class: [isPrivate ? "private" : "", isHelp ? "help" : ""].join(" ").trim(), dataset: { audience: m.audience, messageId: String(m.id) } },
+    { class: ["chat-item", isPrivate ? "private" : "", isHelp ? "help" : ""].join(" ").trim(), dataset: { audience: m.audience, messageId: String(m.id) } },
     el("span", { class: "sender" }, m.sender_name + (isPrivate ? " (to facilitators)" : "")),
     el("time", { datetime: m.sent_at }, time),
     el("p", { class: "text" }, text),

@@ -10,6 +10,7 @@ import { mountCheckins } from "./features/checkins.js";
 import { mountFacilitation } from "./features/facilitation.js";
 import { VideoGrid } from "./grid.js";
 import { MediaSession, plugMedia } from "./media.js";
+import { mountLayout } from "./layout.js";
 import { modeSwitcher } from "./modes.js";
 import { meeting } from "./plugins.js";
 import { setupPrejoin } from "./prejoin.js";
@@ -69,7 +70,8 @@ roomView.applyMode = applyMode;
 Object.assign(meeting, { view, send, notify, refresh: renderAll, facilitates: view.facilitates });
 mountFacilitation();
 mountBreakouts();
-mountCheckins({ container: $("side-panels") });
+mountCheckins({ container: $("checkins-body") });
+mountLayout({ view, grid });
 window.peerMeeting = { view, media, local, selfMedia }; // for tests and curious facilitators' devtools
 
 // --- the socket, and what its close means ------------------------------------------------
@@ -79,7 +81,7 @@ function onConnectionState(stateName, code) {
     page.socketDropped = true;
     setStatus("Connection lost. Reconnecting…");
   } else if (stateName === "connected") {
-    if (!page.socketDropped) setStatus("Connected.");
+    if (!page.socketDropped && $("room").hidden) setStatus("Connected.");
   } else if (stateName === "closed") {
     goodbye(code);
   }

@@ -4,6 +4,7 @@
 // server's yes (participant.updated), which a facilitator's mute may withhold.
 import { DEVICE_PROBLEMS } from "./devices.js";
 import { $ } from "./dom.js";
+import { setControl } from "./icons.js";
 import { onError, onMessage } from "./plugins.js";
 
 const WORDS = { audio: "microphone", video: "camera" };
@@ -122,8 +123,8 @@ export class SelfMedia {
     const camOn = usable && this.isOn("video");
     const mic = $("mic-button");
     const cam = $("camera-button");
-    mic.textContent = micOn || !usable ? "Mute" : "Unmute";
-    cam.textContent = camOn || !usable ? "Stop video" : "Start video";
+    setControl(mic, micOn || !usable ? "Mute" : "Unmute", micOn || !usable ? "mic" : "mic-off", micOn ? "on" : "off");
+    setControl(cam, camOn || !usable ? "Stop video" : "Start video", camOn || !usable ? "video" : "video-off", camOn ? "on" : "off");
     mic.disabled = cam.disabled = !usable;
     const reasons = [];
     for (const [kind, button] of [["audio", mic], ["video", cam]]) {

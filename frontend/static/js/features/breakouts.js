@@ -190,7 +190,7 @@ export function mountBreakouts() {
       return;
     }
     helpWanted.add(m.breakout_id);
-    notify(`${m.name} in ${m.breakout_name} asks for help.`, { seconds: 120 });
+    notify(`${m.name} in ${m.breakout_name} asks for help.`, { safety: true });
     render();
   });
   onError(EXPLAINED_ERRORS, (error) => notify(error.message));
