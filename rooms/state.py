@@ -306,6 +306,19 @@ class MeetingState:
             events.append(ParticipantJoined(participant=target.public(), to=ToMeeting()))
         return events
 
+    def admit_all(self, actor_id: str) -> list[Event]:
+        """Lets everyone waiting in the lobby in, in the order they knocked."""
+        policy.require_facilitator(self, actor_id)
+        waiting = self.lobby()
+        for target in waiting:
+            target.status = ADMITTED
+        events = [self._lobby_event()]
+        for target in waiting:
+            events.append(LobbyAdmitted(to=ToParticipant(target.id), then=(EnterRoom(target.id),)))
+            if target.connection == ONLINE:
+                events.append(ParticipantJoined(participant=target.public(), to=ToMeeting()))
+        return events
+
     def deny(self, actor_id: str, target_id: str) -> list[Event]:
         target = self._lobby_target(actor_id, target_id)
         target.status = DENIED

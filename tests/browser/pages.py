@@ -155,3 +155,12 @@ def open_more_menu(page: Page) -> None:
     if not page.locator("#more-menu").is_visible():
         page.locator("#more-button").click()
     expect(page.locator("#more-menu")).to_be_visible()
+
+
+def person_menu(page: Page, name: str) -> None:
+    """Opens the "…" menu on name's row in the people drawer (the drawer opens if need be)."""
+    open_drawer(page, "people")
+    button = page.locator("#participants").get_by_role("button", name=f"Actions for {name}")
+    if button.get_attribute("aria-expanded") != "true":
+        button.click()
+    expect(page.locator("#person-menu")).to_be_visible()

@@ -67,7 +67,9 @@ def test_no_serious_or_critical_axe_violations(embedded_server, browser, artifac
     # to turn the microphone back on.
     pages.open_drawer(fac, "facilitator")
     expect(fac.locator("#room-controls")).to_be_visible()
+    pages.person_menu(fac, "Calm Heron")
     fac.get_by_role("button", name="Mute Calm Heron", exact=True).click()
+    pages.person_menu(fac, "Calm Heron")
     expect(fac.get_by_role("button", name="Ask to unmute Calm Heron")).to_be_visible()
     assert _scan(fac, "facilitator-tools", artifacts) == []
     fac.get_by_role("button", name="Ask to unmute Calm Heron").click()

@@ -33,6 +33,7 @@ def test_facilitator_mutes_a_peer_and_runs_breakouts_with_a_timer(
     pages.open_drawer(fac, "facilitator")
     fac.get_by_label("Let people unmute themselves").uncheck()
     expect(_notices(heron)).to_contain_text("Only a facilitator's request can unmute")
+    pages.person_menu(fac, "Calm Heron")
     fac.get_by_role("button", name="Mute Calm Heron", exact=True).click()
     expect(_notices(heron)).to_contain_text(
         "You were muted by Facilitator Fern (the facilitator). They can ask you"
@@ -59,6 +60,7 @@ def test_facilitator_mutes_a_peer_and_runs_breakouts_with_a_timer(
     ).to_have_text("Muted by a facilitator")
     heron.screenshot(path=str(artifacts / "facilitation-peer-muted.png"), full_page=True)
 
+    pages.person_menu(fac, "Calm Heron")
     fac.get_by_role("button", name="Ask to unmute Calm Heron").click()
     dialog = heron.get_by_role("alertdialog")
     expect(dialog).to_contain_text(
@@ -152,6 +154,7 @@ def test_facilitator_mutes_a_peer_and_runs_breakouts_with_a_timer(
     # --- remove, then end: kind words on the goodbye screens ------------------------------------
     pages.open_drawer(fac, "people")
     fac.once("dialog", lambda d: d.accept())
+    pages.person_menu(fac, "Bold Wren")
     fac.get_by_role("button", name="Remove Bold Wren", exact=True).click()
     expect(wren.locator("#end-screen")).to_be_visible()
     expect(wren.locator("#end-message")).to_have_text(

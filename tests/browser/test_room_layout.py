@@ -76,7 +76,25 @@ def _check(page: Page, who: str, size: str, count: int, artifacts) -> list[str]:
             problems.append(f"{who} {size} n={count}: the chat box is not fully in view")
         suffix = "-chat" if chat_open else ""
         page.screenshot(path=str(artifacts / f"room-{who}-{size}-{count}{suffix}.png"))
+    if count > 1 and size != "390x844":  # speaker view: one large tile and a strip
+        _toggle_view(page, "Speaker view")
+        measured = page.evaluate(MEASURE)
+        problems += [f"{who} {size} n={count} speaker view: {p}" for p in measured["problems"]]
+        sizes = page.evaluate(
+            "() => [...document.querySelectorAll('#grid .tile')].map((t) => t.getBoundingClientRect().width)"
+        )
+        if not max(sizes) > 2 * min(sizes):
+            problems.append(f"{who} {size} n={count}: speaker view shows no large tile")
+        page.screenshot(path=str(artifacts / f"room-{who}-{size}-{count}-speaker.png"))
+        _toggle_view(page, "Grid view")
     return problems
+
+
+def _toggle_view(page: Page, label: str) -> None:
+    pages.open_more_menu(page)
+    page.get_by_role("button", name=label).click()
+    expect(page.locator("#more-menu")).to_be_hidden()
+    page.wait_for_timeout(300)
 
 
 @pytest.mark.timeout(420)

@@ -126,6 +126,7 @@ export class VideoGrid {
     tile.conn.setAttribute("aria-label", QUALITY_LABELS[quality]);
     tile.conn.title = QUALITY_LABELS[quality];
     tile.node.classList.toggle("no-video", !this._showsVideo(tile));
+    this.decorate?.(tile.node, p, view); // the "…" menu of a facilitator (personmenu.js)
     tile.node.setAttribute(
       "aria-label",
       [p.name + (isYou ? " (you)" : ""), tile.badge.textContent, ...icons.map((i) => i.label), QUALITY_LABELS[quality]]

@@ -1,7 +1,7 @@
-// Side panels: participants (with a per-person action slot), raised hands, lobby queue, chat.
+// Side panels: participants (each with a menu of actions, personmenu.js), raised hands, lobby queue, chat.
 import { $, el } from "./dom.js";
 import { setControl } from "./icons.js";
-import { pluginActions } from "./plugins.js";
+import { infoFor, personMenuButton, refreshPersonMenu } from "./personmenu.js";
 
 const ROLE_LABELS = { facilitator: "Facilitator (verified)", cofacilitator: "Co-facilitator", peer: "Peer" };
 // A help.request reaches the facilitators (and the asker) as a chat message of kind "help".
@@ -23,33 +23,18 @@ function describe(view, p) {
 }
 
 export function renderParticipants(view, send) {
-  const facilitates = view.facilitates();
   const items = [...view.participants.values()].map((p) => {
     const you = p.id === view.you ? " (you)" : "";
-    const actions = el("span", { class: "person-actions", dataset: { slot: "actions" } });
-    if (facilitates && p.id !== view.you && p.role !== "facilitator") {
-      const promote = p.role === "peer";
-      actions.append(
-        el(
-          "button",
-          { type: "button", class: "small", onclick: () => send({ type: "role.set", participant_id: p.id, role: promote ? "cofacilitator" : "peer" }) },
-          promote ? `Make ${p.name} co-facilitator` : `Make ${p.name} a peer`,
-        ),
-      );
-    }
-    if (facilitates && p.id !== view.you) actions.append(...pluginActions(p));
     return el(
       "li",
-      { dataset: { participantId: p.id, role: p.role, media: p.media, connection: p.connection } },
-      el("span", { class: "name" }, p.name + you),
-      " ",
-      el("span", { class: `badge role-${p.role}` }, describe(view, p)),
-      " ",
-      actions,
+      { class: "person", dataset: { participantId: p.id, role: p.role, media: p.media, connection: p.connection } },
+      el("span", { class: "person-text" }, el("span", { class: "name" }, p.name + you), " ", el("span", { class: `badge role-${p.role}` }, describe(view, p)), ...infoFor(view, p, send)),
+      personMenuButton(view, p, send),
     );
   });
   $("participants").replaceChildren(...items);
   $("people-count").textContent = String(view.participants.size);
+  refreshPersonMenu(view);
 }
 
 export function renderHands(view, send) {
@@ -73,7 +58,7 @@ export function renderLobby(view, send) {
   if (!admitAllWired) {
     admitAllWired = true;
     $("lobby-admit-all").addEventListener("click", () => {
-      for (const p of view.lobby) send({ type: "lobby.admit", participant_id: p.id });
+      send({ type: "lobby.admit_all" });
     });
   }
   const items = view.lobby.map((p) =>

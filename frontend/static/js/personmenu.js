@@ -25,14 +25,23 @@ function actionsFor(view, p, send) {
   return [...nodes, ...pluginActions(p)];
 }
 
-function fill(nodes) {
+// What features say about a person rather than offer to do ("in Room 1") goes on the row.
+const isInfo = (node) => node.matches?.(".badge");
+
+export function infoFor(view, p, send) {
+  return actionsFor(view, p, send).filter(isInfo);
+}
+
+function fill(given) {
+  const nodes = given.filter((n) => !isInfo(n));
   const everyday = nodes.filter((n) => !n.hasAttribute?.("data-destructive"));
   const destructive = nodes.filter((n) => n.hasAttribute?.("data-destructive"));
   const items = everyday.map((n) => el("div", { class: "person-menu-item" }, n));
   if (destructive.length) items.push(el("hr", { class: "person-menu-separator" }), ...destructive.map((n) => el("div", { class: "person-menu-item" }, n)));
   menu.replaceChildren(...items);
-  // A button's action done, the menu closes (a select stays until the choice is made).
+  // An action done (a button pressed, a choice made), the menu closes.
   for (const button of menu.querySelectorAll("button")) button.addEventListener("click", () => menu.hidePopover());
+  for (const select of menu.querySelectorAll("select")) select.addEventListener("change", () => menu.hidePopover());
 }
 
 function place(anchor) {
@@ -56,9 +65,10 @@ function ensureMenu() {
   document.getElementById("room").append(menu);
 }
 
-// The "…" button for p, or null when this viewer may do nothing to p.
-export function personMenuButton(view, p, send) {
-  if (!actionsFor(view, p, send).length) return null;
+// The "…" button for p, or null when this viewer may do nothing to p. `where` ("row" or
+// "tile") lets a redrawn row take over the open menu of the row it replaces.
+export function personMenuButton(view, p, send, where = "row") {
+  if (!actionsFor(view, p, send).filter((n) => !isInfo(n)).length) return null;
   ensureMenu();
   const button = el(
     "button",
@@ -75,11 +85,15 @@ export function personMenuButton(view, p, send) {
     menu.setAttribute("aria-label", `Actions for ${p.name}`);
     if (menu.matches(":popover-open")) menu.hidePopover();
     menu.showPopover();
-    openFor = { id: p.id, anchor: button, build };
+    openFor = { id: p.id, anchor: button, build, where };
     button.setAttribute("aria-expanded", "true");
     place(button);
     menu.querySelector("button, select")?.focus();
   });
+  if (openFor?.id === p.id && openFor.where === where) {
+    openFor.anchor = button;
+    button.setAttribute("aria-expanded", "true");
+  }
   return button;
 }
 
@@ -93,4 +107,14 @@ export function refreshPersonMenu(view) {
   const focused = menu.contains(document.activeElement);
   fill(openFor.build());
   if (focused) menu.querySelector("button, select")?.focus();
+}
+
+// grid.decorate: a facilitator's "…" on each tile they may act on.
+export function decorateTile(send) {
+  return (node, p, view) => {
+    const current = node.querySelector(":scope > .person-menu-button");
+    const wanted = actionsFor(view, p, send).some((n) => !isInfo(n));
+    if (wanted && !current) node.append(personMenuButton(view, p, send, "tile"));
+    else if (!wanted && current) current.remove();
+  };
 }

@@ -11,6 +11,7 @@ import { mountFacilitation } from "./features/facilitation.js";
 import { VideoGrid } from "./grid.js";
 import { MediaSession, plugMedia } from "./media.js";
 import { mountLayout } from "./layout.js";
+import { decorateTile } from "./personmenu.js";
 import { modeSwitcher } from "./modes.js";
 import { meeting } from "./plugins.js";
 import { setupPrejoin } from "./prejoin.js";
@@ -45,6 +46,7 @@ const local = new LocalMedia({
 const meter = new LevelMeter($("mic-level"));
 const grid = new VideoGrid($("grid"));
 grid.onStale = () => renderGrid();
+grid.decorate = decorateTile(send);
 const media = new MediaSession({
   send: sendQuietly,
   local,

@@ -32,10 +32,10 @@ export function mountBreakouts() {
   const list = el("ul", { id: "breakout-list", class: "people" });
   const mine = el("div", { class: "actions", id: "breakout-actions" });
   const manage = el("details", { id: "breakout-manage" }, el("summary", {}, "Manage breakout rooms"));
+  // Not a landmark of its own: it fills the room's "Breakout rooms" drawer, which is one.
   const section = el(
-    "section",
-    { id: "breakouts", class: "panel breakouts", "aria-labelledby": "breakouts-heading" },
-    el("h2", { id: "breakouts-heading" }, "Breakout rooms"),
+    "div",
+    { id: "breakouts", class: "panel breakouts" },
     where,
     clock,
     list,
