@@ -87,6 +87,31 @@ def test_a_peer_uses_the_room_by_keyboard_and_axe_finds_nothing(
     expect(peer.locator("#checkin-card")).to_be_hidden()
     expect(fac.locator(".checkin-count")).to_have_text("1 answered")
 
+    # A newer prompt replaces the card's; closing that prompt takes the card away.
+    for question in ("Anything you'd like to share?", "One word for today?"):
+        fac.get_by_label("Question").fill(question)
+        fac.get_by_label("Kind").select_option("text")
+        fac.get_by_role("button", name="Post check-in").click()
+        expect(peer.locator("#checkin-card")).to_contain_text(question)
+    expect(peer.locator("#checkin-card")).not_to_contain_text("Anything you'd like to share?")
+    fac.get_by_role("button", name="Close check-in: One word for today?").click()
+    expect(peer.locator("#checkin-card")).to_be_hidden()
+
+    # Unread chat: a badge on the chat button while the drawer is closed, gone once it opens.
+    peer.get_by_role("button", name="Hide the chat").click()
+    pages.open_drawer(fac, "chat")
+    fac.get_by_label("Message").fill("Welcome, Kestrel")
+    fac.get_by_label("Message").press("Enter")
+    expect(peer.locator("#chat-toggle")).to_have_accessible_name("Chat 1 unread")
+    peer.locator("#chat-toggle").click()
+    expect(peer.locator("#chat-toggle .unread")).to_have_count(0)
+    expect(peer.locator("#chat-log")).to_contain_text("Welcome, Kestrel")
+
+    # Dark mode: the drawers turn dark and axe still finds nothing (contrast included).
+    peer.emulate_media(color_scheme="dark")
+    assert _violations(peer, "dark", artifacts) == []
+    peer.emulate_media(color_scheme="light")
+
     # The facilitator's "…" menu on a person, and the people drawer, under axe.
     pages.person_menu(fac, "Keyboard Kestrel")
     expect(fac.get_by_role("button", name="Remove Keyboard Kestrel", exact=True)).to_be_visible()
