@@ -145,17 +145,28 @@ function layoutGrid(tiles, width, height) {
   });
 }
 
+// The speaker (or the last one, or someone else than you) large; the others in a strip of
+// up to three rows below, each thumbnail wide enough for a name where the stage allows it.
 function layoutSpeaker(tiles, width, height) {
   const featured = tiles.find((t) => t.classList.contains("speaking")) || tiles.find((t) => t.dataset.participantId === featuredId) || tiles.find((t) => !t.classList.contains("self")) || tiles[0];
   featuredId = featured.dataset.participantId;
   const others = tiles.filter((t) => t !== featured);
-  const strip = Math.min(150, Math.max(64, height * 0.2));
-  const thumbW = Math.min(strip * (16 / 9), (width - GAP * (others.length - 1)) / others.length);
-  const thumbH = Math.min(strip, thumbW / (4 / 3));
-  const main = bestGrid(1, width, height - thumbH - GAP);
-  place(featured, (width - main.w) / 2, (height - thumbH - GAP - main.h) / 2, main.w, main.h);
-  const left = (width - others.length * thumbW - (others.length - 1) * GAP) / 2;
-  others.forEach((tile, i) => place(tile, left + i * (thumbW + GAP), height - thumbH, thumbW, thumbH));
+  const widthFor = (cols) => (width - GAP * (cols - 1)) / cols;
+  let rows = 1;
+  while (rows < 3 && widthFor(Math.ceil(others.length / rows)) < 112) rows += 1;
+  const cols = Math.ceil(others.length / rows);
+  const stripMax = Math.min(150, Math.max(64, height * 0.2));
+  const thumbH = Math.min(stripMax, widthFor(cols) * 0.75, (height * 0.35 - GAP * (rows - 1)) / rows);
+  const thumbW = Math.min(widthFor(cols), thumbH * (16 / 9));
+  const stripH = rows * thumbH + (rows - 1) * GAP;
+  const main = bestGrid(1, width, height - stripH - GAP);
+  place(featured, (width - main.w) / 2, (height - stripH - GAP - main.h) / 2, main.w, main.h);
+  others.forEach((tile, i) => {
+    const row = Math.floor(i / cols);
+    const inRow = row === rows - 1 ? others.length - row * cols : cols;
+    const left = (width - inRow * thumbW - (inRow - 1) * GAP) / 2;
+    place(tile, left + (i % cols) * (thumbW + GAP), height - stripH + row * (thumbH + GAP), thumbW, thumbH);
+  });
   for (const tile of tiles) tile.classList.toggle("featured", tile === featured);
 }
 
@@ -173,6 +184,22 @@ export function fitStage() {
 function renderViewToggle() {
   const speaker = localStorage.getItem(VIEW_KEY) === "speaker";
   $("view-toggle").querySelector(".ctl-label").textContent = speaker ? "Grid view" : "Speaker view";
+}
+
+// A peer has the breakouts drawer only while rooms are open; when they open it comes up
+// beside the stage (a desk) so "You are in Room 1", the time left and "Return" are in view.
+function followBreakouts() {
+  const content = $("breakouts");
+  if (!content) return;
+  const sync = () => {
+    const shown = !content.hidden;
+    const was = !$("breakouts-toggle").hidden;
+    $("breakouts-toggle").hidden = !shown;
+    if (!shown) closeDrawer("breakouts-panel", { restoreFocus: false });
+    else if (!was && view.you && !view.facilitates() && !phone.matches) openDrawer("breakouts-panel");
+  };
+  new MutationObserver(sync).observe(content, { attributes: true, attributeFilter: ["hidden"] });
+  sync();
 }
 
 // --- wiring ---------------------------------------------------------------------------------
@@ -218,6 +245,7 @@ export function mountLayout({ view: given, grid }) {
   });
   for (const id of ["help-request-button", "shortcuts-button"]) $(id).addEventListener("click", () => $("more-menu").hidePopover());
   renderViewToggle();
+  followBreakouts();
 
   onMessage("chat.message", (m) => {
     if (isOpen("chat-panel") || m.message.sender_id === view.you) return;
