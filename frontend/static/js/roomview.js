@@ -2,7 +2,7 @@
 // the connection pill. It keeps `view` up to date from the server's messages, which reach
 // it through plugins.js like any feature's, and draws the panels and the grid.
 import { $ } from "./dom.js";
-import { closeDrawer, enterLayout } from "./layout.js";
+import { closeDrawer, enterLayout, openDrawer } from "./layout.js";
 import { addChat, nameOf, renderHands, renderLobby, renderParticipants } from "./panels.js";
 import { onMessage, onOtherError } from "./plugins.js";
 import { showPreview } from "./prejoin.js";
@@ -149,7 +149,9 @@ function listen() {
   });
   onMessage("chat.message", (m) => {
     const { isHelp } = addChat(m.message);
-    if (isHelp && view.facilitates() && m.message.sender_id !== view.you) notify(`${m.message.sender_name} is asking for help.`, { safety: true });
+    if (isHelp && view.facilitates() && m.message.sender_id !== view.you) {
+      notify(`${m.message.sender_name} is asking for help.`, { safety: true, action: { label: "Open the chat", run: () => openDrawer("chat-panel", { focus: true }) } });
+    }
   });
   onMessage("media.speaker", (m) => {
     view.speaker = m.participant_id;

@@ -25,14 +25,17 @@ export function setStatus(text) {
 
 // One notice in the corner; it never moves the stage. A safety notice (a help request,
 // someone in the lobby) stays until it is dismissed or dealt with; the others fade after
-// `seconds`, and at most three of them are kept. Returns the notice, to remove it early.
+// `seconds`, and at most two of them are kept. Returns the notice, to remove it early.
 export function notify(text, { seconds = 15, safety = false, action = null } = {}) {
   const item = el("div", { class: safety ? "notice safety" : "notice" }, el("p", {}, text));
   if (action) item.append(el("button", { type: "button", class: "small", onclick: () => (action.run(), item.remove()) }, action.label));
   item.append(el("button", { type: "button", class: "notice-close", "aria-label": "Dismiss", onclick: () => item.remove() }, icon("x")));
-  $("notices").append(item);
+  // Safety notices stay on top; below them at most two others, the newest last.
+  const firstOther = $("notices").querySelector(".notice:not(.safety)");
+  if (safety && firstOther) firstOther.before(item);
+  else $("notices").append(item);
   const fading = [...$("notices").querySelectorAll(".notice:not(.safety)")];
-  while (fading.length > 3) fading.shift().remove();
+  while (fading.length > 2) fading.shift().remove();
   if (!safety) setTimeout(() => item.remove(), seconds * 1000);
   return item;
 }

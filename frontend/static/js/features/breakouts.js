@@ -175,13 +175,15 @@ export function mountBreakouts() {
   onMessage("participant.joined", render);
   onMessage("participant.left", render);
   onMessage("participant.updated", render);
+  let warning = null; // the "close in …" notice, stale once the rooms have closed
   onMessage("breakouts.closed", (m) => {
+    warning?.remove?.();
     notify(m.reason === "timer" ? "Time is up: breakout rooms have closed. Welcome back to the main room." : "Breakout rooms have closed. Welcome back to the main room.");
   });
   onMessage("breakout.warning", (m) => {
     const minutes = Math.round(m.seconds_left / 60);
     const left = m.seconds_left >= 60 ? `${minutes} minute${minutes === 1 ? "" : "s"}` : `${m.seconds_left} seconds`;
-    notify(`Breakout rooms close in ${left}. Everyone will come back to the main room.`, { seconds: 30 });
+    warning = notify(`Breakout rooms close in ${left}. Everyone will come back to the main room.`, { seconds: 30 });
   });
   onMessage("breakout.broadcast", (m) => notify(`${m.sender_name} to all rooms: ${m.text}`, { seconds: 60 }));
   onMessage("breakout.help_requested", (m) => {
@@ -190,7 +192,10 @@ export function mountBreakouts() {
       return;
     }
     helpWanted.add(m.breakout_id);
-    notify(`${m.name} in ${m.breakout_name} asks for help.`, { safety: true });
+    notify(`${m.name} in ${m.breakout_name} asks for help.`, {
+      safety: true,
+      action: { label: `Go to ${m.breakout_name}`, run: () => send({ type: "breakout.join", breakout_id: m.breakout_id }) },
+    });
     render();
   });
   onError(EXPLAINED_ERRORS, (error) => notify(error.message));
