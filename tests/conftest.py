@@ -13,3 +13,12 @@ def fast_timers(settings):
     settings.HEARTBEAT_PING_AFTER_SECONDS = 1.0
     settings.HEARTBEAT_DROP_AFTER_SECONDS = 2.0
     return settings
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttles():
+    """Join throttling counts in the cache: each test starts with none counted."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -154,6 +155,36 @@ def join_over_http(base_url: str, invite: str, name: str, media: str = "camera_m
     request = urllib.request.Request(
         f"{base_url}/api/join/",
         data=json.dumps({"invite": invite, "display_name": name, "media": media}).encode(),
+        headers={
+            "Content-Type": "application/json",
+            "X-CSRFToken": csrf,
+            "Referer": base_url + "/",
+        },
+        method="POST",
+    )
+    with opener.open(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def facilitator_over_http(base_url: str, demo: Demo, name: str, media: str = "camera_mic") -> dict:
+    """Signs in as the demo facilitator and joins its meeting (a facilitating participant
+    that needs nobody's confirmation, unlike someone with the co-facilitator link)."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.open(f"{base_url}/accounts/login/", timeout=10).read()
+    csrf = next(c.value for c in jar if c.name == "csrftoken")
+    form = urllib.parse.urlencode(
+        {"username": demo.username, "password": demo.password, "csrfmiddlewaretoken": csrf}
+    ).encode()
+    login = urllib.request.Request(
+        f"{base_url}/accounts/login/", data=form, headers={"Referer": base_url + "/"}
+    )
+    opener.open(login, timeout=10).read()
+    csrf = next(c.value for c in jar if c.name == "csrftoken")
+    body = {"meeting_id": demo.meeting_id, "display_name": name, "media": media}
+    request = urllib.request.Request(
+        f"{base_url}/api/join/",
+        data=json.dumps(body).encode(),
         headers={
             "Content-Type": "application/json",
             "X-CSRFToken": csrf,

@@ -15,8 +15,9 @@ from rooms.selectors.checkins import (
 )
 from rooms.selectors.meetings import (
     device_banned,
-    meeting_by_invite,
     meeting_open,
+    meeting_present,
+    meetings_overview,
     meetings_owned,
     participant_breakout,
     participant_by_token,
@@ -39,9 +40,10 @@ __all__ = [
     "device_banned",
     "group_meetings",
     "media_plans",
-    "meeting_by_invite",
     "meeting_mood",
     "meeting_open",
+    "meeting_present",
+    "meetings_overview",
     "meetings_owned",
     "member_from_row",
     "open_prompt_count",

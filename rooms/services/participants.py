@@ -42,8 +42,11 @@ def participant_expire(*, meeting_id: str, participant_id: str, grace_seconds: f
     return apply(meeting_id, lambda room: room.expire(participant_id, cutoff))
 
 
-def participant_leave(*, meeting_id: str, actor_id: str) -> Outcome:
-    return apply(meeting_id, lambda room: room.leave(actor_id))
+def participant_leave(
+    *, meeting_id: str, actor_id: str, hand_over_to: str | None = None
+) -> Outcome:
+    """Leaves the meeting; a facilitator may hand it over to someone present first."""
+    return apply(meeting_id, lambda room: room.leave(actor_id, hand_over_to))
 
 
 def hand_raise(*, meeting_id: str, actor_id: str) -> Outcome:

@@ -109,6 +109,7 @@ def test_a_peer_uses_the_room_by_keyboard_and_axe_finds_nothing(
 
     # Dark mode: the drawers turn dark and axe still finds nothing (contrast included).
     peer.emulate_media(color_scheme="dark")
+    peer.wait_for_timeout(400)  # colours ease over (160 ms); axe measures the settled ones
     assert _violations(peer, "dark", artifacts) == []
     peer.emulate_media(color_scheme="light")
 
@@ -131,9 +132,14 @@ def test_a_peer_uses_the_room_by_keyboard_and_axe_finds_nothing(
     peer.set_viewport_size(pages.VIEWPORT)
     peer.wait_for_timeout(200)
 
-    # Leave: Tab to the bar's Leave, Enter.
+    # Leave: Tab to the bar's Leave, Enter, and confirm in the dialog by keyboard too.
     peer.locator("#meeting-title").focus()
     _tab_to(peer, "e.id === 'leave-button'", "the leave button")
+    peer.keyboard.press("Enter")
+    expect(peer.get_by_role("dialog", name="Leave the meeting?")).to_be_visible()
+    _tab_to(
+        peer, "e.closest('dialog') && e.textContent === 'Leave the meeting'", "the confirm button"
+    )
     peer.keyboard.press("Enter")
     expect(peer.locator("#end-screen")).to_be_visible()
     expect(fac.locator("#participants")).not_to_contain_text("Keyboard Kestrel")

@@ -76,14 +76,6 @@ def test_peer_joins_from_invite_into_lobby_with_a_token(client):
     assert (participant.display_name, participant.media) == ("Calm Heron", "text_only")
 
 
-def test_cofacilitator_link_skips_the_lobby(client):
-    meeting = make_meeting(lobby_enabled=True)
-    body = post_join(
-        client, invite=meeting.cofacilitator_invite, display_name="Co Cedar", media="camera_mic"
-    ).json()
-    assert (body["role"], body["status"]) == ("cofacilitator", "admitted")
-
-
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [

@@ -5,7 +5,7 @@ import { toggleDrawer } from "./layout.js";
 import { meeting } from "./plugins.js";
 import { openDialog, setupShortcuts } from "./shortcuts.js";
 
-export function setupControls({ view, selfMedia, send, askForHelp, notify, applyMode, leftLobby }) {
+export function setupControls({ view, selfMedia, send, askForHelp, notify, applyMode, leftLobby, confirmLeave }) {
   $("chat-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const text = $("chat-text").value.trim();
@@ -40,7 +40,7 @@ export function setupControls({ view, selfMedia, send, askForHelp, notify, apply
     }
     $("help-request-text").value = "";
   });
-  $("leave-button").addEventListener("click", () => send({ type: "leave" }));
+  $("leave-button").addEventListener("click", () => confirmLeave());
   $("lobby-leave").addEventListener("click", () => {
     if (!send({ type: "leave" })) leftLobby();
   });

@@ -4,7 +4,7 @@ import { el } from "./dom.js";
 import { icon } from "./icons.js";
 import { pluginIcons, pluginShows } from "./plugins.js";
 
-const ROLE_BADGES = { facilitator: "Facilitator · verified", cofacilitator: "Co-facilitator", peer: "" };
+const ROLE_BADGES = { facilitator: "Facilitator · verified", cofacilitator: "Co-facilitator (invited)", peer: "" };
 const STALL_MS = 2500;
 const PILL_ICONS = { muted: "mic-off", "camera-off": "video-off", hand: "hand", "text-only": "message-square-text" };
 const QUALITY_LABELS = { good: "Connection good", weak: "Connection weak", lost: "No connection", waiting: "Connecting" };

@@ -3,7 +3,9 @@ import { $, el } from "./dom.js";
 import { setControl } from "./icons.js";
 import { infoFor, personMenuButton, refreshPersonMenu } from "./personmenu.js";
 
-const ROLE_LABELS = { facilitator: "Facilitator (verified)", cofacilitator: "Co-facilitator", peer: "Peer" };
+// What the server verified: the owner signed in with an account; a co-facilitator came with a
+// link (or was promoted) and was confirmed by a facilitator.
+const ROLE_LABELS = { facilitator: "Facilitator · verified", cofacilitator: "Co-facilitator (invited)", peer: "Peer" };
 // A help.request reaches the facilitators (and the asker) as a chat message of kind "help".
 const HELP_PREFIX = "Asking for help:";
 
@@ -54,6 +56,16 @@ export function renderHands(view, send) {
 
 let admitAllWired = false;
 
+// Someone waiting with the co-facilitator role came with the co-facilitator link: the server
+// lets only the meeting's owner (role "facilitator") confirm them.
+function admitControls(view, p, send) {
+  const admit = (label) => el("button", { type: "button", class: "small", onclick: () => send({ type: "lobby.admit", participant_id: p.id }) }, label);
+  if (p.role !== "cofacilitator") return [admit(`Admit ${p.name}`), " "];
+  const note = el("span", { class: "badge" }, "· came with the co-facilitator link");
+  if (view.role !== "facilitator") return [note, " ", el("span", { class: "badge" }, "the meeting's owner confirms them"), " "];
+  return [note, " ", admit(`Confirm ${p.name} as co-facilitator`), " "];
+}
+
 export function renderLobby(view, send) {
   if (!admitAllWired) {
     admitAllWired = true;
@@ -69,13 +81,12 @@ export function renderLobby(view, send) {
       " ",
       el("span", { class: "badge" }, p.media === "text_only" ? "text only" : "camera & mic"),
       " ",
-      el("button", { type: "button", class: "small", onclick: () => send({ type: "lobby.admit", participant_id: p.id }) }, `Admit ${p.name}`),
-      " ",
+      ...admitControls(view, p, send),
       el("button", { type: "button", class: "small danger", onclick: () => send({ type: "lobby.deny", participant_id: p.id }) }, `Turn ${p.name} away`),
     ),
   );
   $("lobby").replaceChildren(...items);
-  $("lobby-admit-all").hidden = view.lobby.length < 2;
+  $("lobby-admit-all").hidden = view.lobby.filter((p) => p.role !== "cofacilitator").length < 2; // the owner confirms those one by one
   $("lobby-empty").hidden = view.lobby.length > 0;
   $("lobby-count").textContent = String(view.lobby.length);
 }

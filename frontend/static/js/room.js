@@ -9,6 +9,7 @@ import { mountBreakouts } from "./features/breakouts.js";
 import { mountCheckins } from "./features/checkins.js";
 import { mountFacilitation } from "./features/facilitation.js";
 import { VideoGrid } from "./grid.js";
+import { setupLeaving } from "./leaving.js";
 import { MediaSession, plugMedia } from "./media.js";
 import { mountLayout } from "./layout.js";
 import { decorateTile } from "./personmenu.js";
@@ -16,6 +17,7 @@ import { modeSwitcher } from "./modes.js";
 import { meeting } from "./plugins.js";
 import { setupPrejoin } from "./prejoin.js";
 import { CLOSE, ProtocolClient } from "./protocol.js";
+import { rememberChoices } from "./rejoin.js";
 import { page, renderAll, renderConnection, renderGrid, setupRoomView, view } from "./roomview.js";
 import { notify, setStatus, show, showEnded, showGoodbye } from "./screens.js";
 import { SelfMedia } from "./selfmedia.js";
@@ -67,14 +69,17 @@ const roomView = { local, media, grid, send, applyMode: null, onDenied: () => se
 setupRoomView(roomView);
 plugMedia(media);
 const selfMedia = new SelfMedia({ local, view, send, notify, announce: setStatus, onChange: () => renderGrid() });
-const applyMode = modeSwitcher({ view, local, meter, media, selfMedia, notify, onChange: renderConnection });
-roomView.applyMode = applyMode;
+const modes = modeSwitcher({ view, local, meter, media, selfMedia, send, notify, onChange: renderConnection });
+roomView.applyMode = modes.apply;
+selfMedia.chooseMode = modes.choose; // the mic and camera buttons while on text only
 Object.assign(meeting, { view, send, notify, refresh: renderAll, facilitates: view.facilitates });
 mountFacilitation();
 mountBreakouts();
 mountCheckins({ container: $("checkins-body") });
+const lastChoices = rememberChoices({ meetingId, view });
+const leaving = setupLeaving({ view, send });
 mountLayout({ view, grid });
-window.peerMeeting = { view, media, local, selfMedia }; // for tests and curious facilitators' devtools
+window.peerMeeting = { view, media, local, selfMedia, modes }; // for tests and curious facilitators' devtools
 
 // --- the socket, and what its close means ------------------------------------------------
 
@@ -97,11 +102,18 @@ function goodbye(code) {
   page.entered = false;
   sessionStorage.removeItem(tokenKey);
   if (code === CLOSE.expired) {
-    setStatus("Your place in this meeting has expired. You can join again below.");
+    // Back on the pre-join form as the same person, camera on again if it was.
+    view.participants = new Map(); // that participant is gone; the next join is a new one
+    selfMedia.forget();
+    setStatus("Your place in this meeting has expired. You can join again below, as you were.");
+    lastChoices.fillForm();
     show("join");
+    prejoin.start();
     return;
   }
+  if (code === CLOSE.ended) lastChoices.forget();
   showGoodbye(code, { denied: page.deniedMessage, farewell: page.farewell });
+  leaving.onGoodbye();
 }
 
 function connect(token) {
@@ -128,6 +140,7 @@ const prejoin = setupPrejoin({
       return;
     }
     if (mediaChoice === "text_only") local.stop();
+    lastChoices.save({ name: displayName, media: mediaChoice, cameraOff: !local.videoTrack });
     prejoin.stop();
     sessionStorage.setItem(tokenKey, body.token);
     setStatus("Connecting…");
@@ -141,14 +154,16 @@ setupControls({
   send,
   askForHelp: (note) => reported(Boolean(client && client.askForHelp(note))),
   notify,
-  applyMode,
+  applyMode: modes.choose,
   leftLobby: () => goodbye(CLOSE.left),
+  confirmLeave: leaving.open,
 });
 startStatsPoller({ media, view, onChange: renderGrid });
 
 const saved = sessionStorage.getItem(tokenKey);
 if (app.dataset.ended === "true") {
   showEnded();
+  leaving.onGoodbye();
 } else if (saved) {
   show("room");
   $("room").hidden = true;
@@ -156,5 +171,6 @@ if (app.dataset.ended === "true") {
   setStatus("Connecting…");
   connect(saved);
 } else {
+  lastChoices.fillForm();
   prejoin.start();
 }

@@ -22,10 +22,18 @@ export class SelfMedia {
     this.lastAsked = "audio"; // the kind of the last "unmute" we sent, to explain a refusal
     this.told = false; // the server knows whether we came in with the camera off
     this.switching = false;
+    this.chooseMode = null; // (mode) => ..., set by room.js from modes.js
     onMessage("room.state", () => this.sync({ fresh: true }));
     onMessage("participant.updated", (m) => m.participant.id === view.you && this.sync());
     onMessage("room.settings", () => this.render());
     onError(["self_unmute_disabled"], () => this.explainRefusal());
+  }
+
+  // A new participant comes next (a rejoin after the grace): nothing said before holds.
+  forget() {
+    this.told = false;
+    this.shown = null;
+    this.pendingOff = { audio: false, video: false };
   }
 
   me() {
@@ -51,7 +59,11 @@ export class SelfMedia {
   }
 
   async toggle(kind) {
-    if (!this.active()) return;
+    if (!this.active()) {
+      // On text only, the microphone asks for audio and the camera for video (modes.js).
+      if (this.view.mode === "text") this.chooseMode?.(kind === "audio" ? "audio" : "video");
+      return;
+    }
     if (this.isOn(kind)) {
       if (!this.send({ type: "mute", kind })) return;
       this.pendingOff[kind] = true;
@@ -123,10 +135,14 @@ export class SelfMedia {
     const camOn = usable && this.isOn("video");
     const mic = $("mic-button");
     const cam = $("camera-button");
-    setControl(mic, micOn || !usable ? "Mute" : "Unmute", micOn || !usable ? "mic" : "mic-off", micOn ? "on" : "off");
-    setControl(cam, camOn || !usable ? "Stop video" : "Start video", camOn || !usable ? "video" : "video-off", camOn ? "on" : "off");
-    mic.disabled = cam.disabled = !usable;
+    const textOnly = this.view.mode === "text";
+    const shownOn = (on) => on || (!usable && !textOnly); // text only: "Unmute" invites you to join in
+    const state = (on) => (usable ? (on ? "on" : "off") : "idle");
+    setControl(mic, shownOn(micOn) ? "Mute" : "Unmute", shownOn(micOn) ? "mic" : "mic-off", state(micOn));
+    setControl(cam, shownOn(camOn) ? "Stop video" : "Start video", shownOn(camOn) ? "video" : "video-off", state(camOn));
+    mic.disabled = cam.disabled = !usable && !textOnly;
     const reasons = [];
+    if (textOnly) reasons.push("You are taking part by text. Unmute or Start video to join in by voice or camera.");
     for (const [kind, button] of [["audio", mic], ["video", cam]]) {
       const blocked = usable && this.blocked(kind);
       button.setAttribute("aria-disabled", String(blocked));

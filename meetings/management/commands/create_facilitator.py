@@ -1,4 +1,6 @@
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 
@@ -10,9 +12,13 @@ class Command(BaseCommand):
         parser.add_argument("--password", required=True)
 
     def handle(self, *args, username: str, password: str, **options):
-        if len(password) < 8:
-            raise CommandError("Use a password of at least 8 characters.")
-        user, created = get_user_model().objects.get_or_create(username=username)
+        model = get_user_model()
+        user = model.objects.filter(username=username).first() or model(username=username)
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise CommandError("Choose another password: " + " ".join(exc.messages)) from exc
+        created = user.pk is None
         user.set_password(password)
         user.save()
         self.stdout.write(f"{'Created' if created else 'Updated'} facilitator {username!r}.")
