@@ -43,6 +43,7 @@ export function notify(text, { seconds = 15, safety = false, action = null } = {
 export function show(screen) {
   for (const id of ["join", "lobby-screen", "end-screen", "room"]) $(id).hidden = id !== screen;
   document.body.classList.toggle("in-room", screen === "room");
+  document.body.classList.toggle("at-goodbye", screen === "end-screen"); // its words are on the page already
   if (screen === "end-screen") $("notices").replaceChildren(); // nothing stale on the goodbye
 }
 
