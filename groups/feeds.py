@@ -99,6 +99,9 @@ def _occurrence_event(occurrence: Occurrence) -> Event:
     group = occurrence.group
     link = invite_url(occurrence.meeting)
     event = _event(group, f"meeting-{occurrence.pk}@{_host()}", occurrence.starts_at)
+    if not link:  # the team turned the link off
+        event.add("description", "Ask the facilitators for this meeting's link.")
+        return event
     event.add("url", link)
     event.add("location", link)
     event.add(

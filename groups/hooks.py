@@ -64,6 +64,9 @@ def group_join_check(meeting: Meeting, role: str) -> None:
             "not_open_yet",
             f"This meeting opens at {local:%H:%M} on {local:%A %-d %B} ({group.time_zone}).",
         )
+    # Joins of one meeting queue here (the caller's transaction holds the lock until the
+    # participant exists), so two people cannot both take the last place.
+    list(Meeting.objects.select_for_update().filter(pk=meeting.pk).values_list("pk"))
     if peers_present(meeting) >= group.max_attendees:
         raise RoomError(
             "meeting_full",

@@ -24,7 +24,7 @@ from groups.errors import GroupError
 from groups.models import Group, Occurrence, Schedule, ScheduleException
 from groups.recurrence import Rule, aware, zone
 from rooms.models import Meeting
-from rooms.services.invites import links_create
+from rooms.services import invites
 
 User = AbstractBaseUser
 
@@ -105,8 +105,7 @@ def rematerialise(schedule: Schedule) -> None:
     ]
     group = schedule.group
     meetings = Meeting.objects.bulk_create(_new_meeting(group, s) for _, s in missing)
-    for meeting in meetings:
-        links_create(meeting=meeting)
+    invites.links_create(meetings=meetings)
     Occurrence.objects.bulk_create(
         Occurrence(group=group, schedule=schedule, original_start=o, starts_at=s, meeting=m)
         for (o, s), m in zip(missing, meetings, strict=True)
@@ -213,7 +212,7 @@ def start_now(*, actor: User, group: Group) -> Occurrence:
     with transaction.atomic():
         meeting = _new_meeting(group, now)
         meeting.save()
-        links_create(meeting=meeting)
+        invites.links_create(meetings=[meeting])
         return Occurrence.objects.create(group=group, starts_at=now, meeting=meeting)
 
 

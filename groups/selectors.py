@@ -17,9 +17,16 @@ DIRECTORY_DAYS = 60
 DIRECTORY_LIMIT = 100
 
 
+def invite_path(meeting: Meeting) -> str:
+    """The peer invite link of a group's meeting, on this site (the one place groups/ builds
+    it: when invite secrets move into the URL's fragment, only this changes)."""
+    secret = meeting.peer_invite  # "" when the team turned the link off
+    return reverse("join", args=[secret]) if secret else ""
+
+
 def invite_url(meeting: Meeting) -> str:
-    """The peer invite link of a group's meeting (the one place groups/ builds it)."""
-    return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("join", args=[meeting.peer_invite])
+    path = invite_path(meeting)
+    return settings.PUBLIC_BASE_URL.rstrip("/") + path if path else ""
 
 
 def absolute(path: str) -> str:

@@ -13,7 +13,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -130,7 +129,7 @@ def occurrence_page(request: HttpRequest, occurrence_id: UUID) -> HttpResponse:
             "is_open": timezone.now() >= opens,
             "ended": occurrence.meeting.ended_at is not None,
             # relative: the page is on this site whatever PUBLIC_BASE_URL says
-            "invite": reverse("join", args=[occurrence.meeting.peer_invite]),
+            "invite": selectors.invite_path(occurrence.meeting),
         },
     )
 

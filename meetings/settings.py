@@ -59,10 +59,13 @@ def channel_layer_from_url(url: str | None) -> dict:
             # This layer does not compile channel_capacity patterns (channels 4.3).
             "CONFIG": {"capacity": 1000},
         }
+    from signaling.redis_layer import connection_options
+
+    pool = connection_options(max_connections=int(os.environ.get("REDIS_MAX_CONNECTIONS", "200")))
     return {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "signaling.redis_layer.RedisChannelLayer",
         "CONFIG": {
-            "hosts": [url],
+            "hosts": [{"address": url, **pool}],
             "prefix": os.environ.get("CHANNEL_PREFIX", "meetings"),
             "channel_capacity": _MEDIA_CHANNEL_CAPACITY,
         },

@@ -23,6 +23,11 @@ from rooms.selectors.meetings import (
     participant_by_token,
     token_digest,
 )
+from rooms.selectors.presence import (
+    OnlineSocket,
+    meetings_with_lapsed_reconnects,
+    online_sockets,
+)
 from rooms.selectors.room import (
     breakout_next_deadline,
     checkin_state_for,
@@ -32,6 +37,7 @@ from rooms.selectors.room import (
 
 __all__ = [
     "CHAT_HISTORY_LIMIT",
+    "OnlineSocket",
     "breakout_next_deadline",
     "chat_history",
     "chat_message_public",
@@ -45,7 +51,9 @@ __all__ = [
     "meeting_present",
     "meetings_overview",
     "meetings_owned",
+    "meetings_with_lapsed_reconnects",
     "member_from_row",
+    "online_sockets",
     "open_prompt_count",
     "participant_breakout",
     "participant_by_token",

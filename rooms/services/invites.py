@@ -5,6 +5,7 @@ Only the owner's pages call these (meetings.views); the hash scheme is in rooms.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import transaction
@@ -50,9 +51,15 @@ def _end(meeting: Meeting, role: str, end: str) -> None:
     )
 
 
-def links_create(*, meeting: Meeting) -> None:
-    for role in ROLES:
-        link_new(meeting=meeting, role=role)
+def links_create(*, meeting: Meeting | None = None, meetings: Iterable[Meeting] = ()) -> None:
+    """Gives a new meeting, or many made in bulk, their first peer and co-facilitator links."""
+    links = []
+    for made in [meeting] if meeting is not None else meetings:
+        for role in ROLES:
+            link = InviteLink(meeting=made, role=role)
+            link.token_hash = invite_digest(link.derived_secret())
+            links.append(link)
+    InviteLink.objects.bulk_create(links)
 
 
 def invite_find(*, secret: str) -> InviteLink:

@@ -30,7 +30,7 @@ def meeting_create(
         meeting = Meeting.objects.create(
             owner=owner, title=title[:120], starts_at=starts_at, lobby_enabled=lobby_enabled
         )
-        links_create(meeting=meeting)
+        links_create(meetings=[meeting])
     return meeting
 
 
@@ -88,7 +88,6 @@ def participant_create(
     device_hash = device_digest(salt=meeting.device_salt, device=device) if device else ""
     if device_banned(meeting_id=str(meeting.id), device_hash=device_hash):
         raise state.RoomError("banned", "A facilitator has asked that you not rejoin this meeting.")
-    extensions.check_join(meeting, role)
     if media not in Participant.Media.values:
         raise state.RoomError("invalid_media", "Choose camera & microphone or text only.")
     name = clean_display_name(display_name)
@@ -98,6 +97,7 @@ def participant_create(
     )
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
+        extensions.check_join(meeting, role)  # inside: a check may lock the meeting row
         if link is not None:
             link_use(link=link)
         participant = Participant.objects.create(

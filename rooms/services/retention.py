@@ -67,18 +67,19 @@ def meeting_purge(*, meeting: Meeting, now: datetime) -> PurgeReport:
         for prompt in CheckinPrompt.objects.filter(meeting=meeting):
             if _drop_free_texts(prompt):
                 report.free_text_prompts += 1
-        report.participants = (
-            Participant.objects.filter(meeting=meeting)
-            .exclude(token_hash__startswith=PURGED_TOKEN_PREFIX)
-            .update(
-                display_name="",
-                device_hash="",
-                channel_name="",
-                token_hash=Concat(Value(PURGED_TOKEN_PREFIX), Cast(F("id"), CharField())),
-                status=Participant.Status.LEFT,
-                connection=Participant.Connection.OFFLINE,
-                hand_raised_seq=None,
-            )
+        people = Participant.objects.filter(meeting=meeting)
+        report.participants = people.exclude(token_hash__startswith=PURGED_TOKEN_PREFIX).update(
+            display_name="",
+            device_hash="",
+            channel_name="",
+            token_hash=Concat(Value(PURGED_TOKEN_PREFIX), Cast(F("id"), CharField())),
+            connection=Participant.Connection.OFFLINE,
+            hand_raised_seq=None,
+        )
+        # Nobody is still in a purged meeting; who was turned away stays counted apart
+        # (attendance reports leave them out).
+        people.filter(status__in=[Participant.Status.LOBBY, Participant.Status.ADMITTED]).update(
+            status=Participant.Status.LEFT
         )
         if any(asdict(report).values()) or meeting.purged_at is None:
             report.meetings = 1

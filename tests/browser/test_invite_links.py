@@ -1,6 +1,7 @@
 """The owner replaces a link and confirms a co-facilitator, in real Chromium pages."""
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.browser import pages
@@ -34,6 +35,8 @@ def test_owner_replaces_the_peer_link_and_confirms_a_cofacilitator(
     for size, viewport in SIZES.items():
         detail.set_viewport_size(viewport)
         detail.screenshot(path=str(artifacts / f"invite-links-{size}.png"), full_page=True)
+    violations = Axe().run(detail).response["violations"]
+    assert [v["id"] for v in violations if v["impact"] in ("serious", "critical")] == []
 
     stale = browser.new_context().new_page()
     stale.goto(old_peer)

@@ -9,6 +9,12 @@ from tests.browser import pages
 CHECKIN = {"kind": "scale", "question": "How are you arriving?", "options": [], "anonymous": True}
 
 
+def _axe_violations(page):
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe().run(page).response["violations"]
+
+
 def _leave_dialog(page):
     page.get_by_role("button", name="Leave meeting").click()
     dialog = page.get_by_role("dialog", name="Leave the meeting?")
@@ -45,6 +51,7 @@ def test_leaving_is_confirmed_and_the_last_facilitator_hands_over_or_ends(
             expect(dialog.get_by_role("button", name=name)).to_be_visible()
         fac.set_viewport_size({"width": 1280, "height": 800})
         fac.screenshot(path=str(artifacts / "leaving-last-facilitator-1280.png"))
+        assert _axe_violations(fac) == []
         fac.set_viewport_size({"width": 390, "height": 844})
         fac.screenshot(path=str(artifacts / "leaving-last-facilitator-390.png"))
         dialog.get_by_label("Hand the meeting over to").select_option(label="Calm Heron")
@@ -65,6 +72,7 @@ def test_leaving_is_confirmed_and_the_last_facilitator_hands_over_or_ends(
         assert wren.evaluate("() => document.querySelectorAll('dialog[open]').length") == 0
         expect(wren.locator("#support-resources")).to_be_visible()
         expect(wren.get_by_role("link", name="Back to your meetings")).to_have_count(0)
+        assert _axe_violations(wren) == []
         wren.set_viewport_size({"width": 1280, "height": 800})
         wren.screenshot(path=str(artifacts / "leaving-peer-goodbye-1280.png"))
         wren.set_viewport_size({"width": 390, "height": 844})

@@ -26,6 +26,13 @@ def test_a_text_only_peer_switches_to_audio_and_video_mid_meeting_and_back(
         assert otter.evaluate("() => window.peerMeeting.media.wanted") is None
         expect(_tile(heron, otter_id).locator("[data-icon=text-only]")).to_be_visible()
 
+        # a stray "m" (the mute shortcut) never switches on the microphone of a text-only peer
+        otter.locator("#hand-button").focus()
+        otter.keyboard.press("m")
+        otter.wait_for_timeout(1000)
+        assert otter.evaluate("() => window.peerMeeting.local.stream.getTracks().length") == 0
+        expect(_tile(heron, otter_id).locator("[data-icon=text-only]")).to_be_visible()
+
         # text only -> audio, from the microphone button: the server says yes, the page
         # opens the microphone only, and the others hear it
         otter.get_by_role("button", name="Unmute").click()

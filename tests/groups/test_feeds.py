@@ -101,3 +101,16 @@ def test_private_feeds_and_meeting_files_are_refused_without_the_passcode(client
     assert client.get(f"/groups/meetings/{occurrence.id}/meeting.ics").status_code == 403
     client.post(f"/groups/{group.id}/", {"passcode": "heron-42"})
     assert client.get(f"/groups/{group.id}/calendar.ics").status_code == 200
+
+
+def test_a_turned_off_link_is_left_out_of_the_page_and_the_ics(client, group_with_exceptions):
+    from rooms.services import invites
+
+    group, _ = group_with_exceptions
+    occurrence = group.occurrences.order_by("starts_at")[0]
+    invites.link_turn_off(meeting=occurrence.meeting, role="peer")
+    page = client.get(f"/groups/meetings/{occurrence.id}/").content.decode()
+    assert "turned off" in page and "/join/" not in page
+    response = client.get(f"/groups/meetings/{occurrence.id}/meeting.ics")
+    (event,) = events(Calendar.from_ical(response.content))
+    assert "URL" not in event and "Ask the facilitators" in str(event["DESCRIPTION"])

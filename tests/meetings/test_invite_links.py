@@ -203,3 +203,25 @@ def test_two_people_racing_with_one_cofacilitator_link_cannot_both_get_in():
         results = list(pool.map(claim, ["A", "B", "C", "D"]))
     assert sorted(results) == ["in", "link_used", "link_used", "link_used"]
     assert Participant.objects.filter(meeting=meeting).count() == 1
+
+
+def test_a_group_meeting_whose_link_is_off_still_shows_its_page_without_a_join_button():
+    from tests.groups.helpers import make_group, make_org, make_staff, weekly
+
+    org, admin = make_org()
+    ana = make_staff(org, admin, "ana")
+    group = make_group(org, admin, [ana])
+    weekly(group, ana)
+    occurrence = group.occurrences.first()
+    meeting = occurrence.meeting
+    client = Client()
+    secret = meeting.peer_invite
+    assert f"/join/{secret}/" in client.get(f"/groups/meetings/{occurrence.id}/").content.decode()
+
+    change_link(owner_client(meeting), meeting, "peer", action="turn_off")
+    page = client.get(f"/groups/meetings/{occurrence.id}/")
+    assert page.status_code == 200
+    assert "closed this meeting's invite link" in page.content.decode()
+    assert secret not in page.content.decode() and 'id="join-link"' not in page.content.decode()
+    calendar = client.get(f"/groups/meetings/{occurrence.id}/meeting.ics")
+    assert calendar.status_code == 200 and secret not in calendar.content.decode()

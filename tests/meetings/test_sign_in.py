@@ -65,6 +65,15 @@ def test_create_facilitator_with_a_strong_password_can_sign_in(client):
     assert sign_in(client, "alex", GOOD_PASSWORD).status_code == 302 and signed_in(client)
 
 
+def test_create_facilitator_reads_the_password_from_stdin_when_not_given(client):
+    call_command(
+        "create_facilitator", "sam", stdin=StringIO(GOOD_PASSWORD + "\n"), stdout=StringIO()
+    )
+    assert sign_in(client, "sam", GOOD_PASSWORD).status_code == 302 and signed_in(client)
+    with pytest.raises(CommandError, match="too common"):
+        call_command("create_facilitator", "kim", stdin=StringIO("password123\n"))
+
+
 def reload_urls():
     import meetings.urls
 
@@ -117,6 +126,9 @@ def test_a_demo_left_from_a_loopback_run_is_switched_off_on_a_public_bind(client
     user = get_user_model().objects.get(username="facilitator")
     assert not user.has_usable_password()
     assert sign_in(client, "facilitator", DEMO_PASSWORD, **LOCAL).status_code == 200
+    # Served on loopback again, the demo works again.
+    call_command("demo", "--bind", "127.0.0.1", stdout=StringIO())
+    assert sign_in(client, "facilitator", DEMO_PASSWORD, **LOCAL).status_code == 302
 
 
 def test_an_account_with_its_own_password_is_not_touched_by_the_demo_guard():

@@ -107,6 +107,9 @@ def test_environment_urls_choose_database_and_channel_layer():
     assert database_from_url(None)["ENGINE"] == "django.db.backends.sqlite3"
     assert channel_layer_from_url(None)["BACKEND"] == "channels.layers.InMemoryChannelLayer"
     redis = channel_layer_from_url("redis://r:6379/0")
-    assert redis["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert redis["BACKEND"] == "signaling.redis_layer.RedisChannelLayer"
+    (host,) = redis["CONFIG"]["hosts"]
+    # an idle blocking pop (5 s) must not hit the socket timeout
+    assert host["address"] == "redis://r:6379/0" and host["socket_timeout"] > 5
     with pytest.raises(ValueError):
         database_from_url("mysql://x/y")

@@ -47,8 +47,8 @@ export function setupControls({ view, selfMedia, send, askForHelp, notify, apply
   $("rejoin-button").addEventListener("click", () => location.reload());
 
   setupShortcuts({
-    m: toggleMic,
-    v: toggleCamera,
+    m: () => selfMedia.toggle("audio", { fromKey: true }),
+    v: () => selfMedia.toggle("video", { fromKey: true }),
     h: toggleHand,
     c: () => toggleDrawer("chat-panel"),
     p: () => toggleDrawer("people-panel"),

@@ -27,6 +27,7 @@ export function modeSwitcher({ view, local, meter, media, selfMedia, send, notif
         const problem = await local.open({ camera: mode === "video" && me().video === "on" });
         if (problem) {
           notify(DEVICE_PROBLEMS[problem]);
+          wanted = "text";
           send({ type: "media.set", mode: "text_only" }); // a voice we cannot open stays text
           return apply("text");
         }

@@ -105,7 +105,11 @@ function goodbye(code) {
     // Back on the pre-join form as the same person, camera on again if it was.
     view.participants = new Map(); // that participant is gone; the next join is a new one
     selfMedia.forget();
-    setStatus("Your place in this meeting has expired. You can join again below, as you were.");
+    const lobby = app.dataset.lobby === "true" && app.dataset.role === "peer"; // as the server decides a join
+    setStatus(
+      "Your place in this meeting has expired. You can join again below, as you were" +
+        (lobby ? "; a facilitator will let you back in." : "."),
+    );
     lastChoices.fillForm();
     show("join");
     prejoin.start();

@@ -58,10 +58,12 @@ export class SelfMedia {
     return this.state(kind) === "off_by_facilitator" && this.view.settings?.allow_self_unmute === false && !this.view.facilitates();
   }
 
-  async toggle(kind) {
+  // `fromKey`: a single-key shortcut, which never leaves text only (a stray key must not
+  // switch on the microphone of someone who chose to take part by text).
+  async toggle(kind, { fromKey = false } = {}) {
     if (!this.active()) {
       // On text only, the microphone asks for audio and the camera for video (modes.js).
-      if (this.view.mode === "text") this.chooseMode?.(kind === "audio" ? "audio" : "video");
+      if (this.view.mode === "text" && !fromKey) this.chooseMode?.(kind === "audio" ? "audio" : "video");
       return;
     }
     if (this.isOn(kind)) {

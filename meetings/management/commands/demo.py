@@ -36,9 +36,11 @@ class Command(BaseCommand):
             raise CommandError(
                 f"No demo on {bind}: its password is published, so it exists only on a server "
                 "bound to 127.0.0.1. Create a facilitator with "
-                "`python manage.py create_facilitator NAME --password ...`."
+                "`python manage.py create_facilitator NAME`."
             )
         user, created = get_user_model().objects.get_or_create(username=username)
+        # Also back on loopback after a public bind switched the demo password off.
+        created = created or not user.has_usable_password()
         if created:
             user.set_password(password)
             user.save()

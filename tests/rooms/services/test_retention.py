@@ -188,3 +188,27 @@ def test_the_same_browser_has_unrelated_device_hashes_in_two_meetings():
         hashes.append(person.device_hash)
     assert hashes[0] and hashes[1] and hashes[0] != hashes[1]
     assert selectors.token_digest("the-same-cookie") not in hashes
+
+
+def test_purge_keeps_who_was_turned_away_apart_so_attendance_counts_do_not_change(settings):
+    from rooms.services import participants
+
+    settings.RETENTION_DAYS = 30
+    owner = make_facilitator_user()
+    meeting = meeting_services.meeting_create(owner=owner, title="Counts", lobby_enabled=True)
+    fac, _ = make_participant(meeting, "Facilitator Fern", role="facilitator")
+    came, _ = make_participant(meeting, "Calm Heron")
+    refused, _ = make_participant(meeting, "Bold Wren")
+    mid = str(meeting.id)
+    participants.lobby_admit(meeting_id=mid, actor_id=str(fac.id), target_id=str(came.id))
+    participants.lobby_deny(meeting_id=mid, actor_id=str(fac.id), target_id=str(refused.id))
+    end(meeting, fac, days_ago=31)
+
+    def came_or_refused():
+        rows = Participant.objects.filter(meeting=meeting).values_list("role", "status")
+        return sorted((role, status == "denied") for role, status in rows)
+
+    before = came_or_refused()
+    assert before == [("facilitator", False), ("peer", False), ("peer", True)]
+    run_purge()
+    assert came_or_refused() == before
