@@ -24,15 +24,28 @@ def _env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+# SQLite under concurrent writers (HTTP joins run on their own threads beside the sockets'):
+# WAL lets readers go on while one writes; IMMEDIATE takes the write lock when a transaction
+# begins, so two transactions that read and then write queue on the busy timeout instead of
+# one failing at once with "database is locked" (a DEFERRED reader cannot upgrade). It is
+# also what serialises `locked_room` here: SQLite has no SELECT ... FOR UPDATE.
+_SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,  # seconds a writer waits for the lock
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+}
+
+
+def _sqlite(name: str | Path) -> dict:
+    return {"ENGINE": "django.db.backends.sqlite3", "NAME": name, "OPTIONS": dict(_SQLITE_OPTIONS)}
+
+
 def database_from_url(url: str | None) -> dict:
     if not url:
-        return {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": BASE_DIR / "var" / "meetings.sqlite3",
-        }
+        return _sqlite(BASE_DIR / "var" / "meetings.sqlite3")
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parsed.path) or ":memory:"}
+        return _sqlite(unquote(parsed.path) or ":memory:")
     if parsed.scheme in {"postgres", "postgresql"}:
         return {
             "ENGINE": "django.db.backends.postgresql",
