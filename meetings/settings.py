@@ -24,6 +24,11 @@ def _env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+# Connections per process (PostgreSQL); the threads that run database work for the sockets
+# (signaling.db) stay below it, leaving room for the HTTP views' own threads.
+DATABASE_POOL_SIZE = int(os.environ.get("DATABASE_POOL_SIZE", "20"))
+DATABASE_THREADS = int(os.environ.get("DATABASE_THREADS", "8"))
+
 # SQLite under concurrent writers (HTTP joins run on their own threads beside the sockets'):
 # WAL lets readers go on while one writes; IMMEDIATE takes the write lock when a transaction
 # begins, so two transactions that read and then write queue on the busy timeout instead of
@@ -40,6 +45,19 @@ def _sqlite(name: str | Path) -> dict:
     return {"ENGINE": "django.db.backends.sqlite3", "NAME": name, "OPTIONS": dict(_SQLITE_OPTIONS)}
 
 
+def _postgres_pool() -> dict:
+    """Each process keeps warm connections (a new one costs more than the query) in a pool
+    of at most DATABASE_POOL_SIZE: 2 web processes and a media worker at the default 20 stay
+    well below PostgreSQL's default max_connections of 100. A connection the server dropped
+    (restart, pg_terminate_backend) is noticed on checkout and replaced (CONN_HEALTH_CHECKS
+    makes Django give the pool psycopg's check)."""
+    return {
+        "min_size": 2,
+        "max_size": DATABASE_POOL_SIZE,
+        "timeout": 10,  # seconds to wait for a free connection before the operation fails
+    }
+
+
 def database_from_url(url: str | None) -> dict:
     if not url:
         return _sqlite(BASE_DIR / "var" / "meetings.sqlite3")
@@ -49,6 +67,8 @@ def database_from_url(url: str | None) -> dict:
     if parsed.scheme in {"postgres", "postgresql"}:
         return {
             "ENGINE": "django.db.backends.postgresql",
+            "OPTIONS": {"pool": _postgres_pool()},
+            "CONN_HEALTH_CHECKS": True,
             "NAME": unquote(parsed.path.lstrip("/")),
             "USER": unquote(parsed.username or ""),
             "PASSWORD": unquote(parsed.password or ""),

@@ -6,7 +6,6 @@ import asyncio
 import logging
 from typing import Any
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
@@ -16,6 +15,7 @@ from rooms.models import Meeting
 from rooms.services import participants
 from signaling import breakout_timer, delivery, groups, routes
 from signaling import protocol as p
+from signaling.db import in_db_thread
 from signaling.ratelimit import TokenBucket
 
 log = logging.getLogger(__name__)
@@ -26,15 +26,15 @@ _CLOSE_CODES = {"denied": 4403, "left": 4410, "removed": 4411, "ended": 4412}
 # Expiry timers must outlive the consumer that scheduled them.
 _expiry_tasks: set[asyncio.Task] = set()
 
-_meeting = database_sync_to_async(selectors.meeting_open)
-_participant = database_sync_to_async(selectors.participant_by_token)
-_room_state = database_sync_to_async(selectors.room_state)
-_checkin_state = database_sync_to_async(selectors.checkin_state_for)
-_participant_breakout = database_sync_to_async(selectors.participant_breakout)
+_meeting = in_db_thread(selectors.meeting_open)
+_participant = in_db_thread(selectors.participant_by_token)
+_room_state = in_db_thread(selectors.room_state)
+_checkin_state = in_db_thread(selectors.checkin_state_for)
+_participant_breakout = in_db_thread(selectors.participant_breakout)
 
-participant_connect = database_sync_to_async(participants.participant_connect)
-participant_disconnect = database_sync_to_async(participants.participant_disconnect)
-participant_expire = database_sync_to_async(participants.participant_expire)
+participant_connect = in_db_thread(participants.participant_connect)
+participant_disconnect = in_db_thread(participants.participant_disconnect)
+participant_expire = in_db_thread(participants.participant_expire)
 
 
 async def _expire_later(meeting_id: str, participant_id: str) -> None:
@@ -95,12 +95,14 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             return  # closing with 4404; a frame sent meanwhile (e.g. hello) has nowhere to go
         self.last_heard = asyncio.get_running_loop().time()
         quiet = False
+        ref = None  # a refused chat.send names its client_id, for the page's outbox
         try:
             if not self.frames.take():
                 raise p.ProtocolError("rate_limited")
             if text_data is None:
                 raise p.ProtocolError("bad_json", "Frames must be JSON text.")
             message = p.parse_client_frame(text_data)
+            ref = getattr(message, "client_id", None)
             if self.participant_id is None:
                 await self._handshake(message)
             else:
@@ -108,9 +110,9 @@ class MeetingConsumer(AsyncWebsocketConsumer):
                 quiet = route.quiet
                 await self._handle(route, message)
         except p.ProtocolError as exc:
-            await self._refuse(exc.code, exc.detail, quiet)
+            await self._refuse(exc.code, exc.detail, quiet, ref)
         except state.RoomError as exc:
-            await self._refuse(exc.code, exc.message, quiet)
+            await self._refuse(exc.code, exc.message, quiet, ref)
         except Exception as exc:
             if quiet:
                 # No traceback, no participant: a database error's text can quote the values
@@ -118,16 +120,18 @@ class MeetingConsumer(AsyncWebsocketConsumer):
                 log.error("signaling: failed error=%s", type(exc).__name__)
             else:
                 log.exception("signaling: unexpected failure participant=%s", self.participant_id)
-            await self._refuse("internal", None, quiet)
+            await self._refuse("internal", None, quiet, ref)
 
-    async def _refuse(self, code: str, detail: str | None, quiet: bool = False) -> None:
+    async def _refuse(
+        self, code: str, detail: str | None, quiet: bool = False, ref: str | None = None
+    ) -> None:
         # Only the code goes to the log: frames may hold what people said. A quiet route
         # (an anonymous check-in answer) does not even say whose message it was.
         if quiet:
             log.info("signaling: refused code=%s", code)
         else:
             log.info("signaling: refused code=%s participant=%s", code, self.participant_id)
-        await self.send_message(p.error_message(code, detail))
+        await self.send_message(p.error_message(code, detail, ref))
 
     async def _handshake(self, message: Any) -> None:
         if not isinstance(message, p.Hello):

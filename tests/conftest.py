@@ -13,3 +13,15 @@ def fast_timers(settings):
     settings.HEARTBEAT_PING_AFTER_SECONDS = 1.0
     settings.HEARTBEAT_DROP_AFTER_SECONDS = 2.0
     return settings
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """No connection pool in the test process itself: a connection the pool opens in the
+    background as the suite ends can keep the test database "in use" when it is dropped.
+    The servers that tests start (tests/servers.py) keep the production settings, pool included.
+    """
+    from django.db import connections
+
+    for alias in connections:
+        connections[alias].settings_dict.get("OPTIONS", {}).pop("pool", None)

@@ -32,6 +32,8 @@ class ChatSend(Message):
     type: Literal["chat.send"]
     text: str = Field(max_length=4000)
     audience: Literal["room", "facilitators"] = "room"
+    # The sender's own id for this message: a resend with the same id is not stored twice.
+    client_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
 
 
 class HelpRequest(Message):
@@ -149,6 +151,12 @@ class ChatMessageOut(Message):
     message: ChatInfo
 
 
+class ChatAck(Message):
+    type: Literal["chat.ack"]
+    client_id: str
+    message_id: int
+
+
 class ServerPing(Message):
     type: Literal["ping"]
 
@@ -167,7 +175,7 @@ class Error(Message):
 SERVER_MODELS = (
     Welcome, LobbyWaiting, LobbyAdmitted, LobbyDenied, LobbyUpdated, RoomState,
     ParticipantJoined, ParticipantUpdated, ParticipantLeft, HandsUpdated, ChatMessageOut,
-    ServerPing, ServerPong, Error,
+    ChatAck, ServerPing, ServerPong, Error,
 )  # fmt: skip
 
 

@@ -66,8 +66,8 @@ async def test_a_dozen_join_and_leave_at_once_without_internal_errors(embedded):
 
     # Half leave while the other half drop and come back, and everyone chats meanwhile.
     leaving, staying = first[: PEOPLE // 2], first[PEOPLE // 2 :]
-    for ws, _ in staying:
-        await ws.send(json.dumps({"type": "chat.send", "text": "still here"}))
+    for i, (ws, _) in enumerate(staying):
+        await ws.send(json.dumps({"type": "chat.send", "text": "still here", "client_id": f"c{i}"}))
     closes = [ws.close() for ws, _ in leaving + staying]
     again = [_session(base_url, demo.meeting_id, t) for t in tokens[PEOPLE // 2 :]]
     results = await asyncio.gather(*closes, *again)
