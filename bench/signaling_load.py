@@ -44,6 +44,8 @@ import websockets  # noqa: E402
 
 from tests import servers  # noqa: E402
 
+BATCH = os.environ.get("BENCH_BATCH", "1") == "1"  # hello `batch`: several messages a frame
+
 SETUP = """
 import json
 from django.contrib.auth import get_user_model
@@ -81,6 +83,7 @@ class Stats:
     reached: Counter = field(default_factory=Counter)  # client id -> distinct recipients
     seen: set[tuple[int, int]] = field(default_factory=set)  # (person, message id)
     latencies: list[float] = field(default_factory=list)
+    last_frame: float = 0.0  # when any socket last received anything
     duplicates: int = 0
     errors: Counter = field(default_factory=Counter)
 
@@ -92,30 +95,34 @@ def cpu_seconds(pid: int) -> float:
 
 async def listen(person: Person, stats: Stats, room_state: asyncio.Event) -> None:
     async for frame in person.ws:
-        now = time.perf_counter()
-        message = json.loads(frame)
-        kind = message["type"]
-        if kind == "chat.message":
-            info = message["message"]
-            key = (person.index, info["id"])
-            if key in stats.seen:
-                stats.duplicates += 1
-                continue
-            stats.seen.add(key)
-            client_id = info["text"].split()[-1]
-            sent = stats.sent.get(client_id)
-            if sent is not None:
-                stats.reached[client_id] += 1
-                stats.latencies.append((now - sent[0]) * 1000)
-        elif kind == "chat.ack":
-            stats.acked[message["client_id"]] = message["message_id"]
-        elif kind == "room.state":
-            person.joined = True
-            room_state.set()
-        elif kind == "ping":
-            await person.ws.send('{"type": "pong"}')
-        elif kind == "error":
-            stats.errors[message["code"]] += 1
+        now = stats.last_frame = time.perf_counter()
+        parsed = json.loads(frame)
+        for message in parsed if isinstance(parsed, list) else [parsed]:
+            await handle(person, stats, room_state, message, now)
+
+
+async def handle(person: Person, stats: Stats, room_state, message: dict, now: float) -> None:
+    kind = message["type"]
+    if kind == "chat.message":
+        info = message["message"]
+        key = (person.index, info["id"])
+        if key in stats.seen:
+            stats.duplicates += 1
+            return
+        stats.seen.add(key)
+        sent = stats.sent.get(info["text"].split()[-1])
+        if sent is not None:
+            stats.reached[info["text"].split()[-1]] += 1
+            stats.latencies.append((now - sent[0]) * 1000)
+    elif kind == "chat.ack":
+        stats.acked[message["client_id"]] = message["message_id"]
+    elif kind == "room.state":
+        person.joined = True
+        room_state.set()
+    elif kind == "ping":
+        await person.ws.send('{"type": "pong"}')
+    elif kind == "error":
+        stats.errors[message["code"]] += 1
 
 
 async def connect(person: Person, stats: Stats, gate: asyncio.Semaphore, tasks: list) -> None:
@@ -127,7 +134,9 @@ async def connect(person: Person, stats: Stats, gate: asyncio.Semaphore, tasks: 
                 origin=person.url.replace("ws://", "http://").split("/ws/")[0],
                 max_queue=None,
             )
-            await person.ws.send(json.dumps({"type": "hello", "version": 1, "token": person.token}))
+            await person.ws.send(
+                json.dumps({"type": "hello", "version": 1, "token": person.token, "batch": BATCH})
+            )
             tasks.append(asyncio.create_task(listen(person, stats, room_state)))
             await asyncio.wait_for(room_state.wait(), 30)
         except Exception:
@@ -147,7 +156,10 @@ async def load(args, meetings: list[dict], urls: list[str], pids: dict[str, int]
         await asyncio.gather(*(connect(p, stats, gate, tasks) for p in people))
     joined = [p for p in people if p.joined]
     members = Counter(p.meeting for p in joined)
-    await asyncio.sleep(1)  # the joins' own fan-out settles
+    # the joins' own fan-out (everyone hears of everyone) settles before chat starts
+    settled = time.perf_counter() + args.settle
+    while time.perf_counter() - stats.last_frame < 1 and time.perf_counter() < settled:
+        await asyncio.sleep(0.2)
 
     own = os.getpid()
     before = {name: cpu_seconds(pid) for name, pid in {**pids, "client": own}.items()}
@@ -275,6 +287,9 @@ def main() -> None:
     parser.add_argument("--chat-rate", type=float, default=50, help="messages a second, in all")
     parser.add_argument("--seconds", type=float, default=10, help="how long chat is sent")
     parser.add_argument("--drain", type=float, default=15, help="most seconds to wait after")
+    parser.add_argument(
+        "--settle", type=float, default=60, help="most seconds to wait for the joins' fan-out"
+    )
     parser.add_argument("--stack", choices=["embedded", "production"], default=None)
     parser.add_argument("--json", action="store_true", help="print only the JSON object")
     args = parser.parse_args()

@@ -25,9 +25,8 @@ def _env_list(name: str, default: list[str]) -> list[str]:
 
 
 # Connections per process (PostgreSQL); the threads that run database work for the sockets
-# (signaling.db) stay below it, leaving room for the HTTP views' own threads.
+# (signaling.db, DATABASE_THREADS below) stay under it, leaving room for the HTTP views'.
 DATABASE_POOL_SIZE = int(os.environ.get("DATABASE_POOL_SIZE", "20"))
-DATABASE_THREADS = int(os.environ.get("DATABASE_THREADS", "8"))
 
 # SQLite under concurrent writers (HTTP joins run on their own threads beside the sockets'):
 # WAL lets readers go on while one writes; IMMEDIATE takes the write lock when a transaction
@@ -42,7 +41,13 @@ _SQLITE_OPTIONS = {
 
 
 def _sqlite(name: str | Path) -> dict:
-    return {"ENGINE": "django.db.backends.sqlite3", "NAME": name, "OPTIONS": dict(_SQLITE_OPTIONS)}
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": name,
+        "OPTIONS": dict(_SQLITE_OPTIONS),
+        # kept open: a new one per operation costs more than the query (the pragmas included)
+        "CONN_MAX_AGE": None,
+    }
 
 
 def _postgres_pool() -> dict:
@@ -152,6 +157,10 @@ TEMPLATES = [
 
 DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL"))}
 CHANNEL_LAYERS = {"default": channel_layer_from_url(os.environ.get("REDIS_URL"))}
+# SQLite takes one writer at a time: more threads would only queue on its lock, sleeping in
+# its busy handler's back-off (up to 100 ms a try), so the embedded default keeps one.
+_ONE_WRITER = DATABASES["default"]["ENGINE"].endswith("sqlite3")
+DATABASE_THREADS = int(os.environ.get("DATABASE_THREADS", "1" if _ONE_WRITER else "8"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LANGUAGE_CODE = "en-us"

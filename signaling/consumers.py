@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 # Why a socket closes (rooms.events.Close) -> its close code (protocol.CLOSE_CODES).
 _CLOSE_CODES = {"denied": 4403, "left": 4410, "removed": 4411, "ended": 4412}
 
+# Room events due to one socket within this long go out as one frame (for clients that
+# said `batch` in hello): in a busy meeting the per-frame cost of sending is the limit.
+_COALESCE_SECONDS = 0.005
+
 # Expiry timers must outlive the consumer that scheduled them.
 _expiry_tasks: set[asyncio.Task] = set()
 
@@ -55,6 +59,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
     space: str | None = None
     space_joined = False
     closing = False
+    batching = False  # the client reads frames holding several messages
 
     async def connect(self) -> None:
         # Accept first: a refused handshake cannot carry a close code the page can explain.
@@ -70,6 +75,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         self.watchdog = asyncio.create_task(self._watch())
 
     async def disconnect(self, code: int) -> None:
+        self.closing = True  # nothing more goes out (a batch of room events due, say)
         watchdog = getattr(self, "watchdog", None)
         if watchdog is not None:
             watchdog.cancel()
@@ -147,6 +153,8 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             return
         self.participant_id = str(participant.id)
         self.role = participant.role
+        self.batching = message.batch
+        self.queued: list[str] = []  # room event frames waiting to go out as one
         await self.channel_layer.group_add(
             groups.participant_group(self.participant_id), self.channel_name
         )
@@ -257,8 +265,22 @@ class MeetingConsumer(AsyncWebsocketConsumer):
     # --- channel layer handlers ----------------------------------------------------
 
     async def room_event(self, message: dict) -> None:
-        if not self.closing:
-            await self.send_message(p.server_message(message["event"], **message["data"]))
+        if self.closing:
+            return
+        if not self.batching:
+            await self.send(text_data=message["frame"])
+            return
+        self.queued.append(message["frame"])
+        if len(self.queued) == 1:
+            asyncio.get_running_loop().call_later(
+                _COALESCE_SECONDS, lambda: asyncio.ensure_future(self._flush())
+            )
+
+    async def _flush(self) -> None:
+        """Sends the queued room events, as one frame if there are several."""
+        frames, self.queued = self.queued, []
+        if frames and not self.closing:
+            await self.send(text_data=frames[0] if len(frames) == 1 else f"[{','.join(frames)}]")
 
     async def room_directive(self, message: dict) -> None:
         """What rooms/ decided this participant's socket must do, after the event that says why."""
@@ -310,4 +332,6 @@ class MeetingConsumer(AsyncWebsocketConsumer):
                 pinged = False
 
     async def send_message(self, message: dict) -> None:
+        if self.batching:
+            await self._flush()  # nothing overtakes a room event already due
         await self.send(text_data=p.json_dumps(message))

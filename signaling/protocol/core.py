@@ -18,6 +18,8 @@ class Hello(Message):
     type: Literal["hello"]
     version: int
     token: str = Field(min_length=1, max_length=200)
+    # the client reads a frame holding a JSON array of messages (docs/protocol.md, Connection)
+    batch: bool = False
 
 
 class Ping(Message):

@@ -5,7 +5,11 @@ import json
 import pytest
 from asgiref.sync import sync_to_async
 
+from rooms import events
 from rooms.models import ChatMessage
+from rooms.services.unit import Outcome
+from signaling import delivery
+from tests.factories import make_participant
 from tests.signaling.client import Client
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -63,3 +67,47 @@ async def test_chat_send_without_a_client_id_is_refused_and_not_stored(room):
     await peer.send_raw(json.dumps({"type": "chat.send", "text": "no id"}))
     assert (await peer.expect("error"))["code"] == "invalid_message"
     assert not await sync_to_async(ChatMessage.objects.exists)()
+
+
+async def test_a_batching_client_gets_a_burst_of_room_events_in_order_in_fewer_frames(room):
+    peer = await room.admitted_peer("Calm Heron")
+    _, token = await sync_to_async(make_participant)(room.meeting, "Co Cedar", role="cofacilitator")
+    batcher = Client(room.meeting.id, token)
+    await batcher.ws.connect()
+    await batcher.send({"type": "hello", "version": 1, "token": token, "batch": True})
+    frames = []
+    while not any('"room.state"' in f for f in frames):
+        frames.append((await batcher.ws.receive_output(2))["text"])
+    await batcher.ws.receive_nothing(0.3)  # checkin.state, participant.updated
+
+    # one outcome with several events (as closing breakouts has): due within microseconds
+    burst = [
+        events.ChatMessage(
+            message={
+                "id": 1000 + n,
+                "sender_id": peer.participant_id,
+                "sender_name": "Calm Heron",
+                "audience": "room",
+                "kind": "text",
+                "text": f"burst {n}",
+                "sent_at": "2026-12-05T18:00:00+00:00",
+            },
+            to=events.ToMeeting(),
+        )
+        for n in range(8)
+    ]
+    await delivery.deliver(str(room.meeting.id), Outcome(events=burst))
+    texts: list[str] = []
+    arrays = 0
+    while len(texts) < 8:
+        parsed = json.loads((await batcher.ws.receive_output(3))["text"])
+        arrays += isinstance(parsed, list)
+        messages = parsed if isinstance(parsed, list) else [parsed]
+        texts += [m["message"]["text"] for m in messages if m["type"] == "chat.message"]
+    assert texts == [f"burst {n}" for n in range(8)]
+    assert arrays >= 1  # at least two of them went out as one frame
+
+    # a client that did not ask for batches gets the same burst one message a frame
+    plain = [await peer.expect("chat.message") for _ in range(8)]
+    assert [m["message"]["text"] for m in plain] == [f"burst {n}" for n in range(8)]
+    await batcher.close()
