@@ -92,7 +92,7 @@ _MEDIA_CHANNEL_CAPACITY = {"media-relay-*": 5000}
 def channel_layer_from_url(url: str | None) -> dict:
     if not url:
         return {
-            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "BACKEND": "signaling.layers.InMemoryChannelLayer",
             # This layer does not compile channel_capacity patterns (channels 4.3).
             "CONFIG": {"capacity": 1000},
         }
