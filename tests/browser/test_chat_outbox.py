@@ -60,7 +60,10 @@ def test_chat_typed_while_offline_is_sent_after_reconnect_exactly_once(
     expect(pending).to_have_count(2)
     expect(pending.first).to_contain_text("sending…")
     expect(pending.first).to_contain_text("typed while offline")
-    heron.screenshot(path=str(artifacts / "chat-outbox-sending.png"))
+    for width, height in ((1280, 800), (390, 844)):
+        heron.set_viewport_size({"width": width, "height": height})
+        heron.screenshot(path=str(artifacts / f"chat-outbox-sending-{width}.png"))
+    heron.set_viewport_size(pages.VIEWPORT)
     expect(fac.locator("#chat-log")).not_to_contain_text("typed while offline")
 
     outage.down = False  # the page's next retry gets through
