@@ -9,6 +9,7 @@ from django.core.asgi import get_asgi_application
 
 django_http = get_asgi_application()
 
+from signaling import shutdown  # noqa: E402
 from signaling.websocket_urls import websocket_urlpatterns  # noqa: E402
 
 if settings.SERVE_STATIC:
@@ -22,3 +23,6 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )
+
+# Under daphne: a lease for presence, and a graceful SIGTERM (see signaling/shutdown.py).
+shutdown.hook_into_daphne()

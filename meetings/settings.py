@@ -4,6 +4,7 @@ Unset DATABASE_URL -> SQLite file; unset REDIS_URL -> in-memory channel layer (o
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -96,10 +97,13 @@ def channel_layer_from_url(url: str | None) -> dict:
             # This layer does not compile channel_capacity patterns (channels 4.3).
             "CONFIG": {"capacity": 1000},
         }
+    from signaling.redis_layer import connection_options
+
+    pool = connection_options(max_connections=int(os.environ.get("REDIS_MAX_CONNECTIONS", "200")))
     return {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "signaling.redis_layer.RedisChannelLayer",
         "CONFIG": {
-            "hosts": [url],
+            "hosts": [{"address": url, **pool}],
             "prefix": os.environ.get("CHANNEL_PREFIX", "meetings"),
             "channel_capacity": _MEDIA_CHANNEL_CAPACITY,
         },
@@ -122,9 +126,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "axes",
+    "django_ratelimit",
     "meetings",
     "rooms",
     "signaling",
+    "groups",
 ]
 
 MIDDLEWARE = [
@@ -135,6 +142,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # last, as django-axes asks: it turns a locked-out sign-in into the lock-out page
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "meetings.urls"
@@ -162,6 +171,23 @@ CHANNEL_LAYERS = {"default": channel_layer_from_url(os.environ.get("REDIS_URL"))
 _ONE_WRITER = DATABASES["default"]["ENGINE"].endswith("sqlite3")
 DATABASE_THREADS = int(os.environ.get("DATABASE_THREADS", "1" if _ONE_WRITER else "8"))
 
+
+def cache_from_url(url: str | None) -> dict:
+    """Join throttling counts in this cache: shared through Redis when there is one."""
+    if not url:
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": os.environ.get("CHANNEL_PREFIX", "meetings"),
+    }
+
+
+CACHES = {"default": cache_from_url(os.environ.get("REDIS_URL"))}
+# django-ratelimit lists only memcached and django-redis; Django's own Redis cache counts
+# atomically too, and the embedded default is one process, where the local cache is shared.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -173,6 +199,33 @@ STATICFILES_DIRS = [BASE_DIR / "frontend" / "static"]
 STATIC_ROOT = BASE_DIR / "var" / "static"
 # daphne has no static server of its own; the embedded default serves /static/ from the ASGI app.
 SERVE_STATIC = _env_bool("SERVE_STATIC", True)
+
+# Sign-in: a locked-out address waits LOGIN_LOCKOUT_MINUTES after LOGIN_FAILURE_LIMIT
+# wrong passwords (django-axes, counted in the database so every web process agrees).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "meetings.auth.DemoPasswordOnLoopbackBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+# Per address: locking per username would let anyone lock a facilitator out before a meeting.
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# No row per successful sign-in (address, browser, time): nothing we need to keep.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# /admin/ exists only when an operator asks for it.
+ADMIN_ENABLED = _env_bool("ADMIN_ENABLED", False)
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/meetings/"
@@ -189,6 +242,9 @@ HANDSHAKE_TIMEOUT_SECONDS = float(os.environ.get("HANDSHAKE_TIMEOUT_SECONDS", "1
 # Flood control for chat: a burst of CHAT_BURST, then CHAT_PER_SECOND (docs/protocol.md).
 CHAT_BURST = 10
 CHAT_PER_SECOND = float(os.environ.get("CHAT_PER_SECOND", "10"))
+# Joins (POST /api/join/): per address and per browser, in django-ratelimit's "N/period".
+JOIN_RATE_PER_ADDRESS = os.environ.get("JOIN_RATE_PER_ADDRESS", "60/m")
+JOIN_RATE_PER_DEVICE = os.environ.get("JOIN_RATE_PER_DEVICE", "10/m")
 
 # Media relay (see docs/deploy notes in README). The embedded default runs one relay
 # inside the server process; production runs `manage.py media_worker` processes and
@@ -208,6 +264,10 @@ STUN_URLS = _env_list("STUN_URLS", [])
 TURN_URLS = _env_list("TURN_URLS", [])
 TURN_SECRET = os.environ.get("TURN_SECRET", "")
 TURN_CREDENTIAL_SECONDS = int(os.environ.get("TURN_CREDENTIAL_SECONDS", "21600"))
+
+# Days after a meeting ends before `manage.py purge` deletes its chat, names, named
+# answers and device hashes (docs/privacy.md).
+RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", "30"))
 
 LOGGING = {
     "version": 1,

@@ -1,5 +1,8 @@
 """What a meeting keeps: the meeting, its participants, its chat. Never media."""
 
+import base64
+import hashlib
+import hmac
 import secrets
 import uuid
 
@@ -11,6 +14,10 @@ def new_invite_token() -> str:
     return secrets.token_urlsafe(18)
 
 
+def new_device_salt() -> str:
+    return secrets.token_hex(16)
+
+
 class Meeting(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     title = models.CharField(max_length=120)
@@ -19,8 +26,6 @@ class Meeting(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="meetings"
     )
-    peer_invite = models.CharField(max_length=64, unique=True, default=new_invite_token)
-    cofacilitator_invite = models.CharField(max_length=64, unique=True, default=new_invite_token)
     # Hands are ordered by this counter, not by clock, so two raises never tie.
     hand_counter = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -33,9 +38,77 @@ class Meeting(models.Model):
     breakout_ends_at = models.DateTimeField(null=True, blank=True)
     breakout_warn_at = models.DateTimeField(null=True, blank=True)
     breakout_warned = models.BooleanField(default=False)
+    # Device hashes are keyed with this meeting's own salt, so the same browser gets an
+    # unrelated hash in every meeting ("" only for meetings from before the salt existed).
+    device_salt = models.CharField(max_length=32, default=new_device_salt)
+    # When `manage.py purge` last removed personal data (rooms/services/retention.py).
+    purged_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.title
+
+    def current_link(self, role: str) -> str:
+        """The working invite secret for `role` ("" when there is none to show)."""
+        link = self.invite_links.filter(role=role, ended_at__isnull=True).first()
+        return link.plain() if link is not None and link.in_use() else ""
+
+    @property
+    def peer_invite(self) -> str:
+        return self.current_link(InviteLink.Role.PEER)
+
+    @property
+    def cofacilitator_invite(self) -> str:
+        return self.current_link(InviteLink.Role.COFACILITATOR)
+
+
+class InviteLink(models.Model):
+    """One invite link of a meeting. The database holds only the hash of its secret.
+
+    The secret is an HMAC of the link's id under SECRET_KEY, so the owner's page can show
+    it again while a copy of the database alone cannot rebuild it. A link ends when it is
+    replaced (rotation) or turned off; the row stays so that an old link can say which.
+    """
+
+    class Role(models.TextChoices):
+        PEER = "peer"
+        COFACILITATOR = "cofacilitator"
+
+    class End(models.TextChoices):
+        REPLACED = "replaced"
+        TURNED_OFF = "turned_off"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="invite_links")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    # A co-facilitator link lets one person in: set when someone first joins with it.
+    used_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end = models.CharField(max_length=16, choices=End.choices, blank=True, default="")
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["meeting", "role", "ended_at"])]
+
+    def derived_secret(self) -> str:
+        key = settings.SECRET_KEY.encode()
+        digest = hmac.new(key, f"invite-link:{self.id}".encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest[:24]).decode()
+
+    def plain(self) -> str:
+        """The secret to put in the link, or "" if it cannot be rebuilt (a link hashed from
+        before this scheme, or a changed SECRET_KEY: it still works for whoever has it)."""
+        secret = self.derived_secret()
+        return secret if invite_digest(secret) == self.token_hash else ""
+
+    def in_use(self) -> bool:
+        return self.ended_at is None and self.used_at is None
+
+
+def invite_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 class Breakout(models.Model):

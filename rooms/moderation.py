@@ -1,4 +1,5 @@
-"""Facilitation powers over people: mute, stop video, ask to unmute, lock, remove, end.
+"""Facilitation powers over people: mute, stop video, ask to unmute, lock, remove, end;
+and the person's own switches: mute yourself, unmute, how you take part (`set_mode`).
 
 Pure functions on a `MeetingState`, like its own methods: each checks the actor's authority,
 changes the room in place and returns the events to deliver, or raises RoomError and
@@ -138,13 +139,63 @@ def unmute(room: MeetingState, actor_id: str, kind: str) -> list[Event]:
     was = _off(actor, kind)
     if was is None:
         return []
-    if was == BY_FACILITATOR and not room.allow_self_unmute and not actor.facilitates:
+    if not _may_turn_on(room, actor, kind):
         raise RoomError(
             "self_unmute_disabled",
             "A facilitator turned this off. They can ask you to turn it back on.",
         )
     _set_off(actor, kind, None)
     return [_updated(actor)]
+
+
+def _may_turn_on(room: MeetingState, member: Member, kind: str) -> bool:
+    """The self-unmute rule: what a facilitator turned off stays off unless the room allows
+    self-unmute or the person facilitates; what you turned off yourself you turn on."""
+    if _off(member, kind) != BY_FACILITATOR:
+        return True
+    return room.allow_self_unmute or member.facilitates
+
+
+# --- how you take part ---------------------------------------------------------------------
+
+TEXT_ONLY_MODE = "text_only"
+AUDIO_MODE = "audio"
+VIDEO_MODE = "video"
+MODES = (TEXT_ONLY_MODE, AUDIO_MODE, VIDEO_MODE)
+
+
+def set_mode(room: MeetingState, actor_id: str, mode: str) -> list[Event]:
+    """Text only, audio or video, changed by the person themself during the meeting.
+
+    A mode is the member's `media` (camera_mic publishes, text_only never does) with their
+    camera switch: audio is camera_mic with the video off by themself. Turning a microphone
+    or camera on here follows `unmute`'s rule, without refusing: the mode changes, and what
+    a facilitator turned off (with self-unmute not allowed) stays off. Coming from text
+    only turns your microphone on; audio and video keep it as it is.
+    """
+    if mode not in MODES:
+        raise RoomError("invalid_message", "mode is text_only, audio or video.")
+    policy.require_live(room)
+    actor = policy.require_present(room, actor_id)
+    before = actor.public()
+    if mode == TEXT_ONLY_MODE:
+        actor.media = "text_only"
+    else:
+        if actor.media == "text_only":
+            actor.media = "camera_mic"
+            _turn_on_if_allowed(room, actor, AUDIO)
+        if mode == VIDEO_MODE:
+            _turn_on_if_allowed(room, actor, VIDEO)
+        elif _off(actor, VIDEO) is None:
+            _set_off(actor, VIDEO, BY_SELF)
+    if actor.public() == before:
+        return []
+    return [_updated(actor)]
+
+
+def _turn_on_if_allowed(room: MeetingState, member: Member, kind: str) -> None:
+    if _off(member, kind) is not None and _may_turn_on(room, member, kind):
+        _set_off(member, kind, None)
 
 
 def ask_unmute(room: MeetingState, actor_id: str, target_id: str, kind: str) -> list[Event]:
@@ -223,6 +274,12 @@ def remove(room: MeetingState, actor_id: str, target_id: str, *, ban: bool = Fal
 def end(room: MeetingState, actor_id: str) -> list[Event]:
     """Ends the meeting for everyone, including those waiting in the lobby."""
     policy.require_facilitator(room, actor_id)
+    return finish(room)
+
+
+def finish(room: MeetingState) -> list[Event]:
+    """The end itself, whoever asked: a facilitator in the room (`end`), or the meeting's
+    owner from the meetings page (the services check that it is theirs)."""
     if room.ended:
         return []  # two facilitators at once: the second has nothing left to end
     waiting = room.lobby()

@@ -21,6 +21,7 @@ GONE = (Participant.Status.LEFT, Participant.Status.DENIED)
 # Member attribute -> Participant column, for the fields an operation may change.
 MEMBER_COLUMNS = {
     "role": "role",
+    "media": "media",
     "status": "status",
     "connection": "connection",
     "hand_seq": "hand_raised_seq",
@@ -33,7 +34,7 @@ MEMBER_COLUMNS = {
     "banned": "banned",
 }
 # Member attributes set when the participant is created and only read afterwards.
-MEMBER_READ_ONLY = {"id": "id", "name": "display_name", "media": "media"}
+MEMBER_READ_ONLY = {"id": "id", "name": "display_name"}
 
 # MeetingState attribute -> Meeting column, for the fields an operation may change.
 ROOM_COLUMNS = {
@@ -66,7 +67,7 @@ def room_load(*, meeting: Meeting) -> state.MeetingState:
 def member_from_row(p: Participant) -> state.Member:
     fields = {attr: getattr(p, column) for attr, column in MEMBER_COLUMNS.items()}
     fields["breakout"] = str(p.breakout_id) if p.breakout_id else None
-    return state.Member(id=str(p.id), name=p.display_name, media=p.media, **fields)
+    return state.Member(id=str(p.id), name=p.display_name, **fields)
 
 
 def _member_fields(member: state.Member) -> dict[str, Any]:

@@ -166,15 +166,18 @@ class MeetingState:
         """Everyone who may take part in the meeting's media, and how."""
         if self.ended:
             return {}
-        return {
-            m.id: MediaPlan(
-                room=self.media_room(m),
-                publish=m.media == "camera_mic",
-                audio=m.muted_by is None,
-                video=m.video_stopped_by is None,
-            )
-            for m in self.present()
-        }
+        return {m.id: self._plan(m) for m in self.present()}
+
+    def _plan(self, m: Member) -> MediaPlan:
+        publish = m.media == "camera_mic"
+        # Not publishing means nothing is forwarded, whatever a connection made before
+        # a switch to text only still sends: the relay fixes `publish` when it joins.
+        return MediaPlan(
+            room=self.media_room(m),
+            publish=publish,
+            audio=publish and m.muted_by is None,
+            video=publish and m.video_stopped_by is None,
+        )
 
     def settings(self) -> dict[str, bool]:
         return {"locked": self.locked, "allow_self_unmute": self.allow_self_unmute}
@@ -260,11 +263,27 @@ class MeetingState:
             events.extend(self.expire(member_id, disconnected_before))
         return events
 
-    def leave(self, participant_id: str) -> list[Event]:
+    def leave(self, participant_id: str, hand_over_to: str | None = None) -> list[Event]:
+        """Leaves for good; a facilitator may first hand the group over to someone present."""
         member = self.members.get(participant_id)
         if member is None or member.status not in (LOBBY, ADMITTED):
             return []
-        return self.take_out(member, reason="left")
+        handed: list[Event] = []
+        if hand_over_to is not None:
+            handed = self._hand_over(member, hand_over_to)
+        return handed + self.take_out(member, reason="left")
+
+    def _hand_over(self, leaver: Member, target_id: str) -> list[Event]:
+        """The leaving facilitator's choice: `target_id` facilitates from now on (a peer
+        becomes a co-facilitator, as with `set_role`). Anyone admitted may be chosen: the
+        facilitator knows the group, and `set_role` already lets them promote any peer."""
+        policy.require_facilitator(self, leaver.id)
+        if target_id == leaver.id:
+            raise RoomError("cannot_target_self", "Choose someone else to hand the meeting to.")
+        target = policy.require_target(self, target_id)
+        if target.facilitates:
+            return []
+        return self.set_role(leaver.id, target_id, COFACILITATOR)
 
     def take_out(self, member: Member, reason: str) -> list[Event]:
         """Takes a member out of the meeting: they left, timed out or were removed."""
@@ -299,6 +318,10 @@ class MeetingState:
 
     def admit(self, actor_id: str, target_id: str) -> list[Event]:
         target = self._lobby_target(actor_id, target_id)
+        # Someone in the lobby with a co-facilitator role came with the co-facilitator
+        # link; only the owner, signed in with their account, may vouch for them.
+        if target.role == COFACILITATOR and self.member(actor_id).role != FACILITATOR:
+            raise RoomError("forbidden", "Only the meeting's owner can confirm a co-facilitator.")
         target.status = ADMITTED
         admitted = LobbyAdmitted(to=ToParticipant(target.id), then=(EnterRoom(target.id),))
         events = [self._lobby_event(), admitted]

@@ -13,7 +13,7 @@ from rooms import selectors, state
 from rooms.events import ChangeSpace, Close, EnterRoom
 from rooms.models import Meeting
 from rooms.services import participants
-from signaling import breakout_timer, delivery, groups, routes
+from signaling import breakout_timer, delivery, groups, presence, routes, shutdown
 from signaling import protocol as p
 from signaling.db import in_db_thread
 from signaling.ratelimit import TokenBucket
@@ -22,6 +22,10 @@ log = logging.getLogger(__name__)
 
 # Why a socket closes (rooms.events.Close) -> its close code (protocol.CLOSE_CODES).
 _CLOSE_CODES = {"denied": 4403, "left": 4410, "removed": 4411, "ended": 4412}
+# The page reconnects at once (this process is going away), or after its usual backoff
+# (a transient failure here, e.g. the database or Redis away for a moment).
+RECONNECT_NOW = 4503
+RECONNECT_SOON = 4500
 
 # Room events due to one socket within this long go out as one frame (for clients that
 # said `batch` in hello): in a busy meeting the per-frame cost of sending is the limit.
@@ -50,6 +54,18 @@ async def _expire_later(meeting_id: str, participant_id: str) -> None:
     await delivery.deliver(meeting_id, outcome)
 
 
+async def _retrying(operation: Any, *args: Any, **kwargs: Any) -> Any:
+    """Runs an idempotent step of a goodbye, again after a transient failure."""
+    for delay in (0.2, 1.0, None):
+        try:
+            return await operation(*args, **kwargs)
+        except Exception as exc:
+            if delay is None:
+                raise
+            log.warning("signaling: retrying after error=%s", type(exc).__name__)
+            await asyncio.sleep(delay)
+
+
 class MeetingConsumer(AsyncWebsocketConsumer):
     meeting: Meeting | None = None
     participant_id: str | None = None
@@ -64,6 +80,11 @@ class MeetingConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         # Accept first: a refused handshake cannot carry a close code the page can explain.
         await self.accept()
+        if shutdown.draining:
+            await self.close(code=RECONNECT_NOW)
+            return
+        presence.start()
+        presence.local_sockets[self.channel_name] = self
         meeting_id = self.scope["url_route"]["kwargs"]["meeting_id"]
         self.meeting = await _meeting(meeting_id=meeting_id)
         if self.meeting is None:
@@ -76,19 +97,26 @@ class MeetingConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         self.closing = True  # nothing more goes out (a batch of room events due, say)
+        presence.local_sockets.pop(self.channel_name, None)
         watchdog = getattr(self, "watchdog", None)
         if watchdog is not None:
             watchdog.cancel()
         if self.participant_id is None or self.meeting is None:
             return
-        await self._leave_groups()
+        try:
+            await self._leave_groups()
+        except Exception as exc:
+            # Messages to a gone channel expire unread; being marked offline matters more.
+            log.warning("signaling: leaving groups failed error=%s", type(exc).__name__)
         meeting_id = str(self.meeting.id)
-        outcome = await participant_disconnect(
+        outcome = await _retrying(
+            participant_disconnect,
             meeting_id=meeting_id,
             participant_id=self.participant_id,
             channel_name=self.channel_name,
         )
-        await delivery.deliver(meeting_id, outcome)
+        # If every try failed, presence's sweep finds this socket gone and does it instead.
+        await _retrying(delivery.deliver, meeting_id, outcome)
         if outcome.events:
             task = asyncio.create_task(_expire_later(meeting_id, self.participant_id))
             _expiry_tasks.add(task)
@@ -102,6 +130,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         self.last_heard = asyncio.get_running_loop().time()
         quiet = False
         ref = None  # a refused chat.send names its client_id, for the page's outbox
+        handshaking = self.participant_id is None
         try:
             if not self.frames.take():
                 raise p.ProtocolError("rate_limited")
@@ -120,6 +149,12 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         except state.RoomError as exc:
             await self._refuse(exc.code, exc.message, quiet, ref)
         except Exception as exc:
+            if handshaking:
+                # The database or Redis away for a moment: never an open socket without a
+                # welcome (or with a welcome and no room); the page reconnects and says hello again.
+                log.warning("signaling: hello failed error=%s", type(exc).__name__)
+                await self._close(RECONNECT_SOON)
+                return
             if quiet:
                 # No traceback, no participant: a database error's text can quote the values
                 # it was given, and who failed to answer says who answered.
@@ -305,6 +340,10 @@ class MeetingConsumer(AsyncWebsocketConsumer):
     async def _close(self, code: int) -> None:
         self.closing = True
         await self.close(code=code)
+
+    async def close_to_reconnect(self) -> None:
+        """Closes with the code the page answers by reconnecting at once (to any process)."""
+        await self._close(RECONNECT_NOW)
 
     async def session_replaced(self, message: dict) -> None:
         await self.close(code=4409)

@@ -103,13 +103,18 @@ ROUTES: dict[type, Route] = {
     p.LobbyAdmit: Route(participants.lobby_admit, _with(target_id=_target)),
     p.LobbyDeny: Route(participants.lobby_deny, _with(target_id=_target)),
     p.RoleSet: Route(participants.role_set, _with(target_id=_target, role=_field("role"))),
-    p.Leave: Route(participants.participant_leave, _actor, close_after=4410),
+    p.Leave: Route(
+        participants.participant_leave,
+        _with(hand_over_to=lambda m: _id(m.hand_over_to)),
+        close_after=4410,
+    ),
     # --- facilitation
     p.Mute: Route(
         facilitation.mute,
         _with(target_id=_target, kind=_field("kind"), show_name=_field("show_name")),
     ),
     p.Unmute: Route(facilitation.unmute, _with(kind=_field("kind"))),
+    p.MediaSet: Route(facilitation.media_set, _with(mode=_field("mode"))),
     p.MuteAll: Route(facilitation.mute_all, _with(show_name=_field("show_name"))),
     p.UnmuteAsk: Route(facilitation.unmute_ask, _with(target_id=_target, kind=_field("kind"))),
     p.UnmuteAnswer: Route(

@@ -25,3 +25,12 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 
     for alias in connections:
         connections[alias].settings_dict.get("OPTIONS", {}).pop("pool", None)
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttles():
+    """Join throttling counts in the cache: each test starts with none counted."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -80,13 +81,15 @@ def postgres_database() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def seeded_on_redis(**overrides: str) -> Iterator[tuple[dict, Demo]]:
+def seeded_on_redis(
+    redis_url: str = "redis://127.0.0.1:6379/0", **overrides: str
+) -> Iterator[tuple[dict, Demo]]:
     """Production's shape: a fresh PostgreSQL database, real Redis under a prefix of its own,
     migrated and seeded with the demo meeting; yields the server environment and the demo."""
     with postgres_database() as database_url:
         env = server_env(
             DATABASE_URL=database_url,
-            REDIS_URL="redis://127.0.0.1:6379/0",
+            REDIS_URL=redis_url,
             CHANNEL_PREFIX=f"it-{uuid.uuid4().hex[:8]}",
             **overrides,
         )
@@ -95,7 +98,9 @@ def seeded_on_redis(**overrides: str) -> Iterator[tuple[dict, Demo]]:
 
 
 @contextlib.contextmanager
-def _process(args: list[str], env: dict, log_path: Path, ready) -> Iterator[None]:
+def _process(
+    args: list[str], env: dict, log_path: Path, ready
+) -> Iterator[subprocess.Popen[bytes]]:
     """Runs a server process from the repository root until `ready()` is true; stops it after."""
     with open(log_path, "w") as log:
         process = subprocess.Popen(
@@ -107,7 +112,7 @@ def _process(args: list[str], env: dict, log_path: Path, ready) -> Iterator[None
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"{args[:3]} did not start:\n{log_path.read_text()}")
                 time.sleep(0.1)
-            yield
+            yield process
         finally:
             process.terminate()
             try:
@@ -124,10 +129,17 @@ def _listening(port: int) -> bool:
 @contextlib.contextmanager
 def daphne(env: dict, log_path: Path) -> Iterator[str]:
     """Serves the ASGI app on a free loopback port; yields its base URL."""
+    with daphne_process(env, log_path) as (base_url, _):
+        yield base_url
+
+
+@contextlib.contextmanager
+def daphne_process(env: dict, log_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`daphne`, also yielding the process, for tests that kill or stop it."""
     port = free_port()
     args = ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "meetings.asgi:application"]
-    with _process(args, env, log_path, lambda: _listening(port)):
-        yield f"http://127.0.0.1:{port}"
+    with _process(args, env, log_path, lambda: _listening(port)) as process:
+        yield f"http://127.0.0.1:{port}", process
 
 
 @contextlib.contextmanager
@@ -136,6 +148,25 @@ def media_worker(env: dict, log_path: Path, index: int = 0) -> Iterator[None]:
     args = ["manage.py", "media_worker", "--index", str(index)]
     with _process(args, env, log_path, lambda: "media worker" in log_path.read_text()):
         yield
+
+
+@contextlib.contextmanager
+def own_redis(port: int, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A redis-server of the test's own on a loopback port, without persistence (a restart
+    loses everything, as a crashed Redis without a volume does). Never the machine's Redis."""
+    args = ["--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
+    with open(log_path, "a") as log:
+        process = subprocess.Popen(["redis-server", *args], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 10
+        while not _listening(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not start:\n{log_path.read_text()}")
+            time.sleep(0.05)
+        yield process
+    finally:
+        process.terminate()
+        process.wait(10)
 
 
 def server_env(**overrides: str) -> dict:
@@ -154,6 +185,36 @@ def join_over_http(base_url: str, invite: str, name: str, media: str = "camera_m
     request = urllib.request.Request(
         f"{base_url}/api/join/",
         data=json.dumps({"invite": invite, "display_name": name, "media": media}).encode(),
+        headers={
+            "Content-Type": "application/json",
+            "X-CSRFToken": csrf,
+            "Referer": base_url + "/",
+        },
+        method="POST",
+    )
+    with opener.open(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def facilitator_over_http(base_url: str, demo: Demo, name: str, media: str = "camera_mic") -> dict:
+    """Signs in as the demo facilitator and joins its meeting (a facilitating participant
+    that needs nobody's confirmation, unlike someone with the co-facilitator link)."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.open(f"{base_url}/accounts/login/", timeout=10).read()
+    csrf = next(c.value for c in jar if c.name == "csrftoken")
+    form = urllib.parse.urlencode(
+        {"username": demo.username, "password": demo.password, "csrfmiddlewaretoken": csrf}
+    ).encode()
+    login = urllib.request.Request(
+        f"{base_url}/accounts/login/", data=form, headers={"Referer": base_url + "/"}
+    )
+    opener.open(login, timeout=10).read()
+    csrf = next(c.value for c in jar if c.name == "csrftoken")
+    body = {"meeting_id": demo.meeting_id, "display_name": name, "media": media}
+    request = urllib.request.Request(
+        f"{base_url}/api/join/",
+        data=json.dumps(body).encode(),
         headers={
             "Content-Type": "application/json",
             "X-CSRFToken": csrf,

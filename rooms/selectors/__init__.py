@@ -15,12 +15,18 @@ from rooms.selectors.checkins import (
 )
 from rooms.selectors.meetings import (
     device_banned,
-    meeting_by_invite,
     meeting_open,
+    meeting_present,
+    meetings_overview,
     meetings_owned,
     participant_breakout,
     participant_by_token,
     token_digest,
+)
+from rooms.selectors.presence import (
+    OnlineSocket,
+    meetings_with_lapsed_reconnects,
+    online_sockets,
 )
 from rooms.selectors.room import (
     breakout_next_deadline,
@@ -31,6 +37,7 @@ from rooms.selectors.room import (
 
 __all__ = [
     "CHAT_HISTORY_LIMIT",
+    "OnlineSocket",
     "breakout_next_deadline",
     "chat_history",
     "chat_message_public",
@@ -39,11 +46,14 @@ __all__ = [
     "device_banned",
     "group_meetings",
     "media_plans",
-    "meeting_by_invite",
     "meeting_mood",
     "meeting_open",
+    "meeting_present",
+    "meetings_overview",
     "meetings_owned",
+    "meetings_with_lapsed_reconnects",
     "member_from_row",
+    "online_sockets",
     "open_prompt_count",
     "participant_breakout",
     "participant_by_token",

@@ -1,8 +1,9 @@
 """Reads for check-in prompts: a prompt as the pure layer needs it, what a viewer sees, mood.
 
-A meeting's *group* is every meeting with the same owner and the same title (compared without
-case): a facilitator who runs "Tuesday evening circle" every week gets one trend for it. The
-mood trend lists the group's earlier meetings that had both a closed check-in and check-out.
+A meeting's *group* is the group it was scheduled for (groups/ registers it in
+rooms.extensions); a meeting outside any group falls back to every meeting with the same owner
+and the same title (compared without case). The mood trend lists the group's earlier meetings
+that had both a closed check-in and check-out.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from uuid import UUID
 
 from django.db.models import QuerySet
 
-from rooms import checkins
+from rooms import checkins, extensions
 from rooms.models import CheckinAnswer, CheckinPrompt, Meeting
 
 TREND_LENGTH = 10
@@ -66,6 +67,9 @@ def checkin_state(*, meeting: Meeting, viewer_id: str, facilitates: bool) -> dic
 
 
 def group_meetings(*, meeting: Meeting) -> QuerySet[Meeting]:
+    scheduled = extensions.group_of(meeting)
+    if scheduled is not None:
+        return scheduled
     return Meeting.objects.filter(owner_id=meeting.owner_id, title__iexact=meeting.title)
 
 

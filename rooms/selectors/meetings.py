@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
+from dataclasses import dataclass
 from uuid import UUID
 
 from django.contrib.auth.models import User
+from django.db.models import Count, Q
 
-from rooms import state
 from rooms.models import Meeting, Participant
 from rooms.persistence import GONE
 
@@ -16,15 +18,12 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def meeting_by_invite(*, invite: str) -> tuple[Meeting, str] | None:
-    """Returns the meeting and the role the invite grants, or None for an unknown invite."""
-    meeting = Meeting.objects.filter(peer_invite=invite).first()
-    if meeting is not None:
-        return meeting, state.PEER
-    meeting = Meeting.objects.filter(cofacilitator_invite=invite).first()
-    if meeting is not None:
-        return meeting, state.COFACILITATOR
-    return None
+def device_digest(*, salt: str, device: str) -> str:
+    """The browser cookie as this meeting knows it: keyed with the meeting's own salt, so
+    the same browser's hashes in two meetings cannot be matched (salt "" = older meetings)."""
+    if not salt:
+        return token_digest(device)
+    return hmac.new(salt.encode(), device.encode(), hashlib.sha256).hexdigest()
 
 
 def meeting_open(*, meeting_id: str) -> Meeting | None:
@@ -61,3 +60,46 @@ def device_banned(*, meeting_id: str, device_hash: str) -> bool:
 
 def meetings_owned(*, user: User) -> list[Meeting]:
     return list(Meeting.objects.filter(owner=user).order_by("-created_at"))
+
+
+@dataclass(frozen=True)
+class MeetingSummary:
+    meeting: Meeting
+    present: int  # admitted and connected (or reconnecting) now
+
+
+_IN_ROOM = (Participant.Connection.ONLINE, Participant.Connection.RECONNECTING)
+
+
+def meeting_present(*, meeting: Meeting) -> int:
+    """How many people are in the meeting room now (reconnecting ones count)."""
+    return meeting.participants.filter(
+        status=Participant.Status.ADMITTED, connection__in=_IN_ROOM
+    ).count()
+
+
+def meetings_overview(*, user: User) -> dict[str, list[MeetingSummary]]:
+    """The owner's meetings in three parts: `live` (not ended, someone in it now),
+    `upcoming` (not ended, nobody in it; soonest start first, those without one last)
+    and `ended` (latest first)."""
+    present = Q(
+        participants__status=Participant.Status.ADMITTED, participants__connection__in=_IN_ROOM
+    )
+    rows = Meeting.objects.filter(owner=user).annotate(
+        present=Count("participants", filter=present)
+    )
+    parts: dict[str, list[MeetingSummary]] = {"live": [], "upcoming": [], "ended": []}
+    for meeting in rows:
+        summary = MeetingSummary(meeting, meeting.present)
+        if meeting.ended_at is not None:
+            parts["ended"].append(summary)
+        elif summary.present:
+            parts["live"].append(summary)
+        else:
+            parts["upcoming"].append(summary)
+    parts["live"].sort(key=lambda s: s.meeting.created_at, reverse=True)
+    parts["upcoming"].sort(
+        key=lambda s: (s.meeting.starts_at is None, s.meeting.starts_at or s.meeting.created_at)
+    )
+    parts["ended"].sort(key=lambda s: s.meeting.ended_at or s.meeting.created_at, reverse=True)
+    return parts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from rooms import breakouts
+from rooms import breakouts, extensions
 from rooms.services.unit import Outcome, apply
 
 
@@ -16,6 +16,7 @@ def breakout_create(
     names: list[str] | None = None,
     self_select: bool = False,
 ) -> Outcome:
+    extensions.refuse_without(meeting_id, extensions.BREAKOUTS, "forbidden")
     return apply(
         meeting_id,
         lambda room: breakouts.create(

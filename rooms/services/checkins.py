@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from django.utils import timezone
 
-from rooms import checkins, state
+from rooms import checkins, extensions, state
 from rooms.events import CheckinMood, Event, ToFacilitators
 from rooms.models import CheckinAnswer, CheckinPrompt
 from rooms.selectors.checkins import meeting_mood, open_prompt_count, prompt_from_row
@@ -36,6 +36,8 @@ def checkin_post(
     anonymous: bool,
     moment: str | None,
 ) -> Outcome:
+    if anonymous:
+        extensions.refuse_without(meeting_id, extensions.ANONYMOUS_CHECKINS, "invalid_prompt")
     with locked_room(meeting_id) as unit:
         prompt, events = checkins.post(
             unit.room,

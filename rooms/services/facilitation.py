@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rooms import moderation
+from rooms.errors import RoomError
 from rooms.services.checkins import end_open_prompts
 from rooms.services.unit import Outcome, apply, locked_room
 
@@ -24,6 +25,11 @@ def mute(
 
 def unmute(*, meeting_id: str, actor_id: str, kind: str) -> Outcome:
     return apply(meeting_id, lambda room: moderation.unmute(room, actor_id, kind))
+
+
+def media_set(*, meeting_id: str, actor_id: str, mode: str) -> Outcome:
+    """Text only, audio or video: how the actor takes part from now on (their own choice)."""
+    return apply(meeting_id, lambda room: moderation.set_mode(room, actor_id, mode))
 
 
 def mute_all(*, meeting_id: str, actor_id: str, show_name: bool = True) -> Outcome:
@@ -59,11 +65,22 @@ def participant_remove(
     return apply(meeting_id, lambda room: moderation.remove(room, actor_id, target_id, ban=ban))
 
 
-def meeting_end(*, meeting_id: str, actor_id: str) -> Outcome:
+def meeting_end(
+    *, meeting_id: str, actor_id: str | None = None, owner_id: int | None = None
+) -> Outcome:
     """Ends the meeting and, in the same transaction, closes its open check-ins: no
-    check-in's ballot key may outlive the meeting."""
+    check-in's ballot key may outlive the meeting.
+
+    `actor_id`: a facilitator in the room. `owner_id`: the meeting's owner, from the
+    meetings page (whether or not they are in the room); anyone else gets `forbidden`.
+    """
     with locked_room(meeting_id) as unit:
-        ended = moderation.end(unit.room, actor_id)
+        if actor_id is not None:
+            ended = moderation.end(unit.room, actor_id)
+        elif owner_id is not None and unit.meeting.owner_id == owner_id:
+            ended = moderation.finish(unit.room)
+        else:
+            raise RoomError("forbidden", "Only a facilitator can do that.")
         unit.events += ended
         if ended:
             # Nobody is left to be told (every socket closes on meeting.ended): the

@@ -6,10 +6,12 @@ import secrets
 from datetime import datetime
 
 from django.contrib.auth.models import User
+from django.db import transaction
 
-from rooms import state
-from rooms.models import Meeting, Participant
-from rooms.selectors.meetings import device_banned, token_digest
+from rooms import extensions, state
+from rooms.models import InviteLink, Meeting, Participant
+from rooms.selectors.meetings import device_banned, device_digest, token_digest
+from rooms.services.invites import link_use, links_create
 
 MAX_NAME_CHARS = 40
 
@@ -24,9 +26,28 @@ def meeting_create(
     title = title.strip()
     if not title:
         raise state.RoomError("invalid_title", "A meeting needs a title.")
-    return Meeting.objects.create(
-        owner=owner, title=title[:120], starts_at=starts_at, lobby_enabled=lobby_enabled
+    with transaction.atomic():
+        meeting = Meeting.objects.create(
+            owner=owner, title=title[:120], starts_at=starts_at, lobby_enabled=lobby_enabled
+        )
+        links_create(meetings=[meeting])
+    return meeting
+
+
+def meeting_update(
+    *, meeting: Meeting, title: str, starts_at: datetime | None, lobby_enabled: bool
+) -> Meeting:
+    """The owner's edit from the meetings page; an ended meeting stays as it ended."""
+    title = title.strip()
+    if not title:
+        raise state.RoomError("invalid_title", "A meeting needs a title.")
+    updated = Meeting.objects.filter(id=meeting.id, ended_at__isnull=True).update(
+        title=title[:120], starts_at=starts_at, lobby_enabled=lobby_enabled
     )
+    if not updated:
+        raise state.RoomError("meeting_ended", "This meeting has ended.")
+    meeting.refresh_from_db()
+    return meeting
 
 
 def clean_display_name(name: str) -> str:
@@ -39,7 +60,13 @@ def clean_display_name(name: str) -> str:
 
 
 def participant_create(
-    *, meeting: Meeting, display_name: str, media: str, role: str, device: str = ""
+    *,
+    meeting: Meeting,
+    display_name: str,
+    media: str,
+    role: str,
+    device: str = "",
+    link: InviteLink | None = None,
 ) -> tuple[Participant, str]:
     """Creates a participant and returns it with its bearer token (shown once, stored hashed).
 
@@ -47,6 +74,10 @@ def participant_create(
     someone removed with "may not rejoin" is refused when they come back from the same
     browser. A pseudonymous join cannot be banned for certain: another browser, a private
     window or cleared cookies get through.
+
+    Someone who comes with a co-facilitator `link` waits in the lobby until the meeting's
+    owner confirms them (rooms.state.MeetingState.admit), whatever the lobby setting; the
+    link is used up by this join.
     """
     if meeting.ended_at is not None:
         raise state.RoomError("meeting_ended", "This meeting has ended.")
@@ -54,21 +85,29 @@ def participant_create(
         raise state.RoomError(
             "meeting_locked", "This meeting is not taking new participants right now."
         )
-    device_hash = token_digest(device) if device else ""
+    device_hash = device_digest(salt=meeting.device_salt, device=device) if device else ""
     if device_banned(meeting_id=str(meeting.id), device_hash=device_hash):
         raise state.RoomError("banned", "A facilitator has asked that you not rejoin this meeting.")
     if media not in Participant.Media.values:
         raise state.RoomError("invalid_media", "Choose camera & microphone or text only.")
     name = clean_display_name(display_name)
-    skips_lobby = role in state.FACILITATING_ROLES or not meeting.lobby_enabled
-    token = secrets.token_urlsafe(32)
-    participant = Participant.objects.create(
-        meeting=meeting,
-        display_name=name,
-        role=role,
-        media=media,
-        status=Participant.Status.ADMITTED if skips_lobby else Participant.Status.LOBBY,
-        token_hash=token_digest(token),
-        device_hash=device_hash,
+    invited_cofacilitator = link is not None and link.role == InviteLink.Role.COFACILITATOR
+    skips_lobby = not invited_cofacilitator and (
+        role in state.FACILITATING_ROLES or not meeting.lobby_enabled
     )
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        extensions.check_join(meeting, role)  # inside: a check may lock the meeting row
+        if link is not None:
+            link_use(link=link)
+        participant = Participant.objects.create(
+            meeting=meeting,
+            display_name=name,
+            role=role,
+            media=media,
+            status=Participant.Status.ADMITTED if skips_lobby else Participant.Status.LOBBY,
+            token_hash=token_digest(token),
+            device_hash=device_hash,
+            muted_by=state.BY_SELF if extensions.muted_on_entry(meeting, role) else None,
+        )
     return participant, token

@@ -42,8 +42,17 @@ def participant_expire(*, meeting_id: str, participant_id: str, grace_seconds: f
     return apply(meeting_id, lambda room: room.expire(participant_id, cutoff))
 
 
-def participant_leave(*, meeting_id: str, actor_id: str) -> Outcome:
-    return apply(meeting_id, lambda room: room.leave(actor_id))
+def participants_expire_lapsed(*, meeting_id: str, grace_seconds: float) -> Outcome:
+    """Counts as gone everyone whose grace ran out, whichever process's timer was lost."""
+    cutoff = timezone.now() - timedelta(seconds=grace_seconds)
+    return apply(meeting_id, lambda room: room.expire_stale(cutoff))
+
+
+def participant_leave(
+    *, meeting_id: str, actor_id: str, hand_over_to: str | None = None
+) -> Outcome:
+    """Leaves the meeting; a facilitator may hand it over to someone present first."""
+    return apply(meeting_id, lambda room: room.leave(actor_id, hand_over_to))
 
 
 def hand_raise(*, meeting_id: str, actor_id: str) -> Outcome:

@@ -26,6 +26,8 @@ CLOSE_CODES = {
     4410: "the participant left the meeting",
     4411: "removed from the meeting by a facilitator",
     4412: "the meeting has ended",
+    4500: "a temporary failure on the server; reconnect",
+    4503: "the server is restarting; reconnect now",
 }
 
 

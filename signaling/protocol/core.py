@@ -72,6 +72,7 @@ class RoleSet(Message):
 
 class Leave(Message):
     type: Literal["leave"]
+    hand_over_to: UUID | None = None  # a facilitator leaving makes this person co-facilitator
 
 
 CLIENT_MODELS = (

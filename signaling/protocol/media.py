@@ -41,7 +41,14 @@ class MediaLeave(Message):
     type: Literal["media.leave"]
 
 
-CLIENT_MODELS = (MediaJoin, MediaOfferIn, MediaAnswerIn, MediaCandidate, MediaLeave)
+class MediaSet(Message):
+    """How you take part from now on; rooms/ decides (rooms.moderation.set_mode)."""
+
+    type: Literal["media.set"]
+    mode: Literal["text_only", "audio", "video"]
+
+
+CLIENT_MODELS = (MediaJoin, MediaOfferIn, MediaAnswerIn, MediaCandidate, MediaLeave, MediaSet)
 
 
 class IceServerInfo(Message):

@@ -69,5 +69,8 @@ def test_lobby_chat_private_message_and_hand_queue(embedded_server, browser, art
     heron.screenshot(path=str(artifacts / "text-meeting-peer.png"), full_page=True)
 
     heron.get_by_role("button", name="Leave meeting").click()
+    heron.get_by_role("dialog", name="Leave the meeting?").get_by_role(
+        "button", name="Leave the meeting"
+    ).click()
     expect(fac.locator("#participants")).not_to_contain_text("Calm Heron")
     expect(heron.locator("#status")).to_contain_text("left the meeting")

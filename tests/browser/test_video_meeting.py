@@ -79,7 +79,7 @@ def test_audio_only_and_text_only_modes_during_the_meeting(meeting):
     _, _, people, ids = meeting
     wren, heron = people["wren"], people["heron"]
     wren.get_by_label("Mode").select_option("audio")
-    # no video reaches Wren any more, audio still does; the others still see Wren
+    # no video reaches Wren any more, audio still does; Wren's camera is off for everyone
     pages.poll(
         wren,
         """(pid) => { const r = window.peerMeeting.view.remote.get(pid);
@@ -89,14 +89,19 @@ def test_audio_only_and_text_only_modes_during_the_meeting(meeting):
     )
     pages.wait_inbound_rising(wren, ids["heron"], "audio", "packetsReceived")
     assert pages.inbound(wren, ids["heron"], "video", "framesDecoded") == -1
-    pages.wait_receiving_video(heron, ids["wren"])
+    assert wren.evaluate("() => window.peerMeeting.local.videoTrack") is None
+    expect(
+        heron.locator(f'#grid [data-participant-id="{ids["wren"]}"] [data-icon=camera-off]')
+    ).to_be_visible(timeout=10_000)
+    pages.wait_inbound_rising(heron, ids["wren"], "audio", "packetsReceived")
 
     wren.get_by_label("Mode").select_option("text")
     expect(wren.locator("#self-connection")).to_have_text("Connected (text only)")
-    expect(wren.get_by_role("button", name="Mute")).to_be_disabled()
+    # the microphone button now offers audio again rather than sitting greyed out
+    expect(wren.get_by_role("button", name="Unmute")).to_be_enabled()
     assert wren.evaluate("() => window.peerMeeting.local.stream.getTracks().length") == 0
     expect(
-        heron.locator(f'#grid [data-participant-id="{ids["wren"]}"] [data-icon=camera-off]')
+        heron.locator(f'#grid [data-participant-id="{ids["wren"]}"] [data-icon=text-only]')
     ).to_be_visible(timeout=10_000)
 
     wren.get_by_label("Mode").select_option("video")

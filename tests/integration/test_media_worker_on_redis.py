@@ -31,12 +31,8 @@ def deployment(tmp_path_factory):
 
 async def test_people_on_two_web_processes_see_each_other_through_the_media_worker(deployment):
     demo, server_a, server_b, logs = deployment
-    cedar = await asyncio.to_thread(
-        servers.join_over_http, server_a, demo.cofacilitator_invite, "Co Cedar"
-    )
-    heron = await asyncio.to_thread(
-        servers.join_over_http, server_b, demo.cofacilitator_invite, "Co Heron"
-    )
+    cedar = await asyncio.to_thread(servers.facilitator_over_http, server_a, demo, "Co Cedar")
+    heron = await asyncio.to_thread(servers.facilitator_over_http, server_b, demo, "Co Heron")
     on_a = await open_socket(server_a, demo.meeting_id, cedar["token"])
     await on_a.expect("room.state")
     on_b = await open_socket(server_b, demo.meeting_id, heron["token"])

@@ -16,9 +16,19 @@ PEOPLE = 12
 def embedded(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("embedded")
     database = tmp / "meetings.sqlite3"
-    env = servers.server_env(DATABASE_URL=f"sqlite://{database}", RECONNECT_GRACE_SECONDS="30")
+    env = servers.server_env(
+        DATABASE_URL=f"sqlite://{database}",
+        RECONNECT_GRACE_SECONDS="30",
+        JOIN_RATE_PER_ADDRESS="1000/m",
+    )
     servers.manage(env, "migrate", "-v0")
     demo = servers.seed_demo(env)
+    # everyone comes in from the peer link, straight into the room (no lobby)
+    servers.manage(
+        env, "shell", "-c",
+        f"from rooms.models import Meeting; "
+        f"Meeting.objects.filter(id='{demo.meeting_id}').update(lobby_enabled=False)",
+    )  # fmt: skip
     with servers.daphne(env, tmp / "daphne.log") as base_url:
         yield base_url, demo, database
 
@@ -50,7 +60,7 @@ async def test_a_dozen_join_and_leave_at_once_without_internal_errors(embedded):
 
     async def arrive(i: int):
         joined = await asyncio.to_thread(
-            servers.join_over_http, base_url, demo.cofacilitator_invite, f"Person {i}"
+            servers.join_over_http, base_url, demo.peer_invite, f"Person {i}"
         )
         session = await _session(base_url, demo.meeting_id, joined["token"])
         return joined, session

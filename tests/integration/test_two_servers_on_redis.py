@@ -41,9 +41,7 @@ async def open_socket(base_url: str, meeting_id: str, token: str) -> Socket:
 
 async def test_admit_and_chat_cross_between_two_server_processes(two_servers):
     demo, server_a, server_b = two_servers
-    cofac = await asyncio.to_thread(
-        servers.join_over_http, server_a, demo.cofacilitator_invite, "Co Cedar"
-    )
+    cofac = await asyncio.to_thread(servers.facilitator_over_http, server_a, demo, "Co Cedar")
     peer = await asyncio.to_thread(servers.join_over_http, server_b, demo.peer_invite, "Calm Heron")
     assert peer["status"] == "lobby"
 

@@ -76,14 +76,6 @@ def test_peer_joins_from_invite_into_lobby_with_a_token(client):
     assert (participant.display_name, participant.media) == ("Calm Heron", "text_only")
 
 
-def test_cofacilitator_link_skips_the_lobby(client):
-    meeting = make_meeting(lobby_enabled=True)
-    body = post_join(
-        client, invite=meeting.cofacilitator_invite, display_name="Co Cedar", media="camera_mic"
-    ).json()
-    assert (body["role"], body["status"]) == ("cofacilitator", "admitted")
-
-
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [
@@ -115,6 +107,9 @@ def test_environment_urls_choose_database_and_channel_layer():
     assert database_from_url(None)["ENGINE"] == "django.db.backends.sqlite3"
     assert channel_layer_from_url(None)["BACKEND"] == "signaling.layers.InMemoryChannelLayer"
     redis = channel_layer_from_url("redis://r:6379/0")
-    assert redis["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert redis["BACKEND"] == "signaling.redis_layer.RedisChannelLayer"
+    (host,) = redis["CONFIG"]["hosts"]
+    # an idle blocking pop (5 s) must not hit the socket timeout
+    assert host["address"] == "redis://r:6379/0" and host["socket_timeout"] > 5
     with pytest.raises(ValueError):
         database_from_url("mysql://x/y")

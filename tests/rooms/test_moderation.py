@@ -116,7 +116,8 @@ def test_mute_all_mutes_peers_with_a_microphone_and_keeps_facilitators():
     events = moderation.mute_all(room, "f", show_name=False)
     assert types(events) == [("participant.updated", ToMeeting()), ("muted", ToParticipant("a"))]
     plans = room.media_plans()
-    assert [pid for pid, p in plans.items() if not p.audio] == ["a", "b"]
+    assert [pid for pid, p in plans.items() if not p.audio] == ["a", "b", "t"]
+    assert room.members["t"].muted_by is None  # text only: nothing to forward, nothing muted
     assert moderation.mute_all(room, "c") == []
 
 
@@ -301,3 +302,87 @@ def test_a_waiting_cofacilitator_has_no_powers_yet():
     refused("not_admitted", moderation.mute, room, "c", "a", state.AUDIO)
     refused("forbidden", moderation.remove, room, "c", "a")
     refused("forbidden", moderation.end, room, "c")
+
+
+# --- how you take part (media.set) -----------------------------------------------------------
+
+
+def _public(room, pid):
+    return room.members[pid].public().model_dump()
+
+
+def test_a_text_only_peer_switches_to_audio_then_video_and_back():
+    room = make_room(fac(), peer("t", media="text_only"))
+    assert plan(room, "t").publish is False
+
+    events = moderation.set_mode(room, "t", "audio")
+    assert types(events) == [("participant.updated", ToMeeting())]
+    assert events[0].data["participant"]["media"] == "camera_mic"
+    assert (_public(room, "t")["audio"], _public(room, "t")["video"]) == ("on", "off_by_self")
+    assert (plan(room, "t").publish, plan(room, "t").audio, plan(room, "t").video) == (
+        True,
+        True,
+        False,
+    )
+
+    moderation.set_mode(room, "t", "video")
+    assert (_public(room, "t")["audio"], _public(room, "t")["video"]) == ("on", "on")
+    assert plan(room, "t").video is True
+
+    events = moderation.set_mode(room, "t", "text_only")
+    assert events[0].data["participant"]["media"] == "text_only"
+    # nothing a connection made before the switch still sends is forwarded
+    assert (plan(room, "t").publish, plan(room, "t").audio, plan(room, "t").video) == (
+        False,
+        False,
+        False,
+    )
+    assert moderation.set_mode(room, "t", "text_only") == []  # nothing changed, nothing sent
+
+
+def test_audio_keeps_a_self_muted_microphone_and_only_turns_the_camera_off():
+    room = make_room(fac(), peer("a"))
+    moderation.mute(room, "a", "a", state.AUDIO)
+    moderation.set_mode(room, "a", "audio")
+    assert (_public(room, "a")["audio"], _public(room, "a")["video"]) == (
+        "off_by_self",
+        "off_by_self",
+    )
+    moderation.set_mode(room, "a", "video")
+    assert (_public(room, "a")["audio"], _public(room, "a")["video"]) == ("off_by_self", "on")
+
+
+def test_switching_mode_does_not_lift_a_facilitators_mute_when_self_unmute_is_off():
+    room = make_room(fac(), peer("a"))
+    moderation.configure(room, "f", allow_self_unmute=False)
+    moderation.mute(room, "f", "a", state.AUDIO)
+    moderation.mute(room, "f", "a", state.VIDEO)
+    moderation.set_mode(room, "a", "text_only")
+    events = moderation.set_mode(room, "a", "video")
+    assert events[0].data["participant"]["media"] == "camera_mic"
+    assert (_public(room, "a")["audio"], _public(room, "a")["video"]) == (
+        "off_by_facilitator",
+        "off_by_facilitator",
+    )
+    assert (plan(room, "a").audio, plan(room, "a").video) == (False, False)
+    # the same switch with self-unmute allowed turns both on, as unmute would
+    moderation.configure(room, "f", allow_self_unmute=True)
+    moderation.set_mode(room, "a", "text_only")
+    moderation.set_mode(room, "a", "video")
+    assert (_public(room, "a")["audio"], _public(room, "a")["video"]) == ("on", "on")
+
+
+def test_audio_keeps_a_camera_stopped_by_a_facilitator_as_theirs():
+    room = make_room(fac(), peer("a"))
+    moderation.mute(room, "f", "a", state.VIDEO)
+    moderation.set_mode(room, "a", "audio")
+    assert _public(room, "a")["video"] == "off_by_facilitator"
+
+
+def test_only_admitted_people_change_mode_and_only_in_a_live_meeting():
+    room = make_room(fac(), peer("l", status=state.LOBBY), peer("a"))
+    refused("not_admitted", moderation.set_mode, room, "l", "video")
+    refused("invalid_message", moderation.set_mode, room, "a", "hologram")
+    moderation.end(room, "f")
+    refused("meeting_ended", moderation.set_mode, room, "a", "text_only")
+    assert room.members["a"].media == "camera_mic"

@@ -177,3 +177,44 @@ def test_lobby_member_cannot_chat_or_raise_hand():
         with pytest.raises(RoomError) as refused:
             act()
         assert refused.value.code == "not_admitted"
+
+
+# --- leaving with a hand-over ------------------------------------------------------------
+
+
+def test_the_last_facilitator_hands_the_group_to_a_peer_as_they_leave():
+    room = make_room(fac(), peer("a"), peer("b"))
+    events = room.leave("f", hand_over_to="a")
+    assert types(events) == [
+        ("participant.updated", ToMeeting()),
+        ("participant.left", ToMeeting()),
+    ]
+    assert events[0].data["participant"]["role"] == state.COFACILITATOR
+    assert events[1].data == {"participant_id": "f", "reason": "left"}
+    assert room.members["a"].facilitates and room.members["f"].status == state.LEFT
+    # the new co-facilitator sees the room afresh, with the lobby and their powers
+    assert [d.participant_id for d in events[0].then] == ["a"]
+
+
+def test_handing_over_to_someone_who_already_facilitates_only_leaves():
+    room = make_room(fac(), fac("c", role=state.COFACILITATOR), peer("a"))
+    events = room.leave("f", hand_over_to="c")
+    assert types(events) == [("participant.left", ToMeeting())]
+
+
+@pytest.mark.parametrize(
+    ("leaver", "target", "code"),
+    [
+        ("a", "b", "forbidden"),  # a peer has nothing to hand over
+        ("f", "f", "cannot_target_self"),
+        ("f", "gone", "not_found"),
+        ("f", "l", "not_in_room"),  # still waiting in the lobby
+    ],
+)
+def test_a_refused_hand_over_leaves_nobody_and_changes_nothing(leaver, target, code):
+    room = make_room(fac(), peer("a"), peer("b"), peer("l", status=state.LOBBY))
+    with pytest.raises(RoomError) as refused:
+        room.leave(leaver, hand_over_to=target)
+    assert refused.value.code == code
+    assert room.members[leaver].status == state.ADMITTED
+    assert [m.role for m in room.members.values()] == [state.FACILITATOR] + [state.PEER] * 3

@@ -153,3 +153,21 @@ async def test_bad_facilitation_frames_get_typed_errors_and_the_socket_stays_ope
     await heron.expect("participant.updated")
     await fac.send({"type": "ping"})
     await fac.expect("pong")
+
+
+async def test_the_owner_ends_the_meeting_from_its_page_and_everyone_is_told(room):
+    from django.test import AsyncClient
+
+    heron = await room.admitted_peer("Calm Heron")
+    waiting = await room.connect("Eager Lark")
+    await waiting.expect("lobby.waiting")
+    owner = await sync_to_async(lambda: room.meeting.owner)()
+    page = AsyncClient()
+    await page.aforce_login(owner)
+    response = await page.post(f"/meetings/{room.meeting.id}/end/")
+    assert response.status_code == 302
+    for client in (heron, waiting, room.facilitator):
+        await client.expect("meeting.ended")
+        assert await client.expect_close() == 4412
+    ended = await sync_to_async(Meeting.objects.get)(id=room.meeting.id)
+    assert ended.ended_at is not None

@@ -96,3 +96,34 @@ async def test_nobody_can_demote_the_meeting_facilitator(room):
         {"type": "role.set", "participant_id": room.facilitator.participant_id, "role": "peer"}
     )
     assert (await cofac.expect("error"))["code"] == "cannot_change_owner"
+
+
+async def test_the_facilitator_hands_over_to_a_peer_who_then_runs_the_group(room):
+    heron = await room.admitted_peer("Calm Heron")
+    wren = await room.admitted_peer("Bold Wren")
+    fac = room.facilitator
+    await heron.drain()
+    await wren.drain()
+
+    # a peer cannot hand anything over, and stays
+    await wren.send({"type": "leave", "hand_over_to": heron.participant_id})
+    assert (await wren.expect("error"))["code"] == "forbidden"
+    await heron.nothing_more()
+
+    await fac.send({"type": "leave", "hand_over_to": heron.participant_id})
+    promoted = await wren.expect("participant.updated")
+    assert promoted["participant"]["id"] == heron.participant_id
+    assert promoted["participant"]["role"] == "cofacilitator"
+    left = await wren.expect("participant.left")
+    assert left == {
+        "type": "participant.left",
+        "participant_id": fac.participant_id,
+        "reason": "left",
+    }
+    assert await fac.expect_close() == 4410
+    # Heron sees the room afresh as co-facilitator, and can end the meeting
+    state = await heron.expect("room.state")
+    assert "lobby" in state
+    await heron.send({"type": "meeting.end"})
+    await wren.expect("meeting.ended")
+    assert await wren.expect_close() == 4412

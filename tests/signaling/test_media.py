@@ -208,3 +208,69 @@ async def test_breakout_members_hear_only_their_breakout_and_get_the_main_room_b
     await wait_for(lambda: fern.mid_of(heron.id, "audio") is not None, timeout=10)
     heard = fern.received[heron.id].audio_frames
     await wait_for(lambda: fern.received[heron.id].audio_frames > heard + 20, timeout=10)
+
+
+async def test_a_text_only_peer_switches_to_video_and_back_and_the_relay_follows(room, media):
+    """media.set: the server decides, everyone sees it, the relay forwards only what it allows."""
+    wren_socket = await room.admitted_peer("Quiet Wren", media="text_only")
+    fern = media.add(room.facilitator)
+    wren = media.add(wren_socket)  # a text-only page that sends a camera anyway
+    await fern.join()
+    await wren.join()
+    assert wren.ready["publish_video"] is False
+
+    await wren_socket.send({"type": "media.set", "mode": "video"})
+    seen = await fern.expect("participant.updated")
+    assert seen["participant"]["id"] == wren.id
+    assert (seen["participant"]["media"], seen["participant"]["video"]) == ("camera_mic", "on")
+    # what a page does after the switch: a new connection, which may publish now
+    await wren.close()
+    media.peers.remove(wren)
+    wren = media.add(wren_socket)
+    await wren.join()
+    assert wren.ready["publish_audio"] is True and wren.ready["publish_video"] is True
+    await wait_for(lambda: len(fern.counters_from(wren.id)) > 5, timeout=10)
+
+    # back to text only: the relay stops forwarding at once, before the page leaves media
+    await wren_socket.send({"type": "media.set", "mode": "text_only"})
+    seen = await fern.expect("participant.updated")
+    assert seen["participant"]["media"] == "text_only"
+    await asyncio.sleep(0.5)  # frames already in flight
+    pictures = len(fern.counters_from(wren.id))
+    await asyncio.sleep(1.5)
+    assert len(fern.counters_from(wren.id)) <= pictures + 1
+
+
+async def test_switching_to_audio_keeps_a_facilitators_mute_when_self_unmute_is_off(room):
+    heron = await room.admitted_peer("Calm Heron", media="text_only")
+    wren = await room.admitted_peer("Bold Wren")
+    fac = room.facilitator
+    await fac.send({"type": "room.configure", "allow_self_unmute": False})
+    await fac.send({"type": "mute.all"})  # text-only Heron has no microphone to mute
+    await fac.send({"type": "mute", "kind": "audio", "participant_id": heron.participant_id})
+    await heron.expect("muted")
+    for client in (heron, wren, fac):
+        await client.drain()
+
+    await heron.send({"type": "media.set", "mode": "audio"})
+    for client in (heron, wren, fac):
+        seen = await client.expect("participant.updated")
+        assert seen["participant"]["id"] == heron.participant_id
+        assert seen["participant"]["media"] == "camera_mic"
+        assert seen["participant"]["audio"] == "off_by_facilitator"
+        assert seen["participant"]["video"] == "off_by_self"
+    await heron.send({"type": "unmute", "kind": "audio"})
+    assert (await heron.expect("error"))["code"] == "self_unmute_disabled"
+
+    # the same choice again changes nothing and sends nothing; a bad mode is refused
+    await heron.send({"type": "media.set", "mode": "audio"})
+    await heron.send({"type": "media.set", "mode": "camera"})
+    assert (await heron.expect("error"))["code"] == "invalid_message"
+    await wren.nothing_more()
+
+
+async def test_a_lobby_member_cannot_change_how_they_take_part(room):
+    waiting = await room.connect("Eager Lark", media="text_only")
+    await waiting.expect("lobby.waiting")
+    await waiting.send({"type": "media.set", "mode": "video"})
+    assert (await waiting.expect("error"))["code"] == "not_admitted"

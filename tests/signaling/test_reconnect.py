@@ -65,3 +65,35 @@ async def test_silent_socket_is_pinged_then_dropped(room, fast_timers):
     peer = await room.admitted_peer("Silent Sparrow")
     assert (await peer.expect("ping", timeout=3))["type"] == "ping"
     assert await peer.expect_close(timeout=4) == 4408
+
+
+async def test_a_hello_that_fails_for_a_moment_closes_with_the_retry_code_not_a_silent_socket(
+    room, monkeypatch
+):
+    from django.db import OperationalError
+
+    from signaling import consumers
+
+    peer = await room.admitted_peer("Patient Wren")
+    await peer.close()
+    await room.facilitator.expect("participant.updated")
+    real_connect = consumers.participant_connect
+    failures = iter([OperationalError("the database went away")])
+
+    async def connect_once_failing(**kwargs):
+        for failure in failures:
+            raise failure
+        return await real_connect(**kwargs)
+
+    monkeypatch.setattr(consumers, "participant_connect", connect_once_failing)
+
+    first = Client(room.meeting.id, peer.token)
+    await first.open()
+    assert await first.expect_close() == 4500
+    assert [m["type"] for m in first.seen] == []  # no welcome, no error: the page just retries
+
+    again = Client(room.meeting.id, peer.token)
+    await again.open()
+    assert (await again.expect("welcome"))["participant_id"] == peer.participant_id
+    await again.expect("room.state")
+    await again.close()

@@ -4,7 +4,7 @@ import { $ } from "./dom.js";
 import { meeting } from "./plugins.js";
 import { openDialog, setupShortcuts } from "./shortcuts.js";
 
-export function setupControls({ view, selfMedia, send, sendChat, askForHelp, notify, applyMode, leftLobby }) {
+export function setupControls({ view, selfMedia, send, sendChat, askForHelp, notify, applyMode, leftLobby, confirmLeave }) {
   $("chat-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const text = $("chat-text").value.trim();
@@ -51,15 +51,15 @@ export function setupControls({ view, selfMedia, send, sendChat, askForHelp, not
     }
     $("help-request-text").value = "";
   });
-  $("leave-button").addEventListener("click", () => send({ type: "leave" }));
+  $("leave-button").addEventListener("click", () => confirmLeave());
   $("lobby-leave").addEventListener("click", () => {
     if (!send({ type: "leave" })) leftLobby();
   });
   $("rejoin-button").addEventListener("click", () => location.reload());
 
   setupShortcuts({
-    m: toggleMic,
-    v: toggleCamera,
+    m: () => selfMedia.toggle("audio", { fromKey: true }),
+    v: () => selfMedia.toggle("video", { fromKey: true }),
     h: toggleHand,
     c: () => togglePanel("chat-toggle", "chat-panel", "chat-text"),
     p: () => togglePanel("people-toggle", "people-panel"),

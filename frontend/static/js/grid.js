@@ -3,7 +3,7 @@
 import { el } from "./dom.js";
 import { pluginIcons, pluginShows } from "./plugins.js";
 
-const ROLE_BADGES = { facilitator: "Facilitator · verified", cofacilitator: "Co-facilitator", peer: "" };
+const ROLE_BADGES = { facilitator: "Facilitator · verified", cofacilitator: "Co-facilitator (invited)", peer: "" };
 const STALL_MS = 2500;
 const QUALITY_LABELS = { good: "Connection good", weak: "Connection weak", lost: "No connection", waiting: "Connecting" };
 

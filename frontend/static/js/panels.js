@@ -2,7 +2,9 @@
 import { $, el } from "./dom.js";
 import { pluginActions } from "./plugins.js";
 
-const ROLE_LABELS = { facilitator: "Facilitator (verified)", cofacilitator: "Co-facilitator", peer: "Peer" };
+// What the server verified: the owner signed in with an account; a co-facilitator came with a
+// link (or was promoted) and was confirmed by a facilitator.
+const ROLE_LABELS = { facilitator: "Facilitator · verified", cofacilitator: "Co-facilitator (invited)", peer: "Peer" };
 // A help.request reaches the facilitators (and the asker) as a chat message of kind "help".
 const HELP_PREFIX = "Asking for help:";
 
@@ -66,6 +68,16 @@ export function renderHands(view, send) {
   $("hand-button").setAttribute("aria-pressed", String(mine));
 }
 
+// Someone waiting with the co-facilitator role came with the co-facilitator link: the server
+// lets only the meeting's owner (role "facilitator") confirm them.
+function admitControls(view, p, send) {
+  const admit = (label) => el("button", { type: "button", class: "small", onclick: () => send({ type: "lobby.admit", participant_id: p.id }) }, label);
+  if (p.role !== "cofacilitator") return [admit(`Admit ${p.name}`), " "];
+  const note = el("span", { class: "badge" }, "· came with the co-facilitator link");
+  if (view.role !== "facilitator") return [note, " ", el("span", { class: "badge" }, "the meeting's owner confirms them"), " "];
+  return [note, " ", admit(`Confirm ${p.name} as co-facilitator`), " "];
+}
+
 export function renderLobby(view, send) {
   const items = view.lobby.map((p) =>
     el(
@@ -75,8 +87,7 @@ export function renderLobby(view, send) {
       " ",
       el("span", { class: "badge" }, p.media === "text_only" ? "text only" : "camera & mic"),
       " ",
-      el("button", { type: "button", class: "small", onclick: () => send({ type: "lobby.admit", participant_id: p.id }) }, `Admit ${p.name}`),
-      " ",
+      ...admitControls(view, p, send),
       el("button", { type: "button", class: "small danger", onclick: () => send({ type: "lobby.deny", participant_id: p.id }) }, `Turn ${p.name} away`),
     ),
   );

@@ -30,11 +30,13 @@ export const CLOSE = {
   left: 4410,
   removed: 4411,
   ended: 4412,
+  retrySoon: 4500,
+  retryNow: 4503,
 };
-// Only a silent socket (no frame for 45 s) is worth opening again; every other close the
-// server names is final. Anything else (a network drop, a restart) is retried.
+// A silent socket (no frame for 45 s) and the server's two retry codes are worth opening
+// again; every other close the server names is final. Anything else (a network drop) is retried.
 const FINAL_CLOSES = new Set([...Object.keys(CLOSE_CODES).map(Number), ...Object.values(CLOSE)]);
-FINAL_CLOSES.delete(CLOSE.silent);
+for (const code of [CLOSE.silent, CLOSE.retrySoon, CLOSE.retryNow]) FINAL_CLOSES.delete(code);
 
 for (const code of Object.values(CLOSE)) if (embedded && !(code in CLOSE_CODES)) console.error(`protocol: the server has no close code ${code}`);
 
@@ -53,7 +55,6 @@ export class ProtocolClient {
     const socket = new WebSocket(`${scheme}://${location.host}/ws/meetings/${this.meetingId}/`);
     this.socket = socket;
     socket.addEventListener("open", () => {
-      this.attempt = 0;
       this._write({ type: "hello", version: PROTOCOL_VERSION, token: this.token, batch: true });
       this.onState("connected");
     });
@@ -65,7 +66,12 @@ export class ProtocolClient {
         return;
       }
       this.onState("reconnecting");
-      const delay = Math.min(1000 * 2 ** this.attempt, 8000);
+      // A process going away (4503) hands its sockets to the others at once, spread over a
+      // moment so they do not all land together; anything else backs off, and only a
+      // welcome (not a bare open: the hello may still fail) counts as a good connection.
+      const delay = event.code === CLOSE.retryNow && this.attempt === 0
+        ? Math.random() * 250
+        : Math.min(1000 * 2 ** this.attempt, 8000);
       this.attempt += 1;
       setTimeout(() => this.open(), delay);
     });
@@ -111,6 +117,7 @@ export class ProtocolClient {
       this._write({ type: "pong" });
       return;
     }
+    if (message.type === "welcome") this.attempt = 0;
     if (embedded && !SERVER_TYPES.has(message.type)) console.warn(`protocol: unknown server message "${message.type}"`);
     dispatch(message);
   }

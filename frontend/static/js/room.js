@@ -10,11 +10,13 @@ import { mountBreakouts } from "./features/breakouts.js";
 import { mountCheckins } from "./features/checkins.js";
 import { mountFacilitation } from "./features/facilitation.js";
 import { VideoGrid } from "./grid.js";
+import { setupLeaving } from "./leaving.js";
 import { MediaSession, plugMedia } from "./media.js";
 import { modeSwitcher } from "./modes.js";
 import { meeting } from "./plugins.js";
 import { setupPrejoin } from "./prejoin.js";
 import { CLOSE, ProtocolClient } from "./protocol.js";
+import { rememberChoices } from "./rejoin.js";
 import { page, renderAll, renderConnection, renderGrid, setupRoomView, view } from "./roomview.js";
 import { notify, setStatus, show, showEnded, showGoodbye } from "./screens.js";
 import { SelfMedia } from "./selfmedia.js";
@@ -66,13 +68,16 @@ setupRoomView(roomView);
 const outbox = new ChatOutbox({ send: sendQuietly }); // after the room view: it redraws the list first
 plugMedia(media);
 const selfMedia = new SelfMedia({ local, view, send, notify, announce: setStatus, onChange: () => renderGrid() });
-const applyMode = modeSwitcher({ view, local, meter, media, selfMedia, notify, onChange: renderConnection });
-roomView.applyMode = applyMode;
+const modes = modeSwitcher({ view, local, meter, media, selfMedia, send, notify, onChange: renderConnection });
+roomView.applyMode = modes.apply;
+selfMedia.chooseMode = modes.choose; // the mic and camera buttons while on text only
 Object.assign(meeting, { view, send, notify, refresh: renderAll, facilitates: view.facilitates });
 mountFacilitation();
 mountBreakouts();
 mountCheckins({ container: $("side-panels") });
-window.peerMeeting = { view, media, local, selfMedia }; // for tests and curious facilitators' devtools
+const lastChoices = rememberChoices({ meetingId, view });
+const leaving = setupLeaving({ view, send });
+window.peerMeeting = { view, media, local, selfMedia, modes }; // for tests and curious facilitators' devtools
 
 // --- the socket, and what its close means ------------------------------------------------
 
@@ -95,11 +100,22 @@ function goodbye(code) {
   page.entered = false;
   sessionStorage.removeItem(tokenKey);
   if (code === CLOSE.expired) {
-    setStatus("Your place in this meeting has expired. You can join again below.");
+    // Back on the pre-join form as the same person, camera on again if it was.
+    view.participants = new Map(); // that participant is gone; the next join is a new one
+    selfMedia.forget();
+    const lobby = app.dataset.lobby === "true" && app.dataset.role === "peer"; // as the server decides a join
+    setStatus(
+      "Your place in this meeting has expired. You can join again below, as you were" +
+        (lobby ? "; a facilitator will let you back in." : "."),
+    );
+    lastChoices.fillForm();
     show("join");
+    prejoin.start();
     return;
   }
+  if (code === CLOSE.ended) lastChoices.forget();
   showGoodbye(code, { denied: page.deniedMessage, farewell: page.farewell });
+  leaving.onGoodbye();
 }
 
 function connect(token) {
@@ -126,6 +142,7 @@ const prejoin = setupPrejoin({
       return;
     }
     if (mediaChoice === "text_only") local.stop();
+    lastChoices.save({ name: displayName, media: mediaChoice, cameraOff: !local.videoTrack });
     prejoin.stop();
     sessionStorage.setItem(tokenKey, body.token);
     setStatus("Connecting…");
@@ -140,14 +157,16 @@ setupControls({
   sendChat: (text, audience) => outbox.submit(text, audience),
   askForHelp: (note) => reported(Boolean(client && client.askForHelp(note))),
   notify,
-  applyMode,
+  applyMode: modes.choose,
   leftLobby: () => goodbye(CLOSE.left),
+  confirmLeave: leaving.open,
 });
 startStatsPoller({ media, view, onChange: renderGrid });
 
 const saved = sessionStorage.getItem(tokenKey);
 if (app.dataset.ended === "true") {
   showEnded();
+  leaving.onGoodbye();
 } else if (saved) {
   show("room");
   $("room").hidden = true;
@@ -155,5 +174,6 @@ if (app.dataset.ended === "true") {
   setStatus("Connecting…");
   connect(saved);
 } else {
+  lastChoices.fillForm();
   prejoin.start();
 }

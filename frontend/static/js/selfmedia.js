@@ -21,10 +21,18 @@ export class SelfMedia {
     this.lastAsked = "audio"; // the kind of the last "unmute" we sent, to explain a refusal
     this.told = false; // the server knows whether we came in with the camera off
     this.switching = false;
+    this.chooseMode = null; // (mode) => ..., set by room.js from modes.js
     onMessage("room.state", () => this.sync({ fresh: true }));
     onMessage("participant.updated", (m) => m.participant.id === view.you && this.sync());
     onMessage("room.settings", () => this.render());
     onError(["self_unmute_disabled"], () => this.explainRefusal());
+  }
+
+  // A new participant comes next (a rejoin after the grace): nothing said before holds.
+  forget() {
+    this.told = false;
+    this.shown = null;
+    this.pendingOff = { audio: false, video: false };
   }
 
   me() {
@@ -49,8 +57,14 @@ export class SelfMedia {
     return this.state(kind) === "off_by_facilitator" && this.view.settings?.allow_self_unmute === false && !this.view.facilitates();
   }
 
-  async toggle(kind) {
-    if (!this.active()) return;
+  // `fromKey`: a single-key shortcut, which never leaves text only (a stray key must not
+  // switch on the microphone of someone who chose to take part by text).
+  async toggle(kind, { fromKey = false } = {}) {
+    if (!this.active()) {
+      // On text only, the microphone asks for audio and the camera for video (modes.js).
+      if (this.view.mode === "text" && !fromKey) this.chooseMode?.(kind === "audio" ? "audio" : "video");
+      return;
+    }
     if (this.isOn(kind)) {
       if (!this.send({ type: "mute", kind })) return;
       this.pendingOff[kind] = true;
@@ -122,10 +136,12 @@ export class SelfMedia {
     const camOn = usable && this.isOn("video");
     const mic = $("mic-button");
     const cam = $("camera-button");
-    mic.textContent = micOn || !usable ? "Mute" : "Unmute";
-    cam.textContent = camOn || !usable ? "Stop video" : "Start video";
-    mic.disabled = cam.disabled = !usable;
+    const textOnly = this.view.mode === "text";
+    mic.textContent = micOn || (!usable && !textOnly) ? "Mute" : "Unmute";
+    cam.textContent = camOn || (!usable && !textOnly) ? "Stop video" : "Start video";
+    mic.disabled = cam.disabled = !usable && !textOnly;
     const reasons = [];
+    if (textOnly) reasons.push("You are taking part by text. Unmute or Start video to join in by voice or camera.");
     for (const [kind, button] of [["audio", mic], ["video", cam]]) {
       const blocked = usable && this.blocked(kind);
       button.setAttribute("aria-disabled", String(blocked));

@@ -145,3 +145,35 @@ def test_reconnecting_participant_left_behind_by_a_stopped_server_expires_on_nex
         (e.type, e.data) for e in events
     ]
     assert Participant.objects.get(id=gone.id).status == "left"
+
+
+def test_sweep_reads_who_is_online_where_and_expires_only_lapsed_reconnects():
+    meeting = make_meeting(lobby_enabled=False)
+    staying, _ = make_participant(meeting, "Still Fern")
+    lapsed, _ = make_participant(meeting, "Lapsed Moss")
+    recent, _ = make_participant(meeting, "Recent Reed")
+    mid = str(meeting.id)
+    for p, channel in ((staying, "specific.a!1"), (lapsed, "specific.b!2"), (recent, "c")):
+        participant_connect(
+            meeting_id=mid, participant_id=str(p.id), channel_name=channel, grace_seconds=30
+        )
+    participants.hand_raise(meeting_id=mid, actor_id=str(lapsed.id))
+    for p, channel in ((lapsed, "specific.b!2"), (recent, "c")):
+        participant_disconnect(meeting_id=mid, participant_id=str(p.id), channel_name=channel)
+    Participant.objects.filter(id=lapsed.id).update(
+        disconnected_at=timezone.now() - timedelta(seconds=31)
+    )
+
+    assert selectors.online_sockets() == [
+        selectors.OnlineSocket(mid, str(staying.id), "specific.a!1")
+    ]
+    cutoff = timezone.now() - timedelta(seconds=30)
+    assert selectors.meetings_with_lapsed_reconnects(disconnected_before=cutoff) == [mid]
+    events = participants.participants_expire_lapsed(meeting_id=mid, grace_seconds=30).events
+
+    assert [(e.type, e.data) for e in events] == [
+        ("participant.left", {"participant_id": str(lapsed.id), "reason": "timeout"}),
+        ("hands.updated", {"queue": []}),
+    ]
+    assert Participant.objects.get(id=recent.id).connection == "reconnecting"
+    assert selectors.meetings_with_lapsed_reconnects(disconnected_before=cutoff) == []

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rooms', '0004_chat_message_kind'),
+        ('rooms', '0006_invite_links'),
     ]
 
     operations = [
