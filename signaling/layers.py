@@ -4,15 +4,17 @@ channels' `InMemoryChannelLayer` sweeps every channel and group for expired mess
 `receive` and `group_send`, and starts one task per member for a `group_send`: with 150
 people in a meeting each message costs O(N²) (a profile of bench/signaling_load.py showed
 the sweep alone at 17 % of the server's time). Here expired messages are swept at most once
-a second (they expire after 60 s), and a `group_send` puts straight onto each member's queue.
+a second (they expire after 60 s), and a `group_send` puts one copy of the message straight
+onto each member's queue (channels deep-copies it per member).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import copy
 import time
 
-from channels.exceptions import ChannelFull
 from channels.layers import InMemoryChannelLayer as ChannelsInMemoryLayer
 
 _SWEEP_EVERY_SECONDS = 1.0
@@ -31,6 +33,11 @@ class InMemoryChannelLayer(ChannelsInMemoryLayer):
         assert isinstance(message, dict), "message is not a dict"
         self.require_valid_group_name(group)
         self._clean_expired()
+        expires, message = time.time() + self.expiry, copy.deepcopy(message)
         for channel in list(self.groups.get(group, ())):
-            with contextlib.suppress(ChannelFull):  # as channels does: a full one misses it
-                await self.send(channel, message)
+            queue = self.channels.setdefault(
+                channel, asyncio.Queue(maxsize=self.get_capacity(channel))
+            )
+            # one copy for every member: consumers only read what they receive
+            with contextlib.suppress(asyncio.QueueFull):  # as channels: a full one misses it
+                queue.put_nowait((expires, message))
