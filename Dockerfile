@@ -1,4 +1,4 @@
-FROM python:3.11-slim
+FROM python:3.11.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
 COPY pyproject.toml ./
@@ -12,4 +12,8 @@ COPY frontend frontend
 COPY manage.py ./
 RUN pip install --no-cache-dir --no-deps .
 EXPOSE 8000
-CMD ["sh", "-c", "python manage.py migrate --noinput && exec daphne -b 0.0.0.0 -p 8000 meetings.asgi:application"]
+# meetings.serve: daphne with an access log that holds no client address and no invite secret.
+# --proxy-headers: the client's address comes from Caddy's X-Forwarded-For (Caddy replaces any
+# a client sends, and only Caddy reaches daphne), so sign-in lockout and join throttling count
+# people, not the proxy.
+CMD ["sh", "-c", "python manage.py migrate --noinput && exec python -m meetings.serve --proxy-headers -b 0.0.0.0 -p 8000 meetings.asgi:application"]

@@ -83,8 +83,10 @@ def group_fields(post: QueryDict) -> dict[str, Any]:
         "lobby_default": post.get("lobby_default") == "on",
         "muted_on_entry": post.get("muted_on_entry") == "on",
     }
-    if post.get("agreement", "").strip():
-        fields["agreement"] = post["agreement"].strip()
-    if post.get("passcode"):
-        fields["passcode"] = post["passcode"]
+    agreement = post.get("agreement", "").strip()
+    if agreement:
+        fields["agreement"] = agreement
+    passcode = post.get("passcode", "")
+    if passcode:
+        fields["passcode"] = passcode
     return fields

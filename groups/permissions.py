@@ -6,12 +6,12 @@ an organisation admin may do all of that for every group of their organisation.
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 
 from groups.errors import GroupError
 from groups.models import Group, Organisation, Staff
 
-AnyUser = AbstractBaseUser | AnonymousUser
+AnyUser = User | AnonymousUser
 
 
 def is_admin(user: AnyUser, organisation: Organisation | int) -> bool:

@@ -13,7 +13,7 @@ from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dateutil import rrule
+from dateutil import rrule  # type: ignore[import-untyped]
 
 from groups.errors import GroupError
 

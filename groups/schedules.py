@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,8 +25,6 @@ from groups.models import Group, Occurrence, Schedule, ScheduleException
 from groups.recurrence import Rule, aware, zone
 from rooms.models import Meeting
 from rooms.services import invites
-
-User = AbstractBaseUser
 
 
 def rule_of(schedule: Schedule, *, with_skips: bool = True) -> Rule:
@@ -88,13 +86,13 @@ def rematerialise(schedule: Schedule) -> None:
         o.original_start: o
         for o in schedule.occurrences.select_related("meeting").filter(starts_at__gte=now)
     }
-    for original, occurrence in existing.items():
-        if original in wanted and occurrence.starts_at == wanted[original]:
+    for planned, occurrence in existing.items():
+        if planned in wanted and occurrence.starts_at == wanted[planned]:
             continue
-        if original in wanted and _removable(occurrence):
-            occurrence.starts_at = wanted[original]
+        if planned in wanted and _removable(occurrence):
+            occurrence.starts_at = wanted[planned]
             occurrence.save(update_fields=["starts_at"])
-            Meeting.objects.filter(pk=occurrence.meeting_id).update(starts_at=wanted[original])
+            Meeting.objects.filter(pk=occurrence.meeting_id).update(starts_at=wanted[planned])
         elif _removable(occurrence):
             occurrence.meeting.delete()  # cascades to the occurrence
     past = set(

@@ -21,7 +21,8 @@ def invite_path(meeting: Meeting) -> str:
     """The peer invite link of a group's meeting, on this site (the one place groups/ builds
     it: when invite secrets move into the URL's fragment, only this changes)."""
     secret = meeting.peer_invite  # "" when the team turned the link off
-    return reverse("join", args=[secret]) if secret else ""
+    # the secret in the fragment, like every invite link (meetings.views.invite_links)
+    return f"{reverse('join_link')}#{secret}" if secret else ""
 
 
 def invite_url(meeting: Meeting) -> str:

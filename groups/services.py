@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.hashers import check_password, make_password
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -39,8 +39,6 @@ MIN_PASSCODE = 6
 PASSCODE_WINDOW = timedelta(minutes=15)
 PASSCODE_TRIES_PER_CLIENT = 5
 PASSCODE_TRIES_PER_GROUP = 50
-
-User = AbstractBaseUser
 
 
 def organisation_create(

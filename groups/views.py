@@ -11,6 +11,7 @@ from uuid import UUID
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -30,6 +31,13 @@ NEW_GROUP = {
     "doors_open_minutes": 10,
     "lobby_default": True,
 }
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in account (the views that call this are login_required)."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
 
 
 def _client(request: HttpRequest) -> str:
@@ -175,7 +183,7 @@ def schedule_editor(request: HttpRequest, group_id: UUID) -> HttpResponse:
 
 def _schedule_action(request: HttpRequest, group: Group) -> None:
     action = request.POST.get("action", "")
-    actor = request.user
+    actor = _user(request)
     if action == "add":
         schedules.schedule_add(actor=actor, group=group, **forms.schedule_fields(request.POST))
         return
@@ -210,7 +218,7 @@ def _schedule_action(request: HttpRequest, group: Group) -> None:
 def start_now(request: HttpRequest, group_id: UUID) -> HttpResponse:
     group = _group(group_id)
     try:
-        occurrence = schedules.start_now(actor=request.user, group=group)
+        occurrence = schedules.start_now(actor=_user(request), group=group)
     except GroupError:
         raise Http404("No such group.") from None
     return redirect("meeting_room", meeting_id=occurrence.meeting_id)
@@ -220,7 +228,7 @@ def start_now(request: HttpRequest, group_id: UUID) -> HttpResponse:
 def manage(request: HttpRequest) -> HttpResponse:
     """The groups this person runs and a one-to-one offer; for admins, a new group form."""
     membership = (
-        Staff.objects.filter(user=request.user).select_related("organisation").order_by("role")
+        Staff.objects.filter(user=_user(request)).select_related("organisation").order_by("role")
     ).first()
     org = membership.organisation if membership else None
     is_admin = membership is not None and membership.role == Staff.Role.ADMIN
@@ -229,7 +237,7 @@ def manage(request: HttpRequest) -> HttpResponse:
         try:
             if request.POST.get("action") == "one_to_one":
                 group = services.one_to_one_offer(
-                    actor=request.user,
+                    actor=_user(request),
                     organisation=org,
                     title=request.POST.get("title", ""),
                     time_zone=request.POST.get("time_zone", "").strip(),
@@ -241,7 +249,7 @@ def manage(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("groups:schedule", group_id=group.pk)
     context: dict[str, Any] = {
-        "groups": selectors.groups_run_by(request.user.pk).order_by("title"),
+        "groups": selectors.groups_run_by(_user(request).pk).order_by("title"),
         "organisation": org,
         "is_admin": is_admin,
         "error": error,
@@ -289,7 +297,7 @@ def report_csv(request: HttpRequest, group_id: UUID) -> HttpResponse:
 
 @login_required
 def organisation_csv(request: HttpRequest) -> HttpResponse:
-    membership = Staff.objects.filter(user=request.user, role=Staff.Role.ADMIN).first()
+    membership = Staff.objects.filter(user=_user(request), role=Staff.Role.ADMIN).first()
     if membership is None:
         raise Http404("No such report.")
     groups = Group.objects.filter(organisation_id=membership.organisation_id).order_by("title")
@@ -320,7 +328,7 @@ def _create_group(request: HttpRequest, org: Any) -> Group:
     if support is not None:
         fields["support_type"] = support
     return services.group_create(
-        actor=request.user, organisation=org, facilitators=_team(request), **fields
+        actor=_user(request), organisation=org, facilitators=_team(request), **fields
     )
 
 
@@ -329,7 +337,7 @@ def organisation(request: HttpRequest) -> HttpResponse:
     """For an organisation admin: its details, its staff (role and verification), the
     support types groups choose from."""
     membership = (
-        Staff.objects.filter(user=request.user, role=Staff.Role.ADMIN)
+        Staff.objects.filter(user=_user(request), role=Staff.Role.ADMIN)
         .select_related("organisation")
         .first()
     )
@@ -363,7 +371,7 @@ def _organisation_action(request: HttpRequest, org: Any) -> None:
     post = request.POST
     if action == "details":
         services.organisation_update(
-            actor=request.user,
+            actor=_user(request),
             organisation=org,
             name=post.get("name", ""),
             description=post.get("description", ""),
@@ -375,13 +383,13 @@ def _organisation_action(request: HttpRequest, org: Any) -> None:
         if user is None:
             raise GroupError("unknown_user", "There is no account with that username.")
         services.staff_set(
-            actor=request.user,
+            actor=_user(request),
             organisation=org,
             user=user,
             role=post.get("role", ""),
             verification=post.get("verification", ""),
         )
     elif action == "support_type":
-        services.support_type_add(actor=request.user, organisation=org, name=post.get("name", ""))
+        services.support_type_add(actor=_user(request), organisation=org, name=post.get("name", ""))
     else:
         raise GroupError("unknown_action", "Unknown action.")

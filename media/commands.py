@@ -51,7 +51,14 @@ class Sync:
     meeting_id: str
 
 
-Command = Join | Offer | Answer | Candidate | Leave | Sync
+@dataclass(frozen=True)
+class Rejoin:
+    """The meeting was moved to this worker from one that failed or stopped."""
+
+    meeting_id: str
+
+
+Command = Join | Offer | Answer | Candidate | Leave | Sync | Rejoin
 
 
 def command_message(
@@ -72,6 +79,8 @@ def parse_command(message: dict[str, Any]) -> Command:
     op = message.get("op")
     if op == "sync":
         return Sync(meeting_id)
+    if op == "rejoin":
+        return Rejoin(meeting_id)
     pid = message.get("participant_id")
     if not isinstance(pid, str):
         raise ValueError(f"media command {op!r} needs a participant id")

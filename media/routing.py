@@ -1,28 +1,36 @@
 """Which media worker serves a meeting, and how a command gets there.
 
-A meeting is pinned to one worker by its id (``UUID.int % workers``), so everyone in it
-shares one relay. The router is chosen once, at start-up, from plain values:
+Everyone in a meeting shares one relay. The router is chosen once, at start-up, from
+plain values:
 
-- ``LocalRouter`` (embedded default): the workers run inside this process, one per event
-  loop, started on first use; commands still travel over the channel layer to them.
-- ``ChannelRouter`` (production): ``manage.py media_worker --index N`` processes listen
-  on ``media-relay-N``; commands are sent there.
+- ``LocalRouter`` (embedded default, one process, no Redis): the workers run inside this
+  process, one per event loop, started on first use; a meeting is pinned to one by its
+  id (``UUID.int % workers``); commands still travel over the channel layer to them.
+- ``EmbeddedRegistryRouter`` (relays inside several web processes on Redis): each
+  process's relay registers like a separate worker (below).
+- ``RegistryRouter`` (production): ``manage.py media_worker`` processes, on any host,
+  register with a lease in Redis (media/registry.py); a meeting is placed on the least
+  loaded live worker and stays there, or moves when its worker lapses or drains.
 - ``OffRouter``: media is turned off; commands go nowhere.
 
-No Django or Channels here: the channel layer's ``send`` and a function that builds a
-started worker are handed in.
+No Django or Channels here: the channel layer's ``send``, the registry and a function
+that builds a started worker are handed in.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 from .commands import command_message
+from .lease import WorkerLease, new_worker_id
+from .lease import worker_channel as registered_channel
 
 if TYPE_CHECKING:
+    from .registry import Registry
     from .worker import MediaWorker
 
 Send = Callable[[str, dict[str, Any]], Awaitable[None]]
@@ -47,7 +55,41 @@ class Router(Protocol):
         ...
 
 
+class NoMediaWorker(Exception):
+    """No media worker is live to take the meeting."""
+
+
+class RegistryRouter:
+    def __init__(self, registry: Registry, send: Send) -> None:
+        self.registry = registry
+        self._send = send
+
+    async def _channel(self, meeting_id: str, new: bool = True) -> str | None:
+        placement = await self.registry.place(meeting_id, new=new)
+        if placement is None:
+            return None
+        if placement.moved:
+            # this command is the first to notice the meeting's worker is gone
+            await self._send(placement.channel, command_message(meeting_id, "rejoin"))
+        return placement.channel
+
+    async def command(
+        self, meeting_id: str, op: str, participant_id: str | None = None, **data: Any
+    ) -> None:
+        channel = await self._channel(meeting_id)
+        if channel is None:
+            raise NoMediaWorker(meeting_id)
+        await self._send(channel, command_message(meeting_id, op, participant_id, **data))
+
+    async def sync(self, meeting_id: str) -> None:
+        channel = await self._channel(meeting_id, new=False)
+        if channel is not None:  # no worker yet (or none live): nobody has media to change
+            await self._send(channel, command_message(meeting_id, "sync"))
+
+
 class ChannelRouter:
+    """Sends each meeting's commands to ``media-relay-<UUID.int % workers>``."""
+
     def __init__(self, workers: int, send: Send) -> None:
         self.workers = workers
         self._send = send
@@ -97,6 +139,54 @@ class LocalRouter(ChannelRouter):
             await worker.stop()
 
 
+class EmbeddedRegistryRouter(RegistryRouter):
+    """Relays inside the web processes, on Redis: each process's relay, started on its
+    first media command, registers like a separate worker, so several web processes share
+    meetings (one relay per meeting) and take over each other's when one dies."""
+
+    def __init__(self, registry: Registry, send: Send, start_worker: StartWorker) -> None:
+        super().__init__(registry, send)
+        self._start_worker = start_worker
+        self._local: dict[asyncio.AbstractEventLoop, tuple[MediaWorker, WorkerLease]] = {}
+        self._starting: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
+
+    async def command(
+        self, meeting_id: str, op: str, participant_id: str | None = None, **data: Any
+    ) -> None:
+        await self.ensure_local_worker()
+        await super().command(meeting_id, op, participant_id, **data)
+
+    async def ensure_local_worker(self) -> None:
+        loop = asyncio.get_running_loop()
+        for old in [old for old in self._starting if old.is_closed()]:
+            del self._starting[old]
+            self._local.pop(old, None)
+        if loop not in self._starting:
+            self._starting[loop] = asyncio.ensure_future(self._start(loop))
+        await asyncio.shield(self._starting[loop])
+
+    async def _start(self, loop: asyncio.AbstractEventLoop) -> None:
+        worker_id = new_worker_id()
+        worker = self._start_worker([registered_channel(worker_id)])
+        lease = WorkerLease(self.registry, worker_id, worker, self._send)
+        self._local[loop] = (worker, lease)
+        await lease.start()
+
+    def local_worker(self) -> MediaWorker | None:
+        local = self._local.get(asyncio.get_running_loop())
+        return local[0] if local else None
+
+    async def stop_local_worker(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._starting.pop(loop, None)
+        local = self._local.pop(loop, None)
+        if local is not None:
+            worker, lease = local
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(lease.drain(), 1.5)  # the web process stops within 10 s
+            await worker.stop()
+
+
 class OffRouter:
     async def command(
         self, meeting_id: str, op: str, participant_id: str | None = None, **data: Any
@@ -108,11 +198,22 @@ class OffRouter:
 
 
 def choose_router(
-    *, enabled: bool, in_process: bool, workers: int, send: Send, start_worker: StartWorker
+    *,
+    enabled: bool,
+    in_process: bool,
+    workers: int,
+    send: Send,
+    start_worker: StartWorker,
+    registry: Callable[[], Registry] | None,
 ) -> Router:
-    """The one place that decides between embedded and separate media workers."""
+    """The one place that decides between embedded and separate media workers; with a
+    registry (Redis), relays register there wherever they run."""
     if not enabled:
         return OffRouter()
+    if in_process and registry is not None:
+        return EmbeddedRegistryRouter(registry(), send, start_worker)
     if in_process:
         return LocalRouter(workers, send, start_worker)
-    return ChannelRouter(workers, send)
+    if registry is None:
+        raise ValueError("separate media workers need a registry (REDIS_URL)")
+    return RegistryRouter(registry(), send)

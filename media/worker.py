@@ -20,7 +20,17 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from .commands import Answer, Candidate, Command, Join, Leave, Offer, Sync, parse_command
+from .commands import (
+    Answer,
+    Candidate,
+    Command,
+    Join,
+    Leave,
+    Offer,
+    Rejoin,
+    Sync,
+    parse_command,
+)
 from .config import RelayConfig
 from .errors import MediaError
 from .events import ActiveSpeaker, RelayEvent, TrackLive
@@ -73,6 +83,11 @@ class Stopped:
 
 
 @dataclass(frozen=True)
+class Restart:
+    """This person's media connection is gone (its worker stopped or failed): join again."""
+
+
+@dataclass(frozen=True)
 class Failed:
     """A command failed: a ``MediaError`` code, or one of the worker's own codes below."""
 
@@ -83,7 +98,7 @@ NOT_ADMITTED = "not_admitted"  # no plan: not (or no longer) in the meeting's ro
 NOT_STARTED = "media_not_started"  # offer/answer/candidate before join
 UNAVAILABLE = "media_unavailable"  # anything unexpected
 
-Reply = Ready | Answered | Stopped | Failed
+Reply = Ready | Answered | Stopped | Restart | Failed
 Outcome = Reply | RelayEvent
 
 
@@ -118,6 +133,14 @@ class MediaWorker:
         # participant id -> meeting id, for everyone the relay has a connection for
         self.meetings: dict[str, str] = {}
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # One send at a time per person, in the order they were produced: two concurrent
+        # sends over Redis can arrive swapped (the relay's first offer before our answer).
+        self._sending: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # Handed over to another worker or shutting down: nothing more reaches these people
+        # from here (a late "closed" would make their new connection start again).
+        self._silenced: set[str] = set()
+        self._all_silenced = False
+        self.draining = False  # stopping: joins are sent to another worker
         self._tasks: set[asyncio.Task[None]] = set()
         self._readers: list[asyncio.Task[None]] = []
 
@@ -125,6 +148,7 @@ class MediaWorker:
         self._readers = [asyncio.create_task(self._read(channel)) for channel in self.channels]
 
     async def stop(self) -> None:
+        self._all_silenced = True
         tasks = [*self._readers, *self._tasks]
         for task in tasks:
             task.cancel()
@@ -189,9 +213,15 @@ class MediaWorker:
                 await self._tell(pid, Stopped())
             case Sync(meeting_id=meeting):
                 await self._sync(meeting)
+            case Rejoin(meeting_id=meeting):
+                await self._rejoin(meeting)
 
     async def _join(self, command: Join) -> None:
         pid = command.participant_id
+        self._silenced.discard(pid)
+        if self.draining:
+            await self._tell(pid, Restart())  # placed elsewhere now that we drain
+            return
         plan = (await self._plans.plans(command.meeting_id)).get(pid)
         if plan is None:
             await self._tell(pid, Failed(NOT_ADMITTED))
@@ -226,6 +256,31 @@ class MediaWorker:
                 with contextlib.suppress(MediaError):
                     await self.relay.move(member, plan.room)
                     self.relay.set_forwarding(member, audio=plan.audio, video=plan.video)
+
+    async def _rejoin(self, meeting_id: str) -> None:
+        """The meeting was moved here from a worker that failed or stopped: its people join
+        again (those who already did are left alone)."""
+        for member in await self._plans.plans(meeting_id):
+            if self.meetings.get(member) != meeting_id:
+                self._silenced.discard(member)
+                await self._tell(member, Restart())
+
+    def hosting(self) -> set[str]:
+        """Meetings with at least one connection on this worker."""
+        return set(self.meetings.values())
+
+    def silence(self, meeting_id: str) -> None:
+        """Nothing more from here reaches the meeting's people: it lives elsewhere now."""
+        self._silenced.update(m for m, meeting in self.meetings.items() if meeting == meeting_id)
+
+    async def release(self, meeting_id: str) -> None:
+        """Closes the meeting's connections here without a word to them."""
+        self.silence(meeting_id)
+        for member, member_meeting in list(self.meetings.items()):
+            if member_meeting == meeting_id:
+                async with self._locks[member]:
+                    if self.meetings.get(member) == meeting_id:
+                        await self._forget(member)
 
     async def _forget(self, pid: str) -> None:
         """Closes pid's relay connection, if the worker has one."""
@@ -262,4 +317,7 @@ class MediaWorker:
     async def _tell(self, pid: str | None, outcome: Outcome) -> None:
         if pid is None:
             return
-        await self._outbox.to_participant(pid, outcome)
+        async with self._sending[pid]:
+            if self._all_silenced or pid in self._silenced:
+                return
+            await self._outbox.to_participant(pid, outcome)

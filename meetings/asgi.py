@@ -17,9 +17,11 @@ if settings.SERVE_STATIC:
 
     django_http = ASGIStaticFilesHandler(django_http)
 
+from meetings.security_headers import SecurityHeaders  # noqa: E402
+
 application = ProtocolTypeRouter(
     {
-        "http": django_http,
+        "http": SecurityHeaders(django_http, referrer_policy=settings.SECURE_REFERRER_POLICY),
         "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )

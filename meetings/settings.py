@@ -4,6 +4,7 @@ Unset DATABASE_URL -> SQLite file; unset REDIS_URL -> in-memory channel layer (o
 """
 
 import os
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -111,11 +112,56 @@ def channel_layer_from_url(url: str | None) -> dict:
 
 
 DEBUG = _env_bool("DJANGO_DEBUG", False)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "embedded-default-not-for-production")
+EMBEDDED_SECRET_KEY = "embedded-default-not-for-production"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", EMBEDDED_SECRET_KEY)
 ALLOWED_HOSTS = [
     h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h
 ]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+# Public base URL used when printing invite links (e.g. https://meet.example.org).
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+
+
+def production_problems(environ: Mapping[str, str]) -> list[str]:
+    """What keeps PRODUCTION=true from starting safely; empty when nothing does."""
+    problems = []
+    secret = environ.get("DJANGO_SECRET_KEY", "")
+    if secret == EMBEDDED_SECRET_KEY or len(secret) < 32 or len(set(secret)) < 8:
+        problems.append("DJANGO_SECRET_KEY must be a random value of at least 32 characters")
+    hosts = [h.strip() for h in environ.get("ALLOWED_HOSTS", "").split(",") if h.strip()]
+    if not hosts or "*" in hosts:
+        problems.append("ALLOWED_HOSTS must name this server's host names (no '*')")
+    if not environ.get("PUBLIC_BASE_URL", "").startswith("https://"):
+        problems.append("PUBLIC_BASE_URL must be the https:// address people use")
+    if environ.get("DJANGO_DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}:
+        problems.append("DJANGO_DEBUG must be off")
+    return problems
+
+
+PRODUCTION = _env_bool("PRODUCTION", False)
+if PRODUCTION and (_problems := production_problems(os.environ)):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("PRODUCTION=true but: " + "; ".join(_problems) + ".")
+
+# Behind the TLS proxy (compose's Caddy), which sets X-Forwarded-Proto itself: trusted only
+# when TRUST_PROXY_HEADERS says the app cannot be reached except through it.
+if _env_bool("TRUST_PROXY_HEADERS", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SERVED_OVER_HTTPS = PUBLIC_BASE_URL.startswith("https://")
+SESSION_COOKIE_SECURE = SERVED_OVER_HTTPS
+CSRF_COOKIE_SECURE = SERVED_OVER_HTTPS
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True  # the page takes the token from the template, never the cookie
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Strict"
+SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "31536000" if SERVED_OVER_HTTPS else "0"))
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# same-origin, not no-referrer: with no-referrer a browser sends "Origin: null" on the
+# page's own POSTs (sign-in, join), which Django's CSRF check rightly refuses. Nothing
+# secret is in our URLs' path or query (the invite secret is in the fragment).
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 INSTALLED_APPS = [
     "daphne",
@@ -231,9 +277,6 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/meetings/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
-# Public base URL used when printing invite links (e.g. https://meet.example.org).
-PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
-
 # Signaling limits; see docs/protocol.md.
 RECONNECT_GRACE_SECONDS = float(os.environ.get("RECONNECT_GRACE_SECONDS", "30"))
 HEARTBEAT_PING_AFTER_SECONDS = float(os.environ.get("HEARTBEAT_PING_AFTER_SECONDS", "20"))
@@ -251,8 +294,13 @@ JOIN_RATE_PER_DEVICE = os.environ.get("JOIN_RATE_PER_DEVICE", "10/m")
 # sets MEDIA_IN_PROCESS=false on the web processes.
 MEDIA_ENABLED = _env_bool("MEDIA_ENABLED", True)
 MEDIA_IN_PROCESS = _env_bool("MEDIA_IN_PROCESS", True)
-# Meetings are pinned to one of MEDIA_WORKERS relays by their id.
+# Embedded relays (MEDIA_IN_PROCESS): meetings are pinned to one of MEDIA_WORKERS by id.
 MEDIA_WORKERS = int(os.environ.get("MEDIA_WORKERS", "1"))
+# Separate `manage.py media_worker` processes register with a lease in this Redis; a
+# worker silent for MEDIA_WORKER_LEASE_SECONDS has its meetings moved to a live one.
+MEDIA_REGISTRY_URL = os.environ.get("REDIS_URL") or None
+MEDIA_REGISTRY_PREFIX = os.environ.get("CHANNEL_PREFIX", "meetings")
+MEDIA_WORKER_LEASE_SECONDS = float(os.environ.get("MEDIA_WORKER_LEASE_SECONDS", "3"))
 # Addresses the relay gathers ICE candidates on: loopback in the embedded default and
 # tests; the host's address in production, plus an optional public address for 1:1 NAT.
 MEDIA_HOST_ADDRESSES = _env_list("MEDIA_HOST_ADDRESSES", ["127.0.0.1"])
@@ -263,7 +311,9 @@ MEDIA_LAST_N = int(os.environ.get("MEDIA_LAST_N", "9"))
 STUN_URLS = _env_list("STUN_URLS", [])
 TURN_URLS = _env_list("TURN_URLS", [])
 TURN_SECRET = os.environ.get("TURN_SECRET", "")
-TURN_CREDENTIAL_SECONDS = int(os.environ.get("TURN_CREDENTIAL_SECONDS", "21600"))
+# Short: the page asks for fresh ones (media.ice) before they run out, and a removed
+# person's copy stops working within this time.
+TURN_CREDENTIAL_SECONDS = int(os.environ.get("TURN_CREDENTIAL_SECONDS", "600"))
 
 # Days after a meeting ends before `manage.py purge` deletes its chat, names, named
 # answers and device hashes (docs/privacy.md).

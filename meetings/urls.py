@@ -15,6 +15,8 @@ urlpatterns = [
     path("meetings/<uuid:meeting_id>/edit/", views.meeting_edit, name="meeting_edit"),
     path("meetings/<uuid:meeting_id>/end/", views.meeting_end, name="meeting_end"),
     path("meetings/<uuid:meeting_id>/links/", views.meeting_link, name="meeting_link"),
+    path("join/", views.join_link, name="join_link"),
+    path("join/<uuid:meeting_id>/", views.join_meeting, name="join_meeting"),
     path("join/<str:invite>/", views.join, name="join"),
     path("api/join/", views.api_join, name="api_join"),
     path("", include("groups.urls")),

@@ -33,11 +33,15 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def invite_links(meeting: Meeting) -> dict[str, str]:
-    """The links to share ("" for a link that is off, used, or can no longer be shown)."""
+    """The links to share ("" for a link that is off, used, or can no longer be shown).
+
+    The secret goes in the fragment, which browsers never send: it is in no request line,
+    so in no access log, and the join page drops it from the address bar and history.
+    """
     base = settings.PUBLIC_BASE_URL.rstrip("/")
 
     def join_url(secret: str) -> str:
-        return base + reverse("join", args=[secret]) if secret else ""
+        return f"{base}{reverse('join_link')}#{secret}" if secret else ""
 
     return {
         "peer": join_url(meeting.peer_invite),
@@ -235,13 +239,49 @@ def meeting_room(request: HttpRequest, meeting_id) -> HttpResponse:
     return _room_page(request, meeting, invite="", role=state.FACILITATOR)
 
 
+def join_link(request: HttpRequest) -> HttpResponse:
+    """GET: the page an invite link opens; its script posts the fragment's secret back here.
+    POST: the secret, exchanged for this browser's session, then a URL that holds none."""
+    if request.method != "POST":
+        return render(request, "join_link.html")
+    return _exchange_invite(request, request.POST.get("invite", ""))
+
+
 def join(request: HttpRequest, invite: str) -> HttpResponse:
+    """An old-style link with the secret in the path: exchanged the same way."""
+    return _exchange_invite(request, invite)
+
+
+def _exchange_invite(request: HttpRequest, invite: str) -> HttpResponse:
     try:
         link = invites.invite_find(secret=invite)
     except state.RoomError as exc:
-        if exc.code == "not_found":
-            return render(request, "not_found.html", status=404)
-        return render(request, "link_ended.html", {"message": exc.message}, status=410)
+        return _link_refused(request, exc)
+    request.session[_invite_key(link.meeting.id)] = invite
+    return redirect("join_meeting", meeting_id=link.meeting.id)
+
+
+def _link_refused(request: HttpRequest, exc: state.RoomError) -> HttpResponse:
+    if exc.code == "not_found":
+        return render(request, "not_found.html", status=404)
+    return render(request, "link_ended.html", {"message": exc.message}, status=410)
+
+
+def _invite_key(meeting_id) -> str:
+    return f"invite:{meeting_id}"
+
+
+def join_meeting(request: HttpRequest, meeting_id) -> HttpResponse:
+    """The room page of a meeting whose invite this browser exchanged (see join_link)."""
+    invite = request.session.get(_invite_key(meeting_id), "")
+    if not invite:
+        return render(request, "not_found.html", status=404)
+    try:
+        link = invites.invite_find(secret=invite)
+    except state.RoomError as exc:
+        return _link_refused(request, exc)
+    if str(link.meeting.id) != str(meeting_id):
+        return render(request, "not_found.html", status=404)
     return _room_page(request, link.meeting, invite=invite, role=link.role)
 
 
@@ -303,7 +343,8 @@ def api_join(request: HttpRequest) -> JsonResponse:
     try:
         participant, token = services.participant_create(
             meeting=meeting,
-            display_name=str(body.get("display_name", "")),
+            # not str(): a name that is not text is refused, not coerced
+            display_name=body.get("display_name", ""),
             media=str(body.get("media", "")),
             role=role,
             device=device[:64],

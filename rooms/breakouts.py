@@ -28,6 +28,7 @@ from rooms.events import (
     ToMeeting,
     ToParticipant,
 )
+from rooms.names import clean_label
 from rooms.state import (
     FACILITATING_ROLES,
     Breakout,
@@ -89,9 +90,12 @@ def create(
         raise RoomError("invalid_message", "Give either a number of rooms or their names.")
     open_now = len(room.open_breakouts())
     if names is not None:
-        names = [" ".join(n.split()) for n in names]
-        if not names or any(not n or len(n) > MAX_NAME_CHARS for n in names):
+        if not names:
             raise RoomError("invalid_name", f"Room names are 1 to {MAX_NAME_CHARS} characters.")
+        names = [
+            clean_label(n, what="room name", code="invalid_name", max_chars=MAX_NAME_CHARS)
+            for n in names
+        ]
     else:
         if count is None or count < 1:
             raise RoomError("invalid_message", "Create at least one room.")

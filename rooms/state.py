@@ -329,6 +329,20 @@ class MeetingState:
             events.append(ParticipantJoined(participant=target.public(), to=ToMeeting()))
         return events
 
+    def admit_all(self, actor_id: str) -> list[Event]:
+        """Lets the peers waiting in the lobby in, in the order they knocked. Someone who came
+        with the co-facilitator link still waits for the owner's own confirmation (admit)."""
+        policy.require_facilitator(self, actor_id)
+        waiting = [m for m in self.lobby() if m.role != COFACILITATOR]
+        for target in waiting:
+            target.status = ADMITTED
+        events = [self._lobby_event()]
+        for target in waiting:
+            events.append(LobbyAdmitted(to=ToParticipant(target.id), then=(EnterRoom(target.id),)))
+            if target.connection == ONLINE:
+                events.append(ParticipantJoined(participant=target.public(), to=ToMeeting()))
+        return events
+
     def deny(self, actor_id: str, target_id: str) -> list[Event]:
         target = self._lobby_target(actor_id, target_id)
         target.status = DENIED

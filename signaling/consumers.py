@@ -86,7 +86,12 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         presence.start()
         presence.local_sockets[self.channel_name] = self
         meeting_id = self.scope["url_route"]["kwargs"]["meeting_id"]
-        self.meeting = await _meeting(meeting_id=meeting_id)
+        try:
+            self.meeting = await _meeting(meeting_id=meeting_id)
+        except Exception as exc:
+            log.warning("signaling: opening failed error=%s", type(exc).__name__)
+            await self.close(code=RECONNECT_SOON)
+            return
         if self.meeting is None:
             await self.close(code=4404)
             return
@@ -109,14 +114,18 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             # Messages to a gone channel expire unread; being marked offline matters more.
             log.warning("signaling: leaving groups failed error=%s", type(exc).__name__)
         meeting_id = str(self.meeting.id)
-        outcome = await _retrying(
-            participant_disconnect,
-            meeting_id=meeting_id,
-            participant_id=self.participant_id,
-            channel_name=self.channel_name,
-        )
-        # If every try failed, presence's sweep finds this socket gone and does it instead.
-        await _retrying(delivery.deliver, meeting_id, outcome)
+        try:
+            outcome = await _retrying(
+                participant_disconnect,
+                meeting_id=meeting_id,
+                participant_id=self.participant_id,
+                channel_name=self.channel_name,
+            )
+            await _retrying(delivery.deliver, meeting_id, outcome)
+        except Exception as exc:
+            # presence's sweep finds this socket gone and does it instead
+            log.warning("signaling: goodbye failed error=%s", type(exc).__name__)
+            return
         if outcome.events:
             task = asyncio.create_task(_expire_later(meeting_id, self.participant_id))
             _expiry_tasks.add(task)

@@ -24,13 +24,16 @@ from typing import TYPE_CHECKING, Any
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 
 from rooms import selectors
+from rooms.errors import RoomError
 from signaling import protocol as p
 from signaling.groups import participant_group
 
 if TYPE_CHECKING:
+    from media.registry import Registry
     from media.routing import Router
     from media.worker import MediaWorker, Outcome
 
@@ -43,7 +46,12 @@ _ERRORS = {
 
 
 async def command(meeting_id: str, op: str, participant_id: str | None = None, **data) -> None:
-    await router().command(meeting_id, op, participant_id, **data)
+    from media.routing import NoMediaWorker
+
+    try:
+        await router().command(meeting_id, op, participant_id, **data)
+    except NoMediaWorker:
+        raise RoomError("media_unavailable", p.ERROR_CODES["media_unavailable"]) from None
 
 
 async def sync(meeting_id: str) -> None:
@@ -60,12 +68,30 @@ def router() -> Router:
         enabled=settings.MEDIA_ENABLED,
         in_process=settings.MEDIA_IN_PROCESS,
         workers=settings.MEDIA_WORKERS,
-        send=_send,
+        send=send_to_channel,
         start_worker=start_worker,
+        registry=registry if settings.MEDIA_REGISTRY_URL else None,
     )
 
 
-async def _send(channel: str, message: dict) -> None:
+@functools.cache
+def registry() -> Registry:
+    """The media workers' shared table in Redis (separate workers only)."""
+    from redis.asyncio import Redis
+
+    from media.registry import Registry
+
+    url = settings.MEDIA_REGISTRY_URL
+    if not url:
+        raise ImproperlyConfigured("Separate media workers need REDIS_URL (MEDIA_IN_PROCESS=false)")
+    return Registry(
+        lambda: Redis.from_url(url, socket_timeout=10, health_check_interval=15),
+        settings.MEDIA_REGISTRY_PREFIX,
+        lease_seconds=settings.MEDIA_WORKER_LEASE_SECONDS,
+    )
+
+
+async def send_to_channel(channel: str, message: dict) -> None:
     await get_channel_layer().send(channel, message)
 
 
@@ -131,13 +157,14 @@ class GroupOutbox:
 def outcome_message(outcome: Outcome) -> dict | None:
     """The client protocol message for a worker outcome (None: the browser is not told)."""
     from media import ActiveSpeaker, ConnectionState, RelayErrorEvent, Renegotiate, TrackLive
-    from media.worker import Answered, Failed, Ready, Stopped
+    from media.worker import Answered, Failed, Ready, Restart, Stopped
 
     match outcome:
         case Ready():
             return p.server_message(
                 "media.ready",
                 ice_servers=ice_servers_for_client(),
+                ice_ttl_seconds=ice_ttl_seconds(),
                 publish_audio=outcome.publish_audio,
                 publish_video=outcome.publish_video,
                 receive_video=outcome.receive_video,
@@ -146,6 +173,8 @@ def outcome_message(outcome: Outcome) -> dict | None:
             return p.server_message("media.answer", sdp=sdp)
         case Stopped():
             return p.server_message("media.stopped")
+        case Restart():
+            return p.server_message("media.restart")
         case Failed(code=code):
             return p.error_message(_ERRORS.get(code, code))
         case Renegotiate(sdp=sdp, tracks=tracks):
@@ -163,6 +192,11 @@ def outcome_message(outcome: Outcome) -> dict | None:
         case ActiveSpeaker(participant=pid):
             return p.server_message("media.speaker", participant_id=pid)
     return None
+
+
+def ice_ttl_seconds() -> int | None:
+    """How long the TURN credentials just handed out last (None: no TURN, nothing expires)."""
+    return settings.TURN_CREDENTIAL_SECONDS if settings.TURN_URLS and settings.TURN_SECRET else None
 
 
 def ice_servers_for_client() -> list[dict]:

@@ -42,10 +42,26 @@ async def media_leave(session: Session, message: p.MediaLeave):
     return []
 
 
+async def media_ice(session: Session, message: p.MediaIceRefresh):
+    # Only a socket in the room gets credentials: a removed person's socket is closed and
+    # their token no longer opens one, so nobody is given TURN access after a removal.
+    if not session.in_room:
+        raise RoomError("not_admitted", "You are not in the meeting room yet.")
+    await session.send_message(
+        p.server_message(
+            "media.ice",
+            ice_servers=media_bridge.ice_servers_for_client(),
+            ice_ttl_seconds=media_bridge.ice_ttl_seconds(),
+        )
+    )
+    return []
+
+
 MEDIA_HANDLERS: dict[type, Handler] = {
     p.MediaJoin: media_join,
     p.MediaOfferIn: media_offer,
     p.MediaAnswerIn: media_answer,
     p.MediaCandidate: media_candidate,
     p.MediaLeave: media_leave,
+    p.MediaIceRefresh: media_ice,
 }

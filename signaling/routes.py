@@ -101,6 +101,7 @@ ROUTES: dict[type, Route] = {
     p.HandRaise: Route(participants.hand_raise, _actor),
     p.HandLower: Route(participants.hand_lower, _with(target_id=_target)),
     p.LobbyAdmit: Route(participants.lobby_admit, _with(target_id=_target)),
+    p.LobbyAdmitAll: Route(participants.lobby_admit_all, _actor),
     p.LobbyDeny: Route(participants.lobby_deny, _with(target_id=_target)),
     p.RoleSet: Route(participants.role_set, _with(target_id=_target, role=_field("role"))),
     p.Leave: Route(

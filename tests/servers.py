@@ -54,8 +54,8 @@ def seed_demo(env: dict) -> Demo:
     out = manage(env, "demo", "--password", "peer-support")
     return Demo(
         meeting_id=re.search(r"/meetings/([0-9a-f-]{36})/room/", out).group(1),
-        peer_invite=re.search(r"/join/([^/\s]+)/\n\s+Co", out).group(1),
-        cofacilitator_invite=re.search(r"Co-facilitator link: \S+/join/([^/\s]+)/", out).group(1),
+        peer_invite=re.search(r"Peer invite link: +\S+/join/#(\S+)", out).group(1),
+        cofacilitator_invite=re.search(r"Co-facilitator link: \S+/join/#(\S+)", out).group(1),
         username="facilitator",
         password="peer-support",
     )
@@ -143,11 +143,18 @@ def daphne_process(env: dict, log_path: Path) -> Iterator[tuple[str, subprocess.
 
 
 @contextlib.contextmanager
-def media_worker(env: dict, log_path: Path, index: int = 0) -> Iterator[None]:
-    """Production's separate relay process (`manage.py media_worker`)."""
-    args = ["manage.py", "media_worker", "--index", str(index)]
-    with _process(args, env, log_path, lambda: "media worker" in log_path.read_text()):
-        yield
+def media_worker(env: dict, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """Production's separate relay process (`manage.py media_worker`), registered once
+    this yields; yields the process (a fault test may kill it)."""
+    args = ["manage.py", "media_worker"]
+    with _process(args, env, log_path, lambda: worker_id(log_path) is not None) as process:
+        yield process
+
+
+def worker_id(log_path: Path) -> str | None:
+    """The id a media worker printed once it registered, from its log."""
+    found = re.search(r"^media worker (\S+) on ", log_path.read_text(), re.M)
+    return found.group(1) if found else None
 
 
 @contextlib.contextmanager

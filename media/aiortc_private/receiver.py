@@ -21,6 +21,7 @@ PRIVATE = (
     PrivateName(RTCRtpReceiver, "_send_rtcp", "method"),
     PrivateName(RTCRtpReceiver, "_enabled", "attribute"),
     PrivateName(RTCRtpReceiver, "_RTCRtpReceiver__decoder_queue", "attribute"),
+    PrivateName(RTCRtpReceiver, "_RTCRtpReceiver__decoder_thread", "attribute"),
     PrivateName(RTCRtpReceiver, "_RTCRtpReceiver__codecs", "attribute"),
     PrivateName(RTCRtpReceiver, "_RTCRtpReceiver__remote_streams", "attribute"),
     PrivateName(RTCRtpReceiver, "_RTCRtpReceiver__rtx_ssrc", "attribute"),
@@ -54,9 +55,24 @@ class Ingress:
         self.decoder_queue = CountingQueue()
         receiver._RTCRtpReceiver__decoder_queue = self.decoder_queue
         receiver._handle_rtp_packet = self._handle_rtp_packet
+        receiver.receive = self._receive_without_decoder(receiver.receive)
         receiver._relay_ingress = self
         self.media_ssrc: int | None = None
         self._tasks: set[asyncio.Future[None]] = set()
+
+    def _receive_without_decoder(self, receive: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        """aiortc's ``receive()`` starts a non-daemon decoder thread per track. The relay
+        never decodes, so that thread would only idle (one per published track) and, if
+        the relay is not closed, keep the process from exiting on SIGTERM: end it at once."""
+
+        async def receive_without_decoder(parameters: Any) -> None:
+            await receive(parameters)
+            thread = self.receiver._RTCRtpReceiver__decoder_thread
+            if thread is not None:
+                self.receiver._RTCRtpReceiver__decoder_thread = None
+                self.decoder_queue.put(None)  # the thread's stop signal; it exits by itself
+
+        return receive_without_decoder
 
     @property
     def decoder_calls(self) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rooms import moderation
+from rooms import extensions, moderation
 from rooms.errors import RoomError
 from rooms.services.checkins import end_open_prompts
 from rooms.services.unit import Outcome, apply, locked_room
@@ -71,13 +71,14 @@ def meeting_end(
     """Ends the meeting and, in the same transaction, closes its open check-ins: no
     check-in's ballot key may outlive the meeting.
 
-    `actor_id`: a facilitator in the room. `owner_id`: the meeting's owner, from the
-    meetings page (whether or not they are in the room); anyone else gets `forbidden`.
+    `actor_id`: a facilitator in the room. `owner_id`: the meeting's owner (or someone
+    rooms.extensions lets run it, like a group's team), from the meetings page, whether or
+    not they are in the room; anyone else gets `forbidden`.
     """
     with locked_room(meeting_id) as unit:
         if actor_id is not None:
             ended = moderation.end(unit.room, actor_id)
-        elif owner_id is not None and unit.meeting.owner_id == owner_id:
+        elif owner_id is not None and extensions.user_facilitates(unit.meeting, owner_id):
             ended = moderation.finish(unit.room)
         else:
             raise RoomError("forbidden", "Only a facilitator can do that.")

@@ -10,10 +10,12 @@ from django.db import transaction
 
 from rooms import extensions, state
 from rooms.models import InviteLink, Meeting, Participant
+from rooms.names import clean_label
 from rooms.selectors.meetings import device_banned, device_digest, token_digest
 from rooms.services.invites import link_use, links_create
 
 MAX_NAME_CHARS = 40
+MAX_TITLE_CHARS = 120
 
 
 def meeting_create(
@@ -23,26 +25,32 @@ def meeting_create(
     starts_at: datetime | None = None,
     lobby_enabled: bool = True,
 ) -> Meeting:
-    title = title.strip()
-    if not title:
-        raise state.RoomError("invalid_title", "A meeting needs a title.")
+    title = _clean_title(title)
     with transaction.atomic():
         meeting = Meeting.objects.create(
-            owner=owner, title=title[:120], starts_at=starts_at, lobby_enabled=lobby_enabled
+            owner=owner, title=title, starts_at=starts_at, lobby_enabled=lobby_enabled
         )
         links_create(meetings=[meeting])
     return meeting
+
+
+def _clean_title(title: str) -> str:
+    return clean_label(
+        title,
+        what="meeting title",
+        code="invalid_title",
+        max_chars=MAX_TITLE_CHARS,
+        when_empty="A meeting needs a title.",
+    )
 
 
 def meeting_update(
     *, meeting: Meeting, title: str, starts_at: datetime | None, lobby_enabled: bool
 ) -> Meeting:
     """The owner's edit from the meetings page; an ended meeting stays as it ended."""
-    title = title.strip()
-    if not title:
-        raise state.RoomError("invalid_title", "A meeting needs a title.")
+    title = _clean_title(title)
     updated = Meeting.objects.filter(id=meeting.id, ended_at__isnull=True).update(
-        title=title[:120], starts_at=starts_at, lobby_enabled=lobby_enabled
+        title=title, starts_at=starts_at, lobby_enabled=lobby_enabled
     )
     if not updated:
         raise state.RoomError("meeting_ended", "This meeting has ended.")
@@ -51,12 +59,7 @@ def meeting_update(
 
 
 def clean_display_name(name: str) -> str:
-    name = " ".join(name.split())
-    if not name:
-        raise state.RoomError("invalid_name", "Please choose a display name.")
-    if len(name) > MAX_NAME_CHARS:
-        raise state.RoomError("invalid_name", f"Names can be at most {MAX_NAME_CHARS} characters.")
-    return name
+    return clean_label(name, what="display name", code="invalid_name", max_chars=MAX_NAME_CHARS)
 
 
 def participant_create(

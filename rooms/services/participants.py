@@ -69,6 +69,10 @@ def lobby_admit(*, meeting_id: str, actor_id: str, target_id: str) -> Outcome:
     return apply(meeting_id, lambda room: room.admit(actor_id, target_id))
 
 
+def lobby_admit_all(*, meeting_id: str, actor_id: str) -> Outcome:
+    return apply(meeting_id, lambda room: room.admit_all(actor_id))
+
+
 def lobby_deny(*, meeting_id: str, actor_id: str, target_id: str) -> Outcome:
     return apply(meeting_id, lambda room: room.deny(actor_id, target_id))
 

@@ -74,7 +74,8 @@ def parse_client_frame(text: str) -> Any:
     if raw.get("type") not in CLIENT_TYPES:
         raise ProtocolError("unknown_type")
     try:
-        return _client_adapter.validate_python(raw)
+        # From the JSON text, so that strict mode still reads a UUID from its string.
+        return _client_adapter.validate_json(text)
     except ValidationError as exc:
         fields = sorted({".".join(str(p) for p in e["loc"][1:]) or "?" for e in exc.errors()})
         raise ProtocolError(

@@ -10,7 +10,9 @@ MAX_FRAME_BYTES = 64 * 1024
 
 
 class Message(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: a JSON string is never read as a boolean or a number, a number never as a
+    # string; a client that sends the wrong type gets invalid_message and nothing changes.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 # Each feature module adds its own codes; docs/protocol.md lists them all.

@@ -59,6 +59,10 @@ class LobbyAdmit(Message):
     participant_id: UUID
 
 
+class LobbyAdmitAll(Message):
+    type: Literal["lobby.admit_all"]
+
+
 class LobbyDeny(Message):
     type: Literal["lobby.deny"]
     participant_id: UUID
@@ -76,7 +80,7 @@ class Leave(Message):
 
 
 CLIENT_MODELS = (
-    Hello, Ping, Pong, ChatSend, HelpRequest, HandRaise, HandLower, LobbyAdmit, LobbyDeny, RoleSet, Leave,
+    Hello, Ping, Pong, ChatSend, HelpRequest, HandRaise, HandLower, LobbyAdmit, LobbyAdmitAll, LobbyDeny, RoleSet, Leave,
 )  # fmt: skip
 
 

@@ -48,7 +48,16 @@ class MediaSet(Message):
     mode: Literal["text_only", "audio", "video"]
 
 
-CLIENT_MODELS = (MediaJoin, MediaOfferIn, MediaAnswerIn, MediaCandidate, MediaLeave, MediaSet)
+class MediaIceRefresh(Message):
+    """Fresh TURN credentials, asked for before the last ones expire."""
+
+    type: Literal["media.ice"]
+
+
+CLIENT_MODELS = (
+    MediaJoin, MediaOfferIn, MediaAnswerIn, MediaCandidate, MediaLeave, MediaSet,
+    MediaIceRefresh,
+)  # fmt: skip
 
 
 class IceServerInfo(Message):
@@ -63,6 +72,7 @@ class MediaReady(Message):
     publish_audio: bool
     publish_video: bool
     receive_video: bool
+    ice_ttl_seconds: int | None = None  # when the TURN credentials expire; None: no TURN
 
 
 class MediaAnswerOut(Message):
@@ -101,9 +111,19 @@ class MediaStopped(Message):
     type: Literal["media.stopped"]
 
 
+class MediaRestart(Message):
+    type: Literal["media.restart"]
+
+
+class MediaIce(Message):
+    type: Literal["media.ice"]
+    ice_servers: list[IceServerInfo]
+    ice_ttl_seconds: int | None = None
+
+
 SERVER_MODELS = (
     MediaReady, MediaAnswerOut, MediaOfferOut, MediaTrack, MediaSpeaker, MediaState,
-    MediaStopped,
+    MediaStopped, MediaRestart, MediaIce,
 )  # fmt: skip
 
 ERROR_CODES.update(

@@ -128,3 +128,39 @@ def wait_inbound_rising(
         timeout_ms,
         f"{kind} {field} of {pid}",
     )
+
+
+DRAWER_TOGGLES = {
+    "chat": "#chat-toggle",
+    "people": "#people-toggle",
+    "facilitator": "#facilitator-toggle",
+}
+MENU_DRAWERS = {"breakouts": "#breakouts-toggle", "checkins": "#checkins-toggle"}
+
+
+def open_drawer(page: Page, name: str) -> None:
+    """Opens the room's chat, people, facilitator, breakouts or checkins drawer (if closed)."""
+    drawer = page.locator(f"#{name}-panel")
+    if drawer.is_visible():
+        return
+    if name in MENU_DRAWERS:
+        page.locator("#more-button").click()
+        page.locator(MENU_DRAWERS[name]).click()
+    else:
+        page.locator(DRAWER_TOGGLES[name]).click()
+    expect(drawer).to_be_visible()
+
+
+def open_more_menu(page: Page) -> None:
+    if not page.locator("#more-menu").is_visible():
+        page.locator("#more-button").click()
+    expect(page.locator("#more-menu")).to_be_visible()
+
+
+def person_menu(page: Page, name: str) -> None:
+    """Opens the "…" menu on name's row in the people drawer (the drawer opens if need be)."""
+    open_drawer(page, "people")
+    button = page.locator("#participants").get_by_role("button", name=f"Actions for {name}")
+    if button.get_attribute("aria-expanded") != "true":
+        button.click()
+    expect(page.locator("#person-menu")).to_be_visible()

@@ -56,6 +56,8 @@ def test_no_serious_or_critical_axe_violations(embedded_server, browser, artifac
     expect(fac.locator("#chat-log")).to_contain_text("Hello, everyone")
     assert _scan(peer, "room", artifacts) == []
 
+    pages.open_more_menu(peer)
+    assert _scan(peer, "more-menu", artifacts) == []
     peer.get_by_role("button", name="Keyboard shortcuts").click()
     expect(peer.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
     assert _scan(peer, "shortcuts-dialog", artifacts) == []
@@ -63,8 +65,11 @@ def test_no_serious_or_critical_axe_violations(embedded_server, browser, artifac
 
     # Facilitation: the room controls and per-person actions, a muted peer and the question
     # to turn the microphone back on.
+    pages.open_drawer(fac, "facilitator")
     expect(fac.locator("#room-controls")).to_be_visible()
+    pages.person_menu(fac, "Calm Heron")
     fac.get_by_role("button", name="Mute Calm Heron", exact=True).click()
+    pages.person_menu(fac, "Calm Heron")
     expect(fac.get_by_role("button", name="Ask to unmute Calm Heron")).to_be_visible()
     assert _scan(fac, "facilitator-tools", artifacts) == []
     fac.get_by_role("button", name="Ask to unmute Calm Heron").click()
@@ -73,6 +78,7 @@ def test_no_serious_or_critical_axe_violations(embedded_server, browser, artifac
     peer.get_by_role("button", name="Keep it off").click()
 
     # Breakout rooms: the facilitator's tools open, and the peer inside a room with a timer.
+    pages.open_drawer(fac, "breakouts")
     fac.get_by_text("Manage breakout rooms").click()
     fac.get_by_label("Number of rooms").fill("2")
     fac.get_by_role("button", name="Create rooms").click()
@@ -81,6 +87,7 @@ def test_no_serious_or_critical_axe_violations(embedded_server, browser, artifac
     expect(peer.locator("#my-breakout")).to_have_text("You are in Room 1.")
     expect(peer.locator("#breakout-time-left")).to_contain_text("Time left")
     assert _scan(fac, "facilitator-breakouts", artifacts) == []
+    pages.open_drawer(peer, "breakouts")
     assert _scan(peer, "peer-breakouts", artifacts) == []
     peer.context.close()
     fac.context.close()
@@ -98,20 +105,31 @@ def test_the_room_works_from_the_keyboard(embedded_server, browser):
     page.get_by_label("Display name").fill("Keyboard Kestrel")
     page.get_by_label("Display name").press("Enter")  # submits the join form
     expect(page.locator("#room")).to_be_visible()
-    expect(page.locator("#chat-text")).to_be_focused()
+    # Entering does not put the keyboard in the chat box (a phone would open its keyboard):
+    # focus is on the meeting's title, at the top of the room.
+    expect(page.locator("#meeting-title")).to_be_focused()
 
-    # Tab from the chat box around the page reaches every control in the toolbar.
-    wanted = {
-        "mic-button", "camera-button", "hand-button", "mode-select", "chat-toggle",
-        "people-toggle", "facilitator-toggle", "shortcuts-button", "leave-button",
-    }  # fmt: skip
-    reached = set()
-    for _ in range(60):
-        page.keyboard.press("Tab")
-        reached.add(page.evaluate("() => document.activeElement.id"))
-        if wanted <= reached:
-            break
-    assert wanted <= reached, wanted - reached
+    # Tab from there reaches every control in the bar, and the "More" menu's controls once
+    # it is open.
+    def tab_until(wanted: set[str]) -> None:
+        reached = set()
+        for _ in range(60):
+            page.keyboard.press("Tab")
+            reached.add(page.evaluate("() => document.activeElement.id"))
+            if wanted <= reached:
+                return
+        raise AssertionError(wanted - reached)
+
+    tab_until({
+        "mic-button", "camera-button", "hand-button", "chat-toggle", "people-toggle",
+        "facilitator-toggle", "more-button", "leave-button",
+    })  # fmt: skip
+    page.locator("#more-button").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#more-menu")).to_be_visible()
+    tab_until({"mode-select", "shortcuts-button", "checkins-toggle", "breakouts-toggle"})
+    page.keyboard.press("Escape")
+    expect(page.locator("#more-menu")).to_be_hidden()
 
     # Focus is visible: the focused control has an outline.
     page.locator("#hand-button").focus()

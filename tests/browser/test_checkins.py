@@ -25,17 +25,24 @@ def test_anonymous_check_in_answered_by_peers_seen_as_aggregate_and_shared(
     heron, wren = peers["Calm Heron"], peers["Bold Wren"]
     expect(heron.locator("#checkin-panel")).to_be_hidden()  # peers have no facilitator panel
 
+    pages.open_drawer(fac, "checkins")
     fac.get_by_label("Question").fill("How are you arriving today?")
     fac.get_by_label("Kind").select_option("scale")
     expect(fac.get_by_label("Anonymous")).to_be_checked()
     fac.get_by_label("Use for the mood change").select_option("check_in")
     fac.get_by_role("button", name="Post check-in").click()
 
-    # Each peer is told in the live region and gets the dialog with labelled choices.
+    # Each peer is told in the live region, and a card waits on the stage without taking the
+    # keyboard (nothing pops up); opening it gives the dialog with labelled choices.
     for page in (heron, wren):
         expect(page.locator("#checkin-announcer")).to_have_text(
             "New check-in: How are you arriving today?"
         )
+        card = page.get_by_role("region", name="A check-in from the facilitators")
+        expect(card).to_contain_text("How are you arriving today?")
+        expect(page.get_by_role("dialog")).to_be_hidden()
+        expect(page.locator("#checkin-card :focus")).to_have_count(0)
+        card.get_by_role("button", name="Answer check-in").click()
         dialog = page.get_by_role("dialog", name="Check-in")
         expect(dialog).to_be_visible()
         expect(dialog).to_contain_text("Nobody, the facilitators included")
@@ -44,6 +51,7 @@ def test_anonymous_check_in_answered_by_peers_seen_as_aggregate_and_shared(
     heron.get_by_role("radio", name="4 · Good").check()
     heron.get_by_role("button", name="Send answer").click()
     expect(heron.get_by_role("dialog")).to_be_hidden()
+    expect(heron.locator("#checkin-card")).to_be_hidden()  # answered: the card goes too
     expect(heron.locator("#checkin-open")).to_contain_text("answered, thank you")
 
     # Wren answers with the keyboard only: the first choice has focus when the dialog opens.

@@ -39,8 +39,10 @@ def test_leaving_is_confirmed_and_the_last_facilitator_hands_over_or_ends(
         expect(wren.locator("#room")).to_be_visible()
 
         fac.evaluate("(c) => window.peerMeeting.connection.send('checkin.post', c)", CHECKIN)
+        wren.locator("#checkin-card").get_by_role("button", name="Answer check-in").click()
         expect(wren.locator("#checkin-dialog")).to_be_visible()
-        heron.keyboard.press("Escape")  # Heron puts the check-in aside; Wren leaves it open
+        # Heron puts the check-in aside; Wren leaves it open
+        heron.locator("#checkin-card").get_by_role("button", name="Later").click()
 
         # the last facilitator: end for everyone, hand over, or leave anyway
         dialog = _leave_dialog(fac)
@@ -56,6 +58,9 @@ def test_leaving_is_confirmed_and_the_last_facilitator_hands_over_or_ends(
         dialog.get_by_role("button", name="Hand over and leave").click()
         expect(fac.locator("#end-screen")).to_be_visible()
         expect(fac.get_by_role("link", name="Back to your meetings")).to_be_visible()
+        expect(fac.locator("#end-message")).to_have_text(
+            "You handed the meeting to Calm Heron. Thank you for facilitating today."
+        )
         expect(fac.locator("#support-resources")).to_be_hidden()
 
         # Heron runs the group now: the facilitator panel, and the same choice on leaving

@@ -45,6 +45,7 @@ def test_a_text_only_peer_switches_to_audio_and_video_mid_meeting_and_back(
         expect(otter.get_by_role("button", name="Mute")).to_be_enabled()
 
         # audio -> video: the camera opens and the others decode its frames
+        pages.open_more_menu(otter)
         otter.get_by_label("Mode").select_option("video")
         pages.wait_receiving_video(heron, otter_id)
         pages.wait_receiving_video(fac, otter_id)
@@ -53,6 +54,7 @@ def test_a_text_only_peer_switches_to_audio_and_video_mid_meeting_and_back(
         heron.screenshot(path=str(artifacts / "media-modes-heron-sees-otter.png"))
 
         # video -> text only: devices stop at once, nothing of Otter reaches the others
+        pages.open_more_menu(otter)
         otter.get_by_label("Mode").select_option("text")
         expect(otter.locator("#self-connection")).to_have_text("Connected (text only)")
         assert otter.evaluate("() => window.peerMeeting.local.stream.getTracks().length") == 0
@@ -67,6 +69,13 @@ def test_a_text_only_peer_switches_to_audio_and_video_mid_meeting_and_back(
         assert pages.inbound(heron, otter_id, "video", "framesDecoded") == -1
         # Heron's own video still flows to the facilitator
         pages.wait_receiving_video(fac, heron_id)
+
+        # text only -> video in one step, and back
+        otter.get_by_label("Mode").select_option("video")
+        pages.wait_receiving_video(heron, otter_id)
+        otter.get_by_label("Mode").select_option("text")
+        expect(_tile(fac, otter_id).locator("[data-icon=text-only]")).to_be_visible()
+        assert otter.evaluate("() => window.peerMeeting.media.wanted") is None
     finally:
         for page in (otter, heron, fac):
             page.context.close()
@@ -87,6 +96,7 @@ def test_a_peer_muted_by_a_facilitator_stays_muted_after_switching_to_audio(
                           send.send("mute", {kind: "audio", participant_id: pid}); }""",
             otter_id,
         )
+        pages.open_more_menu(otter)
         otter.get_by_label("Mode").select_option("audio")
         otter.wait_for_function("() => window.peerMeeting.local.audioTrack !== null")
         expect(otter.locator("#self-media-hint")).to_contain_text(

@@ -90,6 +90,7 @@ def test_the_way_you_took_part_last_is_the_one_you_rejoin_with(short_grace_serve
     fac = pages.facilitator_page(browser, demo, base_url)
     wren = pages.admitted_peer(browser, base_url, demo, fac, "Bold Wren")
     try:
+        pages.open_more_menu(wren)
         wren.get_by_label("Mode").select_option("text")
         expect(wren.locator("#self-connection")).to_have_text("Connected (text only)")
         wren_id = pages.participant_id(wren)

@@ -58,6 +58,7 @@ def test_a_facilitator_mute_stops_the_peers_audio_for_everyone_until_they_accept
     for page in listeners.values():
         _wait_audio_rising(page, ids["heron"])
 
+    pages.person_menu(fac, "Calm Heron")
     fac.get_by_role("button", name="Mute Calm Heron", exact=True).click()
     expect(heron.locator("#notices")).to_contain_text("You were muted by Facilitator Fern")
     expect(heron.locator("#mic-button")).to_have_text("Unmute")
@@ -74,6 +75,7 @@ def test_a_facilitator_mute_stops_the_peers_audio_for_everyone_until_they_accept
     pages.wait_receiving_video(wren, ids["heron"])
     wren.screenshot(path=str(artifacts / "video-facilitation-peer-muted.png"))
 
+    pages.person_menu(fac, "Calm Heron")
     fac.get_by_role("button", name="Ask to unmute Calm Heron").click()
     heron.get_by_role("alertdialog").get_by_role("button", name="Turn my microphone on").click()
     expect(heron.locator("#mic-button")).to_have_text("Mute")
@@ -107,10 +109,13 @@ def test_breakouts_see_only_their_own_video_and_everyone_again_after_close_all(m
     pages.wait_receiving_video(heron, ids["wren"])
     pages.wait_receiving_video(wren, ids["heron"])
 
+    pages.open_drawer(fac, "breakouts")
     fac.get_by_text("Manage breakout rooms").click()
     fac.get_by_label("Number of rooms").fill("2")
     fac.get_by_role("button", name="Create rooms").click()
+    pages.person_menu(fac, "Calm Heron")
     fac.get_by_label("Move Calm Heron to").select_option(label="Room 1")
+    pages.person_menu(fac, "Bold Wren")
     fac.get_by_label("Move Bold Wren to").select_option(label="Room 2")
     expect(heron.locator("#my-breakout")).to_have_text("You are in Room 1.")
     expect(wren.locator("#my-breakout")).to_have_text("You are in Room 2.")

@@ -78,6 +78,7 @@ def test_mic_and_camera_buttons_show_on_your_tile(meeting):
 def test_audio_only_and_text_only_modes_during_the_meeting(meeting):
     _, _, people, ids = meeting
     wren, heron = people["wren"], people["heron"]
+    pages.open_more_menu(wren)
     wren.get_by_label("Mode").select_option("audio")
     # no video reaches Wren any more, audio still does; Wren's camera is off for everyone
     pages.poll(
@@ -95,6 +96,7 @@ def test_audio_only_and_text_only_modes_during_the_meeting(meeting):
     ).to_be_visible(timeout=10_000)
     pages.wait_inbound_rising(heron, ids["wren"], "audio", "packetsReceived")
 
+    pages.open_more_menu(wren)
     wren.get_by_label("Mode").select_option("text")
     expect(wren.locator("#self-connection")).to_have_text("Connected (text only)")
     # the microphone button now offers audio again rather than sitting greyed out
@@ -104,6 +106,7 @@ def test_audio_only_and_text_only_modes_during_the_meeting(meeting):
         heron.locator(f'#grid [data-participant-id="{ids["wren"]}"] [data-icon=text-only]')
     ).to_be_visible(timeout=10_000)
 
+    pages.open_more_menu(wren)
     wren.get_by_label("Mode").select_option("video")
     pages.wait_receiving_video(wren, ids["heron"])
     pages.wait_receiving_video(heron, ids["wren"])

@@ -8,6 +8,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from icalendar import Calendar
 from playwright.sync_api import Browser, Page, expect
 
@@ -47,8 +48,12 @@ def signed_in(browser: Browser, base_url: str, username: str, next_url: str, vie
 
 
 def shot(page: Page, name: str) -> None:
+    """A full-page screenshot, and axe-core finds nothing serious or critical on the page."""
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"groups-{name}.png"), full_page=True)
+    violations = Axe().run(page).response["violations"]
+    blocking = [(v["id"], v["help"]) for v in violations if v["impact"] in ("serious", "critical")]
+    assert blocking == [], name
 
 
 @pytest.mark.timeout(300)
@@ -100,6 +105,7 @@ def test_weekly_group_from_setup_to_the_second_facilitator(server, browser):
     peer.go_back()
 
     card.get_by_role("link", name="Join when it opens").click()
+    shot(peer, "meeting-1280")
     with peer.expect_download() as download:
         peer.get_by_role("link", name="Add to calendar (.ics)").click()
     with open(download.value.path(), "rb") as ics:

@@ -77,7 +77,7 @@ def test_a_meetings_ics_links_to_its_own_invite(client, group_with_exceptions):
     occurrence = group.occurrences.order_by("starts_at")[1]
     response = client.get(f"/groups/meetings/{occurrence.id}/meeting.ics")
     (event,) = events(Calendar.from_ical(response.content))
-    invite = f"/join/{occurrence.meeting.peer_invite}/"
+    invite = f"/join/#{occurrence.meeting.peer_invite}"
     assert str(event["URL"]).endswith(invite) and str(event["LOCATION"]).endswith(invite)
     assert "RRULE" not in event
     assert event.decoded("DTSTART") == occurrence.starts_at

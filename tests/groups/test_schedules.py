@@ -230,3 +230,14 @@ def test_peers_of_a_muted_on_entry_group_come_in_muted_and_may_unmute(org_setup)
     facilitation.unmute(meeting_id=str(meeting.id), actor_id=str(peer.id), kind="audio")
     peer.refresh_from_db()
     assert peer.muted_by is None
+
+
+def test_a_team_facilitator_ends_the_groups_meeting_from_its_page(org_setup, client):
+    *_, ana, ben, cai, group_a, _ = org_setup
+    meeting = schedules.start_now(actor=ana, group=group_a).meeting
+    client.force_login(cai)
+    assert client.post(f"/meetings/{meeting.id}/end/").status_code == 404
+    client.force_login(ben)
+    assert client.post(f"/meetings/{meeting.id}/end/").status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.ended_at is not None

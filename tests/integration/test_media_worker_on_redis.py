@@ -58,3 +58,31 @@ async def test_people_on_two_web_processes_see_each_other_through_the_media_work
         await meeting.close()
         await on_a.ws.close()
         await on_b.ws.close()
+
+
+async def test_relays_inside_two_web_processes_on_redis_share_each_meeting(tmp_path):
+    """MEDIA_IN_PROCESS (the default) with two web processes on Redis: each process's relay
+    registers like a worker, so a meeting has one relay whichever process its people use."""
+    with (
+        servers.seeded_on_redis(MEDIA_HOST_ADDRESSES="127.0.0.1") as (env, demo),
+        servers.daphne(env, tmp_path / "a.log") as server_a,
+        servers.daphne(env, tmp_path / "b.log") as server_b,
+    ):
+        people = []
+        for server, name in ((server_a, "Co Cedar"), (server_b, "Co Heron")):
+            joined = await asyncio.to_thread(servers.facilitator_over_http, server, demo, name)
+            socket = await open_socket(server, demo.meeting_id, joined["token"])
+            await socket.expect("room.state")
+            people.append((socket, joined["participant_id"]))
+        meeting = MediaMeeting()
+        try:
+            a, b = (meeting.add_transport(WebsocketTransport(s.ws), pid) for s, pid in people)
+            await a.join()
+            await b.join()
+            await wait_for(lambda: len(a.counters_from(b.id)) > 5, timeout=15)
+            await wait_for(lambda: len(b.counters_from(a.id)) > 5, timeout=15)
+            assert a.mislabelled == b.mislabelled == 0
+        finally:
+            await meeting.close()
+            for socket, _ in people:
+                await socket.ws.close()

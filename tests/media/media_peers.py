@@ -136,9 +136,7 @@ class Client:
         self.id = participant_id
         self.room = room
         self.receive_video = receive_video
-        self.pc = RTCPeerConnection(
-            RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
-        )
+        self.pc = self._new_pc()
         self.video = CounterVideoTrack(first=number * COUNTER_RANGE) if video else None
         self.owner_of: Callable[[int], str | None] = lambda counter: None
         # pictures that arrived on a MID the relay had labelled as someone else's
@@ -151,7 +149,13 @@ class Client:
         self.answered_at: list[float] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._renegotiations: asyncio.Queue[Renegotiate] = asyncio.Queue()
-        self.pc.on("track", self._on_track)
+
+    def _new_pc(self) -> RTCPeerConnection:
+        pc = RTCPeerConnection(
+            RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+        )
+        pc.on("track", self._on_track)
+        return pc
 
     async def join(self) -> None:
         await self._join_relay()

@@ -48,7 +48,7 @@ def _embedded(page: str) -> dict:
 @pytest.mark.django_db
 def test_the_page_embeds_the_servers_own_lists(client):
     meeting = make_meeting()
-    page = client.get(f"/join/{meeting.peer_invite}/").content.decode()
+    page = client.get(f"/join/{meeting.peer_invite}/", follow=True).content.decode()
     embedded = _embedded(page)
     assert embedded["error_codes"] == protocol.ERROR_CODES
     assert embedded["close_codes"] == {str(k): v for k, v in protocol.CLOSE_CODES.items()}

@@ -64,5 +64,5 @@ def test_ended_meeting_refuses_joins_and_its_page_says_so():
     _facilitate(meeting, moderation.end)
     refused = post_join(Client(), meeting.peer_invite)
     assert refused.json()["error"]["code"] == "meeting_ended"
-    page = Client().get(f"/join/{meeting.peer_invite}/").content.decode()
+    page = Client().get(f"/join/{meeting.peer_invite}/", follow=True).content.decode()
     assert 'data-ended="true"' in page

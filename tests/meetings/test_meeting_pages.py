@@ -58,7 +58,7 @@ def test_a_meeting_page_shows_its_start_links_and_an_invitation_to_paste(client)
     )
     page = client.get(f"/meetings/{meeting.id}/").content.decode()
     assert "Thursday 10 December 2026, 18:30 UTC" in page
-    peer_link = f"http://127.0.0.1:8000/join/{meeting.peer_invite}/"
+    peer_link = f"http://127.0.0.1:8000/join/#{meeting.peer_invite}"
     invitation = re.search(r'<textarea id="invitation"[^>]*>(.*?)</textarea>', page, re.S)
     text = invitation.group(1)
     assert "Thursday circle" in text and "Thursday 10 December 2026 at 18:30 (UTC)" in text

@@ -51,6 +51,8 @@ def test_create_named_rooms_trims_names():
         ({"names": [" "]}, "invalid_name"),
         ({"names": ["x" * 41]}, "invalid_name"),
         ({"names": []}, "invalid_name"),
+        ({"names": ["Quiet\u202eroom"]}, "invalid_name"),  # bidi override
+        ({"names": ["Room\x1b[5m"]}, "invalid_name"),  # terminal escape
         ({}, "invalid_message"),
         ({"count": 2, "names": ["A"]}, "invalid_message"),
         ({"count": 0}, "invalid_message"),

@@ -50,6 +50,37 @@ def test_admit_moves_lobby_member_into_room_and_tells_everyone():
     ]
 
 
+def test_admit_all_lets_everyone_waiting_in_in_order():
+    room = make_room(fac(), peer("a", status=state.LOBBY), peer("b", status=state.LOBBY))
+    events = room.admit_all("f")
+    assert room.members["a"].status == room.members["b"].status == state.ADMITTED
+    assert types(events) == [
+        ("lobby.updated", ToFacilitators()),
+        ("lobby.admitted", ToParticipant("a")),
+        ("participant.joined", ToMeeting()),
+        ("lobby.admitted", ToParticipant("b")),
+        ("participant.joined", ToMeeting()),
+    ]
+    assert events[0].lobby == []
+
+
+def test_admit_all_leaves_a_co_facilitator_link_for_the_owner_to_confirm():
+    cofac = peer("c", status=state.LOBBY)
+    cofac.role = state.COFACILITATOR
+    room = make_room(fac(), peer("a", status=state.LOBBY), cofac)
+    room.admit_all("f")
+    assert room.members["a"].status == state.ADMITTED
+    assert room.members["c"].status == state.LOBBY
+
+
+def test_a_peer_cannot_admit_everyone():
+    room = make_room(fac(), peer("p"), peer("a", status=state.LOBBY))
+    with pytest.raises(RoomError) as refused:
+        room.admit_all("p")
+    assert refused.value.code == "forbidden"
+    assert room.members["a"].status == state.LOBBY
+
+
 @pytest.mark.parametrize("operation", ["admit", "deny"])
 def test_peer_cannot_use_lobby_powers(operation):
     room = make_room(fac(), peer("p"), peer("a", status=state.LOBBY))

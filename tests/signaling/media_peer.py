@@ -60,6 +60,8 @@ class SocketMediaPeer(media_peers.Client):
         self.seen: list = []  # what arrived, for failure messages
         self._ready = asyncio.Event()
         self._answers: asyncio.Queue[str] = asyncio.Queue()
+        self.restarts = 0
+        self._rejoining: asyncio.Future | None = None
         self._pump = asyncio.ensure_future(self._read())
 
     async def _read(self) -> None:
@@ -81,6 +83,10 @@ class SocketMediaPeer(media_peers.Client):
                 case "media.ready":
                     self.ready = message
                     self._ready.set()
+                case "media.restart":
+                    # what frontend/static/js/media.js does: a new connection, at once
+                    self.restarts += 1
+                    self._rejoining = asyncio.ensure_future(self.rejoin())
                 case _:
                     self.inbox.put_nowait(message)
 
@@ -113,7 +119,25 @@ class SocketMediaPeer(media_peers.Client):
             if message["type"] == type_ and all(message.get(k) == v for k, v in match.items()):
                 return message
 
+    async def rejoin(self) -> None:
+        """Starts media over on a new peer connection, publishing the same counters on."""
+        for task in self._tasks:
+            task.cancel()
+        self._tasks = []
+        await self.pc.close()
+        self.pc = self._new_pc()
+        if self.video is not None:
+            self.video = media_peers.CounterVideoTrack(first=self.video.counter)
+        if self.audio is not None:
+            self.audio = media_peers.ToneAudioTrack(self.audio.amplitude)
+        self.mids, self._previous = {}, {}
+        self._renegotiations = asyncio.Queue()
+        self._answers = asyncio.Queue()
+        await self.join()
+
     async def close(self) -> None:
+        if self._rejoining is not None:
+            self._rejoining.cancel()
         self._pump.cancel()
         with contextlib.suppress(BaseException):
             await self._pump

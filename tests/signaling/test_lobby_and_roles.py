@@ -20,6 +20,36 @@ async def test_peer_waits_in_lobby_until_facilitator_admits(room):
     assert joined["participant"]["name"] == "Calm Heron"
 
 
+async def test_facilitator_admits_everyone_waiting_at_once(room):
+    first = await room.connect("Calm Heron")
+    await first.expect("lobby.waiting")
+    await room.facilitator.expect("lobby.updated")
+    second = await room.connect("Quiet Lark")
+    await second.expect("lobby.waiting")
+    await room.facilitator.expect("lobby.updated")
+
+    await room.facilitator.send({"type": "lobby.admit_all"})
+
+    assert (await room.facilitator.expect("lobby.updated"))["lobby"] == []
+    for peer in (first, second):
+        await peer.expect("lobby.admitted")
+        state = await peer.expect("room.state")
+        names = {p["name"] for p in state["participants"]}
+        assert {"Calm Heron", "Quiet Lark"} <= names
+
+
+async def test_peer_cannot_admit_everyone_and_nothing_changes(room):
+    first = await room.admitted_peer("Bold Wren")
+    waiting = await room.connect("Quiet Lark")
+    await waiting.expect("lobby.waiting")
+    await room.facilitator.expect("lobby.updated")
+
+    await first.send({"type": "lobby.admit_all"})
+
+    assert (await first.expect("error"))["code"] == "forbidden"
+    await waiting.nothing_more()
+
+
 async def test_peer_cannot_admit_and_nothing_changes(room):
     first = await room.admitted_peer("Bold Wren")
     waiting = await room.connect("Quiet Lark")

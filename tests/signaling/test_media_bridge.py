@@ -48,9 +48,14 @@ def test_a_web_process_with_separate_media_workers_never_loads_aiortc():
         "from signaling.consumers import MeetingConsumer\n"
         "print(type(media_bridge.router()).__name__, 'aiortc' in sys.modules)\n"
     )
-    env = {**os.environ, "MEDIA_IN_PROCESS": "false", "DJANGO_SETTINGS_MODULE": "meetings.settings"}
+    env = {
+        **os.environ,
+        "MEDIA_IN_PROCESS": "false",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "DJANGO_SETTINGS_MODULE": "meetings.settings",
+    }
     out = subprocess.run(
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
     )
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["ChannelRouter", "False"]
+    assert out.stdout.split() == ["RegistryRouter", "False"]

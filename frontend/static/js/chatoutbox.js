@@ -30,7 +30,7 @@ export class ChatOutbox {
     const clientId = newClientId();
     const item = el(
       "li",
-      { class: `pending${audience === "facilitators" ? " private" : ""}`, dataset: { clientId, audience } },
+      { class: `chat-item pending sending${audience === "facilitators" ? " private" : ""}`, dataset: { clientId, audience } },
       el("span", { class: "sender" }, audience === "facilitators" ? "You (to facilitators)" : "You"),
       el("span", { class: "sending" }, "sending…"),
       el("p", { class: "text" }, text),
@@ -60,7 +60,7 @@ export class ChatOutbox {
     }
     // the chat.message that follows takes this place in the list (panels.addChat)
     entry.item.dataset.messageId = String(messageId);
-    entry.item.classList.remove("pending");
+    entry.item.classList.remove("pending", "sending");
     entry.item.querySelector(".sending")?.remove();
   }
 
@@ -69,7 +69,8 @@ export class ChatOutbox {
     if (!entry) return false;
     if (TRY_AGAIN.has(error.code)) return false; // stays pending; resent when overdue
     this.pending.delete(error.ref);
-    entry.item.classList.replace("pending", "failed");
+    entry.item.classList.remove("pending", "sending");
+    entry.item.classList.add("failed");
     entry.item.querySelector(".sending").textContent = "not sent";
     return false; // the page's error line still says why
   }

@@ -1,6 +1,7 @@
-// The room's controls: mic, camera, hand, mode, panels, chat, "Ask for help", leave,
+// The room's controls: mic, camera, hand, mode, drawers (layout.js), chat, "Ask for help", leave,
 // and the single-key shortcuts for them.
 import { $ } from "./dom.js";
+import { toggleDrawer } from "./layout.js";
 import { meeting } from "./plugins.js";
 import { openDialog, setupShortcuts } from "./shortcuts.js";
 
@@ -24,22 +25,10 @@ export function setupControls({ view, selfMedia, send, sendChat, askForHelp, not
   const toggleCamera = () => selfMedia.toggle("video");
   const toggleHand = () => send({ type: view.hands.includes(view.you) ? "hand.lower" : "hand.raise" });
 
-  function togglePanel(buttonId, panelId, focusId) {
-    const button = $(buttonId);
-    if (button.hidden) return;
-    const open = button.getAttribute("aria-expanded") !== "true";
-    button.setAttribute("aria-expanded", String(open));
-    $(panelId).hidden = !open;
-    if (open && focusId) $(focusId).focus();
-  }
-
   $("mic-button").addEventListener("click", toggleMic);
   $("camera-button").addEventListener("click", toggleCamera);
   $("hand-button").addEventListener("click", toggleHand);
   $("mode-select").addEventListener("change", (event) => applyMode(event.target.value));
-  $("chat-toggle").addEventListener("click", () => togglePanel("chat-toggle", "chat-panel", "chat-text"));
-  $("people-toggle").addEventListener("click", () => togglePanel("people-toggle", "people-panel"));
-  $("facilitator-toggle").addEventListener("click", () => togglePanel("facilitator-toggle", "facilitator-panel"));
   $("shortcuts-button").addEventListener("click", () => openDialog($("shortcuts-dialog")));
   // In a breakout a feature takes the request (meeting.requestHelp); in the main room the
   // dialog's note goes to the facilitators as help.request.
@@ -61,9 +50,9 @@ export function setupControls({ view, selfMedia, send, sendChat, askForHelp, not
     m: () => selfMedia.toggle("audio", { fromKey: true }),
     v: () => selfMedia.toggle("video", { fromKey: true }),
     h: toggleHand,
-    c: () => togglePanel("chat-toggle", "chat-panel", "chat-text"),
-    p: () => togglePanel("people-toggle", "people-panel"),
-    f: () => togglePanel("facilitator-toggle", "facilitator-panel"),
+    c: () => toggleDrawer("chat-panel"),
+    p: () => toggleDrawer("people-panel"),
+    f: () => toggleDrawer("facilitator-panel"),
     "?": () => openDialog($("shortcuts-dialog")),
   });
 }

@@ -7,6 +7,8 @@ export function el(tag, props = {}, ...children) {
     if (value === undefined || value === null || value === false) continue;
     if (key === "dataset") Object.assign(node.dataset, value);
     else if (key === "text") node.textContent = value;
+    // through the CSSOM: a style attribute would be an inline style, which the CSP refuses
+    else if (key === "style") node.style.cssText = value;
     else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
     else node.setAttribute(key, value === true ? "" : value);
   }

@@ -1,26 +1,23 @@
 // The video grid: one tile per admitted participant (text-only people too), kept in place
 // between updates so playing video elements are never rebuilt.
 import { el } from "./dom.js";
+import { icon } from "./icons.js";
 import { pluginIcons, pluginShows } from "./plugins.js";
 
 const ROLE_BADGES = { facilitator: "Facilitator · verified", cofacilitator: "Co-facilitator (invited)", peer: "" };
 const STALL_MS = 2500;
+const PILL_ICONS = { muted: "mic-off", "camera-off": "video-off", hand: "hand", "text-only": "message-square-text" };
 const QUALITY_LABELS = { good: "Connection good", weak: "Connection weak", lost: "No connection", waiting: "Connecting" };
 
-function columnsFor(n) {
-  if (n <= 1) return 1;
-  if (n <= 4) return 2;
-  if (n <= 9) return 3;
-  return 4;
-}
-
+// The first letter or digit of the first two words ("Fern (facilitator)" is "FF", not "F(").
 function initials(name) {
   return name
     .split(/\s+/)
+    .map((w) => w.match(/[\p{L}\p{N}]/u)?.[0])
     .filter(Boolean)
     .slice(0, 2)
-    .map((w) => w[0].toUpperCase())
-    .join("");
+    .join("")
+    .toUpperCase();
 }
 
 export class VideoGrid {
@@ -46,10 +43,8 @@ export class VideoGrid {
       this._update(tile, p, view);
       if (this.list.children[index] !== tile.node) this.list.insertBefore(tile.node, this.list.children[index] || null);
     });
-    const cols = columnsFor(people.length);
-    this.list.style.setProperty("--cols", cols);
-    this.list.style.setProperty("--rows", Math.max(1, Math.ceil(people.length / cols)));
     this.list.dataset.count = String(people.length);
+    this.onRendered?.(); // layout.js places the tiles to fit the stage
   }
 
   _create(p) {
@@ -75,7 +70,8 @@ export class VideoGrid {
       video,
       tile.placeholder,
       audio,
-      el("div", { class: "caption" }, tile.name, tile.badge, tile.icons, tile.conn),
+      tile.badge,
+      el("div", { class: "caption" }, tile.name, tile.icons, tile.conn),
     );
     const onFrame = () => {
       tile.lastFrame = performance.now();
@@ -121,13 +117,16 @@ export class VideoGrid {
     tile.icons.replaceChildren(
       ...icons
         .filter((i) => !seen.has(i.key) && seen.add(i.key))
-        .map((i) => el("span", { class: `pill pill-${i.key}`, dataset: { icon: i.key } }, i.label)),
+        .map((i) =>
+          el("span", { class: `pill pill-${i.key}`, dataset: { icon: i.key } }, PILL_ICONS[i.key] ? icon(PILL_ICONS[i.key]) : null, el("span", { class: "pill-text" }, i.label)),
+        ),
     );
     const quality = p.connection === "reconnecting" ? "lost" : (isYou ? view.self.quality : view.quality[p.id]) || "good";
     tile.conn.dataset.quality = quality;
     tile.conn.setAttribute("aria-label", QUALITY_LABELS[quality]);
     tile.conn.title = QUALITY_LABELS[quality];
     tile.node.classList.toggle("no-video", !this._showsVideo(tile));
+    this.decorate?.(tile.node, p, view); // the "…" menu of a facilitator (personmenu.js)
     tile.node.setAttribute(
       "aria-label",
       [p.name + (isYou ? " (you)" : ""), tile.badge.textContent, ...icons.map((i) => i.label), QUALITY_LABELS[quality]]

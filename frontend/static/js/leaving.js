@@ -16,6 +16,7 @@ export function setupLeaving({ view, send }) {
   const dialog = el("dialog", { id: "leave-dialog", class: "leave-dialog", "aria-labelledby": "leave-heading" });
   document.body.append(dialog);
 
+  let handedTo = null; // the name of whom we handed the meeting to, for the goodbye
   const others = () => [...view.participants.values()].filter((p) => p.id !== view.you && p.connection !== "offline");
   const lastFacilitator = () => view.facilitates() && !others().some((p) => FACILITATING.has(p.role));
 
@@ -41,11 +42,15 @@ export function setupLeaving({ view, send }) {
       el("label", { for: "hand-over-to", text: "Hand the meeting over to" }),
       select,
       el("p", { class: "hint", text: "They become a co-facilitator, with every facilitator power, before you leave." }),
-      button("Hand over and leave", () => act({ type: "leave", hand_over_to: select.value })),
+      button("Hand over and leave", () => {
+        handedTo = select.selectedOptions[0]?.textContent || null;
+        act({ type: "leave", hand_over_to: select.value });
+      }),
     );
   }
 
   function open() {
+    handedTo = null; // a refused hand-over (they had just left) leaves nobody handed to
     const last = lastFacilitator();
     const body = [el("h2", { id: "leave-heading", tabindex: "-1", text: "Leave the meeting?" })];
     if (last) {
@@ -85,6 +90,7 @@ export function setupLeaving({ view, send }) {
   // meeting's owner gets the way back to their meetings, everyone else a word of support.
   function onGoodbye() {
     for (const open of document.querySelectorAll("dialog[open]")) open.close();
+    if (handedTo) $("end-message").textContent = `You handed the meeting to ${handedTo}. Thank you for facilitating today.`;
     const owner = $("app").dataset.role === "facilitator";
     $("support-resources").hidden = owner;
     $("back-to-meetings").hidden = !owner;

@@ -12,7 +12,7 @@ const MEDIA_ERRORS = [
   "connection_closed", "negotiation_failed", "media_unavailable",
 ];
 const REJOIN_CODES = new Set(["bad_sdp", "connection_closed", "negotiation_failed", "media_not_started", "unexpected_answer"]);
-const MEDIA_MESSAGES = ["media.ready", "media.answer", "media.offer", "media.state", "media.stopped"];
+const MEDIA_MESSAGES = ["media.ready", "media.answer", "media.offer", "media.state", "media.stopped", "media.restart", "media.ice"];
 
 // The session's server messages and errors reach it through plugins.js, like every module's.
 export function plugMedia(session) {
@@ -28,6 +28,7 @@ export class MediaSession {
     this.onState = onState; // ("off" | "starting" | "connecting" | "connected" | "failed" | "unavailable")
     this.onNotice = onNotice; // (text)
     this.wanted = null; // null (no media) or { receiveVideo }
+    this.wantedWhenBack = null; // what we wanted when no relay was available
     this.pc = null;
     this.tracks = {}; // mid -> { participant_id, kind } from the latest server offer
     this.senders = {};
@@ -45,6 +46,7 @@ export class MediaSession {
 
   join({ receiveVideo = true } = {}) {
     this.wanted = { receiveVideo };
+    this.wantedWhenBack = null;
     this._closePc();
     this._setState("starting");
     this.joinsInFlight += 1;
@@ -53,6 +55,7 @@ export class MediaSession {
 
   leave() {
     this.wanted = null;
+    this.wantedWhenBack = null;
     this._closePc();
     this.send({ type: "media.leave" });
     this._setState("off");
@@ -87,6 +90,9 @@ export class MediaSession {
     switch (m.type) {
       case "media.ready":
         return this._ready(m);
+      case "media.ice":
+        if (this.pc) this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers: m.ice_servers });
+        return this._renewIceLater(m.ice_ttl_seconds);
       case "media.answer":
         return this._answer(m);
       case "media.offer":
@@ -98,6 +104,16 @@ export class MediaSession {
           this._rejoin("the connection to the server dropped");
         }
         return;
+      case "media.restart": {
+        // Our relay is gone and the meeting lives on another one: start over there now
+        // (also if we had given up because no relay was available).
+        const wanted = this.wanted || this.wantedWhenBack;
+        if (wanted) {
+          this.attempts = 0;
+          this.join(wanted);
+        }
+        return;
+      }
       case "media.stopped":
         if (this.wanted && this.joinsInFlight === 0) {
           this.wanted = null;
@@ -116,6 +132,7 @@ export class MediaSession {
     this._closePc();
     const pc = new RTCPeerConnection({ bundlePolicy: "max-bundle", iceServers: m.ice_servers });
     this.pc = pc;
+    this._renewIceLater(m.ice_ttl_seconds);
     this.tracks = {};
     this.staleOfferReplies = 0;
     this.reofferAfterAnswer = false;
@@ -209,6 +226,7 @@ export class MediaSession {
       clearTimeout(this.lostOfferTimer);
       this.lostOfferTimer = setTimeout(() => this._rejoin("an update was lost"), LOST_OFFER_MS);
     } else if (m.code === "media_unavailable") {
+      this.wantedWhenBack = this.wanted;
       this.wanted = null;
       this._closePc();
       this._setState("unavailable");
@@ -239,8 +257,16 @@ export class MediaSession {
     this._rejoin(String(error?.message || error));
   }
 
+  // TURN credentials are short-lived: ask for fresh ones well before they run out.
+  _renewIceLater(ttlSeconds) {
+    clearTimeout(this.iceRenewTimer);
+    if (!ttlSeconds || !this.pc) return;
+    this.iceRenewTimer = setTimeout(() => this.pc && this.send({ type: "media.ice" }), ttlSeconds * 800);
+  }
+
   _closePc() {
     clearTimeout(this.lostOfferTimer);
+    clearTimeout(this.iceRenewTimer);
     if (this.pc) {
       this.pc.close();
       this.pc = null;

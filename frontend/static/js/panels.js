@@ -1,6 +1,7 @@
-// Side panels: participants (with a per-person action slot), raised hands, lobby queue, chat.
+// Side panels: participants (each with a menu of actions, personmenu.js), raised hands, lobby queue, chat.
 import { $, el } from "./dom.js";
-import { pluginActions } from "./plugins.js";
+import { setControl } from "./icons.js";
+import { infoFor, personMenuButton, refreshPersonMenu } from "./personmenu.js";
 
 // What the server verified: the owner signed in with an account; a co-facilitator came with a
 // link (or was promoted) and was confirmed by a facilitator.
@@ -24,33 +25,18 @@ function describe(view, p) {
 }
 
 export function renderParticipants(view, send) {
-  const facilitates = view.facilitates();
   const items = [...view.participants.values()].map((p) => {
     const you = p.id === view.you ? " (you)" : "";
-    const actions = el("span", { class: "person-actions", dataset: { slot: "actions" } });
-    if (facilitates && p.id !== view.you && p.role !== "facilitator") {
-      const promote = p.role === "peer";
-      actions.append(
-        el(
-          "button",
-          { type: "button", class: "small", onclick: () => send({ type: "role.set", participant_id: p.id, role: promote ? "cofacilitator" : "peer" }) },
-          promote ? `Make ${p.name} co-facilitator` : `Make ${p.name} a peer`,
-        ),
-      );
-    }
-    if (facilitates && p.id !== view.you) actions.append(...pluginActions(p));
     return el(
       "li",
-      { dataset: { participantId: p.id, role: p.role, media: p.media, connection: p.connection } },
-      el("span", { class: "name" }, p.name + you),
-      " ",
-      el("span", { class: `badge role-${p.role}` }, describe(view, p)),
-      " ",
-      actions,
+      { class: "person", dataset: { participantId: p.id, role: p.role, media: p.media, connection: p.connection } },
+      el("span", { class: "person-text" }, el("span", { class: "name" }, p.name + you), " ", el("span", { class: `badge role-${p.role}` }, describe(view, p)), ...infoFor(view, p, send)),
+      personMenuButton(view, p, send),
     );
   });
   $("participants").replaceChildren(...items);
   $("people-count").textContent = String(view.participants.size);
+  refreshPersonMenu(view);
 }
 
 export function renderHands(view, send) {
@@ -64,9 +50,11 @@ export function renderHands(view, send) {
   $("hands").replaceChildren(...items);
   $("no-hands").hidden = view.hands.length > 0;
   const mine = view.hands.includes(view.you);
-  $("hand-button").textContent = mine ? "Lower hand" : "Raise hand";
+  setControl($("hand-button"), mine ? "Lower hand" : "Raise hand");
   $("hand-button").setAttribute("aria-pressed", String(mine));
 }
+
+let admitAllWired = false;
 
 // Someone waiting with the co-facilitator role came with the co-facilitator link: the server
 // lets only the meeting's owner (role "facilitator") confirm them.
@@ -79,6 +67,12 @@ function admitControls(view, p, send) {
 }
 
 export function renderLobby(view, send) {
+  if (!admitAllWired) {
+    admitAllWired = true;
+    $("lobby-admit-all").addEventListener("click", () => {
+      send({ type: "lobby.admit_all" });
+    });
+  }
   const items = view.lobby.map((p) =>
     el(
       "li",
@@ -92,6 +86,7 @@ export function renderLobby(view, send) {
     ),
   );
   $("lobby").replaceChildren(...items);
+  $("lobby-admit-all").hidden = view.lobby.filter((p) => p.role !== "cofacilitator").length < 2; // the owner confirms those one by one
   $("lobby-empty").hidden = view.lobby.length > 0;
   $("lobby-count").textContent = String(view.lobby.length);
 }
@@ -103,7 +98,7 @@ export function addChat(m) {
   const text = isHelp ? `${HELP_PREFIX} ${m.text || "(no message)"}` : m.text;
   const item = el(
     "li",
-    { class: [isPrivate ? "private" : "", isHelp ? "help" : ""].join(" ").trim(), dataset: { audience: m.audience, messageId: String(m.id) } },
+    { class: ["chat-item", isPrivate ? "private" : "", isHelp ? "help" : ""].join(" ").trim(), dataset: { audience: m.audience, messageId: String(m.id) } },
     el("span", { class: "sender" }, m.sender_name + (isPrivate ? " (to facilitators)" : "")),
     el("time", { datetime: m.sent_at }, time),
     el("p", { class: "text" }, text),

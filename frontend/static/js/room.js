@@ -12,6 +12,8 @@ import { mountFacilitation } from "./features/facilitation.js";
 import { VideoGrid } from "./grid.js";
 import { setupLeaving } from "./leaving.js";
 import { MediaSession, plugMedia } from "./media.js";
+import { mountLayout } from "./layout.js";
+import { decorateTile } from "./personmenu.js";
 import { modeSwitcher } from "./modes.js";
 import { meeting } from "./plugins.js";
 import { setupPrejoin } from "./prejoin.js";
@@ -47,6 +49,7 @@ const local = new LocalMedia({
 const meter = new LevelMeter($("mic-level"));
 const grid = new VideoGrid($("grid"));
 grid.onStale = () => renderGrid();
+grid.decorate = decorateTile(send);
 const media = new MediaSession({
   send: sendQuietly,
   local,
@@ -74,9 +77,10 @@ selfMedia.chooseMode = modes.choose; // the mic and camera buttons while on text
 Object.assign(meeting, { view, send, notify, refresh: renderAll, facilitates: view.facilitates });
 mountFacilitation();
 mountBreakouts();
-mountCheckins({ container: $("side-panels") });
+mountCheckins({ container: $("checkins-body") });
 const lastChoices = rememberChoices({ meetingId, view });
 const leaving = setupLeaving({ view, send });
+mountLayout({ view, grid });
 window.peerMeeting = { view, media, local, selfMedia, modes }; // for tests and curious facilitators' devtools
 
 // --- the socket, and what its close means ------------------------------------------------
@@ -86,7 +90,7 @@ function onConnectionState(stateName, code) {
     page.socketDropped = true;
     setStatus("Connection lost. Reconnecting…");
   } else if (stateName === "connected") {
-    if (!page.socketDropped) setStatus("Connected.");
+    if (!page.socketDropped && $("room").hidden) setStatus("Connected.");
   } else if (stateName === "closed") {
     goodbye(code);
   }

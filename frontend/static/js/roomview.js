@@ -2,6 +2,7 @@
 // the connection pill. It keeps `view` up to date from the server's messages, which reach
 // it through plugins.js like any feature's, and draws the panels and the grid.
 import { $ } from "./dom.js";
+import { closeDrawer, enterLayout, openDrawer } from "./layout.js";
 import { addChat, nameOf, renderHands, renderLobby, renderParticipants } from "./panels.js";
 import { onMessage, onOtherError } from "./plugins.js";
 import { showPreview } from "./prejoin.js";
@@ -67,9 +68,9 @@ export function renderAll() {
   renderHands(view, send);
   renderLobby(view, send);
   const facilitates = view.facilitates();
-  $("facilitator-toggle").hidden = !facilitates;
-  if (!facilitates) $("facilitator-panel").hidden = true;
-  else if ($("facilitator-toggle").getAttribute("aria-expanded") === "true") $("facilitator-panel").hidden = false;
+  $("facilitator-toggle").hidden = $("facilitator-item").hidden = !facilitates;
+  $("lobby-panel").hidden = !facilitates;
+  if (!facilitates) closeDrawer("facilitator-panel", { restoreFocus: false });
   $("help-request-button").hidden = facilitates;
   renderGrid();
 }
@@ -86,7 +87,7 @@ function enterRoom(m) {
   if (!page.entered) {
     page.entered = true;
     show("room");
-    $("chat-text").focus();
+    enterLayout();
     parts.applyMode(me()?.media === "text_only" ? "text" : "video");
   } else if (page.socketDropped) {
     parts.media.socketReconnected();
@@ -148,7 +149,9 @@ function listen() {
   });
   onMessage("chat.message", (m) => {
     const { isHelp, again } = addChat(m.message);
-    if (isHelp && !again && view.facilitates() && m.message.sender_id !== view.you) notify(`${m.message.sender_name} is asking for help.`);
+    if (isHelp && !again && view.facilitates() && m.message.sender_id !== view.you) {
+      notify(`${m.message.sender_name} is asking for help.`, { safety: true, action: { label: "Open the chat", run: () => openDrawer("chat-panel", { focus: true }) } });
+    }
   });
   onMessage("media.speaker", (m) => {
     view.speaker = m.participant_id;

@@ -1,5 +1,6 @@
 // The page's screens (pre-join, lobby, room, goodbye), its status line and its notices.
 import { $, el } from "./dom.js";
+import { icon } from "./icons.js";
 import { CLOSE, SERVER_GOODBYES } from "./protocol.js";
 
 // What the page says after each close; a removal and the end use the server's own words.
@@ -22,15 +23,28 @@ export function setStatus(text) {
   $("status").textContent = text;
 }
 
-export function notify(text, { seconds = 15 } = {}) {
-  const item = el("p", { class: "notice" }, text);
-  $("notices").append(item);
-  while ($("notices").children.length > 3) $("notices").firstElementChild.remove();
-  setTimeout(() => item.remove(), seconds * 1000);
+// One notice in the corner; it never moves the stage. A safety notice (a help request,
+// someone in the lobby) stays until it is dismissed or dealt with; the others fade after
+// `seconds`, and at most two of them are kept. Returns the notice, to remove it early.
+export function notify(text, { seconds = 15, safety = false, action = null } = {}) {
+  const item = el("div", { class: safety ? "notice safety" : "notice" }, el("p", {}, text));
+  if (action) item.append(el("button", { type: "button", class: "small", onclick: () => (action.run(), item.remove()) }, action.label));
+  item.append(el("button", { type: "button", class: "notice-close", "aria-label": "Dismiss", onclick: () => item.remove() }, icon("x")));
+  // Safety notices stay on top; below them at most two others, the newest last.
+  const firstOther = $("notices").querySelector(".notice:not(.safety)");
+  if (safety && firstOther) firstOther.before(item);
+  else $("notices").append(item);
+  const fading = [...$("notices").querySelectorAll(".notice:not(.safety)")];
+  while (fading.length > 2) fading.shift().remove();
+  if (!safety) setTimeout(() => item.remove(), seconds * 1000);
+  return item;
 }
 
 export function show(screen) {
   for (const id of ["join", "lobby-screen", "end-screen", "room"]) $(id).hidden = id !== screen;
+  document.body.classList.toggle("in-room", screen === "room");
+  document.body.classList.toggle("at-goodbye", screen === "end-screen"); // its words are on the page already
+  if (screen === "end-screen") $("notices").replaceChildren(); // nothing stale on the goodbye
 }
 
 // The goodbye screen after close `code`; `denied` and `farewell` are the server's words

@@ -4,6 +4,7 @@
 // server's yes (participant.updated), which a facilitator's mute may withhold.
 import { DEVICE_PROBLEMS } from "./devices.js";
 import { $ } from "./dom.js";
+import { setControl } from "./icons.js";
 import { onError, onMessage } from "./plugins.js";
 
 const WORDS = { audio: "microphone", video: "camera" };
@@ -137,8 +138,10 @@ export class SelfMedia {
     const mic = $("mic-button");
     const cam = $("camera-button");
     const textOnly = this.view.mode === "text";
-    mic.textContent = micOn || (!usable && !textOnly) ? "Mute" : "Unmute";
-    cam.textContent = camOn || (!usable && !textOnly) ? "Stop video" : "Start video";
+    const shownOn = (on) => on || (!usable && !textOnly); // text only: "Unmute" invites you to join in
+    const state = (on) => (usable ? (on ? "on" : "off") : "idle");
+    setControl(mic, shownOn(micOn) ? "Mute" : "Unmute", shownOn(micOn) ? "mic" : "mic-off", state(micOn));
+    setControl(cam, shownOn(camOn) ? "Stop video" : "Start video", shownOn(camOn) ? "video" : "video-off", state(camOn));
     mic.disabled = cam.disabled = !usable && !textOnly;
     const reasons = [];
     if (textOnly) reasons.push("You are taking part by text. Unmute or Start video to join in by voice or camera.");

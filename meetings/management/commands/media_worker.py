@@ -1,4 +1,9 @@
-"""Runs one media relay worker: production's separate media process (see docker-compose.yml)."""
+"""Runs one media relay worker: production's separate media process (see docker-compose.yml).
+
+Run as many as needed, on any host sharing the Redis: each registers with a lease and
+takes new meetings when it is the least loaded (media/registry.py). On SIGTERM it stops
+taking meetings, hands its meetings to another worker and exits.
+"""
 
 import asyncio
 import signal
@@ -6,12 +11,14 @@ import signal
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+DRAIN_SECONDS = 5.0  # hand meetings over
+STOP_SECONDS = 3.0  # close the relay
+
 
 class Command(BaseCommand):
-    help = "Run media relay worker N (meetings are pinned to one of MEDIA_WORKERS by id)."
+    help = "Run a media relay worker; meetings are placed on the least loaded live worker."
 
     def add_arguments(self, parser):
-        parser.add_argument("--index", type=int, default=0)
         parser.add_argument(
             "--loop",
             choices=["asyncio", "uvloop"],
@@ -19,20 +26,23 @@ class Command(BaseCommand):
             help="event loop of the relay (uvloop must be installed; see bench/README.md)",
         )
 
-    def handle(self, *args, index: int, loop: str, **options):
-        if not 0 <= index < settings.MEDIA_WORKERS:
-            raise CommandError(f"--index must be below MEDIA_WORKERS={settings.MEDIA_WORKERS}")
+    def handle(self, *args, loop: str, **options):
+        if not settings.MEDIA_REGISTRY_URL:
+            raise CommandError("media_worker needs REDIS_URL: workers register there")
         from media.runtime import run
 
-        run(self._serve(index, loop), loop)
+        run(self._serve(loop), loop)
 
-    async def _serve(self, index: int, loop_name: str) -> None:
-        from media.routing import worker_channel_name
-        from signaling.media_bridge import start_worker
+    async def _serve(self, loop_name: str) -> None:
+        from media.lease import WorkerLease, new_worker_id, worker_channel
+        from signaling.media_bridge import registry, send_to_channel, start_worker
 
-        worker = start_worker([worker_channel_name(index)])
+        worker_id = new_worker_id()
+        worker = start_worker([worker_channel(worker_id)])
+        lease = WorkerLease(registry(), worker_id, worker, send_to_channel)
+        await lease.start()
         self.stdout.write(
-            f"media worker {index} on {', '.join(settings.MEDIA_HOST_ADDRESSES)} ({loop_name})",
+            f"media worker {worker_id} on {', '.join(settings.MEDIA_HOST_ADDRESSES)} ({loop_name})",
             ending="\n",
         )
         self.stdout.flush()
@@ -41,4 +51,14 @@ class Command(BaseCommand):
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
-        await worker.stop()
+        self.stdout.write("media worker: draining", ending="\n")
+        # Out within 10 s of SIGTERM whatever happens (an orchestrator kills after that).
+        try:
+            await asyncio.wait_for(lease.drain(), DRAIN_SECONDS)
+        except Exception as exc:  # a timeout, or Redis gone: the sweep of others takes over
+            self.stderr.write(f"media worker: drain incomplete ({type(exc).__name__})")
+        try:
+            await asyncio.wait_for(worker.stop(), STOP_SECONDS)
+        except TimeoutError:
+            self.stderr.write("media worker: relay did not close in time")
+        self.stdout.write("media worker: stopped", ending="\n")

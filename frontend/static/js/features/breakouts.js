@@ -32,10 +32,10 @@ export function mountBreakouts() {
   const list = el("ul", { id: "breakout-list", class: "people" });
   const mine = el("div", { class: "actions", id: "breakout-actions" });
   const manage = el("details", { id: "breakout-manage" }, el("summary", {}, "Manage breakout rooms"));
+  // Not a landmark of its own: it fills the room's "Breakout rooms" drawer, which is one.
   const section = el(
-    "section",
-    { id: "breakouts", class: "panel breakouts", "aria-labelledby": "breakouts-heading" },
-    el("h2", { id: "breakouts-heading" }, "Breakout rooms"),
+    "div",
+    { id: "breakouts", class: "panel breakouts" },
     where,
     clock,
     list,
@@ -175,13 +175,15 @@ export function mountBreakouts() {
   onMessage("participant.joined", render);
   onMessage("participant.left", render);
   onMessage("participant.updated", render);
+  let warning = null; // the "close in …" notice, stale once the rooms have closed
   onMessage("breakouts.closed", (m) => {
+    warning?.remove?.();
     notify(m.reason === "timer" ? "Time is up: breakout rooms have closed. Welcome back to the main room." : "Breakout rooms have closed. Welcome back to the main room.");
   });
   onMessage("breakout.warning", (m) => {
     const minutes = Math.round(m.seconds_left / 60);
     const left = m.seconds_left >= 60 ? `${minutes} minute${minutes === 1 ? "" : "s"}` : `${m.seconds_left} seconds`;
-    notify(`Breakout rooms close in ${left}. Everyone will come back to the main room.`, { seconds: 30 });
+    warning = notify(`Breakout rooms close in ${left}. Everyone will come back to the main room.`, { seconds: 30 });
   });
   onMessage("breakout.broadcast", (m) => notify(`${m.sender_name} to all rooms: ${m.text}`, { seconds: 60 }));
   onMessage("breakout.help_requested", (m) => {
@@ -190,7 +192,10 @@ export function mountBreakouts() {
       return;
     }
     helpWanted.add(m.breakout_id);
-    notify(`${m.name} in ${m.breakout_name} asks for help.`, { seconds: 120 });
+    notify(`${m.name} in ${m.breakout_name} asks for help.`, {
+      safety: true,
+      action: { label: `Go to ${m.breakout_name}`, run: () => send({ type: "breakout.join", breakout_id: m.breakout_id }) },
+    });
     render();
   });
   onError(EXPLAINED_ERRORS, (error) => notify(error.message));

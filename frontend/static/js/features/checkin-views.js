@@ -26,12 +26,14 @@ export function resultsView(prompt, results) {
     const list = el("ul", { class: "checkin-bars" });
     results.counts.forEach((count, index) => {
       const share = results.answers ? Math.round((100 * count) / results.answers) : 0;
+      const fill = el("span", { class: "bar-fill" });
+      fill.style.width = `${share}%`; // through the CSSOM: a style attribute breaks a strict CSP
       list.append(
         el(
           "li",
           {},
           el("span", { class: "bar-label", text: optionLabel(prompt, index) }),
-          el("span", { class: "bar", "aria-hidden": "true" }, el("span", { class: "bar-fill", style: `width: ${share}%` })),
+          el("span", { class: "bar", "aria-hidden": "true" }, fill),
           el("span", { class: "bar-value", text: `${count} (${share}%)` }),
         ),
       );

@@ -1,4 +1,4 @@
-// Check-in prompts: the answer dialog for everyone, the facilitators' panel (post, close,
+// Check-in prompts: a waiting card and the answer dialog it opens, for everyone; the facilitators' panel (post, close,
 // share, live results, mood), shared results for all. Mounted like every feature, through
 // plugins.js; how the parts look is in checkin-views.js.
 import { $, el } from "../dom.js";
@@ -15,7 +15,8 @@ const prompts = new Map(); // id -> the latest view of the prompt
 let mood = null;
 let pending = null; // "answer" or "panel": where a check-in error should be shown
 let dialogPromptId = null;
-let nodes = null; // { announcer, openList, sharedList, panel, dialog, form }
+let nodes = null; // { announcer, openList, sharedList, panel, dialog, form, card }
+let cardPromptId = null; // the prompt the waiting card offers
 
 function loadStyles() {
   if ($("checkins-css")) return;
@@ -28,22 +29,25 @@ function build(container) {
   const openList = el("ul", { class: "checkin-open", id: "checkin-open" });
   const sharedList = el("div", { id: "checkin-shared" });
   const panel = el("section", { id: "checkin-panel", "aria-labelledby": "checkin-panel-heading", hidden: true });
+  // Not a landmark of its own: it fills the room's "Check-ins" drawer, which is one.
   const section = el(
-    "section",
-    { id: "checkins", class: "checkins", "aria-labelledby": "checkins-heading" },
-    el("h2", { id: "checkins-heading", text: "Check-ins" }),
+    "div",
+    { id: "checkins", class: "checkins" },
     announcer,
     openList,
     sharedList,
     panel,
   );
   const dialog = el("dialog", { id: "checkin-dialog", "aria-labelledby": "checkin-dialog-title", class: "checkin-dialog" });
+  // A new prompt waits in a card on the stage until the person opens it (never a pop-up).
+  const card = el("section", { id: "checkin-card", class: "checkin-invite", "aria-labelledby": "checkin-card-heading", hidden: true });
   container.append(section);
+  ($("stage") || container).append(card);
   document.body.append(dialog);
   dialog.addEventListener("close", () => {
     dialogPromptId = null;
   });
-  return { announcer, openList, sharedList, panel, dialog, form: null };
+  return { announcer, openList, sharedList, panel, dialog, form: null, card };
 }
 
 function send(message, where) {
@@ -98,6 +102,32 @@ function submitAnswer(event, prompt, error) {
   }
   error.textContent = "";
   send(message, "answer");
+}
+
+// --- the waiting card: the newest prompt replaces an older one ------------------------
+
+function showCard(prompt) {
+  const { card } = nodes;
+  cardPromptId = prompt.id;
+  card.replaceChildren(
+    el("h2", { id: "checkin-card-heading", text: "A check-in from the facilitators" }),
+    el("p", { class: "checkin-question", text: prompt.question }),
+    el(
+      "div",
+      { class: "actions" },
+      el("button", { type: "button", text: "Answer", "aria-label": `Answer check-in: ${prompt.question}`, onclick: () => openDialog(prompts.get(prompt.id)) }),
+      el("button", { type: "button", class: "secondary", text: "Later", onclick: () => hideCard() }),
+    ),
+  );
+  card.hidden = false;
+}
+
+function hideCard(promptId = cardPromptId) {
+  if (promptId !== cardPromptId) return;
+  const hadFocus = nodes.card.contains(document.activeElement);
+  nodes.card.hidden = true;
+  cardPromptId = null;
+  if (hadFocus) $("more-button")?.focus();
 }
 
 // --- what everyone sees -------------------------------------------------------------
@@ -165,12 +195,13 @@ function listen() {
     render();
     announce(`New check-in: ${m.prompt.question}`);
     if (pending === "panel") pending = null;
-    if (!meeting.facilitates() && !nodes.dialog.open) openDialog(prompts.get(m.prompt.id));
+    if (!meeting.facilitates()) showCard(prompts.get(m.prompt.id));
   });
   onMessage("checkin.answered", (m) => {
     update({ id: m.prompt_id, you_answered: true });
     pending = null;
     closeDialogOf(m.prompt_id);
+    hideCard(m.prompt_id);
     render();
     announce("Thank you, your answer was sent.");
   });
@@ -183,6 +214,7 @@ function listen() {
     const prompt = prompts.get(m.prompt_id);
     update({ id: m.prompt_id, status: "closed" });
     closeDialogOf(m.prompt_id);
+    hideCard(m.prompt_id);
     render();
     if (prompt) announce(`Check-in closed: ${prompt.question}`);
   });
@@ -191,6 +223,13 @@ function listen() {
     render();
     announce(`Check-in results shared: ${m.prompt.question}`);
   });
+  // The meeting is over for this page: nothing is left to answer.
+  for (const type of ["meeting.ended", "removed"]) {
+    onMessage(type, () => {
+      hideCard();
+      if (nodes.dialog.open) nodes.dialog.close();
+    });
+  }
   onMessage("checkin.mood", (m) => {
     mood = m.mood;
     render();

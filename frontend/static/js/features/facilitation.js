@@ -69,10 +69,12 @@ export function mountFacilitation() {
         if (p[kind] !== "on") nodes.push(button(`${ask} ${p.name}`, () => send({ type: "unmute.ask", kind, participant_id: p.id })));
       }
     }
-    nodes.push(
-      button(`Remove ${p.name}`, () => confirm(`Remove ${p.name} from the meeting?`) && send({ type: "participant.remove", participant_id: p.id })),
+    const removals = [
+      button(`Remove ${p.name}`, () => confirm(`Remove ${p.name} from the meeting?`) && send({ type: "participant.remove", participant_id: p.id }), "small danger"),
       button(`Remove ${p.name} (may not rejoin)`, () => confirm(`Remove ${p.name} and ask that they not rejoin?`) && send({ type: "participant.remove", participant_id: p.id, ban: true }), "small danger"),
-    );
+    ];
+    for (const removal of removals) removal.dataset.destructive = ""; // set apart in the person's menu
+    nodes.push(...removals);
     return nodes;
   });
 
