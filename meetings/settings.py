@@ -61,7 +61,7 @@ def _postgres_pool() -> dict:
     return {
         "min_size": 2,
         "max_size": DATABASE_POOL_SIZE,
-        "timeout": 10,  # seconds to wait for a free connection before the operation fails
+        "timeout": 3,  # seconds to wait for a connection before the operation fails (retryable)
     }
 
 
