@@ -26,18 +26,56 @@ def _env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+# Connections per process (PostgreSQL); the threads that run database work for the sockets
+# (signaling.db, DATABASE_THREADS below) stay under it, leaving room for the HTTP views'.
+DATABASE_POOL_SIZE = int(os.environ.get("DATABASE_POOL_SIZE", "20"))
+
+# SQLite under concurrent writers (HTTP joins run on their own threads beside the sockets'):
+# WAL lets readers go on while one writes; IMMEDIATE takes the write lock when a transaction
+# begins, so two transactions that read and then write queue on the busy timeout instead of
+# one failing at once with "database is locked" (a DEFERRED reader cannot upgrade). It is
+# also what serialises `locked_room` here: SQLite has no SELECT ... FOR UPDATE.
+_SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,  # seconds a writer waits for the lock
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+}
+
+
+def _sqlite(name: str | Path) -> dict:
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": name,
+        "OPTIONS": dict(_SQLITE_OPTIONS),
+        # kept open: a new one per operation costs more than the query (the pragmas included)
+        "CONN_MAX_AGE": None,
+    }
+
+
+def _postgres_pool() -> dict:
+    """Each process keeps warm connections (a new one costs more than the query) in a pool
+    of at most DATABASE_POOL_SIZE: 2 web processes and a media worker at the default 20 stay
+    well below PostgreSQL's default max_connections of 100. A connection the server dropped
+    (restart, pg_terminate_backend) is noticed on checkout and replaced (CONN_HEALTH_CHECKS
+    makes Django give the pool psycopg's check)."""
+    return {
+        "min_size": 2,
+        "max_size": DATABASE_POOL_SIZE,
+        "timeout": 3,  # seconds to wait for a connection before the operation fails (retryable)
+    }
+
+
 def database_from_url(url: str | None) -> dict:
     if not url:
-        return {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": BASE_DIR / "var" / "meetings.sqlite3",
-        }
+        return _sqlite(BASE_DIR / "var" / "meetings.sqlite3")
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parsed.path) or ":memory:"}
+        return _sqlite(unquote(parsed.path) or ":memory:")
     if parsed.scheme in {"postgres", "postgresql"}:
         return {
             "ENGINE": "django.db.backends.postgresql",
+            "OPTIONS": {"pool": _postgres_pool()},
+            "CONN_HEALTH_CHECKS": True,
             "NAME": unquote(parsed.path.lstrip("/")),
             "USER": unquote(parsed.username or ""),
             "PASSWORD": unquote(parsed.password or ""),
@@ -56,7 +94,7 @@ _MEDIA_CHANNEL_CAPACITY = {"media-relay-*": 5000}
 def channel_layer_from_url(url: str | None) -> dict:
     if not url:
         return {
-            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "BACKEND": "signaling.layers.InMemoryChannelLayer",
             # This layer does not compile channel_capacity patterns (channels 4.3).
             "CONFIG": {"capacity": 1000},
         }
@@ -174,6 +212,10 @@ TEMPLATES = [
 
 DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL"))}
 CHANNEL_LAYERS = {"default": channel_layer_from_url(os.environ.get("REDIS_URL"))}
+# SQLite takes one writer at a time: more threads would only queue on its lock, sleeping in
+# its busy handler's back-off (up to 100 ms a try), so the embedded default keeps one.
+_ONE_WRITER = DATABASES["default"]["ENGINE"].endswith("sqlite3")
+DATABASE_THREADS = int(os.environ.get("DATABASE_THREADS", "1" if _ONE_WRITER else "8"))
 
 
 def cache_from_url(url: str | None) -> dict:

@@ -137,6 +137,14 @@ class ChatMessage(Event):
     message: ChatInfo
 
 
+class ChatAck(Event):
+    """To the sender: their message (by its `client_id`) is stored, as `message_id`."""
+
+    type = "chat.ack"
+    client_id: str
+    message_id: int
+
+
 class Muted(Event):
     type = "muted"
     kind: Literal["audio", "video"]

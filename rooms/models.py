@@ -198,9 +198,17 @@ class ChatMessage(models.Model):
     text = models.TextField(max_length=2000)
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.TEXT)
     sent_at = models.DateTimeField(auto_now_add=True)
+    # The sender's own id for the message (chat.send `client_id`): a resend after a dropped
+    # socket finds the stored row instead of adding a second one. Null for help requests.
+    client_id = models.CharField(max_length=64, null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["meeting", "room", "id"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sender", "client_id"], name="one_message_per_client_id"
+            )
+        ]
 
 
 class CheckinPrompt(models.Model):

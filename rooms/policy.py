@@ -29,7 +29,11 @@ def require_facilitator(room: MeetingState, actor_id: str) -> Member:
 
 def require_present(room: MeetingState, participant_id: str) -> Member:
     """The actor is admitted (in the main room or a breakout), not waiting in the lobby."""
-    member = room.member(participant_id)
+    return require_admitted(room.member(participant_id))
+
+
+def require_admitted(member: Member) -> Member:
+    """`require_present` for a member read on its own (chat does not load the meeting)."""
     if not member.admitted:
         raise RoomError("not_admitted", "You are not in the meeting room yet.")
     return member

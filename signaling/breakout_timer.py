@@ -13,17 +13,17 @@ import asyncio
 import logging
 from datetime import datetime
 
-from channels.db import database_sync_to_async
 from django.utils import timezone
 
 from rooms import selectors
 from rooms.services import breakouts
 from signaling import delivery
+from signaling.db import in_db_thread
 
 log = logging.getLogger(__name__)
 
-_next_deadline = database_sync_to_async(selectors.breakout_next_deadline)
-_tick = database_sync_to_async(breakouts.breakout_tick)
+_next_deadline = in_db_thread(selectors.breakout_next_deadline)
+_tick = in_db_thread(breakouts.breakout_tick)
 
 # meeting id -> the countdown task of this process
 _countdowns: dict[str, asyncio.Task] = {}

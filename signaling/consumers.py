@@ -6,7 +6,6 @@ import asyncio
 import logging
 from typing import Any
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
@@ -16,6 +15,7 @@ from rooms.models import Meeting
 from rooms.services import participants
 from signaling import breakout_timer, delivery, groups, presence, routes, shutdown
 from signaling import protocol as p
+from signaling.db import in_db_thread
 from signaling.ratelimit import TokenBucket
 
 log = logging.getLogger(__name__)
@@ -27,18 +27,22 @@ _CLOSE_CODES = {"denied": 4403, "left": 4410, "removed": 4411, "ended": 4412}
 RECONNECT_NOW = 4503
 RECONNECT_SOON = 4500
 
+# Room events due to one socket within this long go out as one frame (for clients that
+# said `batch` in hello): in a busy meeting the per-frame cost of sending is the limit.
+_COALESCE_SECONDS = 0.005
+
 # Expiry timers must outlive the consumer that scheduled them.
 _expiry_tasks: set[asyncio.Task] = set()
 
-_meeting = database_sync_to_async(selectors.meeting_open)
-_participant = database_sync_to_async(selectors.participant_by_token)
-_room_state = database_sync_to_async(selectors.room_state)
-_checkin_state = database_sync_to_async(selectors.checkin_state_for)
-_participant_breakout = database_sync_to_async(selectors.participant_breakout)
+_meeting = in_db_thread(selectors.meeting_open)
+_participant = in_db_thread(selectors.participant_by_token)
+_room_state = in_db_thread(selectors.room_state)
+_checkin_state = in_db_thread(selectors.checkin_state_for)
+_participant_breakout = in_db_thread(selectors.participant_breakout)
 
-participant_connect = database_sync_to_async(participants.participant_connect)
-participant_disconnect = database_sync_to_async(participants.participant_disconnect)
-participant_expire = database_sync_to_async(participants.participant_expire)
+participant_connect = in_db_thread(participants.participant_connect)
+participant_disconnect = in_db_thread(participants.participant_disconnect)
+participant_expire = in_db_thread(participants.participant_expire)
 
 
 async def _expire_later(meeting_id: str, participant_id: str) -> None:
@@ -71,6 +75,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
     space: str | None = None
     space_joined = False
     closing = False
+    batching = False  # the client reads frames holding several messages
 
     async def connect(self) -> None:
         # Accept first: a refused handshake cannot carry a close code the page can explain.
@@ -96,6 +101,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         self.watchdog = asyncio.create_task(self._watch())
 
     async def disconnect(self, code: int) -> None:
+        self.closing = True  # nothing more goes out (a batch of room events due, say)
         presence.local_sockets.pop(self.channel_name, None)
         watchdog = getattr(self, "watchdog", None)
         if watchdog is not None:
@@ -132,6 +138,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             return  # closing with 4404; a frame sent meanwhile (e.g. hello) has nowhere to go
         self.last_heard = asyncio.get_running_loop().time()
         quiet = False
+        ref = None  # a refused chat.send names its client_id, for the page's outbox
         handshaking = self.participant_id is None
         try:
             if not self.frames.take():
@@ -139,6 +146,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             if text_data is None:
                 raise p.ProtocolError("bad_json", "Frames must be JSON text.")
             message = p.parse_client_frame(text_data)
+            ref = getattr(message, "client_id", None)
             if self.participant_id is None:
                 await self._handshake(message)
             else:
@@ -146,9 +154,9 @@ class MeetingConsumer(AsyncWebsocketConsumer):
                 quiet = route.quiet
                 await self._handle(route, message)
         except p.ProtocolError as exc:
-            await self._refuse(exc.code, exc.detail, quiet)
+            await self._refuse(exc.code, exc.detail, quiet, ref)
         except state.RoomError as exc:
-            await self._refuse(exc.code, exc.message, quiet)
+            await self._refuse(exc.code, exc.message, quiet, ref)
         except Exception as exc:
             if handshaking:
                 # The database or Redis away for a moment: never an open socket without a
@@ -162,16 +170,18 @@ class MeetingConsumer(AsyncWebsocketConsumer):
                 log.error("signaling: failed error=%s", type(exc).__name__)
             else:
                 log.exception("signaling: unexpected failure participant=%s", self.participant_id)
-            await self._refuse("internal", None, quiet)
+            await self._refuse("internal", None, quiet, ref)
 
-    async def _refuse(self, code: str, detail: str | None, quiet: bool = False) -> None:
+    async def _refuse(
+        self, code: str, detail: str | None, quiet: bool = False, ref: str | None = None
+    ) -> None:
         # Only the code goes to the log: frames may hold what people said. A quiet route
         # (an anonymous check-in answer) does not even say whose message it was.
         if quiet:
             log.info("signaling: refused code=%s", code)
         else:
             log.info("signaling: refused code=%s participant=%s", code, self.participant_id)
-        await self.send_message(p.error_message(code, detail))
+        await self.send_message(p.error_message(code, detail, ref))
 
     async def _handshake(self, message: Any) -> None:
         if not isinstance(message, p.Hello):
@@ -187,6 +197,8 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             return
         self.participant_id = str(participant.id)
         self.role = participant.role
+        self.batching = message.batch
+        self.queued: list[str] = []  # room event frames waiting to go out as one
         await self.channel_layer.group_add(
             groups.participant_group(self.participant_id), self.channel_name
         )
@@ -297,8 +309,22 @@ class MeetingConsumer(AsyncWebsocketConsumer):
     # --- channel layer handlers ----------------------------------------------------
 
     async def room_event(self, message: dict) -> None:
-        if not self.closing:
-            await self.send_message(p.server_message(message["event"], **message["data"]))
+        if self.closing:
+            return
+        if not self.batching:
+            await self.send(text_data=message["frame"])
+            return
+        self.queued.append(message["frame"])
+        if len(self.queued) == 1:
+            asyncio.get_running_loop().call_later(
+                _COALESCE_SECONDS, lambda: asyncio.ensure_future(self._flush())
+            )
+
+    async def _flush(self) -> None:
+        """Sends the queued room events, as one frame if there are several."""
+        frames, self.queued = self.queued, []
+        if frames and not self.closing:
+            await self.send(text_data=frames[0] if len(frames) == 1 else f"[{','.join(frames)}]")
 
     async def room_directive(self, message: dict) -> None:
         """What rooms/ decided this participant's socket must do, after the event that says why."""
@@ -354,4 +380,6 @@ class MeetingConsumer(AsyncWebsocketConsumer):
                 pinged = False
 
     async def send_message(self, message: dict) -> None:
+        if self.batching:
+            await self._flush()  # nothing overtakes a room event already due
         await self.send(text_data=p.json_dumps(message))

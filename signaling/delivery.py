@@ -15,6 +15,7 @@ from channels.layers import get_channel_layer
 from rooms import events as e
 from rooms.services.unit import Outcome
 from signaling import media_bridge
+from signaling import protocol as p
 from signaling.groups import group_for, participant_group
 
 
@@ -33,9 +34,10 @@ def directive_from(message: dict) -> e.Directive:
 async def deliver(meeting_id: str, outcome: Outcome) -> None:
     layer = get_channel_layer()
     for event in outcome.events:
+        # checked and serialised once here, not once per recipient
+        frame = p.json_dumps(p.server_message(event.type, **event.data))
         await layer.group_send(
-            group_for(meeting_id, event.to),
-            {"type": "room.event", "event": event.type, "data": event.data},
+            group_for(meeting_id, event.to), {"type": "room.event", "frame": frame}
         )
         for directive in event.then:
             await layer.group_send(

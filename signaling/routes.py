@@ -15,10 +15,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from channels.db import database_sync_to_async
-
 from rooms.services import breakouts, chat, checkins, facilitation, participants
 from signaling import protocol as p
+from signaling.db import in_db_thread
 from signaling.media_handlers import MEDIA_HANDLERS
 from signaling.session import Handler, Session
 
@@ -38,7 +37,7 @@ class Route:
 
     def __post_init__(self) -> None:
         if self.service is not None:
-            object.__setattr__(self, "run", database_sync_to_async(self.service))
+            object.__setattr__(self, "run", in_db_thread(self.service))
 
 
 def _id(value) -> str | None:
@@ -94,6 +93,7 @@ ROUTES: dict[type, Route] = {
             "sender_id": s.participant_id,
             "text": m.text,
             "audience": m.audience,
+            "client_id": m.client_id,
         },
         chat_bucket=True,
     ),

@@ -15,6 +15,18 @@ def fast_timers(settings):
     return settings
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """No connection pool in the test process itself: a connection the pool opens in the
+    background as the suite ends can keep the test database "in use" when it is dropped.
+    The servers that tests start (tests/servers.py) keep the production settings, pool included.
+    """
+    from django.db import connections
+
+    for alias in connections:
+        connections[alias].settings_dict.get("OPTIONS", {}).pop("pool", None)
+
+
 @pytest.fixture(autouse=True)
 def fresh_throttles():
     """Join throttling counts in the cache: each test starts with none counted."""

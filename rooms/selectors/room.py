@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from rooms import breakouts, state
-from rooms.models import Meeting
-from rooms.persistence import room_load
+from rooms.models import Meeting, Participant
+from rooms.persistence import member_from_row, room_load
 from rooms.selectors.chat import chat_history
 from rooms.selectors.checkins import checkin_state
 
@@ -29,9 +29,10 @@ def room_state(*, meeting_id: str, viewer_id: str) -> dict[str, Any]:
 
 def checkin_state_for(*, meeting_id: str, viewer_id: str) -> dict[str, Any]:
     """The check-in prompts this viewer sees on entering (and, for facilitators, the mood)."""
-    meeting = Meeting.objects.get(id=meeting_id)
-    viewer = room_load(meeting=meeting).member(viewer_id)
-    return checkin_state(meeting=meeting, viewer_id=viewer_id, facilitates=viewer.facilitates)
+    # the viewer's own row says whether they facilitate: no need to load everyone
+    row = Participant.objects.select_related("meeting").get(id=viewer_id, meeting_id=meeting_id)
+    viewer = member_from_row(row)
+    return checkin_state(meeting=row.meeting, viewer_id=viewer_id, facilitates=viewer.facilitates)
 
 
 def breakout_next_deadline(*, meeting_id: str) -> datetime | None:

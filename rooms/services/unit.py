@@ -52,7 +52,9 @@ def locked_room(meeting_id: str) -> Iterator[Locked]:
     catch-up included. `Locked.outcome` is filled in when the block ends without one.
     """
     with transaction.atomic():
-        meeting = Meeting.objects.select_for_update().get(id=meeting_id)
+        # NO KEY: still one operation per meeting at a time, but rows that only point at the
+        # meeting (a chat message's insert takes FOR KEY SHARE) are not held up by it.
+        meeting = Meeting.objects.select_for_update(no_key=True).get(id=meeting_id)
         room = persistence.room_load(meeting=meeting)
         snapshot = persistence.Snapshot.take(room)
         plans, deadline = room.media_plans(), breakouts.next_deadline(room)

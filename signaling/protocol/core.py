@@ -18,6 +18,8 @@ class Hello(Message):
     type: Literal["hello"]
     version: int
     token: str = Field(min_length=1, max_length=200)
+    # the client reads a frame holding a JSON array of messages (docs/protocol.md, Connection)
+    batch: bool = False
 
 
 class Ping(Message):
@@ -32,6 +34,8 @@ class ChatSend(Message):
     type: Literal["chat.send"]
     text: str = Field(max_length=4000)
     audience: Literal["room", "facilitators"] = "room"
+    # The sender's own id for this message: a resend with the same id is not stored twice.
+    client_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
 
 
 class HelpRequest(Message):
@@ -154,6 +158,12 @@ class ChatMessageOut(Message):
     message: ChatInfo
 
 
+class ChatAck(Message):
+    type: Literal["chat.ack"]
+    client_id: str
+    message_id: int
+
+
 class ServerPing(Message):
     type: Literal["ping"]
 
@@ -172,7 +182,7 @@ class Error(Message):
 SERVER_MODELS = (
     Welcome, LobbyWaiting, LobbyAdmitted, LobbyDenied, LobbyUpdated, RoomState,
     ParticipantJoined, ParticipantUpdated, ParticipantLeft, HandsUpdated, ChatMessageOut,
-    ServerPing, ServerPong, Error,
+    ChatAck, ServerPing, ServerPong, Error,
 )  # fmt: skip
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import uuid
 
 import websockets
 
@@ -25,6 +26,8 @@ class Peer:
                 await self.messages.put(message)
 
     async def send(self, type_: str, **fields) -> None:
+        if type_ == "chat.send":
+            fields.setdefault("client_id", uuid.uuid4().hex)  # as the page: new for each message
         await self.ws.send(json.dumps({"type": type_, **fields}))
 
     async def expect(self, type_: str, timeout: float = 10, where=lambda m: True) -> dict:

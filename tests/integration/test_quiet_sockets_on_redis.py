@@ -39,7 +39,9 @@ async def test_quiet_sockets_on_two_processes_outlive_every_timeout_and_still_ge
 
     for peer in peers:
         assert not peer.reader.done(), f"closed with {peer.ws.close_code}"
-    await peers[0].ws.send(json.dumps({"type": "chat.send", "text": "still here?"}))
+    await peers[0].ws.send(
+        json.dumps({"type": "chat.send", "text": "still here?", "client_id": "quiet-1"})
+    )
     for peer in peers:
         message = await peer.expect("chat.message")
         assert message["message"]["text"] == "still here?"

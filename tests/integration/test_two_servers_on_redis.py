@@ -58,7 +58,9 @@ async def test_admit_and_chat_cross_between_two_server_processes(two_servers):
     await on_b.expect("lobby.admitted")
     await on_b.expect("room.state")
 
-    await on_b.ws.send(json.dumps({"type": "chat.send", "text": "hello from server B"}))
+    await on_b.ws.send(
+        json.dumps({"type": "chat.send", "text": "hello from server B", "client_id": "b-1"})
+    )
     received = await on_a.expect("chat.message")
     assert received["message"]["text"] == "hello from server B"
     assert received["message"]["sender_name"] == "Calm Heron"

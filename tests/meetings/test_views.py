@@ -106,7 +106,7 @@ def test_environment_urls_choose_database_and_channel_layer():
         "django.db.backends.postgresql", "meet", "u", "p@ss", "db.example", "5433",
     )  # fmt: skip
     assert database_from_url(None)["ENGINE"] == "django.db.backends.sqlite3"
-    assert channel_layer_from_url(None)["BACKEND"] == "channels.layers.InMemoryChannelLayer"
+    assert channel_layer_from_url(None)["BACKEND"] == "signaling.layers.InMemoryChannelLayer"
     redis = channel_layer_from_url("redis://r:6379/0")
     assert redis["BACKEND"] == "signaling.redis_layer.RedisChannelLayer"
     (host,) = redis["CONFIG"]["hosts"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 
 from channels.testing import WebsocketCommunicator
 
@@ -28,6 +29,9 @@ class Client:
         return self
 
     async def send(self, message: dict) -> None:
+        if message["type"] == "chat.send" and "client_id" not in message:
+            # like the page: a fresh id for each message, unless the test names one
+            message = {**message, "client_id": uuid.uuid4().hex}
         await self.ws.send_to(text_data=json.dumps(message))
 
     async def send_raw(self, text: str) -> None:

@@ -14,11 +14,17 @@ pytestmark = pytest.mark.django_db(transaction=True)
         ("[1, 2]", "bad_json"),
         (json.dumps({"type": "teleport"}), "unknown_type"),
         (json.dumps({"text": "no type"}), "unknown_type"),
-        (json.dumps({"type": "chat.send", "text": "hi", "colour": "red"}), "invalid_message"),
+        (
+            json.dumps({"type": "chat.send", "text": "hi", "client_id": "c1", "colour": "red"}),
+            "invalid_message",
+        ),
         (json.dumps({"type": "lobby.admit", "participant_id": "not-a-uuid"}), "invalid_message"),
         (json.dumps({"type": "chat.send", "text": "x" * 70000}), "frame_too_large"),
-        (json.dumps({"type": "chat.send", "text": "x" * 2001}), "message_too_long"),
-        (json.dumps({"type": "chat.send", "text": "   "}), "empty_message"),
+        (
+            json.dumps({"type": "chat.send", "text": "x" * 2001, "client_id": "c2"}),
+            "message_too_long",
+        ),
+        (json.dumps({"type": "chat.send", "text": "   ", "client_id": "c3"}), "empty_message"),
         (json.dumps({"type": "hello", "version": 1, "token": "again"}), "already_handshaken"),
         (
             json.dumps(

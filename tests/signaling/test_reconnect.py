@@ -11,6 +11,8 @@ async def test_reconnect_within_grace_keeps_identity_role_and_hand(room, fast_ti
     peer = await room.admitted_peer("Steady Brook")
     other = await room.admitted_peer("Quiet Pebble")
     await peer.send({"type": "hand.raise"})
+    # two sockets' messages have no order between them: the second hand waits for the first
+    await room.facilitator.expect("hands.updated", queue=[peer.participant_id])
     await other.send({"type": "hand.raise"})
     await room.facilitator.expect(
         "hands.updated", queue=[peer.participant_id, other.participant_id]

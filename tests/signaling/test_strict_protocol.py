@@ -219,6 +219,7 @@ async def test_wrong_types_over_the_socket_get_typed_errors_and_change_nothing(r
         await asyncio.sleep(0.05)  # under the 20 frames a second the socket allows
     await peer.nothing_more()
     await room.facilitator.send({"type": "chat.send", "text": "nothing happened"})
+    assert (await room.facilitator.next())["type"] == "chat.ack"  # the sender's, first
     for client in (peer, room.facilitator):
         arrived = await client.next()
         assert arrived["type"] == "chat.message", arrived

@@ -5,13 +5,13 @@ import { toggleDrawer } from "./layout.js";
 import { meeting } from "./plugins.js";
 import { openDialog, setupShortcuts } from "./shortcuts.js";
 
-export function setupControls({ view, selfMedia, send, askForHelp, notify, applyMode, leftLobby, confirmLeave }) {
+export function setupControls({ view, selfMedia, send, sendChat, askForHelp, notify, applyMode, leftLobby, confirmLeave }) {
   $("chat-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const text = $("chat-text").value.trim();
     if (!text) return;
     $("chat-error").textContent = "";
-    send({ type: "chat.send", text, audience: $("chat-audience").value });
+    sendChat(text, $("chat-audience").value);
     $("chat-text").value = "";
   });
   $("chat-text").addEventListener("keydown", (event) => {

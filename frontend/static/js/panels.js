@@ -103,6 +103,13 @@ export function addChat(m) {
     el("time", { datetime: m.sent_at }, time),
     el("p", { class: "text" }, text),
   );
+  // Each message id once: a resend's redelivery, or the message an acknowledged outbox
+  // entry (chatoutbox.js) stands for, takes the place already in the list.
+  const shown = $("chat-log").querySelector(`li[data-message-id="${m.id}"]`);
+  if (shown) {
+    shown.replaceWith(item);
+    return { isHelp, again: true };
+  }
   $("chat-log").append(item);
   $("chat-log").scrollTop = $("chat-log").scrollHeight;
   return { isHelp };

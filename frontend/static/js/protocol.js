@@ -55,7 +55,7 @@ export class ProtocolClient {
     const socket = new WebSocket(`${scheme}://${location.host}/ws/meetings/${this.meetingId}/`);
     this.socket = socket;
     socket.addEventListener("open", () => {
-      this._write({ type: "hello", version: PROTOCOL_VERSION, token: this.token });
+      this._write({ type: "hello", version: PROTOCOL_VERSION, token: this.token, batch: true });
       this.onState("connected");
     });
     socket.addEventListener("message", (event) => this._receive(event.data));
@@ -102,12 +102,17 @@ export class ProtocolClient {
   }
 
   _receive(data) {
-    let message;
+    let parsed;
     try {
-      message = JSON.parse(data);
+      parsed = JSON.parse(data);
     } catch {
       return;
     }
+    // hello says `batch`: a frame may hold several messages, in order
+    for (const message of Array.isArray(parsed) ? parsed : [parsed]) this._handle(message);
+  }
+
+  _handle(message) {
     if (message.type === "ping") {
       this._write({ type: "pong" });
       return;

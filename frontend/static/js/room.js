@@ -2,6 +2,7 @@
 // joins. The protocol client is protocol.js; the room's own view roomview.js; the features
 // (features/facilitation.js, breakouts.js, checkins.js) plug in through plugins.js; the
 // screens are screens.js, the buttons controls.js, the mode switch modes.js.
+import { ChatOutbox } from "./chatoutbox.js";
 import { setupControls } from "./controls.js";
 import { LevelMeter, LocalMedia } from "./devices.js";
 import { $ } from "./dom.js";
@@ -67,6 +68,7 @@ const media = new MediaSession({
 // The order of these is the order in which modules get each message: the room's view first.
 const roomView = { local, media, grid, send, applyMode: null, onDenied: () => sessionStorage.removeItem(tokenKey) };
 setupRoomView(roomView);
+const outbox = new ChatOutbox({ send: sendQuietly }); // after the room view: it redraws the list first
 plugMedia(media);
 const selfMedia = new SelfMedia({ local, view, send, notify, announce: setStatus, onChange: () => renderGrid() });
 const modes = modeSwitcher({ view, local, meter, media, selfMedia, send, notify, onChange: renderConnection });
@@ -156,6 +158,7 @@ setupControls({
   view,
   selfMedia,
   send,
+  sendChat: (text, audience) => outbox.submit(text, audience),
   askForHelp: (note) => reported(Boolean(client && client.askForHelp(note))),
   notify,
   applyMode: modes.choose,

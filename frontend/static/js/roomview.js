@@ -148,8 +148,8 @@ function listen() {
     if (view.lobby.length > before) setStatus(`${view.lobby.length} waiting in the lobby.`);
   });
   onMessage("chat.message", (m) => {
-    const { isHelp } = addChat(m.message);
-    if (isHelp && view.facilitates() && m.message.sender_id !== view.you) {
+    const { isHelp, again } = addChat(m.message);
+    if (isHelp && !again && view.facilitates() && m.message.sender_id !== view.you) {
       notify(`${m.message.sender_name} is asking for help.`, { safety: true, action: { label: "Open the chat", run: () => openDrawer("chat-panel", { focus: true }) } });
     }
   });

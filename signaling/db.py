@@ -1,0 +1,40 @@
+"""Database work from the event loop, on a few threads of its own rather than one per process.
+
+Channels' `database_sync_to_async` is thread-sensitive by default: every socket's database
+work in a process queues on one thread, so a 10 ms query in one meeting holds up every other
+meeting's. Nothing here needs that thread: each call is one use-case in its own transaction
+(the meeting's row lock, or SQLite's write lock, orders what must be ordered), and a socket
+still awaits its own calls one at a time. The threads stay below the connection pool's size.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import ParamSpec, TypeVar
+
+from channels.db import DatabaseSyncToAsync
+from django.conf import settings
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@functools.cache
+def _executor() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=settings.DATABASE_THREADS, thread_name_prefix="db")
+
+
+def in_db_thread(func: Callable[P, R]) -> Callable[P, Awaitable[R]]:
+    """`func` (sync, using the ORM) as a coroutine function run on a database thread."""
+
+    calls: list[DatabaseSyncToAsync] = []  # made on first use: settings are read then
+
+    @functools.wraps(func)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        if not calls:
+            calls.append(DatabaseSyncToAsync(func, thread_sensitive=False, executor=_executor()))
+        return await calls[0](*args, **kwargs)
+
+    return run
