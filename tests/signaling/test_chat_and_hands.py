@@ -84,6 +84,26 @@ async def test_cofacilitator_confirmed_later_does_not_get_earlier_private_messag
     assert [m["text"] for m in owner_history] == ["before you came", "after you came"]
 
 
+async def test_peer_promoted_after_a_private_message_does_not_get_it_in_history(room):
+    sender = await room.admitted_peer("Calm Heron")
+    promoted = await room.admitted_peer("Kind Otter")
+    await sender.send({"type": "chat.send", "text": "only for you two", "audience": "facilitators"})
+    await sender.expect("chat.message")
+
+    await room.facilitator.send(
+        {"type": "role.set", "participant_id": promoted.participant_id, "role": "cofacilitator"}
+    )
+    fresh = await promoted.expect("room.state")
+    assert [m["text"] for m in fresh["chat"]] == []
+
+    await sender.send({"type": "chat.send", "text": "now for you too", "audience": "facilitators"})
+    await promoted.expect("chat.message")
+    again = Client(room.meeting.id, promoted.token)  # the same person, from a new socket
+    room.track(again)
+    await again.open()
+    assert [m["text"] for m in (await again.expect("room.state"))["chat"]] == ["now for you too"]
+
+
 def _store_messages(meeting, sender_id, count):
     ChatMessage.objects.bulk_create(
         ChatMessage(meeting=meeting, sender_id=sender_id, text=f"message {i}") for i in range(count)
