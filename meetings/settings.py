@@ -288,6 +288,9 @@ CHAT_PER_SECOND = float(os.environ.get("CHAT_PER_SECOND", "10"))
 # Joins (POST /api/join/): per address and per browser, in django-ratelimit's "N/period".
 JOIN_RATE_PER_ADDRESS = os.environ.get("JOIN_RATE_PER_ADDRESS", "60/m")
 JOIN_RATE_PER_DEVICE = os.environ.get("JOIN_RATE_PER_DEVICE", "10/m")
+# WebSocket `hello`s per address: higher than joins, since a whole group behind one network
+# reconnects at once when a server process restarts.
+HELLO_RATE_PER_ADDRESS = os.environ.get("HELLO_RATE_PER_ADDRESS", "300/m")
 
 # Media relay (see docs/deploy notes in README). The embedded default runs one relay
 # inside the server process; production runs `manage.py media_worker` processes and

@@ -174,6 +174,10 @@ class Participant(models.Model):
     # of a random cookie (see services.participant_create): a ban reaches that browser.
     banned = models.BooleanField(default=False)
     device_hash = models.CharField(max_length=64, blank=True, default="")
+    # When this participant last began to facilitate (admitted with a facilitating role), or
+    # null. A co-facilitator's chat history holds only the private messages to the
+    # facilitators sent since then: peers wrote those to the facilitators present at the time.
+    facilitates_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["meeting", "status"])]

@@ -74,6 +74,11 @@ def _member_fields(member: state.Member) -> dict[str, Any]:
     return {column: getattr(member, attr) for attr, column in MEMBER_COLUMNS.items()}
 
 
+def _facilitates(columns: dict[str, Any]) -> bool:
+    admitted = columns["status"] == Participant.Status.ADMITTED
+    return admitted and columns["role"] in state.FACILITATING_ROLES
+
+
 def _room_fields(room: state.MeetingState) -> dict[str, Any]:
     return {column: getattr(room, attr) for attr, column in ROOM_COLUMNS.items()}
 
@@ -99,6 +104,8 @@ class Snapshot:
         for pid, member in room.members.items():
             before = self.members.get(pid, {})
             changed = {k: v for k, v in _member_fields(member).items() if before.get(k) != v}
+            if before and _facilitates(before) != member.facilitates:
+                changed["facilitates_since"] = now if member.facilitates else None
             if changed:
                 Participant.objects.filter(id=pid).update(**changed)
         changed_room = {k: v for k, v in _room_fields(room).items() if self.room.get(k) != v}

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
@@ -16,7 +17,7 @@ from rooms.services import participants
 from signaling import breakout_timer, delivery, groups, presence, routes, shutdown
 from signaling import protocol as p
 from signaling.db import in_db_thread
-from signaling.ratelimit import TokenBucket
+from signaling.ratelimit import TokenBucket, hello_throttled
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ _participant = in_db_thread(selectors.participant_by_token)
 _room_state = in_db_thread(selectors.room_state)
 _checkin_state = in_db_thread(selectors.checkin_state_for)
 _participant_breakout = in_db_thread(selectors.participant_breakout)
+_hello_throttled = sync_to_async(hello_throttled, thread_sensitive=False)
 
 participant_connect = in_db_thread(participants.participant_connect)
 participant_disconnect = in_db_thread(participants.participant_disconnect)
@@ -186,6 +188,11 @@ class MeetingConsumer(AsyncWebsocketConsumer):
     async def _handshake(self, message: Any) -> None:
         if not isinstance(message, p.Hello):
             raise p.ProtocolError("handshake_required")
+        if await _hello_throttled(self.scope):
+            # Closed like a transient failure: the page tries again with its usual backoff.
+            await self._refuse("too_many_connections", None)
+            await self._close(RECONNECT_SOON)
+            return
         if message.version != p.PROTOCOL_VERSION:
             await self._refuse("unsupported_version", None)
             await self.close(code=4400)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from django.db.models import Q
+
 from rooms import state
-from rooms.models import ChatMessage
+from rooms.models import ChatMessage, Participant
 
 CHAT_HISTORY_LIMIT = 200
 
@@ -28,13 +30,22 @@ def chat_history(
 ) -> list[dict[str, Any]]:
     """The last messages the viewer may see in `space` (main or a breakout id), oldest first.
 
-    Private messages to the facilitators belong to no space: they follow the viewer.
+    Private messages to the facilitators belong to no space: they follow the viewer. Everyone
+    sees their own. Beyond those, the meeting's facilitator (the owner's signed-in seat) sees
+    all of them; a co-facilitator only those sent since they began to facilitate, because a
+    peer wrote each one to the facilitators who were present then.
     """
     messages = ChatMessage.objects.filter(meeting_id=meeting_id)
     in_room = messages.filter(room=space, audience=ChatMessage.Audience.ROOM)
     private = messages.filter(audience=ChatMessage.Audience.FACILITATORS)
-    if not viewer_facilitates:
-        private = private.filter(sender_id=UUID(viewer_id))
+    own = Q(sender_id=UUID(viewer_id))
+    if viewer_facilitates:
+        viewer = Participant.objects.only("role", "facilitates_since").get(id=viewer_id)
+        if viewer.role != Participant.Role.FACILITATOR:
+            since = viewer.facilitates_since
+            private = private.filter(own | Q(sent_at__gte=since)) if since else private.filter(own)
+    else:
+        private = private.filter(own)
     messages = in_room | private
     latest = messages.select_related("sender").order_by("-id")[:CHAT_HISTORY_LIMIT]
     return [chat_message_public(m) for m in reversed(list(latest))]

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 
 from rooms import extensions, state
 from rooms.models import InviteLink, Meeting, Participant
@@ -99,6 +100,7 @@ def participant_create(
         role in state.FACILITATING_ROLES or not meeting.lobby_enabled
     )
     token = secrets.token_urlsafe(32)
+    facilitates = skips_lobby and role in state.FACILITATING_ROLES
     with transaction.atomic():
         extensions.check_join(meeting, role)  # inside: a check may lock the meeting row
         if link is not None:
@@ -112,5 +114,6 @@ def participant_create(
             token_hash=token_digest(token),
             device_hash=device_hash,
             muted_by=state.BY_SELF if extensions.muted_on_entry(meeting, role) else None,
+            facilitates_since=timezone.now() if facilitates else None,
         )
     return participant, token

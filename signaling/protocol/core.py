@@ -195,6 +195,9 @@ ERROR_CODES.update(
         "rate_limited": "Too many messages in a short time; wait a moment.",
         "handshake_required": "The first message on a socket must be hello.",
         "already_handshaken": "hello was already accepted on this socket.",
+        "too_many_connections": (
+            "Too many connections from this network in a short time; trying again shortly."
+        ),
         "unsupported_version": "The client speaks a protocol version the server does not.",
         "forbidden": "Only a facilitator can do that.",
         "not_found": "That participant is not in this meeting.",

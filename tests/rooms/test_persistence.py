@@ -17,6 +17,7 @@ NOT_IN_STATE = {
     "device_hash",  # bans, services.meetings.participant_create
     "channel_name",  # which socket is current, services.participants
     "created_at",  # load order only
+    "facilitates_since",  # set by persistence when facilitating starts; chat history
 }
 # Member fields that are not on the wire, and why.
 NOT_ON_WIRE = {

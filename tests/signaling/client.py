@@ -12,13 +12,15 @@ from meetings.asgi import application
 
 
 class Client:
-    def __init__(self, meeting_id, token: str | None = None) -> None:
+    def __init__(self, meeting_id, token: str | None = None, address: str | None = None) -> None:
         self.token = token
         self.ws = WebsocketCommunicator(
             application,
             f"/ws/meetings/{meeting_id}/",
             headers=[(b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000")],
         )
+        if address is not None:  # as daphne sets it; without one, nothing is counted per address
+            self.ws.scope["client"] = (address, 50000)
         self.seen: list[dict] = []
 
     async def open(self, hello: bool = True) -> Client:

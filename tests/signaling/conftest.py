@@ -29,6 +29,10 @@ class Meeting:
         await client.expect("welcome")
         return client
 
+    def track(self, client: Client) -> None:
+        """Closes `client` with the others at the end of the test."""
+        self._clients.append(client)
+
     async def admitted_peer(self, name: str, media: str = "camera_mic") -> Client:
         peer = await self.connect(name, media=media)
         await peer.expect("lobby.waiting")

@@ -2,6 +2,9 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from rooms.models import ChatMessage
+from rooms.services import invites
+from rooms.services import meetings as meeting_services
+from tests.signaling.client import Client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -49,9 +52,56 @@ async def test_late_joiner_gets_last_200_messages_oldest_first_without_others_pr
     assert history[0]["text"] == "message 5"
     assert history[-1]["text"] == "message 204"
 
-    facilitator_view = await room.connect("Co Cedar", role="cofacilitator")
-    state = await facilitator_view.expect("room.state")
+    owner_view = await room.connect("Owner Again", role="facilitator")  # the owner's second seat
+    state = await owner_view.expect("room.state")
     assert state["chat"][-1]["text"] == "private note"
+
+
+async def test_cofacilitator_confirmed_later_does_not_get_earlier_private_messages(room):
+    peer = await room.admitted_peer("Calm Heron")
+    present = await room.connect("Early Elm", role="cofacilitator")
+    await present.expect("room.state")
+    await peer.send({"type": "chat.send", "text": "before you came", "audience": "facilitators"})
+    assert (await present.expect("chat.message"))["message"]["text"] == "before you came"
+
+    link = await sync_to_async(invites.link_new)(meeting=room.meeting, role="cofacilitator")
+    participant, token = await sync_to_async(meeting_services.participant_create)(
+        meeting=room.meeting, display_name="Late Larch", media="text_only",
+        role="cofacilitator", link=link,
+    )  # fmt: skip
+    late = Client(room.meeting.id, token)
+    room.track(late)
+    await late.open()
+    await late.expect("lobby.waiting")
+    await room.facilitator.send({"type": "lobby.admit", "participant_id": str(participant.id)})
+    history = (await late.expect("room.state"))["chat"]
+    assert [m["text"] for m in history if m["audience"] == "facilitators"] == []
+
+    await peer.send({"type": "chat.send", "text": "after you came", "audience": "facilitators"})
+    assert (await late.expect("chat.message"))["message"]["text"] == "after you came"
+    again = await room.connect("Late Larch Again", role="facilitator")  # the owner's own seat
+    owner_history = (await again.expect("room.state"))["chat"]
+    assert [m["text"] for m in owner_history] == ["before you came", "after you came"]
+
+
+async def test_peer_promoted_after_a_private_message_does_not_get_it_in_history(room):
+    sender = await room.admitted_peer("Calm Heron")
+    promoted = await room.admitted_peer("Kind Otter")
+    await sender.send({"type": "chat.send", "text": "only for you two", "audience": "facilitators"})
+    await sender.expect("chat.message")
+
+    await room.facilitator.send(
+        {"type": "role.set", "participant_id": promoted.participant_id, "role": "cofacilitator"}
+    )
+    fresh = await promoted.expect("room.state")
+    assert [m["text"] for m in fresh["chat"]] == []
+
+    await sender.send({"type": "chat.send", "text": "now for you too", "audience": "facilitators"})
+    await promoted.expect("chat.message")
+    again = Client(room.meeting.id, promoted.token)  # the same person, from a new socket
+    room.track(again)
+    await again.open()
+    assert [m["text"] for m in (await again.expect("room.state"))["chat"]] == ["now for you too"]
 
 
 def _store_messages(meeting, sender_id, count):
@@ -135,9 +185,11 @@ async def test_help_request_reaches_facilitators_and_the_asker_as_a_help_message
     await asker.send({"type": "help.request"})  # the note is optional
     assert (await room.facilitator.expect("chat.message"))["message"]["text"] == ""
 
-    late = await room.connect("Co Cedar", role="cofacilitator")
+    late = await room.connect("Owner Again", role="facilitator")  # the owner's second seat
     history = (await late.expect("room.state"))["chat"]
     assert [(m["kind"], m["text"]) for m in history] == [("help", "I need a moment"), ("help", "")]
+    co = await room.connect("Co Cedar", role="cofacilitator")  # came after both requests
+    assert (await co.expect("room.state"))["chat"] == []
 
 
 async def test_help_request_works_from_a_breakout_and_ordinary_chat_is_kind_text(room):
