@@ -188,10 +188,17 @@ def join_over_http(base_url: str, invite: str, name: str, media: str = "camera_m
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     opener.open(f"{base_url}/join/{invite}/", timeout=10).read()
+    return _post_join(
+        opener, jar, base_url, {"invite": invite, "display_name": name, "media": media}
+    )
+
+
+def _post_join(opener, jar, base_url: str, body: dict) -> dict:
+    """POST /api/join/ with the CSRF token the opener's cookie jar holds."""
     csrf = next(c.value for c in jar if c.name == "csrftoken")
     request = urllib.request.Request(
         f"{base_url}/api/join/",
-        data=json.dumps({"invite": invite, "display_name": name, "media": media}).encode(),
+        data=json.dumps(body).encode(),
         headers={
             "Content-Type": "application/json",
             "X-CSRFToken": csrf,
@@ -217,17 +224,5 @@ def facilitator_over_http(base_url: str, demo: Demo, name: str, media: str = "ca
         f"{base_url}/accounts/login/", data=form, headers={"Referer": base_url + "/"}
     )
     opener.open(login, timeout=10).read()
-    csrf = next(c.value for c in jar if c.name == "csrftoken")
     body = {"meeting_id": demo.meeting_id, "display_name": name, "media": media}
-    request = urllib.request.Request(
-        f"{base_url}/api/join/",
-        data=json.dumps(body).encode(),
-        headers={
-            "Content-Type": "application/json",
-            "X-CSRFToken": csrf,
-            "Referer": base_url + "/",
-        },
-        method="POST",
-    )
-    with opener.open(request, timeout=10) as response:
-        return json.loads(response.read())
+    return _post_join(opener, jar, base_url, body)
