@@ -72,10 +72,13 @@ def test_no_csp_violation_while_using_the_whole_app(embedded_server, browser):
     wren.get_by_role("button", name="Raise hand").click()
     expect(fac.locator("#hands")).to_contain_text("Bold Wren")
 
+    pages.open_drawer(fac, "checkins")
     fac.get_by_label("Question").fill("How are you arriving?")
     fac.get_by_label("Kind").select_option("scale")
     fac.get_by_role("button", name="Post check-in").click()
     for page, choice in ((heron, "4 · Good"), (wren, "2 · Low")):
+        waiting = page.get_by_role("region", name="A check-in from the facilitators")
+        waiting.get_by_role("button", name="Answer check-in").click()
         page.get_by_role("radio", name=choice).check()
         page.get_by_role("button", name="Send answer").click()
     card = fac.get_by_role("article", name="Check-in: How are you arriving?")
