@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
@@ -14,7 +16,7 @@ from rooms import selectors, state
 from rooms.events import ChangeSpace, Close, EnterRoom
 from rooms.models import Meeting
 from rooms.services import participants
-from signaling import breakout_timer, delivery, groups, presence, routes, shutdown
+from signaling import breakout_timer, delivery, groups, hub, presence, routes, shutdown
 from signaling import protocol as p
 from signaling.db import in_db_thread
 from signaling.ratelimit import TokenBucket, hello_throttled
@@ -27,10 +29,6 @@ _CLOSE_CODES = {"denied": 4403, "left": 4410, "removed": 4411, "ended": 4412}
 # (a transient failure here, e.g. the database or Redis away for a moment).
 RECONNECT_NOW = 4503
 RECONNECT_SOON = 4500
-
-# Room events due to one socket within this long go out as one frame (for clients that
-# said `batch` in hello): in a busy meeting the per-frame cost of sending is the limit.
-_COALESCE_SECONDS = 0.005
 
 # Expiry timers must outlive the consumer that scheduled them.
 _expiry_tasks: set[asyncio.Task] = set()
@@ -78,6 +76,30 @@ class MeetingConsumer(AsyncWebsocketConsumer):
     space_joined = False
     closing = False
     batching = False  # the client reads frames holding several messages
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # One thing at a time per socket, as channels' own dispatch does: a client frame,
+        # or what the hub brought (a directive may read the database before it is done).
+        self._turn = asyncio.Lock()
+        self._inbox: deque[dict] = deque()  # what the hub brought while it was busy
+        self._draining: asyncio.Task[None] | None = None
+        self.queued: list[str] = []  # room event frames waiting for the hub's next pass
+        self.hub: hub.Hub | None = None
+
+    async def dispatch(self, message: dict) -> None:
+        # channels' own dispatch also closes the sync thread's old database connections on
+        # every message (a thread hop per delivered event); this consumer's database work
+        # runs on signaling.db's threads, which do that around each call.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        try:
+            async with self._turn:
+                await handler(message)
+        finally:
+            if self._inbox:
+                self._drain_soon()
 
     async def connect(self) -> None:
         # Accept first: a refused handshake cannot carry a close code the page can explain.
@@ -205,10 +227,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         self.participant_id = str(participant.id)
         self.role = participant.role
         self.batching = message.batch
-        self.queued: list[str] = []  # room event frames waiting to go out as one
-        await self.channel_layer.group_add(
-            groups.participant_group(self.participant_id), self.channel_name
-        )
+        await self._join(groups.participant_group(self.participant_id))
         outcome, replaced = await participant_connect(
             meeting_id=str(self.meeting.id),
             participant_id=self.participant_id,
@@ -266,9 +285,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         """Sends the room as this person sees it now: on entering, and after a move or a
         role change (chat history is the one of the room they are in)."""
         assert self.meeting is not None and self.participant_id is not None
-        await self.channel_layer.group_add(
-            groups.meeting_group(str(self.meeting.id)), self.channel_name
-        )
+        await self._join(groups.meeting_group(self.meeting_id))
         await self._sync_facilitator_group()
         # Join the new room's group before reading its history, so nothing falls between.
         await self._join_space(await _participant_breakout(participant_id=self.participant_id))
@@ -286,52 +303,88 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         if self.space_joined and breakout_id == self.space:
             return
         if self.space_joined:
-            await self.channel_layer.group_discard(
-                groups.space_group(self.meeting_id, self.space), self.channel_name
-            )
-        await self.channel_layer.group_add(
-            groups.space_group(self.meeting_id, breakout_id), self.channel_name
-        )
+            await self._leave(groups.space_group(self.meeting_id, self.space))
+        await self._join(groups.space_group(self.meeting_id, breakout_id))
         self.space, self.space_joined = breakout_id, True
 
     async def _sync_facilitator_group(self) -> None:
         assert self.meeting is not None
         group = groups.facilitators_group(str(self.meeting.id))
         if self.role in state.FACILITATING_ROLES:
-            await self.channel_layer.group_add(group, self.channel_name)
+            await self._join(group)
         else:
-            await self.channel_layer.group_discard(group, self.channel_name)
+            await self._leave(group)
+
+    async def _join(self, group: str) -> None:
+        if self.hub is None:
+            self.hub = await hub.current()
+        await self.hub.join(group, self)
+
+    async def _leave(self, group: str) -> None:
+        if self.hub is not None:
+            await self.hub.leave(group, self)
 
     async def _leave_groups(self) -> None:
-        assert self.meeting is not None and self.participant_id is not None
-        meeting_id = str(self.meeting.id)
-        for group in (
-            groups.meeting_group(meeting_id),
-            groups.facilitators_group(meeting_id),
-            groups.participant_group(self.participant_id),
-            groups.space_group(meeting_id, self.space),
-        ):
-            await self.channel_layer.group_discard(group, self.channel_name)
+        if self.hub is None:
+            return
+        for group in self.hub.forget(self):
+            await self.hub.unsubscribe(group)
 
     # --- channel layer handlers ----------------------------------------------------
 
-    async def room_event(self, message: dict) -> None:
+    def from_hub(self, message: dict) -> None:
+        """A message to one of this socket's groups, in the order the hub received them."""
         if self.closing:
             return
-        if not self.batching:
-            await self.send(text_data=message["frame"])
+        if message["type"] == "room.event" and not self._inbox and not self._turn.locked():
+            self._queue_frame(message["frame"])
             return
-        self.queued.append(message["frame"])
-        if len(self.queued) == 1:
-            asyncio.get_running_loop().call_later(
-                _COALESCE_SECONDS, lambda: asyncio.ensure_future(self._flush())
-            )
+        self._inbox.append(message)
+        if not self._turn.locked():
+            self._drain_soon()
 
-    async def _flush(self) -> None:
-        """Sends the queued room events, as one frame if there are several."""
+    def _drain_soon(self) -> None:
+        if self._draining is None or self._draining.done():
+            self._draining = asyncio.get_running_loop().create_task(self._drain())
+
+    async def _drain(self) -> None:
+        async with self._turn:
+            while self._inbox and not self.closing:
+                message = self._inbox.popleft()
+                if message["type"] == "room.event":
+                    self._queue_frame(message["frame"])
+                    continue
+                try:
+                    await getattr(self, get_handler_name(message))(message)
+                except Exception:
+                    log.exception("signaling: handling %s failed", message["type"])
+
+    def _queue_frame(self, frame: str) -> None:
+        self.queued.append(frame)
+        if len(self.queued) == 1 and self.hub is not None:
+            self.hub.due(self)
+
+    def pending_frames(self) -> bool:
+        return bool(self.queued) and not self.closing
+
+    async def flush_frames(self, shared: dict[tuple[str, ...], str]) -> None:
+        """Sends the queued room events: one frame holding them all if the client reads
+        batches (`shared` holds the frames already joined for others due the same)."""
         frames, self.queued = self.queued, []
-        if frames and not self.closing:
-            await self.send(text_data=frames[0] if len(frames) == 1 else f"[{','.join(frames)}]")
+        if not frames or self.closing:
+            return
+        if not self.batching:
+            for frame in frames:
+                await self.send(text_data=frame)
+            return
+        if len(frames) == 1:
+            await self.send(text_data=frames[0])
+            return
+        key = tuple(frames)
+        payload = shared.get(key)
+        if payload is None:
+            payload = shared[key] = f"[{','.join(frames)}]"
+        await self.send(text_data=payload)
 
     async def room_directive(self, message: dict) -> None:
         """What rooms/ decided this participant's socket must do, after the event that says why."""
@@ -354,8 +407,13 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             await self.send_message(message["message"])
 
     async def _close(self, code: int) -> None:
+        await self.flush_frames({})  # the event that says why goes out before the close
         self.closing = True
         await self.close(code=code)
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        await self.flush_frames({})
+        await super().close(code=code, reason=reason)
 
     async def close_to_reconnect(self) -> None:
         """Closes with the code the page answers by reconnecting at once (to any process)."""
@@ -387,6 +445,5 @@ class MeetingConsumer(AsyncWebsocketConsumer):
                 pinged = False
 
     async def send_message(self, message: dict) -> None:
-        if self.batching:
-            await self._flush()  # nothing overtakes a room event already due
+        await self.flush_frames({})  # nothing overtakes a room event already due
         await self.send(text_data=p.json_dumps(message))

@@ -1,7 +1,7 @@
 """The one place that sends what rooms/ decided: after the commit, through the channel layer.
 
 Each event goes to the group of its audience; its directives follow it, each to the socket
-group of the participant it names. The relay re-syncs only when the outcome says the
+group of the participant it names (through each process's hub: signaling/hub.py). The relay re-syncs only when the outcome says the
 media plans changed.
 """
 
@@ -14,7 +14,7 @@ from channels.layers import get_channel_layer
 
 from rooms import events as e
 from rooms.services.unit import Outcome
-from signaling import media_bridge
+from signaling import hub, media_bridge
 from signaling import protocol as p
 from signaling.groups import group_for, participant_group
 
@@ -27,7 +27,7 @@ _DIRECTIVES = {kind.__name__: kind for kind in get_args(e.Directive)}
 
 
 def directive_from(message: dict) -> e.Directive:
-    fields = {k: v for k, v in message.items() if k not in ("type", "kind")}
+    fields = {k: v for k, v in message.items() if k not in ("type", "kind", "group")}
     return _DIRECTIVES[message["kind"]](**fields)
 
 
@@ -36,12 +36,12 @@ async def deliver(meeting_id: str, outcome: Outcome) -> None:
     for event in outcome.events:
         # checked and serialised once here, not once per recipient
         frame = p.json_dumps(p.server_message(event.type, **event.data))
-        await layer.group_send(
-            group_for(meeting_id, event.to), {"type": "room.event", "frame": frame}
+        await hub.group_send(
+            layer, group_for(meeting_id, event.to), {"type": "room.event", "frame": frame}
         )
         for directive in event.then:
-            await layer.group_send(
-                participant_group(directive.participant_id), directive_message(directive)
+            await hub.group_send(
+                layer, participant_group(directive.participant_id), directive_message(directive)
             )
     if outcome.media_changed:
         await media_bridge.sync(meeting_id)

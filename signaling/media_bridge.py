@@ -29,6 +29,7 @@ from django.db import connections
 
 from rooms import selectors
 from rooms.errors import RoomError
+from signaling import hub
 from signaling import protocol as p
 from signaling.groups import participant_group
 
@@ -149,8 +150,10 @@ class GroupOutbox:
         message = outcome_message(outcome)
         if message is None:
             return
-        await self.layer.group_send(
-            participant_group(participant_id), {"type": "media.event", "message": message}
+        await hub.group_send(
+            self.layer,
+            participant_group(participant_id),
+            {"type": "media.event", "message": message},
         )
 
 
