@@ -16,6 +16,8 @@ time and stays on loopback. Prints one JSON object:
 - `delivered_ratio`: acknowledged messages (`chat.ack`) that reached every participant of
   their meeting, the sender included; `duplicates`: the same message id twice on a socket;
 - `fanout_p50_ms` / `fanout_p99_ms`: from `chat.send` to each recipient's `chat.message`;
+- `frames`: WebSocket frames received from the first chat message on (a frame holds several
+  messages when the server groups what one person is due);
 - `errors`: `error` messages by code (plus `connect_failed`);
 - `cpu`: cores used by each server process and by this load client over the chat window;
 - `cpu_ms_per_message`: CPU milliseconds each server process spent per chat message, from
@@ -87,6 +89,7 @@ class Stats:
     seen: set[tuple[int, int]] = field(default_factory=set)  # (person, message id)
     latencies: list[float] = field(default_factory=list)
     last_frame: float = 0.0  # when any socket last received anything
+    frames: int = 0  # WebSocket frames received (one may hold several messages)
     duplicates: int = 0
     errors: Counter = field(default_factory=Counter)
 
@@ -99,6 +102,7 @@ def cpu_seconds(pid: int) -> float:
 async def listen(person: Person, stats: Stats, room_state: asyncio.Event) -> None:
     async for frame in person.ws:
         now = stats.last_frame = time.perf_counter()
+        stats.frames += 1
         parsed = json.loads(frame)
         for message in parsed if isinstance(parsed, list) else [parsed]:
             await handle(person, stats, room_state, message, now)
@@ -164,7 +168,10 @@ async def load(args, meetings: list[dict], urls: list[str], pids: dict[str, int]
     while time.perf_counter() - stats.last_frame < 1 and time.perf_counter() < settled:
         await asyncio.sleep(0.2)
 
+    if os.environ.get("BENCH_CHAT_MARK"):  # for a profiler to attach to the chat window only
+        Path(os.environ["BENCH_CHAT_MARK"]).touch()
     own = os.getpid()
+    frames_before = stats.frames
     before = {name: cpu_seconds(pid) for name, pid in {**pids, "client": own}.items()}
     started = time.perf_counter()
     rng = random.Random(7)
@@ -219,6 +226,7 @@ async def load(args, meetings: list[dict], urls: list[str], pids: dict[str, int]
         "acknowledged": len(stats.acked),
         "delivered_ratio": round(delivered / len(stats.acked), 4) if stats.acked else 0.0,
         "deliveries": len(latencies),
+        "frames": stats.frames - frames_before,
         "duplicates": stats.duplicates,
         "fanout_p50_ms": pct(0.50),
         "fanout_p99_ms": pct(0.99),

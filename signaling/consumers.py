@@ -16,7 +16,7 @@ from rooms import selectors, state
 from rooms.events import ChangeSpace, Close, EnterRoom
 from rooms.models import Meeting
 from rooms.services import participants
-from signaling import breakout_timer, delivery, groups, hub, presence, routes, shutdown
+from signaling import breakout_timer, delivery, frames, groups, hub, presence, routes, shutdown
 from signaling import protocol as p
 from signaling.db import in_db_thread
 from signaling.ratelimit import TokenBucket, hello_throttled
@@ -86,6 +86,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         self._draining: asyncio.Task[None] | None = None
         self.queued: list[str] = []  # room event frames waiting for the hub's next pass
         self.hub: hub.Hub | None = None
+        self.socket: Any = None  # daphne's socket, for frames prepared once (signaling/frames.py)
 
     async def dispatch(self, message: dict) -> None:
         # channels' own dispatch also closes the sync thread's old database connections on
@@ -104,6 +105,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         # Accept first: a refused handshake cannot carry a close code the page can explain.
         await self.accept()
+        self.socket = frames.socket_of(self.base_send)
         if shutdown.draining:
             await self.close(code=RECONNECT_NOW)
             return
@@ -367,24 +369,16 @@ class MeetingConsumer(AsyncWebsocketConsumer):
     def pending_frames(self) -> bool:
         return bool(self.queued) and not self.closing
 
-    async def flush_frames(self, shared: dict[tuple[str, ...], str]) -> None:
+    async def flush_frames(self, shared: frames.Shared | None = None) -> None:
         """Sends the queued room events: one frame holding them all if the client reads
-        batches (`shared` holds the frames already joined for others due the same)."""
-        frames, self.queued = self.queued, []
-        if not frames or self.closing:
+        batches (`shared`: what the hub's pass already built for others due the same)."""
+        queued, self.queued = self.queued, []
+        if not queued or self.closing:
             return
-        if not self.batching:
-            for frame in frames:
-                await self.send(text_data=frame)
-            return
-        if len(frames) == 1:
-            await self.send(text_data=frames[0])
-            return
-        key = tuple(frames)
-        payload = shared.get(key)
-        if payload is None:
-            payload = shared[key] = f"[{','.join(frames)}]"
-        await self.send(text_data=payload)
+        shared = shared or frames.Shared()
+        for payload in [shared.payload(queued)] if self.batching else queued:
+            if self.socket is None or not shared.write(self.socket, payload):
+                await self.send(text_data=payload)
 
     async def room_directive(self, message: dict) -> None:
         """What rooms/ decided this participant's socket must do, after the event that says why."""
@@ -407,12 +401,12 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             await self.send_message(message["message"])
 
     async def _close(self, code: int) -> None:
-        await self.flush_frames({})  # the event that says why goes out before the close
+        await self.flush_frames()  # the event that says why goes out before the close
         self.closing = True
         await self.close(code=code)
 
     async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
-        await self.flush_frames({})
+        await self.flush_frames()
         await super().close(code=code, reason=reason)
 
     async def close_to_reconnect(self) -> None:
@@ -445,5 +439,5 @@ class MeetingConsumer(AsyncWebsocketConsumer):
                 pinged = False
 
     async def send_message(self, message: dict) -> None:
-        await self.flush_frames({})  # nothing overtakes a room event already due
+        await self.flush_frames()  # nothing overtakes a room event already due
         await self.send(text_data=p.json_dumps(message))
