@@ -3,6 +3,9 @@
 // "sending…", until the server's chat.ack. What has no ack is sent again, with the same id,
 // after the next room.state (a new socket) and when an ack is overdue; the server stores one
 // message per client id, and the list shows each message id once (panels.addChat).
+// The outbox also lives in sessionStorage (this tab only, gone when it closes; each entry
+// removed once acknowledged), so a reload sends what was waiting, with the same ids, as the
+// same participant (a different one would not be recognised as a resend: those are dropped).
 import { $, el } from "./dom.js";
 import { onError, onMessage } from "./plugins.js";
 
@@ -16,11 +19,66 @@ function newClientId() {
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
 }
 
+function pendingItem(clientId, text, audience) {
+  return el(
+    "li",
+    { class: `chat-item pending sending${audience === "facilitators" ? " private" : ""}`, dataset: { clientId, audience } },
+    el("span", { class: "sender" }, audience === "facilitators" ? "You (to facilitators)" : "You"),
+    el("span", { class: "sending" }, "sending…"),
+    el("p", { class: "text" }, text),
+  );
+}
+
+// sessionStorage, one key per unsent message; storage refused (private mode, quota) leaves
+// the outbox in page memory only.
+class StoredOutbox {
+  constructor(meetingId) {
+    this.prefix = `peer-meetings:outbox:${meetingId}:`;
+  }
+
+  put(clientId, entry) {
+    try {
+      sessionStorage.setItem(this.prefix + clientId, JSON.stringify(entry));
+    } catch {
+      // kept in memory only
+    }
+  }
+
+  remove(clientId) {
+    try {
+      sessionStorage.removeItem(this.prefix + clientId);
+    } catch {
+      // nothing stored
+    }
+  }
+
+  // [clientId, { text, audience, sender, at }] in typing order
+  load() {
+    const entries = [];
+    try {
+      for (let i = 0; i < sessionStorage.length; i += 1) {
+        const key = sessionStorage.key(i);
+        if (!key.startsWith(this.prefix)) continue;
+        const entry = JSON.parse(sessionStorage.getItem(key));
+        if (entry && typeof entry.text === "string") entries.push([key.slice(this.prefix.length), entry]);
+      }
+    } catch {
+      return [];
+    }
+    return entries.sort((a, b) => a[1].at - b[1].at);
+  }
+}
+
 export class ChatOutbox {
-  constructor({ send }) {
+  constructor({ send, meetingId, view }) {
     this.send = send; // (message) -> false when the socket is down
-    this.pending = new Map(); // client id -> { text, audience, item, sentAt }, in typing order
-    onMessage("room.state", () => this.resendAll()); // runs after the room view redrew the list
+    this.view = view;
+    this.stored = new StoredOutbox(meetingId);
+    this.pending = new Map(); // client id -> { text, audience, sender, at, item, sentAt }, in typing order
+    for (const [clientId, saved] of this.stored.load()) {
+      this.pending.set(clientId, { ...saved, item: pendingItem(clientId, saved.text, saved.audience), sentAt: 0 });
+    }
+    onMessage("room.state", (m) => this.resendAll(m.you)); // runs after the room view redrew the list
     onMessage("chat.ack", (m) => this.acknowledged(m.client_id, m.message_id));
     onError(CHAT_REFUSALS, (error) => this.refused(error));
     setInterval(() => this.resendOverdue(), 1000);
@@ -28,15 +86,11 @@ export class ChatOutbox {
 
   submit(text, audience) {
     const clientId = newClientId();
-    const item = el(
-      "li",
-      { class: `chat-item pending sending${audience === "facilitators" ? " private" : ""}`, dataset: { clientId, audience } },
-      el("span", { class: "sender" }, audience === "facilitators" ? "You (to facilitators)" : "You"),
-      el("span", { class: "sending" }, "sending…"),
-      el("p", { class: "text" }, text),
-    );
-    const entry = { text, audience, item, sentAt: 0 };
+    const item = pendingItem(clientId, text, audience);
+    const saved = { text, audience, sender: this.view.you, at: Date.now() };
+    const entry = { ...saved, item, sentAt: 0 };
     this.pending.set(clientId, entry);
+    this.stored.put(clientId, saved);
     this.show(item);
     this.transmit(clientId, entry);
   }
@@ -54,6 +108,7 @@ export class ChatOutbox {
     const entry = this.pending.get(clientId);
     if (!entry) return;
     this.pending.delete(clientId);
+    this.stored.remove(clientId);
     if (document.querySelector(`#chat-log li[data-message-id="${messageId}"]`)) {
       entry.item.remove(); // already in the list (the history of a new socket)
       return;
@@ -69,18 +124,31 @@ export class ChatOutbox {
     if (!entry) return false;
     if (TRY_AGAIN.has(error.code)) return false; // stays pending; resent when overdue
     this.pending.delete(error.ref);
+    this.stored.remove(error.ref);
     entry.item.classList.remove("pending", "sending");
     entry.item.classList.add("failed");
     entry.item.querySelector(".sending").textContent = "not sent";
     return false; // the page's error line still says why
   }
 
-  // A new socket: the room view has just redrawn the list from the history.
-  resendAll() {
+  // A new socket: the room view has just redrawn the list from the history. What was typed
+  // as someone else (a reload after this tab's place expired) is not theirs to send.
+  resendAll(you) {
     for (const [clientId, entry] of this.pending) {
+      if (entry.sender && entry.sender !== you) {
+        this.pending.delete(clientId);
+        this.stored.remove(clientId);
+        continue;
+      }
       this.show(entry.item);
       this.transmit(clientId, entry);
     }
+  }
+
+  // The meeting is over for this page (left, removed, ended, expired): nothing waits to be sent.
+  forget() {
+    for (const clientId of this.pending.keys()) this.stored.remove(clientId);
+    this.pending.clear();
   }
 
   resendOverdue() {

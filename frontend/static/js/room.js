@@ -68,7 +68,7 @@ const media = new MediaSession({
 // The order of these is the order in which modules get each message: the room's view first.
 const roomView = { local, media, grid, send, applyMode: null, onDenied: () => sessionStorage.removeItem(tokenKey) };
 setupRoomView(roomView);
-const outbox = new ChatOutbox({ send: sendQuietly }); // after the room view: it redraws the list first
+const outbox = new ChatOutbox({ send: sendQuietly, meetingId, view }); // after the room view: it redraws the list first
 plugMedia(media);
 const selfMedia = new SelfMedia({ local, view, send, notify, announce: setStatus, onChange: () => renderGrid() });
 const modes = modeSwitcher({ view, local, meter, media, selfMedia, send, notify, onChange: renderConnection });
@@ -103,6 +103,7 @@ function goodbye(code) {
   meter.detach();
   page.entered = false;
   sessionStorage.removeItem(tokenKey);
+  outbox.forget();
   if (code === CLOSE.expired) {
     // Back on the pre-join form as the same person, camera on again if it was.
     view.participants = new Map(); // that participant is gone; the next join is a new one
@@ -158,6 +159,7 @@ setupControls({
   view,
   selfMedia,
   send,
+  sendQuietly,
   sendChat: (text, audience) => outbox.submit(text, audience),
   askForHelp: (note) => reported(Boolean(client && client.askForHelp(note))),
   notify,
