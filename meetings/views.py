@@ -352,6 +352,7 @@ def api_join(request: HttpRequest) -> JsonResponse:
             role=role,
             device=device[:64],
             link=link,
+            knock=body.get("knock") is True,
         )
     except state.RoomError as exc:
         status = (

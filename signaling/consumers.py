@@ -21,6 +21,12 @@ from signaling.ratelimit import TokenBucket, hello_throttled
 
 log = logging.getLogger(__name__)
 
+LOBBY_WAITING = "You're in the lobby. A facilitator will let you in shortly."
+LATECOMER_WAITING = (
+    "You knocked: the meeting has already started, so a facilitator will decide whether "
+    "you can join now. Please wait here."
+)
+
 # Why a socket closes (rooms.events.Close) -> its close code (protocol.CLOSE_CODES).
 _CLOSE_CODES = {"denied": 4403, "left": 4410, "removed": 4411, "ended": 4412}
 # The page reconnects at once (this process is going away), or after its usual backoff
@@ -246,7 +252,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             await self.send_message(
                 p.server_message(
                     "lobby.waiting",
-                    message="You're in the lobby. A facilitator will let you in shortly.",
+                    message=LATECOMER_WAITING if participant.latecomer else LOBBY_WAITING,
                 )
             )
         await delivery.deliver(str(self.meeting.id), outcome)
