@@ -62,3 +62,15 @@ def test_report_a_message_and_let_a_latecomer_in(embedded_server, browser):
     knock.get_by_role("button", name="Admit Late Lark").click()
     expect(lark.locator("#room")).to_be_visible(timeout=pages.JOIN_TIMEOUT_MS)
     expect(knock).to_contain_text("Handled by Facilitator Fern")
+
+    # --- removed: the goodbye screen keeps the crisis lines in view ------------------------------
+    pages.open_drawer(fac, "people")
+    fac.once("dialog", lambda d: d.accept())
+    pages.person_menu(fac, "Bold Wren")
+    fac.get_by_role("button", name="Remove Bold Wren", exact=True).click()
+    expect(wren.locator("#end-screen")).to_be_visible()
+    expect(wren.locator("#support-resources [data-crisis-resources]")).to_contain_text("116 123")
+    expect(wren.get_by_role("button", name="Crisis lines")).to_be_visible()
+    wren.screenshot(path="/work/wt/shots/support/removed-goodbye-desk.png")
+    wren.set_viewport_size({"width": 390, "height": 844})
+    wren.screenshot(path="/work/wt/shots/support/removed-goodbye-phone.png", full_page=True)
