@@ -85,6 +85,18 @@ class MeetingConsumer(AsyncWebsocketConsumer):
     closing = False
     batching = False  # the client reads frames holding several messages
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # However this consumer ended (its goodbye done, failed, or never run because
+            # the server cancelled it): the socket is no longer open here, and presence's
+            # sweep counts whoever it held as gone if the goodbye did not.
+            presence.local_sockets.pop(getattr(self, "channel_name", ""), None)
+            watchdog = getattr(self, "watchdog", None)
+            if watchdog is not None:
+                watchdog.cancel()
+
     async def connect(self) -> None:
         # Accept first: a refused handshake cannot carry a close code the page can explain.
         await self.accept()
