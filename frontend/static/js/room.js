@@ -149,7 +149,7 @@ const prejoin = setupPrejoin({
     if (!response.ok) {
       $("join-error").textContent = body.error.message;
       // A locked meeting: a latecomer may knock, and a facilitator decides.
-      if (body.error.code === "meeting_locked") {
+      if (body.error.can_knock) {
         $("join-error").append(
           " ",
           el("button", { type: "button", id: "knock-button", class: "small", onclick: () => join({ displayName, media: mediaChoice, knock: true }) }, "Knock: ask to be let in"),
