@@ -3,13 +3,17 @@
 // "sending…", until the server's chat.ack. What has no ack is sent again, with the same id,
 // after the next room.state (a new socket) and when an ack is overdue; the server stores one
 // message per client id, and the list shows each message id once (panels.addChat).
+import { audienceLabel, messageBody } from "./chatview.js";
 import { $, el } from "./dom.js";
-import { onError, onMessage } from "./plugins.js";
+import { meeting, onError, onMessage } from "./plugins.js";
 
 const RESEND_AFTER_MS = 5000;
 // Refusals that say "not now" rather than "never": the message stays in the outbox.
 const TRY_AGAIN = new Set(["rate_limited", "internal"]);
-const CHAT_REFUSALS = ["rate_limited", "internal", "not_admitted", "not_found", "meeting_ended", "empty_message", "message_too_long"];
+const CHAT_REFUSALS = [
+  "rate_limited", "internal", "not_admitted", "not_found", "meeting_ended", "empty_message", "message_too_long",
+  "content_note_too_long", "thread_is_private", "not_your_thread", "not_a_peer", "not_in_room",
+];
 
 function newClientId() {
   if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
@@ -19,23 +23,28 @@ function newClientId() {
 export class ChatOutbox {
   constructor({ send }) {
     this.send = send; // (message) -> false when the socket is down
-    this.pending = new Map(); // client id -> { text, audience, item, sentAt }, in typing order
+    this.pending = new Map(); // client id -> { text, choice, item, sentAt }, in typing order
     onMessage("room.state", () => this.resendAll()); // runs after the room view redrew the list
     onMessage("chat.ack", (m) => this.acknowledged(m.client_id, m.message_id));
     onError(CHAT_REFUSALS, (error) => this.refused(error));
     setInterval(() => this.resendOverdue(), 1000);
   }
 
-  submit(text, audience) {
+  // choice: { audience, thread_id?, content_note? } (chatcompose.js)
+  submit(text, choice) {
     const clientId = newClientId();
+    const { audience } = choice;
+    const you = meeting.view?.you;
+    // a peer's private message is in their own thread
+    const threadId = choice.thread_id || (audience === "facilitators" && !meeting.view?.facilitates() ? you : "");
+    const to = audienceLabel({ audience, thread_id: threadId, sender_id: you });
     const item = el(
       "li",
-      { class: `chat-item pending sending${audience === "facilitators" ? " private" : ""}`, dataset: { clientId, audience } },
-      el("span", { class: "sender" }, audience === "facilitators" ? "You (to facilitators)" : "You"),
-      el("span", { class: "sending" }, "sending…"),
-      el("p", { class: "text" }, text),
+      { class: `chat-item pending sending${audience === "facilitators" ? " private" : ""}`, dataset: { clientId, audience, threadId: threadId || "" } },
+      el("div", { class: "chat-head" }, el("span", { class: "sender" }, to ? `You (${to})` : "You"), el("span", { class: "sending" }, "sending…")),
+      ...messageBody({ content_note: choice.content_note }, text),
     );
-    const entry = { text, audience, item, sentAt: 0 };
+    const entry = { text, choice, item, sentAt: 0 };
     this.pending.set(clientId, entry);
     this.show(item);
     this.transmit(clientId, entry);
@@ -47,7 +56,7 @@ export class ChatOutbox {
   }
 
   transmit(clientId, entry) {
-    if (this.send({ type: "chat.send", text: entry.text, audience: entry.audience, client_id: clientId })) entry.sentAt = Date.now();
+    if (this.send({ type: "chat.send", text: entry.text, ...entry.choice, client_id: clientId })) entry.sentAt = Date.now();
   }
 
   acknowledged(clientId, messageId) {

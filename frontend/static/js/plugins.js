@@ -11,6 +11,9 @@
 //   addParticipantActions((p) => [buttonNode, ...]);            // per person, facilitator list
 //   addTileIcons((p) => [{ key: "muted", label: "Muted" }]);    // icons on video tiles
 //   addTileFilter((p) => bool);                                 // whose tile the grid shows
+//   addMessageActions((m) => [buttonNode, ...]);                // a chat message's "…" menu
+//                                                              // (chatview.js; m as in chat.message;
+//                                                              // data-destructive nodes go last)
 //   meeting.send({ type, ...fields });  // through protocol.js, which knows the types
 //   meeting.view; meeting.notify(text, {seconds}); meeting.refresh(); meeting.facilitates();
 //   meeting.requestHelp = () => bool;  // true: the module handled "Ask for help"
@@ -23,6 +26,7 @@ const messageHandlers = new Map();
 const participantActions = [];
 const tileIcons = [];
 const tileFilters = [];
+const messageActionBuilders = [];
 const errorHandlers = new Map();
 const otherErrorHandlers = [];
 
@@ -57,6 +61,14 @@ export function addParticipantActions(builder) {
 
 export function addTileIcons(builder) {
   tileIcons.push(builder);
+}
+
+export function addMessageActions(builder) {
+  messageActionBuilders.push(builder);
+}
+
+export function messageActions(message) {
+  return messageActionBuilders.flatMap((build) => build(message) || []);
 }
 
 export function addTileFilter(filter) {

@@ -2,6 +2,7 @@
 // joins. The protocol client is protocol.js; the room's own view roomview.js; the features
 // (features/facilitation.js, breakouts.js, checkins.js) plug in through plugins.js; the
 // screens are screens.js, the buttons controls.js, the mode switch modes.js.
+import { afterSend, chatChoice, mountChatCompose } from "./chatcompose.js";
 import { ChatOutbox } from "./chatoutbox.js";
 import { setupControls } from "./controls.js";
 import { LevelMeter, LocalMedia } from "./devices.js";
@@ -75,6 +76,7 @@ const modes = modeSwitcher({ view, local, meter, media, selfMedia, send, notify,
 roomView.applyMode = modes.apply;
 selfMedia.chooseMode = modes.choose; // the mic and camera buttons while on text only
 Object.assign(meeting, { view, send, notify, refresh: renderAll, facilitates: view.facilitates });
+mountChatCompose();
 mountFacilitation();
 mountBreakouts();
 mountCheckins({ container: $("checkins-body") });
@@ -158,7 +160,10 @@ setupControls({
   view,
   selfMedia,
   send,
-  sendChat: (text, audience) => outbox.submit(text, audience),
+  sendChat: (text) => {
+    outbox.submit(text, chatChoice());
+    afterSend();
+  },
   askForHelp: (note) => reported(Boolean(client && client.askForHelp(note))),
   notify,
   applyMode: modes.choose,

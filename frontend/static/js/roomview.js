@@ -3,7 +3,8 @@
 // it through plugins.js like any feature's, and draws the panels and the grid.
 import { $ } from "./dom.js";
 import { closeDrawer, enterLayout, openDrawer } from "./layout.js";
-import { addChat, nameOf, renderHands, renderLobby, renderParticipants } from "./panels.js";
+import { addChat, removeChat } from "./chatview.js";
+import { nameOf, renderHands, renderLobby, renderParticipants } from "./panels.js";
 import { onMessage, onOtherError } from "./plugins.js";
 import { showPreview } from "./prejoin.js";
 import { notify, setStatus, show } from "./screens.js";
@@ -153,6 +154,7 @@ function listen() {
       notify(`${m.message.sender_name} is asking for help.`, { safety: true, action: { label: "Open the chat", run: () => openDrawer("chat-panel", { focus: true }) } });
     }
   });
+  onMessage("chat.removed", (m) => removeChat(m.message_id));
   onMessage("media.speaker", (m) => {
     view.speaker = m.participant_id;
     renderGrid();
