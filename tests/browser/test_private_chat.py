@@ -67,6 +67,18 @@ def test_a_private_reply_reaches_only_that_peer_also_after_a_reload(embedded_ser
     _shoot(fac, "thread-facilitator")
     _shoot(heron, "thread-peer")
 
+    # a private reply while the chat is closed: marked as new until the chat is opened
+    heron.locator("#chat-toggle").click()
+    expect(heron.locator("#chat-panel")).to_be_hidden()
+    _say(fac, "I'll stay on after the meeting")
+    expect(heron.locator("#chat-toggle .private-unread")).to_have_count(1)
+    expect(heron.get_by_label("Send to").locator("option[value=facilitators]")).to_have_text(
+        "Private to facilitators (1 new)"
+    )
+    expect(wren.locator("#chat-toggle .private-unread")).to_have_count(0)
+    heron.locator("#chat-toggle").click()
+    expect(heron.locator("#chat-toggle .private-unread")).to_have_count(0)
+
     for page in (heron, wren):
         _reload(page)
     expect(heron.locator("#chat-log")).to_contain_text("Shall we talk after?")

@@ -100,7 +100,8 @@ function arrived(m) {
   const v = viewer();
   if (m.audience !== "facilitators" || m.sender_id === v.you || m.removed) return;
   const key = m.thread_id || "team";
-  const inView = isOpen("chat-panel") && (facilitates() ? threadInView() === m.thread_id || (!m.thread_id && threadInView() === null) : true);
+  const shown = threadInView();
+  const inView = isOpen("chat-panel") && (!facilitates() || shown === null || shown === m.thread_id);
   if (inView) return;
   unread.set(key, (unread.get(key) || 0) + 1);
   renderAudience();
@@ -134,7 +135,8 @@ export function mountChatCompose() {
     $("chat-note-other").hidden = !other;
     if (other) $("chat-note-other").focus();
   });
-  $("chat-toggle").addEventListener("click", () => queueMicrotask(() => isOpen("chat-panel") && seen()));
+  // the chat opened, however (button, shortcut, a notice's action): what it shows is read
+  new MutationObserver(() => isOpen("chat-panel") && seen()).observe($("chat-panel"), { attributes: true, attributeFilter: ["hidden"] });
   document.addEventListener("open-private-thread", (event) => openThread(event.detail?.participantId));
   addParticipantActions((p) => {
     if (!facilitates() || p.role !== "peer" || p.id === viewer().you) return [];
