@@ -66,6 +66,11 @@ def test_a_private_reply_reaches_only_that_peer_also_after_a_reload(embedded_ser
     expect(wren.locator("#chat-log")).not_to_contain_text("finding this hard")
     _shoot(fac, "thread-facilitator")
     _shoot(heron, "thread-peer")
+    # the thread view shows that thread only, until "Show all messages"
+    expect(fac.locator("#chat-log li", has_text="Hello all")).to_be_hidden()
+    fac.get_by_role("button", name="Show all messages").click()
+    expect(fac.locator("#chat-log li", has_text="Hello all")).to_be_visible()
+    expect(fac.get_by_label("Send to")).to_have_value("room")
 
     # a private reply while the chat is closed: marked as new until the chat is opened
     heron.locator("#chat-toggle").click()

@@ -142,3 +142,21 @@ async def test_a_removed_private_message_is_announced_to_its_thread_only(room):
     assert (await alice.expect("chat.removed"))["message_id"] == message_id
     assert (await room.facilitator.expect("chat.removed"))["message_id"] == message_id
     await bob.nothing_more()
+
+
+async def test_a_resent_private_reply_is_stored_once_and_redelivered_to_its_thread(room):
+    alice, bob = await _two_peers(room)
+    reply = {
+        "type": "chat.send",
+        "text": "We're here",
+        "audience": "facilitators",
+        "thread_id": alice.participant_id,
+        "client_id": "same-1",
+    }
+    await room.facilitator.send(reply)
+    first = (await alice.expect("chat.message"))["message"]["id"]
+    await room.facilitator.send(reply)  # the ack was lost: the page sends it again
+    assert (await room.facilitator.expect("chat.ack", client_id="same-1"))["message_id"] == first
+    assert (await alice.expect("chat.message"))["message"]["id"] == first
+    await bob.nothing_more()
+    assert await sync_to_async(ChatMessage.objects.count)() == 1

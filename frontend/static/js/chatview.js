@@ -113,6 +113,8 @@ function ensureMenu() {
   menu.addEventListener("toggle", (event) => {
     if (event.newState === "closed") {
       menuAnchor?.setAttribute("aria-expanded", "false");
+      // back to the "…" it came from (Escape, or an action done), if it is still there
+      if ((menu.contains(document.activeElement) || document.activeElement === document.body) && menuAnchor?.isConnected) menuAnchor.focus();
       menuAnchor = null;
     }
   });
