@@ -71,6 +71,7 @@ def test_a_private_reply_reaches_only_that_peer_also_after_a_reload(embedded_ser
     fac.get_by_role("button", name="Show all messages").click()
     expect(fac.locator("#chat-log li", has_text="Hello all")).to_be_visible()
     expect(fac.get_by_label("Send to")).to_have_value("room")
+    fac.get_by_label("Send to").select_option(label="Private with Calm Heron")
 
     # a private reply while the chat is closed: marked as new until the chat is opened
     heron.locator("#chat-toggle").click()
