@@ -119,6 +119,16 @@ def test_a_content_note_hides_the_text_until_show_and_a_removed_message_is_a_tom
 
     _say(heron, "something that should not stay")
     item = fac.locator("#chat-log li", has_text="something that should not stay")
+    for label, size in (("desk", DESK), ("phone", PHONE)):
+        fac.set_viewport_size(size)
+        if not fac.locator("#chat-panel").is_visible():
+            fac.locator("#chat-toggle").click()
+        item.get_by_role("button", name="Actions: Calm Heron").click()
+        expect(fac.locator("#chat-message-menu")).to_be_visible()
+        fac.screenshot(path=str(SHOTS / f"message-menu-{label}.png"))
+        fac.keyboard.press("Escape")
+        expect(fac.locator("#chat-message-menu")).to_be_hidden()
+    fac.set_viewport_size(pages.VIEWPORT)
     item.get_by_role("button", name="Actions: Calm Heron").click()
     fac.once("dialog", lambda dialog: dialog.accept())
     fac.locator("#chat-message-menu").get_by_role("button", name="Remove for everyone").click()
