@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from rooms.shapes import ChatInfo, ParticipantInfo
+from rooms.shapes import AttentionInfo, ChatInfo, ParticipantInfo, SupportInfo
 from signaling.protocol.base import ERROR_CODES, Message
 from signaling.protocol.facilitation import BreakoutsState, RoomSettings
 
@@ -141,6 +141,8 @@ class RoomState(Message):
     settings: RoomSettings
     breakouts: BreakoutsState
     lobby: list[ParticipantInfo] | None = None
+    attention: list[AttentionInfo] | None = None  # facilitators only
+    support: SupportInfo | None = None  # peers: their own "I need support"
 
 
 class ParticipantJoined(Message):
@@ -227,7 +229,6 @@ ERROR_CODES.update(
         "thread_is_private": "A message in a private thread goes to the facilitators only.",
         "not_your_thread": "You can write privately only to the facilitators, in your own thread.",
         "not_a_peer": "Private threads are between one peer and the facilitators.",
-        "message_not_found": "That message is not in this meeting's chat.",
         "internal": "The server could not do that; nothing was changed.",
     }
 )

@@ -2,10 +2,10 @@
 // one person's private thread with the facilitators), a content note that keeps the text
 // hidden until this reader chooses "Show", the tombstone of a message a facilitator removed,
 // and each message's "…" menu. Features add items to that menu through plugins.js
-// (addMessageActions); this module adds "Reply privately" and "Remove for everyone".
+// (addChatActions; support adds "Report"); this module adds "Reply privately" and "Remove for everyone".
 import { $, el } from "./dom.js";
 import { icon } from "./icons.js";
-import { meeting, messageActions } from "./plugins.js";
+import { meeting, pluginChatActions } from "./plugins.js";
 
 // A help.request reaches the facilitators (and the asker) as a chat message of kind "help".
 const HELP_PREFIX = "Asking for help:";
@@ -104,7 +104,8 @@ function ownActions(m) {
 }
 
 function actionsFor(m) {
-  return [...ownActions(m), ...messageActions(m)];
+  if (m.removed) return []; // nothing left to act on
+  return [...ownActions(m), ...pluginChatActions(m)];
 }
 
 function ensureMenu() {

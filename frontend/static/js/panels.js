@@ -80,6 +80,8 @@ export function renderLobby(view, send) {
       " ",
       el("span", { class: "badge" }, p.media === "text_only" ? "text only" : "camera & mic"),
       " ",
+      p.latecomer ? el("span", { class: "badge latecomer" }, "latecomer: knocked after the meeting was locked") : null,
+      p.latecomer ? " " : null,
       ...admitControls(view, p, send),
       el("button", { type: "button", class: "small danger", onclick: () => send({ type: "lobby.deny", participant_id: p.id }) }, `Turn ${p.name} away`),
     ),

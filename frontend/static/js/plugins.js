@@ -9,11 +9,12 @@
 //                                                              // return false to pass one on
 //   onOtherError((error) => ...);                               // what nobody explained
 //   addParticipantActions((p) => [buttonNode, ...]);            // per person, facilitator list
+//   addPeerActions((p) => [buttonNode, ...]);                   // per other person, anyone else's menu
+//   addChatActions((message) => [buttonNode, ...]);             // a chat message's "…" menu
+//                                                              // (chatview.js; message as in chat.message;
+//                                                              // data-destructive nodes go last)
 //   addTileIcons((p) => [{ key: "muted", label: "Muted" }]);    // icons on video tiles
 //   addTileFilter((p) => bool);                                 // whose tile the grid shows
-//   addMessageActions((m) => [buttonNode, ...]);                // a chat message's "…" menu
-//                                                              // (chatview.js; m as in chat.message;
-//                                                              // data-destructive nodes go last)
 //   meeting.send({ type, ...fields });  // through protocol.js, which knows the types
 //   meeting.view; meeting.notify(text, {seconds}); meeting.refresh(); meeting.facilitates();
 //   meeting.requestHelp = () => bool;  // true: the module handled "Ask for help"
@@ -24,9 +25,10 @@
 
 const messageHandlers = new Map();
 const participantActions = [];
+const peerActions = [];
+const chatActions = [];
 const tileIcons = [];
 const tileFilters = [];
-const messageActionBuilders = [];
 const errorHandlers = new Map();
 const otherErrorHandlers = [];
 
@@ -59,16 +61,24 @@ export function addParticipantActions(builder) {
   participantActions.push(builder);
 }
 
+export function addPeerActions(builder) {
+  peerActions.push(builder);
+}
+
+export function addChatActions(builder) {
+  chatActions.push(builder);
+}
+
+export function pluginPeerActions(participant) {
+  return peerActions.flatMap((build) => build(participant) || []);
+}
+
+export function pluginChatActions(message) {
+  return chatActions.flatMap((build) => build(message) || []);
+}
+
 export function addTileIcons(builder) {
   tileIcons.push(builder);
-}
-
-export function addMessageActions(builder) {
-  messageActionBuilders.push(builder);
-}
-
-export function messageActions(message) {
-  return messageActionBuilders.flatMap((build) => build(message) || []);
 }
 
 export function addTileFilter(filter) {

@@ -12,7 +12,7 @@ def peers_messages_open_their_threads(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("rooms", "0008_facilitates_since"),
+        ("rooms", "0009_attention_support"),
     ]
 
     operations = [
