@@ -2,6 +2,7 @@
 // joins. The protocol client is protocol.js; the room's own view roomview.js; the features
 // (features/facilitation.js, breakouts.js, checkins.js) plug in through plugins.js; the
 // screens are screens.js, the buttons controls.js, the mode switch modes.js.
+import { afterSend, chatChoice, mountChatCompose } from "./chatcompose.js";
 import { ChatOutbox } from "./chatoutbox.js";
 import { setupControls } from "./controls.js";
 import { LevelMeter, LocalMedia } from "./devices.js";
@@ -77,6 +78,7 @@ const modes = modeSwitcher({ view, local, meter, media, selfMedia, send, notify,
 roomView.applyMode = modes.apply;
 selfMedia.chooseMode = modes.choose; // the mic and camera buttons while on text only
 Object.assign(meeting, { view, send, notify, refresh: renderAll, facilitates: view.facilitates });
+mountChatCompose();
 mountFacilitation();
 mountBreakouts();
 mountCheckins({ container: $("checkins-body") });
@@ -171,7 +173,10 @@ setupControls({
   selfMedia,
   send,
   sendQuietly,
-  sendChat: (text, audience) => outbox.submit(text, audience),
+  sendChat: (text) => {
+    outbox.submit(text, chatChoice());
+    afterSend();
+  },
   askForHelp: (note) => reported(Boolean(client && client.askForHelp(note))),
   notify,
   applyMode: modes.choose,
