@@ -22,6 +22,7 @@ from rooms.shapes import (
     ChatInfo,
     CheckinPromptInfo,
     FacilitatorRole,
+    GoroundInfo,
     Mood,
     ParticipantInfo,
 )
@@ -240,6 +241,13 @@ class CheckinShared(Event):
 class CheckinMood(Event):
     type = "checkin.mood"
     mood: Mood
+
+
+class GoroundUpdated(Event):
+    """The go-round changed (None: it ended). Its own module: rooms/goround.py."""
+
+    type = "goround.updated"
+    goround: GoroundInfo | None = None  # None: the go-round ended
 
 
 EVENT_MODELS: tuple[type[Event], ...] = tuple(Event.__subclasses__())

@@ -135,6 +135,7 @@ class MeetingState:
     breakout_ends_at: datetime | None = None
     breakout_warn_at: datetime | None = None
     breakout_warned: bool = False
+    goround: dict[str, Any] | None = None  # rooms/goround.py's JSON
 
     # --- reading ---------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from rooms.shapes import ChatInfo, ParticipantInfo
+from rooms.shapes import ChatInfo, GoroundInfo, ParticipantInfo
 from signaling.protocol.base import ERROR_CODES, Message
 from signaling.protocol.facilitation import BreakoutsState, RoomSettings
 
@@ -130,6 +130,7 @@ class RoomState(Message):
     settings: RoomSettings
     breakouts: BreakoutsState
     lobby: list[ParticipantInfo] | None = None
+    goround: GoroundInfo | None = None
 
 
 class ParticipantJoined(Message):
