@@ -93,3 +93,17 @@ async def test_a_latecomer_is_added_and_sees_the_go_round_on_entering(room):
     await room.facilitator.send({"type": "goround.reorder", "order": order})
     shown = (await updated(lark))[0]
     assert [t["participant_id"] for t in shown["turns"]][-1] == lark.participant_id
+
+
+async def test_share_of_voice_reaches_facilitators_and_never_peers(room):
+    from channels.layers import get_channel_layer
+
+    from media.worker import SpeakingSeconds
+    from signaling.media_bridge import GroupOutbox
+
+    heron = await room.admitted_peer("Calm Heron")
+    report = SpeakingSeconds(str(room.meeting.id), {heron.participant_id: 4.2})
+    await GroupOutbox(get_channel_layer()).to_facilitators(report.meeting_id, report)
+    shown = await room.facilitator.expect("voice.share")
+    assert shown["seconds"] == {heron.participant_id: 4.2}
+    await heron.nothing_more()
