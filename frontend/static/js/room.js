@@ -9,6 +9,8 @@ import { $ } from "./dom.js";
 import { mountBreakouts } from "./features/breakouts.js";
 import { mountCheckins } from "./features/checkins.js";
 import { mountFacilitation } from "./features/facilitation.js";
+import { mountGoround } from "./features/goround.js";
+import { mountVoice } from "./features/voice.js";
 import { VideoGrid } from "./grid.js";
 import { setupLeaving } from "./leaving.js";
 import { MediaSession, plugMedia } from "./media.js";
@@ -76,6 +78,8 @@ roomView.applyMode = modes.apply;
 selfMedia.chooseMode = modes.choose; // the mic and camera buttons while on text only
 Object.assign(meeting, { view, send, notify, refresh: renderAll, facilitates: view.facilitates });
 mountFacilitation();
+mountGoround();
+mountVoice();
 mountBreakouts();
 mountCheckins({ container: $("checkins-body") });
 const lastChoices = rememberChoices({ meetingId, view });
