@@ -107,3 +107,17 @@ async def test_share_of_voice_reaches_facilitators_and_never_peers(room):
     shown = await room.facilitator.expect("voice.share")
     assert shown["seconds"] == {heron.participant_id: 4.2}
     await heron.nothing_more()
+
+
+async def test_previous_and_a_facilitators_pass_reach_everyone(room):
+    heron = await room.admitted_peer("Calm Heron")
+    lark = await room.admitted_peer("Quiet Lark")
+    order = [heron.participant_id, lark.participant_id]
+    await room.facilitator.send({"type": "goround.start", "order": order})
+    await updated(room.facilitator, heron, lark)
+    await room.facilitator.send({"type": "goround.pass"})  # marked for Heron
+    shown = (await updated(heron, lark))[1]
+    assert (shown["current"], shown["turns"][0]["outcome"]) == (lark.participant_id, "passed")
+    await room.facilitator.send({"type": "goround.previous"})
+    shown = (await updated(lark))[0]
+    assert (shown["current"], shown["next"]) == (heron.participant_id, lark.participant_id)
