@@ -92,11 +92,27 @@ def test_a_go_round_of_three_with_one_pass(embedded_server, browser, artifacts):
         expect(banner(page)).to_contain_text("This is the last turn")
     expect(banner(lark)).to_contain_text("your turn")
     shot(lark, "peer-lark-last-turn", PHONE)
+
+    # A latecomer joins and is added to the turns still to come; they see the go-round at once.
+    pages.open_drawer(fac, "people")  # where the lobby is
+    otter = pages.admitted_peer(browser, base_url, demo, fac, "Late Otter", media="text_only")
+    expect(banner(otter)).to_contain_text("Quiet Lark's turn")
+    fac.get_by_label("Person to add to the go-round").select_option(label="Late Otter")
+    fac.get_by_role("button", name="Add to the go-round").click()
+    expect(banner(otter)).to_contain_text("You are next")
+    expect(banner(heron)).to_contain_text("Next: Late Otter")
     fac.locator("#goround-running").get_by_role("button", name="Next speaker").click()
-    for page in everyone:
+    expect(banner(heron)).to_contain_text("Late Otter's turn (in the chat)")
+    fac.locator("#goround-running").get_by_role("button", name="Next speaker").click()
+    for page in (*everyone, otter):
         expect(banner(page)).to_contain_text("everyone has had their turn")
     expect(fac.locator("#goround-order li")).to_have_text(
-        ["Calm Heron · passed", "Bold Wren · shared (text)", "Quiet Lark · shared"]
+        [
+            "Calm Heron · passed",
+            "Bold Wren · shared (text)",
+            "Quiet Lark · shared",
+            "Late Otter · shared (text)",
+        ]
     )
     shot(fac, "facilitator-finished", WIDE)
     fac.locator("#goround-banner").get_by_role("button", name="End go-round").click()
@@ -114,3 +130,4 @@ def test_a_go_round_of_three_with_one_pass(embedded_server, browser, artifacts):
     expect(banner(lark)).to_have_class("goround-banner time-up")
     expect(banner(heron)).to_contain_text("Quiet Lark's turn")
     shot(lark, "peer-time-up", PHONE)
+    otter.context.close()

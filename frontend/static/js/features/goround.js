@@ -211,6 +211,7 @@ export function mountGoround() {
     if (go.finished) now.textContent = "Go-round: everyone has had their turn.";
     else if (yours) now.textContent = current.text_only ? "Go-round: your turn. Write your share in the chat, or pass." : "Go-round: your turn. Share if you like, or pass.";
     else now.textContent = `Go-round: ${current.name}'s turn${current.text_only ? " (in the chat)" : ""}.`;
+    if (!go.finished && !current.present) now.textContent += ` ${current.name} is not in the room right now.`;
     upNext.textContent = go.finished ? "" : go.next ? (go.next === view.you ? "You are next." : `Next: ${nameOf(go.next)}.`) : "This is the last turn.";
     mine.replaceChildren();
     if (yours) mine.append(button("Pass my turn", () => send({ type: "goround.pass" }), "secondary"));
