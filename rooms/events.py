@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict
 
 from rooms.shapes import (
+    AttentionInfo,
     BreakoutsState,
     ChatInfo,
     CheckinPromptInfo,
@@ -25,6 +26,7 @@ from rooms.shapes import (
     GoroundInfo,
     Mood,
     ParticipantInfo,
+    SupportInfo,
 )
 
 # --- audiences --------------------------------------------------------------------------
@@ -241,6 +243,25 @@ class CheckinShared(Event):
 class CheckinMood(Event):
     type = "checkin.mood"
     mood: Mood
+
+
+class AttentionUpdated(Event):
+    """An item of the attention queue, new or changed (handled, cancelled)."""
+
+    type = "attention.item"
+    item: AttentionInfo
+
+
+class SupportStatus(Event):
+    """The person's own "I need support" signal: open, handled or cancelled."""
+
+    type = "support.status"
+    support: SupportInfo
+
+
+class ReportReceived(Event):
+    type = "report.received"
+    report_id: str
 
 
 class GoroundUpdated(Event):
