@@ -77,6 +77,14 @@ def test_a_go_round_of_three_with_one_pass(embedded_server, browser, artifacts):
     expect(fac.locator("#voice-not-spoken")).to_contain_text("Not spoken yet")
     expect(fac.locator("#voice-text-only")).to_contain_text("Bold Wren")
     expect(lark.locator("#voice-share")).to_be_hidden()  # facilitators only
+    # Chromium's fake microphones beep: the relay counts it from the audio levels alone.
+    pages.poll(
+        fac,
+        """() => [...document.querySelectorAll('#voice-bars li')]
+            .some((li) => !li.getAttribute('aria-label').endsWith(': 0 s'))""",
+        timeout_ms=30_000,
+        what="someone's speaking seconds in the facilitator's share of voice",
+    )
     fac.locator("#voice-share").scroll_into_view_if_needed()
     shot(fac, "facilitator-wren-in-chat", WIDE)
     shot(fac, "facilitator-wren-in-chat", PHONE)
