@@ -111,6 +111,7 @@ Reply = Ready | Answered | Stopped | Restart | Failed
 Outcome = Reply | RelayEvent
 
 SPEAKING_REPORT_SECONDS = 3.0
+SPEAKING_REFRESH_REPORTS = 10  # unchanged totals are sent again this often (late facilitators)
 
 
 class Outbox(Protocol):
@@ -158,6 +159,8 @@ class MediaWorker:
         # Share of voice: meeting id -> participant id -> seconds spoken. Only here, in
         # memory; a meeting's entry goes when none of its people is connected here.
         self.speaking: dict[str, dict[str, float]] = {}
+        self._reported: dict[str, dict[str, float]] = {}
+        self._reports = 0
 
     def start(self) -> None:
         self._readers = [asyncio.create_task(self._read(channel)) for channel in self.channels]
@@ -301,10 +304,17 @@ class MediaWorker:
         hosting = {m for pid, m in self.meetings.items() if pid not in self._silenced}
         for meeting in set(self.speaking) - set(self.meetings.values()):
             del self.speaking[meeting]
+        for meeting in set(self._reported) - set(self.meetings.values()):
+            del self._reported[meeting]
         if self._all_silenced:
             return
+        refresh = self._reports % SPEAKING_REFRESH_REPORTS == 0
+        self._reports += 1
         for meeting in hosting:
             spoken = {pid: round(s, 1) for pid, s in self.speaking.get(meeting, {}).items()}
+            if not refresh and self._reported.get(meeting) == spoken:
+                continue
+            self._reported[meeting] = spoken
             await self._outbox.to_facilitators(meeting, SpeakingSeconds(meeting, spoken))
 
     def hosting(self) -> set[str]:

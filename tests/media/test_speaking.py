@@ -82,15 +82,18 @@ async def test_the_worker_adds_up_per_meeting_and_forgets_a_meeting_nobody_is_in
     )
     try:
         worker.meetings = {"heron": "m1", "lark": "m1", "otter": "m2"}
-        counts = iter([{"heron": 2.0, "otter": 1.0}, {"heron": 1.5}, {}])
+        counts = iter([{"heron": 2.0, "otter": 1.0}, {"heron": 1.5}, {}, {}])
         worker.relay.take_speaking_seconds = lambda: next(counts)  # type: ignore[method-assign]
         await worker.report_speaking()
         await worker.report_speaking()
-        reports = dict(outbox.reports[-2:])
+        reports = dict(outbox.reports)  # the latest report of each meeting
         assert reports == {
             "m1": SpeakingSeconds("m1", {"heron": 3.5}),
             "m2": SpeakingSeconds("m2", {"otter": 1.0}),
         }
+        sent = len(outbox.reports)
+        await worker.report_speaking()
+        assert len(outbox.reports) == sent  # nothing changed: nothing sent until the refresh
         worker.meetings = {"otter": "m2"}  # everyone of m1 has gone: its seconds go too
         await worker.report_speaking()
         assert set(worker.speaking) == {"m2"}
