@@ -71,7 +71,7 @@ def test_a_go_round_of_three_with_one_pass(embedded_server, browser, artifacts):
     wren.get_by_label("Message").press("Enter")
     share = lark.locator("#chat-log li.goround-share")
     expect(share).to_contain_text("This week was hard")
-    expect(share).to_contain_text("go-round share")
+    expect(share).to_contain_text("Go-round share")
     shot(lark, "peer-chat-share", WIDE)
     expect(fac.locator("#chat-log li.goround-share")).to_contain_text("This week was hard")
     expect(fac.locator("#voice-not-spoken")).to_contain_text("Not spoken yet")

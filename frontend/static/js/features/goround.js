@@ -242,7 +242,8 @@ export function mountGoround() {
       const item = $("chat-log").querySelector(`li[data-message-id="${id}"]`);
       if (!item || !during || item.classList.contains("goround-share")) continue;
       item.classList.add("goround-share");
-      item.querySelector(".sender")?.after(el("span", { class: "share-label" }, "go-round share"));
+      const label = el("p", { class: "share-label" }, "Go-round share");
+      (item.querySelector(".chat-head") || item.querySelector(".sender"))?.after(label);
     }
   }
 
