@@ -12,6 +12,8 @@ import { mountCheckins } from "./features/checkins.js";
 import { mountFacilitation } from "./features/facilitation.js";
 import { mountAttention } from "./features/attention.js";
 import { mountSupport } from "./features/support.js";
+import { mountGoround } from "./features/goround.js";
+import { mountVoice } from "./features/voice.js";
 import { VideoGrid } from "./grid.js";
 import { setupLeaving } from "./leaving.js";
 import { MediaSession, plugMedia } from "./media.js";
@@ -80,6 +82,8 @@ selfMedia.chooseMode = modes.choose; // the mic and camera buttons while on text
 Object.assign(meeting, { view, send, notify, refresh: renderAll, facilitates: view.facilitates });
 mountChatCompose();
 mountFacilitation();
+mountGoround();
+mountVoice();
 mountBreakouts();
 mountCheckins({ container: $("checkins-body") });
 mountSupport();
