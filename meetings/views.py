@@ -81,6 +81,12 @@ def _link_rows(meeting: Meeting) -> list[dict]:
 LINK_EXPIRY_CHOICES = {"": None, "1": 1, "7": 7, "30": 30}  # days
 
 
+def _expiry_words(days: int | None) -> str:
+    if days is None:
+        return "no time limit"
+    return "1 day" if days == 1 else f"{days} days"
+
+
 @login_required
 @require_POST
 def meeting_link(request: HttpRequest, meeting_id) -> HttpResponse:
@@ -162,10 +168,7 @@ def _detail(
         "link_rows": _link_rows(meeting),
         "link_error": link_error,
         "expiry_choices": [
-            ("", "no time limit"),
-            ("1", "1 day"),
-            ("7", "7 days"),
-            ("30", "30 days"),
+            (value, _expiry_words(days)) for value, days in LINK_EXPIRY_CHOICES.items()
         ],
     }
     return render(request, "meeting_detail.html", context, status=status)
@@ -349,13 +352,20 @@ def api_join(request: HttpRequest) -> JsonResponse:
             role=role,
             device=device[:64],
             link=link,
+            knock=body.get("knock") is True,
         )
     except state.RoomError as exc:
         status = (
             403 if exc.code in ("banned", "meeting_locked", "meeting_full", "not_open_yet") else 400
         )
         status = 410 if exc.code == "link_used" else status
-        return _json_error(exc.code, exc.message, status)
+        response = _json_error(exc.code, exc.message, status)
+        if exc.code == "meeting_locked":
+            # a latecomer may knock: the same request with "knock": true waits in the lobby
+            body = json.loads(response.content)
+            body["error"]["can_knock"] = True
+            response = JsonResponse(body, status=status)
+        return response
     response = JsonResponse(
         {
             "meeting_id": str(meeting.id),

@@ -18,12 +18,15 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict
 
 from rooms.shapes import (
+    AttentionInfo,
     BreakoutsState,
     ChatInfo,
     CheckinPromptInfo,
     FacilitatorRole,
+    GoroundInfo,
     Mood,
     ParticipantInfo,
+    SupportInfo,
 )
 
 # --- audiences --------------------------------------------------------------------------
@@ -145,6 +148,13 @@ class ChatAck(Event):
     message_id: int
 
 
+class ChatRemoved(Event):
+    """A facilitator removed a message for everyone: show it as removed (its text is gone)."""
+
+    type = "chat.removed"
+    message_id: int
+
+
 class Muted(Event):
     type = "muted"
     kind: Literal["audio", "video"]
@@ -240,6 +250,32 @@ class CheckinShared(Event):
 class CheckinMood(Event):
     type = "checkin.mood"
     mood: Mood
+
+
+class AttentionUpdated(Event):
+    """An item of the attention queue, new or changed (handled, cancelled)."""
+
+    type = "attention.item"
+    item: AttentionInfo
+
+
+class SupportStatus(Event):
+    """The person's own "I need support" signal: open, handled or cancelled."""
+
+    type = "support.status"
+    support: SupportInfo
+
+
+class ReportReceived(Event):
+    type = "report.received"
+    report_id: str
+
+
+class GoroundUpdated(Event):
+    """The go-round changed (None: it ended). Its own module: rooms/goround.py."""
+
+    type = "goround.updated"
+    goround: GoroundInfo | None = None  # None: the go-round ended
 
 
 EVENT_MODELS: tuple[type[Event], ...] = tuple(Event.__subclasses__())

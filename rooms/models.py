@@ -38,6 +38,9 @@ class Meeting(models.Model):
     breakout_ends_at = models.DateTimeField(null=True, blank=True)
     breakout_warn_at = models.DateTimeField(null=True, blank=True)
     breakout_warned = models.BooleanField(default=False)
+    # The running go-round (rooms/goround.py): participant ids and turn times, no names;
+    # cleared when it or the meeting ends.
+    goround = models.JSONField(null=True, blank=True)
     # Device hashes are keyed with this meeting's own salt, so the same browser gets an
     # unrelated hash in every meeting ("" only for meetings from before the salt existed).
     device_salt = models.CharField(max_length=32, default=new_device_salt)
@@ -178,6 +181,8 @@ class Participant(models.Model):
     # null. A co-facilitator's chat history holds only the private messages to the
     # facilitators sent since then: peers wrote those to the facilitators present at the time.
     facilitates_since = models.DateTimeField(null=True, blank=True)
+    # Knocked on a locked meeting: waits in the lobby marked as a latecomer.
+    latecomer = models.BooleanField(default=False)
 
     class Meta:
         indexes = [models.Index(fields=["meeting", "status"])]
@@ -205,6 +210,20 @@ class ChatMessage(models.Model):
     # The sender's own id for the message (chat.send `client_id`): a resend after a dropped
     # socket finds the stored row instead of adding a second one. Null for help requests.
     client_id = models.CharField(max_length=64, null=True, blank=True)
+    # A private message (audience "facilitators") in one peer's thread with the facilitator
+    # team: that peer and the facilitators see it, nobody else. Null for the facilitators'
+    # own notes to each other. Peers never get a thread with another peer.
+    thread = models.ForeignKey(
+        Participant,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="private_thread_messages",
+    )
+    # The sender's warning ("mentions self-harm"): readers see the text only once they ask.
+    content_note = models.CharField(max_length=60, blank=True, default="")
+    # Removed for everyone by a facilitator: the text and note are blanked in the row itself.
+    removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["meeting", "room", "id"])]
@@ -275,3 +294,45 @@ class CheckinAnswer(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["prompt", "participant"], name="one_answer_per_person")
         ]
+
+
+class AttentionItem(models.Model):
+    """One entry of the facilitators' attention queue: a help request, an "I need support",
+    a report or a latecomer's knock. Kept with the meeting, purged with its chat."""
+
+    class Kind(models.TextChoices):
+        HELP = "help"
+        SUPPORT = "support"
+        REPORT = "report"
+        KNOCK = "knock"
+
+    class State(models.TextChoices):
+        OPEN = "open"
+        HANDLED = "handled"
+        CANCELLED = "cancelled"  # withdrawn by the person, or a knock that went away
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attention_items")
+    seq = models.PositiveIntegerField()  # arrival order within the meeting
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    # who asked, knocked or reported
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="attention_items"
+    )
+    # a report's subject: the participant reported, or the sender of the message reported
+    subject = models.ForeignKey(
+        Participant, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    message_id = models.PositiveIntegerField(null=True, blank=True)
+    message_text = models.TextField(blank=True, default="")
+    reason = models.CharField(max_length=24, blank=True, default="")
+    note = models.TextField(blank=True, default="")
+    breakout_id = models.CharField(max_length=64, blank=True, default="")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    handled_by = models.ForeignKey(
+        Participant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["meeting", "seq"])]

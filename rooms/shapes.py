@@ -32,6 +32,7 @@ class ParticipantInfo(Shape):
     # Whether the relay forwards this person's audio / video, and who turned it off.
     audio: Switch
     video: Switch
+    latecomer: bool = False  # knocked on a locked meeting (shown in the lobby)
 
 
 class ChatInfo(Shape):
@@ -42,6 +43,11 @@ class ChatInfo(Shape):
     kind: Literal["text", "help"]  # help: a help.request, always to the facilitators
     text: str
     sent_at: str
+    # A private message's thread: the peer whose conversation with the facilitators it is
+    # (null for room messages and for the facilitators' notes to each other).
+    thread_id: str | None = None
+    content_note: str | None = None  # readers see the text only once they ask
+    removed: bool = False  # removed by a facilitator: the text is gone (empty)
 
 
 class RoomSettings(Shape):
@@ -90,6 +96,25 @@ class CheckinPromptInfo(Shape):
     answers: list[NamedAnswerInfo] | None = None  # facilitators' view of named prompts
 
 
+class GoroundTurn(Shape):
+    participant_id: str
+    name: str
+    outcome: Literal["waiting", "speaking", "spoke", "passed", "skipped"]
+    present: bool
+    text_only: bool
+    started_at: str | None = None
+    ended_at: str | None = None
+
+
+class GoroundInfo(Shape):
+    turns: list[GoroundTurn]
+    seconds: int | None = None
+    current: str | None = None
+    next: str | None = None
+    turn_started_at: str | None = None
+    finished: bool
+
+
 class MoodPoint(Shape):
     meeting_id: str
     date: str
@@ -103,3 +128,36 @@ class Mood(Shape):
     check_out: float | None = None
     change: float | None = None
     trend: list[MoodPoint]
+
+
+AttentionKind = Literal["help", "support", "report", "knock"]
+AttentionState = Literal["open", "handled", "cancelled"]
+ReportReason = Literal["harassment", "hurtful", "unsafe", "privacy", "spam", "other"]
+
+
+class AttentionInfo(Shape):
+    """One item of the facilitators' attention queue, as only facilitators see it."""
+
+    id: str
+    seq: int
+    kind: AttentionKind
+    participant_id: str
+    name: str
+    state: AttentionState
+    note: str = ""
+    breakout_id: str | None = None
+    breakout_name: str | None = None
+    reason: ReportReason | None = None
+    subject_id: str | None = None
+    subject_name: str | None = None
+    message_id: int | None = None
+    message_text: str | None = None
+    handled_by_name: str | None = None
+    created_at: str | None = None
+
+
+class SupportInfo(Shape):
+    """The person's own "I need support" signal, as only they see it."""
+
+    state: Literal["none", "open", "handled", "cancelled"]
+    note: str = ""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from rooms import policy
+from rooms import policy, queue
 from rooms.errors import RoomError as RoomError  # re-exported: callers catch state.RoomError
 from rooms.events import (
     Close,
@@ -31,6 +31,7 @@ from rooms.events import (
     ToMeeting,
     ToParticipant,
 )
+from rooms.queue import AttentionItem
 from rooms.shapes import ParticipantInfo
 
 FACILITATOR = "facilitator"
@@ -95,6 +96,7 @@ class Member:
     asked_video: bool = False
     breakout: str | None = None  # None: the main room
     banned: bool = False
+    latecomer: bool = False  # knocked on a locked meeting
 
     @property
     def admitted(self) -> bool:
@@ -117,6 +119,7 @@ class Member:
                 "video": "on"
                 if self.video_stopped_by is None
                 else f"off_by_{self.video_stopped_by}",
+                "latecomer": self.latecomer,
             }
         )
 
@@ -135,6 +138,8 @@ class MeetingState:
     breakout_ends_at: datetime | None = None
     breakout_warn_at: datetime | None = None
     breakout_warned: bool = False
+    attention: dict[str, AttentionItem] = field(default_factory=dict)  # in arrival order
+    goround: dict[str, Any] | None = None  # rooms/goround.py's JSON
 
     # --- reading ---------------------------------------------------------------
 
@@ -210,6 +215,11 @@ class MeetingState:
         }
         if viewer.facilitates:
             state["lobby"] = [m.public().model_dump() for m in self.lobby()]
+            state["attention"] = [
+                queue.item_public(self, i).model_dump() for i in self.attention.values()
+            ]
+        else:
+            state["support"] = queue.support_of(self, viewer_id).model_dump()
         return state
 
     # --- events ----------------------------------------------------------------
@@ -230,7 +240,7 @@ class MeetingState:
         member.connection = ONLINE
         member.disconnected_at = None
         if member.status == LOBBY:
-            return [self._lobby_event()]
+            return [self._lobby_event(), *queue.knock(self, member)]
         if previous == OFFLINE:
             return [ParticipantJoined(participant=member.public(), to=ToMeeting())]
         if previous == RECONNECTING:
@@ -294,7 +304,7 @@ class MeetingState:
         member.hand_seq = None
         member.asked_audio = member.asked_video = False
         if was == LOBBY:
-            return [self._lobby_event()]
+            return [self._lobby_event(), *queue.settle_knocks(self, member, None)]
         # The one who left is told too: their socket, if still open, closes on this.
         left = ParticipantLeft(
             participant_id=member.id,
@@ -324,7 +334,8 @@ class MeetingState:
             raise RoomError("forbidden", "Only the meeting's owner can confirm a co-facilitator.")
         target.status = ADMITTED
         admitted = LobbyAdmitted(to=ToParticipant(target.id), then=(EnterRoom(target.id),))
-        events = [self._lobby_event(), admitted]
+        knocks = queue.settle_knocks(self, target, self.member(actor_id))
+        events = [self._lobby_event(), *knocks, admitted]
         if target.connection == ONLINE:
             events.append(ParticipantJoined(participant=target.public(), to=ToMeeting()))
         return events
@@ -338,6 +349,8 @@ class MeetingState:
             target.status = ADMITTED
         events = [self._lobby_event()]
         for target in waiting:
+            events += queue.settle_knocks(self, target, self.member(actor_id))
+        for target in waiting:
             events.append(LobbyAdmitted(to=ToParticipant(target.id), then=(EnterRoom(target.id),)))
             if target.connection == ONLINE:
                 events.append(ParticipantJoined(participant=target.public(), to=ToMeeting()))
@@ -349,6 +362,7 @@ class MeetingState:
         target.connection = OFFLINE
         return [
             self._lobby_event(),
+            *queue.settle_knocks(self, target, self.member(actor_id)),
             LobbyDenied(
                 message=DENIED_MESSAGE,
                 to=ToParticipant(target.id),

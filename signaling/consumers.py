@@ -23,6 +23,12 @@ from signaling.ratelimit import TokenBucket, hello_throttled
 
 log = logging.getLogger(__name__)
 
+LOBBY_WAITING = "You're in the lobby. A facilitator will let you in shortly."
+LATECOMER_WAITING = (
+    "You knocked: the meeting has already started, so a facilitator will decide whether "
+    "you can join now. Please wait here."
+)
+
 # Why a socket closes (rooms.events.Close) -> its close code (protocol.CLOSE_CODES).
 _CLOSE_CODES = {"denied": 4403, "left": 4410, "removed": 4411, "ended": 4412}
 # The page reconnects at once (this process is going away), or after its usual backoff
@@ -52,6 +58,26 @@ async def _expire_later(meeting_id: str, participant_id: str) -> None:
         meeting_id=meeting_id, participant_id=participant_id, grace_seconds=grace
     )
     await delivery.deliver(meeting_id, outcome)
+
+
+async def _goodbye(meeting_id: str, participant_id: str, channel_name: str) -> None:
+    """Marks a closed socket's person reconnecting and starts their grace."""
+    try:
+        outcome = await _retrying(
+            participant_disconnect,
+            meeting_id=meeting_id,
+            participant_id=participant_id,
+            channel_name=channel_name,
+        )
+        await _retrying(delivery.deliver, meeting_id, outcome)
+    except Exception as exc:
+        # presence's sweep finds this socket gone and does it instead
+        log.warning("signaling: goodbye failed error=%s", type(exc).__name__)
+        return
+    if outcome.events:
+        task = asyncio.create_task(_expire_later(meeting_id, participant_id))
+        _expiry_tasks.add(task)
+        task.add_done_callback(_expiry_tasks.discard)
 
 
 async def _retrying(operation: Any, *args: Any, **kwargs: Any) -> Any:
@@ -102,6 +128,19 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             if self._inbox:
                 self._drain_soon()
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # However this consumer ended (its goodbye done, failed, or never run because
+            # the server cancelled it): the socket is no longer open here, and presence's
+            # sweep counts whoever it held as gone if the goodbye did not.
+            presence.local_sockets.pop(getattr(self, "channel_name", ""), None)
+            watchdog = getattr(self, "watchdog", None)
+            if watchdog is not None:
+                watchdog.cancel()
+            self._forget_groups()
+
     async def connect(self) -> None:
         # Accept first: a refused handshake cannot carry a close code the page can explain.
         await self.accept()
@@ -139,23 +178,15 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         except Exception as exc:
             # Messages to a gone channel expire unread; being marked offline matters more.
             log.warning("signaling: leaving groups failed error=%s", type(exc).__name__)
-        meeting_id = str(self.meeting.id)
-        try:
-            outcome = await _retrying(
-                participant_disconnect,
-                meeting_id=meeting_id,
-                participant_id=self.participant_id,
-                channel_name=self.channel_name,
-            )
-            await _retrying(delivery.deliver, meeting_id, outcome)
-        except Exception as exc:
-            # presence's sweep finds this socket gone and does it instead
-            log.warning("signaling: goodbye failed error=%s", type(exc).__name__)
-            return
-        if outcome.events:
-            task = asyncio.create_task(_expire_later(meeting_id, self.participant_id))
-            _expiry_tasks.add(task)
-            task.add_done_callback(_expiry_tasks.discard)
+        # A task of its own: daphne cancels a consumer still running 10 s after its socket
+        # closed, and a goodbye waiting that long (on SQLite's write lock, say) must still
+        # be written rather than lost with it.
+        goodbye = asyncio.create_task(
+            _goodbye(str(self.meeting.id), self.participant_id, self.channel_name)
+        )
+        _expiry_tasks.add(goodbye)
+        goodbye.add_done_callback(_expiry_tasks.discard)
+        await asyncio.shield(goodbye)
 
     # --- incoming frames ---------------------------------------------------------
 
@@ -255,7 +286,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             await self.send_message(
                 p.server_message(
                     "lobby.waiting",
-                    message="You're in the lobby. A facilitator will let you in shortly.",
+                    message=LATECOMER_WAITING if participant.latecomer else LOBBY_WAITING,
                 )
             )
         await delivery.deliver(str(self.meeting.id), outcome)
@@ -331,6 +362,16 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             return
         for group in self.hub.forget(self):
             await self.hub.unsubscribe(group)
+
+    def _forget_groups(self) -> None:
+        """The hub lets go of a consumer that ended without its goodbye (cancelled)."""
+        self.closing = True
+        if self.hub is None:
+            return
+        for group in self.hub.forget(self):
+            task = asyncio.ensure_future(self.hub.unsubscribe(group))
+            _expiry_tasks.add(task)
+            task.add_done_callback(_expiry_tasks.discard)
 
     # --- channel layer handlers ----------------------------------------------------
 

@@ -21,22 +21,21 @@ import hmac
 import time
 from typing import TYPE_CHECKING, Any
 
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connections
 
 from rooms import selectors
 from rooms.errors import RoomError
 from signaling import hub
 from signaling import protocol as p
-from signaling.groups import participant_group
+from signaling.db import close_connections, in_db_thread
+from signaling.groups import facilitators_group, participant_group
 
 if TYPE_CHECKING:
     from media.registry import Registry
     from media.routing import Router
-    from media.worker import MediaWorker, Outcome
+    from media.worker import MediaWorker, Outcome, SpeakingSeconds
 
 # media codes that mean something else to a browser
 _ERRORS = {
@@ -132,14 +131,14 @@ def start_worker(channels: list[str]) -> MediaWorker:
 class RoomPlans:
     """What rooms/ decided, read from the database when a command runs."""
 
-    _read = staticmethod(database_sync_to_async(selectors.media_plans))
+    _read = staticmethod(in_db_thread(selectors.media_plans))
 
     async def plans(self, meeting_id: str) -> dict:
         return await self._read(meeting_id=meeting_id)
 
     async def close(self) -> None:
-        # the database thread's connection goes with the worker, not at interpreter exit
-        await database_sync_to_async(connections.close_all)()
+        # the database threads' connections go with the worker, not at interpreter exit
+        await close_connections()
 
 
 class GroupOutbox:
@@ -154,6 +153,13 @@ class GroupOutbox:
             self.layer,
             participant_group(participant_id),
             {"type": "media.event", "message": message},
+        )
+
+    async def to_facilitators(self, meeting_id: str, report: SpeakingSeconds) -> None:
+        """Share of voice goes to the meeting's facilitators' sockets, and nowhere else."""
+        message = p.server_message("voice.share", seconds=report.seconds)
+        await hub.group_send(
+            self.layer, facilitators_group(meeting_id), {"type": "media.event", "message": message}
         )
 
 

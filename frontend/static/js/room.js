@@ -2,13 +2,18 @@
 // joins. The protocol client is protocol.js; the room's own view roomview.js; the features
 // (features/facilitation.js, breakouts.js, checkins.js) plug in through plugins.js; the
 // screens are screens.js, the buttons controls.js, the mode switch modes.js.
+import { afterSend, chatChoice, mountChatCompose } from "./chatcompose.js";
 import { ChatOutbox } from "./chatoutbox.js";
 import { setupControls } from "./controls.js";
 import { LevelMeter, LocalMedia } from "./devices.js";
-import { $ } from "./dom.js";
+import { $, el } from "./dom.js";
 import { mountBreakouts } from "./features/breakouts.js";
 import { mountCheckins } from "./features/checkins.js";
 import { mountFacilitation } from "./features/facilitation.js";
+import { mountAttention } from "./features/attention.js";
+import { mountSupport } from "./features/support.js";
+import { mountGoround } from "./features/goround.js";
+import { mountVoice } from "./features/voice.js";
 import { VideoGrid } from "./grid.js";
 import { setupLeaving } from "./leaving.js";
 import { MediaSession, plugMedia } from "./media.js";
@@ -68,16 +73,21 @@ const media = new MediaSession({
 // The order of these is the order in which modules get each message: the room's view first.
 const roomView = { local, media, grid, send, applyMode: null, onDenied: () => sessionStorage.removeItem(tokenKey) };
 setupRoomView(roomView);
-const outbox = new ChatOutbox({ send: sendQuietly }); // after the room view: it redraws the list first
+const outbox = new ChatOutbox({ send: sendQuietly, meetingId, view }); // after the room view: it redraws the list first
 plugMedia(media);
 const selfMedia = new SelfMedia({ local, view, send, notify, announce: setStatus, onChange: () => renderGrid() });
 const modes = modeSwitcher({ view, local, meter, media, selfMedia, send, notify, onChange: renderConnection });
 roomView.applyMode = modes.apply;
 selfMedia.chooseMode = modes.choose; // the mic and camera buttons while on text only
 Object.assign(meeting, { view, send, notify, refresh: renderAll, facilitates: view.facilitates });
+mountChatCompose();
 mountFacilitation();
+mountGoround();
+mountVoice();
 mountBreakouts();
 mountCheckins({ container: $("checkins-body") });
+mountSupport();
+mountAttention();
 const lastChoices = rememberChoices({ meetingId, view });
 const leaving = setupLeaving({ view, send });
 mountLayout({ view, grid });
@@ -103,6 +113,7 @@ function goodbye(code) {
   meter.detach();
   page.entered = false;
   sessionStorage.removeItem(tokenKey);
+  outbox.forget();
   if (code === CLOSE.expired) {
     // Back on the pre-join form as the same person, camera on again if it was.
     view.participants = new Map(); // that participant is gone; the next join is a new one
@@ -133,16 +144,23 @@ function connect(token) {
 const prejoin = setupPrejoin({
   local,
   meter,
-  onJoin: async ({ displayName, media: mediaChoice }) => {
+  onJoin: async function join({ displayName, media: mediaChoice, knock = false }) {
     $("join-error").textContent = "";
     const response = await fetch("/api/join/", {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-CSRFToken": app.dataset.csrf },
-      body: JSON.stringify({ meeting_id: meetingId, invite: app.dataset.invite, display_name: displayName, media: mediaChoice }),
+      body: JSON.stringify({ meeting_id: meetingId, invite: app.dataset.invite, display_name: displayName, media: mediaChoice, knock }),
     });
     const body = await response.json();
     if (!response.ok) {
       $("join-error").textContent = body.error.message;
+      // A locked meeting: a latecomer may knock, and a facilitator decides.
+      if (body.error.can_knock) {
+        $("join-error").append(
+          " ",
+          el("button", { type: "button", id: "knock-button", class: "small", onclick: () => join({ displayName, media: mediaChoice, knock: true }) }, "Knock: ask to be let in"),
+        );
+      }
       return;
     }
     if (mediaChoice === "text_only") local.stop();
@@ -158,7 +176,11 @@ setupControls({
   view,
   selfMedia,
   send,
-  sendChat: (text, audience) => outbox.submit(text, audience),
+  sendQuietly,
+  sendChat: (text) => {
+    outbox.submit(text, chatChoice());
+    afterSend();
+  },
   askForHelp: (note) => reported(Boolean(client && client.askForHelp(note))),
   notify,
   applyMode: modes.choose,
