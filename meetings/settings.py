@@ -88,7 +88,10 @@ def database_from_url(url: str | None) -> dict:
 
 # A media worker takes every meeting's offers and candidates on one channel: a join of
 # a dozen people trickling candidates must not hit the default capacity of 100.
-_MEDIA_CHANNEL_CAPACITY = {"media-relay-*": 5000}
+# Every socket's messages to one web process share one Redis queue (channels_redis's
+# process-local channels), and its capacity is that of the channel named: at 100 a burst
+# in a 150-person meeting overflowed it and messages were dropped.
+_MEDIA_CHANNEL_CAPACITY = {"media-relay-*": 5000, "specific.*": 2000}
 
 
 def channel_layer_from_url(url: str | None) -> dict:
