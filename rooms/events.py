@@ -23,6 +23,7 @@ from rooms.shapes import (
     ChatInfo,
     CheckinPromptInfo,
     FacilitatorRole,
+    GoroundInfo,
     Mood,
     ParticipantInfo,
     SupportInfo,
@@ -147,6 +148,13 @@ class ChatAck(Event):
     message_id: int
 
 
+class ChatRemoved(Event):
+    """A facilitator removed a message for everyone: show it as removed (its text is gone)."""
+
+    type = "chat.removed"
+    message_id: int
+
+
 class Muted(Event):
     type = "muted"
     kind: Literal["audio", "video"]
@@ -261,6 +269,13 @@ class SupportStatus(Event):
 class ReportReceived(Event):
     type = "report.received"
     report_id: str
+
+
+class GoroundUpdated(Event):
+    """The go-round changed (None: it ended). Its own module: rooms/goround.py."""
+
+    type = "goround.updated"
+    goround: GoroundInfo | None = None  # None: the go-round ended
 
 
 EVENT_MODELS: tuple[type[Event], ...] = tuple(Event.__subclasses__())

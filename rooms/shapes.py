@@ -43,6 +43,11 @@ class ChatInfo(Shape):
     kind: Literal["text", "help"]  # help: a help.request, always to the facilitators
     text: str
     sent_at: str
+    # A private message's thread: the peer whose conversation with the facilitators it is
+    # (null for room messages and for the facilitators' notes to each other).
+    thread_id: str | None = None
+    content_note: str | None = None  # readers see the text only once they ask
+    removed: bool = False  # removed by a facilitator: the text is gone (empty)
 
 
 class RoomSettings(Shape):
@@ -89,6 +94,25 @@ class CheckinPromptInfo(Shape):
     answered: int | None = None  # facilitators' view: answers so far, live
     results: CheckinResults | None = None
     answers: list[NamedAnswerInfo] | None = None  # facilitators' view of named prompts
+
+
+class GoroundTurn(Shape):
+    participant_id: str
+    name: str
+    outcome: Literal["waiting", "speaking", "spoke", "passed", "skipped"]
+    present: bool
+    text_only: bool
+    started_at: str | None = None
+    ended_at: str | None = None
+
+
+class GoroundInfo(Shape):
+    turns: list[GoroundTurn]
+    seconds: int | None = None
+    current: str | None = None
+    next: str | None = None
+    turn_started_at: str | None = None
+    finished: bool
 
 
 class MoodPoint(Shape):

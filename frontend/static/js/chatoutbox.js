@@ -6,26 +6,33 @@
 // The outbox also lives in sessionStorage (this tab only, gone when it closes; each entry
 // removed once acknowledged), so a reload sends what was waiting, with the same ids, as the
 // same participant (a different one would not be recognised as a resend: those are dropped).
+import { audienceLabel, messageBody } from "./chatview.js";
 import { $, el } from "./dom.js";
 import { onError, onMessage } from "./plugins.js";
 
 const RESEND_AFTER_MS = 5000;
 // Refusals that say "not now" rather than "never": the message stays in the outbox.
 const TRY_AGAIN = new Set(["rate_limited", "internal"]);
-const CHAT_REFUSALS = ["rate_limited", "internal", "not_admitted", "not_found", "meeting_ended", "empty_message", "message_too_long"];
+const CHAT_REFUSALS = [
+  "rate_limited", "internal", "not_admitted", "not_found", "meeting_ended", "empty_message", "message_too_long",
+  "content_note_too_long", "thread_is_private", "not_your_thread", "not_a_peer", "not_in_room",
+];
 
 function newClientId() {
   if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
 }
 
-function pendingItem(clientId, text, audience) {
+// choice: { audience, thread_id?, content_note? } (chatcompose.js); threadId: the thread the
+// message goes to (a peer's private message is in their own thread), or "".
+function pendingItem(clientId, text, choice, threadId, you) {
+  const { audience } = choice;
+  const to = audienceLabel({ audience, thread_id: threadId, sender_id: you });
   return el(
     "li",
-    { class: `chat-item pending sending${audience === "facilitators" ? " private" : ""}`, dataset: { clientId, audience } },
-    el("span", { class: "sender" }, audience === "facilitators" ? "You (to facilitators)" : "You"),
-    el("span", { class: "sending" }, "sending…"),
-    el("p", { class: "text" }, text),
+    { class: `chat-item pending sending${audience === "facilitators" ? " private" : ""}`, dataset: { clientId, audience, threadId: threadId || "" } },
+    el("div", { class: "chat-head" }, el("span", { class: "sender" }, to ? `You (${to})` : "You"), el("span", { class: "sending" }, "sending…")),
+    ...messageBody({ content_note: choice.content_note }, text),
   );
 }
 
@@ -52,7 +59,7 @@ class StoredOutbox {
     }
   }
 
-  // [clientId, { text, audience, sender, at }] in typing order
+  // [clientId, { text, choice, threadId, sender, at }] in typing order
   load() {
     const entries = [];
     try {
@@ -74,9 +81,11 @@ export class ChatOutbox {
     this.send = send; // (message) -> false when the socket is down
     this.view = view;
     this.stored = new StoredOutbox(meetingId);
-    this.pending = new Map(); // client id -> { text, audience, sender, at, item, sentAt }, in typing order
+    this.pending = new Map(); // client id -> { text, choice, threadId, sender, at, item, sentAt }, in typing order
     for (const [clientId, saved] of this.stored.load()) {
-      this.pending.set(clientId, { ...saved, item: pendingItem(clientId, saved.text, saved.audience), sentAt: 0 });
+      if (!saved.choice) continue;
+      const item = pendingItem(clientId, saved.text, saved.choice, saved.threadId, saved.sender);
+      this.pending.set(clientId, { ...saved, item, sentAt: 0 });
     }
     onMessage("room.state", (m) => this.resendAll(m.you)); // runs after the room view redrew the list
     onMessage("chat.ack", (m) => this.acknowledged(m.client_id, m.message_id));
@@ -84,10 +93,12 @@ export class ChatOutbox {
     setInterval(() => this.resendOverdue(), 1000);
   }
 
-  submit(text, audience) {
+  submit(text, choice) {
     const clientId = newClientId();
-    const item = pendingItem(clientId, text, audience);
-    const saved = { text, audience, sender: this.view.you, at: Date.now() };
+    const you = this.view.you;
+    const threadId = choice.thread_id || (choice.audience === "facilitators" && !this.view.facilitates() ? you : "");
+    const item = pendingItem(clientId, text, choice, threadId, you);
+    const saved = { text, choice, threadId, sender: you, at: Date.now() };
     const entry = { ...saved, item, sentAt: 0 };
     this.pending.set(clientId, entry);
     this.stored.put(clientId, saved);
@@ -101,7 +112,7 @@ export class ChatOutbox {
   }
 
   transmit(clientId, entry) {
-    if (this.send({ type: "chat.send", text: entry.text, audience: entry.audience, client_id: clientId })) entry.sentAt = Date.now();
+    if (this.send({ type: "chat.send", text: entry.text, ...entry.choice, client_id: clientId })) entry.sentAt = Date.now();
   }
 
   acknowledged(clientId, messageId) {

@@ -11,7 +11,7 @@ export function setupControls({ view, selfMedia, send, sendQuietly, sendChat, as
     const text = $("chat-text").value.trim();
     if (!text) return;
     $("chat-error").textContent = "";
-    sendChat(text, $("chat-audience").value);
+    sendChat(text);
     $("chat-text").value = "";
   });
   $("chat-text").addEventListener("keydown", (event) => {

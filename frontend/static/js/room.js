@@ -2,6 +2,7 @@
 // joins. The protocol client is protocol.js; the room's own view roomview.js; the features
 // (features/facilitation.js, breakouts.js, checkins.js) plug in through plugins.js; the
 // screens are screens.js, the buttons controls.js, the mode switch modes.js.
+import { afterSend, chatChoice, mountChatCompose } from "./chatcompose.js";
 import { ChatOutbox } from "./chatoutbox.js";
 import { setupControls } from "./controls.js";
 import { LevelMeter, LocalMedia } from "./devices.js";
@@ -11,6 +12,8 @@ import { mountCheckins } from "./features/checkins.js";
 import { mountFacilitation } from "./features/facilitation.js";
 import { mountAttention } from "./features/attention.js";
 import { mountSupport } from "./features/support.js";
+import { mountGoround } from "./features/goround.js";
+import { mountVoice } from "./features/voice.js";
 import { VideoGrid } from "./grid.js";
 import { setupLeaving } from "./leaving.js";
 import { MediaSession, plugMedia } from "./media.js";
@@ -77,7 +80,10 @@ const modes = modeSwitcher({ view, local, meter, media, selfMedia, send, notify,
 roomView.applyMode = modes.apply;
 selfMedia.chooseMode = modes.choose; // the mic and camera buttons while on text only
 Object.assign(meeting, { view, send, notify, refresh: renderAll, facilitates: view.facilitates });
+mountChatCompose();
 mountFacilitation();
+mountGoround();
+mountVoice();
 mountBreakouts();
 mountCheckins({ container: $("checkins-body") });
 mountSupport();
@@ -149,7 +155,7 @@ const prejoin = setupPrejoin({
     if (!response.ok) {
       $("join-error").textContent = body.error.message;
       // A locked meeting: a latecomer may knock, and a facilitator decides.
-      if (body.error.code === "meeting_locked") {
+      if (body.error.can_knock) {
         $("join-error").append(
           " ",
           el("button", { type: "button", id: "knock-button", class: "small", onclick: () => join({ displayName, media: mediaChoice, knock: true }) }, "Knock: ask to be let in"),
@@ -171,7 +177,10 @@ setupControls({
   selfMedia,
   send,
   sendQuietly,
-  sendChat: (text, audience) => outbox.submit(text, audience),
+  sendChat: (text) => {
+    outbox.submit(text, chatChoice());
+    afterSend();
+  },
   askForHelp: (note) => reported(Boolean(client && client.askForHelp(note))),
   notify,
   applyMode: modes.choose,
