@@ -12,6 +12,8 @@ import { mountCheckins } from "./features/checkins.js";
 import { mountFacilitation } from "./features/facilitation.js";
 import { mountAttention } from "./features/attention.js";
 import { mountSupport } from "./features/support.js";
+import { mountGoround } from "./features/goround.js";
+import { mountVoice } from "./features/voice.js";
 import { VideoGrid } from "./grid.js";
 import { setupLeaving } from "./leaving.js";
 import { MediaSession, plugMedia } from "./media.js";
@@ -71,7 +73,7 @@ const media = new MediaSession({
 // The order of these is the order in which modules get each message: the room's view first.
 const roomView = { local, media, grid, send, applyMode: null, onDenied: () => sessionStorage.removeItem(tokenKey) };
 setupRoomView(roomView);
-const outbox = new ChatOutbox({ send: sendQuietly }); // after the room view: it redraws the list first
+const outbox = new ChatOutbox({ send: sendQuietly, meetingId, view }); // after the room view: it redraws the list first
 plugMedia(media);
 const selfMedia = new SelfMedia({ local, view, send, notify, announce: setStatus, onChange: () => renderGrid() });
 const modes = modeSwitcher({ view, local, meter, media, selfMedia, send, notify, onChange: renderConnection });
@@ -80,6 +82,8 @@ selfMedia.chooseMode = modes.choose; // the mic and camera buttons while on text
 Object.assign(meeting, { view, send, notify, refresh: renderAll, facilitates: view.facilitates });
 mountChatCompose();
 mountFacilitation();
+mountGoround();
+mountVoice();
 mountBreakouts();
 mountCheckins({ container: $("checkins-body") });
 mountSupport();
@@ -109,6 +113,7 @@ function goodbye(code) {
   meter.detach();
   page.entered = false;
   sessionStorage.removeItem(tokenKey);
+  outbox.forget();
   if (code === CLOSE.expired) {
     // Back on the pre-join form as the same person, camera on again if it was.
     view.participants = new Map(); // that participant is gone; the next join is a new one
@@ -150,7 +155,7 @@ const prejoin = setupPrejoin({
     if (!response.ok) {
       $("join-error").textContent = body.error.message;
       // A locked meeting: a latecomer may knock, and a facilitator decides.
-      if (body.error.code === "meeting_locked") {
+      if (body.error.can_knock) {
         $("join-error").append(
           " ",
           el("button", { type: "button", id: "knock-button", class: "small", onclick: () => join({ displayName, media: mediaChoice, knock: true }) }, "Knock: ask to be let in"),
@@ -171,6 +176,7 @@ setupControls({
   view,
   selfMedia,
   send,
+  sendQuietly,
   sendChat: (text) => {
     outbox.submit(text, chatChoice());
     afterSend();
