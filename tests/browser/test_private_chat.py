@@ -149,4 +149,12 @@ def test_a_content_note_hides_the_text_until_show_and_a_removed_message_is_a_tom
     expect(
         late.locator("#chat-log li", has_text="mentions self-harm").locator("p.text")
     ).to_be_hidden()
+    # a peer's menu holds what features add (the support feature's "Report"); a tombstone has none
+    expect(late.locator("#chat-log li.removed .message-menu-button")).to_have_count(0)
+    late.locator("#chat-log li", has_text="mentions self-harm").locator(
+        ".message-menu-button"
+    ).click()
+    expect(late.locator("#chat-message-menu")).to_contain_text("Report")
+    expect(late.locator("#chat-message-menu")).not_to_contain_text("Remove for everyone")
+    late.keyboard.press("Escape")
     _shoot(late, "late-joiner-tombstone")

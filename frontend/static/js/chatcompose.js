@@ -75,7 +75,7 @@ export function applyThreadView() {
   bar.hidden = thread === null;
   if (thread !== null) {
     const name = viewer()?.participants.get(thread)?.name || extraThread?.name || "this person";
-    $("chat-thread-label").textContent = `Private thread with ${name}: only ${name} and the facilitators see it.`;
+    $("chat-thread-label").textContent = `Private thread with ${name} (only they and the facilitators see it)`;
   }
   if (isOpen("chat-panel")) seen();
 }
