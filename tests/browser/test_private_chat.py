@@ -81,6 +81,9 @@ def test_a_private_reply_reaches_only_that_peer_also_after_a_reload(embedded_ser
     expect(heron.locator("#chat-panel")).to_be_hidden()
     _say(fac, "I'll stay on after the meeting")
     expect(heron.locator("#chat-toggle .private-unread")).to_have_count(1)
+    expect(heron.locator("#notices")).to_contain_text("A facilitator wrote to you privately.")
+    expect(heron.locator("#notices")).not_to_contain_text("stay on after")
+    expect(wren.locator("#notices")).not_to_contain_text("privately")
     expect(heron.get_by_label("Send to").locator("option[value=facilitators]")).to_have_text(
         "Private to facilitators (1 new)"
     )
