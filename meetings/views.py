@@ -19,8 +19,9 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
 from meetings.client_constants import client_constants
-from rooms import extensions, pseudonyms, selectors, state
+from rooms import agreement, extensions, pseudonyms, selectors, state
 from rooms.models import InviteLink, Meeting
+from rooms.services import agreement as agreement_services
 from rooms.services import facilitation, invites
 from rooms.services import meetings as services
 from signaling import delivery
@@ -113,6 +114,8 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
                 title=request.POST.get("title", ""),
                 starts_at=starts_at,
                 lobby_enabled=request.POST.get("lobby_enabled") == "on",
+                muted_on_entry=request.POST.get("muted_on_entry") == "on",
+                agreement_text=request.POST.get("agreement", ""),
             )
         except state.RoomError as exc:
             error = exc.message
@@ -159,6 +162,7 @@ def _detail(
         "invitation": invitation_text(meeting, links["peer"]),
         "starts_at_value": _input_value(meeting.starts_at),
         "error": error,
+        "default_agreement": agreement.effective("", extensions.agreement_default(meeting)),
         "link_rows": _link_rows(meeting),
         "link_error": link_error,
         "expiry_choices": [
@@ -205,6 +209,8 @@ def meeting_edit(request: HttpRequest, meeting_id) -> HttpResponse:
             title=request.POST.get("title", ""),
             starts_at=_parse_start(request.POST.get("starts_at", "")),
             lobby_enabled=request.POST.get("lobby_enabled") == "on",
+            muted_on_entry=request.POST.get("muted_on_entry") == "on",
+            agreement_text=request.POST.get("agreement", ""),
         )
     except state.RoomError as exc:
         return _detail(request, meeting, error=exc.message, status=400)
@@ -229,8 +235,14 @@ def _room_page(request: HttpRequest, meeting: Meeting, invite: str, role: str) -
         "suggested_name": pseudonyms.suggest(),
         "ended": meeting.ended_at is not None,
         "client_constants": client_constants(),
+        "agreement": agreement_services.agreement_text(meeting=meeting),
+        "hosts": extensions.hosts(meeting) or [_person_name(meeting.owner)],
     }
     return render(request, "room.html", context)
+
+
+def _person_name(user) -> str:
+    return user.first_name or user.username
 
 
 @login_required
@@ -349,6 +361,8 @@ def api_join(request: HttpRequest) -> JsonResponse:
             role=role,
             device=device[:64],
             link=link,
+            # not bool(): only a JSON true accepts the agreement
+            agreement_accepted=body.get("agreement_accepted", False),
         )
     except state.RoomError as exc:
         status = (

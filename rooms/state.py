@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from rooms import policy
+from rooms import agreement, policy
 from rooms.errors import RoomError as RoomError  # re-exported: callers catch state.RoomError
 from rooms.events import (
     Close,
@@ -129,6 +129,8 @@ class MeetingState:
     members: dict[str, Member] = field(default_factory=dict)
     locked: bool = False
     allow_self_unmute: bool = True
+    # Loaded from the meeting (whose default is on, rooms.models.Meeting); off in a bare state.
+    muted_on_entry: bool = False
     ended: bool = False
     breakouts: dict[str, Breakout] = field(default_factory=dict)  # closed ones too, by position
     self_select: bool = False
@@ -180,7 +182,11 @@ class MeetingState:
         )
 
     def settings(self) -> dict[str, bool]:
-        return {"locked": self.locked, "allow_self_unmute": self.allow_self_unmute}
+        return {
+            "locked": self.locked,
+            "allow_self_unmute": self.allow_self_unmute,
+            "muted_on_entry": self.muted_on_entry,
+        }
 
     def breakouts_public(self) -> dict[str, Any]:
         members: dict[str, list[str]] = {b.id: [] for b in self.open_breakouts()}
@@ -322,7 +328,7 @@ class MeetingState:
         # link; only the owner, signed in with their account, may vouch for them.
         if target.role == COFACILITATOR and self.member(actor_id).role != FACILITATOR:
             raise RoomError("forbidden", "Only the meeting's owner can confirm a co-facilitator.")
-        target.status = ADMITTED
+        self._enter(target)
         admitted = LobbyAdmitted(to=ToParticipant(target.id), then=(EnterRoom(target.id),))
         events = [self._lobby_event(), admitted]
         if target.connection == ONLINE:
@@ -335,13 +341,19 @@ class MeetingState:
         policy.require_facilitator(self, actor_id)
         waiting = [m for m in self.lobby() if m.role != COFACILITATOR]
         for target in waiting:
-            target.status = ADMITTED
+            self._enter(target)
         events = [self._lobby_event()]
         for target in waiting:
             events.append(LobbyAdmitted(to=ToParticipant(target.id), then=(EnterRoom(target.id),)))
             if target.connection == ONLINE:
                 events.append(ParticipantJoined(participant=target.public(), to=ToMeeting()))
         return events
+
+    def _enter(self, target: Member) -> None:
+        """From the lobby into the room: a peer starts muted when the meeting says so."""
+        target.status = ADMITTED
+        if agreement.starts_muted(self.muted_on_entry, target.role) and target.muted_by is None:
+            target.muted_by = BY_SELF
 
     def deny(self, actor_id: str, target_id: str) -> list[Event]:
         target = self._lobby_target(actor_id, target_id)

@@ -4,7 +4,8 @@ A meeting counts as ended at `ended_at`, or, when nobody ever ended it, at its l
 of life (created, scheduled start, a join, a drop, a chat message). After the retention
 period the purge deletes chat (room, private to facilitators, help requests), named
 check-in answers and free-text answers, and strips every participant row down to its role
-and media mode (no name, no device hash, no token hash). Counters of check-in answers stay:
+and media mode (no name, no device hash, no token hash, no time of accepting the
+agreement). Counters of check-in answers stay:
 they are the anonymous aggregates the mood trend is drawn from. docs/privacy.md says the
 same in plain words.
 
@@ -75,6 +76,7 @@ def meeting_purge(*, meeting: Meeting, now: datetime) -> PurgeReport:
             token_hash=Concat(Value(PURGED_TOKEN_PREFIX), Cast(F("id"), CharField())),
             connection=Participant.Connection.OFFLINE,
             hand_raised_seq=None,
+            agreement_accepted_at=None,
         )
         # Nobody is still in a purged meeting; who was turned away stays counted apart
         # (attendance reports leave them out).

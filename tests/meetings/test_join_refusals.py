@@ -14,7 +14,12 @@ pytestmark = pytest.mark.django_db
 
 
 def post_join(client, invite, name="Calm Heron"):
-    body = {"invite": invite, "display_name": name, "media": "text_only"}
+    body = {
+        "invite": invite,
+        "display_name": name,
+        "media": "text_only",
+        "agreement_accepted": True,
+    }
     return client.post("/api/join/", data=json.dumps(body), content_type="application/json")
 
 
