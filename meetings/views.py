@@ -210,7 +210,7 @@ def meeting_edit(request: HttpRequest, meeting_id) -> HttpResponse:
             starts_at=_parse_start(request.POST.get("starts_at", "")),
             lobby_enabled=request.POST.get("lobby_enabled") == "on",
             muted_on_entry=request.POST.get("muted_on_entry") == "on",
-            agreement_text=request.POST.get("agreement", ""),
+            agreement_text=request.POST.get("agreement"),  # absent: unchanged
         )
     except state.RoomError as exc:
         return _detail(request, meeting, error=exc.message, status=400)
@@ -235,10 +235,14 @@ def _room_page(request: HttpRequest, meeting: Meeting, invite: str, role: str) -
         "suggested_name": pseudonyms.suggest(),
         "ended": meeting.ended_at is not None,
         "client_constants": client_constants(),
-        "agreement": agreement_services.agreement_text(meeting=meeting),
+        "agreement_lines": _lines(agreement_services.agreement_text(meeting=meeting)),
         "hosts": extensions.hosts(meeting) or [_person_name(meeting.owner)],
     }
     return render(request, "room.html", context)
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def _person_name(user) -> str:

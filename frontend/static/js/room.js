@@ -6,6 +6,7 @@ import { ChatOutbox } from "./chatoutbox.js";
 import { setupControls } from "./controls.js";
 import { LevelMeter, LocalMedia } from "./devices.js";
 import { $ } from "./dom.js";
+import { mountAgreement } from "./features/agreement.js";
 import { mountBreakouts } from "./features/breakouts.js";
 import { mountCheckins } from "./features/checkins.js";
 import { mountFacilitation } from "./features/facilitation.js";
@@ -76,6 +77,7 @@ roomView.applyMode = modes.apply;
 selfMedia.chooseMode = modes.choose; // the mic and camera buttons while on text only
 Object.assign(meeting, { view, send, notify, refresh: renderAll, facilitates: view.facilitates });
 mountFacilitation();
+mountAgreement();
 mountBreakouts();
 mountCheckins({ container: $("checkins-body") });
 const lastChoices = rememberChoices({ meetingId, view });
@@ -138,7 +140,8 @@ const prejoin = setupPrejoin({
     const response = await fetch("/api/join/", {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-CSRFToken": app.dataset.csrf },
-      body: JSON.stringify({ meeting_id: meetingId, invite: app.dataset.invite, display_name: displayName, media: mediaChoice }),
+      // The join button is "I agree, join": pressing it accepts the group agreement shown above it.
+      body: JSON.stringify({ meeting_id: meetingId, invite: app.dataset.invite, display_name: displayName, media: mediaChoice, agreement_accepted: true }),
     });
     const body = await response.json();
     if (!response.ok) {
