@@ -5,7 +5,6 @@
 import { $, el } from "../dom.js";
 import { meeting, onMessage } from "../plugins.js";
 
-const ROLE_WORDS = { facilitator: "The facilitator", cofacilitator: "A co-facilitator" };
 
 function linesOf(text) {
   return text.split("\n").map((line) => line.trim()).filter(Boolean);
@@ -30,7 +29,7 @@ export function mountAgreement() {
   $("prompt-mount").append(card);
 
   function showCard(m) {
-    const who = m.by_name ? `${m.by_name} (${ROLE_WORDS[m.by_role].toLowerCase().replace(/^the |^a /, "")})` : ROLE_WORDS[m.by_role];
+    const who = m.by_role === "cofacilitator" ? `${m.by_name} (co-facilitator)` : m.by_name;
     const close = el("button", { type: "button", onclick: () => card.close() }, "Thanks, close");
     card.replaceChildren(
       el("h2", { id: "agreement-shown-heading" }, "Our group agreement"),
