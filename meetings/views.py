@@ -82,6 +82,12 @@ def _link_rows(meeting: Meeting) -> list[dict]:
 LINK_EXPIRY_CHOICES = {"": None, "1": 1, "7": 7, "30": 30}  # days
 
 
+def _expiry_words(days: int | None) -> str:
+    if days is None:
+        return "no time limit"
+    return "1 day" if days == 1 else f"{days} days"
+
+
 @login_required
 @require_POST
 def meeting_link(request: HttpRequest, meeting_id) -> HttpResponse:
@@ -166,10 +172,7 @@ def _detail(
         "link_rows": _link_rows(meeting),
         "link_error": link_error,
         "expiry_choices": [
-            ("", "no time limit"),
-            ("1", "1 day"),
-            ("7", "7 days"),
-            ("30", "30 days"),
+            (value, _expiry_words(days)) for value, days in LINK_EXPIRY_CHOICES.items()
         ],
     }
     return render(request, "meeting_detail.html", context, status=status)
@@ -365,6 +368,7 @@ def api_join(request: HttpRequest) -> JsonResponse:
             role=role,
             device=device[:64],
             link=link,
+            knock=body.get("knock") is True,
             # not bool(): only a JSON true accepts the agreement
             agreement_accepted=body.get("agreement_accepted", False),
         )

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from rooms import policy
+from rooms import attention, policy
 from rooms.events import (
     BreakoutBroadcast,
     BreakoutHelpRequested,
@@ -184,7 +184,7 @@ def ask_for_help(room: MeetingState, actor_id: str) -> list[Event]:
     events: list[Event] = [BreakoutHelpRequested(**data, to=ToFacilitators())]
     if not actor.facilitates:
         events.append(BreakoutHelpRequested(**data, to=ToParticipant(actor.id)))
-    return events
+    return events + attention.ask_for_help(room, actor_id)
 
 
 def broadcast(room: MeetingState, actor_id: str, text: str) -> list[Event]:

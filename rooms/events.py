@@ -18,12 +18,14 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict
 
 from rooms.shapes import (
+    AttentionInfo,
     BreakoutsState,
     ChatInfo,
     CheckinPromptInfo,
     FacilitatorRole,
     Mood,
     ParticipantInfo,
+    SupportInfo,
 )
 
 # --- audiences --------------------------------------------------------------------------
@@ -250,6 +252,25 @@ class CheckinShared(Event):
 class CheckinMood(Event):
     type = "checkin.mood"
     mood: Mood
+
+
+class AttentionUpdated(Event):
+    """An item of the attention queue, new or changed (handled, cancelled)."""
+
+    type = "attention.item"
+    item: AttentionInfo
+
+
+class SupportStatus(Event):
+    """The person's own "I need support" signal: open, handled or cancelled."""
+
+    type = "support.status"
+    support: SupportInfo
+
+
+class ReportReceived(Event):
+    type = "report.received"
+    report_id: str
 
 
 EVENT_MODELS: tuple[type[Event], ...] = tuple(Event.__subclasses__())

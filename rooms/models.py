@@ -186,6 +186,8 @@ class Participant(models.Model):
     # When they accepted the meeting's agreement on the pre-join screen (null: never asked,
     # as for the meeting's own facilitator, who sets it).
     agreement_accepted_at = models.DateTimeField(null=True, blank=True)
+    # Knocked on a locked meeting: waits in the lobby marked as a latecomer.
+    latecomer = models.BooleanField(default=False)
 
     class Meta:
         indexes = [models.Index(fields=["meeting", "status"])]
@@ -283,3 +285,45 @@ class CheckinAnswer(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["prompt", "participant"], name="one_answer_per_person")
         ]
+
+
+class AttentionItem(models.Model):
+    """One entry of the facilitators' attention queue: a help request, an "I need support",
+    a report or a latecomer's knock. Kept with the meeting, purged with its chat."""
+
+    class Kind(models.TextChoices):
+        HELP = "help"
+        SUPPORT = "support"
+        REPORT = "report"
+        KNOCK = "knock"
+
+    class State(models.TextChoices):
+        OPEN = "open"
+        HANDLED = "handled"
+        CANCELLED = "cancelled"  # withdrawn by the person, or a knock that went away
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attention_items")
+    seq = models.PositiveIntegerField()  # arrival order within the meeting
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    # who asked, knocked or reported
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="attention_items"
+    )
+    # a report's subject: the participant reported, or the sender of the message reported
+    subject = models.ForeignKey(
+        Participant, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    message_id = models.PositiveIntegerField(null=True, blank=True)
+    message_text = models.TextField(blank=True, default="")
+    reason = models.CharField(max_length=24, blank=True, default="")
+    note = models.TextField(blank=True, default="")
+    breakout_id = models.CharField(max_length=64, blank=True, default="")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    handled_by = models.ForeignKey(
+        Participant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["meeting", "seq"])]

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from rooms import state
-from rooms.models import Breakout, Meeting, Participant
+from rooms.models import AttentionItem, Breakout, Meeting, Participant
 
 # Participants who are no longer part of the meeting: never loaded into a MeetingState.
 GONE = (Participant.Status.LEFT, Participant.Status.DENIED)
@@ -32,6 +32,7 @@ MEMBER_COLUMNS = {
     "asked_video": "asked_video",
     "breakout": "breakout_id",
     "banned": "banned",
+    "latecomer": "latecomer",
 }
 # Member attributes set when the participant is created and only read afterwards.
 MEMBER_READ_ONLY = {"id": "id", "name": "display_name"}
@@ -62,7 +63,38 @@ def room_load(*, meeting: Meeting) -> state.MeetingState:
         )
     for p in meeting.participants.exclude(status__in=GONE).order_by("created_at"):
         room.members[str(p.id)] = member_from_row(p)
+    rows = AttentionItem.objects.filter(meeting=meeting).select_related(
+        "participant", "subject", "handled_by"
+    )
+    for row in rows.order_by("seq"):
+        room.attention[str(row.id)] = _item_from_row(row)
     return room
+
+
+def _item_from_row(row: AttentionItem) -> state.AttentionItem:
+    return state.AttentionItem(
+        id=str(row.id),
+        seq=row.seq,
+        kind=row.kind,
+        participant_id=str(row.participant_id),
+        name=row.participant.display_name,
+        state=row.state,
+        note=row.note,
+        breakout=row.breakout_id or None,
+        reason=row.reason,
+        subject_id=str(row.subject_id) if row.subject_id else None,
+        subject_name=row.subject.display_name if row.subject else "",
+        message_id=row.message_id,
+        message_text=row.message_text,
+        handled_by=str(row.handled_by_id) if row.handled_by_id else None,
+        handled_by_name=row.handled_by.display_name if row.handled_by else "",
+        created_at=row.created_at,
+    )
+
+
+def _item_fields(item: state.AttentionItem) -> dict[str, Any]:
+    """The columns of an item that may change once it exists."""
+    return {"state": item.state, "handled_by_id": item.handled_by}
 
 
 def member_from_row(p: Participant) -> state.Member:
@@ -91,6 +123,7 @@ class Snapshot:
     members: dict[str, dict[str, Any]]  # participant id -> column -> value
     room: dict[str, Any]  # column -> value
     breakouts_open: dict[str, bool]
+    attention: dict[str, dict[str, Any]]  # item id -> column -> value
 
     @classmethod
     def take(cls, room: state.MeetingState) -> Snapshot:
@@ -98,10 +131,12 @@ class Snapshot:
             members={pid: _member_fields(m) for pid, m in room.members.items()},
             room=_room_fields(room),
             breakouts_open={bid: b.open for bid, b in room.breakouts.items()},
+            attention={iid: _item_fields(i) for iid, i in room.attention.items()},
         )
 
     def write_back(self, meeting: Meeting, room: state.MeetingState, now: datetime) -> None:
         _write_breakouts(meeting, room, self.breakouts_open, now)
+        _write_attention(meeting, room, self.attention)
         for pid, member in room.members.items():
             before = self.members.get(pid, {})
             changed = {k: v for k, v in _member_fields(member).items() if before.get(k) != v}
@@ -127,3 +162,30 @@ def _write_breakouts(
     closed = [bid for bid, b in room.breakouts.items() if before.get(bid) and not b.open]
     if closed:
         Breakout.objects.filter(id__in=closed).update(closed_at=now)
+
+
+def _write_attention(
+    meeting: Meeting, room: state.MeetingState, before: dict[str, dict[str, Any]]
+) -> None:
+    new = [i for iid, i in room.attention.items() if iid not in before]
+    AttentionItem.objects.bulk_create(
+        AttentionItem(
+            id=i.id,
+            meeting=meeting,
+            seq=i.seq,
+            kind=i.kind,
+            participant_id=i.participant_id,
+            subject_id=i.subject_id,
+            message_id=i.message_id,
+            message_text=i.message_text,
+            reason=i.reason,
+            note=i.note,
+            breakout_id=i.breakout or "",
+            state=i.state,
+            handled_by_id=i.handled_by,
+        )
+        for i in new
+    )
+    for iid, item in room.attention.items():
+        if iid in before and before[iid] != _item_fields(item):
+            AttentionItem.objects.filter(id=iid).update(**_item_fields(item))

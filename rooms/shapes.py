@@ -32,6 +32,7 @@ class ParticipantInfo(Shape):
     # Whether the relay forwards this person's audio / video, and who turned it off.
     audio: Switch
     video: Switch
+    latecomer: bool = False  # knocked on a locked meeting (shown in the lobby)
 
 
 class ChatInfo(Shape):
@@ -104,3 +105,36 @@ class Mood(Shape):
     check_out: float | None = None
     change: float | None = None
     trend: list[MoodPoint]
+
+
+AttentionKind = Literal["help", "support", "report", "knock"]
+AttentionState = Literal["open", "handled", "cancelled"]
+ReportReason = Literal["harassment", "hurtful", "unsafe", "privacy", "spam", "other"]
+
+
+class AttentionInfo(Shape):
+    """One item of the facilitators' attention queue, as only facilitators see it."""
+
+    id: str
+    seq: int
+    kind: AttentionKind
+    participant_id: str
+    name: str
+    state: AttentionState
+    note: str = ""
+    breakout_id: str | None = None
+    breakout_name: str | None = None
+    reason: ReportReason | None = None
+    subject_id: str | None = None
+    subject_name: str | None = None
+    message_id: int | None = None
+    message_text: str | None = None
+    handled_by_name: str | None = None
+    created_at: str | None = None
+
+
+class SupportInfo(Shape):
+    """The person's own "I need support" signal, as only they see it."""
+
+    state: Literal["none", "open", "handled", "cancelled"]
+    note: str = ""

@@ -21,6 +21,12 @@ from signaling.ratelimit import TokenBucket, hello_throttled
 
 log = logging.getLogger(__name__)
 
+LOBBY_WAITING = "You're in the lobby. A facilitator will let you in shortly."
+LATECOMER_WAITING = (
+    "You knocked: the meeting has already started, so a facilitator will decide whether "
+    "you can join now. Please wait here."
+)
+
 # Why a socket closes (rooms.events.Close) -> its close code (protocol.CLOSE_CODES).
 _CLOSE_CODES = {"denied": 4403, "left": 4410, "removed": 4411, "ended": 4412}
 # The page reconnects at once (this process is going away), or after its usual backoff
@@ -78,6 +84,18 @@ class MeetingConsumer(AsyncWebsocketConsumer):
     space_joined = False
     closing = False
     batching = False  # the client reads frames holding several messages
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # However this consumer ended (its goodbye done, failed, or never run because
+            # the server cancelled it): the socket is no longer open here, and presence's
+            # sweep counts whoever it held as gone if the goodbye did not.
+            presence.local_sockets.pop(getattr(self, "channel_name", ""), None)
+            watchdog = getattr(self, "watchdog", None)
+            if watchdog is not None:
+                watchdog.cancel()
 
     async def connect(self) -> None:
         # Accept first: a refused handshake cannot carry a close code the page can explain.
@@ -234,7 +252,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             await self.send_message(
                 p.server_message(
                     "lobby.waiting",
-                    message="You're in the lobby. A facilitator will let you in shortly.",
+                    message=LATECOMER_WAITING if participant.latecomer else LOBBY_WAITING,
                 )
             )
         await delivery.deliver(str(self.meeting.id), outcome)

@@ -9,13 +9,17 @@ still awaits its own calls one at a time. The threads stay below the connection 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
+import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
 
 from channels.db import DatabaseSyncToAsync
 from django.conf import settings
+from django.db import connections
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -38,3 +42,19 @@ def in_db_thread(func: Callable[P, R]) -> Callable[P, Awaitable[R]]:
         return await calls[0](*args, **kwargs)
 
     return run
+
+
+async def close_connections() -> None:
+    """Closes the database threads' connections (a worker stopping: they go with it, not at
+    interpreter exit). Each thread holds its own, so one call per thread, held at a barrier
+    until every thread has one; a thread busy elsewhere keeps its connection."""
+    threads = settings.DATABASE_THREADS
+    barrier = threading.Barrier(threads)
+
+    def close_here() -> None:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=0.5)
+        connections.close_all()
+
+    loop = asyncio.get_running_loop()
+    await asyncio.gather(*(loop.run_in_executor(_executor(), close_here) for _ in range(threads)))

@@ -21,15 +21,14 @@ import hmac
 import time
 from typing import TYPE_CHECKING, Any
 
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connections
 
 from rooms import selectors
 from rooms.errors import RoomError
 from signaling import protocol as p
+from signaling.db import close_connections, in_db_thread
 from signaling.groups import participant_group
 
 if TYPE_CHECKING:
@@ -131,14 +130,14 @@ def start_worker(channels: list[str]) -> MediaWorker:
 class RoomPlans:
     """What rooms/ decided, read from the database when a command runs."""
 
-    _read = staticmethod(database_sync_to_async(selectors.media_plans))
+    _read = staticmethod(in_db_thread(selectors.media_plans))
 
     async def plans(self, meeting_id: str) -> dict:
         return await self._read(meeting_id=meeting_id)
 
     async def close(self) -> None:
-        # the database thread's connection goes with the worker, not at interpreter exit
-        await database_sync_to_async(connections.close_all)()
+        # the database threads' connections go with the worker, not at interpreter exit
+        await close_connections()
 
 
 class GroupOutbox:

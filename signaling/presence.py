@@ -1,14 +1,18 @@
-"""Presence that survives a web process's death.
+"""Presence that does not depend on a socket's own goodbye.
 
 A socket's own goodbye (`disconnect()`) and the expiry timer it starts live in the memory
-of the process that holds the socket; a process killed with -9 runs neither. So each web
-process on Redis keeps a lease (a key with a TTL, renewed every beat), and every beat each
-process sweeps: people whose socket belongs to a process without a lease, or to this
-process but no longer open here, are marked reconnecting; people whose grace has run out
-are taken out of the meeting (rooms/ decides what that means, as for any timeout).
+of the process that holds the socket; a process killed with -9 runs neither, and even a
+living process can lose one (the goodbye failing, or the server cancelling a consumer that
+took too long to finish). So every beat each process sweeps: people recorded as online on a
+socket of this process that is no longer open here are marked reconnecting, and people
+whose grace has run out are taken out of the meeting (rooms/ decides what that means, as
+for any timeout). On Redis each web process also keeps a lease (a key with a TTL, renewed
+every beat), and the sweep counts the sockets of a process without a lease as gone too.
+The embedded default (one process, in-memory layer) runs the local sweep alone.
 
 A process finds its socket by the channel name: channels_redis names each socket's
-channel `specific.<process prefix>!<random>`, one prefix per process.
+channel `specific.<process prefix>!<random>`, one prefix per process (the in-memory
+layer's are all `specific..inmemory!<random>`, one process).
 """
 
 from __future__ import annotations
@@ -19,14 +23,14 @@ import logging
 from datetime import timedelta
 from typing import Protocol
 
-from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
+from channels.layers import BaseChannelLayer, get_channel_layer
 from django.conf import settings
 from django.utils import timezone
 
 from rooms import selectors
 from rooms.services import participants
 from signaling import delivery
+from signaling.db import in_db_thread
 from signaling.redis_layer import RedisChannelLayer
 
 log = logging.getLogger(__name__)
@@ -36,10 +40,10 @@ log = logging.getLogger(__name__)
 LEASE_SECONDS = 8
 BEAT_SECONDS = 2
 
-_online_sockets = database_sync_to_async(selectors.online_sockets)
-_lapsed_meetings = database_sync_to_async(selectors.meetings_with_lapsed_reconnects)
-_socket_lost = database_sync_to_async(participants.participant_disconnect)
-_expire_lapsed = database_sync_to_async(participants.participants_expire_lapsed)
+_online_sockets = in_db_thread(selectors.online_sockets)
+_lapsed_meetings = in_db_thread(selectors.meetings_with_lapsed_reconnects)
+_socket_lost = in_db_thread(participants.participant_disconnect)
+_expire_lapsed = in_db_thread(participants.participants_expire_lapsed)
 
 
 class LocalSocket(Protocol):
@@ -56,16 +60,16 @@ def process_of(channel_name: str) -> str:
     return channel_name.partition("!")[0].rpartition(".")[2]
 
 
-class Presence:
-    def __init__(self, layer: RedisChannelLayer) -> None:
-        self.layer = layer
-        self.process = layer.client_prefix
-        self.beats = 0
+class LocalPresence:
+    """The sweep of this process's own sockets (the whole of it on the in-memory layer)."""
 
-    def lease_key(self, process: str) -> str:
-        return f"{self.layer.prefix}:lease:{process}"
+    def __init__(self, layer: BaseChannelLayer) -> None:
+        self.layer = layer
+        self.process = ""  # known once the loop runs (run())
 
     async def run(self) -> None:
+        if not self.process:
+            self.process = process_of(await self.layer.new_channel())
         loop = asyncio.get_running_loop()
         while True:
             started = loop.time()
@@ -78,24 +82,10 @@ class Presence:
             await asyncio.sleep(max(0.1, BEAT_SECONDS - (loop.time() - started)))
 
     async def beat(self) -> None:
-        redis = self.layer.connection(0)
-        held = await redis.set(self.lease_key(self.process), b"1", ex=LEASE_SECONDS, get=True)
-        self.beats += 1
-        if held is None and self.beats > 1:
-            # Others may already have counted this process's people as gone: every socket
-            # here reconnects (to any process) and so is counted present again.
-            log.warning(
-                "presence: this process's lease had lapsed; asking its sockets to reconnect"
-            )
-            for socket in list(local_sockets.values()):
-                await socket.close_to_reconnect()
+        """Nothing to renew: the in-memory layer's sockets die with their one process."""
 
     async def lapsed_processes(self, processes: set[str]) -> set[str]:
-        others = sorted(processes - {self.process})
-        if not others:
-            return set()
-        leases = await self.layer.connection(0).mget([self.lease_key(p) for p in others])
-        return {process for process, lease in zip(others, leases, strict=True) if lease is None}
+        return set()
 
     async def sweep(self) -> None:
         sockets = await _online_sockets()
@@ -117,29 +107,68 @@ class Presence:
             await delivery.deliver(meeting_id, outcome)
 
     async def release(self) -> None:
-        """Stops beating and gives the lease up at once (a clean shutdown): the others sweep
-        whatever this process leaves behind without waiting for the lease to lapse."""
+        """Stops beating (a clean shutdown)."""
         if _running is not None:
             _running[1].cancel()
+
+
+class Presence(LocalPresence):
+    """On Redis: the local sweep, a lease, and the sockets of processes whose lease lapsed."""
+
+    layer: RedisChannelLayer
+
+    def __init__(self, layer: RedisChannelLayer) -> None:
+        super().__init__(layer)
+        self.process = layer.client_prefix
+        self.beats = 0
+
+    def lease_key(self, process: str) -> str:
+        return f"{self.layer.prefix}:lease:{process}"
+
+    async def beat(self) -> None:
+        redis = self.layer.connection(0)
+        held = await redis.set(self.lease_key(self.process), b"1", ex=LEASE_SECONDS, get=True)
+        self.beats += 1
+        if held is None and self.beats > 1:
+            # Others may already have counted this process's people as gone: every socket
+            # here reconnects (to any process) and so is counted present again.
+            log.warning(
+                "presence: this process's lease had lapsed; asking its sockets to reconnect"
+            )
+            for socket in list(local_sockets.values()):
+                await socket.close_to_reconnect()
+
+    async def lapsed_processes(self, processes: set[str]) -> set[str]:
+        others = sorted(processes - {self.process})
+        if not others:
+            return set()
+        leases = await self.layer.connection(0).mget([self.lease_key(p) for p in others])
+        return {process for process, lease in zip(others, leases, strict=True) if lease is None}
+
+    async def release(self) -> None:
+        """Stops beating and gives the lease up at once (a clean shutdown): the others sweep
+        whatever this process leaves behind without waiting for the lease to lapse."""
+        await super().release()
         with contextlib.suppress(Exception):
             await self.layer.connection(0).delete(self.lease_key(self.process))
 
 
-_running: tuple[Presence, asyncio.Task[None]] | None = None
+_running: tuple[LocalPresence, asyncio.Task[None]] | None = None
 
 
-def start() -> Presence | None:
-    """Starts this process's lease and sweep on the running loop (once; Redis layer only)."""
+def start() -> LocalPresence:
+    """Starts this process's sweep (and on Redis its lease) on the running loop, once per
+    loop (tests run each on a loop of its own)."""
     global _running
-    if _running is not None:
+    loop = asyncio.get_running_loop()
+    if _running is not None and _running[1].get_loop() is loop and not _running[1].done():
         return _running[0]
     layer = get_channel_layer()
-    if not isinstance(layer, RedisChannelLayer):
-        return None  # the in-memory layer is one process: its sockets die with it
-    presence = Presence(layer)
-    _running = (presence, asyncio.get_running_loop().create_task(presence.run()))
+    assert layer is not None
+    presence = Presence(layer) if isinstance(layer, RedisChannelLayer) else LocalPresence(layer)
+    _running = (presence, loop.create_task(presence.run()))
     return presence
 
 
-def current() -> Presence | None:
+def current() -> LocalPresence | None:
     return _running[0] if _running is not None else None

@@ -15,7 +15,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rooms.services import agreement, breakouts, chat, checkins, facilitation, participants
+from rooms.services import (
+    agreement,
+    breakouts,
+    chat,
+    checkins,
+    facilitation,
+    participants,
+    support,
+)
 from signaling import protocol as p
 from signaling.db import in_db_thread
 from signaling.media_handlers import MEDIA_HANDLERS
@@ -182,6 +190,25 @@ ROUTES: dict[type, Route] = {
     ),
     p.CheckinClose: Route(checkins.checkin_close, _with(prompt_id=_prompt)),
     p.CheckinShare: Route(checkins.checkin_share, _with(prompt_id=_prompt)),
+    # --- attention queue, "I need support", reports (quiet: the log keeps no trace of who)
+    p.SupportRequest: Route(
+        support.support_request, _with(note=_field("note")), chat_bucket=True, quiet=True
+    ),
+    p.SupportCancel: Route(support.support_cancel, _actor, quiet=True),
+    p.ReportSend: Route(
+        support.report_send,
+        _with(
+            reason=_field("reason"),
+            note=_field("note"),
+            participant_id=_target,
+            message_id=_field("message_id"),
+        ),
+        chat_bucket=True,
+        quiet=True,
+    ),
+    p.AttentionHandle: Route(
+        support.attention_handle, _with(item_id=lambda m: str(m.item_id)), quiet=True
+    ),
     # --- media negotiation: the meeting's media worker answers on its own
     **{message_type: Route(handler=handler) for message_type, handler in MEDIA_HANDLERS.items()},
 }

@@ -6,11 +6,11 @@ from uuid import UUID
 
 from django.db import IntegrityError
 
-from rooms import events, policy, state
+from rooms import attention, events, policy, state
 from rooms.models import ChatMessage, Participant
 from rooms.persistence import GONE, member_from_row
 from rooms.selectors.chat import chat_message_public
-from rooms.services.unit import Outcome
+from rooms.services.unit import Outcome, locked_room
 
 MAX_CHAT_CHARS = 2000
 MAX_HELP_NOTE_CHARS = 1900
@@ -40,7 +40,9 @@ def chat_send(
 def help_request(*, meeting_id: str, actor_id: str, note: str = "") -> Outcome:
     """Someone admitted (in the main room or a breakout) asks the facilitators for help.
 
-    Stored as a private message to the facilitators with kind "help"; the note is optional.
+    Stored as a private message to the facilitators with kind "help" (the person and the
+    facilitators read it in the chat), and an item of the facilitators' attention queue,
+    which stays until a facilitator marks it handled. The note is optional.
     """
     note = note.strip()
     if len(note) > MAX_HELP_NOTE_CHARS:
@@ -48,9 +50,13 @@ def help_request(*, meeting_id: str, actor_id: str, note: str = "") -> Outcome:
             "message_too_long",
             f"A request for help can be at most {MAX_HELP_NOTE_CHARS:,} characters.",
         )
-    return _store(
-        meeting_id, actor_id, note, ChatMessage.Audience.FACILITATORS, ChatMessage.Kind.HELP
-    )
+    with locked_room(meeting_id) as unit:
+        stored = _store(
+            meeting_id, actor_id, note, ChatMessage.Audience.FACILITATORS, ChatMessage.Kind.HELP
+        )
+        message_id = next(e.message.id for e in stored.events if isinstance(e, events.ChatMessage))
+        unit.events += attention.ask_for_help(unit.room, actor_id, note, message_id)
+    return Outcome([*stored.events, *unit.outcome.events])
 
 
 def _store(

@@ -100,6 +100,7 @@ def participant_create(
     device: str = "",
     link: InviteLink | None = None,
     agreement_accepted: object = False,
+    knock: bool = False,
 ) -> tuple[Participant, str]:
     """Creates a participant and returns it with its bearer token (shown once, stored hashed).
 
@@ -118,7 +119,10 @@ def participant_create(
     """
     if meeting.ended_at is not None:
         raise state.RoomError("meeting_ended", "This meeting has ended.")
-    if meeting.locked and role == state.PEER:
+    # A locked meeting takes no new peers; with `knock` a latecomer asks to be let in and
+    # waits in the lobby, marked, whatever the lobby setting: a facilitator decides.
+    latecomer = meeting.locked and role == state.PEER
+    if latecomer and not knock:
         raise state.RoomError(
             "meeting_locked", "This meeting is not taking new participants right now."
         )
@@ -131,7 +135,7 @@ def participant_create(
     agreement.require_accepted(role, agreement_accepted)
     invited_cofacilitator = link is not None and link.role == InviteLink.Role.COFACILITATOR
     skips_lobby = not invited_cofacilitator and (
-        role in state.FACILITATING_ROLES or not meeting.lobby_enabled
+        role in state.FACILITATING_ROLES or not (meeting.lobby_enabled or latecomer)
     )
     token = secrets.token_urlsafe(32)
     facilitates = skips_lobby and role in state.FACILITATING_ROLES
@@ -152,5 +156,6 @@ def participant_create(
             else None,
             facilitates_since=timezone.now() if facilitates else None,
             agreement_accepted_at=timezone.now() if agreement_accepted is True else None,
+            latecomer=latecomer,
         )
     return participant, token

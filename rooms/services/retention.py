@@ -2,7 +2,8 @@
 
 A meeting counts as ended at `ended_at`, or, when nobody ever ended it, at its last sign
 of life (created, scheduled start, a join, a drop, a chat message). After the retention
-period the purge deletes chat (room, private to facilitators, help requests), named
+period the purge deletes chat (room, private to facilitators, help requests), the
+attention queue ("I need support" signals, reports, knocks, with their notes), named
 check-in answers and free-text answers, and strips every participant row down to its role
 and media mode (no name, no device hash, no token hash, no time of accepting the
 agreement). Counters of check-in answers stay:
@@ -22,7 +23,14 @@ from django.db import transaction
 from django.db.models import CharField, Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
 
-from rooms.models import ChatMessage, CheckinAnswer, CheckinPrompt, Meeting, Participant
+from rooms.models import (
+    AttentionItem,
+    ChatMessage,
+    CheckinAnswer,
+    CheckinPrompt,
+    Meeting,
+    Participant,
+)
 
 PURGED_TOKEN_PREFIX = "purged:"
 
@@ -31,6 +39,7 @@ PURGED_TOKEN_PREFIX = "purged:"
 class PurgeReport:
     meetings: int = 0
     chat_messages: int = 0
+    attention_items: int = 0
     named_answers: int = 0
     free_text_prompts: int = 0
     participants: int = 0
@@ -64,6 +73,7 @@ def meeting_purge(*, meeting: Meeting, now: datetime) -> PurgeReport:
     report = PurgeReport()
     with transaction.atomic():
         report.chat_messages, _ = ChatMessage.objects.filter(meeting=meeting).delete()
+        report.attention_items, _ = AttentionItem.objects.filter(meeting=meeting).delete()
         report.named_answers, _ = CheckinAnswer.objects.filter(prompt__meeting=meeting).delete()
         for prompt in CheckinPrompt.objects.filter(meeting=meeting):
             if _drop_free_texts(prompt):

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from rooms.shapes import ChatInfo, ParticipantInfo
+from rooms.shapes import AttentionInfo, ChatInfo, ParticipantInfo, SupportInfo
 from signaling.protocol.base import ERROR_CODES, Message
 from signaling.protocol.facilitation import BreakoutsState, RoomSettings
 
@@ -130,6 +130,8 @@ class RoomState(Message):
     settings: RoomSettings
     breakouts: BreakoutsState
     lobby: list[ParticipantInfo] | None = None
+    attention: list[AttentionInfo] | None = None  # facilitators only
+    support: SupportInfo | None = None  # peers: their own "I need support"
 
 
 class ParticipantJoined(Message):

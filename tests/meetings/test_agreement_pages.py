@@ -41,7 +41,7 @@ def test_the_pre_join_page_shows_the_agreement_welcome_and_one_accept_button(cli
     assert "Run by</span> Fern" in page
     assert "Nobody can see or hear you yet" in page
     assert "You come in muted" in page
-    assert 'id="support-aside"' in page  # the crisis lines, one step away
+    assert "data-open-crisis" in page  # the crisis lines, one step away
 
 
 def test_the_owner_edits_the_agreement_and_muted_on_entry(client):

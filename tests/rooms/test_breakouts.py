@@ -166,8 +166,12 @@ def test_help_alerts_facilitators_with_the_room_name():
     assert types(events) == [
         ("breakout.help_requested", ToFacilitators()),
         ("breakout.help_requested", ToParticipant("a")),
+        ("attention.item", ToFacilitators()),
     ]
     assert events[0].data["breakout_name"] == "Room 2" and events[0].data["name"] == "A"
+    # it stays in the facilitators' attention queue, with the room to go to
+    item = events[2].data["item"]
+    assert (item["kind"], item["breakout_name"], item["state"]) == ("help", "Room 2", "open")
 
 
 def test_broadcast_reaches_every_room():

@@ -36,7 +36,7 @@ export function setupControls({ view, selfMedia, send, sendChat, askForHelp, not
   $("help-request-form").addEventListener("submit", (event) => {
     if (event.submitter?.value !== "send") return;
     if (askForHelp($("help-request-text").value.trim())) {
-      notify("The facilitators have been asked to help you. They will reply in the chat.");
+      notify("The facilitators have been asked to help you. One of them will reply to you privately.");
     }
     $("help-request-text").value = "";
   });

@@ -11,6 +11,7 @@ const TOGGLES = {
   "facilitator-panel": ["facilitator-toggle", "facilitator-item"],
   "breakouts-panel": ["breakouts-toggle"],
   "checkins-panel": ["checkins-toggle"],
+  "attention-panel": ["attention-toggle"],
 };
 const MAX_BESIDE = 2; // drawers stacked beside the stage on a wide screen
 const GAP = 8;
@@ -81,12 +82,21 @@ function clearUnread() {
 
 // --- the lobby: a notice that stays until it is dealt with, a chime and the tab's title ----
 
-function chime() {
+// The tab title carries what a facilitator must not miss in another tab: each cue (the
+// lobby, the attention queue) is set by its owner and shown before the meeting's title.
+const titleCues = new Map();
+export function setTitleCue(key, text) {
+  if (text) titleCues.set(key, text);
+  else titleCues.delete(key);
+  document.title = [...[...titleCues.values()].map((t) => `(${t})`), baseTitle].join(" ");
+}
+
+export function chime(frequency = 660) {
   try {
     const audio = new AudioContext();
     const tone = audio.createOscillator();
     const gain = audio.createGain();
-    tone.frequency.value = 660;
+    tone.frequency.value = frequency;
     gain.gain.setValueAtTime(0.08, audio.currentTime);
     gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.5);
     tone.connect(gain).connect(audio.destination);
@@ -100,7 +110,7 @@ function chime() {
 
 function lobbyChanged(before) {
   const waiting = view.lobby.length;
-  document.title = waiting && view.facilitates() ? `(${waiting} waiting) ${baseTitle}` : baseTitle;
+  setTitleCue("lobby", waiting && view.facilitates() ? `${waiting} waiting` : "");
   if (!view.facilitates()) return;
   if (!waiting) {
     lobbyNotice?.remove();

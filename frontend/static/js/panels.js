@@ -2,6 +2,7 @@
 import { $, el } from "./dom.js";
 import { setControl } from "./icons.js";
 import { infoFor, personMenuButton, refreshPersonMenu } from "./personmenu.js";
+import { pluginChatActions } from "./plugins.js";
 
 // What the server verified: the owner signed in with an account; a co-facilitator came with a
 // link (or was promoted) and was confirmed by a facilitator.
@@ -81,6 +82,8 @@ export function renderLobby(view, send) {
       " ",
       el("span", { class: "badge" }, p.media === "text_only" ? "text only" : "camera & mic"),
       " ",
+      p.latecomer ? el("span", { class: "badge latecomer" }, "latecomer: knocked after the meeting was locked") : null,
+      p.latecomer ? " " : null,
       ...admitControls(view, p, send),
       el("button", { type: "button", class: "small danger", onclick: () => send({ type: "lobby.deny", participant_id: p.id }) }, `Turn ${p.name} away`),
     ),
@@ -103,6 +106,8 @@ export function addChat(m) {
     el("time", { datetime: m.sent_at }, time),
     el("p", { class: "text" }, text),
   );
+  const actions = pluginChatActions(m);
+  if (actions.length) item.append(el("div", { class: "chat-actions" }, ...actions));
   // Each message id once: a resend's redelivery, or the message an acknowledged outbox
   // entry (chatoutbox.js) stands for, takes the place already in the list.
   const shown = $("chat-log").querySelector(`li[data-message-id="${m.id}"]`);

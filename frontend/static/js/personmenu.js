@@ -4,13 +4,14 @@
 // confirmed by their feature) apart at the end. One menu element serves every button.
 import { el } from "./dom.js";
 import { icon } from "./icons.js";
-import { pluginActions } from "./plugins.js";
+import { pluginActions, pluginPeerActions } from "./plugins.js";
 
 let menu = null;
 let openFor = null; // { id, anchor, build }
 
 function actionsFor(view, p, send) {
-  if (!view.facilitates() || p.id === view.you) return [];
+  if (p.id === view.you) return [];
+  if (!view.facilitates()) return pluginPeerActions(p); // e.g. report someone to the facilitators
   const nodes = [];
   if (p.role !== "facilitator") {
     const promote = p.role === "peer";

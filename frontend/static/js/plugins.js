@@ -9,6 +9,8 @@
 //                                                              // return false to pass one on
 //   onOtherError((error) => ...);                               // what nobody explained
 //   addParticipantActions((p) => [buttonNode, ...]);            // per person, facilitator list
+//   addPeerActions((p) => [buttonNode, ...]);                   // per other person, anyone else's menu
+//   addChatActions((message) => [buttonNode, ...]);             // on a chat message
 //   addTileIcons((p) => [{ key: "muted", label: "Muted" }]);    // icons on video tiles
 //   addTileFilter((p) => bool);                                 // whose tile the grid shows
 //   meeting.send({ type, ...fields });  // through protocol.js, which knows the types
@@ -21,6 +23,8 @@
 
 const messageHandlers = new Map();
 const participantActions = [];
+const peerActions = [];
+const chatActions = [];
 const tileIcons = [];
 const tileFilters = [];
 const errorHandlers = new Map();
@@ -53,6 +57,22 @@ export function onOtherError(handler) {
 
 export function addParticipantActions(builder) {
   participantActions.push(builder);
+}
+
+export function addPeerActions(builder) {
+  peerActions.push(builder);
+}
+
+export function addChatActions(builder) {
+  chatActions.push(builder);
+}
+
+export function pluginPeerActions(participant) {
+  return peerActions.flatMap((build) => build(participant) || []);
+}
+
+export function pluginChatActions(message) {
+  return chatActions.flatMap((build) => build(message) || []);
 }
 
 export function addTileIcons(builder) {

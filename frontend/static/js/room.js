@@ -5,11 +5,13 @@
 import { ChatOutbox } from "./chatoutbox.js";
 import { setupControls } from "./controls.js";
 import { LevelMeter, LocalMedia } from "./devices.js";
-import { $ } from "./dom.js";
+import { $, el } from "./dom.js";
 import { mountAgreement } from "./features/agreement.js";
 import { mountBreakouts } from "./features/breakouts.js";
 import { mountCheckins } from "./features/checkins.js";
 import { mountFacilitation } from "./features/facilitation.js";
+import { mountAttention } from "./features/attention.js";
+import { mountSupport } from "./features/support.js";
 import { VideoGrid } from "./grid.js";
 import { setupLeaving } from "./leaving.js";
 import { MediaSession, plugMedia } from "./media.js";
@@ -80,6 +82,8 @@ mountFacilitation();
 mountAgreement();
 mountBreakouts();
 mountCheckins({ container: $("checkins-body") });
+mountSupport();
+mountAttention();
 const lastChoices = rememberChoices({ meetingId, view });
 const leaving = setupLeaving({ view, send });
 mountLayout({ view, grid });
@@ -135,17 +139,24 @@ function connect(token) {
 const prejoin = setupPrejoin({
   local,
   meter,
-  onJoin: async ({ displayName, media: mediaChoice }) => {
+  onJoin: async function join({ displayName, media: mediaChoice, knock = false }) {
     $("join-error").textContent = "";
     const response = await fetch("/api/join/", {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-CSRFToken": app.dataset.csrf },
       // The join button is "I agree, join": pressing it accepts the group agreement shown above it.
-      body: JSON.stringify({ meeting_id: meetingId, invite: app.dataset.invite, display_name: displayName, media: mediaChoice, agreement_accepted: true }),
+      body: JSON.stringify({ meeting_id: meetingId, invite: app.dataset.invite, display_name: displayName, media: mediaChoice, knock, agreement_accepted: true }),
     });
     const body = await response.json();
     if (!response.ok) {
       $("join-error").textContent = body.error.message;
+      // A locked meeting: a latecomer may knock, and a facilitator decides.
+      if (body.error.code === "meeting_locked") {
+        $("join-error").append(
+          " ",
+          el("button", { type: "button", id: "knock-button", class: "small", onclick: () => join({ displayName, media: mediaChoice, knock: true }) }, "Knock: ask to be let in"),
+        );
+      }
       return;
     }
     if (mediaChoice === "text_only") local.stop();

@@ -2,11 +2,11 @@
 // the connection pill. It keeps `view` up to date from the server's messages, which reach
 // it through plugins.js like any feature's, and draws the panels and the grid.
 import { $ } from "./dom.js";
-import { closeDrawer, enterLayout, openDrawer } from "./layout.js";
+import { closeDrawer, enterLayout } from "./layout.js";
 import { addChat, nameOf, renderHands, renderLobby, renderParticipants } from "./panels.js";
 import { onMessage, onOtherError } from "./plugins.js";
 import { showPreview } from "./prejoin.js";
-import { notify, setStatus, show } from "./screens.js";
+import { setStatus, show } from "./screens.js";
 
 export const view = {
   you: null,
@@ -147,12 +147,9 @@ function listen() {
     renderLobby(view, send);
     if (view.lobby.length > before) setStatus(`${view.lobby.length} waiting in the lobby.`);
   });
-  onMessage("chat.message", (m) => {
-    const { isHelp, again } = addChat(m.message);
-    if (isHelp && !again && view.facilitates() && m.message.sender_id !== view.you) {
-      notify(`${m.message.sender_name} is asking for help.`, { safety: true, action: { label: "Open the chat", run: () => openDrawer("chat-panel", { focus: true }) } });
-    }
-  });
+  // A help request also comes as an item of the attention queue (features/attention.js),
+  // which alerts the facilitators; the chat only shows it.
+  onMessage("chat.message", (m) => addChat(m.message));
   onMessage("media.speaker", (m) => {
     view.speaker = m.participant_id;
     renderGrid();

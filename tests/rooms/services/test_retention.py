@@ -9,8 +9,15 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from rooms import selectors
-from rooms.models import ChatMessage, CheckinAnswer, CheckinPrompt, Meeting, Participant
-from rooms.services import chat, facilitation
+from rooms.models import (
+    AttentionItem,
+    ChatMessage,
+    CheckinAnswer,
+    CheckinPrompt,
+    Meeting,
+    Participant,
+)
+from rooms.services import chat, facilitation, support
 from rooms.services import checkins as checkin_services
 from rooms.services import meetings as meeting_services
 from tests.factories import make_facilitator_user, make_participant
@@ -47,6 +54,14 @@ def full_meeting(owner, *, title="Tuesday circle"):
         meeting_id=mid, sender_id=str(wren.id), text="only for you", audience="facilitators"
     )
     chat.help_request(meeting_id=mid, actor_id=str(wren.id), note="please call me")
+    support.support_request(meeting_id=mid, actor_id=str(heron.id), note="dark thoughts")
+    support.report_send(
+        meeting_id=mid,
+        actor_id=str(heron.id),
+        reason="hurtful",
+        note="mean",
+        participant_id=str(wren.id),
+    )
 
     def post(**spec):
         spec = {"kind": "scale", "question": "How are you?", "options": [],
@@ -85,6 +100,7 @@ def everything_of(meeting) -> dict:
         "meeting": list(Meeting.objects.filter(id=meeting.id).values()),
         "participants": list(Participant.objects.filter(meeting=meeting).order_by("id").values()),
         "chat": list(ChatMessage.objects.filter(meeting=meeting).order_by("id").values()),
+        "attention": list(AttentionItem.objects.filter(meeting=meeting).order_by("seq").values()),
         "prompts": list(CheckinPrompt.objects.filter(meeting=meeting).order_by("id").values()),
         "answers": list(
             CheckinAnswer.objects.filter(prompt__meeting=meeting).order_by("id").values()
@@ -112,21 +128,30 @@ def test_purge_deletes_exactly_the_personal_data_of_meetings_past_retention(sett
     report = run_purge()
 
     assert report["retention_days"] == 30
-    assert {k: report[k] for k in ("meetings", "chat_messages", "named_answers")} == {
-        "meetings": 1,
-        "chat_messages": 3,
-        "named_answers": 2,
-    }
+    assert {
+        k: report[k] for k in ("meetings", "chat_messages", "attention_items", "named_answers")
+    } == {"meetings": 1, "chat_messages": 3, "attention_items": 3, "named_answers": 2}
     assert report["participants"] == 3 and report["free_text_prompts"] == 1
     # What went.
     assert not ChatMessage.objects.filter(meeting=old).exists()
+    assert not AttentionItem.objects.filter(meeting=old).exists()
     assert not CheckinAnswer.objects.filter(prompt__meeting=old).exists()
     people = Participant.objects.filter(meeting=old)
     assert people.count() == 3
     assert set(people.values_list("display_name", flat=True)) == {""}
     assert set(people.values_list("device_hash", flat=True)) == {""}
     dump = repr(everything_of(old))
-    for trace in ("Heron", "Wren", "Fern", "relapsed", "sister", "tired", "call me"):
+    for trace in (
+        "Heron",
+        "Wren",
+        "Fern",
+        "relapsed",
+        "sister",
+        "tired",
+        "call me",
+        "dark",
+        "mean",
+    ):
         assert trace not in dump
     # What stays: roles, counters, and the mood change drawn from them.
     assert sorted(people.values_list("role", flat=True)) == ["facilitator", "peer", "peer"]
@@ -149,6 +174,7 @@ def test_purge_run_again_changes_nothing_and_reports_zeros(settings):
     assert {k: v for k, v in second.items() if k not in ("purged_at", "retention_days")} == {
         "meetings": 0,
         "chat_messages": 0,
+        "attention_items": 0,
         "named_answers": 0,
         "free_text_prompts": 0,
         "participants": 0,

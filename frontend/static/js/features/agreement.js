@@ -13,6 +13,11 @@ function linesOf(text) {
 export function mountAgreement() {
   const send = (m) => meeting.send(m);
 
+  // The welcome's "see the crisis lines" opens the same dialog as the header's button.
+  for (const link of document.querySelectorAll("[data-open-crisis]")) {
+    link.addEventListener("click", () => $("crisis-button").click());
+  }
+
   // --- the facilitator's button, in the facilitator tools -------------------------------
   $("facilitator-tools").append(
     el(

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rooms', '0008_facilitates_since'),
+        ('rooms', '0009_attention_support'),
     ]
 
     operations = [

@@ -1,0 +1,109 @@
+"""The attention queue on the real database: it lasts the meeting, reports, knocks."""
+
+import pytest
+
+from rooms import selectors, state
+from rooms.models import AttentionItem, Participant
+from rooms.services import chat, facilitation, participants, support
+from rooms.services import meetings as meeting_services
+from tests.factories import make_meeting, make_participant
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def setup():
+    meeting = make_meeting(lobby_enabled=False)
+    fac, _ = make_participant(meeting, "Fern", role="facilitator")
+    heron, _ = make_participant(meeting, "Heron", media="text_only")
+    wren, _ = make_participant(meeting, "Wren")
+    return str(meeting.id), str(fac.id), str(heron.id), str(wren.id)
+
+
+def refused(code, fn, **kwargs):
+    with pytest.raises(state.RoomError) as caught:
+        fn(**kwargs)
+    assert caught.value.code == code
+
+
+def test_the_queue_is_kept_for_a_facilitator_who_joins_later_or_reloads():
+    mid, fac, heron, wren = setup()
+    chat.help_request(meeting_id=mid, actor_id=wren, note="stuck")
+    support.support_request(meeting_id=mid, actor_id=heron, note="not ok")
+    item = AttentionItem.objects.get(kind="support")
+    support.attention_handle(meeting_id=mid, actor_id=fac, item_id=str(item.id))
+    late = meeting_services.participant_create(
+        meeting=item.meeting,
+        display_name="Cora",
+        media="camera_mic",
+        role="cofacilitator",
+        agreement_accepted=True,
+    )[0]
+    seen = selectors.room_state(meeting_id=mid, viewer_id=str(late.id))["attention"]
+    assert [(i["kind"], i["name"], i["state"]) for i in seen] == [
+        ("help", "Wren", "open"),
+        ("support", "Heron", "handled"),
+    ]
+    assert seen[1]["handled_by_name"] == "Fern" and seen[0]["message_id"]
+    assert selectors.room_state(meeting_id=mid, viewer_id=heron)["support"]["state"] == "handled"
+    assert "attention" not in selectors.room_state(meeting_id=mid, viewer_id=wren)
+
+
+def test_a_peer_cannot_handle_and_nothing_changes():
+    mid, _fac, heron, wren = setup()
+    support.support_request(meeting_id=mid, actor_id=heron)
+    item = AttentionItem.objects.get()
+    refused(
+        "forbidden", support.attention_handle, meeting_id=mid, actor_id=wren, item_id=str(item.id)
+    )
+    assert AttentionItem.objects.get().state == "open"
+
+
+def test_report_a_room_message_but_not_a_private_one():
+    mid, _fac, heron, wren = setup()
+    said = chat.chat_send(meeting_id=mid, sender_id=wren, text="you're weak", audience="room")
+    said_id = said.events[0].data["message"]["id"]
+    private = chat.chat_send(meeting_id=mid, sender_id=wren, text="x", audience="facilitators")
+    private_id = private.events[0].data["message"]["id"]
+    outcome = support.report_send(
+        meeting_id=mid, actor_id=heron, reason="hurtful", message_id=said_id
+    )
+    item = outcome.events[0].data["item"]
+    assert (item["subject_name"], item["message_text"], item["name"]) == (
+        "Wren",
+        "you're weak",
+        "Heron",
+    )
+    refused(
+        "message_not_found", support.report_send,
+        meeting_id=mid, actor_id=heron, reason="hurtful", message_id=private_id,
+    )  # fmt: skip
+    refused(
+        "nothing_to_report", support.report_send,
+        meeting_id=mid, actor_id=heron, reason="hurtful", message_id=said_id, participant_id=wren,
+    )  # fmt: skip
+    assert AttentionItem.objects.count() == 1
+
+
+def test_a_latecomer_knocks_on_a_locked_meeting_and_is_let_in():
+    mid, fac, _heron, _wren = setup()
+    facilitation.room_configure(meeting_id=mid, actor_id=fac, locked=True)
+    meeting = Participant.objects.get(id=fac).meeting
+    with pytest.raises(state.RoomError) as refused_join:
+        make_participant(meeting, "Late Lark")
+    assert refused_join.value.code == "meeting_locked"
+    lark, _ = meeting_services.participant_create(
+        meeting=meeting,
+        display_name="Late Lark",
+        media="text_only",
+        role="peer",
+        knock=True,
+        agreement_accepted=True,
+    )
+    assert (lark.status, lark.latecomer) == ("lobby", True)  # lobby off, but a latecomer waits
+    outcome, _ = participants.participant_connect(
+        meeting_id=mid, participant_id=str(lark.id), channel_name="c1", grace_seconds=30
+    )
+    assert [e.type for e in outcome.events] == ["lobby.updated", "attention.item"]
+    participants.lobby_admit(meeting_id=mid, actor_id=fac, target_id=str(lark.id))
+    knock = AttentionItem.objects.get(kind="knock")
+    assert (knock.state, knock.handled_by_id) == ("handled", Participant.objects.get(id=fac).id)
