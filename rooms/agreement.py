@@ -17,7 +17,7 @@ from rooms.errors import RoomError
 from rooms.events import AgreementShown, Event, ToMeeting
 
 if TYPE_CHECKING:
-    from rooms.state import MeetingState
+    from rooms.state import MeetingState, Member
 
 MAX_AGREEMENT_CHARS = 4000
 
@@ -46,10 +46,12 @@ def clean(text: str) -> str:
     return text
 
 
+# rooms.state's names (it imports this module, so not from there).
+FACILITATOR, PEER, BY_SELF = "facilitator", "peer", "self"
+
+
 def needs_acceptance(role: str) -> bool:
     """Everyone who comes with an invite link; the meeting's facilitator sets the rules."""
-    from rooms.state import FACILITATOR
-
     return role != FACILITATOR
 
 
@@ -63,9 +65,13 @@ def require_accepted(role: str, accepted: object) -> None:
 
 
 def starts_muted(muted_on_entry: bool, role: str) -> bool:
-    from rooms.state import PEER
-
     return muted_on_entry and role == PEER
+
+
+def mute_on_entry(room: MeetingState, member: Member) -> None:
+    """A peer entering from the lobby starts muted, as if by themselves, when the room says so."""
+    if starts_muted(room.muted_on_entry, member.role):
+        member.muted_by = member.muted_by or BY_SELF
 
 
 def show(room: MeetingState, actor_id: str, text: str) -> list[Event]:

@@ -159,8 +159,7 @@ class MeetingState:
     members: dict[str, Member] = field(default_factory=dict)
     locked: bool = False
     allow_self_unmute: bool = True
-    # Loaded from the meeting (whose default is on, rooms.models.Meeting); off in a bare state.
-    muted_on_entry: bool = False
+    muted_on_entry: bool = False  # as loaded; a new Meeting row's default is on
     ended: bool = False
     breakouts: dict[str, Breakout] = field(default_factory=dict)  # closed ones too, by position
     self_select: bool = False
@@ -213,11 +212,7 @@ class MeetingState:
         )
 
     def settings(self) -> dict[str, bool]:
-        return {
-            "locked": self.locked,
-            "allow_self_unmute": self.allow_self_unmute,
-            "muted_on_entry": self.muted_on_entry,
-        }
+        return {k: getattr(self, k) for k in ("locked", "allow_self_unmute", "muted_on_entry")}
 
     def breakouts_public(self) -> dict[str, Any]:
         members: dict[str, list[str]] = {b.id: [] for b in self.open_breakouts()}
@@ -439,7 +434,8 @@ class MeetingState:
         # link; only the owner, signed in with their account, may vouch for them.
         if target.role == COFACILITATOR and self.member(actor_id).role != FACILITATOR:
             raise RoomError("forbidden", "Only the meeting's owner can confirm a co-facilitator.")
-        self._enter(target)
+        target.status = ADMITTED
+        agreement.mute_on_entry(self, target)
         admitted = LobbyAdmitted(to=ToParticipant(target.id), then=(EnterRoom(target.id),))
         knocks = self.settle_knocks(target, self.member(actor_id))
         events = [self._lobby_event(), *knocks, admitted]
@@ -453,7 +449,8 @@ class MeetingState:
         policy.require_facilitator(self, actor_id)
         waiting = [m for m in self.lobby() if m.role != COFACILITATOR]
         for target in waiting:
-            self._enter(target)
+            target.status = ADMITTED
+            agreement.mute_on_entry(self, target)
         events = [self._lobby_event()]
         for target in waiting:
             events += self.settle_knocks(target, self.member(actor_id))
@@ -462,12 +459,6 @@ class MeetingState:
             if target.connection == ONLINE:
                 events.append(ParticipantJoined(participant=target.public(), to=ToMeeting()))
         return events
-
-    def _enter(self, target: Member) -> None:
-        """From the lobby into the room: a peer starts muted when the meeting says so."""
-        target.status = ADMITTED
-        if agreement.starts_muted(self.muted_on_entry, target.role) and target.muted_by is None:
-            target.muted_by = BY_SELF
 
     def deny(self, actor_id: str, target_id: str) -> list[Event]:
         target = self._lobby_target(actor_id, target_id)

@@ -108,3 +108,11 @@ def test_a_peer_cannot_change_muted_on_entry():
     room = make_room(fac(), peer("a"))
     refused("forbidden", moderation.configure, room, "a", muted_on_entry=False)
     assert room.muted_on_entry is False
+
+
+def test_the_role_names_here_are_the_states():
+    assert (agreement.FACILITATOR, agreement.PEER, agreement.BY_SELF) == (
+        state.FACILITATOR,
+        state.PEER,
+        state.BY_SELF,
+    )
