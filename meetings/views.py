@@ -377,7 +377,13 @@ def api_join(request: HttpRequest) -> JsonResponse:
             403 if exc.code in ("banned", "meeting_locked", "meeting_full", "not_open_yet") else 400
         )
         status = 410 if exc.code == "link_used" else status
-        return _json_error(exc.code, exc.message, status)
+        response = _json_error(exc.code, exc.message, status)
+        if exc.code == "meeting_locked":
+            # a latecomer may knock: the same request with "knock": true waits in the lobby
+            body = json.loads(response.content)
+            body["error"]["can_knock"] = True
+            response = JsonResponse(body, status=status)
+        return response
     response = JsonResponse(
         {
             "meeting_id": str(meeting.id),

@@ -6,15 +6,16 @@ events, the snapshot) and only they mark an item handled; everyone else gets `fo
 and nothing changes. Raised hands stay their own queue (`MeetingState.hand_queue`).
 
 "I need support" is private: it reaches the facilitators and the person, nobody else; the
-person can withdraw it. A latecomer's knock is added on `MeetingState.connect` and settled
-by admit, deny or leaving (`MeetingState.settle_knocks`).
+person can withdraw it. A latecomer's knock is added on `MeetingState.connect` (`queue.knock`) and settled
+by admit, deny or leaving (`queue.settle_knocks`).
 """
 
 from __future__ import annotations
 
-from rooms import policy
+from rooms import policy, queue
 from rooms.events import Event, ReportReceived, SupportStatus, ToParticipant
-from rooms.state import AttentionItem, MeetingState, Member, RoomError
+from rooms.queue import AttentionItem
+from rooms.state import MeetingState, Member, RoomError
 
 MAX_NOTE_CHARS = 500
 REPORT_REASONS = ("harassment", "hurtful", "unsafe", "privacy", "spam", "other")
@@ -28,7 +29,7 @@ def _clean_note(note: str) -> str:
 
 
 def _support_event(room: MeetingState, member: Member) -> Event:
-    return SupportStatus(support=room.support_of(member.id), to=ToParticipant(member.id))
+    return SupportStatus(support=queue.support_of(room, member.id), to=ToParticipant(member.id))
 
 
 def need_support(room: MeetingState, actor_id: str, note: str = "") -> list[Event]:
@@ -37,21 +38,21 @@ def need_support(room: MeetingState, actor_id: str, note: str = "") -> list[Even
     note = _clean_note(note)
     policy.require_live(room)
     actor = policy.require_present(room, actor_id)
-    current = room.support_item(actor.id)
+    current = queue.support_item(room, actor.id)
     if current is not None and current.open:
         return [_support_event(room, actor)]
-    item = room.add_attention(kind="support", member=actor, note=note, breakout=actor.breakout)
-    return [room.attention_event(item), _support_event(room, actor)]
+    item = queue.add_item(room, kind="support", member=actor, note=note, breakout=actor.breakout)
+    return [queue.item_event(room, item), _support_event(room, actor)]
 
 
 def cancel_support(room: MeetingState, actor_id: str) -> list[Event]:
     """The person withdraws their own signal; the facilitators see it withdrawn."""
     actor = room.member(actor_id)
-    current = room.support_item(actor.id)
+    current = queue.support_item(room, actor.id)
     if current is None or not current.open:
         raise RoomError("no_support_request", "There is no open request for support.")
     current.state = "cancelled"
-    return [room.attention_event(current), _support_event(room, actor)]
+    return [queue.item_event(room, current), _support_event(room, actor)]
 
 
 def ask_for_help(
@@ -62,10 +63,10 @@ def ask_for_help(
     actor = policy.require_present(room, actor_id)
     if actor.facilitates:
         return []  # a facilitator asking for help reaches the others through the chat
-    item = room.add_attention(
-        kind="help", member=actor, note=note, breakout=actor.breakout, message_id=message_id
+    item = queue.add_item(
+        room, kind="help", member=actor, note=note, breakout=actor.breakout, message_id=message_id
     )
-    return [room.attention_event(item)]
+    return [queue.item_event(room, item)]
 
 
 def report(
@@ -99,7 +100,8 @@ def report(
         subject_name = subject.name
     elif message_id is None:
         raise RoomError("not_found", "That participant is not in this meeting.")
-    item = room.add_attention(
+    item = queue.add_item(
+        room,
         kind="report",
         member=actor,
         note=note,
@@ -111,7 +113,7 @@ def report(
         message_text=message_text,
     )
     return [
-        room.attention_event(item),
+        queue.item_event(room, item),
         ReportReceived(report_id=item.id, to=ToParticipant(actor.id)),
     ]
 
@@ -124,7 +126,7 @@ def handle(room: MeetingState, actor_id: str, item_id: str) -> list[Event]:
         return []
     item.state = "handled"
     item.handled_by, item.handled_by_name = actor.id, actor.name
-    events = [room.attention_event(item)]
+    events = [queue.item_event(room, item)]
     if item.kind == "support" and item.participant_id in room.members:
         events.append(_support_event(room, room.members[item.participant_id]))
     return events

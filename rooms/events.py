@@ -147,6 +147,13 @@ class ChatAck(Event):
     message_id: int
 
 
+class ChatRemoved(Event):
+    """A facilitator removed a message for everyone: show it as removed (its text is gone)."""
+
+    type = "chat.removed"
+    message_id: int
+
+
 class Muted(Event):
     type = "muted"
     kind: Literal["audio", "video"]

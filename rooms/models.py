@@ -215,6 +215,20 @@ class ChatMessage(models.Model):
     # The sender's own id for the message (chat.send `client_id`): a resend after a dropped
     # socket finds the stored row instead of adding a second one. Null for help requests.
     client_id = models.CharField(max_length=64, null=True, blank=True)
+    # A private message (audience "facilitators") in one peer's thread with the facilitator
+    # team: that peer and the facilitators see it, nobody else. Null for the facilitators'
+    # own notes to each other. Peers never get a thread with another peer.
+    thread = models.ForeignKey(
+        Participant,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="private_thread_messages",
+    )
+    # The sender's warning ("mentions self-harm"): readers see the text only once they ask.
+    content_note = models.CharField(max_length=60, blank=True, default="")
+    # Removed for everyone by a facilitator: the text and note are blanked in the row itself.
+    removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["meeting", "room", "id"])]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from rooms import state
+from rooms import queue, state
 from rooms.models import AttentionItem, Breakout, Meeting, Participant
 
 # Participants who are no longer part of the meeting: never loaded into a MeetingState.
@@ -71,8 +71,8 @@ def room_load(*, meeting: Meeting) -> state.MeetingState:
     return room
 
 
-def _item_from_row(row: AttentionItem) -> state.AttentionItem:
-    return state.AttentionItem(
+def _item_from_row(row: AttentionItem) -> queue.AttentionItem:
+    return queue.AttentionItem(
         id=str(row.id),
         seq=row.seq,
         kind=row.kind,
@@ -92,7 +92,7 @@ def _item_from_row(row: AttentionItem) -> state.AttentionItem:
     )
 
 
-def _item_fields(item: state.AttentionItem) -> dict[str, Any]:
+def _item_fields(item: queue.AttentionItem) -> dict[str, Any]:
     """The columns of an item that may change once it exists."""
     return {"state": item.state, "handled_by_id": item.handled_by}
 

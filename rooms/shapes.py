@@ -43,6 +43,11 @@ class ChatInfo(Shape):
     kind: Literal["text", "help"]  # help: a help.request, always to the facilitators
     text: str
     sent_at: str
+    # A private message's thread: the peer whose conversation with the facilitators it is
+    # (null for room messages and for the facilitators' notes to each other).
+    thread_id: str | None = None
+    content_note: str | None = None  # readers see the text only once they ask
+    removed: bool = False  # removed by a facilitator: the text is gone (empty)
 
 
 class RoomSettings(Shape):

@@ -11,14 +11,12 @@ raises RoomError with a stable code and leaves the snapshot untouched.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
-from uuid import uuid4
 
-from rooms import agreement, policy
+from rooms import agreement, policy, queue
 from rooms.errors import RoomError as RoomError  # re-exported: callers catch state.RoomError
 from rooms.events import (
-    AttentionUpdated,
     Close,
     EnterRoom,
     Event,
@@ -33,7 +31,8 @@ from rooms.events import (
     ToMeeting,
     ToParticipant,
 )
-from rooms.shapes import AttentionInfo, ParticipantInfo, SupportInfo
+from rooms.queue import AttentionItem
+from rooms.shapes import ParticipantInfo
 
 FACILITATOR = "facilitator"
 COFACILITATOR = "cofacilitator"
@@ -123,32 +122,6 @@ class Member:
                 "latecomer": self.latecomer,
             }
         )
-
-
-@dataclass
-class AttentionItem:
-    """One entry of the facilitators' attention queue (see attention.py)."""
-
-    id: str
-    seq: int
-    kind: str  # help, support, report, knock
-    participant_id: str
-    name: str  # who asked, knocked or reported, as they were called then
-    state: str = "open"  # open, handled, cancelled
-    note: str = ""
-    breakout: str | None = None  # where the person was when they asked
-    reason: str = ""
-    subject_id: str | None = None
-    subject_name: str = ""
-    message_id: int | None = None
-    message_text: str = ""
-    handled_by: str | None = None
-    handled_by_name: str = ""
-    created_at: datetime | None = None
-
-    @property
-    def open(self) -> bool:
-        return self.state == "open"
 
 
 @dataclass
@@ -243,61 +216,11 @@ class MeetingState:
         if viewer.facilitates:
             state["lobby"] = [m.public().model_dump() for m in self.lobby()]
             state["attention"] = [
-                self.attention_public(i).model_dump() for i in self.attention.values()
+                queue.item_public(self, i).model_dump() for i in self.attention.values()
             ]
         else:
-            state["support"] = self.support_of(viewer_id).model_dump()
+            state["support"] = queue.support_of(self, viewer_id).model_dump()
         return state
-
-    def attention_public(self, item: AttentionItem) -> AttentionInfo:
-        breakout = self.breakouts.get(item.breakout) if item.breakout else None
-        return AttentionInfo(
-            id=item.id,
-            seq=item.seq,
-            kind=item.kind,
-            participant_id=item.participant_id,
-            name=item.name,
-            state=item.state,
-            note=item.note,
-            breakout_id=breakout.id if breakout else None,
-            breakout_name=breakout.name if breakout else None,
-            reason=item.reason or None,
-            subject_id=item.subject_id,
-            subject_name=item.subject_name or None,
-            message_id=item.message_id,
-            message_text=item.message_text or None,
-            handled_by_name=item.handled_by_name or None,
-            created_at=item.created_at.isoformat() if item.created_at else None,
-        )
-
-    def attention_event(self, item: AttentionItem) -> Event:
-        return AttentionUpdated(item=self.attention_public(item), to=ToFacilitators())
-
-    def support_item(self, participant_id: str) -> AttentionItem | None:
-        """The person's latest "I need support" signal, if any."""
-        mine = [
-            i
-            for i in self.attention.values()
-            if i.kind == "support" and i.participant_id == participant_id
-        ]
-        return mine[-1] if mine else None
-
-    def support_of(self, participant_id: str) -> SupportInfo:
-        item = self.support_item(participant_id)
-        if item is None:
-            return SupportInfo(state="none")
-        return SupportInfo(state=item.state, note=item.note)
-
-    def settle_knocks(self, member: Member, handled_by: Member | None) -> list[Event]:
-        """A latecomer's knock is over once they are let in, turned away or gone."""
-        events: list[Event] = []
-        for item in self.attention.values():
-            if item.kind == "knock" and item.participant_id == member.id and item.open:
-                item.state = "handled" if handled_by else "cancelled"
-                if handled_by:
-                    item.handled_by, item.handled_by_name = handled_by.id, handled_by.name
-                events.append(self.attention_event(item))
-        return events
 
     # --- events ----------------------------------------------------------------
 
@@ -317,37 +240,12 @@ class MeetingState:
         member.connection = ONLINE
         member.disconnected_at = None
         if member.status == LOBBY:
-            return [self._lobby_event(), *self._knock(member)]
+            return [self._lobby_event(), *queue.knock(self, member)]
         if previous == OFFLINE:
             return [ParticipantJoined(participant=member.public(), to=ToMeeting())]
         if previous == RECONNECTING:
             return [ParticipantUpdated(participant=member.public(), to=ToMeeting())]
         return []
-
-    def _knock(self, member: Member) -> list[Event]:
-        """A latecomer waiting in the lobby is also an item of the attention queue (once)."""
-        if not member.latecomer:
-            return []
-        if any(
-            i.kind == "knock" and i.participant_id == member.id for i in self.attention.values()
-        ):
-            return []
-        item = self.add_attention(kind="knock", member=member)
-        return [self.attention_event(item)]
-
-    def add_attention(self, *, kind: str, member: Member, **fields: Any) -> AttentionItem:
-        seq = max((i.seq for i in self.attention.values()), default=0) + 1
-        item = AttentionItem(
-            id=str(uuid4()),
-            seq=seq,
-            kind=kind,
-            participant_id=member.id,
-            name=member.name,
-            created_at=datetime.now(UTC),
-            **fields,
-        )
-        self.attention[item.id] = item
-        return item
 
     def disconnect(self, participant_id: str, now: datetime) -> list[Event]:
         member = self.members.get(participant_id)
@@ -406,7 +304,7 @@ class MeetingState:
         member.hand_seq = None
         member.asked_audio = member.asked_video = False
         if was == LOBBY:
-            return [self._lobby_event(), *self.settle_knocks(member, None)]
+            return [self._lobby_event(), *queue.settle_knocks(self, member, None)]
         # The one who left is told too: their socket, if still open, closes on this.
         left = ParticipantLeft(
             participant_id=member.id,
@@ -437,7 +335,7 @@ class MeetingState:
         target.status = ADMITTED
         agreement.mute_on_entry(self, target)
         admitted = LobbyAdmitted(to=ToParticipant(target.id), then=(EnterRoom(target.id),))
-        knocks = self.settle_knocks(target, self.member(actor_id))
+        knocks = queue.settle_knocks(self, target, self.member(actor_id))
         events = [self._lobby_event(), *knocks, admitted]
         if target.connection == ONLINE:
             events.append(ParticipantJoined(participant=target.public(), to=ToMeeting()))
@@ -453,7 +351,7 @@ class MeetingState:
             agreement.mute_on_entry(self, target)
         events = [self._lobby_event()]
         for target in waiting:
-            events += self.settle_knocks(target, self.member(actor_id))
+            events += queue.settle_knocks(self, target, self.member(actor_id))
         for target in waiting:
             events.append(LobbyAdmitted(to=ToParticipant(target.id), then=(EnterRoom(target.id),)))
             if target.connection == ONLINE:
@@ -466,7 +364,7 @@ class MeetingState:
         target.connection = OFFLINE
         return [
             self._lobby_event(),
-            *self.settle_knocks(target, self.member(actor_id)),
+            *queue.settle_knocks(self, target, self.member(actor_id)),
             LobbyDenied(
                 message=DENIED_MESSAGE,
                 to=ToParticipant(target.id),

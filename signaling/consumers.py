@@ -62,6 +62,26 @@ async def _expire_later(meeting_id: str, participant_id: str) -> None:
     await delivery.deliver(meeting_id, outcome)
 
 
+async def _goodbye(meeting_id: str, participant_id: str, channel_name: str) -> None:
+    """Marks a closed socket's person reconnecting and starts their grace."""
+    try:
+        outcome = await _retrying(
+            participant_disconnect,
+            meeting_id=meeting_id,
+            participant_id=participant_id,
+            channel_name=channel_name,
+        )
+        await _retrying(delivery.deliver, meeting_id, outcome)
+    except Exception as exc:
+        # presence's sweep finds this socket gone and does it instead
+        log.warning("signaling: goodbye failed error=%s", type(exc).__name__)
+        return
+    if outcome.events:
+        task = asyncio.create_task(_expire_later(meeting_id, participant_id))
+        _expiry_tasks.add(task)
+        task.add_done_callback(_expiry_tasks.discard)
+
+
 async def _retrying(operation: Any, *args: Any, **kwargs: Any) -> Any:
     """Runs an idempotent step of a goodbye, again after a transient failure."""
     for delay in (0.2, 1.0, None):
@@ -133,23 +153,15 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         except Exception as exc:
             # Messages to a gone channel expire unread; being marked offline matters more.
             log.warning("signaling: leaving groups failed error=%s", type(exc).__name__)
-        meeting_id = str(self.meeting.id)
-        try:
-            outcome = await _retrying(
-                participant_disconnect,
-                meeting_id=meeting_id,
-                participant_id=self.participant_id,
-                channel_name=self.channel_name,
-            )
-            await _retrying(delivery.deliver, meeting_id, outcome)
-        except Exception as exc:
-            # presence's sweep finds this socket gone and does it instead
-            log.warning("signaling: goodbye failed error=%s", type(exc).__name__)
-            return
-        if outcome.events:
-            task = asyncio.create_task(_expire_later(meeting_id, self.participant_id))
-            _expiry_tasks.add(task)
-            task.add_done_callback(_expiry_tasks.discard)
+        # A task of its own: daphne cancels a consumer still running 10 s after its socket
+        # closed, and a goodbye waiting that long (on SQLite's write lock, say) must still
+        # be written rather than lost with it.
+        goodbye = asyncio.create_task(
+            _goodbye(str(self.meeting.id), self.participant_id, self.channel_name)
+        )
+        _expiry_tasks.add(goodbye)
+        goodbye.add_done_callback(_expiry_tasks.discard)
+        await asyncio.shield(goodbye)
 
     # --- incoming frames ---------------------------------------------------------
 

@@ -22,6 +22,9 @@ def chat_message_public(message: ChatMessage) -> dict[str, Any]:
         "kind": message.kind,
         "text": message.text,
         "sent_at": message.sent_at.isoformat(),
+        "thread_id": str(message.thread_id) if message.thread_id else None,
+        "content_note": message.content_note or None,
+        "removed": message.removed_at is not None,
     }
 
 
@@ -31,14 +34,16 @@ def chat_history(
     """The last messages the viewer may see in `space` (main or a breakout id), oldest first.
 
     Private messages to the facilitators belong to no space: they follow the viewer. Everyone
-    sees their own. Beyond those, the meeting's facilitator (the owner's signed-in seat) sees
-    all of them; a co-facilitator only those sent since they began to facilitate, because a
-    peer wrote each one to the facilitators who were present then.
+    sees their own and those of their own thread with the facilitators; never another peer's
+    thread. Beyond those, the meeting's facilitator (the owner's signed-in seat) sees all of
+    them; a co-facilitator only those sent since they began to facilitate, because a peer
+    wrote each one to the facilitators who were present then. Removed messages come as
+    tombstones (their text is gone from the row).
     """
     messages = ChatMessage.objects.filter(meeting_id=meeting_id)
     in_room = messages.filter(room=space, audience=ChatMessage.Audience.ROOM)
     private = messages.filter(audience=ChatMessage.Audience.FACILITATORS)
-    own = Q(sender_id=UUID(viewer_id))
+    own = Q(sender_id=UUID(viewer_id)) | Q(thread_id=UUID(viewer_id))
     if viewer_facilitates:
         viewer = Participant.objects.only("role", "facilitates_since").get(id=viewer_id)
         if viewer.role != Participant.Role.FACILITATOR:

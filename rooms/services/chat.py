@@ -1,10 +1,16 @@
-"""Chat: messages to everyone in the sender's space, or privately to the facilitators."""
+"""Chat: messages to everyone in the sender's space, or privately with the facilitators.
+
+A private message belongs to one peer's thread with the facilitator team (that peer and every
+facilitator see it) or, between facilitators, to no thread (their notes to each other).
+Peers have no private messages with each other: a support group's usual safety rule.
+"""
 
 from __future__ import annotations
 
 from uuid import UUID
 
 from django.db import IntegrityError
+from django.utils import timezone
 
 from rooms import attention, events, policy, state
 from rooms.models import ChatMessage, Participant
@@ -14,10 +20,18 @@ from rooms.services.unit import Outcome, locked_room
 
 MAX_CHAT_CHARS = 2000
 MAX_HELP_NOTE_CHARS = 1900
+MAX_CONTENT_NOTE_CHARS = 60
 
 
 def chat_send(
-    *, meeting_id: str, sender_id: str, text: str, audience: str, client_id: str | None = None
+    *,
+    meeting_id: str,
+    sender_id: str,
+    text: str,
+    audience: str,
+    client_id: str | None = None,
+    thread_id: str | None = None,
+    content_note: str | None = None,
 ) -> Outcome:
     """Stores a chat message and returns its events; the message is committed before delivery.
 
@@ -26,6 +40,11 @@ def chat_send(
     With a `client_id` the sender is acknowledged (`chat.ack`), and a resend of a message
     already stored (same sender and `client_id`) is not stored again: it is acknowledged and
     delivered again as it was stored (a page shows each message id once).
+
+    `thread_id` (private messages only) names the peer whose thread with the facilitators
+    this goes to: a facilitator replying to one person. A peer's private message always goes
+    to their own thread; naming anyone else's is refused. `content_note` is the sender's
+    warning shown instead of the text until a reader opens it.
     """
     text = text.strip()
     if not text:
@@ -34,7 +53,26 @@ def chat_send(
         raise state.RoomError(
             "message_too_long", f"Messages can be at most {MAX_CHAT_CHARS} characters."
         )
-    return _store(meeting_id, sender_id, text, audience, ChatMessage.Kind.TEXT, client_id)
+    note = (content_note or "").strip()
+    if len(note) > MAX_CONTENT_NOTE_CHARS:
+        raise state.RoomError(
+            "content_note_too_long",
+            f"A content note can be at most {MAX_CONTENT_NOTE_CHARS} characters.",
+        )
+    if thread_id is not None and audience != ChatMessage.Audience.FACILITATORS:
+        raise state.RoomError(
+            "thread_is_private", "A message in a private thread goes to the facilitators only."
+        )
+    return _store(
+        meeting_id,
+        sender_id,
+        text,
+        audience,
+        ChatMessage.Kind.TEXT,
+        client_id,
+        thread_id=thread_id,
+        content_note=note,
+    )
 
 
 def help_request(*, meeting_id: str, actor_id: str, note: str = "") -> Outcome:
@@ -66,6 +104,9 @@ def _store(
     audience: str,
     kind: str,
     client_id: str | None = None,
+    *,
+    thread_id: str | None = None,
+    content_note: str = "",
 ) -> Outcome:
     """Checks the sender from their own row, inserts, and says who receives it.
 
@@ -73,6 +114,9 @@ def _store(
     the sender's right to speak now (admitted, meeting not ended) and the space they are in.
     """
     sender = _sender(meeting_id, sender_id)
+    thread = None
+    if audience == ChatMessage.Audience.FACILITATORS:
+        thread = _thread(meeting_id, sender, thread_id)
     try:
         message = ChatMessage.objects.create(
             meeting_id=meeting_id,
@@ -82,6 +126,8 @@ def _store(
             text=text,
             room=sender.breakout or state.MAIN_SPACE,
             client_id=client_id,
+            thread_id=thread,
+            content_note=content_note,
         )
     except IntegrityError:
         if client_id is None:
@@ -100,10 +146,75 @@ def _store(
     if message.audience != ChatMessage.Audience.FACILITATORS:
         space = None if message.room == state.MAIN_SPACE else message.room
         return Outcome([*acks, events.ChatMessage(message=info, to=events.ToSpace(space))])
-    to_them = [*acks, events.ChatMessage(message=info, to=events.ToFacilitators())]
-    if sender.facilitates:
-        return Outcome(to_them)
-    return Outcome([*to_them, events.ChatMessage(message=info, to=events.ToParticipant(sender_id))])
+    return Outcome(
+        [*acks, *(events.ChatMessage(message=info, to=to) for to in _private_audience(message))]
+    )
+
+
+def chat_remove(*, meeting_id: str, actor_id: str, message_id: int) -> Outcome:
+    """A facilitator removes a message for everyone who could see it.
+
+    The text and content note are erased in the row itself (not hidden): history, late
+    joiners and a resend of the same `client_id` all get the tombstone. Removing a removed
+    message changes nothing and tells no one again.
+    """
+    actor = _sender(meeting_id, actor_id)
+    if not actor.facilitates:
+        raise state.RoomError("forbidden", "Only a facilitator can do that.")
+    message = ChatMessage.objects.filter(id=message_id, meeting_id=meeting_id).first()
+    if message is None:
+        raise state.RoomError("message_not_found", "That message is not in this meeting's chat.")
+    erased = ChatMessage.objects.filter(id=message.id, removed_at__isnull=True).update(
+        text="", content_note="", removed_at=timezone.now()
+    )
+    if not erased:
+        return Outcome([])
+    if message.audience != ChatMessage.Audience.FACILITATORS:
+        space = None if message.room == state.MAIN_SPACE else message.room
+        return Outcome([events.ChatRemoved(message_id=message.id, to=events.ToSpace(space))])
+    return Outcome(
+        [events.ChatRemoved(message_id=message.id, to=to) for to in _private_audience(message)]
+    )
+
+
+def _private_audience(message: ChatMessage) -> list[events.Audience]:
+    """The facilitators, and the peer whose thread it is (or, for rows from before threads,
+    its sender); a facilitator of the meeting gets it once, as one of the facilitators."""
+    person = str(message.thread_id or message.sender_id)
+    facilitating = Participant.objects.filter(
+        id=person, role__in=[Participant.Role.FACILITATOR, Participant.Role.COFACILITATOR]
+    ).exists()
+    if facilitating:
+        return [events.ToFacilitators()]
+    return [events.ToFacilitators(), events.ToParticipant(person)]
+
+
+def _thread(meeting_id: str, sender: state.Member, thread_id: str | None) -> str | None:
+    """Whose thread a private message joins: a peer's own; a facilitator's chosen peer, or
+    none (a note to the other facilitators)."""
+    if not sender.facilitates:
+        if thread_id is not None and thread_id != sender.id:
+            raise state.RoomError(
+                "not_your_thread",
+                "You can write privately only to the facilitators, in your own thread.",
+            )
+        return sender.id
+    if thread_id is None:
+        return None
+    row = (
+        Participant.objects.filter(id=thread_id, meeting_id=meeting_id)
+        .exclude(status__in=GONE)
+        .first()
+    )
+    if row is None:
+        raise state.RoomError("not_found", "That participant is not in this meeting.")
+    if row.role != Participant.Role.PEER:
+        raise state.RoomError(
+            "not_a_peer", "Private threads are between one peer and the facilitators."
+        )
+    if row.status != Participant.Status.ADMITTED:
+        raise state.RoomError("not_in_room", "That person is not in the meeting room.")
+    return str(row.id)
 
 
 def _sender(meeting_id: str, sender_id: str) -> state.Member:

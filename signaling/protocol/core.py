@@ -36,6 +36,17 @@ class ChatSend(Message):
     audience: Literal["room", "facilitators"] = "room"
     # The sender's own id for this message: a resend with the same id is not stored twice.
     client_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    # audience "facilitators" only: the peer whose private thread with the facilitators this
+    # joins (a facilitator's reply to one person); a peer's own thread needs no id.
+    thread_id: UUID | None = None
+    content_note: str | None = Field(default=None, max_length=200)
+
+
+class ChatRemove(Message):
+    """A facilitator removes a chat message for everyone (a tombstone stays)."""
+
+    type: Literal["chat.remove"]
+    message_id: int = Field(ge=1)
 
 
 class HelpRequest(Message):
@@ -80,7 +91,7 @@ class Leave(Message):
 
 
 CLIENT_MODELS = (
-    Hello, Ping, Pong, ChatSend, HelpRequest, HandRaise, HandLower, LobbyAdmit, LobbyAdmitAll, LobbyDeny, RoleSet, Leave,
+    Hello, Ping, Pong, ChatSend, ChatRemove, HelpRequest, HandRaise, HandLower, LobbyAdmit, LobbyAdmitAll, LobbyDeny, RoleSet, Leave,
 )  # fmt: skip
 
 
@@ -166,6 +177,11 @@ class ChatAck(Message):
     message_id: int
 
 
+class ChatRemoved(Message):
+    type: Literal["chat.removed"]
+    message_id: int
+
+
 class ServerPing(Message):
     type: Literal["ping"]
 
@@ -184,7 +200,7 @@ class Error(Message):
 SERVER_MODELS = (
     Welcome, LobbyWaiting, LobbyAdmitted, LobbyDenied, LobbyUpdated, RoomState,
     ParticipantJoined, ParticipantUpdated, ParticipantLeft, HandsUpdated, ChatMessageOut,
-    ChatAck, ServerPing, ServerPong, Error,
+    ChatAck, ChatRemoved, ServerPing, ServerPong, Error,
 )  # fmt: skip
 
 
@@ -209,6 +225,10 @@ ERROR_CODES.update(
         "cannot_change_owner": "The meeting's facilitator keeps that role.",
         "empty_message": "A message needs some text.",
         "message_too_long": "Messages can be at most 2,000 characters.",
+        "content_note_too_long": "A content note can be at most 60 characters.",
+        "thread_is_private": "A message in a private thread goes to the facilitators only.",
+        "not_your_thread": "You can write privately only to the facilitators, in your own thread.",
+        "not_a_peer": "Private threads are between one peer and the facilitators.",
         "internal": "The server could not do that; nothing was changed.",
     }
 )

@@ -1,35 +1,10 @@
 """Chat typed while the socket is down waits as "sending…" and arrives once, in order."""
 
-import re
-
 import pytest
-from playwright.sync_api import WebSocketRoute, expect
+from playwright.sync_api import expect
 
 from tests.browser import pages
-
-WS_URL = re.compile(r".*/ws/meetings/.*")
-
-
-class Outage:
-    """Stands between one page and the server: passes frames through, or drops the socket and
-    refuses new ones while `down` (the page sees a network drop and keeps retrying)."""
-
-    def __init__(self) -> None:
-        self.down = False
-        self.open: list[tuple[WebSocketRoute, WebSocketRoute]] = []
-
-    def route(self, page: WebSocketRoute) -> None:
-        if self.down:
-            page.close(code=1012, reason="outage")
-            return
-        self.open.append((page, page.connect_to_server()))
-
-    def start(self) -> None:
-        self.down = True
-        for page, server in self.open:
-            page.close(code=1012, reason="outage")
-            server.close()
-        self.open.clear()
+from tests.browser.outage import Outage
 
 
 @pytest.mark.timeout(180)
@@ -39,8 +14,7 @@ def test_chat_typed_while_offline_is_sent_after_reconnect_exactly_once(
     demo, base_url = embedded_server
     fac = pages.facilitator_page(browser, demo, base_url, media="text_only")
     heron = browser.new_context(viewport=pages.VIEWPORT).new_page()
-    outage = Outage()
-    heron.route_web_socket(WS_URL, outage.route)
+    outage = Outage(heron)
     heron.goto(f"{base_url}/join/{demo.peer_invite}/")
     pages.join(heron, "Calm Heron", "text_only")
     fac.get_by_role("button", name="Admit Calm Heron").click()
@@ -77,3 +51,56 @@ def test_chat_typed_while_offline_is_sent_after_reconnect_exactly_once(
         mine = [t for t in texts if t in ("typed while offline", "and a second one")]
         assert mine == ["typed while offline", "and a second one"]
     expect(heron.locator("#chat-log")).not_to_contain_text("sending…")
+
+
+def _outbox_in_storage(page) -> list[str]:
+    return page.evaluate(
+        """() => Object.keys(sessionStorage).filter((k) => k.startsWith("peer-meetings:outbox:"))"""
+    )
+
+
+@pytest.mark.timeout(180)
+def test_unsent_chat_survives_a_reload_and_arrives_exactly_once(
+    embedded_server, browser, artifacts
+):
+    demo, base_url = embedded_server
+    fac = pages.facilitator_page(browser, demo, base_url, media="text_only")
+    otter = browser.new_context(viewport=pages.VIEWPORT).new_page()
+    outage = Outage(otter)
+    otter.goto(f"{base_url}/join/{demo.peer_invite}/")
+    pages.join(otter, "Quiet Otter", "text_only")
+    fac.get_by_role("button", name="Admit Quiet Otter").click()
+    expect(otter.locator("#room")).to_be_visible(timeout=pages.JOIN_TIMEOUT_MS)
+
+    def say(text: str) -> None:
+        otter.get_by_label("Message").fill(text)
+        otter.get_by_label("Message").press("Enter")
+
+    # stored by the server, but its acknowledgement lost: the page still counts it unsent
+    outage.drop_acks = True
+    say("stored but never acknowledged")
+    expect(fac.locator("#chat-log")).to_contain_text("stored but never acknowledged")
+    # and one that never left the page
+    outage.start()
+    say("typed while offline, then reloaded")
+    expect(otter.locator("#chat-log li.pending")).to_have_count(2)
+    assert len(_outbox_in_storage(otter)) == 2  # this tab's sessionStorage, nothing in localStorage
+    assert (
+        otter.evaluate("() => Object.keys(localStorage).filter((k) => k.includes('outbox'))") == []
+    )
+
+    otter.reload()
+    outage.down = False
+    outage.drop_acks = False
+    expect(otter.locator("#room")).to_be_visible(timeout=pages.JOIN_TIMEOUT_MS)
+    expect(otter.locator("#chat-log li.pending")).to_have_count(0, timeout=20_000)
+    otter.screenshot(path=str(artifacts / "chat-outbox-after-reload.png"))
+    for page in (fac, otter):
+        log = page.locator("#chat-log li")
+        expect(log.filter(has_text="typed while offline, then reloaded")).to_have_count(1)
+        expect(log.filter(has_text="stored but never acknowledged")).to_have_count(1)
+    fac.wait_for_timeout(6000)  # past the outbox's resend of an overdue message
+    log = fac.locator("#chat-log li")
+    expect(log.filter(has_text="typed while offline, then reloaded")).to_have_count(1)
+    expect(log.filter(has_text="stored but never acknowledged")).to_have_count(1)
+    assert _outbox_in_storage(otter) == []  # each entry cleared once acknowledged

@@ -13,12 +13,13 @@ from tests.factories import make_meeting, make_participant
 pytestmark = pytest.mark.django_db
 
 
-def post_join(client, invite, name="Calm Heron"):
+def post_join(client, invite, name="Calm Heron", **extra):
     body = {
         "invite": invite,
         "display_name": name,
         "media": "text_only",
         "agreement_accepted": True,
+        **extra,
     }
     return client.post("/api/join/", data=json.dumps(body), content_type="application/json")
 
@@ -61,7 +62,18 @@ def test_locked_meeting_refuses_peers_but_takes_the_cofacilitator_link():
     refused = post_join(Client(), meeting.peer_invite)
     assert refused.status_code == 403
     assert refused.json()["error"]["code"] == "meeting_locked"
+    assert refused.json()["error"]["can_knock"] is True
     assert post_join(Client(), meeting.cofacilitator_invite).status_code == 201
+
+
+def test_a_latecomer_knocks_on_a_locked_meeting_and_waits_in_the_lobby_marked():
+    meeting = make_meeting(lobby_enabled=False)
+    _facilitate(meeting, lambda r, fac: moderation.configure(r, fac, locked=True))
+    assert post_join(Client(), meeting.peer_invite, knock="yes").status_code == 403  # not coerced
+    knocked = post_join(Client(), meeting.peer_invite, knock=True)
+    assert knocked.status_code == 201
+    assert knocked.json()["status"] == "lobby"  # whatever the lobby setting
+    assert Participant.objects.get(id=knocked.json()["participant_id"]).latecomer
 
 
 def test_ended_meeting_refuses_joins_and_its_page_says_so():

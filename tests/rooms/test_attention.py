@@ -1,5 +1,7 @@
 """The attention queue, "I need support", reports and knocks: every action and refusal."""
 
+from datetime import UTC, datetime
+
 import pytest
 
 from rooms import attention, moderation, state
@@ -183,7 +185,7 @@ def test_a_latecomer_knocking_is_in_the_lobby_marked_and_in_the_queue_once():
     ]
     assert events[0].data["lobby"][0]["latecomer"] is True
     assert events[1].data["item"]["kind"] == "knock"
-    r.disconnect("l", state.datetime.now(state.UTC))
+    r.disconnect("l", datetime.now(UTC))
     assert types(r.connect("l")) == [
         ("lobby.updated", ToFacilitators())
     ]  # reconnecting: no second knock

@@ -2,6 +2,9 @@
 the process sweeps people recorded online on a socket it no longer holds (on the in-memory
 layer too, where there is no other process to notice)."""
 
+import asyncio
+import contextlib
+
 import pytest
 from django.db import OperationalError
 
@@ -56,3 +59,34 @@ async def test_a_lost_goodbye_still_shows_reconnecting_then_left(
     assert (left["participant_id"], left["reason"]) == (peer.participant_id, "timeout")
     hands = await room.facilitator.expect("hands.updated", timeout=1)
     assert hands["queue"] == []
+
+
+@pytest.fixture
+def no_sweep(monkeypatch):
+    monkeypatch.setattr(presence, "start", lambda: None)
+
+
+async def test_a_goodbye_outlives_the_server_cancelling_its_consumer(
+    no_sweep, room, fast_timers, monkeypatch
+):
+    """daphne cancels a consumer still running 10 s after its socket closed; a goodbye
+    waiting that long (SQLite's write lock, say) is still written, without any sweep."""
+    peer = await room.admitted_peer("Slow Goodbye")
+    real = consumers.participant_disconnect
+
+    async def slow(**kwargs):
+        if kwargs["participant_id"] == peer.participant_id:
+            await asyncio.sleep(1)
+        return await real(**kwargs)
+
+    monkeypatch.setattr(consumers, "participant_disconnect", slow)
+    with contextlib.suppress(BaseException):
+        await peer.ws.disconnect(timeout=0.2)  # the test's server gives up and cancels it
+    room._clients.remove(peer)  # nothing left to close
+    dropped = await room.facilitator.expect("participant.updated", timeout=3)
+    assert (dropped["participant"]["id"], dropped["participant"]["connection"]) == (
+        peer.participant_id,
+        "reconnecting",
+    )
+    left = await room.facilitator.expect("participant.left", timeout=3)
+    assert left["participant_id"] == peer.participant_id

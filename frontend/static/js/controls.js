@@ -2,16 +2,16 @@
 // and the single-key shortcuts for them.
 import { $ } from "./dom.js";
 import { toggleDrawer } from "./layout.js";
-import { meeting } from "./plugins.js";
+import { meeting, onMessage } from "./plugins.js";
 import { openDialog, setupShortcuts } from "./shortcuts.js";
 
-export function setupControls({ view, selfMedia, send, sendChat, askForHelp, notify, applyMode, leftLobby, confirmLeave }) {
+export function setupControls({ view, selfMedia, send, sendQuietly, sendChat, askForHelp, notify, applyMode, leftLobby, confirmLeave }) {
   $("chat-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const text = $("chat-text").value.trim();
     if (!text) return;
     $("chat-error").textContent = "";
-    sendChat(text, $("chat-audience").value);
+    sendChat(text);
     $("chat-text").value = "";
   });
   $("chat-text").addEventListener("keydown", (event) => {
@@ -23,7 +23,27 @@ export function setupControls({ view, selfMedia, send, sendChat, askForHelp, not
 
   const toggleMic = () => selfMedia.toggle("audio");
   const toggleCamera = () => selfMedia.toggle("video");
-  const toggleHand = () => send({ type: view.hands.includes(view.you) ? "hand.lower" : "hand.raise" });
+  // A hand raised or lowered while the socket is down is kept and sent after the next
+  // room.state (the server's state of you when you are back), unless it already says so.
+  let handWhenBack = null; // true: raise, false: lower
+  const handUp = () => view.hands.includes(view.you);
+  const sendHand = (up) => sendQuietly({ type: up ? "hand.raise" : "hand.lower" });
+  const toggleHand = () => {
+    const up = !(handWhenBack ?? handUp());
+    if (sendHand(up)) {
+      handWhenBack = null;
+      return;
+    }
+    handWhenBack = up;
+    $("hand-button").setAttribute("aria-pressed", String(up));
+    notify(up ? "Your hand will go up when the connection is back." : "Your hand will go down when the connection is back.");
+  };
+  onMessage("room.state", () => {
+    if (handWhenBack === null) return;
+    const up = handWhenBack;
+    handWhenBack = null;
+    if (up !== handUp()) sendHand(up);
+  });
 
   $("mic-button").addEventListener("click", toggleMic);
   $("camera-button").addEventListener("click", toggleCamera);

@@ -3,15 +3,19 @@
 // no media). The server decides (media.set, docs/protocol.md "Media"): going down takes
 // effect here at once, since turning a camera off needs nobody's yes; going up from text
 // only waits for the server's participant.updated, then opens the devices and joins media.
+// A choice made while the socket is down is kept and sent after the next room.state (the
+// server's state of you when you are back); going down to text only still happens at once.
 import { DEVICE_PROBLEMS } from "./devices.js";
 import { $ } from "./dom.js";
 import { onMessage } from "./plugins.js";
 
 const SERVER_MODE = { video: "video", audio: "audio", text: "text_only" };
+const MODE_WORDS = { video: "video", audio: "audio only", text: "text only" };
 
 export function modeSwitcher({ view, local, meter, media, selfMedia, send, notify, onChange }) {
   const me = () => view.participants.get(view.you);
   let wanted = null; // the mode last sent to the server, until its answer arrives
+  let offline = null; // a mode chosen while the socket was down, sent once it is back
 
   // Makes this page take part as `mode`, as far as the server's state of you allows.
   async function apply(mode) {
@@ -40,11 +44,19 @@ export function modeSwitcher({ view, local, meter, media, selfMedia, send, notif
 
   // The person's choice in the Mode menu (or a mic or camera button while on text only).
   async function choose(mode) {
-    if (mode === view.mode && !wanted) return;
+    if (mode === view.mode && !wanted && !offline) return;
+    return request(mode);
+  }
+
+  async function request(mode) {
     if (!send({ type: "media.set", mode: SERVER_MODE[mode] })) {
-      $("mode-select").value = view.mode;
+      offline = mode;
+      $("mode-select").value = mode;
+      notify(`You'll switch to ${MODE_WORDS[mode]} when the connection is back.`);
+      if (mode === "text" && view.mode !== "text") return apply("text"); // needs nobody's yes
       return;
     }
+    offline = null;
     const onServer = me()?.media;
     wanted = mode === "text" && onServer === "text_only" && !wanted ? null : mode;
     if (mode === "text") return apply("text");
@@ -74,6 +86,12 @@ export function modeSwitcher({ view, local, meter, media, selfMedia, send, notif
     } else if (view.mode === "audio" && participant.video === "on") {
       apply("video");
     }
+  });
+
+  // Back online: the room view has just taken the server's state of you; a choice made
+  // meanwhile is sent now.
+  onMessage("room.state", () => {
+    if (offline) request(offline);
   });
 
   return { apply, choose };

@@ -1,14 +1,12 @@
-// Side panels: participants (each with a menu of actions, personmenu.js), raised hands, lobby queue, chat.
+// Side panels: participants (each with a menu of actions, personmenu.js), raised hands, lobby queue.
+// The chat's messages are chatview.js.
 import { $, el } from "./dom.js";
 import { setControl } from "./icons.js";
 import { infoFor, personMenuButton, refreshPersonMenu } from "./personmenu.js";
-import { pluginChatActions } from "./plugins.js";
 
 // What the server verified: the owner signed in with an account; a co-facilitator came with a
 // link (or was promoted) and was confirmed by a facilitator.
 const ROLE_LABELS = { facilitator: "Facilitator · verified", cofacilitator: "Co-facilitator (invited)", peer: "Peer" };
-// A help.request reaches the facilitators (and the asker) as a chat message of kind "help".
-const HELP_PREFIX = "Asking for help:";
 
 export function nameOf(view, id) {
   const p = view.participants.get(id);
@@ -92,30 +90,4 @@ export function renderLobby(view, send) {
   $("lobby-admit-all").hidden = view.lobby.filter((p) => p.role !== "cofacilitator").length < 2; // the owner confirms those one by one
   $("lobby-empty").hidden = view.lobby.length > 0;
   $("lobby-count").textContent = String(view.lobby.length);
-}
-
-export function addChat(m) {
-  const time = new Date(m.sent_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-  const isPrivate = m.audience === "facilitators";
-  const isHelp = m.kind === "help";
-  const text = isHelp ? `${HELP_PREFIX} ${m.text || "(no message)"}` : m.text;
-  const item = el(
-    "li",
-    { class: ["chat-item", isPrivate ? "private" : "", isHelp ? "help" : ""].join(" ").trim(), dataset: { audience: m.audience, messageId: String(m.id) } },
-    el("span", { class: "sender" }, m.sender_name + (isPrivate ? " (to facilitators)" : "")),
-    el("time", { datetime: m.sent_at }, time),
-    el("p", { class: "text" }, text),
-  );
-  const actions = pluginChatActions(m);
-  if (actions.length) item.append(el("div", { class: "chat-actions" }, ...actions));
-  // Each message id once: a resend's redelivery, or the message an acknowledged outbox
-  // entry (chatoutbox.js) stands for, takes the place already in the list.
-  const shown = $("chat-log").querySelector(`li[data-message-id="${m.id}"]`);
-  if (shown) {
-    shown.replaceWith(item);
-    return { isHelp, again: true };
-  }
-  $("chat-log").append(item);
-  $("chat-log").scrollTop = $("chat-log").scrollHeight;
-  return { isHelp };
 }

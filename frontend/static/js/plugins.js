@@ -10,7 +10,9 @@
 //   onOtherError((error) => ...);                               // what nobody explained
 //   addParticipantActions((p) => [buttonNode, ...]);            // per person, facilitator list
 //   addPeerActions((p) => [buttonNode, ...]);                   // per other person, anyone else's menu
-//   addChatActions((message) => [buttonNode, ...]);             // on a chat message
+//   addChatActions((message) => [buttonNode, ...]);             // a chat message's "…" menu
+//                                                              // (chatview.js; message as in chat.message;
+//                                                              // data-destructive nodes go last)
 //   addTileIcons((p) => [{ key: "muted", label: "Muted" }]);    // icons on video tiles
 //   addTileFilter((p) => bool);                                 // whose tile the grid shows
 //   meeting.send({ type, ...fields });  // through protocol.js, which knows the types

@@ -2,6 +2,7 @@
 // joins. The protocol client is protocol.js; the room's own view roomview.js; the features
 // (features/facilitation.js, breakouts.js, checkins.js) plug in through plugins.js; the
 // screens are screens.js, the buttons controls.js, the mode switch modes.js.
+import { afterSend, chatChoice, mountChatCompose } from "./chatcompose.js";
 import { ChatOutbox } from "./chatoutbox.js";
 import { setupControls } from "./controls.js";
 import { LevelMeter, LocalMedia } from "./devices.js";
@@ -71,13 +72,14 @@ const media = new MediaSession({
 // The order of these is the order in which modules get each message: the room's view first.
 const roomView = { local, media, grid, send, applyMode: null, onDenied: () => sessionStorage.removeItem(tokenKey) };
 setupRoomView(roomView);
-const outbox = new ChatOutbox({ send: sendQuietly }); // after the room view: it redraws the list first
+const outbox = new ChatOutbox({ send: sendQuietly, meetingId, view }); // after the room view: it redraws the list first
 plugMedia(media);
 const selfMedia = new SelfMedia({ local, view, send, notify, announce: setStatus, onChange: () => renderGrid() });
 const modes = modeSwitcher({ view, local, meter, media, selfMedia, send, notify, onChange: renderConnection });
 roomView.applyMode = modes.apply;
 selfMedia.chooseMode = modes.choose; // the mic and camera buttons while on text only
 Object.assign(meeting, { view, send, notify, refresh: renderAll, facilitates: view.facilitates });
+mountChatCompose();
 mountFacilitation();
 mountAgreement();
 mountBreakouts();
@@ -109,6 +111,7 @@ function goodbye(code) {
   meter.detach();
   page.entered = false;
   sessionStorage.removeItem(tokenKey);
+  outbox.forget();
   if (code === CLOSE.expired) {
     // Back on the pre-join form as the same person, camera on again if it was.
     view.participants = new Map(); // that participant is gone; the next join is a new one
@@ -151,7 +154,7 @@ const prejoin = setupPrejoin({
     if (!response.ok) {
       $("join-error").textContent = body.error.message;
       // A locked meeting: a latecomer may knock, and a facilitator decides.
-      if (body.error.code === "meeting_locked") {
+      if (body.error.can_knock) {
         $("join-error").append(
           " ",
           el("button", { type: "button", id: "knock-button", class: "small", onclick: () => join({ displayName, media: mediaChoice, knock: true }) }, "Knock: ask to be let in"),
@@ -172,7 +175,11 @@ setupControls({
   view,
   selfMedia,
   send,
-  sendChat: (text, audience) => outbox.submit(text, audience),
+  sendQuietly,
+  sendChat: (text) => {
+    outbox.submit(text, chatChoice());
+    afterSend();
+  },
   askForHelp: (note) => reported(Boolean(client && client.askForHelp(note))),
   notify,
   applyMode: modes.choose,

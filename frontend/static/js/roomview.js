@@ -3,7 +3,8 @@
 // it through plugins.js like any feature's, and draws the panels and the grid.
 import { $ } from "./dom.js";
 import { closeDrawer, enterLayout } from "./layout.js";
-import { addChat, nameOf, renderHands, renderLobby, renderParticipants } from "./panels.js";
+import { addChat, removeChat } from "./chatview.js";
+import { nameOf, renderHands, renderLobby, renderParticipants } from "./panels.js";
 import { onMessage, onOtherError } from "./plugins.js";
 import { showPreview } from "./prejoin.js";
 import { setStatus, show } from "./screens.js";
@@ -150,6 +151,7 @@ function listen() {
   // A help request also comes as an item of the attention queue (features/attention.js),
   // which alerts the facilitators; the chat only shows it.
   onMessage("chat.message", (m) => addChat(m.message));
+  onMessage("chat.removed", (m) => removeChat(m.message_id));
   onMessage("media.speaker", (m) => {
     view.speaker = m.participant_id;
     renderGrid();

@@ -102,6 +102,9 @@ export function mountAttention() {
   }
 
   function alert(i) {
+    chime(i.kind === "support" ? 523 : 660);
+    // A breakout's call for help has its own notice, with "Go to" (features/breakouts.js).
+    if (i.kind === "help" && i.breakout_id) return;
     const text = {
       support: `${i.name} needs support.`,
       help: i.breakout_name ? `${i.name} in ${i.breakout_name} asks for help.` : `${i.name} is asking for help.`,
@@ -110,7 +113,6 @@ export function mountAttention() {
     }[i.kind];
     const notice = meeting.notify(text, { safety: true, action: { label: "Show the queue", run: () => openDrawer("attention-panel", { focus: true }) } });
     notices.set(i.id, notice);
-    chime(i.kind === "support" ? 523 : 660);
   }
 
   // Opening the queue is seeing it: the alerts have done their work.

@@ -1,0 +1,48 @@
+"""A network outage for one page's meeting socket, made with Playwright's WebSocket routing."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from playwright.sync_api import Page, WebSocketRoute
+
+WS_URL = re.compile(r".*/ws/meetings/.*")
+
+
+class Outage:
+    """Stands between one page and the server: passes frames through, or drops the socket and
+    refuses new ones while `down` (the page sees a network drop and keeps retrying). With
+    `drop_acks` the server's chat.ack frames are lost on the way (as when a socket dies
+    between the server storing a message and the page hearing so)."""
+
+    def __init__(self, page: Page) -> None:
+        self.down = False
+        self.drop_acks = False
+        self.open: list[tuple[WebSocketRoute, WebSocketRoute]] = []
+        page.route_web_socket(WS_URL, self.route)
+
+    def route(self, page: WebSocketRoute) -> None:
+        if self.down:
+            page.close(code=1012, reason="outage")
+            return
+        server = page.connect_to_server()
+        server.on_message(lambda frame: self._to_page(page, frame))
+        self.open.append((page, server))
+
+    def _to_page(self, page: WebSocketRoute, frame: str | bytes) -> None:
+        if self.drop_acks and isinstance(frame, str):
+            parsed = json.loads(frame)
+            messages = parsed if isinstance(parsed, list) else [parsed]
+            kept = [m for m in messages if m["type"] != "chat.ack"]
+            if not kept:
+                return
+            frame = json.dumps(kept if isinstance(parsed, list) else kept[0])
+        page.send(frame)
+
+    def start(self) -> None:
+        self.down = True
+        for page, server in self.open:
+            page.close(code=1012, reason="outage")
+            server.close()
+        self.open.clear()
