@@ -43,7 +43,7 @@ def test_pre_join_shows_the_agreement_and_the_server_wants_it_accepted(embedded_
     expect(peer.locator("#join .welcome")).to_contain_text("Run by facilitator")
     peer.locator("#join .welcome").get_by_role("button", name="See the crisis lines").click()
     expect(peer.locator("#crisis-dialog")).to_be_visible()
-    peer.locator("#crisis-dialog").get_by_role("button", name="Close").click()
+    peer.locator("#crisis-dialog").get_by_role("button", name="Close", exact=True).click()
     accept = peer.get_by_role("button", name="I agree, join")
     expect(accept).to_be_enabled()
     _shoot(peer, "prejoin")
