@@ -51,7 +51,7 @@ from .events import (
 )
 from .forwarding import Publication
 from .participant import KINDS, Participant, Slot, build_peer_connection
-from .speaker import SpeakerDetector
+from .speaker import SpeakerDetector, SpeakingClock
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +75,7 @@ class Relay:
         self._on_event = on_event or (lambda event: None)
         self._participants: dict[str, Participant] = {}
         self._speakers: dict[str, SpeakerDetector] = {}
+        self._speaking = SpeakingClock()  # share of voice: seconds only, in memory
         self._tasks: set[asyncio.Future[object]] = set()
         self._retired = [0, 0, 0, 0]  # encoder, decoder, packets in, packets out
         self._closed = False
@@ -217,6 +218,7 @@ class Relay:
         detector = self._speakers.get(participant.room)
         if detector is not None:
             detector.remove(participant_id)
+        self._speaking.remove(participant_id)
         self._reconcile_room(participant.room)
         await self._close_participant(participant)
 
@@ -243,6 +245,10 @@ class Relay:
             packets_in += sum(p.packets_in for p in participant.publications.values())
             packets_out += sum(s.downtrack.packets_sent for s in participant.slots.values())
         return RelayStats(len(self._participants), encoder, decoder, packets_in, packets_out)
+
+    def take_speaking_seconds(self) -> dict[str, float]:
+        """Seconds each publisher spoke since the last call (RTP audio levels, no decoding)."""
+        return self._speaking.take()
 
     def room_of(self, participant_id: str) -> str:
         return self._get(participant_id).room
@@ -316,6 +322,8 @@ class Relay:
         participant = self._participants.get(participant_id)
         if participant is None:
             return
+        if participant.forwarding["audio"]:  # a muted person is not heard, so not counted
+            self._speaking.add(participant_id, level)
         detector = self._speakers.setdefault(participant.room, SpeakerDetector())
         speaker = detector.add(participant_id, level)
         if speaker is not None:

@@ -78,3 +78,35 @@ class SpeakerDetector:
             self.recency.remove(loudest)
         self.recency.insert(0, loudest)
         return loudest
+
+
+class SpeakingClock:
+    """Seconds each publisher spent speaking, from the same audio-level values.
+
+    A packet at a level under ``speech_level`` counts the time since that publisher's
+    previous packet (at most ``max_gap``: a pause in the packets is not speech). The
+    seconds are handed out by ``take`` and forgotten here; nothing else is kept.
+    """
+
+    def __init__(self, speech_level: int = 50, max_gap: float = 0.1) -> None:
+        self.speech_level = speech_level
+        self.max_gap = max_gap
+        self._last: dict[str, float] = {}
+        self._seconds: dict[str, float] = {}
+
+    def add(self, participant: str, level: int, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        last = self._last.get(participant)
+        self._last[participant] = now
+        if last is None or level >= self.speech_level:
+            return
+        gap = min(now - last, self.max_gap)
+        self._seconds[participant] = self._seconds.get(participant, 0.0) + gap
+
+    def remove(self, participant: str) -> None:
+        self._last.pop(participant, None)
+
+    def take(self) -> dict[str, float]:
+        """The seconds counted since the last call, by participant."""
+        taken, self._seconds = self._seconds, {}
+        return taken

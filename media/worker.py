@@ -98,12 +98,25 @@ NOT_ADMITTED = "not_admitted"  # no plan: not (or no longer) in the meeting's ro
 NOT_STARTED = "media_not_started"  # offer/answer/candidate before join
 UNAVAILABLE = "media_unavailable"  # anything unexpected
 
+
+@dataclass(frozen=True)
+class SpeakingSeconds:
+    """Share of voice, for the meeting's facilitators only: seconds spoken so far, by id."""
+
+    meeting_id: str
+    seconds: dict[str, float]
+
+
 Reply = Ready | Answered | Stopped | Restart | Failed
 Outcome = Reply | RelayEvent
+
+SPEAKING_REPORT_SECONDS = 3.0
+SPEAKING_REFRESH_REPORTS = 10  # unchanged totals are sent again this often (late facilitators)
 
 
 class Outbox(Protocol):
     async def to_participant(self, participant_id: str, outcome: Outcome) -> None: ...
+    async def to_facilitators(self, meeting_id: str, report: SpeakingSeconds) -> None: ...
 
 
 class _Refused(Exception):
@@ -143,9 +156,15 @@ class MediaWorker:
         self.draining = False  # stopping: joins are sent to another worker
         self._tasks: set[asyncio.Task[None]] = set()
         self._readers: list[asyncio.Task[None]] = []
+        # Share of voice: meeting id -> participant id -> seconds spoken. Only here, in
+        # memory; a meeting's entry goes when none of its people is connected here.
+        self.speaking: dict[str, dict[str, float]] = {}
+        self._reported: dict[str, dict[str, float]] = {}
+        self._reports = 0
 
     def start(self) -> None:
         self._readers = [asyncio.create_task(self._read(channel)) for channel in self.channels]
+        self._readers.append(asyncio.create_task(self._report_speaking_every()))
 
     async def stop(self) -> None:
         self._all_silenced = True
@@ -264,6 +283,39 @@ class MediaWorker:
             if self.meetings.get(member) != meeting_id:
                 self._silenced.discard(member)
                 await self._tell(member, Restart())
+
+    async def _report_speaking_every(self) -> None:
+        while True:
+            await asyncio.sleep(SPEAKING_REPORT_SECONDS)
+            try:
+                await self.report_speaking()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("media worker: share of voice report failed")
+
+    async def report_speaking(self) -> None:
+        """Adds up the relay's speaking seconds per meeting and tells its facilitators."""
+        for pid, seconds in self.relay.take_speaking_seconds().items():
+            meeting = self.meetings.get(pid)
+            if meeting is not None:
+                totals = self.speaking.setdefault(meeting, {})
+                totals[pid] = totals.get(pid, 0.0) + seconds
+        hosting = {m for pid, m in self.meetings.items() if pid not in self._silenced}
+        for meeting in set(self.speaking) - set(self.meetings.values()):
+            del self.speaking[meeting]
+        for meeting in set(self._reported) - set(self.meetings.values()):
+            del self._reported[meeting]
+        if self._all_silenced:
+            return
+        refresh = self._reports % SPEAKING_REFRESH_REPORTS == 0
+        self._reports += 1
+        for meeting in hosting:
+            spoken = {pid: round(s, 1) for pid, s in self.speaking.get(meeting, {}).items()}
+            if not refresh and self._reported.get(meeting) == spoken:
+                continue
+            self._reported[meeting] = spoken
+            await self._outbox.to_facilitators(meeting, SpeakingSeconds(meeting, spoken))
 
     def hosting(self) -> set[str]:
         """Meetings with at least one connection on this worker."""

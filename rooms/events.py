@@ -23,6 +23,7 @@ from rooms.shapes import (
     ChatInfo,
     CheckinPromptInfo,
     FacilitatorRole,
+    GoroundInfo,
     Mood,
     ParticipantInfo,
     SupportInfo,
@@ -278,6 +279,13 @@ class SupportStatus(Event):
 class ReportReceived(Event):
     type = "report.received"
     report_id: str
+
+
+class GoroundUpdated(Event):
+    """The go-round changed (None: it ended). Its own module: rooms/goround.py."""
+
+    type = "goround.updated"
+    goround: GoroundInfo | None = None  # None: the go-round ended
 
 
 EVENT_MODELS: tuple[type[Event], ...] = tuple(Event.__subclasses__())

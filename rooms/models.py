@@ -43,6 +43,9 @@ class Meeting(models.Model):
     breakout_ends_at = models.DateTimeField(null=True, blank=True)
     breakout_warn_at = models.DateTimeField(null=True, blank=True)
     breakout_warned = models.BooleanField(default=False)
+    # The running go-round (rooms/goround.py): participant ids and turn times, no names;
+    # cleared when it or the meeting ends.
+    goround = models.JSONField(null=True, blank=True)
     # Device hashes are keyed with this meeting's own salt, so the same browser gets an
     # unrelated hash in every meeting ("" only for meetings from before the salt existed).
     device_salt = models.CharField(max_length=32, default=new_device_salt)

@@ -288,6 +288,7 @@ def finish(room: MeetingState) -> list[Event]:
         return []  # two facilitators at once: the second has nothing left to end
     waiting = room.lobby()
     room.ended = True
+    room.goround = None
     present = room.present()
     events: list[Event] = [
         MeetingEnded(

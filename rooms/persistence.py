@@ -47,6 +47,7 @@ ROOM_COLUMNS = {
     "breakout_ends_at": "breakout_ends_at",
     "breakout_warn_at": "breakout_warn_at",
     "breakout_warned": "breakout_warned",
+    "goround": "goround",
 }
 
 

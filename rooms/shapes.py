@@ -97,6 +97,25 @@ class CheckinPromptInfo(Shape):
     answers: list[NamedAnswerInfo] | None = None  # facilitators' view of named prompts
 
 
+class GoroundTurn(Shape):
+    participant_id: str
+    name: str
+    outcome: Literal["waiting", "speaking", "spoke", "passed", "skipped"]
+    present: bool
+    text_only: bool
+    started_at: str | None = None
+    ended_at: str | None = None
+
+
+class GoroundInfo(Shape):
+    turns: list[GoroundTurn]
+    seconds: int | None = None
+    current: str | None = None
+    next: str | None = None
+    turn_started_at: str | None = None
+    finished: bool
+
+
 class MoodPoint(Shape):
     meeting_id: str
     date: str

@@ -140,6 +140,7 @@ class MeetingState:
     breakout_warn_at: datetime | None = None
     breakout_warned: bool = False
     attention: dict[str, AttentionItem] = field(default_factory=dict)  # in arrival order
+    goround: dict[str, Any] | None = None  # rooms/goround.py's JSON
 
     # --- reading ---------------------------------------------------------------
 

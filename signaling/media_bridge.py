@@ -29,12 +29,12 @@ from rooms import selectors
 from rooms.errors import RoomError
 from signaling import protocol as p
 from signaling.db import close_connections, in_db_thread
-from signaling.groups import participant_group
+from signaling.groups import facilitators_group, participant_group
 
 if TYPE_CHECKING:
     from media.registry import Registry
     from media.routing import Router
-    from media.worker import MediaWorker, Outcome
+    from media.worker import MediaWorker, Outcome, SpeakingSeconds
 
 # media codes that mean something else to a browser
 _ERRORS = {
@@ -150,6 +150,13 @@ class GroupOutbox:
             return
         await self.layer.group_send(
             participant_group(participant_id), {"type": "media.event", "message": message}
+        )
+
+    async def to_facilitators(self, meeting_id: str, report: SpeakingSeconds) -> None:
+        """Share of voice goes to the meeting's facilitators' sockets, and nowhere else."""
+        message = p.server_message("voice.share", seconds=report.seconds)
+        await self.layer.group_send(
+            facilitators_group(meeting_id), {"type": "media.event", "message": message}
         )
 
 

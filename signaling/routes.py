@@ -21,6 +21,7 @@ from rooms.services import (
     chat,
     checkins,
     facilitation,
+    goround,
     participants,
     support,
 )
@@ -212,6 +213,22 @@ ROUTES: dict[type, Route] = {
     p.AttentionHandle: Route(
         support.attention_handle, _with(item_id=lambda m: str(m.item_id)), quiet=True
     ),
+    # --- go-round
+    p.GoroundStart: Route(
+        goround.goround_start,
+        _with(
+            order=lambda m: [str(i) for i in m.order] if m.order is not None else None,
+            shuffle=_field("shuffle"),
+            seconds=_field("seconds"),
+        ),
+    ),
+    p.GoroundReorder: Route(
+        goround.goround_reorder, _with(order=lambda m: [str(i) for i in m.order])
+    ),
+    p.GoroundNext: Route(goround.goround_next, _actor),
+    p.GoroundPrevious: Route(goround.goround_previous, _actor),
+    p.GoroundPass: Route(goround.goround_pass, _actor),
+    p.GoroundEnd: Route(goround.goround_end, _actor),
     # --- media negotiation: the meeting's media worker answers on its own
     **{message_type: Route(handler=handler) for message_type, handler in MEDIA_HANDLERS.items()},
 }

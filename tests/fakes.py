@@ -42,12 +42,16 @@ class FakeOutbox:
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, object]] = []
+        self.reports: list[tuple[str, object]] = []  # share of voice, to facilitators
         self.arrived = asyncio.Condition()
 
     async def to_participant(self, participant_id: str, outcome: object) -> None:
         async with self.arrived:
             self.sent.append((participant_id, outcome))
             self.arrived.notify_all()
+
+    async def to_facilitators(self, meeting_id: str, report: object) -> None:
+        self.reports.append((meeting_id, report))
 
     async def wait_for(self, count: int, timeout: float = 2.0) -> list[tuple[str, object]]:
         async with asyncio.timeout(timeout), self.arrived:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from rooms import breakouts, state
+from rooms import breakouts, goround, state
 from rooms.models import Meeting, Participant
 from rooms.persistence import member_from_row, room_load
 from rooms.selectors.chat import chat_history
@@ -18,6 +18,8 @@ def room_state(*, meeting_id: str, viewer_id: str) -> dict[str, Any]:
     room = room_load(meeting=meeting)
     viewer = room.member(viewer_id)
     snapshot = room.snapshot_for(viewer_id)
+    if room.goround is not None:
+        snapshot["goround"] = goround.public(room)
     snapshot["chat"] = chat_history(
         meeting_id=meeting_id,
         viewer_id=viewer_id,

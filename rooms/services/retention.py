@@ -93,6 +93,8 @@ def meeting_purge(*, meeting: Meeting, now: datetime) -> PurgeReport:
         people.filter(status__in=[Participant.Status.LOBBY, Participant.Status.ADMITTED]).update(
             status=Participant.Status.LEFT
         )
+        # A go-round nobody ended: participant ids and turn times, no names, but they go too.
+        Meeting.objects.filter(id=meeting.id, goround__isnull=False).update(goround=None)
         if any(asdict(report).values()) or meeting.purged_at is None:
             report.meetings = 1
             Meeting.objects.filter(id=meeting.id).update(purged_at=now)

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Union
 
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
-from signaling.protocol import agreement, checkins, core, facilitation, media, support
+from signaling.protocol import agreement, checkins, core, facilitation, goround, media, support
 from signaling.protocol.agreement import *  # noqa: F403
 from signaling.protocol.base import (
     CLOSE_CODES,
@@ -25,10 +25,11 @@ from signaling.protocol.base import (
 from signaling.protocol.checkins import *  # noqa: F403
 from signaling.protocol.core import *  # noqa: F403
 from signaling.protocol.facilitation import *  # noqa: F403
+from signaling.protocol.goround import *  # noqa: F403
 from signaling.protocol.media import *  # noqa: F403
 from signaling.protocol.support import *  # noqa: F403
 
-_FEATURES = (core, media, facilitation, checkins, support, agreement)
+_FEATURES = (core, media, facilitation, checkins, support, goround, agreement)
 
 _CLIENT_MODELS = tuple(m for f in _FEATURES for m in f.CLIENT_MODELS)
 _SERVER_MODELS = tuple(m for f in _FEATURES for m in f.SERVER_MODELS)

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from rooms.shapes import AttentionInfo, ChatInfo, ParticipantInfo, SupportInfo
+from rooms.shapes import AttentionInfo, ChatInfo, GoroundInfo, ParticipantInfo, SupportInfo
 from signaling.protocol.base import ERROR_CODES, Message
 from signaling.protocol.facilitation import BreakoutsState, RoomSettings
 
@@ -143,6 +143,7 @@ class RoomState(Message):
     lobby: list[ParticipantInfo] | None = None
     attention: list[AttentionInfo] | None = None  # facilitators only
     support: SupportInfo | None = None  # peers: their own "I need support"
+    goround: GoroundInfo | None = None
 
 
 class ParticipantJoined(Message):

@@ -18,10 +18,12 @@ def test_report_a_message_and_let_a_latecomer_in(embedded_server, browser):
     # --- a report ---------------------------------------------------------------------------
     _send_chat(wren, "nobody here cares")
     message = _chat(heron).locator("li", has_text="nobody here cares")
+    # nobody reports their own message: the author's has no actions at all
     expect(
-        _chat(wren).locator("li", has_text="nobody here cares").locator(".report-button")
+        _chat(wren).locator("li", has_text="nobody here cares").locator(".message-menu-button")
     ).to_have_count(0)
-    message.get_by_role("button", name="Report").click()
+    message.get_by_role("button", name="Actions: Bold Wren").click()
+    heron.locator("#chat-message-menu").get_by_role("button", name="Report").click()
     dialog = heron.get_by_role("dialog", name="Report to the facilitators")
     expect(dialog).to_contain_text("Bold Wren")
     dialog.get_by_label("What is it about?").select_option("hurtful")

@@ -13,6 +13,8 @@ import { mountCheckins } from "./features/checkins.js";
 import { mountFacilitation } from "./features/facilitation.js";
 import { mountAttention } from "./features/attention.js";
 import { mountSupport } from "./features/support.js";
+import { mountGoround } from "./features/goround.js";
+import { mountVoice } from "./features/voice.js";
 import { VideoGrid } from "./grid.js";
 import { setupLeaving } from "./leaving.js";
 import { MediaSession, plugMedia } from "./media.js";
@@ -82,6 +84,8 @@ Object.assign(meeting, { view, send, notify, refresh: renderAll, facilitates: vi
 mountChatCompose();
 mountFacilitation();
 mountAgreement();
+mountGoround();
+mountVoice();
 mountBreakouts();
 mountCheckins({ container: $("checkins-body") });
 mountSupport();

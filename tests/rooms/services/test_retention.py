@@ -203,6 +203,28 @@ def test_a_meeting_nobody_ended_is_purged_once_it_has_been_quiet_for_the_period(
     assert everything_of(busy) == busy_before
 
 
+def test_a_go_round_nobody_ended_goes_with_the_purge(settings):
+    settings.RETENTION_DAYS = 30
+    meeting, _ = full_meeting(make_facilitator_user(), title="Forgotten")
+    heron = Participant.objects.get(meeting=meeting, display_name="Calm Heron")
+    turn = {
+        "participant_id": str(heron.id),
+        "outcome": "speaking",
+        "started_at": None,
+        "ended_at": None,
+    }
+    long_ago = timezone.now() - 45 * DAY
+    Meeting.objects.filter(id=meeting.id).update(
+        created_at=long_ago, goround={"turns": [turn], "seconds": 120, "current": 0}
+    )
+    Participant.objects.filter(meeting=meeting).update(created_at=long_ago)
+    ChatMessage.objects.filter(meeting=meeting).update(sent_at=long_ago)
+
+    run_purge()
+
+    assert Meeting.objects.get(id=meeting.id).goround is None
+
+
 def test_the_retention_period_comes_from_the_setting(settings):
     old, fac = full_meeting(make_facilitator_user())
     end(old, fac, days_ago=8)

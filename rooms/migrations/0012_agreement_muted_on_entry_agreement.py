@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rooms', '0010_chat_threads_privchat'),
+        ('rooms', '0011_goround_gr'),
     ]
 
     operations = [
