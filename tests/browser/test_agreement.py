@@ -41,12 +41,12 @@ def test_pre_join_shows_the_agreement_and_the_server_wants_it_accepted(embedded_
     expect(peer.locator("#agreement-text")).to_contain_text("What is shared here stays here")
     expect(peer.locator("#join .welcome")).to_contain_text("Nobody can see or hear you yet")
     expect(peer.locator("#join .welcome")).to_contain_text("Run by facilitator")
+    _shoot(peer, "prejoin")
     peer.locator("#join .welcome").get_by_role("button", name="See the crisis lines").click()
     expect(peer.locator("#crisis-dialog")).to_be_visible()
     peer.locator("#crisis-dialog").get_by_role("button", name="Close", exact=True).click()
     accept = peer.get_by_role("button", name="I agree, join")
     expect(accept).to_be_enabled()
-    _shoot(peer, "prejoin")
 
     # A join that skips the agreement (not the page's own button) is refused by the server.
     refused = peer.evaluate(
