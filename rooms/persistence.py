@@ -42,6 +42,7 @@ ROOM_COLUMNS = {
     "hand_counter": "hand_counter",
     "locked": "locked",
     "allow_self_unmute": "allow_self_unmute",
+    "muted_on_entry": "muted_on_entry",
     "self_select": "breakout_self_select",
     "breakout_ends_at": "breakout_ends_at",
     "breakout_warn_at": "breakout_warn_at",

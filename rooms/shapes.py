@@ -53,6 +53,7 @@ class ChatInfo(Shape):
 class RoomSettings(Shape):
     locked: bool
     allow_self_unmute: bool
+    muted_on_entry: bool  # peers enter with their microphone off (rooms/agreement.py)
 
 
 class BreakoutInfo(Shape):

@@ -130,7 +130,12 @@ async def test_a_latecomer_knocks_on_a_locked_meeting(room):
     await room.facilitator.expect("room.settings")
     meeting = await sync_to_async(Meeting.objects.get)(id=room.meeting.id)
     lark, token = await sync_to_async(meeting_services.participant_create)(
-        meeting=meeting, display_name="Late Lark", media="text_only", role="peer", knock=True
+        meeting=meeting,
+        display_name="Late Lark",
+        media="text_only",
+        role="peer",
+        knock=True,
+        agreement_accepted=True,
     )
     client = Client(room.meeting.id, token)
     room.track(client)

@@ -32,7 +32,11 @@ def test_the_queue_is_kept_for_a_facilitator_who_joins_later_or_reloads():
     item = AttentionItem.objects.get(kind="support")
     support.attention_handle(meeting_id=mid, actor_id=fac, item_id=str(item.id))
     late = meeting_services.participant_create(
-        meeting=item.meeting, display_name="Cora", media="camera_mic", role="cofacilitator"
+        meeting=item.meeting,
+        display_name="Cora",
+        media="camera_mic",
+        role="cofacilitator",
+        agreement_accepted=True,
     )[0]
     seen = selectors.room_state(meeting_id=mid, viewer_id=str(late.id))["attention"]
     assert [(i["kind"], i["name"], i["state"]) for i in seen] == [
@@ -88,7 +92,12 @@ def test_a_latecomer_knocks_on_a_locked_meeting_and_is_let_in():
         make_participant(meeting, "Late Lark")
     assert refused_join.value.code == "meeting_locked"
     lark, _ = meeting_services.participant_create(
-        meeting=meeting, display_name="Late Lark", media="text_only", role="peer", knock=True
+        meeting=meeting,
+        display_name="Late Lark",
+        media="text_only",
+        role="peer",
+        knock=True,
+        agreement_accepted=True,
     )
     assert (lark.status, lark.latecomer) == ("lobby", True)  # lobby off, but a latecomer waits
     outcome, _ = participants.participant_connect(
