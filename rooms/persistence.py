@@ -90,6 +90,9 @@ def _item_from_row(row: AttentionItem) -> queue.AttentionItem:
         handled_by=str(row.handled_by_id) if row.handled_by_id else None,
         handled_by_name=row.handled_by.display_name if row.handled_by else "",
         created_at=row.created_at,
+        latecomer=row.kind == AttentionItem.Kind.KNOCK and row.participant.latecomer,
+        cofacilitator_link=row.kind == AttentionItem.Kind.KNOCK
+        and row.participant.role == Participant.Role.COFACILITATOR,
     )
 
 

@@ -107,3 +107,25 @@ def test_a_latecomer_knocks_on_a_locked_meeting_and_is_let_in():
     participants.lobby_admit(meeting_id=mid, actor_id=fac, target_id=str(lark.id))
     knock = AttentionItem.objects.get(kind="knock")
     assert (knock.state, knock.handled_by_id) == ("handled", Participant.objects.get(id=fac).id)
+
+
+def test_a_knock_keeps_its_marks_for_a_facilitator_who_reloads():
+    meeting = make_meeting(lobby_enabled=True)
+    fac, _ = make_participant(meeting, "Fern", role="facilitator")
+    mid = str(meeting.id)
+    heron, _ = make_participant(meeting, "Heron")
+    facilitation.room_configure(meeting_id=mid, actor_id=str(fac.id), locked=True)
+    meeting.refresh_from_db()
+    lark, _ = meeting_services.participant_create(
+        meeting=meeting, display_name="Late Lark", media="text_only", role="peer",
+        knock=True, agreement_accepted=True,
+    )  # fmt: skip
+    for who in (heron, lark):
+        participants.participant_connect(
+            meeting_id=mid, participant_id=str(who.id), channel_name=str(who.id), grace_seconds=30
+        )
+    seen = selectors.room_state(meeting_id=mid, viewer_id=str(fac.id))["attention"]
+    assert [(i["kind"], i["name"], i["latecomer"], i["state"]) for i in seen] == [
+        ("knock", "Heron", False, "open"),
+        ("knock", "Late Lark", True, "open"),
+    ]
