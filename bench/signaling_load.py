@@ -61,7 +61,7 @@ for m in range({meetings}):
     meeting = meetings.meeting_create(owner=owner, title=f"Bench {{m}}", lobby_enabled=False)
     tokens = [
         meetings.participant_create(
-            meeting=meeting, display_name=f"P{{m}}-{{i}}", media="text_only", role="peer"
+            meeting=meeting, display_name=f"P{{m}}-{{i}}", media="text_only", role="peer", agreement_accepted=True
         )[1]
         for i in range({per_meeting})
     ]

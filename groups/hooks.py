@@ -2,8 +2,10 @@
 
 - The group's facilitator team (and its organisation's admins) may open and run any of its
   meetings as if they owned it: co-facilitation without passing a link around.
-- Peers are refused before the doors open and once the group's maximum is reached, and
-  come in muted when the group says so.
+- Peers are refused before the doors open and once the group's maximum is reached.
+- A group's meeting uses the group's agreement unless it has its own, and names the group's
+  facilitator team as who runs it. (Muted on entry is copied from the group onto each
+  meeting when it is made, groups/schedules.py: the facilitator may change it per meeting.)
 - A one-to-one session has no breakout rooms and no anonymous check-ins (an anonymous answer
   there could only be the one person's).
 - A meeting's group, for the mood trend, is the group it was scheduled for.
@@ -18,6 +20,7 @@ from django.utils import timezone
 
 from groups.models import Group, Occurrence, Staff
 from groups.recurrence import zone
+from groups.selectors import team
 from rooms import extensions
 from rooms.errors import RoomError
 from rooms.models import Meeting, Participant
@@ -74,12 +77,22 @@ def group_join_check(meeting: Meeting, role: str) -> None:
         )
 
 
-def group_muted_on_entry(meeting: Meeting, role: str) -> bool:
-    """Peers of a group set to "muted on entry" come in with their microphone off."""
-    if role in FACILITATING:
-        return False
+def group_agreement(meeting: Meeting) -> str | None:
+    """A group's meeting without an agreement of its own uses the group's (or, when the
+    group has none, its organisation's default)."""
     found = _occurrence(meeting)
-    return found is not None and found.group.muted_on_entry
+    if found is None:
+        return None
+    group = found.group
+    return group.agreement or group.organisation.default_agreement or None
+
+
+def group_hosts(meeting: Meeting) -> list[str] | None:
+    """Who runs a group's meeting, as its peers see them: the group's facilitator team."""
+    found = _occurrence(meeting)
+    if found is None:
+        return None
+    return [member.name for member in team(found.group)] or None
 
 
 ONE_TO_ONE_REFUSALS = {
@@ -106,8 +119,10 @@ def group_meetings(meeting: Meeting) -> QuerySet[Meeting] | None:
 
 
 def register() -> None:
-    if group_muted_on_entry not in extensions.muted_on_entry_checks:
-        extensions.muted_on_entry_checks.append(group_muted_on_entry)
+    if group_agreement not in extensions.agreement_defaults:
+        extensions.agreement_defaults.append(group_agreement)
+    if group_hosts not in extensions.hosts_providers:
+        extensions.hosts_providers.append(group_hosts)
     if one_to_one_features not in extensions.feature_checks:
         extensions.feature_checks.append(one_to_one_features)
     if group_meetings not in extensions.group_providers:

@@ -56,6 +56,7 @@ def _new_meeting(group: Group, starts_at: datetime) -> Meeting:
         title=group.title,
         starts_at=starts_at,
         lobby_enabled=group.lobby_default,
+        muted_on_entry=group.muted_on_entry,
     )
 
 

@@ -30,6 +30,7 @@ NEW_GROUP = {
     "max_attendees": 12,
     "doors_open_minutes": 10,
     "lobby_default": True,
+    "muted_on_entry": True,  # as the meetings page: peers come in muted unless changed
 }
 
 

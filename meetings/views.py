@@ -19,8 +19,9 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
 from meetings.client_constants import client_constants
-from rooms import extensions, pseudonyms, selectors, state
+from rooms import agreement, extensions, pseudonyms, selectors, state
 from rooms.models import InviteLink, Meeting
+from rooms.services import agreement as agreement_services
 from rooms.services import facilitation, invites
 from rooms.services import meetings as services
 from signaling import delivery
@@ -119,6 +120,8 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
                 title=request.POST.get("title", ""),
                 starts_at=starts_at,
                 lobby_enabled=request.POST.get("lobby_enabled") == "on",
+                muted_on_entry=request.POST.get("muted_on_entry") == "on",
+                agreement_text=request.POST.get("agreement", ""),
             )
         except state.RoomError as exc:
             error = exc.message
@@ -165,6 +168,7 @@ def _detail(
         "invitation": invitation_text(meeting, links["peer"]),
         "starts_at_value": _input_value(meeting.starts_at),
         "error": error,
+        "default_agreement": agreement.effective("", extensions.agreement_default(meeting)),
         "link_rows": _link_rows(meeting),
         "link_error": link_error,
         "expiry_choices": [
@@ -208,6 +212,8 @@ def meeting_edit(request: HttpRequest, meeting_id) -> HttpResponse:
             title=request.POST.get("title", ""),
             starts_at=_parse_start(request.POST.get("starts_at", "")),
             lobby_enabled=request.POST.get("lobby_enabled") == "on",
+            muted_on_entry=request.POST.get("muted_on_entry") == "on",
+            agreement_text=request.POST.get("agreement"),  # absent: unchanged
         )
     except state.RoomError as exc:
         return _detail(request, meeting, error=exc.message, status=400)
@@ -232,8 +238,18 @@ def _room_page(request: HttpRequest, meeting: Meeting, invite: str, role: str) -
         "suggested_name": pseudonyms.suggest(),
         "ended": meeting.ended_at is not None,
         "client_constants": client_constants(),
+        "agreement_lines": _lines(agreement_services.agreement_text(meeting=meeting)),
+        "hosts": extensions.hosts(meeting) or [_person_name(meeting.owner)],
     }
     return render(request, "room.html", context)
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _person_name(user) -> str:
+    return user.first_name or user.username
 
 
 @login_required
@@ -353,6 +369,8 @@ def api_join(request: HttpRequest) -> JsonResponse:
             device=device[:64],
             link=link,
             knock=body.get("knock") is True,
+            # not bool(): only a JSON true accepts the agreement
+            agreement_accepted=body.get("agreement_accepted", False),
         )
     except state.RoomError as exc:
         status = (

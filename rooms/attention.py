@@ -6,8 +6,9 @@ events, the snapshot) and only they mark an item handled; everyone else gets `fo
 and nothing changes. Raised hands stay their own queue (`MeetingState.hand_queue`).
 
 "I need support" is private: it reaches the facilitators and the person, nobody else; the
-person can withdraw it. A latecomer's knock is added on `MeetingState.connect` (`queue.knock`) and settled
-by admit, deny or leaving (`queue.settle_knocks`).
+person can withdraw it. Everyone who waits in the lobby knocks: the item is added on
+`MeetingState.connect` (`queue.knock`) and settled by admit, deny or leaving
+(`queue.settle_knocks`).
 """
 
 from __future__ import annotations

@@ -180,6 +180,16 @@ class RoomSettingsChanged(Event):
     type = "room.settings"
     locked: bool
     allow_self_unmute: bool
+    muted_on_entry: bool
+
+
+class AgreementShown(Event):
+    """A facilitator shows the meeting's agreement to everyone again (rooms/agreement.py)."""
+
+    type = "agreement.shown"
+    text: str
+    by_name: str
+    by_role: FacilitatorRole
 
 
 class Removed(Event):

@@ -19,13 +19,15 @@ FacilitatorGrant = Callable[[Meeting, int], bool]
 # (meeting, role joining) -> None, or raises RoomError to refuse the join.
 JoinCheck = Callable[[Meeting, str], None]
 
-# (meeting, role joining) -> True when this person enters with their microphone off
-# (as if they had muted themselves: they may unmute).
-MutedOnEntry = Callable[[Meeting, str], bool]
+# (meeting) -> the agreement of what the meeting belongs to (its group's), or None.
+AgreementDefault = Callable[[Meeting], str | None]
+# (meeting) -> the display names of the people who run it, or None to use the owner's.
+HostsOf = Callable[[Meeting], list[str] | None]
 
 facilitator_grants: list[FacilitatorGrant] = []
 join_checks: list[JoinCheck] = []
-muted_on_entry_checks: list[MutedOnEntry] = []
+agreement_defaults: list[AgreementDefault] = []
+hosts_providers: list[HostsOf] = []
 
 
 def user_facilitates(meeting: Meeting, user_id: int | None) -> bool:
@@ -42,8 +44,21 @@ def check_join(meeting: Meeting, role: str) -> None:
         check(meeting, role)
 
 
-def muted_on_entry(meeting: Meeting, role: str) -> bool:
-    return any(check(meeting, role) for check in muted_on_entry_checks)
+def agreement_default(meeting: Meeting) -> str | None:
+    """The agreement a meeting falls back to when it has none of its own (its group's)."""
+    for provider in agreement_defaults:
+        found = provider(meeting)
+        if found:
+            return found
+    return None
+
+
+def hosts(meeting: Meeting) -> list[str] | None:
+    for provider in hosts_providers:
+        found = provider(meeting)
+        if found:
+            return found
+    return None
 
 
 # Features a meeting may do without (a one-to-one session has no breakouts, and an

@@ -33,6 +33,11 @@ class Meeting(models.Model):
     # Facilitation: locked = no new peers; the lobby keeps its queue.
     locked = models.BooleanField(default=False)
     allow_self_unmute = models.BooleanField(default=True)
+    # Peers come in with their microphone off (they may unmute unless a facilitator muted them).
+    muted_on_entry = models.BooleanField(default=True)
+    # The ground rules peers accept before entering; "" means the group's, or the default
+    # (rooms.agreement.DEFAULT_AGREEMENT).
+    agreement = models.TextField(max_length=4000, blank=True, default="")
     breakout_self_select = models.BooleanField(default=False)
     # The breakout timer as deadlines, so any process (or the next event) can act on it.
     breakout_ends_at = models.DateTimeField(null=True, blank=True)
@@ -181,6 +186,9 @@ class Participant(models.Model):
     # null. A co-facilitator's chat history holds only the private messages to the
     # facilitators sent since then: peers wrote those to the facilitators present at the time.
     facilitates_since = models.DateTimeField(null=True, blank=True)
+    # When they accepted the meeting's agreement on the pre-join screen (null: never asked,
+    # as for the meeting's own facilitator, who sets it).
+    agreement_accepted_at = models.DateTimeField(null=True, blank=True)
     # Knocked on a locked meeting: waits in the lobby marked as a latecomer.
     latecomer = models.BooleanField(default=False)
 

@@ -237,8 +237,10 @@ def configure(
     *,
     locked: bool | None = None,
     allow_self_unmute: bool | None = None,
+    muted_on_entry: bool | None = None,
 ) -> list[Event]:
-    """Lock (no new peers join; the lobby keeps its queue) and the self-unmute rule."""
+    """Lock (no new peers join; the lobby keeps its queue), the self-unmute rule and
+    muted on entry (peers who enter from now on start with their microphone off)."""
     policy.require_live(room)
     policy.require_facilitator(room, actor_id)
     before = room.settings()
@@ -246,6 +248,8 @@ def configure(
         room.locked = locked
     if allow_self_unmute is not None:
         room.allow_self_unmute = allow_self_unmute
+    if muted_on_entry is not None:
+        room.muted_on_entry = muted_on_entry
     if room.settings() == before:
         return []
     return [RoomSettingsChanged(**room.settings(), to=ToMeeting())]

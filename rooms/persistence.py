@@ -42,6 +42,7 @@ ROOM_COLUMNS = {
     "hand_counter": "hand_counter",
     "locked": "locked",
     "allow_self_unmute": "allow_self_unmute",
+    "muted_on_entry": "muted_on_entry",
     "self_select": "breakout_self_select",
     "breakout_ends_at": "breakout_ends_at",
     "breakout_warn_at": "breakout_warn_at",
@@ -89,6 +90,9 @@ def _item_from_row(row: AttentionItem) -> queue.AttentionItem:
         handled_by=str(row.handled_by_id) if row.handled_by_id else None,
         handled_by_name=row.handled_by.display_name if row.handled_by else "",
         created_at=row.created_at,
+        latecomer=row.kind == AttentionItem.Kind.KNOCK and row.participant.latecomer,
+        cofacilitator_link=row.kind == AttentionItem.Kind.KNOCK
+        and row.participant.role == Participant.Role.COFACILITATOR,
     )
 
 

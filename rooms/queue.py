@@ -1,5 +1,5 @@
 """The attention queue's items as part of a meeting's state, and the reads and changes that
-`MeetingState` itself needs (a latecomer's knock comes and goes with the lobby). The actions
+`MeetingState` itself needs (a knock comes and goes with a stay in the lobby). The actions
 people take on the queue are in attention.py."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from rooms.state import MeetingState, Member
 
 OPEN, HANDLED, CANCELLED = "open", "handled", "cancelled"
+COFACILITATOR = "cofacilitator"  # as rooms.state.COFACILITATOR (state imports this module)
 
 
 @dataclass
@@ -38,6 +39,10 @@ class AttentionItem:
     handled_by: str | None = None
     handled_by_name: str = ""
     created_at: datetime | None = None
+    # a knock's extra marks: came after the meeting was locked; came with the co-facilitator
+    # link (then only the meeting's owner may admit them)
+    latecomer: bool = False
+    cofacilitator_link: bool = False
 
     @property
     def open(self) -> bool:
@@ -64,6 +69,8 @@ def item_public(room: MeetingState, item: AttentionItem) -> AttentionInfo:
             "message_text": item.message_text or None,
             "handled_by_name": item.handled_by_name or None,
             "created_at": item.created_at.isoformat() if item.created_at else None,
+            "latecomer": item.latecomer,
+            "cofacilitator_link": item.cofacilitator_link,
         }
     )
 
@@ -105,16 +112,25 @@ def support_of(room: MeetingState, participant_id: str) -> SupportInfo:
 
 
 def knock(room: MeetingState, member: Member) -> list[Event]:
-    """A latecomer waiting in the lobby is also an item of the queue (once)."""
-    if not member.latecomer:
+    """Whoever waits in the lobby is also an item of the queue, once per stay (a reconnect
+    from the lobby adds nothing)."""
+    if any(
+        i.kind == "knock" and i.participant_id == member.id and i.open
+        for i in room.attention.values()
+    ):
         return []
-    if any(i.kind == "knock" and i.participant_id == member.id for i in room.attention.values()):
-        return []
-    return [item_event(room, add_item(room, kind="knock", member=member))]
+    item = add_item(
+        room,
+        kind="knock",
+        member=member,
+        latecomer=member.latecomer,
+        cofacilitator_link=member.role == COFACILITATOR,
+    )
+    return [item_event(room, item)]
 
 
 def settle_knocks(room: MeetingState, member: Member, handled_by: Member | None) -> list[Event]:
-    """A latecomer's knock is over once they are let in, turned away or gone."""
+    """A knock is over once they are let in, turned away or gone from the lobby."""
     events: list[Event] = []
     for item in room.attention.values():
         if item.kind == "knock" and item.participant_id == member.id and item.open:

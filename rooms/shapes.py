@@ -53,6 +53,7 @@ class ChatInfo(Shape):
 class RoomSettings(Shape):
     locked: bool
     allow_self_unmute: bool
+    muted_on_entry: bool  # peers enter with their microphone off (rooms/agreement.py)
 
 
 class BreakoutInfo(Shape):
@@ -154,6 +155,8 @@ class AttentionInfo(Shape):
     message_text: str | None = None
     handled_by_name: str | None = None
     created_at: str | None = None
+    latecomer: bool = False  # a knock: came after the meeting was locked
+    cofacilitator_link: bool = False  # a knock: only the meeting's owner may admit them
 
 
 class SupportInfo(Shape):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from rooms import policy, queue
+from rooms import agreement, policy, queue
 from rooms.errors import RoomError as RoomError  # re-exported: callers catch state.RoomError
 from rooms.events import (
     Close,
@@ -132,6 +132,7 @@ class MeetingState:
     members: dict[str, Member] = field(default_factory=dict)
     locked: bool = False
     allow_self_unmute: bool = True
+    muted_on_entry: bool = False  # as loaded; a new Meeting row's default is on
     ended: bool = False
     breakouts: dict[str, Breakout] = field(default_factory=dict)  # closed ones too, by position
     self_select: bool = False
@@ -185,7 +186,7 @@ class MeetingState:
         )
 
     def settings(self) -> dict[str, bool]:
-        return {"locked": self.locked, "allow_self_unmute": self.allow_self_unmute}
+        return {k: getattr(self, k) for k in ("locked", "allow_self_unmute", "muted_on_entry")}
 
     def breakouts_public(self) -> dict[str, Any]:
         members: dict[str, list[str]] = {b.id: [] for b in self.open_breakouts()}
@@ -333,6 +334,7 @@ class MeetingState:
         if target.role == COFACILITATOR and self.member(actor_id).role != FACILITATOR:
             raise RoomError("forbidden", "Only the meeting's owner can confirm a co-facilitator.")
         target.status = ADMITTED
+        agreement.mute_on_entry(self, target)
         admitted = LobbyAdmitted(to=ToParticipant(target.id), then=(EnterRoom(target.id),))
         knocks = queue.settle_knocks(self, target, self.member(actor_id))
         events = [self._lobby_event(), *knocks, admitted]
@@ -347,6 +349,7 @@ class MeetingState:
         waiting = [m for m in self.lobby() if m.role != COFACILITATOR]
         for target in waiting:
             target.status = ADMITTED
+            agreement.mute_on_entry(self, target)
         events = [self._lobby_event()]
         for target in waiting:
             events += queue.settle_knocks(self, target, self.member(actor_id))

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
 
+from asgiref.sync import sync_to_async
 from channels.db import DatabaseSyncToAsync
 from django.conf import settings
 from django.db import connections
@@ -58,3 +59,5 @@ async def close_connections() -> None:
 
     loop = asyncio.get_running_loop()
     await asyncio.gather(*(loop.run_in_executor(_executor(), close_here) for _ in range(threads)))
+    # and the one on asgiref's shared sync thread (thread-sensitive sync_to_async callers)
+    await sync_to_async(connections.close_all, thread_sensitive=True)()

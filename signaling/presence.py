@@ -154,17 +154,23 @@ class Presence(LocalPresence):
 
 
 _running: tuple[LocalPresence, asyncio.Task[None]] | None = None
+# On the in-memory layer the sweep runs in a served process (shutdown.on_server_start), not
+# in tests that drive consumers directly, unless they ask for it.
+local_sweep = False
 
 
-def start() -> LocalPresence:
+def start(*, served: bool = False) -> LocalPresence | None:
     """Starts this process's sweep (and on Redis its lease) on the running loop, once per
     loop (tests run each on a loop of its own)."""
-    global _running
+    global _running, local_sweep
+    local_sweep = local_sweep or served
     loop = asyncio.get_running_loop()
     if _running is not None and _running[1].get_loop() is loop and not _running[1].done():
         return _running[0]
     layer = get_channel_layer()
     assert layer is not None
+    if not isinstance(layer, RedisChannelLayer) and not local_sweep:
+        return None
     presence = Presence(layer) if isinstance(layer, RedisChannelLayer) else LocalPresence(layer)
     _running = (presence, loop.create_task(presence.run()))
     return presence

@@ -15,7 +15,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rooms.services import breakouts, chat, checkins, facilitation, goround, participants, support
+from rooms.services import (
+    agreement,
+    breakouts,
+    chat,
+    checkins,
+    facilitation,
+    goround,
+    participants,
+    support,
+)
 from signaling import protocol as p
 from signaling.db import in_db_thread
 from signaling.media_handlers import MEDIA_HANDLERS
@@ -126,12 +135,17 @@ ROUTES: dict[type, Route] = {
     ),
     p.RoomConfigure: Route(
         facilitation.room_configure,
-        _with(locked=_field("locked"), allow_self_unmute=_field("allow_self_unmute")),
+        _with(
+            locked=_field("locked"),
+            allow_self_unmute=_field("allow_self_unmute"),
+            muted_on_entry=_field("muted_on_entry"),
+        ),
     ),
     p.ParticipantRemove: Route(
         facilitation.participant_remove, _with(target_id=_target, ban=_field("ban"))
     ),
     p.MeetingEnd: Route(facilitation.meeting_end, _actor),
+    p.AgreementShow: Route(agreement.agreement_show, _actor),
     # --- breakouts
     p.BreakoutCreate: Route(
         breakouts.breakout_create,

@@ -111,7 +111,7 @@ def _stop_server() -> None:
 def on_server_start() -> None:
     """What a web process does once its event loop runs: keep its lease, answer SIGTERM."""
     loop = asyncio.get_running_loop()
-    presence.start()
+    presence.start(served=True)
     install(loop)
 
 

@@ -17,13 +17,22 @@ def make_facilitator_user(username: str | None = None):
     return get_user_model().objects.create_user(username=username, password="peer-support")
 
 
-def make_meeting(*, lobby_enabled: bool = True, title: str = "Evening circle") -> Meeting:
+def make_meeting(
+    *, lobby_enabled: bool = True, title: str = "Evening circle", muted_on_entry: bool = False
+) -> Meeting:
+    """Peers come in unmuted here unless asked (the product's default is muted on entry,
+    tested in tests/rooms/test_agreement.py and tests/signaling/test_agreement.py)."""
     return services.meeting_create(
-        owner=make_facilitator_user(), title=title, lobby_enabled=lobby_enabled
+        owner=make_facilitator_user(),
+        title=title,
+        lobby_enabled=lobby_enabled,
+        muted_on_entry=muted_on_entry,
     )
 
 
 def make_participant(
     meeting: Meeting, name: str, *, role: str = "peer", media: str = "camera_mic"
 ) -> tuple[Participant, str]:
-    return services.participant_create(meeting=meeting, display_name=name, media=media, role=role)
+    return services.participant_create(
+        meeting=meeting, display_name=name, media=media, role=role, agreement_accepted=True
+    )

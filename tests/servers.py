@@ -51,7 +51,8 @@ class Demo:
 
 
 def seed_demo(env: dict) -> Demo:
-    out = manage(env, "demo", "--password", "peer-support")
+    # Peers come in with sound at once: most browser tests listen for it.
+    out = manage(env, "demo", "--password", "peer-support", "--peers-join-unmuted")
     return Demo(
         meeting_id=re.search(r"/meetings/([0-9a-f-]{36})/room/", out).group(1),
         peer_invite=re.search(r"Peer invite link: +\S+/join/#(\S+)", out).group(1),
@@ -189,7 +190,15 @@ def join_over_http(base_url: str, invite: str, name: str, media: str = "camera_m
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     opener.open(f"{base_url}/join/{invite}/", timeout=10).read()
     return _post_join(
-        opener, jar, base_url, {"invite": invite, "display_name": name, "media": media}
+        opener,
+        jar,
+        base_url,
+        {
+            "invite": invite,
+            "display_name": name,
+            "media": media,
+            "agreement_accepted": True,
+        },
     )
 
 

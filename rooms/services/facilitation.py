@@ -50,11 +50,16 @@ def room_configure(
     actor_id: str,
     locked: bool | None = None,
     allow_self_unmute: bool | None = None,
+    muted_on_entry: bool | None = None,
 ) -> Outcome:
     return apply(
         meeting_id,
         lambda room: moderation.configure(
-            room, actor_id, locked=locked, allow_self_unmute=allow_self_unmute
+            room,
+            actor_id,
+            locked=locked,
+            allow_self_unmute=allow_self_unmute,
+            muted_on_entry=muted_on_entry,
         ),
     )
 

@@ -5,7 +5,8 @@ of life (created, scheduled start, a join, a drop, a chat message). After the re
 period the purge deletes chat (room, private to facilitators, help requests), the
 attention queue ("I need support" signals, reports, knocks, with their notes), named
 check-in answers and free-text answers, and strips every participant row down to its role
-and media mode (no name, no device hash, no token hash). Counters of check-in answers stay:
+and media mode (no name, no device hash, no token hash, no time of accepting the
+agreement). Counters of check-in answers stay:
 they are the anonymous aggregates the mood trend is drawn from. docs/privacy.md says the
 same in plain words.
 
@@ -85,6 +86,7 @@ def meeting_purge(*, meeting: Meeting, now: datetime) -> PurgeReport:
             token_hash=Concat(Value(PURGED_TOKEN_PREFIX), Cast(F("id"), CharField())),
             connection=Participant.Connection.OFFLINE,
             hand_raised_seq=None,
+            agreement_accepted_at=None,
         )
         # Nobody is still in a purged meeting; who was turned away stays counted apart
         # (attendance reports leave them out).

@@ -13,7 +13,8 @@ from typing import Annotated, Any, Union
 
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
-from signaling.protocol import checkins, core, facilitation, goround, media, support
+from signaling.protocol import agreement, checkins, core, facilitation, goround, media, support
+from signaling.protocol.agreement import *  # noqa: F403
 from signaling.protocol.base import (
     CLOSE_CODES,
     ERROR_CODES,
@@ -28,7 +29,7 @@ from signaling.protocol.goround import *  # noqa: F403
 from signaling.protocol.media import *  # noqa: F403
 from signaling.protocol.support import *  # noqa: F403
 
-_FEATURES = (core, media, facilitation, checkins, support, goround)
+_FEATURES = (core, media, facilitation, checkins, support, goround, agreement)
 
 _CLIENT_MODELS = tuple(m for f in _FEATURES for m in f.CLIENT_MODELS)
 _SERVER_MODELS = tuple(m for f in _FEATURES for m in f.SERVER_MODELS)

@@ -49,11 +49,12 @@ class RoomConfigure(Message):
     type: Literal["room.configure"]
     locked: bool | None = None
     allow_self_unmute: bool | None = None
+    muted_on_entry: bool | None = None
 
     @model_validator(mode="after")
     def _something(self):
-        if self.locked is None and self.allow_self_unmute is None:
-            raise ValueError("give locked or allow_self_unmute")
+        if self.locked is None and self.allow_self_unmute is None and self.muted_on_entry is None:
+            raise ValueError("give locked, allow_self_unmute or muted_on_entry")
         return self
 
 

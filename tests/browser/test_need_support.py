@@ -1,6 +1,7 @@
 """A peer presses "I need support": the facilitators' queue shows it (title cue), a facilitator
-replies privately (the `open-private-thread` event), the peer sees the crisis lines at once,
-and a third person sees nothing of it. Screenshots of both sides at desk and phone sizes."""
+replies privately (the `open-private-thread` event opens the private thread, and only the
+peer gets the reply), the peer sees the crisis lines at once, and a third person sees
+nothing of it. Screenshots of both sides at desk and phone sizes."""
 
 from pathlib import Path
 
@@ -74,6 +75,12 @@ def test_need_support_reaches_only_the_facilitators(embedded_server, browser):
 
     item.get_by_role("button", name="Reply privately").click()
     assert fac.evaluate("() => window.threadsOpened") == [heron_id]
+    # the private thread (privchat) opens on that person: the reply reaches them only
+    expect(fac.get_by_label("Send to")).to_have_value(f"thread:{heron_id}")
+    fac.get_by_label("Message").fill("I'm here. Want to talk for a minute?")
+    fac.get_by_label("Message").press("Enter")
+    expect(heron.locator("#chat-log")).to_contain_text("I'm here. Want to talk for a minute?")
+    _open_queue(fac)
     item.get_by_role("button", name="Mark handled").click()
     expect(item).to_have_attribute("data-state", "handled")
     expect(item).to_contain_text("Handled by Facilitator Fern")
@@ -97,8 +104,9 @@ def test_need_support_reaches_only_the_facilitators(embedded_server, browser):
     # the third browser saw nothing: no notice, no queue, no title, no message
     expect(wren.locator("#attention-toggle")).to_be_hidden()
     assert wren.title() == wren_title
-    for text in ("support", "hard time"):
+    for text in ("support", "hard time", "want to talk"):
         assert text not in wren.locator("#notices").inner_text().lower()
         assert text not in wren.locator("#chat-log").inner_text().lower()
     seen = wren.evaluate("() => document.body.innerText")
     assert "Having a really hard time" not in seen and "needs support" not in seen
+    assert "Want to talk" not in seen

@@ -21,11 +21,13 @@ def _shoot(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     for label, size in (("desk", DESK), ("phone", PHONE)):
         page.set_viewport_size(size)
+        page.wait_for_timeout(500)  # a phone's width keeps one drawer: the layout settles first
         if not page.locator("#chat-panel").is_visible():
             page.locator("#chat-toggle").click()
         page.wait_for_timeout(300)
         page.screenshot(path=str(SHOTS / f"{name}-{label}.png"))
     page.set_viewport_size(pages.VIEWPORT)
+    page.wait_for_timeout(500)  # the layout settles to the wider screen
 
 
 def _reload(page: Page) -> None:
@@ -74,10 +76,14 @@ def test_a_private_reply_reaches_only_that_peer_also_after_a_reload(embedded_ser
     fac.get_by_label("Send to").select_option(label="Private with Calm Heron")
 
     # a private reply while the chat is closed: marked as new until the chat is opened
-    heron.locator("#chat-toggle").click()
+    if heron.locator("#chat-panel").is_visible():
+        heron.locator("#chat-panel [data-close-drawer]").click()
     expect(heron.locator("#chat-panel")).to_be_hidden()
     _say(fac, "I'll stay on after the meeting")
     expect(heron.locator("#chat-toggle .private-unread")).to_have_count(1)
+    expect(heron.locator("#notices")).to_contain_text("A facilitator wrote to you privately.")
+    expect(heron.locator("#notices")).not_to_contain_text("stay on after")
+    expect(wren.locator("#notices")).not_to_contain_text("privately")
     expect(heron.get_by_label("Send to").locator("option[value=facilitators]")).to_have_text(
         "Private to facilitators (1 new)"
     )
@@ -121,6 +127,7 @@ def test_a_content_note_hides_the_text_until_show_and_a_removed_message_is_a_tom
     item = fac.locator("#chat-log li", has_text="something that should not stay")
     for label, size in (("desk", DESK), ("phone", PHONE)):
         fac.set_viewport_size(size)
+        fac.wait_for_timeout(500)  # a phone's width keeps one drawer: the layout settles first
         if not fac.locator("#chat-panel").is_visible():
             fac.locator("#chat-toggle").click()
         item.get_by_role("button", name="Actions: Calm Heron").click()
@@ -145,4 +152,12 @@ def test_a_content_note_hides_the_text_until_show_and_a_removed_message_is_a_tom
     expect(
         late.locator("#chat-log li", has_text="mentions self-harm").locator("p.text")
     ).to_be_hidden()
+    # a peer's menu holds what features add (the support feature's "Report"); a tombstone has none
+    expect(late.locator("#chat-log li.removed .message-menu-button")).to_have_count(0)
+    late.locator("#chat-log li", has_text="mentions self-harm").locator(
+        ".message-menu-button"
+    ).click()
+    expect(late.locator("#chat-message-menu")).to_contain_text("Report")
+    expect(late.locator("#chat-message-menu")).not_to_contain_text("Remove for everyone")
+    late.keyboard.press("Escape")
     _shoot(late, "late-joiner-tombstone")

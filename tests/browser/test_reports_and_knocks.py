@@ -52,7 +52,7 @@ def test_report_a_message_and_let_a_latecomer_in(embedded_server, browser):
     expect(lark.locator("#join-error")).to_contain_text("not taking new participants")
     lark.get_by_role("button", name="Knock: ask to be let in").click()
     expect(lark.locator("#lobby-screen")).to_contain_text("You knocked")
-    expect(lark.get_by_role("button", name="Crisis lines")).to_be_visible()
+    expect(lark.get_by_role("button", name="Crisis lines", exact=True)).to_be_visible()
 
     expect(fac.locator("#notices")).to_contain_text("Late Lark knocked")
     pages.open_drawer(fac, "people")
@@ -60,7 +60,14 @@ def test_report_a_message_and_let_a_latecomer_in(embedded_server, browser):
     fac.locator("#attention-toggle").click() if not fac.locator(
         "#attention-panel"
     ).is_visible() else None
-    knock = fac.locator("#attention-list .attention-item[data-kind=knock]")
+    # everyone let in from the lobby was a knock; Late Lark's is the open one, marked
+    knocks = fac.locator("#attention-list .attention-item[data-kind=knock]")
+    expect(knocks).to_have_count(3)
+    knock = knocks.filter(has_text="Late Lark")
+    expect(knock).to_have_attribute("data-state", "open")
+    expect(knock).to_contain_text("latecomer")
+    # one notice for the arrival: the lobby's, none from the queue
+    expect(fac.locator("#notices").get_by_text("Late Lark knocked")).to_have_count(1)
     knock.get_by_role("button", name="Admit Late Lark").click()
     expect(lark.locator("#room")).to_be_visible(timeout=pages.JOIN_TIMEOUT_MS)
     expect(knock).to_contain_text("Handled by Facilitator Fern")
@@ -72,7 +79,7 @@ def test_report_a_message_and_let_a_latecomer_in(embedded_server, browser):
     fac.get_by_role("button", name="Remove Bold Wren", exact=True).click()
     expect(wren.locator("#end-screen")).to_be_visible()
     expect(wren.locator("#support-resources [data-crisis-resources]")).to_contain_text("116 123")
-    expect(wren.get_by_role("button", name="Crisis lines")).to_be_visible()
+    expect(wren.get_by_role("button", name="Crisis lines", exact=True)).to_be_visible()
     wren.screenshot(path="/work/wt/shots/support/removed-goodbye-desk.png")
     wren.set_viewport_size({"width": 390, "height": 844})
     wren.screenshot(path="/work/wt/shots/support/removed-goodbye-phone.png", full_page=True)

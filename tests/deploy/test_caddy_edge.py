@@ -137,7 +137,12 @@ def _join_device_cookie(tls, port: int, invite: str) -> str:
     request = urllib.request.Request(
         f"{base}/api/join/",
         data=json.dumps(
-            {"invite": invite, "display_name": "Safe Swift", "media": "text_only"}
+            {
+                "invite": invite,
+                "display_name": "Safe Swift",
+                "media": "text_only",
+                "agreement_accepted": True,
+            }
         ).encode(),
         headers={
             "Content-Type": "application/json",

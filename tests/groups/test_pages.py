@@ -114,7 +114,14 @@ def test_occurrence_page_waits_for_the_doors_then_shows_the_invite(client, setup
 def join(client, invite, name="Robin"):
     return client.post(
         "/api/join/",
-        data=json.dumps({"invite": invite, "display_name": name, "media": "text_only"}),
+        data=json.dumps(
+            {
+                "invite": invite,
+                "display_name": name,
+                "media": "text_only",
+                "agreement_accepted": True,
+            }
+        ),
         content_type="application/json",
     )
 

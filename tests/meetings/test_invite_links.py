@@ -19,7 +19,12 @@ pytestmark = pytest.mark.django_db
 
 
 def post_join(client, invite, name="Calm Heron"):
-    body = {"invite": invite, "display_name": name, "media": "text_only"}
+    body = {
+        "invite": invite,
+        "display_name": name,
+        "media": "text_only",
+        "agreement_accepted": True,
+    }
     return client.post("/api/join/", data=json.dumps(body), content_type="application/json")
 
 
@@ -191,7 +196,7 @@ def test_two_people_racing_with_one_cofacilitator_link_cannot_both_get_in():
             start.wait()
             meeting_services.participant_create(
                 meeting=link.meeting, display_name=name, media="text_only",
-                role=link.role, link=link,
+                role=link.role, agreement_accepted=True, link=link,
             )  # fmt: skip
             return "in"
         except state.RoomError as refused:

@@ -14,7 +14,13 @@ pytestmark = pytest.mark.django_db
 
 
 def post_join(client, invite, name="Calm Heron", **extra):
-    body = {"invite": invite, "display_name": name, "media": "text_only", **extra}
+    body = {
+        "invite": invite,
+        "display_name": name,
+        "media": "text_only",
+        "agreement_accepted": True,
+        **extra,
+    }
     return client.post("/api/join/", data=json.dumps(body), content_type="application/json")
 
 

@@ -11,7 +11,12 @@ pytestmark = pytest.mark.django_db
 
 
 def join(client, meeting, address, name="Calm Heron"):
-    body = {"invite": meeting.peer_invite, "display_name": name, "media": "text_only"}
+    body = {
+        "invite": meeting.peer_invite,
+        "display_name": name,
+        "media": "text_only",
+        "agreement_accepted": True,
+    }
     return client.post(
         "/api/join/", data=json.dumps(body), content_type="application/json", REMOTE_ADDR=address
     )

@@ -13,6 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def post_join(client, **body):
+    body.setdefault("agreement_accepted", True)
     return client.post("/api/join/", data=json.dumps(body), content_type="application/json")
 
 

@@ -185,6 +185,7 @@ def test_a_latecomer_knocking_is_in_the_lobby_marked_and_in_the_queue_once():
     ]
     assert events[0].data["lobby"][0]["latecomer"] is True
     assert events[1].data["item"]["kind"] == "knock"
+    assert events[1].data["item"]["latecomer"] is True
     r.disconnect("l", datetime.now(UTC))
     assert types(r.connect("l")) == [
         ("lobby.updated", ToFacilitators())
@@ -192,11 +193,59 @@ def test_a_latecomer_knocking_is_in_the_lobby_marked_and_in_the_queue_once():
     assert len(r.attention) == 1
 
 
-def test_an_ordinary_lobby_arrival_is_not_an_item():
-    r = make_room(fac(), peer("a", status=state.LOBBY, connection=state.OFFLINE))
-    assert types(r.connect("a")) == [("lobby.updated", ToFacilitators())]
+def waiting(id_, role=state.PEER):
+    m = peer(id_, status=state.LOBBY, connection=state.OFFLINE)
+    m.role = role  # a co-facilitator in the lobby came with the co-facilitator link
+    return m
 
 
+def test_every_lobby_arrival_is_a_knock_in_arrival_order():
+    r = make_room(fac(), waiting("a"), waiting("b"))
+    events = r.connect("b")
+    assert types(events) == [
+        ("lobby.updated", ToFacilitators()),
+        ("attention.item", ToFacilitators()),
+    ]
+    item = events[1].data["item"]
+    assert (item["kind"], item["name"], item["state"]) == ("knock", "B", "open")
+    assert (item["latecomer"], item["cofacilitator_link"]) == (False, False)
+    r.connect("a")
+    assert queue(r) == [("knock", "b", "open"), ("knock", "a", "open")]
+    assert [i["participant_id"] for i in r.snapshot_for("f")["attention"]] == ["b", "a"]
+
+
+def test_a_cofacilitator_link_knock_waits_for_the_owner():
+    r = make_room(fac(), fac("c", role=state.COFACILITATOR), waiting("k", state.COFACILITATOR))
+    item = r.connect("k")[1].data["item"]
+    assert item["cofacilitator_link"] is True
+    refused("forbidden", r.admit, "c", "k")
+    assert queue(r) == [("knock", "k", "open")]
+    r.admit("f", "k")
+    assert queue(r) == [("knock", "k", "handled")]
+
+
+def test_admit_all_settles_the_peers_knocks_and_leaves_the_owners_confirmation_open():
+    r = make_room(fac(), waiting("a"), waiting("k", state.COFACILITATOR), latecomer())
+    for who in ("a", "k", "l"):
+        r.connect(who)
+    r.admit_all("f")
+    assert queue(r) == [
+        ("knock", "a", "handled"),
+        ("knock", "k", "open"),
+        ("knock", "l", "handled"),
+    ]
+    assert {i.handled_by_name for i in r.attention.values() if i.state == "handled"} == {"F"}
+
+
+def test_a_lobby_stay_that_times_out_cancels_the_knock():
+    r = make_room(fac(), waiting("a"))
+    r.connect("a")
+    r.disconnect("a", datetime(2026, 1, 1, tzinfo=UTC))
+    r.expire("a", datetime(2026, 1, 2, tzinfo=UTC))
+    assert queue(r) == [("knock", "a", "cancelled")]
+
+
+@pytest.mark.parametrize("arrival", [latecomer, lambda: waiting("l")])
 @pytest.mark.parametrize(
     ("decide", "expected"),
     [
@@ -206,8 +255,8 @@ def test_an_ordinary_lobby_arrival_is_not_an_item():
         (lambda r: r.leave("l"), "cancelled"),
     ],
 )
-def test_the_knock_is_settled_by_the_decision(decide, expected):
-    r = make_room(fac(), latecomer())
+def test_the_knock_is_settled_by_the_decision(arrival, decide, expected):
+    r = make_room(fac(), arrival())
     r.connect("l")
     events = decide(r)
     assert ("attention.item", ToFacilitators()) in types(events)

@@ -285,7 +285,11 @@ def test_people_who_left_are_not_listed_in_a_breakout():
 def test_snapshot_carries_settings_and_breakouts():
     room = room_with(fac(), peer("a"))
     snapshot = room.snapshot_for("a")
-    assert snapshot["settings"] == {"locked": False, "allow_self_unmute": True}
+    assert snapshot["settings"] == {
+        "locked": False,
+        "allow_self_unmute": True,
+        "muted_on_entry": False,
+    }
     assert [r["name"] for r in snapshot["breakouts"]["rooms"]] == ["Room 1", "Room 2"]
 
 

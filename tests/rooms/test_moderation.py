@@ -234,7 +234,7 @@ def test_lock_and_self_unmute_settings_reach_everyone_once():
     room = make_room(fac(), cofac(), peer("a"))
     events = moderation.configure(room, "f", locked=True)
     assert types(events) == [("room.settings", ToMeeting())]
-    assert events[0].data == {"locked": True, "allow_self_unmute": True}
+    assert events[0].data == {"locked": True, "allow_self_unmute": True, "muted_on_entry": False}
     assert moderation.configure(room, "c", locked=True) == []
     refused("forbidden", moderation.configure, room, "a", locked=False)
     assert room.locked

@@ -18,6 +18,7 @@ NOT_IN_STATE = {
     "channel_name",  # which socket is current, services.participants
     "created_at",  # load order only
     "facilitates_since",  # set by persistence when facilitating starts; chat history
+    "agreement_accepted_at",  # a record of the join, services.meetings.participant_create
 }
 # Member fields that are not on the wire, and why.
 NOT_ON_WIRE = {

@@ -67,7 +67,7 @@ async def test_cofacilitator_confirmed_later_does_not_get_earlier_private_messag
     link = await sync_to_async(invites.link_new)(meeting=room.meeting, role="cofacilitator")
     participant, token = await sync_to_async(meeting_services.participant_create)(
         meeting=room.meeting, display_name="Late Larch", media="text_only",
-        role="cofacilitator", link=link,
+        role="cofacilitator", agreement_accepted=True, link=link,
     )  # fmt: skip
     late = Client(room.meeting.id, token)
     room.track(late)

@@ -20,7 +20,12 @@ async def test_facilitator_mutes_a_peer_who_sees_it_and_cannot_unmute_when_not_a
     await fac.send({"type": "room.configure", "allow_self_unmute": False})
     for client in (fac, heron, wren):
         settings = await client.expect("room.settings")
-        assert settings == {"type": "room.settings", "locked": False, "allow_self_unmute": False}
+        assert settings == {
+            "type": "room.settings",
+            "locked": False,
+            "allow_self_unmute": False,
+            "muted_on_entry": False,
+        }
 
     await fac.send(
         {

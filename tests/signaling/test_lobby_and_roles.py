@@ -55,6 +55,7 @@ async def test_peer_cannot_admit_and_nothing_changes(room):
     waiting = await room.connect("Quiet Lark")
     await waiting.expect("lobby.waiting")
     await room.facilitator.expect("lobby.updated")
+    await room.facilitator.expect("attention.item")  # the knock, in the attention queue
 
     await first.send({"type": "lobby.admit", "participant_id": waiting.participant_id})
 

@@ -16,6 +16,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def quick_sweep(monkeypatch):
+    # as in a served process (shutdown.on_server_start), beating faster
+    monkeypatch.setattr(presence, "local_sweep", True)
     monkeypatch.setattr(presence, "BEAT_SECONDS", 0.2)
 
 

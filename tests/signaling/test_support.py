@@ -6,6 +6,7 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from rooms.models import AttentionItem, Meeting
+from rooms.services import invites
 from rooms.services import meetings as meeting_services
 from tests.signaling.client import Client
 
@@ -60,7 +61,11 @@ async def test_a_facilitator_handles_it_and_every_facilitator_sees_it(room):
     # a facilitator who reloads finds it, handled
     again = await room.connect("Owner Again", role="facilitator")
     queue = (await again.expect("room.state"))["attention"]
-    assert [(i["kind"], i["state"]) for i in queue] == [("support", "handled")]
+    # Heron's wait in the lobby came first, settled when they were let in
+    assert [(i["kind"], i["state"]) for i in queue] == [
+        ("knock", "handled"),
+        ("support", "handled"),
+    ]
 
 
 async def test_a_peer_can_neither_read_nor_handle_the_queue(room):
@@ -73,7 +78,7 @@ async def test_a_peer_can_neither_read_nor_handle_the_queue(room):
     await wren.send({"type": "attention.handle", "item_id": item["id"]})
 
     assert (await wren.expect("error"))["code"] == "forbidden"
-    state = await sync_to_async(AttentionItem.objects.get)()
+    state = await sync_to_async(AttentionItem.objects.get)(kind="support")
     assert state.state == "open"
     # the peer's own room.state never carries the queue
     assert all("attention" not in m for m in wren.seen if m["type"] == "room.state")
@@ -122,7 +127,7 @@ async def test_report_a_message_and_a_person(room):
     ]:
         await heron.send({"type": "report.send", **bad})
         assert (await heron.expect("error"))["code"] == code
-    assert await sync_to_async(AttentionItem.objects.count)() == 2
+    assert await sync_to_async(AttentionItem.objects.filter(kind="report").count)() == 2
 
 
 async def test_a_latecomer_knocks_on_a_locked_meeting(room):
@@ -130,7 +135,12 @@ async def test_a_latecomer_knocks_on_a_locked_meeting(room):
     await room.facilitator.expect("room.settings")
     meeting = await sync_to_async(Meeting.objects.get)(id=room.meeting.id)
     lark, token = await sync_to_async(meeting_services.participant_create)(
-        meeting=meeting, display_name="Late Lark", media="text_only", role="peer", knock=True
+        meeting=meeting,
+        display_name="Late Lark",
+        media="text_only",
+        role="peer",
+        knock=True,
+        agreement_accepted=True,
     )
     client = Client(room.meeting.id, token)
     room.track(client)
@@ -145,3 +155,51 @@ async def test_a_latecomer_knocks_on_a_locked_meeting(room):
     await room.facilitator.send({"type": "lobby.admit", "participant_id": str(lark.id)})
     assert (await room.facilitator.expect("attention.item"))["item"]["state"] == "handled"
     await client.expect("room.state")
+
+
+async def test_everyone_waiting_in_the_lobby_knocks_and_admit_all_settles_it(room):
+    wren = await room.admitted_peer("Bold Wren")
+    await wren.drain()
+    knocks = []
+    for name in ("Calm Heron", "Quiet Lark"):
+        waiting = await room.connect(name)
+        await waiting.expect("lobby.waiting")
+        await room.facilitator.expect("lobby.updated")
+        knocks.append((await room.facilitator.expect("attention.item"))["item"])
+    assert [(k["kind"], k["name"], k["state"], k["latecomer"]) for k in knocks] == [
+        ("knock", "Calm Heron", "open", False),
+        ("knock", "Quiet Lark", "open", False),
+    ]
+    assert knocks[0]["seq"] < knocks[1]["seq"]
+
+    await room.facilitator.send({"type": "lobby.admit_all"})
+
+    settled = [(await room.facilitator.expect("attention.item"))["item"] for _ in knocks]
+    assert {(k["id"], k["state"], k["handled_by_name"]) for k in settled} == {
+        (k["id"], "handled", "Facilitator Fern") for k in knocks
+    }
+    # the admitted peer learns nothing of the queue
+    assert all(m["type"] != "attention.item" for m in await wren.drain())
+
+
+async def test_the_cofacilitator_link_knock_waits_for_the_owner(room):
+    link = await sync_to_async(invites.link_new)(meeting=room.meeting, role="cofacilitator")
+    participant, token = await sync_to_async(meeting_services.participant_create)(
+        meeting=room.meeting, display_name="Cora", media="text_only",
+        role="cofacilitator", agreement_accepted=True, link=link,
+    )  # fmt: skip
+    cora = Client(room.meeting.id, token)
+    room.track(cora)
+    await cora.open()
+    await cora.expect("lobby.waiting")
+    await room.facilitator.expect("lobby.updated")
+    knock = (await room.facilitator.expect("attention.item"))["item"]
+    assert (knock["kind"], knock["cofacilitator_link"]) == ("knock", True)
+
+    await room.facilitator.send({"type": "lobby.admit_all"})
+    await room.facilitator.expect("lobby.updated")
+    await room.facilitator.nothing_more()  # still waiting: the knock stays open
+
+    await room.facilitator.send({"type": "lobby.admit", "participant_id": str(participant.id)})
+    settled = (await room.facilitator.expect("attention.item"))["item"]
+    assert (settled["id"], settled["state"]) == (knock["id"], "handled")

@@ -75,7 +75,7 @@ export function applyThreadView() {
   bar.hidden = thread === null;
   if (thread !== null) {
     const name = viewer()?.participants.get(thread)?.name || extraThread?.name || "this person";
-    $("chat-thread-label").textContent = `Private thread with ${name}: only ${name} and the facilitators see it.`;
+    $("chat-thread-label").textContent = `Private thread with ${name} (only they and the facilitators see it)`;
   }
   if (isOpen("chat-panel")) seen();
 }
@@ -105,6 +105,11 @@ function arrived(m) {
   if (inView) return;
   unread.set(key, (unread.get(key) || 0) + 1);
   renderAudience();
+  // Said without the text: a screen may be shared. A help request has its own alert.
+  if (m.kind === "help" || !m.thread_id) return;
+  const mine = m.thread_id === v.you;
+  const text = mine ? "A facilitator wrote to you privately." : `${m.sender_name} wrote to the facilitators privately.`;
+  meeting.notify(text, { action: { label: "Open", run: () => openThread(m.thread_id) } });
 }
 
 export function openThread(participantId) {

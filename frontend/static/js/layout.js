@@ -119,7 +119,9 @@ function lobbyChanged(before) {
   }
   if (waiting <= before) return;
   const newest = view.lobby[view.lobby.length - 1];
-  const text = waiting === 1 ? `${newest.name} is waiting in the lobby.` : `${waiting} people are waiting in the lobby.`;
+  // the one notice for an arrival: the attention queue's knock item adds none (attention.js)
+  const alone = newest.latecomer ? `${newest.name} knocked: they came late and wait in the lobby.` : `${newest.name} is waiting in the lobby.`;
+  const text = waiting === 1 ? alone : `${waiting} people are waiting in the lobby.`;
   lobbyNotice?.remove();
   lobbyNotice = notify(text, { safety: true, action: { label: "Show the lobby", run: () => openDrawer("people-panel", { focus: true }) } });
   chime();

@@ -7,6 +7,7 @@ import { ChatOutbox } from "./chatoutbox.js";
 import { setupControls } from "./controls.js";
 import { LevelMeter, LocalMedia } from "./devices.js";
 import { $, el } from "./dom.js";
+import { mountAgreement } from "./features/agreement.js";
 import { mountBreakouts } from "./features/breakouts.js";
 import { mountCheckins } from "./features/checkins.js";
 import { mountFacilitation } from "./features/facilitation.js";
@@ -82,6 +83,7 @@ selfMedia.chooseMode = modes.choose; // the mic and camera buttons while on text
 Object.assign(meeting, { view, send, notify, refresh: renderAll, facilitates: view.facilitates });
 mountChatCompose();
 mountFacilitation();
+mountAgreement();
 mountGoround();
 mountVoice();
 mountBreakouts();
@@ -149,7 +151,8 @@ const prejoin = setupPrejoin({
     const response = await fetch("/api/join/", {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-CSRFToken": app.dataset.csrf },
-      body: JSON.stringify({ meeting_id: meetingId, invite: app.dataset.invite, display_name: displayName, media: mediaChoice, knock }),
+      // The join button is "I agree, join": pressing it accepts the group agreement shown above it.
+      body: JSON.stringify({ meeting_id: meetingId, invite: app.dataset.invite, display_name: displayName, media: mediaChoice, knock, agreement_accepted: true }),
     });
     const body = await response.json();
     if (!response.ok) {

@@ -44,6 +44,7 @@ export function show(screen) {
   for (const id of ["join", "lobby-screen", "end-screen", "room"]) $(id).hidden = id !== screen;
   document.body.classList.toggle("in-room", screen === "room");
   document.body.classList.toggle("at-goodbye", screen === "end-screen"); // its words are on the page already
+  document.body.classList.toggle("at-lobby", screen === "lobby-screen"); // so are the lobby's
   if (screen === "end-screen") $("notices").replaceChildren(); // nothing stale on the goodbye
 }
 

@@ -29,8 +29,15 @@ class Command(BaseCommand):
             default="127.0.0.1",
             help="The address the server will listen on; the demo exists only on loopback.",
         )
+        parser.add_argument(
+            "--peers-join-unmuted",
+            action="store_true",
+            help="Turn the meeting's 'muted on entry' off (tests that need peers' sound at once).",
+        )
 
-    def handle(self, *args, username: str, password: str, bind: str, **options):
+    def handle(
+        self, *args, username: str, password: str, bind: str, peers_join_unmuted: bool, **options
+    ):
         if not is_loopback(bind):
             self._disable(username)
             raise CommandError(
@@ -46,7 +53,12 @@ class Command(BaseCommand):
             user.save()
         meeting = Meeting.objects.filter(owner=user, title=DEMO_TITLE, ended_at=None).first()
         if meeting is None:
-            meeting = services.meeting_create(owner=user, title=DEMO_TITLE, lobby_enabled=True)
+            meeting = services.meeting_create(
+                owner=user,
+                title=DEMO_TITLE,
+                lobby_enabled=True,
+                muted_on_entry=not peers_join_unmuted,
+            )
         links = invite_links(meeting)
         pw = password if created else "(unchanged; reset with create_facilitator)"
         self.stdout.write(

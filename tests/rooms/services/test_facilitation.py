@@ -83,7 +83,12 @@ def test_ban_refuses_the_same_browser_only():
     meeting = make_meeting(lobby_enabled=False)
     fac, _ = make_participant(meeting, "Facilitator Fern", role="facilitator")
     heron, _ = meetings.participant_create(
-        meeting=meeting, display_name="Calm Heron", media="camera_mic", role="peer", device="dev-1"
+        meeting=meeting,
+        display_name="Calm Heron",
+        media="camera_mic",
+        role="peer",
+        agreement_accepted=True,
+        device="dev-1",
     )
     assert Participant.objects.get(id=heron.id).device_hash not in ("", "dev-1")
     _apply(str(meeting.id), lambda r: moderation.remove(r, str(fac.id), str(heron.id), ban=True))
@@ -93,12 +98,18 @@ def test_ban_refuses_the_same_browser_only():
             display_name="Other Name",
             media="text_only",
             role="peer",
+            agreement_accepted=True,
             device="dev-1",
         )
     assert refused.value.code == "banned"
     # another browser gets in: pseudonymous joins cannot be banned for certain
     meetings.participant_create(
-        meeting=meeting, display_name="Someone", media="text_only", role="peer", device="dev-2"
+        meeting=meeting,
+        display_name="Someone",
+        media="text_only",
+        role="peer",
+        agreement_accepted=True,
+        device="dev-2",
     )
 
 
@@ -106,12 +117,22 @@ def test_removed_without_ban_may_join_again_but_old_token_is_dead():
     meeting = make_meeting(lobby_enabled=False)
     fac, _ = make_participant(meeting, "Facilitator Fern", role="facilitator")
     heron, token = meetings.participant_create(
-        meeting=meeting, display_name="Calm Heron", media="camera_mic", role="peer", device="dev"
+        meeting=meeting,
+        display_name="Calm Heron",
+        media="camera_mic",
+        role="peer",
+        agreement_accepted=True,
+        device="dev",
     )
     _apply(str(meeting.id), lambda r: moderation.remove(r, str(fac.id), str(heron.id)))
     assert selectors.participant_by_token(meeting_id=str(meeting.id), token=token) is None
     meetings.participant_create(
-        meeting=meeting, display_name="Calm Heron", media="camera_mic", role="peer", device="dev"
+        meeting=meeting,
+        display_name="Calm Heron",
+        media="camera_mic",
+        role="peer",
+        agreement_accepted=True,
+        device="dev",
     )
 
 

@@ -33,10 +33,20 @@ def full_meeting(owner, *, title="Tuesday circle"):
     meeting = meeting_services.meeting_create(owner=owner, title=title, lobby_enabled=False)
     fac, _ = make_participant(meeting, "Facilitator Fern", role="facilitator")
     heron, _ = meeting_services.participant_create(
-        meeting=meeting, display_name="Calm Heron", media="text_only", role="peer", device="b1"
+        meeting=meeting,
+        display_name="Calm Heron",
+        media="text_only",
+        role="peer",
+        agreement_accepted=True,
+        device="b1",
     )
     wren, _ = meeting_services.participant_create(
-        meeting=meeting, display_name="Bold Wren", media="camera_mic", role="peer", device="b2"
+        meeting=meeting,
+        display_name="Bold Wren",
+        media="camera_mic",
+        role="peer",
+        agreement_accepted=True,
+        device="b2",
     )
     mid = str(meeting.id)
     chat.chat_send(meeting_id=mid, sender_id=str(heron.id), text="I relapsed", audience="room")
@@ -230,7 +240,7 @@ def test_the_same_browser_has_unrelated_device_hashes_in_two_meetings():
     for title in ("Monday", "Thursday"):
         meeting = meeting_services.meeting_create(owner=owner, title=title)
         person, _ = meeting_services.participant_create(
-            meeting=meeting, display_name="Calm Heron", media="text_only", role="peer",
+            meeting=meeting, display_name="Calm Heron", media="text_only", role="peer", agreement_accepted=True,
             device="the-same-cookie",
         )  # fmt: skip
         hashes.append(person.device_hash)

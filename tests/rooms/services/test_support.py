@@ -32,7 +32,11 @@ def test_the_queue_is_kept_for_a_facilitator_who_joins_later_or_reloads():
     item = AttentionItem.objects.get(kind="support")
     support.attention_handle(meeting_id=mid, actor_id=fac, item_id=str(item.id))
     late = meeting_services.participant_create(
-        meeting=item.meeting, display_name="Cora", media="camera_mic", role="cofacilitator"
+        meeting=item.meeting,
+        display_name="Cora",
+        media="camera_mic",
+        role="cofacilitator",
+        agreement_accepted=True,
     )[0]
     seen = selectors.room_state(meeting_id=mid, viewer_id=str(late.id))["attention"]
     assert [(i["kind"], i["name"], i["state"]) for i in seen] == [
@@ -88,7 +92,12 @@ def test_a_latecomer_knocks_on_a_locked_meeting_and_is_let_in():
         make_participant(meeting, "Late Lark")
     assert refused_join.value.code == "meeting_locked"
     lark, _ = meeting_services.participant_create(
-        meeting=meeting, display_name="Late Lark", media="text_only", role="peer", knock=True
+        meeting=meeting,
+        display_name="Late Lark",
+        media="text_only",
+        role="peer",
+        knock=True,
+        agreement_accepted=True,
     )
     assert (lark.status, lark.latecomer) == ("lobby", True)  # lobby off, but a latecomer waits
     outcome, _ = participants.participant_connect(
@@ -98,3 +107,25 @@ def test_a_latecomer_knocks_on_a_locked_meeting_and_is_let_in():
     participants.lobby_admit(meeting_id=mid, actor_id=fac, target_id=str(lark.id))
     knock = AttentionItem.objects.get(kind="knock")
     assert (knock.state, knock.handled_by_id) == ("handled", Participant.objects.get(id=fac).id)
+
+
+def test_a_knock_keeps_its_marks_for_a_facilitator_who_reloads():
+    meeting = make_meeting(lobby_enabled=True)
+    fac, _ = make_participant(meeting, "Fern", role="facilitator")
+    mid = str(meeting.id)
+    heron, _ = make_participant(meeting, "Heron")
+    facilitation.room_configure(meeting_id=mid, actor_id=str(fac.id), locked=True)
+    meeting.refresh_from_db()
+    lark, _ = meeting_services.participant_create(
+        meeting=meeting, display_name="Late Lark", media="text_only", role="peer",
+        knock=True, agreement_accepted=True,
+    )  # fmt: skip
+    for who in (heron, lark):
+        participants.participant_connect(
+            meeting_id=mid, participant_id=str(who.id), channel_name=str(who.id), grace_seconds=30
+        )
+    seen = selectors.room_state(meeting_id=mid, viewer_id=str(fac.id))["attention"]
+    assert [(i["kind"], i["name"], i["latecomer"], i["state"]) for i in seen] == [
+        ("knock", "Heron", False, "open"),
+        ("knock", "Late Lark", True, "open"),
+    ]

@@ -1,12 +1,14 @@
 // The facilitators' attention queue (docs/protocol.md "Attention queue"): help requests,
-// "I need support", reports and latecomers' knocks, oldest first, kept for the meeting. A
-// new item chimes, shows a notice and counts in the tab title until it is handled. "Reply
-// privately" asks the private threads to open (the `open-private-thread` event).
+// "I need support", reports and knocks (everyone waiting in the lobby), oldest first, kept
+// for the meeting. A new item chimes, shows a notice and counts in the tab title until it is
+// handled; a knock does not, since the lobby already chimes, shows its notice and counts in
+// the title (layout.js): one alert per arrival. "Reply privately" asks the private threads
+// to open (the `open-private-thread` event).
 import { $, el } from "../dom.js";
 import { chime, openDrawer, setTitleCue } from "../layout.js";
 import { meeting, onError, onMessage } from "../plugins.js";
 
-const LABELS = { support: "Needs support", help: "Asked for help", report: "Report", knock: "Knocking: latecomer" };
+const LABELS = { support: "Needs support", help: "Asked for help", report: "Report", knock: "In the lobby" };
 const REASONS = {
   harassment: "Harassment or bullying",
   hurtful: "Hurtful or unkind",
@@ -28,6 +30,8 @@ export function mountAttention() {
   let openRooms = new Set(); // breakout ids, to offer "Go to" only while a room is open
 
   const openCount = () => [...items.values()].filter((i) => i.state === "open").length;
+  // the title already counts the lobby (layout.js)
+  const openBesidesLobby = () => [...items.values()].filter((i) => i.state === "open" && i.kind !== "knock").length;
   const time = (i) => (i.created_at ? new Date(i.created_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "");
   const button = (label, onclick, cls = "small") => el("button", { type: "button", class: cls, onclick }, label);
 
@@ -35,10 +39,12 @@ export function mountAttention() {
     if (i.state !== "open") return [];
     const nodes = [];
     if (i.kind === "knock") {
-      if (view.lobby.some((p) => p.id === i.participant_id)) {
-        nodes.push(button(`Admit ${i.name}`, () => send({ type: "lobby.admit", participant_id: i.participant_id })));
-        nodes.push(button("Turn away", () => send({ type: "lobby.deny", participant_id: i.participant_id }), "small secondary"));
-      }
+      // Admit or turn away settles the knock; while they wait there is nothing else to mark.
+      if (!view.lobby.some((p) => p.id === i.participant_id)) return [];
+      const admit = i.cofacilitator_link ? `Confirm ${i.name} as co-facilitator` : `Admit ${i.name}`;
+      if (!i.cofacilitator_link || view.role === "facilitator") nodes.push(button(admit, () => send({ type: "lobby.admit", participant_id: i.participant_id })));
+      nodes.push(button("Turn away", () => send({ type: "lobby.deny", participant_id: i.participant_id }), "small secondary"));
+      return nodes;
     } else if (view.participants.has(i.participant_id)) {
       nodes.push(button(i.kind === "report" ? `Reply to ${i.name} privately` : "Reply privately", () => openPrivateThread(i.participant_id)));
     }
@@ -67,6 +73,17 @@ export function mountAttention() {
     );
   }
 
+  function knockMarks(i) {
+    if (i.kind !== "knock") return null;
+    const marks = [];
+    if (i.latecomer) marks.push(el("span", { class: "badge latecomer" }, "latecomer: knocked after the meeting was locked"));
+    if (i.cofacilitator_link) {
+      const text = view.role === "facilitator" ? "came with the co-facilitator link: waits for your confirmation as the meeting's owner" : "came with the co-facilitator link: waits for the owner's confirmation; only the owner can admit them";
+      marks.push(el("span", { class: "badge" }, text));
+    }
+    return marks.length ? el("p", { class: "attention-marks" }, ...marks) : null;
+  }
+
   function card(i) {
     const who = i.kind === "report" ? `${i.name} reports ${i.subject_name || "someone"}` : i.name;
     return el(
@@ -74,6 +91,7 @@ export function mountAttention() {
       { class: "attention-item", dataset: { kind: i.kind, state: i.state, itemId: i.id } },
       el("p", { class: "attention-head" }, el("strong", { class: `attention-kind kind-${i.kind}` }, LABELS[i.kind]), " ", el("span", { class: "name" }, who), " ", el("time", {}, time(i))),
       i.breakout_name ? el("p", { class: "hint" }, `In ${i.breakout_name}`) : null,
+      knockMarks(i),
       i.note ? el("p", { class: "attention-note" }, `“${i.note}”`) : null,
       report(i),
       outcome(i) ? el("p", { class: "attention-outcome" }, outcome(i)) : el("div", { class: "actions" }, ...actions(i)),
@@ -87,7 +105,8 @@ export function mountAttention() {
     $("attention-count").textContent = String(open);
     $("attention-count").dataset.open = String(open);
     $("attention-toggle").setAttribute("aria-label", `Attention queue, ${open} open`);
-    setTitleCue("attention", open ? `${open} need${open === 1 ? "s" : ""} attention` : "");
+    const cue = facilitates ? openBesidesLobby() : 0;
+    setTitleCue("attention", cue ? `${cue} need${cue === 1 ? "s" : ""} attention` : "");
     // arrival order, the open ones first: what is done moves out of the way
     const all = [...items.values()];
     const ordered = [...all.filter((i) => i.state === "open"), ...all.filter((i) => i.state !== "open")];
@@ -102,6 +121,7 @@ export function mountAttention() {
   }
 
   function alert(i) {
+    if (i.kind === "knock") return; // the lobby's own notice, chime and title cue say it
     chime(i.kind === "support" ? 523 : 660);
     // A breakout's call for help has its own notice, with "Go to" (features/breakouts.js).
     if (i.kind === "help" && i.breakout_id) return;
@@ -109,7 +129,6 @@ export function mountAttention() {
       support: `${i.name} needs support.`,
       help: i.breakout_name ? `${i.name} in ${i.breakout_name} asks for help.` : `${i.name} is asking for help.`,
       report: `${i.name} sent a report.`,
-      knock: `${i.name} knocked: they came late and wait in the lobby.`,
     }[i.kind];
     const notice = meeting.notify(text, { safety: true, action: { label: "Show the queue", run: () => openDrawer("attention-panel", { focus: true }) } });
     notices.set(i.id, notice);

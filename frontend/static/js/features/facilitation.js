@@ -47,6 +47,7 @@ export function mountFacilitation() {
       el("h3", { id: "room-controls-heading" }, "Room controls"),
       checkbox("setting-locked", "Lock the meeting (no new participants; the lobby keeps its queue)", (on) => send({ type: "room.configure", locked: on })),
       checkbox("setting-self-unmute", "Let people unmute themselves", (on) => send({ type: "room.configure", allow_self_unmute: on })),
+      checkbox("setting-muted-on-entry", "Peers join muted (they can unmute themselves)", (on) => send({ type: "room.configure", muted_on_entry: on })),
       checkbox("setting-role-only", "When I mute someone, show only my role", (on) => (roleOnly = on)),
       el("div", { class: "actions" }, button("Mute everyone", () => send({ type: "mute.all", show_name: !roleOnly }), "secondary"), endButton),
     ),
@@ -55,6 +56,7 @@ export function mountFacilitation() {
   function renderControls() {
     $("setting-locked").checked = view.settings.locked;
     $("setting-self-unmute").checked = view.settings.allow_self_unmute;
+    $("setting-muted-on-entry").checked = view.settings.muted_on_entry;
   }
 
   // --- per person, in the participant list (facilitators only) -------------------------
@@ -118,11 +120,13 @@ export function mountFacilitation() {
   // --- messages --------------------------------------------------------------------------
   onMessage("room.state", renderControls);
   onMessage("room.settings", (m) => {
-    view.settings = { locked: m.locked, allow_self_unmute: m.allow_self_unmute };
+    const changedEntry = view.settings && view.settings.muted_on_entry !== m.muted_on_entry;
+    view.settings = { locked: m.locked, allow_self_unmute: m.allow_self_unmute, muted_on_entry: m.muted_on_entry };
     renderControls();
     notify(
       `${m.locked ? "The meeting is locked: no new participants." : "The meeting is open to new participants."} ` +
-        (m.allow_self_unmute ? "People can unmute themselves." : "Only a facilitator's request can unmute someone they muted."),
+        (m.allow_self_unmute ? "People can unmute themselves." : "Only a facilitator's request can unmute someone they muted.") +
+        (changedEntry && meeting.facilitates() ? (m.muted_on_entry ? " Peers now join muted." : " Peers now join with their microphone on.") : ""),
     );
     meeting.refresh();
   });
