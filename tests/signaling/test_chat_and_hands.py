@@ -147,6 +147,8 @@ async def test_lobby_peer_cannot_chat_or_raise_hand(room):
     await waiting.send({"type": "hand.raise"})
     assert (await waiting.expect("error"))["code"] == "not_admitted"
     await room.facilitator.expect("lobby.updated")
+    # the arrival is a knock in the facilitators' queue; what was refused adds nothing
+    assert (await room.facilitator.expect("attention.item"))["item"]["kind"] == "knock"
     await room.facilitator.nothing_more()
 
 
