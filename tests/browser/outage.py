@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import re
 
-from playwright.sync_api import Page, WebSocketRoute
+from playwright.sync_api import Page, WebSocketRoute, expect
+
+from tests.browser import pages
 
 WS_URL = re.compile(r".*/ws/meetings/.*")
 
@@ -46,3 +48,14 @@ class Outage:
             page.close(code=1012, reason="outage")
             server.close()
         self.open.clear()
+
+
+def admitted_behind_outage(browser, base_url: str, demo, fac: Page, name: str, mode: str):
+    """A peer admitted by `fac` whose meeting socket runs through an `Outage` from the start."""
+    page = browser.new_context(viewport=pages.VIEWPORT).new_page()
+    outage = Outage(page)
+    page.goto(f"{base_url}/join/{demo.peer_invite}/")
+    pages.join(page, name, mode)
+    fac.get_by_role("button", name=f"Admit {name}").click()
+    expect(page.locator("#room")).to_be_visible(timeout=pages.JOIN_TIMEOUT_MS)
+    return page, outage

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import pages
-from tests.browser.outage import Outage
+from tests.browser.outage import admitted_behind_outage
 
 
 @pytest.mark.timeout(180)
@@ -13,12 +13,7 @@ def test_chat_typed_while_offline_is_sent_after_reconnect_exactly_once(
 ):
     demo, base_url = embedded_server
     fac = pages.facilitator_page(browser, demo, base_url, media="text_only")
-    heron = browser.new_context(viewport=pages.VIEWPORT).new_page()
-    outage = Outage(heron)
-    heron.goto(f"{base_url}/join/{demo.peer_invite}/")
-    pages.join(heron, "Calm Heron", "text_only")
-    fac.get_by_role("button", name="Admit Calm Heron").click()
-    expect(heron.locator("#room")).to_be_visible(timeout=pages.JOIN_TIMEOUT_MS)
+    heron, outage = admitted_behind_outage(browser, base_url, demo, fac, "Calm Heron", "text_only")
 
     def say(text: str) -> None:
         heron.get_by_label("Message").fill(text)
@@ -65,12 +60,7 @@ def test_unsent_chat_survives_a_reload_and_arrives_exactly_once(
 ):
     demo, base_url = embedded_server
     fac = pages.facilitator_page(browser, demo, base_url, media="text_only")
-    otter = browser.new_context(viewport=pages.VIEWPORT).new_page()
-    outage = Outage(otter)
-    otter.goto(f"{base_url}/join/{demo.peer_invite}/")
-    pages.join(otter, "Quiet Otter", "text_only")
-    fac.get_by_role("button", name="Admit Quiet Otter").click()
-    expect(otter.locator("#room")).to_be_visible(timeout=pages.JOIN_TIMEOUT_MS)
+    otter, outage = admitted_behind_outage(browser, base_url, demo, fac, "Quiet Otter", "text_only")
 
     def say(text: str) -> None:
         otter.get_by_label("Message").fill(text)

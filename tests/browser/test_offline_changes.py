@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import pages
-from tests.browser.outage import Outage
+from tests.browser.outage import admitted_behind_outage
 
 
 def _tile(page, pid):
@@ -18,12 +18,7 @@ def test_hand_raised_and_text_only_chosen_offline_reach_the_others_after_reconne
 ):
     demo, base_url = embedded_server
     fac = pages.facilitator_page(browser, demo, base_url, media="text_only")
-    heron = browser.new_context(viewport=pages.VIEWPORT).new_page()
-    outage = Outage(heron)
-    heron.goto(f"{base_url}/join/{demo.peer_invite}/")
-    pages.join(heron, "Calm Heron", "camera_mic")
-    fac.get_by_role("button", name="Admit Calm Heron").click()
-    expect(heron.locator("#room")).to_be_visible(timeout=pages.JOIN_TIMEOUT_MS)
+    heron, outage = admitted_behind_outage(browser, base_url, demo, fac, "Calm Heron", "camera_mic")
     heron_id = pages.participant_id(heron)
     expect(_tile(fac, heron_id)).to_be_visible()
     expect(_tile(fac, heron_id).locator("[data-icon=text-only]")).to_have_count(0)
