@@ -43,6 +43,10 @@ def report_send(
             )
             if message is None:
                 raise state.RoomError("message_not_found", "There is no such message to report.")
+            if message.removed_at is not None:
+                raise state.RoomError(
+                    "message_removed", "A facilitator has already removed that message."
+                )
             subject_id, subject_name = str(message.sender_id), message.sender.display_name
             text = message.text
         unit.events += attention.report(

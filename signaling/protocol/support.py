@@ -67,6 +67,7 @@ ERROR_CODES.update(
         "nothing_to_report": "Choose a message or a person to report.",
         "cannot_report_self": "You cannot report yourself.",
         "message_not_found": "There is no such message to report.",
+        "message_removed": "A facilitator has already removed that message.",
         "attention_not_found": "There is no such item in the queue.",
     }
 )

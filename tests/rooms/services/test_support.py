@@ -84,6 +84,18 @@ def test_report_a_room_message_but_not_a_private_one():
     assert AttentionItem.objects.count() == 1
 
 
+def test_a_removed_message_cannot_be_reported():
+    mid, fac, heron, wren = setup()
+    said = chat.chat_send(meeting_id=mid, sender_id=wren, text="gone soon", audience="room")
+    said_id = said.events[0].data["message"]["id"]
+    chat.chat_remove(meeting_id=mid, actor_id=fac, message_id=said_id)
+    refused(
+        "message_removed", support.report_send,
+        meeting_id=mid, actor_id=heron, reason="hurtful", message_id=said_id,
+    )  # fmt: skip
+    assert AttentionItem.objects.count() == 0
+
+
 def test_a_latecomer_knocks_on_a_locked_meeting_and_is_let_in():
     mid, fac, _heron, _wren = setup()
     facilitation.room_configure(meeting_id=mid, actor_id=fac, locked=True)

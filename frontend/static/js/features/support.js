@@ -6,7 +6,7 @@ import { $, el } from "../dom.js";
 import { addChatActions, addPeerActions, meeting, onError, onMessage } from "../plugins.js";
 import { openDialog } from "../shortcuts.js";
 
-const EXPLAINED_ERRORS = ["note_too_long", "no_support_request", "invalid_reason", "nothing_to_report", "cannot_report_self", "message_not_found"];
+const EXPLAINED_ERRORS = ["note_too_long", "no_support_request", "invalid_reason", "nothing_to_report", "cannot_report_self", "message_not_found", "message_removed"];
 
 export function mountSupport() {
   const view = meeting.view;
