@@ -27,6 +27,7 @@ def test_hand_raised_and_text_only_chosen_offline_reach_the_others_after_reconne
     expect(heron.locator("#self-connection")).to_contain_text("Reconnecting", timeout=10_000)
     heron.get_by_role("button", name="Raise hand").click()
     expect(heron.locator("#hand-button")).to_have_attribute("aria-pressed", "true")
+    expect(heron.get_by_role("button", name="Lower hand")).to_be_visible()  # says what it will do
     pages.open_more_menu(heron)
     heron.get_by_label("Mode").select_option("text")
     # text only takes effect here at once: the camera and microphone are off while offline
@@ -49,6 +50,7 @@ def test_hand_raised_and_text_only_chosen_offline_reach_the_others_after_reconne
     # and lowering it offline is not lost either
     outage.start()
     heron.get_by_role("button", name="Lower hand").click()
+    expect(heron.get_by_role("button", name="Raise hand")).to_be_visible()
     fac.wait_for_timeout(500)
     expect(fac.locator("#hands li")).to_have_count(1)
     outage.down = False

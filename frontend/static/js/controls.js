@@ -1,6 +1,7 @@
 // The room's controls: mic, camera, hand, mode, drawers (layout.js), chat, "Ask for help", leave,
 // and the single-key shortcuts for them.
 import { $ } from "./dom.js";
+import { setControl } from "./icons.js";
 import { toggleDrawer } from "./layout.js";
 import { meeting, onMessage } from "./plugins.js";
 import { openDialog, setupShortcuts } from "./shortcuts.js";
@@ -36,6 +37,7 @@ export function setupControls({ view, selfMedia, send, sendQuietly, sendChat, as
     }
     handWhenBack = up;
     $("hand-button").setAttribute("aria-pressed", String(up));
+    setControl($("hand-button"), up ? "Lower hand" : "Raise hand");
     notify(up ? "Your hand will go up when the connection is back." : "Your hand will go down when the connection is back.");
   };
   onMessage("room.state", () => {
