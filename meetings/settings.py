@@ -181,6 +181,7 @@ INSTALLED_APPS = [
     "rooms",
     "signaling",
     "groups",
+    "ops",
 ]
 
 MIDDLEWARE = [

@@ -20,6 +20,7 @@ urlpatterns = [
     path("join/<str:invite>/", views.join, name="join"),
     path("api/join/", views.api_join, name="api_join"),
     path("", include("groups.urls")),
+    path("", include("ops.urls")),
 ]
 
 if settings.ADMIN_ENABLED:
