@@ -150,6 +150,43 @@ return 1
 """
 
 
+# ARGV: prefix, meeting ids... -> {{worker, ms left on its lease, load, draining, meetings
+# placed}...}, {worker of each meeting ('' for none)...}. Reads only, for the status page.
+_SNAPSHOT = (
+    "local p = ARGV[1]\n"
+    + _NOW
+    + """
+local workers = {}
+local leases = redis.call('ZRANGE', p .. ':media:leases', 0, -1, 'WITHSCORES')
+for i = 1, #leases, 2 do
+  local w = leases[i]
+  local h = redis.call('HMGET', p .. ':media:w:' .. w, 'load', 'draining')
+  table.insert(workers, {
+    w, tonumber(leases[i + 1]) - now, tonumber(h[1] or '0'), h[2] == '1' and 1 or 0,
+    redis.call('ZCARD', p .. ':media:w:' .. w .. ':meetings')})
+end
+local placed = {}
+for i = 2, #ARGV do placed[i - 1] = redis.call('GET', p .. ':media:m:' .. ARGV[i]) or '' end
+return {workers, placed}
+"""
+)
+
+
+@dataclass(frozen=True)
+class WorkerState:
+    """One registered worker as the registry saw it just now."""
+
+    worker: str
+    lease_left_seconds: float  # negative: lapsed (the next sweep moves its meetings)
+    load: int  # participants with media on it at its last refresh
+    meetings: int  # meetings placed on it
+    draining: bool
+
+    @property
+    def alive(self) -> bool:
+        return self.lease_left_seconds > 0
+
+
 @dataclass(frozen=True)
 class Placement:
     worker: str
@@ -233,6 +270,16 @@ class Registry:
     async def expire(self, worker_id: str) -> None:
         """Ends the lease now: a live worker's next sweep places what is left elsewhere."""
         await self._run(_EXPIRE, worker_id)
+
+    async def snapshot(self, meeting_ids: Sequence[str]) -> tuple[list[WorkerState], list[str]]:
+        """Every worker holding or lately holding a lease, and each meeting's worker ('':
+        none), without placing or moving anything."""
+        workers, placed = await self._run(_SNAPSHOT, *map(str, meeting_ids))
+        states = [
+            WorkerState(_text(w), left / 1000, int(load), int(meetings), bool(draining))
+            for w, left, load, draining, meetings in workers
+        ]
+        return states, [_text(worker) for worker in placed]
 
     async def close(self) -> None:
         client = self._clients.pop(asyncio.get_running_loop(), None)
