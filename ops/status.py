@@ -156,7 +156,7 @@ async def media_workers(meetings: list[dict[str, Any]]) -> dict[str, Any]:
     hosting = local.hosting()
     for meeting in meetings:
         meeting["worker"] = EMBEDDED_WORKER if meeting["id"] in hosting else ""
-    worker = {
+    relay = {
         "worker": EMBEDDED_WORKER,
         "alive": True,
         "state": "alive",
@@ -164,7 +164,7 @@ async def media_workers(meetings: list[dict[str, Any]]) -> dict[str, Any]:
         "meetings": len(hosting),
         "renewed_seconds_ago": None,
     }
-    return {"mode": "embedded", "problem": "", "workers": [worker]}
+    return {"mode": "embedded", "problem": "", "workers": [relay]}
 
 
 EMBEDDED_WORKER = "built-in relay"

@@ -83,7 +83,9 @@ def test_the_status_page_follows_a_running_meeting(browser, served, artifacts):
         ).new_page()
         phone.context.add_cookies(staff.context.cookies())
         phone.goto(f"{base_url}/ops/status/")
-        expect(phone.locator('[data-section="meetings"] td[data-label="In the room"]')).to_be_visible()
+        expect(
+            phone.locator('[data-section="meetings"] td[data-label="In the room"]')
+        ).to_be_visible()
         width = phone.evaluate("() => document.documentElement.scrollWidth")
         assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
         phone.screenshot(path=artifacts / "ops-status-390x844.png", full_page=True)
