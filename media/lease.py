@@ -80,6 +80,7 @@ class WorkerLease:
             load=len(self.worker.meetings),
             hosting=sorted(self.worker.hosting()),
             draining=self.worker.draining,
+            streams=self.worker.relay.forwarded_streams(),
         )
         for meeting_id in lost:
             # We were frozen past our lease and the meeting was placed elsewhere; its

@@ -84,7 +84,8 @@ return {best, redis.call('HGET', p .. ':media:w:' .. best, 'channel'), moved}
 """
 )
 
-# ARGV: prefix, worker id, channel, load, draining (0/1), lease ms, idle ms, hosted meetings...
+# ARGV: prefix, worker id, channel, load, draining (0/1), lease ms, idle ms, forwarded
+# streams, hosted meetings...
 # -> the hosted meetings that now belong to another worker (moved while we were frozen).
 # A hosted meeting with no worker (Redis lost its data, or a lapsed claim not yet placed)
 # is taken back, so a Redis restart moves nobody.
@@ -94,14 +95,15 @@ _REFRESH = (
     + """
 local w = ARGV[2]
 redis.call('ZADD', p .. ':media:leases', now + tonumber(ARGV[6]), w)
-redis.call('HSET', p .. ':media:w:' .. w, 'channel', ARGV[3], 'load', ARGV[4], 'draining', ARGV[5])
+redis.call('HSET', p .. ':media:w:' .. w, 'channel', ARGV[3], 'load', ARGV[4], 'draining', ARGV[5],
+  'streams', ARGV[8])
 redis.call('PEXPIRE', p .. ':media:w:' .. w, tonumber(ARGV[6]) * 10)
 local meetings = p .. ':media:w:' .. w .. ':meetings'
 -- nothing outlives an hour without a live worker (e.g. a deployment torn down)
 redis.call('PEXPIRE', p .. ':media:leases', 3600000)
 redis.call('PEXPIRE', meetings, 3600000)
 local hosted, lost = {}, {}
-for i = 8, #ARGV do
+for i = 9, #ARGV do
   local m = ARGV[i]
   hosted[m] = true
   local owner = redis.call('GET', p .. ':media:m:' .. m)
@@ -151,7 +153,7 @@ return 1
 
 
 # ARGV: prefix, meeting ids... -> {{worker, ms left on its lease, load, draining, meetings
-# placed}...}, {worker of each meeting ('' for none)...}. Reads only, for the status page.
+# placed, forwarded streams}...}, {worker of each meeting ('' for none)...}. Reads only, for the status page.
 _SNAPSHOT = (
     "local p = ARGV[1]\n"
     + _NOW
@@ -160,10 +162,10 @@ local workers = {}
 local leases = redis.call('ZRANGE', p .. ':media:leases', 0, -1, 'WITHSCORES')
 for i = 1, #leases, 2 do
   local w = leases[i]
-  local h = redis.call('HMGET', p .. ':media:w:' .. w, 'load', 'draining')
+  local h = redis.call('HMGET', p .. ':media:w:' .. w, 'load', 'draining', 'streams')
   table.insert(workers, {
     w, tonumber(leases[i + 1]) - now, tonumber(h[1] or '0'), h[2] == '1' and 1 or 0,
-    redis.call('ZCARD', p .. ':media:w:' .. w .. ':meetings')})
+    redis.call('ZCARD', p .. ':media:w:' .. w .. ':meetings'), tonumber(h[3] or '0')})
 end
 local placed = {}
 for i = 2, #ARGV do placed[i - 1] = redis.call('GET', p .. ':media:m:' .. ARGV[i]) or '' end
@@ -181,6 +183,7 @@ class WorkerState:
     load: int  # participants with media on it at its last refresh
     meetings: int  # meetings placed on it
     draining: bool
+    streams: int = 0  # tracks it forwarded at its last refresh
 
     @property
     def alive(self) -> bool:
@@ -249,6 +252,7 @@ class Registry:
         load: int,
         hosting: Sequence[str],
         draining: bool = False,
+        streams: int = 0,
     ) -> list[str]:
         """Takes or renews the lease; returns the hosted meetings another worker now has."""
         lost = await self._run(
@@ -259,6 +263,7 @@ class Registry:
             int(draining),
             int(self.lease_seconds * 1000),
             int(self.idle_meeting_seconds * 1000),
+            streams,
             *hosting,
         )
         return [_text(m) for m in lost]
@@ -276,8 +281,10 @@ class Registry:
         none), without placing or moving anything."""
         workers, placed = await self._run(_SNAPSHOT, *map(str, meeting_ids))
         states = [
-            WorkerState(_text(w), left / 1000, int(load), int(meetings), bool(draining))
-            for w, left, load, draining, meetings in workers
+            WorkerState(
+                _text(w), left / 1000, int(load), int(meetings), bool(draining), int(streams)
+            )
+            for w, left, load, draining, meetings, streams in workers
         ]
         return states, [_text(worker) for worker in placed]
 

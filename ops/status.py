@@ -142,6 +142,7 @@ async def media_workers(meetings: list[dict[str, Any]]) -> dict[str, Any]:
                     "alive": w.alive and not w.draining,
                     "state": "draining" if w.draining else "alive" if w.alive else "lapsed",
                     "participants": w.load,
+                    "streams": w.streams,
                     "meetings": w.meetings,
                     "renewed_seconds_ago": round(max(0.0, lease - w.lease_left_seconds), 1)
                     if w.alive
@@ -161,6 +162,7 @@ async def media_workers(meetings: list[dict[str, Any]]) -> dict[str, Any]:
         "alive": True,
         "state": "alive",
         "participants": len(local.meetings),
+        "streams": local.relay.forwarded_streams(),
         "meetings": len(hosting),
         "renewed_seconds_ago": None,
     }

@@ -110,10 +110,16 @@ async def test_staff_see_the_live_meeting_its_worker_and_errors_by_code(deployme
         json.dumps({"type": "lobby.admit", "participant_id": joined["participant_id"]})
     )
     await peer.expect("room.state")
+    cofac = await asyncio.to_thread(servers.facilitator_over_http, base_url, demo, "Co Cedar")
+    cofac_socket = await open_socket(base_url, demo.meeting_id, cofac["token"])
+    await cofac_socket.expect("room.state")
     meeting = MediaMeeting()
     try:
-        media = meeting.add_transport(WebsocketTransport(fac_socket.ws), fac["participant_id"])
-        await media.join()
+        for socket, joined_media in ((fac_socket, fac), (cofac_socket, cofac)):
+            media = meeting.add_transport(
+                WebsocketTransport(socket.ws), joined_media["participant_id"]
+            )
+            await media.join()
 
         # a peer trying a facilitator's power is refused with `forbidden`
         await peer.send("mute", kind="audio", participant_id=fac["participant_id"])
@@ -124,23 +130,30 @@ async def test_staff_see_the_live_meeting_its_worker_and_errors_by_code(deployme
             found = await figures()
             row = found["meetings"][0] if found["meetings"] else {}
             errors = {e["code"]: e["count"] for e in found["errors"]}
-            load = {w["worker"]: w["participants"] for w in found["media"]["workers"]}
-            if row.get("worker") == worker and load.get(worker) and errors.get("forbidden"):
+            load = {
+                w["worker"]: (w["participants"], w["streams"]) for w in found["media"]["workers"]
+            }
+            # two people with camera and mic: each gets the other's audio and video
+            if (
+                row.get("worker") == worker
+                and load.get(worker) == (2, 4)
+                and errors.get("forbidden")
+            ):
                 return found
             return {}
 
         now: dict = {}
-        for _ in range(40):  # the worker's lease and the error flush take a few seconds
+        for _ in range(60):  # the worker's lease, media and the error flush take a few seconds
             now = await settled()
             if now:
                 break
             await asyncio.sleep(0.5)
         assert now, await figures()
         (row,) = now["meetings"]
-        assert (row["in_room"], row["lobby"], row["reconnecting"]) == (2, 0, 0)
-        assert (row["camera_mic"], row["text_only"]) == (1, 1)
+        assert (row["in_room"], row["lobby"], row["reconnecting"]) == (3, 0, 0)
+        assert (row["camera_mic"], row["text_only"]) == (2, 1)
         (carrier,) = [w for w in now["media"]["workers"] if w["worker"] == worker]
-        assert carrier["alive"] and carrier["meetings"] == 1 and carrier["participants"] == 1
+        assert carrier["alive"] and carrier["meetings"] == 1
         assert carrier["renewed_seconds_ago"] < 3
         assert {e["code"]: e["count"] for e in now["errors"]}["forbidden"] == 1
 
@@ -148,8 +161,10 @@ async def test_staff_see_the_live_meeting_its_worker_and_errors_by_code(deployme
         assert status == 200
         assert worker in html and "forbidden" in html
         for shown in (html, json.dumps(now)):
-            assert MARKER not in shown and "Facilitator Fern" not in shown
+            for name in (MARKER, "Facilitator Fern", "Co Cedar"):
+                assert name not in shown
     finally:
         await meeting.close()
         await fac_socket.ws.close()
+        await cofac_socket.ws.close()
         await peer.ws.close()

@@ -120,7 +120,7 @@ async def test_a_claimed_meeting_whose_placement_expired_still_counts_as_moved(r
 
 
 async def test_a_snapshot_shows_each_workers_lease_and_load_and_each_meetings_worker(registry):
-    await registry.refresh("a", "media-relay-a", load=4, hosting=[])
+    await registry.refresh("a", "media-relay-a", load=4, hosting=[], streams=12)
     placed = meeting()
     assert (await registry.place(placed)).worker == "a"
     await registry.refresh("b", "media-relay-b", load=0, hosting=[], draining=True)
@@ -130,6 +130,7 @@ async def test_a_snapshot_shows_each_workers_lease_and_load_and_each_meetings_wo
 
     by_id = {w.worker: w for w in workers}
     assert (by_id["a"].load, by_id["a"].meetings, by_id["a"].draining) == (4, 1, False)
+    assert (by_id["a"].streams, by_id["b"].streams) == (12, 0)
     assert by_id["b"].draining and by_id["b"].meetings == 0
     assert all(0 < w.lease_left_seconds <= 0.5 and w.alive for w in workers)
     assert carriers == ["a", ""]
