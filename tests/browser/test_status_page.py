@@ -10,7 +10,7 @@ import websockets
 from playwright.sync_api import expect
 
 from tests import servers
-from tests.browser.pages import facilitator_page
+from tests.browser.pages import admitted_peer, facilitator_page
 from tests.browser.text_peers import TextPeers
 
 OPERATOR = ("operator", "status-page-operator-1")
@@ -23,13 +23,15 @@ MARKER = "Zebra Marker Quill"
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("status")
-    env = servers.server_env(DATABASE_URL=f"sqlite:///{workdir / 'meetings.sqlite3'}")
-    servers.manage(env, "migrate", "-v0")
-    demo = servers.seed_demo(env)
-    servers.manage(env, "shell", "-c", CREATE_OPERATOR)
-    with servers.daphne(env, workdir / "daphne.log") as base_url:
-        yield demo, base_url
+    """Production's shape: PostgreSQL, Redis and a separate media worker."""
+    logs = tmp_path_factory.mktemp("status")
+    with servers.seeded_on_redis(MEDIA_IN_PROCESS="false") as (env, demo):
+        servers.manage(env, "shell", "-c", CREATE_OPERATOR)
+        with (
+            servers.media_worker({**env, "LOG_LEVEL": "INFO"}, logs / "media.log"),
+            servers.daphne(env, logs / "web.log") as base_url,
+        ):
+            yield demo, base_url, servers.worker_id(logs / "media.log")
 
 
 async def _refused_once(base_url: str, meeting_id: str, token: str) -> str:
@@ -50,8 +52,9 @@ def _cell(page, column: str):
 
 
 def test_the_status_page_follows_a_running_meeting(browser, served, artifacts):
-    demo, base_url = served
+    demo, base_url, worker = served
     fac = facilitator_page(browser, demo, base_url)
+    heron = admitted_peer(browser, base_url, demo, fac, "Calm Heron")
     people = TextPeers(base_url, demo.meeting_id, demo.peer_invite)
     staff = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
     try:
@@ -61,9 +64,9 @@ def test_the_status_page_follows_a_running_meeting(browser, served, artifacts):
         staff.get_by_label("Password").fill(OPERATOR[1])
         staff.get_by_role("button", name="Sign in").click()
         expect(staff.get_by_role("heading", name="Service status")).to_be_visible()
-        expect(_cell(staff, "In the room")).to_have_text("1")
+        expect(_cell(staff, "In the room")).to_have_text("2")
         expect(_cell(staff, "In the lobby")).to_have_text("1")
-        expect(_cell(staff, "Media worker")).to_have_text("built-in relay", timeout=15_000)
+        expect(_cell(staff, "Media worker")).to_have_text(worker, timeout=15_000)
 
         # Things change while the page stays open: its script brings the new figures.
         fac.get_by_role("button", name=f"Admit {MARKER}").click()
@@ -71,11 +74,14 @@ def test_the_status_page_follows_a_running_meeting(browser, served, artifacts):
         refusal = _refused_once(base_url, demo.meeting_id, joined["token"])
         code = asyncio.run_coroutine_threadsafe(refusal, people.loop).result(20)
         assert code
-        expect(_cell(staff, "In the room")).to_have_text("2", timeout=15_000)
+        expect(_cell(staff, "In the room")).to_have_text("3", timeout=15_000)
         expect(_cell(staff, "Text only")).to_have_text("1")
+        streams = staff.locator('[data-section="workers"] tbody td[data-label="Streams forwarded"]')
+        expect(streams).to_have_text("4")  # two cameras: each gets the other's audio and video
         errors = staff.locator('[data-section="errors"] tbody')
         expect(errors).to_contain_text(code, timeout=25_000)  # flushed within 5 s, shown within 10
-        assert MARKER not in staff.content()
+        for name in (MARKER, "Calm Heron", "Facilitator Fern", "Bold Wren"):
+            assert name not in staff.content()
         staff.screenshot(path=artifacts / "ops-status-1280x800.png", full_page=True)
 
         phone = browser.new_context(
@@ -93,4 +99,5 @@ def test_the_status_page_follows_a_running_meeting(browser, served, artifacts):
     finally:
         people.close()
         staff.context.close()
+        heron.context.close()
         fac.context.close()
