@@ -129,8 +129,9 @@ def production_problems(environ: Mapping[str, str]) -> list[str]:
     """What keeps PRODUCTION=true from starting safely; empty when nothing does."""
     problems = []
     secret = environ.get("DJANGO_SECRET_KEY", "")
-    if secret == EMBEDDED_SECRET_KEY or len(secret) < 32 or len(set(secret)) < 8:
-        problems.append("DJANGO_SECRET_KEY must be a random value of at least 32 characters")
+    # 50: what Django's own deploy check (security.W009) asks of a key
+    if secret == EMBEDDED_SECRET_KEY or len(secret) < 50 or len(set(secret)) < 8:
+        problems.append("DJANGO_SECRET_KEY must be a random value of at least 50 characters")
     hosts = [h.strip() for h in environ.get("ALLOWED_HOSTS", "").split(",") if h.strip()]
     if not hosts or "*" in hosts:
         problems.append("ALLOWED_HOSTS must name this server's host names (no '*')")
