@@ -21,6 +21,7 @@ from ops.health import CHECK_TIMEOUT_SECONDS, channel_layer_round_trip, run_chec
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 0.2
+LAG_REMEMBERED_SECONDS = 5.0  # a freeze keeps the worker unready this long after it ends
 LAYER_PROBE_EVERY_SECONDS = 1.0
 _REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 503: "Service Unavailable"}
 
@@ -32,6 +33,7 @@ class WorkerHealth:
         self.lease: Any = None  # media.lease.WorkerLease, once it exists
         self.layer_reachable = True
         self._ticked_at = 0.0
+        self._lagged_at = float("-inf")  # when a tick last came more than a check's time late
         self._tasks: list[asyncio.Task[None]] = []
         self._server: asyncio.Server | None = None
 
@@ -56,8 +58,12 @@ class WorkerHealth:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def _tick(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
-            self._ticked_at = asyncio.get_running_loop().time()
+            now = loop.time()
+            if now - self._ticked_at - TICK_SECONDS > CHECK_TIMEOUT_SECONDS:
+                self._lagged_at = now
+            self._ticked_at = now
             await asyncio.sleep(TICK_SECONDS)
 
     async def _probe_layer(self) -> str | None:
@@ -86,8 +92,10 @@ class WorkerHealth:
     # --- checks ----------------------------------------------------------------------
 
     async def _event_loop(self) -> str | None:
-        late = asyncio.get_running_loop().time() - self._ticked_at - TICK_SECONDS
-        return "event_loop_lag" if late > CHECK_TIMEOUT_SECONDS else None
+        now = asyncio.get_running_loop().time()
+        late = now - self._ticked_at - TICK_SECONDS > CHECK_TIMEOUT_SECONDS
+        lagged = now - self._lagged_at < LAG_REMEMBERED_SECONDS
+        return "event_loop_lag" if late or lagged else None
 
     async def _lease(self) -> str | None:
         lease = self.lease
