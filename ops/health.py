@@ -159,7 +159,11 @@ def probe_endpoints(app: Any) -> Any:
             return
         report = await probe()
         body = json.dumps(report).encode()
-        await send({"type": "http.response.start", "status": status_code(report), "headers": _HEADERS})
-        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+        await send(
+            {"type": "http.response.start", "status": status_code(report), "headers": _HEADERS}
+        )
+        await send(
+            {"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body}
+        )
 
     return serve

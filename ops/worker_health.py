@@ -126,7 +126,12 @@ class WorkerHealth:
             try:
                 request = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 2.0)
                 method, path, *_ = request.split(b"\r\n", 1)[0].decode("latin-1").split(" ")
-            except (TimeoutError, ValueError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+            except (
+                TimeoutError,
+                ValueError,
+                asyncio.IncompleteReadError,
+                asyncio.LimitOverrunError,
+            ):
                 return
             path = path.split("?", 1)[0]
             if path == "/healthz":

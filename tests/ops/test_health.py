@@ -82,5 +82,7 @@ async def test_a_chat_only_service_does_not_wait_for_a_media_worker(settings):
 ])  # fmt: skip
 def test_passing_probes_stay_out_of_the_access_log(path, status, written):
     stream = io.StringIO()
-    PrivateAccessLog(stream).write_entry("10.0.0.2", datetime.datetime.now(), f"GET {path}", status, 10)
+    PrivateAccessLog(stream).write_entry(
+        "10.0.0.2", datetime.datetime.now(), f"GET {path}", status, 10
+    )
     assert bool(stream.getvalue()) == written

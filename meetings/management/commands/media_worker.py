@@ -41,7 +41,9 @@ class Command(BaseCommand):
         from ops.worker_health import WorkerHealth
         from signaling.media_bridge import registry, send_to_channel, start_worker
 
-        health = WorkerHealth(get_channel_layer(), lease_seconds=settings.MEDIA_WORKER_LEASE_SECONDS)
+        health = WorkerHealth(
+            get_channel_layer(), lease_seconds=settings.MEDIA_WORKER_LEASE_SECONDS
+        )
         await health.start()
         worker_id = new_worker_id()
         worker = start_worker([worker_channel(worker_id)])
