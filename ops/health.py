@@ -48,18 +48,18 @@ _failing: set[str] = set()
 async def _timed(name: str, check: Check, timeout: float) -> dict:
     loop = asyncio.get_running_loop()
     started = loop.time()
+    cause = ""  # the exception's type, for the log only
     try:
         error = await asyncio.wait_for(check(), timeout)
     except TimeoutError:
         error = "timeout"
     except Exception as exc:
-        log.debug("health: %s failed (%s)", name, type(exc).__name__)
-        error = "unreachable"
+        error, cause = "unreachable", type(exc).__name__
     result: dict[str, Any] = {"ok": error is None, "ms": round((loop.time() - started) * 1000, 1)}
     if error is not None:
         result["error"] = error
         if name not in _failing:  # once per outage, not once per probe
-            log.warning("health: %s failing error=%s", name, error)
+            log.warning("health: %s failing error=%s %s", name, error, cause)
             _failing.add(name)
     elif name in _failing:
         log.warning("health: %s ok again", name)

@@ -122,35 +122,35 @@ class WorkerHealth:
     # --- HTTP ------------------------------------------------------------------------
 
     async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(Exception):
-            try:
-                request = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 2.0)
-                method, path, *_ = request.split(b"\r\n", 1)[0].decode("latin-1").split(" ")
-            except (
-                TimeoutError,
-                ValueError,
-                asyncio.IncompleteReadError,
-                asyncio.LimitOverrunError,
-            ):
-                return
-            path = path.split("?", 1)[0]
-            if path == "/healthz":
-                status, report = 200, {"status": "ok", "checks": {}}
-            elif path == "/readyz":
-                report = await self.readyz()
-                status = status_code(report)
-            else:
-                status, report = 404, {"status": "fail", "checks": {}}
-            if method not in {"GET", "HEAD"}:
-                status, report = 405, {"status": "fail", "checks": {}}
-            body = json.dumps(report).encode()
-            head = (
-                f"HTTP/1.1 {status} {_REASONS[status]}\r\n"
-                "Content-Type: application/json\r\nCache-Control: no-store\r\n"
-                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-            )
-            writer.write(head.encode() + (b"" if method == "HEAD" else body))
-            await writer.drain()
-        writer.close()
-        with contextlib.suppress(Exception):
-            await writer.wait_closed()
+        try:
+            response = await self._response(reader)
+            if response:
+                writer.write(response)
+                await writer.drain()
+        except Exception:  # a client that went away, or sent nonsense: nothing to answer
+            pass
+        finally:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+    async def _response(self, reader: asyncio.StreamReader) -> bytes | None:
+        request = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 2.0)
+        method, path, _ = request.split(b"\r\n", 1)[0].decode("latin-1").split(" ", 2)
+        path = path.split("?", 1)[0]
+        if method not in {"GET", "HEAD"}:
+            status, report = 405, {"status": "fail", "checks": {}}
+        elif path == "/healthz":
+            status, report = 200, {"status": "ok", "checks": {}}
+        elif path == "/readyz":
+            report = await self.readyz()
+            status = status_code(report)
+        else:
+            status, report = 404, {"status": "fail", "checks": {}}
+        body = json.dumps(report).encode()
+        head = (
+            f"HTTP/1.1 {status} {_REASONS[status]}\r\n"
+            "Content-Type: application/json\r\nCache-Control: no-store\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        )
+        return head.encode() + (b"" if method == "HEAD" else body)

@@ -49,6 +49,13 @@ async def test_a_worker_with_its_lease_and_layer_is_ready():
         assert set(report["checks"]) == {"event_loop", "lease", "channel_layer"}
         assert await _http(port, "/readyz", method="HEAD") == (200, None)
         assert (await _http(port, "/nope"))[0] == 404
+        assert (await _http(port, "/readyz", method="POST"))[0] == 405
+        # nonsense gets the connection closed, and the listener carries on
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"\x00\x01garbage\r\n\r\n")
+        assert await asyncio.wait_for(reader.read(), 5) == b""
+        writer.close()
+        assert (await _http(port, "/healthz"))[0] == 200
     finally:
         await health.stop()
 
