@@ -138,3 +138,17 @@ def test_readyz_follows_redis_and_the_media_worker_going_and_coming_back(tmp_pat
         assert '"GET /readyz" 503' in log  # failures are written ...
         assert '"GET /readyz" 200' not in log  # ... the passing probes every 0.25 s are not
         assert "Exception inside application" not in log, log[-3000:]
+
+
+@pytest.mark.timeout(60)
+def test_readyz_names_the_database_when_it_does_not_answer(tmp_path):
+    """A PostgreSQL that is not there: the probe still answers within about a second."""
+    gone = f"postgres://postgres@127.0.0.1:{servers.free_port()}/meetings"
+    env = servers.server_env(DATABASE_URL=gone, MEDIA_ENABLED="false")
+    with _web(env, tmp_path / "web.log") as web:
+        started = time.monotonic()
+        status, report = _readyz(web)
+        assert time.monotonic() - started < 3
+        assert status == 503 and _failing(report) == {"database"}, report
+        assert set(report["checks"]) == {"database", "channel_layer"}
+        assert urllib.request.urlopen(f"{web}/healthz", timeout=5).status == 200
