@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
@@ -23,6 +23,9 @@ from django.utils import timezone
 from groups.models import Group, Staff
 from ops import error_counts
 from rooms.models import Meeting, Participant
+
+if TYPE_CHECKING:
+    from media.registry import WorkerState
 
 ERRORS_SINCE = timedelta(hours=1)
 REGISTRY_TIMEOUT_SECONDS = 2.0
@@ -140,7 +143,7 @@ async def media_workers(meetings: list[dict[str, Any]]) -> dict[str, Any]:
                 {
                     "worker": w.worker,
                     "alive": w.alive and not w.draining,
-                    "state": "draining" if w.draining else "alive" if w.alive else "lapsed",
+                    "state": _state(w),
                     "participants": w.load,
                     "streams": w.streams,
                     "meetings": w.meetings,
@@ -170,6 +173,14 @@ async def media_workers(meetings: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 EMBEDDED_WORKER = "built-in relay"
+
+
+def _state(worker: WorkerState) -> str:
+    if not worker.alive:
+        return "lapsed"
+    if worker.draining:
+        return "draining"
+    return "alive" if worker.ready else "not ready"
 
 
 def _errors() -> list[dict[str, Any]]:

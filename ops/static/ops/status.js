@@ -13,7 +13,7 @@ const cells = {
   workers: {
     state: (w) => {
       const badge = document.createElement("span");
-      badge.className = `state state-${w.state}`;
+      badge.className = `state state-${w.state.replace(" ", "-")}`;
       badge.textContent = w.state;
       return badge;
     },
