@@ -149,3 +149,23 @@ def test_purge_deletes_error_counts_older_than_a_day():
     error_counts.write({(now - timedelta(hours=25), "forbidden"): 1, (now, "forbidden"): 1})
     call_command("purge", stdout=io.StringIO())
     assert list(ErrorCount.objects.values_list("minute", flat=True)) == [now]
+
+
+def test_a_registry_that_does_not_answer_is_said_and_the_meetings_still_show(settings, monkeypatch):
+    from redis.asyncio import Redis
+
+    from media.registry import Registry
+    from signaling import media_bridge
+
+    nowhere = "redis://127.0.0.1:9/0"  # the discard port: nothing listens there
+    settings.MEDIA_REGISTRY_URL = nowhere
+    monkeypatch.setattr(
+        media_bridge, "registry", lambda: Registry(lambda: Redis.from_url(nowhere), "x")
+    )
+    _in_room(make_meeting(title="Thursday evening circle"), MARKER)
+
+    client = _client(_staff())
+    figures = client.get("/ops/status.json").json()
+    assert "registry did not answer" in figures["media"]["problem"]
+    assert [m["title"] for m in figures["meetings"]] == ["Thursday evening circle"]
+    assert "registry did not answer" in client.get("/ops/status/").content.decode()
