@@ -99,6 +99,8 @@ def test_an_organisation_admin_sees_only_their_organisations_meetings():
     for meeting in (ours, theirs, loose):
         _in_room(meeting, MARKER)
 
+    # an admin finds the page from their groups page
+    assert 'href="/ops/status/"' in _client(admin).get("/groups/manage/").content.decode()
     figures = _client(admin).get("/ops/status.json").json()
     assert [(m["organisation"], m["group"]) for m in figures["meetings"]] == [
         ("Riverside Peer Support", "Tuesday anxiety circle")
