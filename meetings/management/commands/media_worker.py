@@ -35,7 +35,11 @@ class Command(BaseCommand):
 
     async def _serve(self, loop_name: str) -> None:
         from media.lease import WorkerLease, new_worker_id, worker_channel
+        from ops import metrics
         from signaling.media_bridge import registry, send_to_channel, start_worker
+
+        if metrics.serve():  # METRICS_PORT: this worker's own listener (docs/operations.md)
+            metrics.watch_event_loop()
 
         worker_id = new_worker_id()
         worker = start_worker([worker_channel(worker_id)])
