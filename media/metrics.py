@@ -73,7 +73,7 @@ def watch(relay: Relay) -> None:
 def snapshot(relay: Relay) -> Snapshot:
     """What `relay` holds and has moved; on its event loop."""
     stats = relay.stats()
-    found = Snapshot(packets_in=stats.packets_in, packets_out=stats.packets_out)
+    found = Snapshot(packets_in=stats.packets_in, packets_out=stats.traffic.packets_out)
     found.traffic = stats.traffic
     for participant in relay.connections():
         found.connections[participant.pc.connectionState] += 1

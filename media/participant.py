@@ -135,6 +135,7 @@ class Participant:
 
     def traffic(self) -> Traffic:
         return Traffic(
+            packets_out=sum(e.packets_sent for e in self.egresses),
             bytes_in=sum(p.bytes_in for p in self.publications.values()),
             bytes_out=sum(e.bytes_sent for e in self.egresses),
             nacks_sent=sum(i.nacks_sent for i in self.ingresses),

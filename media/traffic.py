@@ -12,6 +12,8 @@ from dataclasses import dataclass, fields
 
 @dataclass(frozen=True)
 class Traffic:
+    # Per sender, not per forwarded stream: a stream's count would go when its slot is freed.
+    packets_out: int = 0  # RTP packets written to subscribers
     bytes_in: int = 0  # RTP payload from publishers
     bytes_out: int = 0  # RTP payload and header extensions to subscribers
     nacks_sent: int = 0  # NACK packets the relay sent to publishers

@@ -121,6 +121,10 @@ class Egress:
         return self.sender._ssrc
 
     @property
+    def packets_sent(self) -> int:
+        return self._sent_packets
+
+    @property
     def bytes_sent(self) -> int:
         return self._sent_octets
 
