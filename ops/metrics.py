@@ -38,6 +38,7 @@ EVENT_LOOP_LAG = Histogram(
 
 _started = threading.Lock()
 _server: tuple[object, threading.Thread] | None = None
+_live: LiveCollector | None = None
 _watched: set[asyncio.AbstractEventLoop] = set()
 _tasks: set[asyncio.Task[None]] = set()
 
@@ -73,9 +74,6 @@ class LiveCollector:
         yield people
 
 
-REGISTRY.register(LiveCollector())
-
-
 def serve() -> bool:
     """Starts this process's metrics listener if METRICS_PORT is set (once); True if it runs."""
     global _server
@@ -105,8 +103,16 @@ async def _measure_lag() -> None:
 
 
 def serve_web() -> None:
-    """For meetings/asgi.py: the listener now, the loop's lag once daphne's reactor runs."""
-    if not serve() or "twisted.internet.reactor" not in sys.modules:
+    """For meetings/asgi.py: the listener now, with the database's live counts (web processes
+    only: a worker would repeat them); the loop's lag once daphne's reactor runs."""
+    global _live
+    if not serve():
+        return
+    with _started:
+        if _live is None:
+            _live = LiveCollector()
+            REGISTRY.register(_live)
+    if "twisted.internet.reactor" not in sys.modules:
         return
     from twisted.internet import reactor
 

@@ -77,6 +77,8 @@ def test_the_listener_is_on_loopback_and_off_the_public_port(deployment):
     demo, web, web_port, worker_port, _ = deployment
     assert "meetings_sockets_open" in scrape_text(web_port)
     assert "meetings_media_packets_total" in scrape_text(worker_port)
+    # the database's live counts come from the web processes only
+    assert "meetings_live" not in scrape_text(worker_port)
     # the public HTTP port does not serve them
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(f"{web}/metrics", timeout=10)
@@ -211,6 +213,19 @@ def test_every_metric_the_dashboard_draws_exists(deployment):
     drawn = _dashboard_metrics()
     assert {"meetings_live", "meetings_media_packets_total"} <= drawn
     assert drawn - exposed == set()
+
+
+def test_every_metric_exposed_is_in_the_operations_doc(deployment):
+    _, _, web_port, worker_port, _ = deployment
+    families = {
+        re.sub(r"_g(sum|count)$", "", family.name)  # a gauge histogram's parts
+        for port in (web_port, worker_port)
+        for family in text_string_to_metric_families(scrape_text(port))
+        if family.name.startswith("meetings_")
+    }
+    assert len(families) > 15
+    doc = (servers.ROOT / "docs" / "operations.md").read_text()
+    assert {f for f in families if f"`{f}" not in doc} == set()
 
 
 def test_the_dashboard_is_grafana_json():
