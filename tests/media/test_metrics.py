@@ -37,9 +37,11 @@ async def test_a_scrape_counts_what_the_relay_moved_and_keeps_it_after_people_le
     await wait_for(lambda: len(alice.counters_from("bob")) >= 20, timeout=8)
 
     during = await scrape()
-    assert value(during, "meetings_media_peer_connections", state="connected") - value(
-        before, "meetings_media_peer_connections", state="connected"
-    ) == 2
+    assert (
+        value(during, "meetings_media_peer_connections", state="connected")
+        - value(before, "meetings_media_peer_connections", state="connected")
+        == 2
+    )
     assert value(during, "meetings_media_forwarded_streams", kind="video") >= 2
     assert value(during, "meetings_media_published_tracks", kind="audio") >= 2
     for direction in ("in", "out"):
@@ -62,9 +64,10 @@ async def test_a_scrape_counts_what_the_relay_moved_and_keeps_it_after_people_le
     present = await scrape()
     await room.relay.leave("bob")
     after = await scrape()
-    assert value(after, "meetings_media_peer_connections") == value(
-        present, "meetings_media_peer_connections"
-    ) - 1
+    assert (
+        value(after, "meetings_media_peer_connections")
+        == value(present, "meetings_media_peer_connections") - 1
+    )
     # counters never go back when a connection closes: the relay keeps its totals
     for name in ("meetings_media_packets_total", "meetings_media_bytes_total"):
         for direction in ("in", "out"):
