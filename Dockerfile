@@ -8,7 +8,6 @@ COPY meetings meetings
 COPY rooms rooms
 COPY signaling signaling
 COPY media media
-# groups/ and ops/ are installed apps too (settings.INSTALLED_APPS)
 COPY groups groups
 COPY ops ops
 COPY frontend frontend
