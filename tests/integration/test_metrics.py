@@ -178,6 +178,8 @@ async def test_a_meeting_moves_the_numbers_and_names_nobody(deployment):
         host["participant_id"].replace("-", ""),
         guest["participant_id"].replace("-", ""),
         "Co Cedar",
+        host["token"],
+        guest["token"],
     }
     for text in (web_text, media_text):
         label_values = {v for (_, labels), _ in parse(text).items() for _, v in labels}
