@@ -257,6 +257,10 @@ class Relay:
         """The open peer connections, for a look from outside (media/metrics.py)."""
         return [p for p in self._participants.values() if not p.closed]
 
+    def forwarded_streams(self) -> int:
+        """Tracks the relay sends on now, one per (receiver, publisher, kind)."""
+        return sum(len(p.slots) for p in self._participants.values() if not p.closed)
+
     def take_speaking_seconds(self) -> dict[str, float]:
         """Seconds each publisher spoke since the last call (RTP audio levels, no decoding)."""
         return self._speaking.take()

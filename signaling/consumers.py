@@ -12,6 +12,7 @@ from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from ops import error_counts
 from rooms import selectors, state
 from rooms.events import ChangeSpace, Close, EnterRoom
 from rooms.models import Meeting
@@ -486,5 +487,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
 
     async def send_message(self, message: dict) -> None:
         await self.flush_frames()  # nothing overtakes a room event already due
+        if message["type"] == "error":
+            error_counts.record(message["code"])  # the status page's errors by code
         await self.send(text_data=p.json_dumps(message))
         count_sent(message)
