@@ -319,6 +319,13 @@ class AttentionItem(models.Model):
         HANDLED = "handled"
         CANCELLED = "cancelled"  # withdrawn by the person, or a knock that went away
 
+    class Outcome(models.TextChoices):
+        """How a knock ended; empty for the other kinds and for an open knock."""
+
+        ADMITTED = "admitted"
+        TURNED_AWAY = "turned_away"
+        LEFT = "left"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attention_items")
     seq = models.PositiveIntegerField()  # arrival order within the meeting
@@ -340,6 +347,7 @@ class AttentionItem(models.Model):
     handled_by = models.ForeignKey(
         Participant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -93,12 +93,13 @@ def _item_from_row(row: AttentionItem) -> queue.AttentionItem:
         latecomer=row.kind == AttentionItem.Kind.KNOCK and row.participant.latecomer,
         cofacilitator_link=row.kind == AttentionItem.Kind.KNOCK
         and row.participant.role == Participant.Role.COFACILITATOR,
+        outcome=row.outcome,
     )
 
 
 def _item_fields(item: queue.AttentionItem) -> dict[str, Any]:
     """The columns of an item that may change once it exists."""
-    return {"state": item.state, "handled_by_id": item.handled_by}
+    return {"state": item.state, "handled_by_id": item.handled_by, "outcome": item.outcome}
 
 
 def member_from_row(p: Participant) -> state.Member:
@@ -187,6 +188,7 @@ def _write_attention(
             breakout_id=i.breakout or "",
             state=i.state,
             handled_by_id=i.handled_by,
+            outcome=i.outcome,
         )
         for i in new
     )

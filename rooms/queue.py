@@ -43,6 +43,7 @@ class AttentionItem:
     # link (then only the meeting's owner may admit them)
     latecomer: bool = False
     cofacilitator_link: bool = False
+    outcome: str = ""  # a settled knock: admitted, turned_away or left
 
     @property
     def open(self) -> bool:
@@ -71,6 +72,7 @@ def item_public(room: MeetingState, item: AttentionItem) -> AttentionInfo:
             "created_at": item.created_at.isoformat() if item.created_at else None,
             "latecomer": item.latecomer,
             "cofacilitator_link": item.cofacilitator_link,
+            "outcome": item.outcome or None,
         }
     )
 
@@ -129,12 +131,19 @@ def knock(room: MeetingState, member: Member) -> list[Event]:
     return [item_event(room, item)]
 
 
-def settle_knocks(room: MeetingState, member: Member, handled_by: Member | None) -> list[Event]:
-    """A knock is over once they are let in, turned away or gone from the lobby."""
+ADMITTED, TURNED_AWAY, LEFT = "admitted", "turned_away", "left"  # how a knock ended
+
+
+def settle_knocks(
+    room: MeetingState, member: Member, outcome: str, handled_by: Member | None = None
+) -> list[Event]:
+    """A knock is over once they are let in, turned away or gone from the lobby; the card
+    says which, so a facilitator reading the queue later knows what became of them."""
     events: list[Event] = []
     for item in room.attention.values():
         if item.kind == "knock" and item.participant_id == member.id and item.open:
             item.state = HANDLED if handled_by else CANCELLED
+            item.outcome = outcome
             if handled_by:
                 item.handled_by, item.handled_by_name = handled_by.id, handled_by.name
             events.append(item_event(room, item))

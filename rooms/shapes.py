@@ -133,6 +133,7 @@ class Mood(Shape):
 
 AttentionKind = Literal["help", "support", "report", "knock"]
 AttentionState = Literal["open", "handled", "cancelled"]
+KnockOutcome = Literal["admitted", "turned_away", "left"]
 ReportReason = Literal["harassment", "hurtful", "unsafe", "privacy", "spam", "other"]
 
 
@@ -157,6 +158,7 @@ class AttentionInfo(Shape):
     created_at: str | None = None
     latecomer: bool = False  # a knock: came after the meeting was locked
     cofacilitator_link: bool = False  # a knock: only the meeting's owner may admit them
+    outcome: KnockOutcome | None = None  # a settled knock: what became of the person
 
 
 class SupportInfo(Shape):

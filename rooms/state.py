@@ -305,7 +305,7 @@ class MeetingState:
         member.hand_seq = None
         member.asked_audio = member.asked_video = False
         if was == LOBBY:
-            return [self._lobby_event(), *queue.settle_knocks(self, member, None)]
+            return [self._lobby_event(), *queue.settle_knocks(self, member, queue.LEFT)]
         # The one who left is told too: their socket, if still open, closes on this.
         left = ParticipantLeft(
             participant_id=member.id,
@@ -336,7 +336,7 @@ class MeetingState:
         target.status = ADMITTED
         agreement.mute_on_entry(self, target)
         admitted = LobbyAdmitted(to=ToParticipant(target.id), then=(EnterRoom(target.id),))
-        knocks = queue.settle_knocks(self, target, self.member(actor_id))
+        knocks = queue.settle_knocks(self, target, queue.ADMITTED, self.member(actor_id))
         events = [self._lobby_event(), *knocks, admitted]
         if target.connection == ONLINE:
             events.append(ParticipantJoined(participant=target.public(), to=ToMeeting()))
@@ -352,7 +352,7 @@ class MeetingState:
             agreement.mute_on_entry(self, target)
         events = [self._lobby_event()]
         for target in waiting:
-            events += queue.settle_knocks(self, target, self.member(actor_id))
+            events += queue.settle_knocks(self, target, queue.ADMITTED, self.member(actor_id))
         for target in waiting:
             events.append(LobbyAdmitted(to=ToParticipant(target.id), then=(EnterRoom(target.id),)))
             if target.connection == ONLINE:
@@ -365,7 +365,7 @@ class MeetingState:
         target.connection = OFFLINE
         return [
             self._lobby_event(),
-            *queue.settle_knocks(self, target, self.member(actor_id)),
+            *queue.settle_knocks(self, target, queue.TURNED_AWAY, self.member(actor_id)),
             LobbyDenied(
                 message=DENIED_MESSAGE,
                 to=ToParticipant(target.id),

@@ -73,13 +73,25 @@ def test_lobby_arrivals_are_knocks_admitted_or_turned_away_from_the_queue(embedd
     expect(heron.locator("#room")).to_be_visible(timeout=pages.JOIN_TIMEOUT_MS)
     heron_knock = knocks.filter(has_text="Calm Heron")
     expect(heron_knock).to_have_attribute("data-state", "handled")
-    expect(heron_knock).to_contain_text("Handled by Facilitator Fern")
+    expect(heron_knock.locator(".attention-outcome")).to_have_text("Admitted by Facilitator Fern")
     expect(fac.locator("#attention-count")).to_have_text("1")
 
     cedar_knock = knocks.filter(has_text="Co Cedar")
     cedar_knock.get_by_role("button", name="Turn away").click()
     expect(cedar.locator("#lobby-screen")).to_be_hidden(timeout=pages.JOIN_TIMEOUT_MS)
     expect(cedar_knock).to_have_attribute("data-state", "handled")
+    expect(cedar_knock.locator(".attention-outcome")).to_have_text(
+        "Turned away by Facilitator Fern"
+    )
     expect(fac.locator("#attention-count")).to_have_text("0")
     expect(fac.locator("#lobby li")).to_have_count(0)
     expect(fac).to_have_title(title)
+
+    # what became of each arrival is still there for a facilitator who reloads
+    fac.reload()
+    _open_queue(fac)
+    outcomes = fac.locator("#attention-list .attention-item[data-kind=knock] .attention-outcome")
+    expect(outcomes).to_have_text(
+        ["Admitted by Facilitator Fern", "Turned away by Facilitator Fern"],
+        timeout=pages.JOIN_TIMEOUT_MS,
+    )

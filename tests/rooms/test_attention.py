@@ -249,18 +249,25 @@ def test_a_lobby_stay_that_times_out_cancels_the_knock():
 @pytest.mark.parametrize(
     ("decide", "expected"),
     [
-        (lambda r: r.admit("f", "l"), "handled"),
-        (lambda r: r.admit_all("f"), "handled"),
-        (lambda r: r.deny("f", "l"), "handled"),
-        (lambda r: r.leave("l"), "cancelled"),
+        (lambda r: r.admit("f", "l"), ("handled", "admitted", "F")),
+        (lambda r: r.admit_all("f"), ("handled", "admitted", "F")),
+        (lambda r: r.deny("f", "l"), ("handled", "turned_away", "F")),
+        (lambda r: r.leave("l"), ("cancelled", "left", None)),
     ],
 )
-def test_the_knock_is_settled_by_the_decision(arrival, decide, expected):
+def test_the_knock_is_settled_by_the_decision_and_says_which(arrival, decide, expected):
     r = make_room(fac(), arrival())
     r.connect("l")
     events = decide(r)
     assert ("attention.item", ToFacilitators()) in types(events)
-    assert [i.state for i in r.attention.values()] == [expected]
+    [item] = r.snapshot_for("f")["attention"]
+    assert (item["state"], item["outcome"], item["handled_by_name"]) == expected
+
+
+def test_an_open_knock_has_no_outcome_yet():
+    r = make_room(fac(), waiting("a"))
+    r.connect("a")
+    assert r.snapshot_for("f")["attention"][0]["outcome"] is None
 
 
 def test_a_peer_cannot_admit_a_latecomer():

@@ -119,6 +119,7 @@ def test_a_latecomer_knocks_on_a_locked_meeting_and_is_let_in():
     participants.lobby_admit(meeting_id=mid, actor_id=fac, target_id=str(lark.id))
     knock = AttentionItem.objects.get(kind="knock")
     assert (knock.state, knock.handled_by_id) == ("handled", Participant.objects.get(id=fac).id)
+    assert knock.outcome == "admitted"
 
 
 def test_a_knock_keeps_its_marks_for_a_facilitator_who_reloads():
@@ -140,4 +141,23 @@ def test_a_knock_keeps_its_marks_for_a_facilitator_who_reloads():
     assert [(i["kind"], i["name"], i["latecomer"], i["state"]) for i in seen] == [
         ("knock", "Heron", False, "open"),
         ("knock", "Late Lark", True, "open"),
+    ]
+
+
+def test_a_facilitator_who_reloads_still_reads_who_was_admitted_and_who_turned_away():
+    meeting = make_meeting(lobby_enabled=True)
+    fac, _ = make_participant(meeting, "Fern", role="facilitator")
+    mid = str(meeting.id)
+    heron, _ = make_participant(meeting, "Heron")
+    wren, _ = make_participant(meeting, "Wren")
+    for who in (heron, wren):
+        participants.participant_connect(
+            meeting_id=mid, participant_id=str(who.id), channel_name=str(who.id), grace_seconds=30
+        )
+    participants.lobby_admit(meeting_id=mid, actor_id=str(fac.id), target_id=str(heron.id))
+    participants.lobby_deny(meeting_id=mid, actor_id=str(fac.id), target_id=str(wren.id))
+    seen = selectors.room_state(meeting_id=mid, viewer_id=str(fac.id))["attention"]
+    assert [(i["name"], i["outcome"], i["handled_by_name"]) for i in seen] == [
+        ("Heron", "admitted", "Fern"),
+        ("Wren", "turned_away", "Fern"),
     ]

@@ -55,8 +55,13 @@ export function mountAttention() {
     return nodes;
   }
 
+  const KNOCK_OUTCOMES = { admitted: "Admitted", turned_away: "Turned away" };
+
   function outcome(i) {
-    if (i.state === "handled") return i.handled_by_name ? `Handled by ${i.handled_by_name}` : "Handled";
+    if (i.state === "handled") {
+      const done = KNOCK_OUTCOMES[i.outcome] || "Handled";
+      return i.handled_by_name ? `${done} by ${i.handled_by_name}` : done;
+    }
     if (i.state === "cancelled") return i.kind === "knock" ? "Left the lobby" : "Withdrawn by the person";
     return null;
   }
