@@ -266,6 +266,9 @@ class MediaWorker:
         await self._tell(pid, Ready(plan.publish, plan.publish, command.receive_video))
 
     async def _sync(self, meeting_id: str) -> None:
+        # A sync also comes when a facilitator enters (or reloads): the next report sends
+        # the share of voice again even if it is unchanged, so they see it within seconds.
+        self._reported.pop(meeting_id, None)
         plans = await self._plans.plans(meeting_id)
         for member, member_meeting in list(self.meetings.items()):
             if member_meeting != meeting_id:

@@ -20,6 +20,7 @@ from rooms.services import participants
 from signaling import breakout_timer, delivery, frames, groups, hub, presence, routes, shutdown
 from signaling import protocol as p
 from signaling.db import in_db_thread
+from signaling.media_bridge import sync as media_sync
 from signaling.metrics import count_received, count_sent
 from signaling.ratelimit import TokenBucket, hello_throttled
 
@@ -351,6 +352,8 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         group = groups.facilitators_group(str(self.meeting.id))
         if self.role in state.FACILITATING_ROLES:
             await self._join(group)
+            # the relay sends its share of voice again on its next report (media/worker.py)
+            await media_sync(self.meeting_id)
         else:
             await self._leave(group)
 

@@ -100,3 +100,35 @@ async def test_the_worker_adds_up_per_meeting_and_forgets_a_meeting_nobody_is_in
     finally:
         await worker.stop()
         restore_host_addresses()
+
+
+async def test_a_facilitator_who_enters_gets_unchanged_figures_on_the_next_report():
+    from media import RelayConfig
+    from media.aiortc_private.ice import restore_host_addresses
+    from media.worker import MediaWorker, SpeakingSeconds
+    from tests.fakes import FakeChannels, FakeOutbox, FakePlans, Plan
+
+    outbox = FakeOutbox()
+    worker = MediaWorker(
+        ["media-relay-0"],
+        RelayConfig(host_addresses=["127.0.0.1"]),
+        plans=FakePlans({"m1": {"heron": Plan("m1/main")}}),
+        outbox=outbox,
+        receive=FakeChannels().receive,
+    )
+    try:
+        worker.meetings = {"heron": "m1", "otter": "m2"}
+        counts = iter([{"heron": 2.0, "otter": 1.0}, {}, {}, {}])
+        worker.relay.take_speaking_seconds = lambda: next(counts)  # type: ignore[method-assign]
+        await worker.report_speaking()
+        await worker.report_speaking()
+        sent = len(outbox.reports)
+        # a facilitator enters m1: signaling asks the worker to sync the meeting
+        await worker.run({"op": "sync", "meeting_id": "m1"})
+        await worker.report_speaking()
+        assert outbox.reports[sent:] == [("m1", SpeakingSeconds("m1", {"heron": 2.0}))]
+        await worker.report_speaking()
+        assert len(outbox.reports) == sent + 1  # once: then only changes or the refresh
+    finally:
+        await worker.stop()
+        restore_host_addresses()

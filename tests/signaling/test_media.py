@@ -274,3 +274,24 @@ async def test_a_lobby_member_cannot_change_how_they_take_part(room):
     await waiting.expect("lobby.waiting")
     await waiting.send({"type": "media.set", "mode": "video"})
     assert (await waiting.expect("error"))["code"] == "not_admitted"
+
+
+async def test_a_facilitator_who_enters_sees_the_share_of_voice_within_seconds(
+    room, media, monkeypatch
+):
+    from media import worker
+
+    monkeypatch.setattr(worker, "SPEAKING_REFRESH_REPORTS", 1000)  # no periodic resend
+    peer_socket = await room.admitted_peer("Calm Heron")
+    fern = media.add(room.facilitator, amplitude=0.0, video=False)
+    heron = media.add(peer_socket, amplitude=0.5, video=False)
+    await fern.join()
+    await heron.join()
+    await fern.expect("media.speaker", timeout=10, participant_id=heron.id)
+    heron.audio.amplitude = 0.0  # Heron has said their piece: the totals stop changing
+    await asyncio.sleep(2 * worker.SPEAKING_REPORT_SECONDS)
+
+    fox = await room.connect("Facilitator Fox", role="facilitator")
+    await fox.expect("room.state")
+    shown = await fox.expect("voice.share", timeout=worker.SPEAKING_REPORT_SECONDS + 1)
+    assert shown["seconds"][heron.id] > 0
