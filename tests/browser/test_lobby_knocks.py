@@ -29,6 +29,18 @@ def _shoot(page: Page, name: str) -> None:
     page.set_viewport_size(pages.VIEWPORT)
 
 
+def _notice_leaves_the_queue_readable_on_a_phone(page: Page) -> None:
+    """On a phone the lobby's notice floats over the open queue: the queue starts below it."""
+    page.set_viewport_size(SIZES["phone"])
+    page.wait_for_timeout(300)
+    _open_queue(page)
+    notice = page.locator("#notices .notice").first.bounding_box()
+    hint = page.locator("#attention-panel .drawer-body > .hint").first.bounding_box()
+    assert notice is not None and hint is not None
+    assert notice["y"] + notice["height"] <= hint["y"]
+    page.set_viewport_size(pages.VIEWPORT)
+
+
 @pytest.mark.timeout(240)
 def test_lobby_arrivals_are_knocks_admitted_or_turned_away_from_the_queue(embedded_server, browser):
     demo, base_url = embedded_server
@@ -68,6 +80,7 @@ def test_lobby_arrivals_are_knocks_admitted_or_turned_away_from_the_queue(embedd
     ).to_be_visible()
     expect(knocks.nth(0).get_by_role("button", name="Mark handled")).to_have_count(0)
     _shoot(fac, "queue-two-lobby-arrivals")
+    _notice_leaves_the_queue_readable_on_a_phone(fac)
 
     knocks.nth(0).get_by_role("button", name="Admit Calm Heron").click()
     expect(heron.locator("#room")).to_be_visible(timeout=pages.JOIN_TIMEOUT_MS)

@@ -57,6 +57,10 @@ def test_need_support_reaches_only_the_facilitators(embedded_server, browser):
     dialog.get_by_label("Anything you'd like them to know?").fill("Having a really hard time")
     dialog.get_by_role("button", name="Tell the facilitators").click()
     expect(dialog.locator("#support-sent")).to_contain_text("The facilitators have been told")
+    heading = dialog.locator("#support-dialog-heading").bounding_box()
+    told = dialog.locator("#support-sent-text").bounding_box()
+    assert heading is not None and told is not None
+    assert told["y"] - (heading["y"] + heading["height"]) < 16  # the words follow their heading
     expect(dialog.locator("[data-crisis-resources]")).to_be_visible()
     expect(heron.locator("#need-support-button")).to_have_text("Support requested")
     _shoot(heron, "peer-support-sent")

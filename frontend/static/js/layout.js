@@ -231,6 +231,9 @@ export function mountLayout({ view: given, grid }) {
   view = given;
   grid.onRendered = fitStage;
   new ResizeObserver(fitStage).observe($("grid"));
+  // On a phone the notices float over an open drawer, under its head: the drawer makes room
+  // for them there (support.css) rather than hide its first lines.
+  new ResizeObserver(() => document.body.style.setProperty("--notices-height", `${$("notices").offsetHeight}px`)).observe($("notices"));
   for (const [id, toggles] of Object.entries(TOGGLES)) {
     for (const toggle of toggles) {
       $(toggle)?.addEventListener("click", () => {
