@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from aiortc.codecs.vpx import VpxPayloadDescriptor
 
-GIVE_UP_SECONDS = 1.0
+GIVE_UP_SECONDS = 2.0  # about as long as libwebrtc waits before asking for a keyframe
 KEYFRAME_REQUEST_INTERVAL = 0.5
 AUDIO_PACKET_MS = 20
 
@@ -70,6 +70,7 @@ class VideoQuality:
     def add(self, ssrc: int, seq: int, marker: bool, payload: bytes) -> None:
         if ssrc != self.ssrc:  # a new sender for this publisher (it joined again)
             self.ssrc = ssrc
+            self.first_frame_wall = None  # what counts is the new sender's first frame
             self._reset()
         ext = self.unwrap(seq)
         if ext in self.packets or (self.next_seq is not None and ext < self.next_seq):
@@ -155,6 +156,7 @@ class AudioQuality:
             self.ssrc = ssrc
             self.unwrap = Unwrapper()
             self.received.clear()
+            self.first_packet_wall = None
         self.received.add(self.unwrap(seq))
         if self.first_packet_wall is None:
             self.first_packet_wall = time.time()
