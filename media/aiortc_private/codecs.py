@@ -8,8 +8,8 @@ from typing import Any
 
 from aiortc import RTCPeerConnection, RTCRtpTransceiver, rtcpeerconnection
 from aiortc.codecs import g711, g722, h264, is_rtx, opus, vpx
-from aiortc.sdp import SessionDescription
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpHeaderExtensionParameters
+from aiortc.sdp import SessionDescription
 
 from .names import PrivateName
 
@@ -87,7 +87,7 @@ def keep_offered_opus_parameters(pc: RTCPeerConnection, offer_sdp: str) -> None:
     fmtp of a codec it matched): a browser only adds in-band FEC, or stops sending in
     silence, when the answer asks for it, and subscribers decode what it sends anyway.
     Call after setRemoteDescription(offer), before createAnswer."""
-    offered: dict[tuple[str | None, int], dict] = {}
+    offered: dict[tuple[str | None, int | None], dict] = {}
     for media in SessionDescription.parse(offer_sdp).media:
         for codec in media.rtp.codecs:
             if codec.mimeType.lower() == "audio/opus":
