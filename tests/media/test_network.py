@@ -3,11 +3,12 @@
 address changes (tests/media/network_scenarios.py; bench/network.py prints the same
 figures). Skipped where namespaces cannot be made (no root)."""
 
+import subprocess
 import time
 
 import pytest
 
-from tests.media.netns import unavailable_reason
+from tests.media.netns import PREFIX, Network, unavailable_reason
 from tests.media.network_scenarios import (
     NetworkMeeting,
     address_change,
@@ -23,6 +24,25 @@ def namespaces():
     reason = unavailable_reason()
     if reason is not None:
         pytest.skip(f"network tests need Linux network namespaces: {reason}")
+
+
+def _our_namespaces() -> set[str]:
+    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True)
+    return {line.split()[0] for line in listed.stdout.splitlines() if line.startswith(PREFIX)}
+
+
+def test_namespaces_go_away_after_a_failed_test_and_after_a_killed_one():
+    finished = subprocess.Popen(["true"])
+    finished.wait()
+    stale = f"{PREFIX}{finished.pid}-br"  # left by a test run that was killed
+    subprocess.run(["ip", "netns", "add", stale], check=True)
+    before = _our_namespaces() - {stale}
+    with pytest.raises(RuntimeError), Network() as net:
+        assert stale not in _our_namespaces()
+        net.impair(net.add_host("lark"), loss=5, delay_ms=20)
+        assert len(_our_namespaces() - before) == 2  # the bridge's and lark's
+        raise RuntimeError("the test failed")
+    assert _our_namespaces() == before
 
 
 def test_a_publisher_on_a_lossy_jittery_link_is_seen_whole_and_heard_without_gaps():
