@@ -114,25 +114,17 @@ def lossy_publisher(seconds: float = 10.0, loss: float = 5.0, jitter_ms: float =
         time.sleep(1.0)
         meeting.mark()
         time.sleep(seconds)
-        received = {pid: meeting.report(pid)["heron"] for pid in ("lark", "wren")}
+        reports = {pid: meeting.report(pid) for pid in ("lark", "wren")}
+    received = {pid: report["heron"] for pid, report in reports.items()}
+    keys = ("fps", "lost_frames", "keyframe_requests", "audio_longest_gap_ms", "audio_lost_percent")
     return {
         "scenario": "lossy_publisher",
         "loss_percent": loss,
         "jitter_ms": jitter_ms,
         "seconds": seconds,
-        "heron_at": {
-            pid: {
-                k: r.get(k)
-                for k in (
-                    "fps",
-                    "lost_frames",
-                    "keyframe_requests",
-                    "audio_longest_gap_ms",
-                    "audio_lost_percent",
-                )
-            }
-            for pid, r in received.items()
-        },
+        "heron_at": {pid: {k: r.get(k) for k in keys} for pid, r in received.items()},
+        # lark's link is clean: what wren gets from lark is what this machine can do at all
+        "clean_lark_at_wren": {k: reports["wren"].get("lark", {}).get(k) for k in keys},
     }
 
 
