@@ -24,7 +24,12 @@ from aiortc import RTCSessionDescription
 from aiortc.sdp import candidate_from_sdp
 
 from . import sdp_ids
-from .aiortc_private.codecs import keep_payload_types, negotiated_codec, number_header_extensions
+from .aiortc_private.codecs import (
+    keep_offered_opus_parameters,
+    keep_payload_types,
+    negotiated_codec,
+    number_header_extensions,
+)
 from .aiortc_private.ice import use_host_addresses
 from .aiortc_private.receiver import Ingress
 from .aiortc_private.transport import install_fast_receive
@@ -131,6 +136,7 @@ class Relay:
             with _as_bad_sdp(participant_id):
                 await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
             participant.extension_ids.update(sdp_ids.extension_ids(sdp))
+            keep_offered_opus_parameters(pc, sdp)
             participant.keep_client_codecs()
             self._publish(participant)
             with _as_bad_sdp(participant_id):
