@@ -6,10 +6,14 @@ taking meetings, hands its meetings to another worker and exits.
 """
 
 import asyncio
+import logging
 import signal
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from structlog.contextvars import bind_contextvars
+
+log = logging.getLogger("media.worker")
 
 DRAIN_SECONDS = 5.0  # hand meetings over
 STOP_SECONDS = 3.0  # close the relay
@@ -38,27 +42,28 @@ class Command(BaseCommand):
         from signaling.media_bridge import registry, send_to_channel, start_worker
 
         worker_id = new_worker_id()
+        bind_contextvars(worker_id=worker_id)  # on every line of this process from here on
         worker = start_worker([worker_channel(worker_id)])
         lease = WorkerLease(registry(), worker_id, worker, send_to_channel)
         await lease.start()
-        self.stdout.write(
-            f"media worker {worker_id} on {', '.join(settings.MEDIA_HOST_ADDRESSES)} ({loop_name})",
-            ending="\n",
+        # at WARNING: the one line that says a worker is up, whatever LOG_LEVEL says
+        log.warning(
+            "media worker started",
+            extra={"addresses": settings.MEDIA_HOST_ADDRESSES, "loop": loop_name},
         )
-        self.stdout.flush()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
-        self.stdout.write("media worker: draining", ending="\n")
+        log.warning("media worker draining")
         # Out within 10 s of SIGTERM whatever happens (an orchestrator kills after that).
         try:
             await asyncio.wait_for(lease.drain(), DRAIN_SECONDS)
         except Exception as exc:  # a timeout, or Redis gone: the sweep of others takes over
-            self.stderr.write(f"media worker: drain incomplete ({type(exc).__name__})")
+            log.warning("media worker drain incomplete", extra={"error": type(exc).__name__})
         try:
             await asyncio.wait_for(worker.stop(), STOP_SECONDS)
         except TimeoutError:
-            self.stderr.write("media worker: relay did not close in time")
-        self.stdout.write("media worker: stopped", ending="\n")
+            log.warning("media worker relay did not close in time")
+        log.warning("media worker stopped")
