@@ -105,6 +105,10 @@ def config(level: str = "INFO", fmt: str = "json") -> dict[str, Any]:
             # every request has its line from meetings/access_log.py already
             "django.channels.server": {"level": "WARNING"},
             "django.request": {"level": "ERROR"},
+            # with DJANGO_DEBUG it writes every query's parameters: what people wrote
+            "django.db.backends": {"level": "INFO"},
+            # at DEBUG it writes a line per frame with the client's address
+            "daphne": {"level": "INFO"},
         },
     }
 
