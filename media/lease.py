@@ -84,7 +84,9 @@ class WorkerLease:
         for meeting_id in lost:
             # We were frozen past our lease and the meeting was placed elsewhere; its
             # people have been told to join there, so our connections are stale.
-            log.warning("lease lapsed; a meeting moved to another worker", extra={"meeting_id": meeting_id})
+            log.warning(
+                "lease lapsed; a meeting moved to another worker", extra={"meeting_id": meeting_id}
+            )
             await self.worker.release(meeting_id)
 
     async def _keep(self) -> None:
@@ -99,7 +101,10 @@ class WorkerLease:
                     unreachable = False
                 if not self.worker.draining and loop.time() >= sweep_after:
                     for meeting_id in await self.registry.claim_lapsed():
-                        log.info("taking over a meeting of a lapsed worker", extra={"meeting_id": meeting_id})
+                        log.info(
+                            "taking over a meeting of a lapsed worker",
+                            extra={"meeting_id": meeting_id},
+                        )
                         await move_meeting(self.registry, self._send, meeting_id, claimed=True)
             except asyncio.CancelledError:
                 raise

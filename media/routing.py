@@ -167,7 +167,9 @@ class EmbeddedRegistryRouter(RegistryRouter):
         if loop not in self._starting:
             # a context of its own: the worker's lines carry its id, not the socket's that
             # happened to start it
-            self._starting[loop] = loop.create_task(self._start(loop), context=contextvars.Context())
+            self._starting[loop] = loop.create_task(
+                self._start(loop), context=contextvars.Context()
+            )
         await asyncio.shield(self._starting[loop])
 
     async def _start(self, loop: asyncio.AbstractEventLoop) -> None:

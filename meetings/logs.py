@@ -20,35 +20,32 @@ import structlog
 
 from meetings.access_log import redact
 
-# Fields a line may carry besides the standard ones and the context ids.
-FIELDS = frozenset(
-    {
-        # the context ids, when a line names one its context does not hold
-        "request_id",
-        "socket_id",
-        "meeting_id",
-        "worker_id",
-        # HTTP and WebSocket access (meetings/access_log.py)
-        "method",
-        "path",
-        "status",
-        "bytes",
-        "duration_ms",
-        "close_code",
-        "closed_by",
-        # what went wrong: an exception's class name, a protocol error code
-        "error",
-        "code",
-        "codes",
-        "count",
-        "message_type",
-        # media workers
-        "op",
-        "channel",
-        "addresses",
-        "loop",
-        "seconds",
-    }
+# Fields a line may carry besides the standard ones, in the order a line shows them.
+FIELDS = (
+    # the context ids, when a line names one its context does not hold
+    "request_id",
+    "socket_id",
+    "meeting_id",
+    "worker_id",
+    # HTTP and WebSocket access (meetings/access_log.py)
+    "method",
+    "path",
+    "status",
+    "bytes",
+    "duration_ms",
+    "close_code",
+    "closed_by",
+    # what went wrong: an exception's class name, a protocol error code
+    "error",
+    "codes",
+    "count",
+    "message_type",
+    # media workers
+    "op",
+    "channel",
+    "addresses",
+    "loop",
+    "seconds",
 )
 
 FORMATS = ("json", "text")
@@ -111,4 +108,3 @@ def config(level: str = "INFO", fmt: str = "json") -> dict[str, Any]:
             "daphne": {"level": "INFO"},
         },
     }
-

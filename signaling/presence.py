@@ -18,8 +18,8 @@ layer's are all `specific..inmemory!<random>`, one process).
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import contextlib
+import contextvars
 import logging
 from datetime import timedelta
 from typing import Protocol

@@ -72,7 +72,9 @@ async def drain() -> None:
 
 def _exit_by_deadline() -> None:
     def exit_now() -> None:
-        log.warning("still running after SIGTERM; exiting", extra={"seconds": EXIT_DEADLINE_SECONDS})
+        log.warning(
+            "still running after SIGTERM; exiting", extra={"seconds": EXIT_DEADLINE_SECONDS}
+        )
         os._exit(0)
 
     timer = threading.Timer(EXIT_DEADLINE_SECONDS, exit_now)

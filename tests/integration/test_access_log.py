@@ -28,9 +28,7 @@ def _image_command() -> list[str]:
 @pytest.mark.timeout(120)
 def test_access_log_holds_no_invite_secret_and_no_client_address(tmp_path):
     # LOG_LEVEL as the image has it (the tests' default, WARNING, leaves access lines out)
-    env = servers.server_env(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", LOG_LEVEL="INFO"
-    )
+    env = servers.server_env(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", LOG_LEVEL="INFO")
     servers.manage(env, "migrate", "-v0")
     demo = servers.seed_demo(env)
     port = servers.free_port()
@@ -53,7 +51,9 @@ def test_access_log_holds_no_invite_secret_and_no_client_address(tmp_path):
         browser.open(f"{base}/static/css/app.css", timeout=10).read()
     written = log.read_text()
     access = [line for line in log_lines.parsed(written) if line["logger"] == "meetings.access"]
-    requests = [(a["method"], a["path"], a["status"]) for a in access if a["event"] == "http request"]
+    requests = [
+        (a["method"], a["path"], a["status"]) for a in access if a["event"] == "http request"
+    ]
 
     assert demo.peer_invite not in written and demo.cofacilitator_invite not in written
     assert ("GET", "/join/[invite]/", 302) in requests

@@ -27,7 +27,9 @@ async def test_a_meeting_in_the_log_of_a_real_server(tmp_path):
     demo = await asyncio.to_thread(servers.seed_demo, env)
     log = tmp_path / "server.log"
     with servers.daphne(env, log) as base:
-        given = urllib.request.Request(f"{base}/no-such-page/", headers={"X-Request-ID": "proxy-1234abcd"})
+        given = urllib.request.Request(
+            f"{base}/no-such-page/", headers={"X-Request-ID": "proxy-1234abcd"}
+        )
         with pytest.raises(urllib.error.HTTPError) as not_found:
             urllib.request.urlopen(given, timeout=10)
         assert not_found.value.headers["X-Request-ID"] == "proxy-1234abcd"
