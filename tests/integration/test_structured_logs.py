@@ -84,3 +84,31 @@ async def test_a_meeting_in_the_log_of_a_real_server(tmp_path):
         {"time", "level", "logger", "event"} <= line.keys() and line["time"].endswith("Z")
         for line in lines
     )
+
+
+@pytest.mark.timeout(120)
+async def test_a_media_worker_writes_json_lines_with_its_id_and_the_meeting(tmp_path):
+    with (
+        servers.seeded_on_redis(MEDIA_IN_PROCESS="false", MEDIA_HOST_ADDRESSES="127.0.0.1") as (
+            env,
+            demo,
+        ),
+        servers.media_worker({**env, "LOG_LEVEL": "INFO"}, tmp_path / "media.log"),
+        servers.daphne(env, tmp_path / "web.log") as base,
+    ):
+        fern = await asyncio.to_thread(servers.facilitator_over_http, base, demo, "Fern")
+        facilitator = await peers.connect(base, demo.meeting_id, fern["token"])
+        await facilitator.send("media.join", receive_video=True)
+        await facilitator.expect("media.ready")
+        await facilitator.send("media.leave")
+        await facilitator.ws.close()
+        worker_id = servers.worker_id(tmp_path / "media.log")
+
+    lines = log_lines.read(tmp_path / "media.log")
+    started = next(i for i, line in enumerate(lines) if line["event"] == "media worker started")
+    assert all(line["worker_id"] == worker_id for line in lines[started:])
+    commands = [line for line in lines if line["event"] == "command"]
+    assert [c["op"] for c in commands] == ["join", "leave"]
+    assert all(c["meeting_id"] == demo.meeting_id for c in commands)
+    assert fern["participant_id"] not in (tmp_path / "media.log").read_text()
+    assert lines[-1]["event"] == "media worker stopped"
