@@ -106,5 +106,7 @@ def config(level: str = "INFO", fmt: str = "json") -> dict[str, Any]:
             "django.db.backends": {"level": "INFO"},
             # at DEBUG it writes a line per frame with the client's address
             "daphne": {"level": "INFO"},
+            # at INFO it writes every ICE candidate pair it checks: people's addresses
+            "aioice": {"level": "WARNING"},
         },
     }
