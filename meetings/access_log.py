@@ -100,7 +100,7 @@ class AccessLog:
         async def send_noting_close(message: dict[str, Any]) -> None:
             nonlocal close_code
             if message["type"] == "websocket.accept":
-                log.info("websocket connected", extra={"path": redact(scope.get("path", ""))})
+                log.info("websocket connected")
             elif message["type"] == "websocket.close" and close_code is None:
                 close_code = message.get("code", 1000)
             await send(message)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import uuid
 from collections import deque
 from typing import Any
 
@@ -146,8 +148,10 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             self._forget_groups()
 
     async def connect(self) -> None:
-        # every line of this socket's from now on (socket_id is the access log's)
-        bind_contextvars(meeting_id=self.scope["url_route"]["kwargs"]["meeting_id"])
+        meeting_id = self.scope["url_route"]["kwargs"]["meeting_id"]
+        with contextlib.suppress(ValueError):  # not an id: nothing a client made up is logged
+            # on every line of this socket's from now on (socket_id is the access log's)
+            bind_contextvars(meeting_id=str(uuid.UUID(meeting_id)))
         # Accept first: a refused handshake cannot carry a close code the page can explain.
         await self.accept()
         self.socket = frames.socket_of(self.base_send)
@@ -156,7 +160,6 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             return
         presence.start()
         presence.local_sockets[self.channel_name] = self
-        meeting_id = self.scope["url_route"]["kwargs"]["meeting_id"]
         try:
             self.meeting = await _meeting(meeting_id=meeting_id)
         except Exception as exc:
