@@ -5,7 +5,7 @@ An HTTP request keeps the X-Request-ID it came with (a proxy's, say) when it loo
 else gets a new one, and its response says which (X-Request-ID). A WebSocket gets a random
 socket id: its channel name stays out of the logs. Neither the client's address nor a
 query string is written, and a path under /join/ keeps only its shape (an old-style invite
-link carries its secret there).
+link carries its secret there). Health probes that pass are not written; failing ones are.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ _INVITE_IN_PATH = re.compile(
     r"^/join/(?![0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/)[^/?#\s]+"
 )
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+# Probes that pass come every few seconds from compose or an orchestrator: not written.
+_PROBES = {"/healthz", "/readyz"}
 
 
 def redact(path: str) -> str:
@@ -74,16 +76,17 @@ class AccessLog:
             try:
                 await self.app(scope, receive, send_with_id)
             finally:
-                log.info(
-                    "http request",
-                    extra={
-                        "method": scope.get("method"),
-                        "path": redact(scope.get("path", "")),
-                        "status": status,
-                        "bytes": size,
-                        "duration_ms": round((time.monotonic() - started) * 1000, 1),
-                    },
-                )
+                if not (status == 200 and scope.get("path") in _PROBES):
+                    log.info(
+                        "http request",
+                        extra={
+                            "method": scope.get("method"),
+                            "path": redact(scope.get("path", "")),
+                            "status": status,
+                            "bytes": size,
+                            "duration_ms": round((time.monotonic() - started) * 1000, 1),
+                        },
+                    )
 
     async def _websocket(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         started = time.monotonic()

@@ -19,11 +19,14 @@ if settings.SERVE_STATIC:
 
 from meetings.access_log import AccessLog  # noqa: E402
 from meetings.security_headers import SecurityHeaders  # noqa: E402
+from ops.health import probe_endpoints  # noqa: E402
 
 application = AccessLog(
     ProtocolTypeRouter(
         {
-            "http": SecurityHeaders(django_http, referrer_policy=settings.SECURE_REFERRER_POLICY),
+            "http": SecurityHeaders(
+                probe_endpoints(django_http), referrer_policy=settings.SECURE_REFERRER_POLICY
+            ),
             "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
         }
     )

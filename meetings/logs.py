@@ -37,10 +37,13 @@ FIELDS = (
     "closed_by",
     # what went wrong: an exception's class name, a protocol error code
     "error",
+    "code",
     "codes",
     "count",
     "message_type",
-    # media workers
+    # health checks (ops/), media workers
+    "check",
+    "port",
     "op",
     "channel",
     "addresses",
