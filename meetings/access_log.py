@@ -77,7 +77,8 @@ class AccessLog:
                 await self.app(scope, receive, send_with_id)
             finally:
                 if not (status == 200 and scope.get("path") in _PROBES):
-                    log.info(
+                    log.log(
+                        logging.WARNING if status >= 500 else logging.INFO,
                         "http request",
                         extra={
                             "method": scope.get("method"),
