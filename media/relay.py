@@ -246,6 +246,10 @@ class Relay:
             packets_out += sum(s.downtrack.packets_sent for s in participant.slots.values())
         return RelayStats(len(self._participants), encoder, decoder, packets_in, packets_out)
 
+    def forwarded_streams(self) -> int:
+        """Tracks the relay sends on now, one per (receiver, publisher, kind)."""
+        return sum(len(p.slots) for p in self._participants.values() if not p.closed)
+
     def take_speaking_seconds(self) -> dict[str, float]:
         """Seconds each publisher spoke since the last call (RTP audio levels, no decoding)."""
         return self._speaking.take()

@@ -15,6 +15,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from structlog.contextvars import bind_contextvars
 
+from ops import error_counts
 from rooms import selectors, state
 from rooms.events import ChangeSpace, Close, EnterRoom
 from rooms.models import Meeting
@@ -485,4 +486,6 @@ class MeetingConsumer(AsyncWebsocketConsumer):
 
     async def send_message(self, message: dict) -> None:
         await self.flush_frames()  # nothing overtakes a room event already due
+        if message["type"] == "error":
+            error_counts.record(message["code"])  # the status page's errors by code
         await self.send(text_data=p.json_dumps(message))
