@@ -10,6 +10,7 @@ link carries its secret there). Health probes that pass are not written; failing
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import secrets
@@ -43,6 +44,25 @@ def request_id(scope: dict[str, Any]) -> str:
             if _REQUEST_ID.fullmatch(given):
                 return given
     return uuid.uuid4().hex
+
+
+def _observed(send: Any, observe: Any) -> Any:
+    """`send`, calling `observe(message)` first. Daphne's send stays a partial on its protocol,
+    which signaling/frames.py looks for to write a broadcast's prepared frame directly."""
+    if isinstance(send, functools.partial) and send.args:
+        func = send.func
+
+        async def observing(*args: Any, **kwargs: Any) -> Any:
+            observe(args[-1])  # daphne's handle_reply(protocol, message)
+            return await func(*args, **kwargs)
+
+        return functools.partial(observing, *send.args, **send.keywords)
+
+    async def plain(message: dict[str, Any]) -> None:
+        observe(message)
+        await send(message)
+
+    return plain
 
 
 class AccessLog:
@@ -101,17 +121,16 @@ class AccessLog:
                 close_code, closed_by = message.get("code", 1005), "client"
             return message
 
-        async def send_noting_close(message: dict[str, Any]) -> None:
+        def note(message: dict[str, Any]) -> None:
             nonlocal close_code
             if message["type"] == "websocket.accept":
                 log.info("websocket connected")
             elif message["type"] == "websocket.close" and close_code is None:
                 close_code = message.get("code", 1000)
-            await send(message)
 
         with bound_contextvars(socket_id=secrets.token_hex(8)):
             try:
-                await self.app(scope, receive_noting_close, send_noting_close)
+                await self.app(scope, receive_noting_close, _observed(send, note))
             finally:
                 log.info(
                     "websocket closed",

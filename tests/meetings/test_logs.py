@@ -1,6 +1,7 @@
 """LOG_FORMAT: JSON lines by default, readable text for a terminal; X-Request-ID kept only
 when it looks like an id."""
 
+import functools
 import io
 import logging
 
@@ -8,7 +9,7 @@ import pytest
 from structlog.contextvars import bound_contextvars
 
 from meetings import logs
-from meetings.access_log import request_id
+from meetings.access_log import AccessLog, request_id
 
 
 def _written(fmt: str) -> str:
@@ -55,3 +56,38 @@ def test_an_unknown_log_format_stops_the_start():
 def test_a_request_keeps_its_x_request_id_only_when_it_looks_like_one(given, kept):
     rid = request_id({"headers": [(b"x-request-id", given.encode())]})
     assert (rid == given) is kept and 8 <= len(rid) <= 64
+
+
+async def test_a_socket_logged_keeps_the_direct_path_for_broadcast_frames(caplog):
+    """signaling/frames.py writes a broadcast's prepared frame straight to daphne's protocol,
+    found through the consumer's send: the access log's wrapping must leave it findable."""
+    from signaling import frames
+
+    class Protocol:  # daphne's autobahn protocol, as frames.socket_of recognises it
+        STATE_OPEN = 1
+        factory = None
+
+        def sendPreparedMessage(self, prepared):
+            pass
+
+    protocol, sent, found = Protocol(), [], []
+
+    async def handle_reply(to, message):  # daphne's server.handle_reply(protocol, message)
+        sent.append((to, message))
+
+    async def consumer(scope, receive, send):
+        found.append(frames.socket_of(send))
+        await send({"type": "websocket.accept"})
+        await send({"type": "websocket.close", "code": 4410})
+
+    caplog.set_level(logging.INFO, logger="meetings.access")
+    daphne_send = functools.partial(handle_reply, protocol)
+    await AccessLog(consumer)({"type": "websocket", "path": "/ws/"}, None, daphne_send)
+
+    assert found == [protocol]
+    assert [message["type"] for to, message in sent if to is protocol] == [
+        "websocket.accept",
+        "websocket.close",
+    ]
+    closed = [r for r in caplog.records if r.getMessage() == "websocket closed"]
+    assert [(r.close_code, r.closed_by) for r in closed] == [(4410, "server")]
