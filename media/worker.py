@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from structlog.contextvars import bind_contextvars
 
+from . import metrics
 from .commands import (
     Answer,
     Candidate,
@@ -165,6 +166,7 @@ class MediaWorker:
         self._reports = 0
 
     def start(self) -> None:
+        metrics.watch(self.relay)
         self._readers = [asyncio.create_task(self._read(channel)) for channel in self.channels]
         self._readers.append(asyncio.create_task(self._report_speaking_every()))
 

@@ -23,6 +23,7 @@ from rooms.services import participants
 from signaling import breakout_timer, delivery, frames, groups, hub, presence, routes, shutdown
 from signaling import protocol as p
 from signaling.db import in_db_thread
+from signaling.metrics import count_received, count_sent
 from signaling.ratelimit import TokenBucket, hello_throttled
 from signaling.refusals import RefusalSummary
 
@@ -207,12 +208,14 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         quiet = False
         ref = None  # a refused chat.send names its client_id, for the page's outbox
         handshaking = self.participant_id is None
+        kind = None  # the message type, once the frame parsed as a known one
         try:
             if not self.frames.take():
                 raise p.ProtocolError("rate_limited")
             if text_data is None:
                 raise p.ProtocolError("bad_json", "Frames must be JSON text.")
             message = p.parse_client_frame(text_data)
+            kind = message.type
             ref = getattr(message, "client_id", None)
             if self.participant_id is None:
                 await self._handshake(message)
@@ -237,6 +240,8 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             else:
                 log.exception("frame failed")
             await self._refuse("internal", None, ref)
+        finally:
+            count_received(kind)
 
     async def _refuse(self, code: str, detail: str | None, ref: str | None = None) -> None:
         # Only the code goes to the log, counted a minute at a time (signaling/refusals.py):
@@ -489,3 +494,4 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         if message["type"] == "error":
             error_counts.record(message["code"])  # the status page's errors by code
         await self.send(text_data=p.json_dumps(message))
+        count_sent(message)
