@@ -290,7 +290,10 @@ class Relay:
         try:
             self._on_event(event)
         except Exception:
-            logger.exception("relay event callback failed for %s", event)
+            # the event's type only: an event may carry SDP
+            logger.exception(
+                "relay event callback failed", extra={"message_type": type(event).__name__}
+            )
 
     def _spawn(self, coro: Awaitable[object]) -> None:
         task = asyncio.ensure_future(coro)
@@ -395,7 +398,7 @@ class Relay:
             try:
                 slot = participant.take_sender(publication, publication.request_keyframe)
             except Exception:
-                logger.exception("no sender for %s on %s", key, participant.id)
+                logger.exception("no sender for a publication")
                 continue
             participant.slots[key] = slot
             publication.add_downtrack(slot.downtrack)
@@ -422,7 +425,7 @@ class Relay:
                 number_header_extensions(pc, ids)
                 await pc.setLocalDescription(RTCSessionDescription(sdp=ours, type="offer"))
             except Exception as exc:
-                logger.exception("relay offer for %s failed", participant.id)
+                logger.exception("relay offer failed")
                 self._emit(RelayErrorEvent(participant.id, "negotiation_failed", str(exc)))
                 return
             sdp = self._announce(pc.localDescription.sdp)
