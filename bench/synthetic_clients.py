@@ -87,6 +87,8 @@ class Participant:
         self.frames: dict[str, int] = defaultdict(int)
         self.audio_packets: dict[str, int] = defaultdict(int)
         self.delays: dict[str, list[float]] = {"audio": [], "video": []}
+        self.join_started: float | None = None  # wall clock, shared by all processes
+        self.first_remote_video: float | None = None
         # a relay offer may arrive before our own offer's answer has been applied
         self.lock = asyncio.Lock()
 
@@ -95,6 +97,7 @@ class Participant:
             await self._join()
 
     async def _join(self) -> None:
+        self.join_started = time.time()
         await self.control.call("join", self.id)
         for track in (self.audio, self.video):
             transceiver = self.pc.addTransceiver(track, direction="sendonly")
@@ -135,6 +138,8 @@ class Participant:
             key = transceiver.mid or "?"
             if codec.mimeType.lower() == "video/vp8":
                 if packet.marker:
+                    if self.first_remote_video is None:
+                        self.first_remote_video = time.time()
                     self.frames[key] += 1
                     sent = read_stamp(packet.payload)
                     if sent is not None:
@@ -201,6 +206,7 @@ def report(control: Control, elapsed: float) -> dict:
         "fps": [n / elapsed for p in participants for n in p.frames.values()],
         "video_streams": sum(len(p.frames) for p in participants),
         "delays_ms": {k: [round(d * 1000, 3) for d in v] for k, v in delays.items()},
+        "joins": [[p.join_started, p.first_remote_video] for p in participants],
     }
 
 
