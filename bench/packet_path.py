@@ -33,7 +33,7 @@ from media.aiortc_private import packet_io
 from media.aiortc_private.sender import Egress
 from media.forwarding import Downtrack, Publication, rtp_bytes
 
-KEY = bytes(range(30))
+KEY = bytes(range(44))  # AEAD_AES_256_GCM, what aiortc negotiates first: 32-byte key, 12 salt
 VP8 = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=96)
 
 
@@ -53,14 +53,17 @@ class TransportStub:
 
 
 def session(direction: int) -> pylibsrtp.Session:
-    return pylibsrtp.Session(pylibsrtp.Policy(key=KEY, ssrc_type=direction))
+    policy = pylibsrtp.Policy(
+        key=KEY, ssrc_type=direction, srtp_profile=pylibsrtp.Policy.SRTP_PROFILE_AEAD_AES_256_GCM
+    )
+    return pylibsrtp.Session(policy)
 
 
 def incoming(count: int) -> list[bytes]:
     """A publisher's video: ~1100-byte packets, three per frame, a keyframe first.
 
     Cached in /tmp so that a callgrind run counts only the relay's work."""
-    cache = Path(f"/tmp/peer-meetings-bench-packets-{count}.pickle")
+    cache = Path(f"/tmp/peer-meetings-bench-packets-gcm-{count}.pickle")
     if cache.exists():
         return pickle.loads(cache.read_bytes())
     protect = session(pylibsrtp.Policy.SSRC_ANY_OUTBOUND)

@@ -11,6 +11,8 @@ from media.aiortc_private import packet_io
 from media.aiortc_private.packet_io import fast_srtp, rtp_bytes, rtp_sender, srtp_unprotector
 
 KEY = bytes(range(1, 31))
+GCM = pylibsrtp.Policy.SRTP_PROFILE_AEAD_AES_256_GCM
+GCM_KEY = bytes(range(1, 45))
 
 pytestmark = pytest.mark.skipif(
     packet_io.compiled is None,
@@ -18,10 +20,13 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def outbound() -> pylibsrtp.Session:
-    return pylibsrtp.Session(
-        pylibsrtp.Policy(key=KEY, ssrc_type=pylibsrtp.Policy.SSRC_ANY_OUTBOUND)
-    )
+def outbound(gcm: bool = False) -> pylibsrtp.Session:
+    direction = pylibsrtp.Policy.SSRC_ANY_OUTBOUND
+    if gcm:
+        return pylibsrtp.Session(
+            pylibsrtp.Policy(key=GCM_KEY, ssrc_type=direction, srtp_profile=GCM)
+        )
+    return pylibsrtp.Session(pylibsrtp.Policy(key=KEY, ssrc_type=direction))
 
 
 def inbound() -> pylibsrtp.Session:
@@ -69,16 +74,17 @@ PACKETS = [
 ]
 
 
-def test_both_paths_send_the_bytes_the_old_path_sent(link):
+@pytest.mark.parametrize("gcm", [False, True], ids=["AES_CM_SHA1_80", "AEAD_AES_256_GCM"])
+def test_both_paths_send_the_bytes_the_old_path_sent(link, gcm):
     source, sink = link
     wire = {}
     for path in ("python", "compiled"):
-        send = rtp_sender(outbound(), Transport(source), sink.getsockname(), path == "compiled")
+        send = rtp_sender(outbound(gcm), Transport(source), sink.getsockname(), path == "compiled")
         for marker, pt, seq, ts, ssrc, extensions, payload in PACKETS:
             length = send(marker << 7 | pt, seq, ts, ssrc, extensions, payload)
             assert length == len(rtp_bytes(pt, marker, seq, ts, ssrc, extensions, payload))
         wire[path] = [sink.recv(4096) for _ in PACKETS]
-    protect = fast_srtp(outbound())
+    protect = fast_srtp(outbound(gcm))
     before = [
         protect(rtp_bytes(pt, m, seq, ts, ssrc, ext, p)) for m, pt, seq, ts, ssrc, ext, p in PACKETS
     ]
