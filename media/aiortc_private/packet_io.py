@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import asyncio.selector_events
 import errno
+import importlib
 import os
 import socket
 import struct
@@ -37,11 +38,16 @@ PRIVATE = (
     PrivateName(pylibsrtp.lib, "srtp_unprotect", "method"),
 )
 
-compiled: ModuleType | None
-try:
-    from . import _packet_io as compiled
-except ImportError:  # not built here: the pure-Python path below
-    compiled = None
+
+
+def _load_compiled() -> ModuleType | None:
+    try:
+        return importlib.import_module("._packet_io", __package__)
+    except ImportError:  # not built here: the pure-Python path below
+        return None
+
+
+compiled = _load_compiled()
 
 # (marker << 7 | payload type, sequence number, timestamp, ssrc, extensions, payload)
 # -> plaintext length sent, or -1 when the socket buffer was full and the packet dropped
@@ -93,7 +99,7 @@ def fast_srtp(session: pylibsrtp.Session, protect: bool = True) -> Callable[[byt
             raise pylibsrtp.Error("srtp_protect failed" if protect else "srtp_unprotect failed")
         return buffer[0 : length[0]]
 
-    process.keep_alive = session  # type: ignore[attr-defined]  # what cdata points into
+    process.keep_alive = session  # what cdata points into
     return process
 
 
