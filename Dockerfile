@@ -8,6 +8,8 @@ COPY meetings meetings
 COPY rooms rooms
 COPY signaling signaling
 COPY media media
+COPY groups groups
+COPY ops ops
 COPY frontend frontend
 COPY manage.py setup.py ./
 # The relay's compiled per-packet path (media/aiortc_private/_packet_io.c), built next to
