@@ -39,7 +39,6 @@ PRIVATE = (
 )
 
 
-
 def _load_compiled() -> ModuleType | None:
     try:
         return importlib.import_module("._packet_io", __package__)
