@@ -24,6 +24,12 @@ from .config import RelayConfig
 from .forwarding import Downtrack, Publication
 
 KINDS = ("audio", "video")
+# A publisher's tracks by source: its microphone ("audio"), its camera ("video") and its
+# shared screen, a second video. Keys of `publications`, `forwarding` and of slots.
+SCREEN = "screen"
+SOURCES = ("audio", "video", SCREEN)
+# How the page is told what a track is (media.offer `tracks`).
+SOURCE_NAMES = {"audio": "microphone", "video": "camera", SCREEN: "screen"}
 
 
 @dataclass
@@ -32,6 +38,7 @@ class Slot:
 
     publisher: str
     kind: str
+    source: str  # one of SOURCES: a screen is a video slot like a camera's
     transceiver: RTCRtpTransceiver
     egress: Egress
     downtrack: Downtrack
@@ -65,12 +72,13 @@ class Participant:
         self.id = participant_id
         self.room = room
         self.may_publish = {"audio": publish_audio, "video": publish_video}
-        self.forwarding = {"audio": True, "video": True}
+        # a screen is forwarded only while the server says this person shares (plan.screen)
+        self.forwarding = {"audio": True, "video": True, SCREEN: False}
         self.receive_video = receive_video
         self.pc = pc
-        self.publications: dict[str, Publication] = {}
+        self.publications: dict[str, Publication] = {}  # by source
         self.ingresses: list[Ingress] = []
-        self.slots: dict[tuple[str, str], Slot] = {}
+        self.slots: dict[tuple[str, str], Slot] = {}  # (publisher, source) -> slot
         self.free: dict[str, list[tuple[RTCRtpTransceiver, Egress]]] = {k: [] for k in KINDS}
         self.egresses: list[Egress] = []
         self.negotiated = False
@@ -84,7 +92,7 @@ class Participant:
         self.closed = False
 
     def take_sender(
-        self, publication: Publication, on_keyframe_request: Callable[[], None]
+        self, publication: Publication, source: str, on_keyframe_request: Callable[[], None]
     ) -> Slot:
         """Find or create a sendonly transceiver for ``publication``."""
         kind = publication.kind
@@ -110,7 +118,7 @@ class Participant:
                 codec_preferences(kind, publication.codec.mimeType, publication.codec.parameters)
             )
         downtrack = Downtrack(self.id, egress, publication.codec.clockRate, kind == "video")
-        return Slot(publication.publisher, kind, transceiver, egress, downtrack)
+        return Slot(publication.publisher, kind, source, transceiver, egress, downtrack)
 
     def keep_client_codecs(self) -> None:
         """After the client's offer: its m-lines keep its payload types in relay offers."""
@@ -134,7 +142,11 @@ class Participant:
 
     def sending_tracks(self) -> dict[str, dict[str, str]]:
         return {
-            slot.transceiver.mid: {"participant": slot.publisher, "kind": slot.kind}
+            slot.transceiver.mid: {
+                "participant": slot.publisher,
+                "kind": slot.kind,
+                "source": SOURCE_NAMES[slot.source],
+            }
             for slot in self.slots.values()
             if slot.transceiver.mid is not None
         }

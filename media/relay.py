@@ -50,7 +50,7 @@ from .events import (
     as_kind,
 )
 from .forwarding import Publication
-from .participant import KINDS, Participant, Slot, build_peer_connection
+from .participant import KINDS, SCREEN, Participant, Slot, build_peer_connection
 from .speaker import SpeakerDetector, SpeakingClock
 
 logger = logging.getLogger(__name__)
@@ -199,17 +199,25 @@ class Relay:
         self._reconcile_room(room_id)
 
     def set_forwarding(
-        self, participant_id: str, audio: bool | None = None, video: bool | None = None
+        self,
+        participant_id: str,
+        audio: bool | None = None,
+        video: bool | None = None,
+        screen: bool | None = None,
     ) -> None:
-        """Server-enforced mute / stop video: the relay drops the packets, nobody gets them."""
+        """Server-enforced mute / stop video / screen share: the relay drops the packets,
+        nobody gets them. A screen is only sent to anyone while it is forwarded."""
         participant = self._get(participant_id)
-        for kind, enabled in (("audio", audio), ("video", video)):
+        screen_before = participant.forwarding[SCREEN]
+        for source, enabled in (("audio", audio), ("video", video), (SCREEN, screen)):
             if enabled is None:
                 continue
-            participant.forwarding[kind] = enabled
-            publication = participant.publications.get(kind)
+            participant.forwarding[source] = enabled
+            publication = participant.publications.get(source)
             if publication is not None:
                 publication.set_forwarding(enabled)
+        if participant.forwarding[SCREEN] != screen_before:
+            self._reconcile_room(participant.room)
 
     async def leave(self, participant_id: str) -> None:
         participant = self._participants.pop(participant_id, None)
@@ -286,15 +294,17 @@ class Relay:
         return sdp
 
     def _publish(self, participant: Participant) -> None:
-        """Wrap every receiver the client's offer created; publish one track per kind."""
+        """Wrap every receiver the client's offer created; publish one audio track and up
+        to two videos: the first video m-line is the camera, the second the screen."""
         known = {id(i.receiver) for i in participant.ingresses}
         for transceiver in participant.pc.getTransceivers():
             receiver = transceiver.receiver
             if receiver.track is None or id(receiver) in known:
                 continue
             kind = as_kind(transceiver.kind)
+            source = SCREEN if kind == "video" and "video" in participant.publications else kind
             codec = negotiated_codec(transceiver)
-            if kind in participant.publications or not participant.may_publish[kind] or not codec:
+            if source in participant.publications or not participant.may_publish[kind] or not codec:
                 participant.ingresses.append(Ingress(receiver, _drop))
                 continue
             publication = Publication(
@@ -302,18 +312,18 @@ class Relay:
                 kind,
                 codec,
                 self.config.keyframe_min_interval,
-                self._on_track_live,
+                self._on_track_live if source != SCREEN else _not_announced,
                 self._on_audio_level,
             )
-            publication.forwarding = participant.forwarding[kind]
+            publication.forwarding = participant.forwarding[source]
             ingress = Ingress(receiver, publication.on_packet)
             publication.attach(ingress)
             participant.ingresses.append(ingress)
-            participant.publications[kind] = publication
+            participant.publications[source] = publication
 
     def _publication(self, slot: Slot) -> Publication | None:
         publisher = self._participants.get(slot.publisher)
-        return publisher.publications.get(slot.kind) if publisher else None
+        return publisher.publications.get(slot.source) if publisher else None
 
     def _on_track_live(self, publication: Publication) -> None:
         self._emit(TrackLive(publication.publisher, publication.kind))
@@ -361,6 +371,8 @@ class Relay:
             if participant.receive_video:
                 video = [p for p in others if "video" in p.publications]
                 wanted |= {(p.id, "video") for p in video[: self.config.last_n]}
+                # a share is what everyone is meant to watch: never left out by last-N
+                wanted |= {(p.id, SCREEN) for p in others if _sharing(p)}
         changed = False
         for key in [k for k in participant.slots if k not in wanted]:
             slot = participant.slots.pop(key)
@@ -372,7 +384,7 @@ class Relay:
         for key in sorted(wanted - participant.slots.keys()):
             publication = self._participants[key[0]].publications[key[1]]
             try:
-                slot = participant.take_sender(publication, publication.request_keyframe)
+                slot = participant.take_sender(publication, key[1], publication.request_keyframe)
             except Exception:
                 logger.exception("no sender for %s on %s", key, participant.id)
                 continue
@@ -430,10 +442,11 @@ class Relay:
         while True:
             await asyncio.sleep(1.0)
             for participant in list(self._participants.values()):
-                publication = participant.publications.get("video")
-                if publication is not None and publication.ingress is not None:
-                    with contextlib.suppress(Exception):
-                        await publication.ingress.send_remb(self.config.publisher_max_bitrate)
+                for source in ("video", SCREEN):
+                    publication = participant.publications.get(source)
+                    if publication is not None and publication.ingress is not None:
+                        with contextlib.suppress(Exception):
+                            await publication.ingress.send_remb(self.config.publisher_max_bitrate)
 
 
 @contextlib.contextmanager
@@ -458,6 +471,14 @@ def _check_sdp(participant_id: str, sdp: str) -> None:
 
 def _drop(packet: object, codec: object) -> None:
     return None
+
+
+def _not_announced(publication: Publication) -> None:
+    """A screen's first packet: the page learns of a share from screenshare.updated."""
+
+
+def _sharing(publisher: Participant) -> bool:
+    return SCREEN in publisher.publications and publisher.forwarding[SCREEN]
 
 
 def _speed_up(participant: Participant) -> None:
