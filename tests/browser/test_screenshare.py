@@ -82,7 +82,9 @@ def test_a_facilitators_share_is_large_on_everyones_stage(meeting, artifacts, tm
     sharer = box(heron, f'#grid [data-participant-id="{ids["fac"]}"]')
     assert screen["width"] > 2.5 * sharer["width"]
     assert sharer["x"] >= screen["x"] + screen["width"] - 1  # to its right
-    expect(heron.locator(f'#grid [data-participant-id="{ids["fac"]}"] [data-icon=sharing]')).to_be_visible()
+    expect(
+        heron.locator(f'#grid [data-participant-id="{ids["fac"]}"] [data-icon=sharing]')
+    ).to_be_visible()
     # a text-only person is told in words, and the stage says who shares
     expect(birch.locator("#notices")).to_contain_text("Facilitator Fern is sharing their screen")
     expect(screen_tile(birch)).to_contain_text("Facilitator Fern is sharing their screen")
@@ -93,19 +95,34 @@ def test_a_facilitators_share_is_large_on_everyones_stage(meeting, artifacts, tm
     fac.screenshot(path=str(artifacts / "screenshare-desktop-facilitator-sharing.png"))
     heron.set_viewport_size(SCREENSHOTS["phone"])
     time.sleep(0.8)
-    screen, sharer = box(heron, "#grid .screen-tile"), box(heron, f'#grid [data-participant-id="{ids["fac"]}"]')
+    screen, sharer = (
+        box(heron, "#grid .screen-tile"),
+        box(heron, f'#grid [data-participant-id="{ids["fac"]}"]'),
+    )
     assert sharer["y"] >= screen["y"] + screen["height"] - 1  # on a phone: below it
     heron.screenshot(path=str(artifacts / "screenshare-phone-peer-watching.png"))
     birch.set_viewport_size(SCREENSHOTS["phone"])
     time.sleep(0.5)
     birch.screenshot(path=str(artifacts / "screenshare-phone-text-only.png"))
+    # a text-only person may watch without a camera or microphone of their own
+    birch.get_by_role("button", name="Watch the screen").click()
+    wait_screen_playing(birch, ids["fac"])
+    assert (
+        birch.evaluate(
+            "() => window.peerMeeting.view.participants.get(window.peerMeeting.view.you).media"
+        )
+        == "text_only"
+    )
     heron.set_viewport_size(pages.VIEWPORT)
     birch.set_viewport_size(pages.VIEWPORT)
     fac.set_viewport_size(pages.VIEWPORT)
 
     fac.locator("#share-button").click()  # "Stop sharing"
     expect(screen_tile(heron)).to_have_count(0)
-    expect(birch.locator("#notices")).to_contain_text("Facilitator Fern stopped sharing their screen")
+    expect(birch.locator("#notices")).to_contain_text(
+        "Facilitator Fern stopped sharing their screen"
+    )
+    pages.poll(birch, "() => !window.peerMeeting.media.wanted", what="the watcher's media stopped")
 
 
 @pytest.mark.timeout(240)
@@ -125,7 +142,9 @@ def test_a_peer_shares_once_allowed_and_a_facilitator_stops_it_at_the_relay(meet
 
     pages.person_menu(fac, "Calm Heron")
     fac.get_by_role("button", name="Stop Calm Heron's screen share").click()
-    expect(heron.locator("#notices")).to_contain_text("Facilitator Fern (the facilitator) stopped your screen share")
+    expect(heron.locator("#notices")).to_contain_text(
+        "Facilitator Fern (the facilitator) stopped your screen share"
+    )
     expect(heron.locator("#share-button")).to_have_text("Share screen")  # still allowed
     expect(screen_tile(wren)).to_have_count(0)
     # the page stopped capturing, and nothing more of that screen reaches anyone

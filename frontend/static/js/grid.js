@@ -169,9 +169,15 @@ export class VideoGrid {
     screen.node.dataset.screenOf = sharerId;
     screen.label.textContent = isYou ? "You are sharing your screen" : whose;
     const said = isYou ? "You are sharing your screen" : `${sharer.name} is sharing their screen`;
-    // Without video you are told how to watch it; otherwise the picture is on its way.
-    const how = !isYou && view.mode !== "video" ? "To see it, choose Video under More, Mode." : "";
-    screen.placeholder.replaceChildren(icon("monitor-up"), el("p", {}, said), how ? el("p", { class: "share-how" }, how) : "");
+    // Without video you are told how to watch it; otherwise the picture is on its way. A
+    // text-only person may watch (and listen) without a camera or microphone of their own.
+    const watch = !isYou && !track && view.mode === "text" && view.screenshare.watch;
+    const how = isYou || track ? "" : watch ? "You stay text only: nobody sees or hears you." : view.mode === "audio" ? "To see it, choose Video under More, Mode." : "";
+    const button = watch ? el("button", { type: "button", class: "small", onclick: () => view.screenshare.watch() }, "Watch the screen") : "";
+    if (screen.said !== said + how + Boolean(button)) {
+      screen.said = said + how + Boolean(button); // not rebuilt on every render: a focused button stays
+      screen.placeholder.replaceChildren(icon("monitor-up"), el("p", {}, said), button, how ? el("p", { class: "share-how" }, how) : "");
+    }
     screen.node.classList.toggle("no-video", !track);
     screen.node.setAttribute("aria-label", [said, how].filter(Boolean).join(". "));
     if (this.list.firstChild !== screen.node) this.list.prepend(screen.node);

@@ -21,6 +21,20 @@ export function mountScreenshare({ media }) {
   const share = view.screenshare;
   let capture = null; // the screen the browser gave us, until the share ends
   let starting = false;
+  let watching = false; // a text-only person receiving the meeting's media to see the share
+
+  // Text only means no media at all; to see a share, a text-only person receives (never sends).
+  share.watch = () => {
+    if (view.mode !== "text" || media.wanted) return;
+    watching = true;
+    media.join({ receiveVideo: true });
+    meeting.refresh();
+  };
+  function stopWatching() {
+    if (!watching) return;
+    watching = false;
+    if (view.mode === "text" && media.wanted) media.leave();
+  }
 
   const nameOf = (id) => (id === view.you ? "You" : view.participants.get(id)?.name || "Someone");
   const me = () => view.participants.get(view.you);
@@ -96,6 +110,7 @@ export function mountScreenshare({ media }) {
     } else if (share.sharer !== view.you && capture && !starting) {
       stopCapture();
     }
+    if (!share.sharer || view.mode !== "text") stopWatching();
     if (announce && before !== share.sharer) {
       if (share.sharer === view.you) meeting.notify("You are sharing your screen. Everyone in the room can see it.");
       else if (share.sharer) meeting.notify(`${nameOf(share.sharer)} is sharing their screen.`);
