@@ -140,7 +140,10 @@ def test_a_peer_shares_once_allowed_and_a_facilitator_stops_it_at_the_relay(meet
     wait_screen_playing(fac, ids["heron"])
     assert screen_packets(wren, ids["heron"]) > 0
 
+    fac.set_viewport_size(SCREENSHOTS["desktop"])
     pages.person_menu(fac, "Calm Heron")
+    time.sleep(0.5)
+    fac.screenshot(path=str(artifacts / "screenshare-desktop-facilitator-stops-a-peer.png"))
     fac.get_by_role("button", name="Stop Calm Heron's screen share").click()
     expect(heron.locator("#notices")).to_contain_text(
         "Facilitator Fern (the facilitator) stopped your screen share"
@@ -149,7 +152,16 @@ def test_a_peer_shares_once_allowed_and_a_facilitator_stops_it_at_the_relay(meet
     expect(screen_tile(wren)).to_have_count(0)
     # the page stopped capturing, and nothing more of that screen reaches anyone
     assert heron.evaluate("() => window.peerMeeting.media.screenTrack") is None
-    assert screen_packets(wren, ids["heron"]) == -1
+    fac.set_viewport_size(pages.VIEWPORT)
+    # the relay's next offer takes the screen's MID away (no more packets can come on it)
+    pages.poll(
+        wren,
+        """(pid) => !Object.values(window.peerMeeting.media.tracks).some(
+            (t) => t.participant_id === pid && t.source === "screen")""",
+        ids["heron"],
+        timeout_ms=10_000,
+        what="the screen's MID gone",
+    )
 
 
 @pytest.mark.timeout(240)
