@@ -8,6 +8,8 @@ COPY meetings meetings
 COPY rooms rooms
 COPY signaling signaling
 COPY media media
+COPY groups groups
+COPY ops ops
 COPY frontend frontend
 COPY manage.py ./
 RUN pip install --no-cache-dir --no-deps .

@@ -4,7 +4,8 @@ While it runs, the worker renews its lease every ``refresh_seconds`` with its lo
 sweeps: the meetings of any worker whose lease lapsed (killed, frozen, host gone) are
 placed again, and the worker each one lands on tells its people to join media again
 (a ``rejoin`` command). ``drain()`` is SIGTERM: no new meetings, every meeting handed to
-another worker, the lease given up.
+another worker, the lease given up. ``ready`` (a callable) says whether the worker can
+take new meetings now; ``renewed_at`` is when the lease was last renewed (loop time).
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class WorkerLease:
         send: Send,
         *,
         refresh_seconds: float = REFRESH_SECONDS,
+        ready: Callable[[], bool] = lambda: True,
     ) -> None:
         self.registry = registry
         self.worker_id = worker_id
@@ -67,6 +69,8 @@ class WorkerLease:
         self._send = send
         self.refresh_seconds = refresh_seconds
         self._task: asyncio.Task[None] | None = None
+        self._ready = ready
+        self.renewed_at: float | None = None
 
     async def start(self) -> None:
         """Takes the lease (so the worker is placeable once this returns), then keeps it."""
@@ -80,7 +84,9 @@ class WorkerLease:
             load=len(self.worker.meetings),
             hosting=sorted(self.worker.hosting()),
             draining=self.worker.draining,
+            ready=self._ready(),
         )
+        self.renewed_at = asyncio.get_running_loop().time()
         for meeting_id in lost:
             # We were frozen past our lease and the meeting was placed elsewhere; its
             # people have been told to join there, so our connections are stale.

@@ -168,6 +168,11 @@ class MediaWorker:
         self._readers = [asyncio.create_task(self._read(channel)) for channel in self.channels]
         self._readers.append(asyncio.create_task(self._report_speaking_every()))
 
+    @property
+    def running(self) -> bool:
+        """Started and its readers still listening (not stopped)."""
+        return any(not task.done() for task in self._readers)
+
     async def stop(self) -> None:
         self._all_silenced = True
         tasks = [*self._readers, *self._tasks]

@@ -18,10 +18,13 @@ if settings.SERVE_STATIC:
     django_http = ASGIStaticFilesHandler(django_http)
 
 from meetings.security_headers import SecurityHeaders  # noqa: E402
+from ops.health import probe_endpoints  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": SecurityHeaders(django_http, referrer_policy=settings.SECURE_REFERRER_POLICY),
+        "http": SecurityHeaders(
+            probe_endpoints(django_http), referrer_policy=settings.SECURE_REFERRER_POLICY
+        ),
         "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )

@@ -2,7 +2,8 @@
 
 Daphne's own access log writes each client's address and every request path, and an
 old-style invite link carries its secret in the path. This one writes neither: the
-address is left out and a path under /join/ keeps only its shape.
+address is left out and a path under /join/ keeps only its shape. Health probes that
+pass (every few seconds, from compose or an orchestrator) are not written; failing ones are.
 """
 
 from __future__ import annotations
@@ -24,9 +25,14 @@ def redact(path: str) -> str:
     return _INVITE_IN_PATH.sub("/join/[invite]", path)
 
 
+_PROBES = {"/healthz", "/readyz"}
+
+
 class PrivateAccessLog(AccessLogGenerator):
     def write_entry(self, host, date, request, status=None, length=None, **_):
         method, _, path = request.partition(" ")
+        if status == 200 and path.split("?", 1)[0] in _PROBES:
+            return
         super().write_entry("-", date, f"{method} {redact(path)}", status, length)
 
 

@@ -77,6 +77,22 @@ async def test_a_draining_worker_gets_no_meetings_and_hands_its_own_over(registr
     assert (handed.worker, handed.moved) == ("b", True)
 
 
+async def test_a_worker_not_ready_keeps_its_meetings_but_gets_no_new_ones(registry):
+    await registry.refresh("a", "media-relay-a", load=0, hosting=[])
+    placed = meeting()
+    assert (await registry.place(placed)).worker == "a"
+    assert await registry.ready_workers() == 1
+    await registry.refresh("a", "media-relay-a", load=0, hosting=[placed], ready=False)
+    assert await registry.ready_workers() == 0
+    assert await registry.place(meeting()) is None  # nobody to take a new meeting
+    await registry.refresh("b", "media-relay-b", load=50, hosting=[])
+    assert (await registry.place(meeting())).worker == "b"  # though b is far busier
+    stays = await registry.place(placed)
+    assert (stays.worker, stays.moved) == ("a", False)  # its people keep their media
+    await registry.refresh("a", "media-relay-a", load=0, hosting=[placed], ready=True)
+    assert await registry.ready_workers() == 2
+
+
 async def test_an_expired_lease_is_swept_by_the_next_worker(registry):
     await registry.refresh("a", "media-relay-a", load=0, hosting=[])
     placed = meeting()

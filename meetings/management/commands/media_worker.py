@@ -2,7 +2,8 @@
 
 Run as many as needed, on any host sharing the Redis: each registers with a lease and
 takes new meetings when it is the least loaded (media/registry.py). On SIGTERM it stops
-taking meetings, hands its meetings to another worker and exits.
+taking meetings, hands its meetings to another worker and exits. With
+MEDIA_WORKER_HEALTH_PORT set it answers /healthz and /readyz there (ops/worker_health.py).
 """
 
 import asyncio
@@ -34,13 +35,30 @@ class Command(BaseCommand):
         run(self._serve(loop), loop)
 
     async def _serve(self, loop_name: str) -> None:
+        from channels.layers import get_channel_layer
+
         from media.lease import WorkerLease, new_worker_id, worker_channel
+        from ops.worker_health import WorkerHealth
         from signaling.media_bridge import registry, send_to_channel, start_worker
 
+        health = WorkerHealth(
+            get_channel_layer(), lease_seconds=settings.MEDIA_WORKER_LEASE_SECONDS
+        )
+        await health.start()
         worker_id = new_worker_id()
         worker = start_worker([worker_channel(worker_id)])
-        lease = WorkerLease(registry(), worker_id, worker, send_to_channel)
+        lease = WorkerLease(
+            registry(), worker_id, worker, send_to_channel, ready=health.ready_for_meetings
+        )
+        health.lease = lease
         await lease.start()
+        if settings.MEDIA_WORKER_HEALTH_PORT:
+            address = settings.MEDIA_WORKER_HEALTH_ADDRESS
+            await health.serve(address, settings.MEDIA_WORKER_HEALTH_PORT)
+            self.stdout.write(
+                f"media worker health on http://{address}:{settings.MEDIA_WORKER_HEALTH_PORT}/readyz",
+                ending="\n",
+            )
         self.stdout.write(
             f"media worker {worker_id} on {', '.join(settings.MEDIA_HOST_ADDRESSES)} ({loop_name})",
             ending="\n",
@@ -61,4 +79,5 @@ class Command(BaseCommand):
             await asyncio.wait_for(worker.stop(), STOP_SECONDS)
         except TimeoutError:
             self.stderr.write("media worker: relay did not close in time")
+        await health.stop()
         self.stdout.write("media worker: stopped", ending="\n")
