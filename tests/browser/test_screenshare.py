@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser import pages
+from tests.browser.test_accessibility import _scan as axe_blocking
 
 SCREENSHOTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 
@@ -90,6 +91,7 @@ def test_a_facilitators_share_is_large_on_everyones_stage(meeting, artifacts, tm
     expect(screen_tile(birch)).to_contain_text("Facilitator Fern is sharing their screen")
 
     heron.screenshot(path=str(artifacts / "screenshare-desktop-peer-watching.png"))
+    assert axe_blocking(heron, "screenshare-watching", artifacts) == []
     fac.set_viewport_size(SCREENSHOTS["desktop"])
     time.sleep(0.5)
     fac.screenshot(path=str(artifacts / "screenshare-desktop-facilitator-sharing.png"))
@@ -104,6 +106,7 @@ def test_a_facilitators_share_is_large_on_everyones_stage(meeting, artifacts, tm
     birch.set_viewport_size(SCREENSHOTS["phone"])
     time.sleep(0.5)
     birch.screenshot(path=str(artifacts / "screenshare-phone-text-only.png"))
+    assert axe_blocking(birch, "screenshare-text-only", artifacts) == []
     # a text-only person may watch without a camera or microphone of their own
     birch.get_by_role("button", name="Watch the screen").click()
     wait_screen_playing(birch, ids["fac"])
