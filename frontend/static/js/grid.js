@@ -157,6 +157,7 @@ export class VideoGrid {
       video.muted = true;
       this.screen = { video, track: null, label: el("span", { class: "tile-name" }), placeholder: el("div", { class: "placeholder share-card" }) };
       this.screen.node = el("li", { class: "tile screen-tile", dataset: { screenOf: sharerId } }, video, this.screen.placeholder, el("div", { class: "caption" }, this.screen.label));
+      video.addEventListener("resize", () => this.onRendered?.()); // its shape is known: fit it
     }
     const screen = this.screen;
     const isYou = sharerId === view.you;

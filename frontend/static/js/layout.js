@@ -191,8 +191,13 @@ function layoutShare(screen, tiles, width, height) {
     return;
   }
   const wide = width >= height;
-  const side = wide ? Math.min(Math.max(width * 0.22, 160), 300) : Math.min(Math.max(height * 0.3, 120), 260);
-  const [sw, sh] = wide ? [width - side - GAP, height] : [width, height - side - GAP];
+  // On a tall stage the screen is as high as its picture needs (no black bands to spare),
+  // and the people below get the rest.
+  const video = screen.querySelector("video");
+  const aspect = video?.videoWidth ? video.videoWidth / video.videoHeight : 16 / 9;
+  const tallScreen = Math.min(Math.max(width / aspect, height * 0.35), height * 0.7);
+  const side = wide ? Math.min(Math.max(width * 0.22, 160), 300) : height - tallScreen - GAP;
+  const [sw, sh] = wide ? [width - side - GAP, height] : [width, tallScreen];
   place(screen, 0, 0, sw, sh);
   const [bw, bh] = wide ? [side, height] : [width, side];
   const fit = bestGrid(tiles.length, bw, bh);
