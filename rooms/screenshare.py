@@ -146,6 +146,9 @@ def settle(room: MeetingState) -> list[Event]:
     """
     if room.screenshare is None:
         return []
+    if room.ended:
+        room.screenshare = None  # everyone's socket is closing: nothing to tell, nothing kept
+        return []
     present = {m.id: m for m in room.present()}
     ids = [i for i in allowed(room) if i in present]
     current = sharer(room)
@@ -157,7 +160,7 @@ def settle(room: MeetingState) -> list[Event]:
         current = None
     before = room.screenshare
     _store(room, current, ids)
-    if room.screenshare == before or room.ended:
+    if room.screenshare == before:
         return []
     events = [_updated(room)]
     if ended_share and member is not None:

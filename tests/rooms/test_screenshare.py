@@ -231,6 +231,14 @@ def test_leaving_or_being_removed_ends_the_share_and_the_permission(room, how):
     assert room.screenshare is None  # nothing of them is kept
 
 
+def test_ending_the_meeting_ends_the_share_and_keeps_nothing(room):
+    screenshare.allow(room, "fern", "heron", True)
+    screenshare.start(room, "heron")
+    moderation.end(room, "fern")
+    assert screenshare.settle(room) == []
+    assert room.screenshare is None and room.media_plans() == {}
+
+
 def test_the_room_state_shows_the_share_once_there_is_one(room):
     assert "screenshare" not in room.snapshot_for("heron")
     screenshare.allow(room, "fern", "heron", True)
