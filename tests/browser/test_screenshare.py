@@ -183,3 +183,15 @@ def test_the_browsers_own_stop_sharing_stops_the_share_for_everyone(meeting):
     )
     expect(screen_tile(wren)).to_have_count(0)
     expect(fac.locator("#share-button")).to_have_text("Share screen")
+
+
+@pytest.mark.timeout(240)
+def test_a_sharer_who_reloads_the_page_stops_sharing(meeting):
+    people, ids = meeting
+    fac, wren = people["fac"], people["wren"]
+    fac.locator("#share-button").click()
+    wait_screen_playing(wren, ids["fac"])
+    fac.reload()
+    expect(fac.locator("#room")).to_be_visible(timeout=pages.JOIN_TIMEOUT_MS)
+    expect(screen_tile(wren)).to_have_count(0)
+    expect(fac.locator("#share-button")).to_have_text("Share screen")

@@ -109,6 +109,8 @@ export function mountScreenshare({ media }) {
       media.setScreen(capture); // sent only now that the server agrees
     } else if (share.sharer !== view.you && capture && !starting) {
       stopCapture();
+    } else if (share.sharer === view.you && !capture && !starting) {
+      meeting.send({ type: "screen.stop" }); // a reloaded page has no screen left to send
     }
     if (!share.sharer || view.mode !== "text") stopWatching();
     if (announce && before !== share.sharer) {
