@@ -85,6 +85,7 @@ class WorkerLease:
             hosting=sorted(self.worker.hosting()),
             draining=self.worker.draining,
             ready=self._ready(),
+            streams=self.worker.relay.forwarded_streams(),
         )
         self.renewed_at = asyncio.get_running_loop().time()
         for meeting_id in lost:

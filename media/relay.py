@@ -17,7 +17,7 @@ import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiortc import RTCSessionDescription
@@ -52,6 +52,7 @@ from .events import (
 from .forwarding import Publication
 from .participant import KINDS, SCREEN, Participant, Slot, build_peer_connection
 from .speaker import SpeakerDetector, SpeakingClock
+from .traffic import Traffic
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ class RelayStats:
     decoder_calls: int
     packets_in: int
     packets_out: int
+    traffic: Traffic = field(default_factory=Traffic)
 
 
 class Relay:
@@ -78,6 +80,7 @@ class Relay:
         self._speaking = SpeakingClock()  # share of voice: seconds only, in memory
         self._tasks: set[asyncio.Future[object]] = set()
         self._retired = [0, 0, 0, 0]  # encoder, decoder, packets in, packets out
+        self._retired_traffic = Traffic()
         self._closed = False
         self._remb_task: asyncio.Task[None] | None = None
         use_host_addresses(self.config.host_addresses)
@@ -245,14 +248,26 @@ class Relay:
 
     def stats(self) -> RelayStats:
         encoder, decoder, packets_in, packets_out = self._retired
+        traffic = self._retired_traffic
         for participant in self._participants.values():
             if participant.closed:
                 continue  # counted in _retired
+            traffic += participant.traffic()
             e, d = participant.codec_calls()
             encoder, decoder = encoder + e, decoder + d
             packets_in += sum(p.packets_in for p in participant.publications.values())
             packets_out += sum(s.downtrack.packets_sent for s in participant.slots.values())
-        return RelayStats(len(self._participants), encoder, decoder, packets_in, packets_out)
+        return RelayStats(
+            len(self._participants), encoder, decoder, packets_in, packets_out, traffic
+        )
+
+    def connections(self) -> list[Participant]:
+        """The open peer connections, for a look from outside (media/metrics.py)."""
+        return [p for p in self._participants.values() if not p.closed]
+
+    def forwarded_streams(self) -> int:
+        """Tracks the relay sends on now, one per (receiver, publisher, kind)."""
+        return sum(len(p.slots) for p in self._participants.values() if not p.closed)
 
     def take_speaking_seconds(self) -> dict[str, float]:
         """Seconds each publisher spoke since the last call (RTP audio levels, no decoding)."""
@@ -429,6 +444,7 @@ class Relay:
         self._retired[1] += decoder
         self._retired[2] += sum(p.packets_in for p in participant.publications.values())
         self._retired[3] += sum(s.downtrack.packets_sent for s in participant.slots.values())
+        self._retired_traffic += participant.traffic()
         for slot in participant.slots.values():
             publication = self._publication(slot)
             if publication is not None:

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from . import metrics
 from .commands import (
     Answer,
     Candidate,
@@ -165,6 +166,7 @@ class MediaWorker:
         self._reports = 0
 
     def start(self) -> None:
+        metrics.watch(self.relay)
         self._readers = [asyncio.create_task(self._read(channel)) for channel in self.channels]
         self._readers.append(asyncio.create_task(self._report_speaking_every()))
 

@@ -31,3 +31,8 @@ application = ProtocolTypeRouter(
 
 # Under daphne: a lease for presence, and a graceful SIGTERM (see signaling/shutdown.py).
 shutdown.hook_into_daphne()
+
+from ops import metrics  # noqa: E402
+
+# Prometheus metrics on METRICS_PORT, if set: a listener of this process's own.
+metrics.serve_web()

@@ -342,6 +342,12 @@ TURN_SECRET = os.environ.get("TURN_SECRET", "")
 # person's copy stops working within this time.
 TURN_CREDENTIAL_SECONDS = int(os.environ.get("TURN_CREDENTIAL_SECONDS", "600"))
 
+# Prometheus metrics (docs/operations.md "Metrics"): each web process and each media worker
+# serves them on a port of its own, never on the public HTTP port. Unset: no listener.
+# Loopback by default; inside a container give 0.0.0.0 (its networks decide who can reach it).
+METRICS_PORT = int(os.environ["METRICS_PORT"]) if os.environ.get("METRICS_PORT") else None
+METRICS_ADDRESS = os.environ.get("METRICS_ADDRESS", "127.0.0.1")
+
 # Days after a meeting ends before `manage.py purge` deletes its chat, names, named
 # answers and device hashes (docs/privacy.md).
 RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", "30"))

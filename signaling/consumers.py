@@ -12,6 +12,7 @@ from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from ops import error_counts
 from rooms import selectors, state
 from rooms.events import ChangeSpace, Close, EnterRoom
 from rooms.models import Meeting
@@ -19,6 +20,7 @@ from rooms.services import participants
 from signaling import breakout_timer, delivery, frames, groups, hub, presence, routes, shutdown
 from signaling import protocol as p
 from signaling.db import in_db_thread
+from signaling.metrics import count_received, count_sent
 from signaling.ratelimit import TokenBucket, hello_throttled
 
 log = logging.getLogger(__name__)
@@ -197,12 +199,14 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         quiet = False
         ref = None  # a refused chat.send names its client_id, for the page's outbox
         handshaking = self.participant_id is None
+        kind = None  # the message type, once the frame parsed as a known one
         try:
             if not self.frames.take():
                 raise p.ProtocolError("rate_limited")
             if text_data is None:
                 raise p.ProtocolError("bad_json", "Frames must be JSON text.")
             message = p.parse_client_frame(text_data)
+            kind = message.type
             ref = getattr(message, "client_id", None)
             if self.participant_id is None:
                 await self._handshake(message)
@@ -228,6 +232,8 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             else:
                 log.exception("signaling: unexpected failure participant=%s", self.participant_id)
             await self._refuse("internal", None, quiet, ref)
+        finally:
+            count_received(kind)
 
     async def _refuse(
         self, code: str, detail: str | None, quiet: bool = False, ref: str | None = None
@@ -481,4 +487,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
 
     async def send_message(self, message: dict) -> None:
         await self.flush_frames()  # nothing overtakes a room event already due
+        if message["type"] == "error":
+            error_counts.record(message["code"])  # the status page's errors by code
         await self.send(text_data=p.json_dumps(message))
+        count_sent(message)

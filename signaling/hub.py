@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 from channels.layers import get_channel_layer
 
+from signaling import metrics
 from signaling.frames import Shared
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ class Hub:
         self.subscribed: dict[str, float] = {}  # group -> when the hub last joined it
         self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._dirty: dict[Member, None] = {}  # insertion-ordered set
+        self._dirty_since = 0.0  # when the first of them became due (fan-out latency)
         self._flush_at: float | None = None
         self._last_pass = 0.0
         self.window = Window()
@@ -96,11 +98,14 @@ class Hub:
 
     def _fan_out(self, message: dict) -> None:
         group = message.get("group")
-        for member in list(self.members.get(group, ())) if group else ():
+        members = list(self.members.get(group, ())) if group else []
+        for member in members:
             try:
                 member.from_hub(message)
             except Exception:
                 log.exception("hub: a member failed to take a message")
+        if message.get("type") == "room.event":
+            metrics.count_sent_event(message.get("event"), len(members))
 
     # --- membership ----------------------------------------------------------------
 
@@ -110,7 +115,8 @@ class Hub:
         async with self._locks[group]:
             joined = self.subscribed.get(group)
             if joined is None or time.monotonic() - joined > _RENEW_SECONDS:
-                await self.layer.group_add(group, self.channel)
+                async with metrics.channel_layer_call("group_add"):
+                    await self.layer.group_add(group, self.channel)
                 self.subscribed[group] = time.monotonic()
 
     async def leave(self, group: str, member: Member) -> None:
@@ -149,6 +155,8 @@ class Hub:
 
     def due(self, member: Member) -> None:
         """`member` has frames to send: they go out with the next pass."""
+        if not self._dirty:
+            self._dirty_since = time.monotonic()
         self._dirty[member] = None
         if self._flush_at is None:
             self._schedule()
@@ -166,6 +174,7 @@ class Hub:
         loop = asyncio.get_running_loop()
         started = loop.time()
         dirty, self._dirty = self._dirty, {}
+        since = self._dirty_since
         shared = Shared()  # members due the same frames (a broadcast) share one payload
         for member in dirty:
             if member.pending_frames():
@@ -174,6 +183,8 @@ class Hub:
                 except Exception as exc:  # a socket closing under us; the others still get theirs
                     log.info("hub: a send failed error=%s", type(exc).__name__)
         self._last_pass = loop.time()
+        if dirty:
+            metrics.FANOUT_SECONDS.observe(time.monotonic() - since)
         self.window.after_pass(self._last_pass - started)
         self._flush_at = None
         if self._dirty:
@@ -195,4 +206,5 @@ async def current() -> Hub:
 
 async def group_send(layer: Any, group: str, message: dict) -> None:
     """Sends `message` to everyone in `group`, through each process's hub."""
-    await layer.group_send(group, {**message, "group": group})
+    async with metrics.channel_layer_call("group_send"):
+        await layer.group_send(group, {**message, "group": group})

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from rooms import selectors
 from rooms.services import participants
-from signaling import delivery
+from signaling import delivery, metrics
 from signaling.db import in_db_thread
 from signaling.redis_layer import RedisChannelLayer
 
@@ -54,6 +54,7 @@ class LocalSocket(Protocol):
 
 # The sockets this process holds, by channel name (the consumers add and remove themselves).
 local_sockets: dict[str, LocalSocket] = {}
+metrics.SOCKETS_OPEN.set_function(lambda: len(local_sockets))
 
 
 def process_of(channel_name: str) -> str:

@@ -38,9 +38,12 @@ class Command(BaseCommand):
         from channels.layers import get_channel_layer
 
         from media.lease import WorkerLease, new_worker_id, worker_channel
+        from ops import metrics
         from ops.worker_health import WorkerHealth
         from signaling.media_bridge import registry, send_to_channel, start_worker
 
+        if metrics.serve():  # METRICS_PORT: this worker's own listener (docs/operations.md)
+            metrics.watch_event_loop()
         health = WorkerHealth(
             get_channel_layer(), lease_seconds=settings.MEDIA_WORKER_LEASE_SECONDS
         )
