@@ -92,6 +92,11 @@ class Participant:
         self.lock = asyncio.Lock()
         self.closed = False
 
+    @property
+    def shares_screen(self) -> bool:
+        """A screen is published and the server says it is forwarded (this person shares)."""
+        return SCREEN in self.publications and self.forwarding[SCREEN]
+
     def take_sender(
         self, publication: Publication, source: str, on_keyframe_request: Callable[[], None]
     ) -> Slot:

@@ -327,7 +327,8 @@ class Relay:
                 kind,
                 codec,
                 self.config.keyframe_min_interval,
-                self._on_track_live if source != SCREEN else _not_announced,
+                # the page learns of a share from screenshare.updated, not from media.track
+                self._on_track_live if source != SCREEN else lambda publication: None,
                 self._on_audio_level,
             )
             publication.forwarding = participant.forwarding[source]
@@ -387,7 +388,7 @@ class Relay:
                 video = [p for p in others if "video" in p.publications]
                 wanted |= {(p.id, "video") for p in video[: self.config.last_n]}
                 # a share is what everyone is meant to watch: never left out by last-N
-                wanted |= {(p.id, SCREEN) for p in others if _sharing(p)}
+                wanted |= {(p.id, SCREEN) for p in others if p.shares_screen}
         changed = False
         for key in [k for k in participant.slots if k not in wanted]:
             slot = participant.slots.pop(key)
@@ -487,14 +488,6 @@ def _check_sdp(participant_id: str, sdp: str) -> None:
 
 def _drop(packet: object, codec: object) -> None:
     return None
-
-
-def _not_announced(publication: Publication) -> None:
-    """A screen's first packet: the page learns of a share from screenshare.updated."""
-
-
-def _sharing(publisher: Participant) -> bool:
-    return SCREEN in publisher.publications and publisher.forwarding[SCREEN]
 
 
 def _speed_up(participant: Participant) -> None:
