@@ -282,7 +282,7 @@ class Publication:
                 downtrack.forward(packet, now, abs_send_time, ntp)
             except Exception:
                 # a subscriber whose connection is going away must not starve the others
-                logger.exception("forwarding to %s failed; dropping it", downtrack.subscriber)
+                logger.exception("forwarding to a subscriber failed; dropping it")
                 self.downtracks.pop(downtrack.subscriber, None)
         if needs_keyframe:
             self.request_keyframe()

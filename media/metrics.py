@@ -108,7 +108,7 @@ def _snapshot_on_its_loop(relay: Relay, loop: asyncio.AbstractEventLoop) -> Snap
     try:
         return asyncio.run_coroutine_threadsafe(take(), loop).result(SNAPSHOT_TIMEOUT_SECONDS)
     except Exception as exc:  # a loop stopped or too busy: this scrape goes without it
-        log.warning("metrics: relay snapshot failed error=%s", type(exc).__name__)
+        log.warning("relay metrics snapshot failed", extra={"error": type(exc).__name__})
         return None
 
 

@@ -24,7 +24,12 @@ from aiortc import RTCSessionDescription
 from aiortc.sdp import candidate_from_sdp
 
 from . import sdp_ids
-from .aiortc_private.codecs import keep_payload_types, negotiated_codec, number_header_extensions
+from .aiortc_private.codecs import (
+    keep_offered_opus_parameters,
+    keep_payload_types,
+    negotiated_codec,
+    number_header_extensions,
+)
 from .aiortc_private.ice import use_host_addresses
 from .aiortc_private.receiver import Ingress
 from .aiortc_private.transport import install_fast_receive
@@ -131,6 +136,7 @@ class Relay:
             with _as_bad_sdp(participant_id):
                 await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
             participant.extension_ids.update(sdp_ids.extension_ids(sdp))
+            keep_offered_opus_parameters(pc, sdp)
             participant.keep_client_codecs()
             self._publish(participant)
             with _as_bad_sdp(participant_id):
@@ -292,7 +298,10 @@ class Relay:
         try:
             self._on_event(event)
         except Exception:
-            logger.exception("relay event callback failed for %s", event)
+            # the event's type only: an event may carry SDP
+            logger.exception(
+                "relay event callback failed", extra={"message_type": type(event).__name__}
+            )
 
     def _spawn(self, coro: Awaitable[object]) -> None:
         task = asyncio.ensure_future(coro)
@@ -402,7 +411,7 @@ class Relay:
             try:
                 slot = participant.take_sender(publication, key[1], publication.request_keyframe)
             except Exception:
-                logger.exception("no sender for %s on %s", key, participant.id)
+                logger.exception("no sender for a publication")
                 continue
             participant.slots[key] = slot
             publication.add_downtrack(slot.downtrack)
@@ -429,7 +438,7 @@ class Relay:
                 number_header_extensions(pc, ids)
                 await pc.setLocalDescription(RTCSessionDescription(sdp=ours, type="offer"))
             except Exception as exc:
-                logger.exception("relay offer for %s failed", participant.id)
+                logger.exception("relay offer failed")
                 self._emit(RelayErrorEvent(participant.id, "negotiation_failed", str(exc)))
                 return
             sdp = self._announce(pc.localDescription.sdp)
