@@ -31,6 +31,7 @@ SCREEN = "screen"
 SOURCES = ("audio", "video", SCREEN)
 # How the page is told what a track is (media.offer `tracks`).
 SOURCE_NAMES = {"audio": "microphone", "video": "camera", SCREEN: "screen"}
+Switch = bool | None  # forward a source, or not; None: leave it as it is
 
 
 @dataclass
@@ -91,6 +92,16 @@ class Participant:
         self.offers_made = 0
         self.lock = asyncio.Lock()
         self.closed = False
+
+    def switch(self, source: str, enabled: Switch) -> bool:
+        """Forwards `source` (one of SOURCES) or drops it at the relay; True when that changed."""
+        if enabled is None or self.forwarding[source] == enabled:
+            return False
+        self.forwarding[source] = enabled
+        publication = self.publications.get(source)
+        if publication is not None:
+            publication.set_forwarding(enabled)
+        return True
 
     @property
     def shares_screen(self) -> bool:

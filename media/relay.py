@@ -55,7 +55,7 @@ from .events import (
     as_kind,
 )
 from .forwarding import Publication
-from .participant import KINDS, SCREEN, Participant, Slot, build_peer_connection
+from .participant import KINDS, SCREEN, Participant, Slot, Switch, build_peer_connection
 from .speaker import SpeakerDetector, SpeakingClock
 from .traffic import Traffic
 
@@ -208,24 +208,14 @@ class Relay:
         self._reconcile_room(room_id)
 
     def set_forwarding(
-        self,
-        participant_id: str,
-        audio: bool | None = None,
-        video: bool | None = None,
-        screen: bool | None = None,
+        self, participant_id: str, audio: Switch = None, video: Switch = None, screen: Switch = None
     ) -> None:
-        """Server-enforced mute / stop video / screen share: the relay drops the packets,
-        nobody gets them. A screen is only sent to anyone while it is forwarded."""
+        """Server-enforced mute / stop video / screen share: the relay drops those packets,
+        nobody gets them (None leaves a source as it is)."""
         participant = self._get(participant_id)
-        screen_before = participant.forwarding[SCREEN]
-        for source, enabled in (("audio", audio), ("video", video), (SCREEN, screen)):
-            if enabled is None:
-                continue
-            participant.forwarding[source] = enabled
-            publication = participant.publications.get(source)
-            if publication is not None:
-                publication.set_forwarding(enabled)
-        if participant.forwarding[SCREEN] != screen_before:
+        participant.switch("audio", audio)
+        participant.switch("video", video)
+        if participant.switch(SCREEN, screen):  # a screen is offered only while it is shared
             self._reconcile_room(participant.room)
 
     async def leave(self, participant_id: str) -> None:
