@@ -91,7 +91,9 @@ class WorkerLease:
         for meeting_id in lost:
             # We were frozen past our lease and the meeting was placed elsewhere; its
             # people have been told to join there, so our connections are stale.
-            log.warning("media worker: lease lapsed; a meeting moved to another worker")
+            log.warning(
+                "lease lapsed; a meeting moved to another worker", extra={"meeting_id": meeting_id}
+            )
             await self.worker.release(meeting_id)
 
     async def _keep(self) -> None:
@@ -102,17 +104,20 @@ class WorkerLease:
             try:
                 await self._refresh()
                 if unreachable:
-                    log.warning("media worker: registry reachable again")
+                    log.warning("registry reachable again")
                     unreachable = False
                 if not self.worker.draining and loop.time() >= sweep_after:
                     for meeting_id in await self.registry.claim_lapsed():
-                        log.info("media worker: taking over a meeting of a lapsed worker")
+                        log.info(
+                            "taking over a meeting of a lapsed worker",
+                            extra={"meeting_id": meeting_id},
+                        )
                         await move_meeting(self.registry, self._send, meeting_id, claimed=True)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 if not unreachable:
-                    log.exception("media worker: registry unreachable")
+                    log.exception("registry unreachable")
                     unreachable = True
                 # After an outage every lease looks lapsed: give the other workers one lease
                 # to renew theirs before taking anyone's meetings.
@@ -130,7 +135,10 @@ class WorkerLease:
             # its connections here close with the worker; first the people move
             self.worker.silence(meeting_id)
             if not await move_meeting(self.registry, self._send, meeting_id, self.worker_id):
-                log.warning("media worker: no other worker to take a meeting; it waits for one")
+                log.warning(
+                    "no other worker to take a meeting; it waits for one",
+                    extra={"meeting_id": meeting_id},
+                )
         # What is left (no other worker, or placed here but not joined yet) goes to the
         # next worker's sweep.
         await self.registry.expire(self.worker_id)

@@ -77,9 +77,11 @@ def snapshot(relay: Relay) -> Snapshot:
     found.traffic = stats.traffic
     for participant in relay.connections():
         found.connections[participant.pc.connectionState] += 1
-        for kind, publication in participant.publications.items():
-            found.published[kind] += 1
-            found.forwarded[kind] += sum(1 for d in publication.downtracks.values() if d.ready)
+        for publication in participant.publications.values():  # a shared screen is a video
+            found.published[publication.kind] += 1
+            found.forwarded[publication.kind] += sum(
+                1 for d in publication.downtracks.values() if d.ready
+            )
         for slot in participant.slots.values():
             rtt, loss, lost = slot.egress.receiver_report()
             if rtt is not None:
@@ -106,7 +108,7 @@ def _snapshot_on_its_loop(relay: Relay, loop: asyncio.AbstractEventLoop) -> Snap
     try:
         return asyncio.run_coroutine_threadsafe(take(), loop).result(SNAPSHOT_TIMEOUT_SECONDS)
     except Exception as exc:  # a loop stopped or too busy: this scrape goes without it
-        log.warning("metrics: relay snapshot failed error=%s", type(exc).__name__)
+        log.warning("relay metrics snapshot failed", extra={"error": type(exc).__name__})
         return None
 
 

@@ -24,7 +24,12 @@ from aiortc import RTCSessionDescription
 from aiortc.sdp import candidate_from_sdp
 
 from . import sdp_ids
-from .aiortc_private.codecs import keep_payload_types, negotiated_codec, number_header_extensions
+from .aiortc_private.codecs import (
+    keep_offered_opus_parameters,
+    keep_payload_types,
+    negotiated_codec,
+    number_header_extensions,
+)
 from .aiortc_private.ice import use_host_addresses
 from .aiortc_private.receiver import Ingress
 from .aiortc_private.transport import install_fast_receive
@@ -50,7 +55,7 @@ from .events import (
     as_kind,
 )
 from .forwarding import Publication
-from .participant import KINDS, Participant, Slot, build_peer_connection
+from .participant import KINDS, SCREEN, Participant, Slot, Switch, build_peer_connection
 from .speaker import SpeakerDetector, SpeakingClock
 from .traffic import Traffic
 
@@ -131,6 +136,7 @@ class Relay:
             with _as_bad_sdp(participant_id):
                 await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
             participant.extension_ids.update(sdp_ids.extension_ids(sdp))
+            keep_offered_opus_parameters(pc, sdp)
             participant.keep_client_codecs()
             self._publish(participant)
             with _as_bad_sdp(participant_id):
@@ -202,17 +208,15 @@ class Relay:
         self._reconcile_room(room_id)
 
     def set_forwarding(
-        self, participant_id: str, audio: bool | None = None, video: bool | None = None
+        self, participant_id: str, audio: Switch = None, video: Switch = None, screen: Switch = None
     ) -> None:
-        """Server-enforced mute / stop video: the relay drops the packets, nobody gets them."""
+        """Server-enforced mute / stop video / screen share: the relay drops those packets,
+        nobody gets them (None leaves a source as it is)."""
         participant = self._get(participant_id)
-        for kind, enabled in (("audio", audio), ("video", video)):
-            if enabled is None:
-                continue
-            participant.forwarding[kind] = enabled
-            publication = participant.publications.get(kind)
-            if publication is not None:
-                publication.set_forwarding(enabled)
+        participant.switch("audio", audio)
+        participant.switch("video", video)
+        if participant.switch(SCREEN, screen):  # a screen is offered only while it is shared
+            self._reconcile_room(participant.room)
 
     async def leave(self, participant_id: str) -> None:
         participant = self._participants.pop(participant_id, None)
@@ -284,7 +288,10 @@ class Relay:
         try:
             self._on_event(event)
         except Exception:
-            logger.exception("relay event callback failed for %s", event)
+            # the event's type only: an event may carry SDP
+            logger.exception(
+                "relay event callback failed", extra={"message_type": type(event).__name__}
+            )
 
     def _spawn(self, coro: Awaitable[object]) -> None:
         task = asyncio.ensure_future(coro)
@@ -301,15 +308,17 @@ class Relay:
         return sdp
 
     def _publish(self, participant: Participant) -> None:
-        """Wrap every receiver the client's offer created; publish one track per kind."""
+        """Wrap every receiver the client's offer created; publish one audio track and up
+        to two videos: the first video m-line is the camera, the second the screen."""
         known = {id(i.receiver) for i in participant.ingresses}
         for transceiver in participant.pc.getTransceivers():
             receiver = transceiver.receiver
             if receiver.track is None or id(receiver) in known:
                 continue
             kind = as_kind(transceiver.kind)
+            source = SCREEN if kind == "video" and "video" in participant.publications else kind
             codec = negotiated_codec(transceiver)
-            if kind in participant.publications or not participant.may_publish[kind] or not codec:
+            if source in participant.publications or not participant.may_publish[kind] or not codec:
                 participant.ingresses.append(Ingress(receiver, _drop))
                 continue
             publication = Publication(
@@ -317,18 +326,19 @@ class Relay:
                 kind,
                 codec,
                 self.config.keyframe_min_interval,
-                self._on_track_live,
+                # the page learns of a share from screenshare.updated, not from media.track
+                self._on_track_live if source != SCREEN else lambda publication: None,
                 self._on_audio_level,
             )
-            publication.forwarding = participant.forwarding[kind]
+            publication.forwarding = participant.forwarding[source]
             ingress = Ingress(receiver, publication.on_packet)
             publication.attach(ingress)
             participant.ingresses.append(ingress)
-            participant.publications[kind] = publication
+            participant.publications[source] = publication
 
     def _publication(self, slot: Slot) -> Publication | None:
         publisher = self._participants.get(slot.publisher)
-        return publisher.publications.get(slot.kind) if publisher else None
+        return publisher.publications.get(slot.source) if publisher else None
 
     def _on_track_live(self, publication: Publication) -> None:
         self._emit(TrackLive(publication.publisher, publication.kind))
@@ -376,6 +386,8 @@ class Relay:
             if participant.receive_video:
                 video = [p for p in others if "video" in p.publications]
                 wanted |= {(p.id, "video") for p in video[: self.config.last_n]}
+                # a share is what everyone is meant to watch: never left out by last-N
+                wanted |= {(p.id, SCREEN) for p in others if p.shares_screen}
         changed = False
         for key in [k for k in participant.slots if k not in wanted]:
             slot = participant.slots.pop(key)
@@ -387,9 +399,9 @@ class Relay:
         for key in sorted(wanted - participant.slots.keys()):
             publication = self._participants[key[0]].publications[key[1]]
             try:
-                slot = participant.take_sender(publication, publication.request_keyframe)
+                slot = participant.take_sender(publication, key[1], publication.request_keyframe)
             except Exception:
-                logger.exception("no sender for %s on %s", key, participant.id)
+                logger.exception("no sender for a publication")
                 continue
             participant.slots[key] = slot
             publication.add_downtrack(slot.downtrack)
@@ -416,7 +428,7 @@ class Relay:
                 number_header_extensions(pc, ids)
                 await pc.setLocalDescription(RTCSessionDescription(sdp=ours, type="offer"))
             except Exception as exc:
-                logger.exception("relay offer for %s failed", participant.id)
+                logger.exception("relay offer failed")
                 self._emit(RelayErrorEvent(participant.id, "negotiation_failed", str(exc)))
                 return
             sdp = self._announce(pc.localDescription.sdp)
@@ -446,10 +458,11 @@ class Relay:
         while True:
             await asyncio.sleep(1.0)
             for participant in list(self._participants.values()):
-                publication = participant.publications.get("video")
-                if publication is not None and publication.ingress is not None:
-                    with contextlib.suppress(Exception):
-                        await publication.ingress.send_remb(self.config.publisher_max_bitrate)
+                for source in ("video", SCREEN):
+                    publication = participant.publications.get(source)
+                    if publication is not None and publication.ingress is not None:
+                        with contextlib.suppress(Exception):
+                            await publication.ingress.send_remb(self.config.publisher_max_bitrate)
 
 
 @contextlib.contextmanager

@@ -20,6 +20,8 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from structlog.contextvars import bind_contextvars
+
 from . import metrics
 from .commands import (
     Answer,
@@ -51,6 +53,8 @@ class Plan(Protocol):
     def audio(self) -> bool: ...  # False: the relay drops this person's audio
     @property
     def video(self) -> bool: ...
+    @property
+    def screen(self) -> bool: ...  # True: this person shares their screen now
 
 
 class PlanSource(Protocol):
@@ -183,7 +187,7 @@ class MediaWorker:
         await self._plans.close()
 
     async def _read(self, channel: str) -> None:
-        log.info("media worker: listening on %s", channel)
+        log.info("listening", extra={"channel": channel})
         while True:
             try:
                 message = await self._receive(channel)
@@ -191,10 +195,10 @@ class MediaWorker:
                 raise
             except Exception:
                 # a lost Redis connection must not silently end the worker's only reader
-                log.exception("media worker: receive on %s failed", channel)
+                log.exception("receive failed", extra={"channel": channel})
                 await asyncio.sleep(1)
                 continue
-            log.debug("media worker: received %s", message.get("op"))
+            log.debug("received", extra={"op": message.get("op")})
             # Spawned in arrival order; the per-participant lock keeps that order.
             self._spawn(self.run(message))
 
@@ -209,15 +213,17 @@ class MediaWorker:
         meeting_id = message["meeting_id"]
         pid = message.get("participant_id")
         key = pid or f"meeting:{meeting_id}"
+        # its own task: every line of this command's carries the meeting's id, never a person's
+        bind_contextvars(meeting_id=meeting_id)
         if op in ("join", "leave"):
-            log.info("media worker: %s", op)  # no ids: logs say what happens, not who
+            log.info("command", extra={"op": op})
         async with self._locks[key]:
             try:
                 await self._execute(parse_command(message))
             except (MediaError, _Refused) as exc:
                 await self._tell(pid, Failed(exc.code))
             except Exception:
-                log.exception("media worker: %s failed", op)
+                log.exception("command failed", extra={"op": op})
                 await self._tell(pid, Failed(UNAVAILABLE))
 
     async def _execute(self, command: Command) -> None:
@@ -262,7 +268,7 @@ class MediaWorker:
             receive_video=command.receive_video,
         )
         self.meetings[pid] = command.meeting_id
-        self.relay.set_forwarding(pid, audio=plan.audio, video=plan.video)
+        self.relay.set_forwarding(pid, audio=plan.audio, video=plan.video, screen=plan.screen)
         await self._tell(pid, Ready(plan.publish, plan.publish, command.receive_video))
 
     async def _sync(self, meeting_id: str) -> None:
@@ -284,7 +290,9 @@ class MediaWorker:
                     continue
                 with contextlib.suppress(MediaError):
                     await self.relay.move(member, plan.room)
-                    self.relay.set_forwarding(member, audio=plan.audio, video=plan.video)
+                    self.relay.set_forwarding(
+                        member, audio=plan.audio, video=plan.video, screen=plan.screen
+                    )
 
     async def _rejoin(self, meeting_id: str) -> None:
         """The meeting was moved here from a worker that failed or stopped: its people join
@@ -302,7 +310,7 @@ class MediaWorker:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("media worker: share of voice report failed")
+                log.exception("share of voice report failed")
 
     async def report_speaking(self) -> None:
         """Adds up the relay's speaking seconds per meeting and tells its facilitators."""

@@ -17,16 +17,19 @@ if settings.SERVE_STATIC:
 
     django_http = ASGIStaticFilesHandler(django_http)
 
+from meetings.access_log import AccessLog  # noqa: E402
 from meetings.security_headers import SecurityHeaders  # noqa: E402
 from ops.health import probe_endpoints  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": SecurityHeaders(
-            probe_endpoints(django_http), referrer_policy=settings.SECURE_REFERRER_POLICY
-        ),
-        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
-    }
+application = AccessLog(
+    ProtocolTypeRouter(
+        {
+            "http": SecurityHeaders(
+                probe_endpoints(django_http), referrer_policy=settings.SECURE_REFERRER_POLICY
+            ),
+            "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
+        }
+    )
 )
 
 # Under daphne: a lease for presence, and a graceful SIGTERM (see signaling/shutdown.py).

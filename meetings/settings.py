@@ -9,6 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from meetings import logs
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -352,11 +354,8 @@ METRICS_ADDRESS = os.environ.get("METRICS_ADDRESS", "127.0.0.1")
 # answers and device hashes (docs/privacy.md).
 RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", "30"))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
-}
+# One JSON object a line on stderr from every process (meetings/logs.py); LOG_FORMAT=text
+# for a developer's terminal (scripts/serve). docs/operations.md, "Logs".
+LOGGING = logs.config(
+    level=os.environ.get("LOG_LEVEL", "INFO"), fmt=os.environ.get("LOG_FORMAT", "json")
+)

@@ -11,6 +11,7 @@ meeting is kept.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections import Counter
 from datetime import datetime, timedelta
@@ -40,7 +41,8 @@ def record(code: str) -> None:
     loop = asyncio.get_running_loop()
     if _flush_on is not loop:
         _flush_on = loop
-        loop.call_later(FLUSH_SECONDS, _flush_soon)
+        # the process's batch, not the line of the socket whose error started it
+        loop.call_later(FLUSH_SECONDS, _flush_soon, context=contextvars.Context())
 
 
 def _flush_soon() -> None:
@@ -60,7 +62,7 @@ async def flush() -> None:
         await _write(batch)
     except Exception as exc:
         # the figures are a guide for operators: a lost batch is not worth a retry loop
-        log.warning("ops: error counts not written error=%s", type(exc).__name__)
+        log.warning("error counts not written", extra={"error": type(exc).__name__})
 
 
 def write(batch: dict[tuple[datetime, str], int]) -> None:

@@ -10,7 +10,7 @@ Both answer JSON ``{"status": "ok"|"fail", "checks": {name: {"ok", "ms", "error"
 They sit in front of Django (``probe_endpoints`` wraps the ASGI app) because a probe comes
 over plain HTTP from inside the container with the container's own address as its Host:
 production's ALLOWED_HOSTS and HTTPS redirect would refuse it, and it needs no session,
-CSRF or sign-in lockout. meetings/serve.py keeps successful probes out of the access log.
+CSRF or sign-in lockout. meetings/access_log.py keeps successful probes out of the access log.
 """
 
 from __future__ import annotations
@@ -59,10 +59,12 @@ async def _timed(name: str, check: Check, timeout: float) -> dict:
     if error is not None:
         result["error"] = error
         if name not in _failing:  # once per outage, not once per probe
-            log.warning("health: %s failing error=%s %s", name, error, cause)
+            log.warning(
+                "health check failing", extra={"check": name, "code": error, "error": cause}
+            )
             _failing.add(name)
     elif name in _failing:
-        log.warning("health: %s ok again", name)
+        log.warning("health check ok again", extra={"check": name})
         _failing.discard(name)
     return result
 

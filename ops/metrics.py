@@ -51,7 +51,7 @@ class LiveCollector:
             close_old_connections()
             counts = live_counts()
         except Exception as exc:  # the database away: this scrape goes without these
-            log.warning("metrics: live counts failed error=%s", type(exc).__name__)
+            log.warning("metrics live counts failed", extra={"error": type(exc).__name__})
             return
         finally:
             connection.close()  # a scrape thread holds no connection between scrapes
@@ -83,7 +83,10 @@ def serve() -> bool:
         if _server is None:
             disable_created_metrics()
             _server = start_http_server(settings.METRICS_PORT, settings.METRICS_ADDRESS)
-            log.info("metrics on %s:%s", settings.METRICS_ADDRESS, settings.METRICS_PORT)
+            log.info(
+                "metrics listening",
+                extra={"addresses": [settings.METRICS_ADDRESS], "port": settings.METRICS_PORT},
+            )
     return True
 
 

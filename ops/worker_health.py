@@ -77,10 +77,10 @@ class WorkerHealth:
             error = "unreachable"
         reachable = error is None
         if reachable != self.layer_reachable:
-            log.warning(
-                "media worker: channel layer %s",
-                "reachable again" if reachable else f"unreachable error={error}; no new meetings",
-            )
+            if reachable:
+                log.warning("channel layer reachable again")
+            else:
+                log.warning("channel layer unreachable; no new meetings", extra={"code": error})
         self.layer_reachable = reachable
         return error
 

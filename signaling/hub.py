@@ -18,6 +18,7 @@ which channel a message is for, not through which group it came.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import time
 import weakref
@@ -79,7 +80,11 @@ class Hub:
 
     async def start(self) -> None:
         if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run())
+            # contexts of their own: the hub's lines are not those of the socket that
+            # happened to start it or a pass
+            self._task = asyncio.get_running_loop().create_task(
+                self._run(), context=contextvars.Context()
+            )
         await self._ready.wait()
 
     async def _run(self) -> None:
@@ -91,7 +96,7 @@ class Hub:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the layer retries outages itself; never stop fanning out
-                log.warning("hub: receive failed error=%s", type(exc).__name__)
+                log.warning("hub receive failed", extra={"error": type(exc).__name__})
                 await asyncio.sleep(0.1)
                 continue
             self._fan_out(message)
@@ -103,7 +108,7 @@ class Hub:
             try:
                 member.from_hub(message)
             except Exception:
-                log.exception("hub: a member failed to take a message")
+                log.exception("hub member failed to take a message")
         if message.get("type") == "room.event":
             metrics.count_sent_event(message.get("event"), len(members))
 
@@ -164,7 +169,7 @@ class Hub:
     def _schedule(self) -> None:
         loop = asyncio.get_running_loop()
         self._flush_at = max(loop.time(), self._last_pass + self.window.wait)
-        loop.call_at(self._flush_at, self._start_pass)
+        loop.call_at(self._flush_at, self._start_pass, context=contextvars.Context())
 
     def _start_pass(self) -> None:
         self._passes.add(task := asyncio.get_running_loop().create_task(self._pass()))
@@ -181,7 +186,7 @@ class Hub:
                 try:
                     await member.flush_frames(shared)
                 except Exception as exc:  # a socket closing under us; the others still get theirs
-                    log.info("hub: a send failed error=%s", type(exc).__name__)
+                    log.info("hub send failed", extra={"error": type(exc).__name__})
         self._last_pass = loop.time()
         if dirty:
             metrics.FANOUT_SECONDS.observe(time.monotonic() - since)

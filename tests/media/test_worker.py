@@ -117,3 +117,19 @@ async def test_a_meeting_handed_over_closes_here_without_a_word_to_its_people(ru
     # no "closed" and no error from here: fern's page is joining the meeting's new worker
     assert [type(outcome).__name__ for _, outcome in outbox.sent] == ["Ready"]
     assert worker.meetings == {}
+
+
+async def test_who_shares_their_screen_follows_the_plan_on_join_and_on_every_sync(running):
+    channels, plans, outbox, worker = running
+    plans.by_meeting[MEETING] = {"fern": Plan(room=f"{MEETING}/main", screen=True)}
+    await channels.send("media-relay-0", command_message(MEETING, "join", "fern"))
+    await outbox.wait_for(1)
+    forwarding = worker.relay._participants["fern"].forwarding
+    assert forwarding["screen"] is True
+    plans.by_meeting[MEETING] = {"fern": Plan(room=f"{MEETING}/main", screen=False)}
+    await channels.send("media-relay-0", command_message(MEETING, "sync"))
+    for _ in range(50):
+        if forwarding["screen"] is False:
+            break
+        await asyncio.sleep(0.02)
+    assert forwarding["screen"] is False and forwarding["video"] is True

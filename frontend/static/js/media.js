@@ -6,6 +6,8 @@ import { onError, onMessage } from "./plugins.js";
 
 const RETRY_LIMIT = 5;
 const LOST_OFFER_MS = 4000;
+// ICE "disconnected" this long (no packets through): the path is gone, e.g. Wi-Fi to mobile.
+const DISCONNECTED_MS = 3000;
 // The media errors (signaling/protocol/media.py), and those after which we start again.
 const MEDIA_ERRORS = [
   "media_not_started", "bad_sdp", "bad_candidate", "negotiation_in_progress", "unexpected_answer",
@@ -30,8 +32,9 @@ export class MediaSession {
     this.wanted = null; // null (no media) or { receiveVideo }
     this.wantedWhenBack = null; // what we wanted when no relay was available
     this.pc = null;
-    this.tracks = {}; // mid -> { participant_id, kind } from the latest server offer
+    this.tracks = {}; // mid -> { participant_id, kind, source } from the latest server offer
     this.senders = {};
+    this.screenTrack = null; // your shared screen, sent on the third m-line while the server allows
     this.publish = false;
     this.joinsInFlight = 0;
     this.staleOfferReplies = 0; // replies still due for our offers that a server offer rolled back
@@ -73,11 +76,31 @@ export class MediaSession {
     this.chain = this.chain.then(() => this._offer()).catch((e) => this._broken(e));
   }
 
+  // The network under us changed (the browser went back online, or to another kind of
+  // connection), or ICE has heard nothing for DISCONNECTED_MS: a new peer connection at
+  // once, with the same tracks. The relay cannot restart ICE (aiortc), and an ICE restart
+  // would wait for the old path to fail; the person stays in the meeting all along.
+  networkChanged(reason) {
+    const wanted = this.wanted || this.wantedWhenBack;
+    if (!wanted || this.joinsInFlight > 0) return;
+    console.warn("media: new connection:", reason);
+    this.attempts = 0;
+    this.join(wanted);
+  }
+
   async replaceLocal(kind, track) {
     const sender = this.senders[kind];
     if (sender && this.pc && this.pc.connectionState !== "closed") {
       await sender.replaceTrack(this.publish ? track : null);
     }
+  }
+
+  // A shared screen (or null): its own video m-line, set up with every connection, so starting
+  // or stopping a share needs no new offer. The relay forwards it only while the server agrees.
+  async setScreen(track) {
+    this.screenTrack = track;
+    const sender = this.senders.screen;
+    if (sender && this.pc && this.pc.connectionState !== "closed") await sender.replaceTrack(this.publish ? track : null);
   }
 
   handle(message) {
@@ -160,6 +183,16 @@ export class MediaSession {
       } else if (s === "failed") this._rejoin("the media connection failed");
       else if (s === "disconnected" || s === "connecting") this._setState("connecting");
     });
+    pc.addEventListener("iceconnectionstatechange", () => {
+      if (this.pc !== pc) return;
+      clearTimeout(this.disconnectedTimer);
+      if (pc.iceConnectionState !== "disconnected" || !pc.wasConnected) return;
+      this.disconnectedTimer = setTimeout(() => {
+        if (this.pc === pc && pc.iceConnectionState === "disconnected") {
+          this.networkChanged(`no media for ${DISCONNECTED_MS / 1000} s`);
+        }
+      }, DISCONNECTED_MS);
+    });
     pc.addEventListener("track", () => this._emitRemote());
     for (const kind of ["audio", "video"]) {
       const track = kind === "audio" ? this.local.audioTrack : this.local.videoTrack;
@@ -170,6 +203,9 @@ export class MediaSession {
       });
       this.senders[kind] = transceiver.sender;
     }
+    // The second video m-line is the screen (docs/protocol.md "Screen sharing").
+    const screen = pc.addTransceiver(this.publish && this.screenTrack ? this.screenTrack : "video", { direction: "sendonly" });
+    this.senders.screen = screen.sender;
     this._setState("connecting");
     await this._offer();
     pc.offered = true;
@@ -266,6 +302,7 @@ export class MediaSession {
 
   _closePc() {
     clearTimeout(this.lostOfferTimer);
+    clearTimeout(this.disconnectedTimer);
     clearTimeout(this.iceRenewTimer);
     if (this.pc) {
       this.pc.close();
@@ -287,10 +324,11 @@ export class MediaSession {
     for (const t of this.pc ? this.pc.getTransceivers() : []) {
       const info = t.mid !== null ? this.tracks[t.mid] : undefined;
       if (!info || !["recvonly", "sendrecv"].includes(t.currentDirection)) continue;
-      if (!remote.has(info.participant_id)) remote.set(info.participant_id, { audio: null, video: null, mids: {} });
+      if (!remote.has(info.participant_id)) remote.set(info.participant_id, { audio: null, video: null, screen: null, mids: {} });
       const entry = remote.get(info.participant_id);
-      entry[info.kind] = t.receiver.track;
-      entry.mids[info.kind] = t.mid;
+      const slot = info.source === "screen" ? "screen" : info.kind;
+      entry[slot] = t.receiver.track;
+      entry.mids[slot] = t.mid;
     }
     this.onRemote(remote);
   }
@@ -305,7 +343,7 @@ export class MediaSession {
       const info = this.tracks[s.mid];
       if (!info) return;
       result[info.participant_id] ??= {};
-      result[info.participant_id][info.kind] = {
+      result[info.participant_id][info.source === "screen" ? "screen" : info.kind] = {
         packetsReceived: s.packetsReceived || 0,
         packetsLost: s.packetsLost || 0,
         framesDecoded: s.framesDecoded || 0,

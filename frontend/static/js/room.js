@@ -14,6 +14,7 @@ import { mountFacilitation } from "./features/facilitation.js";
 import { mountAttention } from "./features/attention.js";
 import { mountSupport } from "./features/support.js";
 import { mountGoround } from "./features/goround.js";
+import { mountScreenshare } from "./features/screenshare.js";
 import { mountVoice } from "./features/voice.js";
 import { VideoGrid } from "./grid.js";
 import { setupLeaving } from "./leaving.js";
@@ -83,6 +84,7 @@ selfMedia.chooseMode = modes.choose; // the mic and camera buttons while on text
 Object.assign(meeting, { view, send, notify, refresh: renderAll, facilitates: view.facilitates });
 mountChatCompose();
 mountFacilitation();
+mountScreenshare({ media });
 mountAgreement();
 mountGoround();
 mountVoice();
@@ -93,6 +95,15 @@ mountAttention();
 const lastChoices = rememberChoices({ meetingId, view });
 const leaving = setupLeaving({ view, send });
 mountLayout({ view, grid });
+// A new network (Wi-Fi to mobile, back online) breaks the media path: start a new one.
+window.addEventListener("online", () => media.networkChanged("back online"));
+// (Chromium on phones says which kind; its other "change"s are new speed estimates only)
+let networkType = navigator.connection?.type;
+navigator.connection?.addEventListener("change", () => {
+  if (navigator.connection.type === networkType) return;
+  networkType = navigator.connection.type;
+  media.networkChanged("a new kind of network");
+});
 window.peerMeeting = { view, media, local, selfMedia, modes }; // for tests and curious facilitators' devtools
 
 // --- the socket, and what its close means ------------------------------------------------
