@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rooms', '0012_agreement_muted_on_entry_agreement'),
+        ('rooms', '0013_screenshare'),
     ]
 
     operations = [
