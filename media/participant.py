@@ -78,6 +78,11 @@ class Participant:
         self.extension_ids: dict[str, int] = {}
         # kind -> the codecs of the client's offer, with the client's payload types
         self.client_codecs: dict[str, list[RTCRtpCodecParameters]] = {}
+        # mid -> RIDs of the layers the client's offer sends on that m-line (simulcast)
+        self.simulcast_layers: dict[str, list[str]] = {}
+        # publisher -> (width, height) the page renders them at; None until it says
+        self.tiles: dict[str, tuple[int, int]] | None = None
+        self.video_budget: int | None = None  # bits per second for all videos it receives
         self.needs_negotiation = False
         self.offers_made = 0
         self.lock = asyncio.Lock()
@@ -125,6 +130,7 @@ class Participant:
     def release(self, slot: Slot) -> None:
         slot.transceiver.direction = "inactive"
         slot.egress.on_keyframe_request(lambda: None)
+        slot.egress.on_missing = None
         self.free[slot.kind].append((slot.transceiver, slot.egress))
 
     def codec_calls(self) -> tuple[int, int]:

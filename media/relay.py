@@ -23,9 +23,15 @@ from typing import Any
 from aiortc import RTCSessionDescription
 from aiortc.sdp import candidate_from_sdp
 
-from . import sdp_ids
-from .aiortc_private.codecs import keep_payload_types, negotiated_codec, number_header_extensions
+from . import sdp_ids, simulcast_sdp
+from .aiortc_private.codecs import (
+    accept_rid_extensions,
+    keep_payload_types,
+    negotiated_codec,
+    number_header_extensions,
+)
 from .aiortc_private.ice import use_host_addresses
+from .aiortc_private.layers import LayeredIngress
 from .aiortc_private.receiver import Ingress
 from .aiortc_private.transport import install_fast_receive
 from .candidates import CandidateScope
@@ -51,6 +57,7 @@ from .events import (
 )
 from .forwarding import Publication
 from .participant import KINDS, Participant, Slot, build_peer_connection
+from .simulcast import SimulcastPublication
 from .speaker import SpeakerDetector, SpeakingClock
 
 logger = logging.getLogger(__name__)
@@ -78,11 +85,13 @@ class Relay:
         self._speaking = SpeakingClock()  # share of voice: seconds only, in memory
         self._tasks: set[asyncio.Future[object]] = set()
         self._retired = [0, 0, 0, 0]  # encoder, decoder, packets in, packets out
+        self._retired_layers = [0, 0]  # layer switches, layer keyframe requests
         self._closed = False
         self._remb_task: asyncio.Task[None] | None = None
         use_host_addresses(self.config.host_addresses)
         self._candidate_scope = CandidateScope(self.config.host_addresses)
         keep_payload_types()
+        accept_rid_extensions()
 
     # commands
 
@@ -128,6 +137,7 @@ class Relay:
             with _as_bad_sdp(participant_id):
                 await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
             participant.extension_ids.update(sdp_ids.extension_ids(sdp))
+            participant.simulcast_layers.update(simulcast_sdp.offered_layers(sdp))
             participant.keep_client_codecs()
             self._publish(participant)
             with _as_bad_sdp(participant_id):
@@ -135,6 +145,7 @@ class Relay:
             participant.negotiated = True
             _speed_up(participant)
             answer = self._announce(pc.localDescription.sdp)
+            answer = simulcast_sdp.accept_layers(answer, participant.simulcast_layers)
         # after the caller has the answer: relay offers must not overtake it
         asyncio.get_running_loop().call_soon(self._reconcile_room, participant.room)
         return answer
@@ -210,6 +221,40 @@ class Relay:
             publication = participant.publications.get(kind)
             if publication is not None:
                 publication.set_forwarding(enabled)
+
+    def set_tiles(self, participant_id: str, tiles: dict[str, tuple[int, int]]) -> None:
+        """The sizes (device pixels) the participant's page renders each publisher's video
+        at; simulcast layers follow (a publisher not listed gets the lowest layer)."""
+        participant = self._get(participant_id)
+        participant.tiles = dict(tiles)
+        self._choose_layers(participant)
+
+    def set_subscriber_budget(self, participant_id: str, bits_per_second: int | None) -> None:
+        """Cap what the participant's videos may use together (None: no cap); shared
+        equally among the videos it receives, each simulcast one gets the highest layer
+        that fits its share (or the lowest). The bandwidth estimate will drive this."""
+        participant = self._get(participant_id)
+        participant.video_budget = bits_per_second
+        self._choose_layers(participant)
+
+    def layer_of(self, participant_id: str, publisher_id: str) -> str | None:
+        """RID of the simulcast layer ``participant_id`` receives of ``publisher_id``."""
+        publisher = self._participants.get(publisher_id)
+        publication = publisher.publications.get("video") if publisher else None
+        if not isinstance(publication, SimulcastPublication):
+            return None
+        return publication.layer_of(participant_id)
+
+    def simulcast_stats(self) -> dict[str, int]:
+        """Layer switches and keyframe requests to layers since the relay started."""
+        layered = [p.publications.get("video") for p in self._participants.values() if not p.closed]
+        found = [p for p in layered if isinstance(p, SimulcastPublication)]
+        return {
+            "simulcast_publishers": len(found),
+            "layer_switches": self._retired_layers[0] + sum(p.switches for p in found),
+            "layer_keyframe_requests": self._retired_layers[1]
+            + sum(p.keyframe_requests for p in found),
+        }
 
     async def leave(self, participant_id: str) -> None:
         participant = self._participants.pop(participant_id, None)
@@ -297,6 +342,21 @@ class Relay:
             if kind in participant.publications or not participant.may_publish[kind] or not codec:
                 participant.ingresses.append(Ingress(receiver, _drop))
                 continue
+            rids = participant.simulcast_layers.get(transceiver.mid or "")
+            if kind == "video" and rids:
+                layered = SimulcastPublication(
+                    participant.id,
+                    rids,
+                    codec,
+                    self.config.keyframe_min_interval,
+                    self._on_track_live,
+                )
+                layered.forwarding = participant.forwarding[kind]
+                layered_ingress = LayeredIngress(receiver, layered.on_packet, layered.on_layer)
+                layered.attach(layered_ingress)
+                participant.ingresses.append(layered_ingress)
+                participant.publications[kind] = layered
+                continue
             publication = Publication(
                 participant.id,
                 kind,
@@ -310,6 +370,21 @@ class Relay:
             publication.attach(ingress)
             participant.ingresses.append(ingress)
             participant.publications[kind] = publication
+
+    def _choose_layers(self, participant: Participant) -> None:
+        video = [s for s in participant.slots.values() if s.kind == "video"]
+        share = (
+            participant.video_budget // len(video) if participant.video_budget and video else None
+        )
+        for slot in video:
+            publication = self._publication(slot)
+            if not isinstance(publication, SimulcastPublication):
+                continue
+            tile = None
+            if participant.tiles is not None:
+                tile = participant.tiles.get(slot.publisher, (0, 0))
+            publication.prefer(participant.id, tile)
+            publication.cap(participant.id, share)
 
     def _publication(self, slot: Slot) -> Publication | None:
         publisher = self._participants.get(slot.publisher)
@@ -378,6 +453,9 @@ class Relay:
                 continue
             participant.slots[key] = slot
             publication.add_downtrack(slot.downtrack)
+            if isinstance(publication, SimulcastPublication):
+                slot.egress.on_missing = _retransmit_from(publication, participant.id)
+                self._choose_layers(participant)
             changed = True
         if changed:
             self._spawn(self._negotiate(participant))
@@ -422,6 +500,9 @@ class Relay:
             if publication is not None:
                 publication.remove_downtrack(participant.id)
         for publication in participant.publications.values():
+            if isinstance(publication, SimulcastPublication):
+                self._retired_layers[0] += publication.switches
+                self._retired_layers[1] += publication.keyframe_requests
             publication.close()
         with contextlib.suppress(Exception):
             await participant.pc.close()
@@ -431,9 +512,14 @@ class Relay:
             await asyncio.sleep(1.0)
             for participant in list(self._participants.values()):
                 publication = participant.publications.get("video")
-                if publication is not None and publication.ingress is not None:
-                    with contextlib.suppress(Exception):
-                        await publication.ingress.send_remb(self.config.publisher_max_bitrate)
+                if publication is None or publication.ingress is None:
+                    continue
+                bitrate = self.config.publisher_max_bitrate
+                if isinstance(publication, SimulcastPublication):
+                    publication.tick()
+                    bitrate = self.config.simulcast_max_bitrate
+                with contextlib.suppress(Exception):
+                    await publication.ingress.send_remb(bitrate)
 
 
 @contextlib.contextmanager
@@ -454,6 +540,13 @@ def _check_sdp(participant_id: str, sdp: str) -> None:
             raise BadSdp(participant_id, f"not an SDP line: {line[:40]!r}")
     if "\nm=" in sdp and ("a=ice-ufrag:" not in sdp or "a=fingerprint:" not in sdp):
         raise BadSdp(participant_id, "media without ICE credentials or DTLS fingerprint")
+
+
+def _retransmit_from(publication: SimulcastPublication, subscriber: str) -> Callable[[int], None]:
+    def retransmit(sequence_number: int) -> None:
+        publication.retransmit(subscriber, sequence_number)
+
+    return retransmit
 
 
 def _drop(packet: object, codec: object) -> None:

@@ -82,6 +82,8 @@ class Egress:
         self.last_sent = 0.0
         self.history: dict[int, tuple[int, bytes]] = {}
         self.keep_history = transceiver.kind == "video"
+        # a NACKed packet no longer in history: sequence number -> ask the publisher
+        self.on_missing: Callable[[int], None] | None = None
         self._sent_packets = 0
         self._sent_octets = 0
         self._route: tuple[Any, Any, Any, Any] | None = None
@@ -172,6 +174,8 @@ class Egress:
         if entry is not None and entry[0] == sequence_number and route is not None:
             protect, _, addr, transport = route
             transport.sendto(protect(entry[1]), addr)
+        elif self.on_missing is not None:
+            self.on_missing(sequence_number)
 
 
 def label_sender(transceiver: RTCRtpTransceiver, stream_id: str) -> None:
