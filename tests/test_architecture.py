@@ -14,7 +14,17 @@ MAX_LINES = 500
 
 # A layer may not import these (by top-level name).
 FORBIDDEN = {
-    "rooms": {"signaling", "media", "meetings", "ops", "channels", "daphne", "aiortc", "av", "aioice"},
+    "rooms": {
+        "signaling",
+        "media",
+        "meetings",
+        "ops",
+        "channels",
+        "daphne",
+        "aiortc",
+        "av",
+        "aioice",
+    },
     "media": {"rooms", "signaling", "meetings", "ops", "django", "channels", "daphne"},
     "signaling": {"meetings", "aiortc", "av", "aioice"},
     "meetings": {"aiortc", "av", "aioice"},
