@@ -132,7 +132,7 @@ async def test_the_tile_sizes_a_page_reports_reach_its_relay_connection(running)
     sent = await outbox.wait_for(3)
     # lark's and fern's commands run side by side: compare without their interleaving
     assert sorted((pid, type(o).__name__) for pid, o in sent) == [
-        ("fern", "Failed"),  # the offer after the tiles: they were taken first
+        ("fern", "Answered"),  # the offer after the tiles: they were taken first
         ("fern", "Ready"),
         ("lark", "Stopped"),
     ]
