@@ -483,6 +483,8 @@ class Relay:
                 self._emit(RelayErrorEvent(participant.id, "negotiation_failed", str(exc)))
                 return
             sdp = self._announce(pc.localDescription.sdp)
+            # without them a browser takes the relay offer as turning its simulcast off
+            sdp = simulcast_sdp.accept_layers(sdp, participant.simulcast_layers)
             tracks = participant.sending_tracks()
         self._emit(Renegotiate(participant.id, sdp, tracks))
 
