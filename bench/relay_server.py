@@ -1,7 +1,7 @@
 """The relay process of the benchmark: a forwarding Relay or aiortc's naive MediaRelay.
 
 Speaks JSON lines over TCP on 127.0.0.1 with the client processes:
-request  {"id": n, "op": "join"|"offer"|"answer"|"stats", "participant": p, "sdp": s}
+request  {"id": n, "op": "join"|"offer"|"answer"|"tiles"|"stats", "participant": p, "sdp": s}
 response {"id": n, "sdp": s} or {"id": n, "error": code}; pushed {"event": {...}}.
 Prints "READY <port>" once listening.
 """
@@ -142,11 +142,18 @@ async def serve(mode: str, loop_name: str) -> None:
         if op == "answer":
             await relay.answer(participant, request["sdp"])
             return {}
+        if op == "tiles" and isinstance(relay, Relay):
+            # request["sdp"] carries {publisher: [width, height]} as JSON
+            relay.set_tiles(
+                participant, {k: tuple(v) for k, v in json.loads(request["sdp"]).items()}
+            )
+            return {}
         if op == "stats":
             stats = {"encoder_calls": counts["encoder"], "decoder_calls": counts["decoder"]}
             if isinstance(relay, Relay):
                 s = relay.stats()
                 stats.update(packets_in=s.packets_in, packets_out=s.packets_out)
+                stats.update(relay.simulcast_stats())
             return stats
         raise ValueError(op)
 

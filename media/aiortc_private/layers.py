@@ -105,3 +105,4 @@ class LayeredIngress(Ingress):
             fci=pack_remb_fci(bitrate, sorted(self.rid_of)),
         )
         await self.receiver._send_rtcp(packet)
+

@@ -117,3 +117,17 @@ async def test_a_publisher_without_simulcast_still_reaches_a_subscriber_that_sen
     await wait_for(lambda: len(watcher.pictures) >= 10, timeout=10)
     assert relay.layer_of("sub", "plain") is None
     assert publisher.pc.connectionState == "connected"
+
+
+async def test_a_simulcast_publisher_joining_a_room_with_others_reaches_them(room):
+    # the relay already sends the newcomer others' media when its layers start: their
+    # SSRCs were never announced and the payload type is shared, so only the MID tells
+    relay = room.relay
+    early = await _join(room, LayerWatcher(relay, "early", "r1", number=1))
+    other = await _join(room, SimulcastPublisher(relay, "other", "r1", number=2))
+    await wait_for(lambda: early.last_width() == 640, timeout=10)
+    late = await _join(room, SimulcastPublisher(relay, "late", "r1", number=3))
+    await wait_for(lambda: relay.layer_of("early", "late") == "f", timeout=10)
+    await wait_for(lambda: relay.layer_of("other", "late") == "f", timeout=5)
+    await wait_for(lambda: relay.layer_of("late", "other") == "f", timeout=5)
+    assert late.keyframe_requests >= 1
