@@ -124,7 +124,7 @@ async def test_a_simulcast_publisher_joining_a_room_with_others_reaches_them(roo
     # SSRCs were never announced and the payload type is shared, so only the MID tells
     relay = room.relay
     early = await _join(room, LayerWatcher(relay, "early", "r1", number=1))
-    other = await _join(room, SimulcastPublisher(relay, "other", "r1", number=2))
+    await _join(room, SimulcastPublisher(relay, "other", "r1", number=2))
     await wait_for(lambda: early.last_width() == 640, timeout=10)
     late = await _join(room, SimulcastPublisher(relay, "late", "r1", number=3))
     await wait_for(lambda: relay.layer_of("early", "late") == "f", timeout=10)
