@@ -24,14 +24,8 @@ from aiortc import RTCSessionDescription
 from aiortc.sdp import candidate_from_sdp
 
 from . import sdp_ids, simulcast_sdp
-from .aiortc_private.codecs import (
-    accept_rid_extensions,
-    keep_payload_types,
-    negotiated_codec,
-    number_header_extensions,
-)
+from .aiortc_private.codecs import keep_payload_types, negotiated_codec, number_header_extensions
 from .aiortc_private.ice import use_host_addresses
-from .aiortc_private.layers import LayeredIngress
 from .aiortc_private.receiver import Ingress
 from .aiortc_private.transport import install_fast_receive
 from .candidates import CandidateScope
@@ -57,7 +51,7 @@ from .events import (
 )
 from .forwarding import Publication
 from .participant import KINDS, Participant, Slot, build_peer_connection
-from .simulcast import SimulcastPublication
+from .simulcast_control import SimulcastCommands, SimulcastControl
 from .speaker import SpeakerDetector, SpeakingClock
 
 logger = logging.getLogger(__name__)
@@ -76,7 +70,7 @@ class RelayStats:
     packets_out: int
 
 
-class Relay:
+class Relay(SimulcastCommands):
     def __init__(self, config: RelayConfig | None = None, on_event: EventCallback | None = None):
         self.config = config or RelayConfig()
         self._on_event = on_event or (lambda event: None)
@@ -85,13 +79,12 @@ class Relay:
         self._speaking = SpeakingClock()  # share of voice: seconds only, in memory
         self._tasks: set[asyncio.Future[object]] = set()
         self._retired = [0, 0, 0, 0]  # encoder, decoder, packets in, packets out
-        self._retired_layers = [0, 0]  # layer switches, layer keyframe requests
         self._closed = False
         self._remb_task: asyncio.Task[None] | None = None
         use_host_addresses(self.config.host_addresses)
         self._candidate_scope = CandidateScope(self.config.host_addresses)
         keep_payload_types()
-        accept_rid_extensions()
+        self._simulcast = SimulcastControl(self.config.keyframe_min_interval)
 
     # commands
 
@@ -222,40 +215,6 @@ class Relay:
             if publication is not None:
                 publication.set_forwarding(enabled)
 
-    def set_tiles(self, participant_id: str, tiles: dict[str, tuple[int, int]]) -> None:
-        """The sizes (device pixels) the participant's page renders each publisher's video
-        at; simulcast layers follow (a publisher not listed gets the lowest layer)."""
-        participant = self._get(participant_id)
-        participant.tiles = dict(tiles)
-        self._choose_layers(participant)
-
-    def set_subscriber_budget(self, participant_id: str, bits_per_second: int | None) -> None:
-        """Cap what the participant's videos may use together (None: no cap); shared
-        equally among the videos it receives, each simulcast one gets the highest layer
-        that fits its share (or the lowest). The bandwidth estimate will drive this."""
-        participant = self._get(participant_id)
-        participant.video_budget = bits_per_second
-        self._choose_layers(participant)
-
-    def layer_of(self, participant_id: str, publisher_id: str) -> str | None:
-        """RID of the simulcast layer ``participant_id`` receives of ``publisher_id``."""
-        publisher = self._participants.get(publisher_id)
-        publication = publisher.publications.get("video") if publisher else None
-        if not isinstance(publication, SimulcastPublication):
-            return None
-        return publication.layer_of(participant_id)
-
-    def simulcast_stats(self) -> dict[str, int]:
-        """Layer switches and keyframe requests to layers since the relay started."""
-        layered = [p.publications.get("video") for p in self._participants.values() if not p.closed]
-        found = [p for p in layered if isinstance(p, SimulcastPublication)]
-        return {
-            "simulcast_publishers": len(found),
-            "layer_switches": self._retired_layers[0] + sum(p.switches for p in found),
-            "layer_keyframe_requests": self._retired_layers[1]
-            + sum(p.keyframe_requests for p in found),
-        }
-
     async def leave(self, participant_id: str) -> None:
         participant = self._participants.pop(participant_id, None)
         if participant is None:
@@ -342,20 +301,9 @@ class Relay:
             if kind in participant.publications or not participant.may_publish[kind] or not codec:
                 participant.ingresses.append(Ingress(receiver, _drop))
                 continue
-            rids = participant.simulcast_layers.get(transceiver.mid or "")
-            if kind == "video" and rids:
-                layered = SimulcastPublication(
-                    participant.id,
-                    rids,
-                    codec,
-                    self.config.keyframe_min_interval,
-                    self._on_track_live,
-                )
-                layered.forwarding = participant.forwarding[kind]
-                layered_ingress = LayeredIngress(receiver, layered.on_packet, layered.on_layer)
-                layered.attach(layered_ingress)
-                participant.ingresses.append(layered_ingress)
-                participant.publications[kind] = layered
+            if kind == "video" and self._simulcast.publish(
+                participant, transceiver.mid, receiver, codec, self._on_track_live
+            ):
                 continue
             publication = Publication(
                 participant.id,
@@ -370,21 +318,6 @@ class Relay:
             publication.attach(ingress)
             participant.ingresses.append(ingress)
             participant.publications[kind] = publication
-
-    def _choose_layers(self, participant: Participant) -> None:
-        video = [s for s in participant.slots.values() if s.kind == "video"]
-        share = (
-            participant.video_budget // len(video) if participant.video_budget and video else None
-        )
-        for slot in video:
-            publication = self._publication(slot)
-            if not isinstance(publication, SimulcastPublication):
-                continue
-            tile = None
-            if participant.tiles is not None:
-                tile = participant.tiles.get(slot.publisher, (0, 0))
-            publication.prefer(participant.id, tile)
-            publication.cap(participant.id, share)
 
     def _publication(self, slot: Slot) -> Publication | None:
         publisher = self._participants.get(slot.publisher)
@@ -453,9 +386,7 @@ class Relay:
                 continue
             participant.slots[key] = slot
             publication.add_downtrack(slot.downtrack)
-            if isinstance(publication, SimulcastPublication):
-                slot.egress.on_missing = _retransmit_from(publication, participant.id)
-                self._choose_layers(participant)
+            self._simulcast.subscribed(participant, slot, self._publication)
             changed = True
         if changed:
             self._spawn(self._negotiate(participant))
@@ -502,9 +433,7 @@ class Relay:
             if publication is not None:
                 publication.remove_downtrack(participant.id)
         for publication in participant.publications.values():
-            if isinstance(publication, SimulcastPublication):
-                self._retired_layers[0] += publication.switches
-                self._retired_layers[1] += publication.keyframe_requests
+            self._simulcast.retire(publication)
             publication.close()
         with contextlib.suppress(Exception):
             await participant.pc.close()
@@ -514,14 +443,10 @@ class Relay:
             await asyncio.sleep(1.0)
             for participant in list(self._participants.values()):
                 publication = participant.publications.get("video")
-                if publication is None or publication.ingress is None:
-                    continue
-                bitrate = self.config.publisher_max_bitrate
-                if isinstance(publication, SimulcastPublication):
-                    publication.tick()
-                    bitrate = self.config.simulcast_max_bitrate
-                with contextlib.suppress(Exception):
-                    await publication.ingress.send_remb(bitrate)
+                if publication is not None and publication.ingress is not None:
+                    bitrate = self._simulcast.remb(publication, self.config)
+                    with contextlib.suppress(Exception):
+                        await publication.ingress.send_remb(bitrate)
 
 
 @contextlib.contextmanager
@@ -542,13 +467,6 @@ def _check_sdp(participant_id: str, sdp: str) -> None:
             raise BadSdp(participant_id, f"not an SDP line: {line[:40]!r}")
     if "\nm=" in sdp and ("a=ice-ufrag:" not in sdp or "a=fingerprint:" not in sdp):
         raise BadSdp(participant_id, "media without ICE credentials or DTLS fingerprint")
-
-
-def _retransmit_from(publication: SimulcastPublication, subscriber: str) -> Callable[[int], None]:
-    def retransmit(sequence_number: int) -> None:
-        publication.retransmit(subscriber, sequence_number)
-
-    return retransmit
 
 
 def _drop(packet: object, codec: object) -> None:

@@ -105,4 +105,3 @@ class LayeredIngress(Ingress):
             fci=pack_remb_fci(bitrate, sorted(self.rid_of)),
         )
         await self.receiver._send_rtcp(packet)
-

@@ -77,7 +77,7 @@ async def test_each_subscriber_gets_the_layer_its_tile_needs_and_switches_withou
 
     for watcher in (small, large):
         # one continuous stream: the decoder never stopped and the pictures kept their order
-        assert _longest_gap(watcher.pictures, switched) < 0.5
+        assert _longest_gap(watcher.pictures, switched) < 1.0
         assert _counters_rise(watcher.pictures)
         assert set(watcher.widths_since(settled + 0.2)) <= {160, 640}
     assert relay.simulcast_stats()["layer_switches"] >= 2

@@ -1,0 +1,134 @@
+"""What the relay does for simulcast across participants: building a layered publication
+from a client's offer, and choosing each subscriber's layers from its tiles and budget."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiortc import RTCRtpReceiver
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+
+from .aiortc_private.codecs import accept_rid_extensions
+from .aiortc_private.layers import LayeredIngress
+from .config import RelayConfig
+from .forwarding import Publication
+from .participant import Participant, Slot
+from .simulcast import SimulcastPublication
+
+PublicationOf = Callable[[Slot], Publication | None]
+
+
+class SimulcastControl:
+    def __init__(self, keyframe_min_interval: float) -> None:
+        self.keyframe_min_interval = keyframe_min_interval
+        self._retired = [0, 0]  # layer switches, layer keyframe requests of closed ones
+        accept_rid_extensions()
+
+    def publish(
+        self,
+        participant: Participant,
+        mid: str | None,
+        receiver: RTCRtpReceiver,
+        codec: RTCRtpCodecParameters,
+        on_live: Callable[[Publication], None],
+    ) -> bool:
+        """A layered video publication if the client's offer sends layers on ``mid``."""
+        rids = participant.simulcast_layers.get(mid or "")
+        if not rids:
+            return False
+        publication = SimulcastPublication(
+            participant.id, rids, codec, self.keyframe_min_interval, on_live
+        )
+        publication.forwarding = participant.forwarding["video"]
+        ingress = LayeredIngress(receiver, publication.on_packet, publication.on_layer)
+        publication.attach(ingress)
+        participant.ingresses.append(ingress)
+        participant.publications["video"] = publication
+        return True
+
+    def subscribed(
+        self, participant: Participant, slot: Slot, publication_of: PublicationOf
+    ) -> None:
+        publication = publication_of(slot)
+        if isinstance(publication, SimulcastPublication):
+            slot.egress.on_missing = _retransmit_from(publication, participant.id)
+            self.choose(participant, publication_of)
+
+    def choose(self, participant: Participant, publication_of: PublicationOf) -> None:
+        """Each simulcast video's layer for ``participant``: its tile, within its budget share."""
+        video = [s for s in participant.slots.values() if s.kind == "video"]
+        budget = participant.video_budget
+        share = budget // len(video) if budget and video else None
+        for slot in video:
+            publication = publication_of(slot)
+            if not isinstance(publication, SimulcastPublication):
+                continue
+            tile = None
+            if participant.tiles is not None:
+                tile = participant.tiles.get(slot.publisher, (0, 0))
+            publication.prefer(participant.id, tile)
+            publication.cap(participant.id, share)
+
+    def remb(self, publication: Publication, config: RelayConfig) -> int:
+        """Once a second: the bitrate cap for the publisher (and a layered one's tick)."""
+        if isinstance(publication, SimulcastPublication):
+            publication.tick()
+            return config.simulcast_max_bitrate
+        return config.publisher_max_bitrate
+
+    def retire(self, publication: Publication) -> None:
+        if isinstance(publication, SimulcastPublication):
+            self._retired[0] += publication.switches
+            self._retired[1] += publication.keyframe_requests
+
+    def stats(self, participants: list[Participant]) -> dict[str, int]:
+        videos = [p.publications.get("video") for p in participants if not p.closed]
+        found = [p for p in videos if isinstance(p, SimulcastPublication)]
+        return {
+            "simulcast_publishers": len(found),
+            "layer_switches": self._retired[0] + sum(p.switches for p in found),
+            "layer_keyframe_requests": self._retired[1] + sum(p.keyframe_requests for p in found),
+        }
+
+
+class SimulcastCommands:
+    """The relay's simulcast commands (``Relay`` inherits them)."""
+
+    _simulcast: SimulcastControl
+    _participants: dict[str, Participant]
+    _get: Callable[[str], Participant]
+    _publication: PublicationOf
+
+    def set_tiles(self, participant_id: str, tiles: dict[str, tuple[int, int]]) -> None:
+        """The device-pixel size pid's page shows each publisher at (``media.tiles``);
+        simulcast publishers are forwarded in the layer that covers it."""
+        participant = self._get(participant_id)
+        participant.tiles = dict(tiles)
+        self._simulcast.choose(participant, self._publication)
+
+    def set_subscriber_budget(self, participant_id: str, bits_per_second: int | None) -> None:
+        """Cap (None: no cap) for all of pid's videos together, shared equally; each
+        simulcast one gets the highest layer that fits its share (else the lowest). The
+        per-subscriber bandwidth estimate is meant to drive this."""
+        participant = self._get(participant_id)
+        participant.video_budget = bits_per_second
+        self._simulcast.choose(participant, self._publication)
+
+    def layer_of(self, participant_id: str, publisher_id: str) -> str | None:
+        """RID of the simulcast layer ``participant_id`` receives of ``publisher_id``."""
+        publisher = self._participants.get(publisher_id)
+        publication = publisher.publications.get("video") if publisher else None
+        if not isinstance(publication, SimulcastPublication):
+            return None
+        return publication.layer_of(participant_id)
+
+    def simulcast_stats(self) -> dict[str, int]:
+        """Layer switches and keyframe requests to layers since the relay started."""
+        return self._simulcast.stats(list(self._participants.values()))
+
+
+def _retransmit_from(publication: SimulcastPublication, subscriber: str) -> Callable[[int], None]:
+    def retransmit(sequence_number: int) -> None:
+        publication.retransmit(subscriber, sequence_number)
+
+    return retransmit
