@@ -8,11 +8,14 @@ COPY meetings meetings
 COPY rooms rooms
 COPY signaling signaling
 COPY media media
+COPY groups groups
+COPY ops ops
 COPY frontend frontend
 COPY manage.py ./
 RUN pip install --no-cache-dir --no-deps .
 EXPOSE 8000
-# meetings.serve: daphne with an access log that holds no client address and no invite secret.
+# meetings.serve: daphne whose every line, the access log too, is JSON without a client address
+# or an invite secret (docs/operations.md, "Logs").
 # --proxy-headers: the client's address comes from Caddy's X-Forwarded-For (Caddy replaces any
 # a client sends, and only Caddy reaches daphne), so sign-in lockout and join throttling count
 # people, not the proxy.

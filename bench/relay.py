@@ -30,11 +30,12 @@ FPS_FLOOR = 27.0
 
 
 class Child:
-    """A subprocess whose stdout lines can be awaited with a timeout."""
+    """A subprocess whose stdout lines can be awaited with a timeout; ``wrapper`` runs it
+    inside something, e.g. ``ip netns exec NAME``."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, wrapper: tuple[str, ...] = ()) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, *args],
+            [*wrapper, sys.executable, *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,

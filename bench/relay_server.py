@@ -3,7 +3,10 @@
 Speaks JSON lines over TCP on 127.0.0.1 with the client processes:
 request  {"id": n, "op": "join"|"offer"|"answer"|"tiles"|"stats", "participant": p, "sdp": s}
 response {"id": n, "sdp": s} or {"id": n, "error": code}; pushed {"event": {...}}.
-Prints "READY <port>" once listening.
+Prints "READY <port>" once listening. With --control-unix the control channel is that
+Unix socket instead (it reaches across network namespaces, while media goes over the
+namespaces' emulated network on --host-address: bench/network.py, tests/media/test_network.py).
+A second "join" of a participant is a new peer connection, as in the media worker.
 """
 
 from __future__ import annotations
@@ -110,9 +113,11 @@ class NaiveRelay:
             await pc.close()
 
 
-async def serve(mode: str, loop_name: str) -> None:
+async def serve(
+    mode: str, loop_name: str, host_address: str = "127.0.0.1", control_unix: str | None = None
+) -> None:
     counts = count_codec_calls()
-    use_host_addresses(["127.0.0.1"])
+    use_host_addresses([host_address])
     writers: EventSink = {}
 
     def push(event: dict) -> None:
@@ -127,7 +132,7 @@ async def serve(mode: str, loop_name: str) -> None:
     relay: Relay | NaiveRelay
     if mode == "forward":
         # everyone subscribes to everyone, as the issue's benchmark asks: no last-N cap
-        relay = Relay(RelayConfig(host_addresses=["127.0.0.1"], last_n=64), on_relay_event)
+        relay = Relay(RelayConfig(host_addresses=[host_address], last_n=64), on_relay_event)
     else:
         relay = NaiveRelay(push)
 
@@ -135,6 +140,9 @@ async def serve(mode: str, loop_name: str) -> None:
         op, participant = request["op"], request.get("participant", "")
         if op == "join":
             writers[participant] = writer
+            if isinstance(relay, Relay):
+                with contextlib.suppress(MediaError):
+                    await relay.leave(participant)
             await relay.join(participant, "bench")
             return {}
         if op == "offer":
@@ -152,7 +160,9 @@ async def serve(mode: str, loop_name: str) -> None:
             stats = {"encoder_calls": counts["encoder"], "decoder_calls": counts["decoder"]}
             if isinstance(relay, Relay):
                 s = relay.stats()
-                stats.update(packets_in=s.packets_in, packets_out=s.packets_out)
+                stats.update(
+                    packets_in=s.packets_in, packets_out=s.packets_out, participants=s.participants
+                )
                 stats.update(relay.simulcast_stats())
             return stats
         raise ValueError(op)
@@ -170,8 +180,12 @@ async def serve(mode: str, loop_name: str) -> None:
                 response = {"error": exc.code}
             writer.write((json.dumps({"id": request["id"], **response}) + "\n").encode())
 
-    server = await asyncio.start_server(on_connection, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
+    if control_unix:
+        await asyncio.start_unix_server(on_connection, control_unix)
+        port = 0
+    else:
+        server = await asyncio.start_server(on_connection, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
     print(f"READY {port} {loop_name}", flush=True)
     # the orchestrator closes our stdin to stop us
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
@@ -187,17 +201,20 @@ def main() -> None:
         default="worker",
         help="the event loop; worker = what manage.py media_worker uses by default",
     )
+    parser.add_argument("--host-address", default="127.0.0.1", help="ICE host candidates")
+    parser.add_argument("--control-unix", help="control over this Unix socket path")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     loop = DEFAULT_LOOP if args.loop == "worker" else args.loop
+    serving = serve(args.mode, loop, args.host_address, args.control_unix)
     profile = os.environ.get("RELAY_BENCH_PROFILE")
     if not profile:
-        run(serve(args.mode, loop), loop)
+        run(serving, loop)
         return
     import cProfile
 
     profiler = cProfile.Profile(time.process_time)
-    profiler.runcall(run, serve(args.mode, loop), loop)
+    profiler.runcall(run, serving, loop)
     profiler.dump_stats(profile)
 
 

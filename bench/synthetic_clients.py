@@ -3,6 +3,9 @@
 One process runs several participants. Driven by the orchestrator over stdin/stdout:
 prints "FLOWING" once every participant receives video and audio from all others,
 then on "mark" starts a measuring window and on "report" prints one JSON line.
+"network-changed ADDRESS" (bench/network.py: the host's address moved, as a browser's
+`online` event says) makes each participant start a new peer connection from ADDRESS
+under the same id, as the page does; the quality of what was received carries on.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from aiortc.rtcconfiguration import RTCBundlePolicy
 from encoded_media import FPS, load, load_layers, read_stamp, stamp
 from receive_batching import ReceiveBatcher, arrival
 from simulcast_publisher import LayerSender, simulcast_offer
+from stream_quality import AudioQuality, VideoQuality
 
 from media.aiortc_private.codecs import accept_rid_extensions
 from media.aiortc_private.ice import use_host_addresses
@@ -77,7 +81,13 @@ class ReplayTrack(MediaStreamTrack):
 
 class Participant:
     def __init__(
-        self, pid: str, video: list[bytes], audio: list[bytes], control, layers=None
+        self,
+        pid: str,
+        video: list[bytes],
+        audio: list[bytes],
+        control,
+        previous=None,
+        layers=None,
     ) -> None:
         self.id = pid
         self.layers: dict[str, list[bytes]] | None = layers  # simulcast: rid -> recording
@@ -92,6 +102,9 @@ class Participant:
         self.frames: dict[str, int] = defaultdict(int)
         self.audio_packets: dict[str, int] = defaultdict(int)
         self.delays: dict[str, list[float]] = {"audio": [], "video": []}
+        # by publisher: what a decoder could show and a listener would hear
+        self.video_quality: dict[str, VideoQuality] = previous.video_quality if previous else {}
+        self.audio_quality: dict[str, AudioQuality] = previous.audio_quality if previous else {}
         # a relay offer may arrive before our own offer's answer has been applied
         self.lock = asyncio.Lock()
 
@@ -140,20 +153,35 @@ class Participant:
             if id(receiver) in self.hooked or transceiver.direction == "sendonly":
                 continue
             self.hooked.add(id(receiver))
-            Ingress(receiver, self._make_handler(transceiver))
+            ingress = Ingress(receiver, lambda packet, codec: None)
+            ingress.on_packet = self._make_handler(transceiver, ingress)
 
-    def _make_handler(self, transceiver):
+    def _make_handler(self, transceiver, ingress: Ingress):
+        def request_keyframe() -> None:
+            task = asyncio.ensure_future(ingress.request_keyframe())
+            self.control.tasks.add(task)
+            task.add_done_callback(self.control.tasks.discard)
+
         def on_packet(packet, codec) -> None:
-            now = arrival.time if BATCH else time.time()
+            now = arrival.time if self.control.batcher else time.time()
             # the naive relay sends no MID map: the stream id names the publisher instead
             key = transceiver.mid or "?"
+            publisher = self.mids.get(key, {}).get("participant", key)
             if codec.mimeType.lower() == "video/vp8":
+                quality = self.video_quality.get(publisher)
+                if quality is None:
+                    quality = self.video_quality[publisher] = VideoQuality(request_keyframe)
+                quality.request_keyframe = request_keyframe
+                quality.add(packet.ssrc, packet.sequence_number, packet.marker, packet.payload)
                 if packet.marker:
                     self.frames[key] += 1
                     sent = read_stamp(packet.payload)
                     if sent is not None:
                         self.delays["video"].append(now - sent)
             else:
+                self.audio_quality.setdefault(publisher, AudioQuality()).add(
+                    packet.ssrc, packet.sequence_number
+                )
                 self.audio_packets[key] += 1
                 sent = read_stamp(packet.payload)
                 if sent is not None:
@@ -165,16 +193,38 @@ class Participant:
         self.frames.clear()
         self.audio_packets.clear()
         self.delays = {"audio": [], "video": []}
+        for quality in [*self.video_quality.values(), *self.audio_quality.values()]:
+            quality.mark()
+
+    def quality(self, elapsed: float) -> dict:
+        """By publisher: decodable fps, lost frames, first frame/audio (wall clock), audio gaps."""
+        result: dict[str, dict] = {}
+        for publisher, video in self.video_quality.items():
+            result.setdefault(publisher, {}).update(
+                fps=round(video.frames / elapsed, 2),
+                frames=video.frames,
+                lost_frames=video.lost_frames,
+                keyframe_requests=video.keyframe_requests,
+                first_frame_wall=video.first_frame_wall,
+            )
+        for publisher, audio in self.audio_quality.items():
+            result.setdefault(publisher, {}).update(
+                audio_packets=len(audio.received),
+                audio_longest_gap_ms=audio.longest_gap_ms(),
+                audio_lost_percent=audio.lost_percent(),
+                first_audio_wall=audio.first_packet_wall,
+            )
+        return result
 
 
 class Control:
-    def __init__(self, reader, writer) -> None:
+    def __init__(self, reader, writer, batch: bool = BATCH) -> None:
         self.reader, self.writer = reader, writer
         self.next_id = 0
         self.pending: dict[int, asyncio.Future] = {}
         self.participants: dict[str, Participant] = {}
         self.tasks: set[asyncio.Future] = set()
-        self.batcher = ReceiveBatcher(BATCH_INTERVAL) if BATCH else None
+        self.batcher = ReceiveBatcher(BATCH_INTERVAL) if batch else None
 
     async def call(self, op: str, participant: str, sdp: str | None = None) -> dict:
         self.next_id += 1
@@ -212,6 +262,7 @@ def report(control: Control, elapsed: float) -> dict:
     participants = control.participants.values()
     delays = {k: [d for p in participants for d in p.delays[k]] for k in ("audio", "video")}
     return {
+        "quality": {p.id: p.quality(elapsed) for p in participants},
         "fps": [n / elapsed for p in participants for n in p.frames.values()],
         "video_streams": sum(len(p.frames) for p in participants),
         "delays_ms": {k: [round(d * 1000, 3) for d in v] for k, v in delays.items()},
@@ -219,17 +270,22 @@ def report(control: Control, elapsed: float) -> dict:
 
 
 async def run(args) -> None:
-    use_host_addresses(["127.0.0.1"])
+    use_host_addresses([args.host_address])
     video, audio = load(Path(args.media))
     layers = load_layers(Path(args.layers)) if args.layers else None
     if layers:
         accept_rid_extensions()  # answers to relay offers keep the RID, as Chromium's do
-    reader, writer = await asyncio.open_connection("127.0.0.1", args.port)
-    control = Control(reader, writer)
+    if args.control_unix:
+        reader, writer = await asyncio.open_unix_connection(args.control_unix)
+    else:
+        reader, writer = await asyncio.open_connection("127.0.0.1", args.port)
+    # few participants per process on an emulated network: no need to batch, and batching
+    # would hide what the network does to packet timing
+    control = Control(reader, writer, batch=BATCH and not args.control_unix)
     reading = asyncio.ensure_future(control.read_forever())
     ids = args.ids.split(",")
     for pid in ids:
-        control.participants[pid] = Participant(pid, video, audio, control, layers)
+        control.participants[pid] = Participant(pid, video, audio, control, layers=layers)
     for pid in ids:
         await control.participants[pid].join()
 
@@ -255,6 +311,14 @@ async def run(args) -> None:
                 p.mark()
         elif command == "report":
             print(json.dumps(report(control, time.monotonic() - marked)), flush=True)
+        elif command.startswith("network-changed "):
+            use_host_addresses([command.split()[1]])
+            for pid, old in list(control.participants.items()):
+                new = Participant(pid, video, audio, control, previous=old, layers=layers)
+                control.participants[pid] = new
+                await old.pc.close()
+                await new.join()
+            print("REJOINED", flush=True)
         elif command in ("quit", ""):
             break
     flowing.cancel()
@@ -265,10 +329,12 @@ async def run(args) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--ids", required=True)
     parser.add_argument("--total", type=int, required=True)
     parser.add_argument("--media", required=True)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--control-unix", help="the relay's control socket (instead of --port)")
+    parser.add_argument("--host-address", default="127.0.0.1", help="ICE host candidates")
     parser.add_argument("--layers", help="publish simulcast: the layered recording's path")
     asyncio.run(run(parser.parse_args()))
 

@@ -199,6 +199,7 @@ class Publication:
         self.forwarding = True
         self.live = False
         self.packets_in = 0
+        self.bytes_in = 0  # RTP payload bytes (media/metrics.py)
         self._on_first_packet = on_first_packet
         self._on_audio_level = on_audio_level
         self._keyframe_min_interval = keyframe_min_interval
@@ -254,6 +255,7 @@ class Publication:
 
     def on_packet(self, packet: RtpPacket, codec: RTCRtpCodecParameters) -> None:
         self.packets_in += 1
+        self.bytes_in += len(packet.payload)
         if not self.live:
             self.live = True
             self._on_first_packet(self)
@@ -280,7 +282,7 @@ class Publication:
                 downtrack.forward(packet, now, abs_send_time, ntp)
             except Exception:
                 # a subscriber whose connection is going away must not starve the others
-                logger.exception("forwarding to %s failed; dropping it", downtrack.subscriber)
+                logger.exception("forwarding to a subscriber failed; dropping it")
                 self.downtracks.pop(downtrack.subscriber, None)
         if needs_keyframe:
             self.request_keyframe()

@@ -4,7 +4,8 @@ While it runs, the worker renews its lease every ``refresh_seconds`` with its lo
 sweeps: the meetings of any worker whose lease lapsed (killed, frozen, host gone) are
 placed again, and the worker each one lands on tells its people to join media again
 (a ``rejoin`` command). ``drain()`` is SIGTERM: no new meetings, every meeting handed to
-another worker, the lease given up.
+another worker, the lease given up. ``ready`` (a callable) says whether the worker can
+take new meetings now; ``renewed_at`` is when the lease was last renewed (loop time).
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class WorkerLease:
         send: Send,
         *,
         refresh_seconds: float = REFRESH_SECONDS,
+        ready: Callable[[], bool] = lambda: True,
     ) -> None:
         self.registry = registry
         self.worker_id = worker_id
@@ -67,6 +69,8 @@ class WorkerLease:
         self._send = send
         self.refresh_seconds = refresh_seconds
         self._task: asyncio.Task[None] | None = None
+        self._ready = ready
+        self.renewed_at: float | None = None
 
     async def start(self) -> None:
         """Takes the lease (so the worker is placeable once this returns), then keeps it."""
@@ -80,11 +84,16 @@ class WorkerLease:
             load=len(self.worker.meetings),
             hosting=sorted(self.worker.hosting()),
             draining=self.worker.draining,
+            ready=self._ready(),
+            streams=self.worker.relay.forwarded_streams(),
         )
+        self.renewed_at = asyncio.get_running_loop().time()
         for meeting_id in lost:
             # We were frozen past our lease and the meeting was placed elsewhere; its
             # people have been told to join there, so our connections are stale.
-            log.warning("media worker: lease lapsed; a meeting moved to another worker")
+            log.warning(
+                "lease lapsed; a meeting moved to another worker", extra={"meeting_id": meeting_id}
+            )
             await self.worker.release(meeting_id)
 
     async def _keep(self) -> None:
@@ -95,17 +104,20 @@ class WorkerLease:
             try:
                 await self._refresh()
                 if unreachable:
-                    log.warning("media worker: registry reachable again")
+                    log.warning("registry reachable again")
                     unreachable = False
                 if not self.worker.draining and loop.time() >= sweep_after:
                     for meeting_id in await self.registry.claim_lapsed():
-                        log.info("media worker: taking over a meeting of a lapsed worker")
+                        log.info(
+                            "taking over a meeting of a lapsed worker",
+                            extra={"meeting_id": meeting_id},
+                        )
                         await move_meeting(self.registry, self._send, meeting_id, claimed=True)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 if not unreachable:
-                    log.exception("media worker: registry unreachable")
+                    log.exception("registry unreachable")
                     unreachable = True
                 # After an outage every lease looks lapsed: give the other workers one lease
                 # to renew theirs before taking anyone's meetings.
@@ -123,7 +135,10 @@ class WorkerLease:
             # its connections here close with the worker; first the people move
             self.worker.silence(meeting_id)
             if not await move_meeting(self.registry, self._send, meeting_id, self.worker_id):
-                log.warning("media worker: no other worker to take a meeting; it waits for one")
+                log.warning(
+                    "no other worker to take a meeting; it waits for one",
+                    extra={"meeting_id": meeting_id},
+                )
         # What is left (no other worker, or placed here but not joined yet) goes to the
         # next worker's sweep.
         await self.registry.expire(self.worker_id)

@@ -22,6 +22,7 @@ from .aiortc_private.receiver import Ingress
 from .aiortc_private.sender import Egress, IdleTrack, label_sender
 from .config import RelayConfig
 from .forwarding import Downtrack, Publication
+from .traffic import Traffic
 
 KINDS = ("audio", "video")
 
@@ -137,6 +138,17 @@ class Participant:
         encoder = sum(e.frames_to_encoder + int(e.encoder_created) for e in self.egresses)
         decoder = sum(i.decoder_calls for i in self.ingresses)
         return encoder, decoder
+
+    def traffic(self) -> Traffic:
+        return Traffic(
+            packets_out=sum(e.packets_sent for e in self.egresses),
+            bytes_in=sum(p.bytes_in for p in self.publications.values()),
+            bytes_out=sum(e.bytes_sent for e in self.egresses),
+            nacks_sent=sum(i.nacks_sent for i in self.ingresses),
+            nacks_received=sum(e.nacks_received for e in self.egresses),
+            plis_sent=sum(i.plis_sent for i in self.ingresses),
+            plis_received=sum(e.plis_received for e in self.egresses),
+        )
 
     def sending_tracks(self) -> dict[str, dict[str, str]]:
         return {

@@ -6,7 +6,8 @@ in Redis's own clock, so hosts' clocks do not matter) and refreshes it every
 there (``{prefix}:media:m:<meeting>`` -> worker id) while that worker's lease holds and it
 is not draining. A meeting whose worker lapsed or drains is placed again on the next
 ``place()``; exactly one caller sees ``moved=True`` for that move and is the one that
-tells the meeting's people to join media again.
+tells the meeting's people to join media again. A worker that reports itself not ready
+(its channel layer unreachable) keeps its meetings but is given no new or moved ones.
 
 Load is the participants a worker reported at its last refresh plus the meetings placed
 on it (so a burst of new meetings spreads before anyone has joined them).
@@ -40,6 +41,9 @@ end
 local function accepting(w)
   return live(w) and redis.call('HGET', p .. ':media:w:' .. w, 'draining') ~= '1'
 end
+local function takes_new(w)
+  return accepting(w) and redis.call('HGET', p .. ':media:w:' .. w, 'ready') ~= '0'
+end
 """
 
 # ARGV: prefix, meeting id, worker id to avoid ('' for none), place a new meeting (0/1),
@@ -61,7 +65,7 @@ end
 if not current and ARGV[4] == '0' then return false end
 local best, best_load = false, nil
 for _, w in ipairs(redis.call('ZRANGEBYSCORE', p .. ':media:leases', '(' .. now, '+inf')) do
-  if w ~= avoid and accepting(w) then
+  if w ~= avoid and takes_new(w) then
     local load = tonumber(redis.call('HGET', p .. ':media:w:' .. w, 'load') or '0')
       + redis.call('ZCARD', p .. ':media:w:' .. w .. ':meetings')
     if best_load == nil or load < best_load or (load == best_load and w < best) then
@@ -84,7 +88,8 @@ return {best, redis.call('HGET', p .. ':media:w:' .. best, 'channel'), moved}
 """
 )
 
-# ARGV: prefix, worker id, channel, load, draining (0/1), lease ms, idle ms, hosted meetings...
+# ARGV: prefix, worker id, channel, load, draining (0/1), lease ms, idle ms, ready (0/1),
+# forwarded streams, hosted meetings...
 # -> the hosted meetings that now belong to another worker (moved while we were frozen).
 # A hosted meeting with no worker (Redis lost its data, or a lapsed claim not yet placed)
 # is taken back, so a Redis restart moves nobody.
@@ -94,14 +99,15 @@ _REFRESH = (
     + """
 local w = ARGV[2]
 redis.call('ZADD', p .. ':media:leases', now + tonumber(ARGV[6]), w)
-redis.call('HSET', p .. ':media:w:' .. w, 'channel', ARGV[3], 'load', ARGV[4], 'draining', ARGV[5])
+redis.call('HSET', p .. ':media:w:' .. w, 'channel', ARGV[3], 'load', ARGV[4], 'draining', ARGV[5],
+  'ready', ARGV[8], 'streams', ARGV[9])
 redis.call('PEXPIRE', p .. ':media:w:' .. w, tonumber(ARGV[6]) * 10)
 local meetings = p .. ':media:w:' .. w .. ':meetings'
 -- nothing outlives an hour without a live worker (e.g. a deployment torn down)
 redis.call('PEXPIRE', p .. ':media:leases', 3600000)
 redis.call('PEXPIRE', meetings, 3600000)
 local hosted, lost = {}, {}
-for i = 8, #ARGV do
+for i = 10, #ARGV do
   local m = ARGV[i]
   hosted[m] = true
   local owner = redis.call('GET', p .. ':media:m:' .. m)
@@ -119,6 +125,20 @@ for _, m in ipairs(redis.call('ZRANGEBYSCORE', meetings, '-inf', now - tonumber(
   end
 end
 return lost
+"""
+)
+
+# ARGV: prefix -> how many workers would take a new meeting now
+_READY_WORKERS = (
+    "local p = ARGV[1]\n"
+    + _NOW
+    + _LIVE
+    + """
+local n = 0
+for _, w in ipairs(redis.call('ZRANGEBYSCORE', p .. ':media:leases', '(' .. now, '+inf')) do
+  if takes_new(w) then n = n + 1 end
+end
+return n
 """
 )
 
@@ -148,6 +168,47 @@ end
 redis.call('HSET', p .. ':media:w:' .. ARGV[2], 'draining', '1')
 return 1
 """
+
+
+# ARGV: prefix, meeting ids... -> {{worker, ms left on its lease, load, draining, meetings
+# placed, forwarded streams, ready}...}, {worker of each meeting ('' for none)...}.
+# Reads only, for the status page.
+_SNAPSHOT = (
+    "local p = ARGV[1]\n"
+    + _NOW
+    + """
+local workers = {}
+local leases = redis.call('ZRANGE', p .. ':media:leases', 0, -1, 'WITHSCORES')
+for i = 1, #leases, 2 do
+  local w = leases[i]
+  local h = redis.call('HMGET', p .. ':media:w:' .. w, 'load', 'draining', 'streams', 'ready')
+  table.insert(workers, {
+    w, tonumber(leases[i + 1]) - now, tonumber(h[1] or '0'), h[2] == '1' and 1 or 0,
+    redis.call('ZCARD', p .. ':media:w:' .. w .. ':meetings'), tonumber(h[3] or '0'),
+    h[4] == '0' and 0 or 1})
+end
+local placed = {}
+for i = 2, #ARGV do placed[i - 1] = redis.call('GET', p .. ':media:m:' .. ARGV[i]) or '' end
+return {workers, placed}
+"""
+)
+
+
+@dataclass(frozen=True)
+class WorkerState:
+    """One registered worker as the registry saw it just now."""
+
+    worker: str
+    lease_left_seconds: float  # negative: lapsed (the next sweep moves its meetings)
+    load: int  # participants with media on it at its last refresh
+    meetings: int  # meetings placed on it
+    draining: bool
+    streams: int = 0  # tracks it forwarded at its last refresh
+    ready: bool = True  # False: it keeps its meetings but is given no new ones
+
+    @property
+    def alive(self) -> bool:
+        return self.lease_left_seconds > 0
 
 
 @dataclass(frozen=True)
@@ -212,8 +273,11 @@ class Registry:
         load: int,
         hosting: Sequence[str],
         draining: bool = False,
+        ready: bool = True,
+        streams: int = 0,
     ) -> list[str]:
-        """Takes or renews the lease; returns the hosted meetings another worker now has."""
+        """Takes or renews the lease; returns the hosted meetings another worker now has.
+        A worker not ``ready`` keeps its meetings but is given no new or moved ones."""
         lost = await self._run(
             _REFRESH,
             worker_id,
@@ -222,9 +286,15 @@ class Registry:
             int(draining),
             int(self.lease_seconds * 1000),
             int(self.idle_meeting_seconds * 1000),
+            int(ready),
+            streams,
             *hosting,
         )
         return [_text(m) for m in lost]
+
+    async def ready_workers(self) -> int:
+        """Live workers that would take a new meeting now (not draining, ready)."""
+        return int(await self._run(_READY_WORKERS))
 
     async def claim_lapsed(self) -> list[str]:
         """Meetings of workers whose lease lapsed; each lapsed worker is claimed by one caller."""
@@ -233,6 +303,24 @@ class Registry:
     async def expire(self, worker_id: str) -> None:
         """Ends the lease now: a live worker's next sweep places what is left elsewhere."""
         await self._run(_EXPIRE, worker_id)
+
+    async def snapshot(self, meeting_ids: Sequence[str]) -> tuple[list[WorkerState], list[str]]:
+        """Every worker holding or lately holding a lease, and each meeting's worker ('':
+        none), without placing or moving anything."""
+        workers, placed = await self._run(_SNAPSHOT, *map(str, meeting_ids))
+        states = [
+            WorkerState(
+                _text(w),
+                left / 1000,
+                int(load),
+                int(meetings),
+                bool(draining),
+                int(streams),
+                bool(ready),
+            )
+            for w, left, load, draining, meetings, streams, ready in workers
+        ]
+        return states, [_text(worker) for worker in placed]
 
     async def close(self) -> None:
         client = self._clients.pop(asyncio.get_running_loop(), None)

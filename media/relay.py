@@ -17,14 +17,19 @@ import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiortc import RTCSessionDescription
 from aiortc.sdp import candidate_from_sdp
 
 from . import sdp_ids, simulcast_sdp
-from .aiortc_private.codecs import keep_payload_types, negotiated_codec, number_header_extensions
+from .aiortc_private.codecs import (
+    keep_offered_opus_parameters,
+    keep_payload_types,
+    negotiated_codec,
+    number_header_extensions,
+)
 from .aiortc_private.ice import use_host_addresses
 from .aiortc_private.receiver import Ingress
 from .aiortc_private.transport import install_fast_receive
@@ -53,6 +58,7 @@ from .forwarding import Publication
 from .participant import KINDS, Participant, Slot, build_peer_connection
 from .simulcast_control import SimulcastCommands, SimulcastControl
 from .speaker import SpeakerDetector, SpeakingClock
+from .traffic import Traffic
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +74,7 @@ class RelayStats:
     decoder_calls: int
     packets_in: int
     packets_out: int
+    traffic: Traffic = field(default_factory=Traffic)
 
 
 class Relay(SimulcastCommands):
@@ -79,12 +86,13 @@ class Relay(SimulcastCommands):
         self._speaking = SpeakingClock()  # share of voice: seconds only, in memory
         self._tasks: set[asyncio.Future[object]] = set()
         self._retired = [0, 0, 0, 0]  # encoder, decoder, packets in, packets out
+        self._retired_traffic = Traffic()
         self._closed = False
         self._remb_task: asyncio.Task[None] | None = None
         use_host_addresses(self.config.host_addresses)
         self._candidate_scope = CandidateScope(self.config.host_addresses)
         keep_payload_types()
-        self._simulcast = SimulcastControl(self.config.keyframe_min_interval)
+        self._simulcast = SimulcastControl(self.config, self._on_track_live)
 
     # commands
 
@@ -130,7 +138,7 @@ class Relay(SimulcastCommands):
             with _as_bad_sdp(participant_id):
                 await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
             participant.extension_ids.update(sdp_ids.extension_ids(sdp))
-            participant.simulcast_layers.update(simulcast_sdp.offered_layers(sdp))
+            keep_offered_opus_parameters(pc, sdp)
             participant.keep_client_codecs()
             self._publish(participant)
             with _as_bad_sdp(participant_id):
@@ -241,14 +249,26 @@ class Relay(SimulcastCommands):
 
     def stats(self) -> RelayStats:
         encoder, decoder, packets_in, packets_out = self._retired
+        traffic = self._retired_traffic
         for participant in self._participants.values():
             if participant.closed:
                 continue  # counted in _retired
+            traffic += participant.traffic()
             e, d = participant.codec_calls()
             encoder, decoder = encoder + e, decoder + d
             packets_in += sum(p.packets_in for p in participant.publications.values())
             packets_out += sum(s.downtrack.packets_sent for s in participant.slots.values())
-        return RelayStats(len(self._participants), encoder, decoder, packets_in, packets_out)
+        return RelayStats(
+            len(self._participants), encoder, decoder, packets_in, packets_out, traffic
+        )
+
+    def connections(self) -> list[Participant]:
+        """The open peer connections, for a look from outside (media/metrics.py)."""
+        return [p for p in self._participants.values() if not p.closed]
+
+    def forwarded_streams(self) -> int:
+        """Tracks the relay sends on now, one per (receiver, publisher, kind)."""
+        return sum(len(p.slots) for p in self._participants.values() if not p.closed)
 
     def take_speaking_seconds(self) -> dict[str, float]:
         """Seconds each publisher spoke since the last call (RTP audio levels, no decoding)."""
@@ -273,7 +293,10 @@ class Relay(SimulcastCommands):
         try:
             self._on_event(event)
         except Exception:
-            logger.exception("relay event callback failed for %s", event)
+            # the event's type only: an event may carry SDP
+            logger.exception(
+                "relay event callback failed", extra={"message_type": type(event).__name__}
+            )
 
     def _spawn(self, coro: Awaitable[object]) -> None:
         task = asyncio.ensure_future(coro)
@@ -301,9 +324,7 @@ class Relay(SimulcastCommands):
             if kind in participant.publications or not participant.may_publish[kind] or not codec:
                 participant.ingresses.append(Ingress(receiver, _drop))
                 continue
-            if kind == "video" and self._simulcast.publish(
-                participant, transceiver.mid, receiver, codec, self._on_track_live
-            ):
+            if kind == "video" and self._simulcast.publish(participant, transceiver, codec):
                 continue
             publication = Publication(
                 participant.id,
@@ -382,7 +403,7 @@ class Relay(SimulcastCommands):
             try:
                 slot = participant.take_sender(publication, publication.request_keyframe)
             except Exception:
-                logger.exception("no sender for %s on %s", key, participant.id)
+                logger.exception("no sender for a publication")
                 continue
             participant.slots[key] = slot
             publication.add_downtrack(slot.downtrack)
@@ -410,11 +431,10 @@ class Relay(SimulcastCommands):
                 number_header_extensions(pc, ids)
                 await pc.setLocalDescription(RTCSessionDescription(sdp=ours, type="offer"))
             except Exception as exc:
-                logger.exception("relay offer for %s failed", participant.id)
+                logger.exception("relay offer failed")
                 self._emit(RelayErrorEvent(participant.id, "negotiation_failed", str(exc)))
                 return
             sdp = self._announce(pc.localDescription.sdp)
-            # without them a browser takes the relay offer as turning its simulcast off
             sdp = simulcast_sdp.accept_layers(sdp, participant.simulcast_layers)
             tracks = participant.sending_tracks()
         self._emit(Renegotiate(participant.id, sdp, tracks))
@@ -428,12 +448,12 @@ class Relay(SimulcastCommands):
         self._retired[1] += decoder
         self._retired[2] += sum(p.packets_in for p in participant.publications.values())
         self._retired[3] += sum(s.downtrack.packets_sent for s in participant.slots.values())
+        self._retired_traffic += participant.traffic()
         for slot in participant.slots.values():
             publication = self._publication(slot)
             if publication is not None:
                 publication.remove_downtrack(participant.id)
         for publication in participant.publications.values():
-            self._simulcast.retire(publication)
             publication.close()
         with contextlib.suppress(Exception):
             await participant.pc.close()
@@ -444,9 +464,8 @@ class Relay(SimulcastCommands):
             for participant in list(self._participants.values()):
                 publication = participant.publications.get("video")
                 if publication is not None and publication.ingress is not None:
-                    bitrate = self._simulcast.remb(publication, self.config)
                     with contextlib.suppress(Exception):
-                        await publication.ingress.send_remb(bitrate)
+                        await publication.ingress.send_remb(self._simulcast.remb(publication))
 
 
 @contextlib.contextmanager

@@ -21,9 +21,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
+
+from structlog.contextvars import bind_contextvars
 
 from .commands import command_message
 from .lease import WorkerLease, new_worker_id
@@ -162,11 +165,16 @@ class EmbeddedRegistryRouter(RegistryRouter):
             del self._starting[old]
             self._local.pop(old, None)
         if loop not in self._starting:
-            self._starting[loop] = asyncio.ensure_future(self._start(loop))
+            # a context of its own: the worker's lines carry its id, not the socket's that
+            # happened to start it
+            self._starting[loop] = loop.create_task(
+                self._start(loop), context=contextvars.Context()
+            )
         await asyncio.shield(self._starting[loop])
 
     async def _start(self, loop: asyncio.AbstractEventLoop) -> None:
         worker_id = new_worker_id()
+        bind_contextvars(worker_id=worker_id)
         worker = self._start_worker([registered_channel(worker_id)])
         lease = WorkerLease(self.registry, worker_id, worker, self._send)
         self._local[loop] = (worker, lease)

@@ -124,6 +124,7 @@ class SimulcastPublication(Publication):
         self._last_layer_request: dict[int, float] = {}
         self._layer_timers: dict[int, asyncio.TimerHandle] = {}
         self._window_start = time.monotonic()
+        self.retired = [0, 0]  # where close() adds its switches and keyframe requests
 
     def on_layer(self, ssrc: int, rid: str) -> None:
         for layer in self.layers:
@@ -214,6 +215,9 @@ class SimulcastPublication(Publication):
         task.add_done_callback(self._tasks.discard)
 
     def close(self) -> None:
+        if self.downtracks or self.ingress is not None:  # once
+            self.retired[0] += self.switches
+            self.retired[1] += self.keyframe_requests
         for timer in self._layer_timers.values():
             timer.cancel()
         self._layer_timers.clear()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from aiortc import RTCRtpReceiver
+from aiortc import RTCRtpTransceiver
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
 from .aiortc_private.codecs import accept_rid_extensions
@@ -19,26 +19,28 @@ PublicationOf = Callable[[Slot], Publication | None]
 
 
 class SimulcastControl:
-    def __init__(self, keyframe_min_interval: float) -> None:
-        self.keyframe_min_interval = keyframe_min_interval
+    def __init__(self, config: RelayConfig, on_live: Callable[[Publication], None]) -> None:
+        self.config = config
+        self.on_live = on_live
         self._retired = [0, 0]  # layer switches, layer keyframe requests of closed ones
         accept_rid_extensions()
 
     def publish(
         self,
         participant: Participant,
-        mid: str | None,
-        receiver: RTCRtpReceiver,
+        transceiver: RTCRtpTransceiver,
         codec: RTCRtpCodecParameters,
-        on_live: Callable[[Publication], None],
     ) -> bool:
-        """A layered video publication if the client's offer sends layers on ``mid``."""
-        rids = participant.simulcast_layers.get(mid or "")
+        """A layered video publication if the client's offer sends layers on this m-line
+        (and the relay's offers and answers must keep them: ``simulcast_sdp``)."""
+        rids = participant.simulcast_layers.get(transceiver.mid or "")
         if not rids:
             return False
+        receiver = transceiver.receiver
         publication = SimulcastPublication(
-            participant.id, rids, codec, self.keyframe_min_interval, on_live
+            participant.id, rids, codec, self.config.keyframe_min_interval, self.on_live
         )
+        publication.retired = self._retired
         publication.forwarding = participant.forwarding["video"]
         ingress = LayeredIngress(receiver, publication.on_packet, publication.on_layer)
         publication.attach(ingress)
@@ -69,17 +71,12 @@ class SimulcastControl:
             publication.prefer(participant.id, tile)
             publication.cap(participant.id, share)
 
-    def remb(self, publication: Publication, config: RelayConfig) -> int:
+    def remb(self, publication: Publication) -> int:
         """Once a second: the bitrate cap for the publisher (and a layered one's tick)."""
         if isinstance(publication, SimulcastPublication):
             publication.tick()
-            return config.simulcast_max_bitrate
-        return config.publisher_max_bitrate
-
-    def retire(self, publication: Publication) -> None:
-        if isinstance(publication, SimulcastPublication):
-            self._retired[0] += publication.switches
-            self._retired[1] += publication.keyframe_requests
+            return self.config.simulcast_max_bitrate
+        return self.config.publisher_max_bitrate
 
     def stats(self, participants: list[Participant]) -> dict[str, int]:
         videos = [p.publications.get("video") for p in participants if not p.closed]

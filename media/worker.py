@@ -20,6 +20,9 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from structlog.contextvars import bind_contextvars
+
+from . import metrics
 from .commands import (
     Answer,
     Candidate,
@@ -164,8 +167,14 @@ class MediaWorker:
         self._reports = 0
 
     def start(self) -> None:
+        metrics.watch(self.relay)
         self._readers = [asyncio.create_task(self._read(channel)) for channel in self.channels]
         self._readers.append(asyncio.create_task(self._report_speaking_every()))
+
+    @property
+    def running(self) -> bool:
+        """Started and its readers still listening (not stopped)."""
+        return any(not task.done() for task in self._readers)
 
     async def stop(self) -> None:
         self._all_silenced = True
@@ -177,7 +186,7 @@ class MediaWorker:
         await self._plans.close()
 
     async def _read(self, channel: str) -> None:
-        log.info("media worker: listening on %s", channel)
+        log.info("listening", extra={"channel": channel})
         while True:
             try:
                 message = await self._receive(channel)
@@ -185,10 +194,10 @@ class MediaWorker:
                 raise
             except Exception:
                 # a lost Redis connection must not silently end the worker's only reader
-                log.exception("media worker: receive on %s failed", channel)
+                log.exception("receive failed", extra={"channel": channel})
                 await asyncio.sleep(1)
                 continue
-            log.debug("media worker: received %s", message.get("op"))
+            log.debug("received", extra={"op": message.get("op")})
             # Spawned in arrival order; the per-participant lock keeps that order.
             self._spawn(self.run(message))
 
@@ -203,15 +212,17 @@ class MediaWorker:
         meeting_id = message["meeting_id"]
         pid = message.get("participant_id")
         key = pid or f"meeting:{meeting_id}"
+        # its own task: every line of this command's carries the meeting's id, never a person's
+        bind_contextvars(meeting_id=meeting_id)
         if op in ("join", "leave"):
-            log.info("media worker: %s", op)  # no ids: logs say what happens, not who
+            log.info("command", extra={"op": op})
         async with self._locks[key]:
             try:
                 await self._execute(parse_command(message))
             except (MediaError, _Refused) as exc:
                 await self._tell(pid, Failed(exc.code))
             except Exception:
-                log.exception("media worker: %s failed", op)
+                log.exception("command failed", extra={"op": op})
                 await self._tell(pid, Failed(UNAVAILABLE))
 
     async def _execute(self, command: Command) -> None:
@@ -296,7 +307,7 @@ class MediaWorker:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("media worker: share of voice report failed")
+                log.exception("share of voice report failed")
 
     async def report_speaking(self) -> None:
         """Adds up the relay's speaking seconds per meeting and tells its facilitators."""

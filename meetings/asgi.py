@@ -17,14 +17,25 @@ if settings.SERVE_STATIC:
 
     django_http = ASGIStaticFilesHandler(django_http)
 
+from meetings.access_log import AccessLog  # noqa: E402
 from meetings.security_headers import SecurityHeaders  # noqa: E402
+from ops.health import probe_endpoints  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": SecurityHeaders(django_http, referrer_policy=settings.SECURE_REFERRER_POLICY),
-        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
-    }
+application = AccessLog(
+    ProtocolTypeRouter(
+        {
+            "http": SecurityHeaders(
+                probe_endpoints(django_http), referrer_policy=settings.SECURE_REFERRER_POLICY
+            ),
+            "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
+        }
+    )
 )
 
 # Under daphne: a lease for presence, and a graceful SIGTERM (see signaling/shutdown.py).
 shutdown.hook_into_daphne()
+
+from ops import metrics  # noqa: E402
+
+# Prometheus metrics on METRICS_PORT, if set: a listener of this process's own.
+metrics.serve_web()

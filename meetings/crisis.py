@@ -15,6 +15,7 @@ A line needs a name and at least one of phone, text, url. A wrong file fails at 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
@@ -122,12 +123,25 @@ DEFAULT_RESOURCES: list[dict[str, Any]] = [
 ]
 
 
-def _raw() -> Any:
+def _source() -> tuple[str, ...]:
+    """What the list is read from, as a key that changes when the list would."""
     configured = getattr(settings, "CRISIS_RESOURCES", None)
     if configured is not None:
-        return configured
+        return ("setting", json.dumps(configured, sort_keys=True, default=str))
     path = os.environ.get("CRISIS_RESOURCES_FILE")
     if path:
+        try:
+            return ("file", path, str(Path(path).stat().st_mtime_ns))
+        except OSError as exc:
+            raise ImproperlyConfigured(f"CRISIS_RESOURCES_FILE {path}: {exc}") from None
+    return ("default",)
+
+
+def _raw(source: tuple[str, ...]) -> Any:
+    if source[0] == "setting":
+        return json.loads(source[1])
+    if source[0] == "file":
+        path = source[1]
         try:
             return json.loads(Path(path).read_text())
         except (OSError, ValueError) as exc:
@@ -135,15 +149,21 @@ def _raw() -> Any:
     return DEFAULT_RESOURCES
 
 
-def crisis_resources() -> list[Region]:
-    raw = _raw()
+# Every HTML page renders the list: validate each source once, not once per page.
+@functools.lru_cache(maxsize=4)
+def _validated(source: tuple[str, ...]) -> tuple[Region, ...]:
+    raw = _raw(source)
     try:
-        regions = [Region.model_validate(r) for r in raw]
+        regions = tuple(Region.model_validate(r) for r in raw)
     except (ValidationError, TypeError) as exc:
         raise ImproperlyConfigured(f"crisis resources: {exc}") from None
     if not regions:
         raise ImproperlyConfigured("crisis resources: the list is empty")
     return regions
+
+
+def crisis_resources() -> list[Region]:
+    return list(_validated(_source()))
 
 
 def context(request: HttpRequest) -> dict[str, Any]:

@@ -9,6 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from meetings import logs
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -129,8 +131,9 @@ def production_problems(environ: Mapping[str, str]) -> list[str]:
     """What keeps PRODUCTION=true from starting safely; empty when nothing does."""
     problems = []
     secret = environ.get("DJANGO_SECRET_KEY", "")
-    if secret == EMBEDDED_SECRET_KEY or len(secret) < 32 or len(set(secret)) < 8:
-        problems.append("DJANGO_SECRET_KEY must be a random value of at least 32 characters")
+    # 50: what Django's own deploy check (security.W009) asks of a key
+    if secret == EMBEDDED_SECRET_KEY or len(secret) < 50 or len(set(secret)) < 8:
+        problems.append("DJANGO_SECRET_KEY must be a random value of at least 50 characters")
     hosts = [h.strip() for h in environ.get("ALLOWED_HOSTS", "").split(",") if h.strip()]
     if not hosts or "*" in hosts:
         problems.append("ALLOWED_HOSTS must name this server's host names (no '*')")
@@ -159,6 +162,16 @@ CSRF_COOKIE_HTTPONLY = True  # the page takes the token from the template, never
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Strict"
 SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "31536000" if SERVED_OVER_HTTPS else "0"))
+# Covers only names under this service's own (e.g. *.meet.example.org), which it serves.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("HSTS_INCLUDE_SUBDOMAINS", SERVED_OVER_HTTPS)
+# Preloading commits the whole registrable domain (example.org), which is the
+# organisation's to decide, not this service's: off unless asked for (check W021 silenced).
+SECURE_HSTS_PRELOAD = _env_bool("HSTS_PRELOAD", False)
+# Redirect plain HTTP only when the proxy says which scheme the browser used; without
+# TRUST_PROXY_HEADERS every request behind a TLS proxy would look plain and loop. Caddy
+# already redirects port 80; this covers a request that reaches daphne another way.
+# /healthz and /readyz answer before Django (ops/health.py), so probes are never redirected.
+SECURE_SSL_REDIRECT = SERVED_OVER_HTTPS and _env_bool("TRUST_PROXY_HEADERS", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # same-origin, not no-referrer: with no-referrer a browser sends "Origin: null" on the
 # page's own POSTs (sign-in, join), which Django's CSRF check rightly refuses. Nothing
@@ -237,7 +250,11 @@ def cache_from_url(url: str | None) -> dict:
 CACHES = {"default": cache_from_url(os.environ.get("REDIS_URL"))}
 # django-ratelimit lists only memcached and django-redis; Django's own Redis cache counts
 # atomically too, and the embedded default is one process, where the local cache is shared.
-SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+SILENCED_SYSTEM_CHECKS = [
+    "django_ratelimit.E003",
+    "django_ratelimit.W001",
+    *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),  # see SECURE_HSTS_PRELOAD
+]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LANGUAGE_CODE = "en-us"
@@ -309,6 +326,10 @@ MEDIA_WORKERS = int(os.environ.get("MEDIA_WORKERS", "1"))
 MEDIA_REGISTRY_URL = os.environ.get("REDIS_URL") or None
 MEDIA_REGISTRY_PREFIX = os.environ.get("CHANNEL_PREFIX", "meetings")
 MEDIA_WORKER_LEASE_SECONDS = float(os.environ.get("MEDIA_WORKER_LEASE_SECONDS", "3"))
+# A `media_worker`'s own /healthz and /readyz (ops/worker_health.py): off unless a port is
+# given, since several workers may share a host; loopback unless told otherwise.
+MEDIA_WORKER_HEALTH_PORT = int(os.environ.get("MEDIA_WORKER_HEALTH_PORT") or 0)
+MEDIA_WORKER_HEALTH_ADDRESS = os.environ.get("MEDIA_WORKER_HEALTH_ADDRESS", "127.0.0.1")
 # Addresses the relay gathers ICE candidates on: loopback in the embedded default and
 # tests; the host's address in production, plus an optional public address for 1:1 NAT.
 MEDIA_HOST_ADDRESSES = _env_list("MEDIA_HOST_ADDRESSES", ["127.0.0.1"])
@@ -323,15 +344,18 @@ TURN_SECRET = os.environ.get("TURN_SECRET", "")
 # person's copy stops working within this time.
 TURN_CREDENTIAL_SECONDS = int(os.environ.get("TURN_CREDENTIAL_SECONDS", "600"))
 
+# Prometheus metrics (docs/operations.md "Metrics"): each web process and each media worker
+# serves them on a port of its own, never on the public HTTP port. Unset: no listener.
+# Loopback by default; inside a container give 0.0.0.0 (its networks decide who can reach it).
+METRICS_PORT = int(os.environ["METRICS_PORT"]) if os.environ.get("METRICS_PORT") else None
+METRICS_ADDRESS = os.environ.get("METRICS_ADDRESS", "127.0.0.1")
+
 # Days after a meeting ends before `manage.py purge` deletes its chat, names, named
 # answers and device hashes (docs/privacy.md).
 RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", "30"))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
-}
+# One JSON object a line on stderr from every process (meetings/logs.py); LOG_FORMAT=text
+# for a developer's terminal (scripts/serve). docs/operations.md, "Logs".
+LOGGING = logs.config(
+    level=os.environ.get("LOG_LEVEL", "INFO"), fmt=os.environ.get("LOG_FORMAT", "json")
+)

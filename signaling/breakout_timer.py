@@ -10,10 +10,12 @@ and any room operation catches up on a deadline that has already passed.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from datetime import datetime
 
 from django.utils import timezone
+from structlog.contextvars import bind_contextvars
 
 from rooms import selectors
 from rooms.services import breakouts
@@ -36,7 +38,11 @@ async def ensure(meeting_id: str) -> None:
     if old is not None and not old.done() and old.get_loop() is asyncio.get_running_loop():
         old.cancel()
     if deadline is not None:
-        _countdowns[meeting_id] = asyncio.create_task(_count_down(meeting_id, deadline))
+        # its lines carry the meeting's id, not the socket's that started it
+        countdown = _count_down(meeting_id, deadline)
+        context = contextvars.Context()
+        context.run(bind_contextvars, meeting_id=meeting_id)
+        _countdowns[meeting_id] = asyncio.create_task(countdown, context=context)
 
 
 async def _count_down(meeting_id: str, deadline: datetime | None) -> None:
@@ -53,7 +59,7 @@ async def _count_down(meeting_id: str, deadline: datetime | None) -> None:
     except asyncio.CancelledError:
         raise
     except Exception:
-        log.exception("breakout timer failed meeting=%s", meeting_id)
+        log.exception("breakout timer failed")
     finally:
         if _countdowns.get(meeting_id) is asyncio.current_task():
             del _countdowns[meeting_id]

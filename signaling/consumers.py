@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import uuid
 from collections import deque
 from typing import Any
 
@@ -11,7 +13,9 @@ from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from structlog.contextvars import bind_contextvars
 
+from ops import error_counts
 from rooms import selectors, state
 from rooms.events import ChangeSpace, Close, EnterRoom
 from rooms.models import Meeting
@@ -19,7 +23,9 @@ from rooms.services import participants
 from signaling import breakout_timer, delivery, frames, groups, hub, presence, routes, shutdown
 from signaling import protocol as p
 from signaling.db import in_db_thread
+from signaling.metrics import count_received, count_sent
 from signaling.ratelimit import TokenBucket, hello_throttled
+from signaling.refusals import RefusalSummary
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +78,7 @@ async def _goodbye(meeting_id: str, participant_id: str, channel_name: str) -> N
         await _retrying(delivery.deliver, meeting_id, outcome)
     except Exception as exc:
         # presence's sweep finds this socket gone and does it instead
-        log.warning("signaling: goodbye failed error=%s", type(exc).__name__)
+        log.warning("goodbye failed", extra={"error": type(exc).__name__})
         return
     if outcome.events:
         task = asyncio.create_task(_expire_later(meeting_id, participant_id))
@@ -88,7 +94,7 @@ async def _retrying(operation: Any, *args: Any, **kwargs: Any) -> Any:
         except Exception as exc:
             if delay is None:
                 raise
-            log.warning("signaling: retrying after error=%s", type(exc).__name__)
+            log.warning("goodbye retrying", extra={"error": type(exc).__name__})
             await asyncio.sleep(delay)
 
 
@@ -113,6 +119,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         self.queued: list[str] = []  # room event frames waiting for the hub's next pass
         self.hub: hub.Hub | None = None
         self.socket: Any = None  # daphne's socket, for frames prepared once (signaling/frames.py)
+        self.refusals = RefusalSummary()
 
     async def dispatch(self, message: dict) -> None:
         # channels' own dispatch also closes the sync thread's old database connections on
@@ -136,12 +143,17 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             # the server cancelled it): the socket is no longer open here, and presence's
             # sweep counts whoever it held as gone if the goodbye did not.
             presence.local_sockets.pop(getattr(self, "channel_name", ""), None)
+            self.refusals.write()
             watchdog = getattr(self, "watchdog", None)
             if watchdog is not None:
                 watchdog.cancel()
             self._forget_groups()
 
     async def connect(self) -> None:
+        meeting_id = self.scope["url_route"]["kwargs"]["meeting_id"]
+        with contextlib.suppress(ValueError):  # not an id: nothing a client made up is logged
+            # on every line of this socket's from now on (socket_id is the access log's)
+            bind_contextvars(meeting_id=str(uuid.UUID(meeting_id)))
         # Accept first: a refused handshake cannot carry a close code the page can explain.
         await self.accept()
         self.socket = frames.socket_of(self.base_send)
@@ -150,11 +162,10 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             return
         presence.start()
         presence.local_sockets[self.channel_name] = self
-        meeting_id = self.scope["url_route"]["kwargs"]["meeting_id"]
         try:
             self.meeting = await _meeting(meeting_id=meeting_id)
         except Exception as exc:
-            log.warning("signaling: opening failed error=%s", type(exc).__name__)
+            log.warning("opening failed", extra={"error": type(exc).__name__})
             await self.close(code=RECONNECT_SOON)
             return
         if self.meeting is None:
@@ -177,7 +188,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             await self._leave_groups()
         except Exception as exc:
             # Messages to a gone channel expire unread; being marked offline matters more.
-            log.warning("signaling: leaving groups failed error=%s", type(exc).__name__)
+            log.warning("leaving groups failed", extra={"error": type(exc).__name__})
         # A task of its own: daphne cancels a consumer still running 10 s after its socket
         # closed, and a goodbye waiting that long (on SQLite's write lock, say) must still
         # be written rather than lost with it.
@@ -197,12 +208,14 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         quiet = False
         ref = None  # a refused chat.send names its client_id, for the page's outbox
         handshaking = self.participant_id is None
+        kind = None  # the message type, once the frame parsed as a known one
         try:
             if not self.frames.take():
                 raise p.ProtocolError("rate_limited")
             if text_data is None:
                 raise p.ProtocolError("bad_json", "Frames must be JSON text.")
             message = p.parse_client_frame(text_data)
+            kind = message.type
             ref = getattr(message, "client_id", None)
             if self.participant_id is None:
                 await self._handshake(message)
@@ -211,33 +224,30 @@ class MeetingConsumer(AsyncWebsocketConsumer):
                 quiet = route.quiet
                 await self._handle(route, message)
         except p.ProtocolError as exc:
-            await self._refuse(exc.code, exc.detail, quiet, ref)
+            await self._refuse(exc.code, exc.detail, ref)
         except state.RoomError as exc:
-            await self._refuse(exc.code, exc.message, quiet, ref)
+            await self._refuse(exc.code, exc.message, ref)
         except Exception as exc:
             if handshaking:
                 # The database or Redis away for a moment: never an open socket without a
                 # welcome (or with a welcome and no room); the page reconnects and says hello again.
-                log.warning("signaling: hello failed error=%s", type(exc).__name__)
+                log.warning("hello failed", extra={"error": type(exc).__name__})
                 await self._close(RECONNECT_SOON)
                 return
             if quiet:
-                # No traceback, no participant: a database error's text can quote the values
-                # it was given, and who failed to answer says who answered.
-                log.error("signaling: failed error=%s", type(exc).__name__)
+                # No traceback: a database error's text can quote the values it was given.
+                log.error("frame failed", extra={"error": type(exc).__name__})
             else:
-                log.exception("signaling: unexpected failure participant=%s", self.participant_id)
-            await self._refuse("internal", None, quiet, ref)
+                log.exception("frame failed")
+            await self._refuse("internal", None, ref)
+        finally:
+            count_received(kind)
 
-    async def _refuse(
-        self, code: str, detail: str | None, quiet: bool = False, ref: str | None = None
-    ) -> None:
-        # Only the code goes to the log: frames may hold what people said. A quiet route
-        # (an anonymous check-in answer) does not even say whose message it was.
-        if quiet:
-            log.info("signaling: refused code=%s", code)
-        else:
-            log.info("signaling: refused code=%s participant=%s", code, self.participant_id)
+    async def _refuse(self, code: str, detail: str | None, ref: str | None = None) -> None:
+        # Only the code goes to the log, counted a minute at a time (signaling/refusals.py):
+        # frames may hold what people said, and a flood must not flood the log. No line
+        # names a participant, so neither does a quiet route's (an anonymous answer).
+        self.refusals.add(code)
         await self.send_message(p.error_message(code, detail, ref))
 
     async def _handshake(self, message: Any) -> None:
@@ -400,7 +410,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
                 try:
                     await getattr(self, get_handler_name(message))(message)
                 except Exception:
-                    log.exception("signaling: handling %s failed", message["type"])
+                    log.exception("handling failed", extra={"message_type": message["type"]})
 
     def _queue_frame(self, frame: str) -> None:
         self.queued.append(frame)
@@ -481,4 +491,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
 
     async def send_message(self, message: dict) -> None:
         await self.flush_frames()  # nothing overtakes a room event already due
+        if message["type"] == "error":
+            error_counts.record(message["code"])  # the status page's errors by code
         await self.send(text_data=p.json_dumps(message))
+        count_sent(message)

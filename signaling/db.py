@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import functools
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
@@ -21,6 +22,8 @@ from asgiref.sync import sync_to_async
 from channels.db import DatabaseSyncToAsync
 from django.conf import settings
 from django.db import connections
+
+from signaling.metrics import DATABASE_SECONDS
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -40,7 +43,11 @@ def in_db_thread(func: Callable[P, R]) -> Callable[P, Awaitable[R]]:
     async def run(*args: P.args, **kwargs: P.kwargs) -> R:
         if not calls:
             calls.append(DatabaseSyncToAsync(func, thread_sensitive=False, executor=_executor()))
-        return await calls[0](*args, **kwargs)
+        started = time.perf_counter()
+        try:
+            return await calls[0](*args, **kwargs)
+        finally:
+            DATABASE_SECONDS.observe(time.perf_counter() - started)
 
     return run
 

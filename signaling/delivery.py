@@ -37,7 +37,10 @@ async def deliver(meeting_id: str, outcome: Outcome) -> None:
         # checked and serialised once here, not once per recipient
         frame = p.json_dumps(p.server_message(event.type, **event.data))
         await hub.group_send(
-            layer, group_for(meeting_id, event.to), {"type": "room.event", "frame": frame}
+            layer,
+            group_for(meeting_id, event.to),
+            # the event's type: counted as sent by the processes it reaches (signaling/metrics.py)
+            {"type": "room.event", "frame": frame, "event": event.type},
         )
         for directive in event.then:
             await hub.group_send(

@@ -18,6 +18,7 @@ which channel a message is for, not through which group it came.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import time
 import weakref
@@ -26,6 +27,7 @@ from typing import Any, Protocol
 
 from channels.layers import get_channel_layer
 
+from signaling import metrics
 from signaling.frames import Shared
 
 log = logging.getLogger(__name__)
@@ -68,6 +70,7 @@ class Hub:
         self.subscribed: dict[str, float] = {}  # group -> when the hub last joined it
         self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._dirty: dict[Member, None] = {}  # insertion-ordered set
+        self._dirty_since = 0.0  # when the first of them became due (fan-out latency)
         self._flush_at: float | None = None
         self._last_pass = 0.0
         self.window = Window()
@@ -77,7 +80,11 @@ class Hub:
 
     async def start(self) -> None:
         if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run())
+            # contexts of their own: the hub's lines are not those of the socket that
+            # happened to start it or a pass
+            self._task = asyncio.get_running_loop().create_task(
+                self._run(), context=contextvars.Context()
+            )
         await self._ready.wait()
 
     async def _run(self) -> None:
@@ -89,18 +96,21 @@ class Hub:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the layer retries outages itself; never stop fanning out
-                log.warning("hub: receive failed error=%s", type(exc).__name__)
+                log.warning("hub receive failed", extra={"error": type(exc).__name__})
                 await asyncio.sleep(0.1)
                 continue
             self._fan_out(message)
 
     def _fan_out(self, message: dict) -> None:
         group = message.get("group")
-        for member in list(self.members.get(group, ())) if group else ():
+        members = list(self.members.get(group, ())) if group else []
+        for member in members:
             try:
                 member.from_hub(message)
             except Exception:
-                log.exception("hub: a member failed to take a message")
+                log.exception("hub member failed to take a message")
+        if message.get("type") == "room.event":
+            metrics.count_sent_event(message.get("event"), len(members))
 
     # --- membership ----------------------------------------------------------------
 
@@ -110,7 +120,8 @@ class Hub:
         async with self._locks[group]:
             joined = self.subscribed.get(group)
             if joined is None or time.monotonic() - joined > _RENEW_SECONDS:
-                await self.layer.group_add(group, self.channel)
+                async with metrics.channel_layer_call("group_add"):
+                    await self.layer.group_add(group, self.channel)
                 self.subscribed[group] = time.monotonic()
 
     async def leave(self, group: str, member: Member) -> None:
@@ -149,6 +160,8 @@ class Hub:
 
     def due(self, member: Member) -> None:
         """`member` has frames to send: they go out with the next pass."""
+        if not self._dirty:
+            self._dirty_since = time.monotonic()
         self._dirty[member] = None
         if self._flush_at is None:
             self._schedule()
@@ -156,7 +169,7 @@ class Hub:
     def _schedule(self) -> None:
         loop = asyncio.get_running_loop()
         self._flush_at = max(loop.time(), self._last_pass + self.window.wait)
-        loop.call_at(self._flush_at, self._start_pass)
+        loop.call_at(self._flush_at, self._start_pass, context=contextvars.Context())
 
     def _start_pass(self) -> None:
         self._passes.add(task := asyncio.get_running_loop().create_task(self._pass()))
@@ -166,14 +179,17 @@ class Hub:
         loop = asyncio.get_running_loop()
         started = loop.time()
         dirty, self._dirty = self._dirty, {}
+        since = self._dirty_since
         shared = Shared()  # members due the same frames (a broadcast) share one payload
         for member in dirty:
             if member.pending_frames():
                 try:
                     await member.flush_frames(shared)
                 except Exception as exc:  # a socket closing under us; the others still get theirs
-                    log.info("hub: a send failed error=%s", type(exc).__name__)
+                    log.info("hub send failed", extra={"error": type(exc).__name__})
         self._last_pass = loop.time()
+        if dirty:
+            metrics.FANOUT_SECONDS.observe(time.monotonic() - since)
         self.window.after_pass(self._last_pass - started)
         self._flush_at = None
         if self._dirty:
@@ -195,4 +211,5 @@ async def current() -> Hub:
 
 async def group_send(layer: Any, group: str, message: dict) -> None:
     """Sends `message` to everyone in `group`, through each process's hub."""
-    await layer.group_send(group, {**message, "group": group})
+    async with metrics.channel_layer_call("group_send"):
+        await layer.group_send(group, {**message, "group": group})

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from datetime import timedelta
 from typing import Protocol
@@ -29,7 +30,7 @@ from django.utils import timezone
 
 from rooms import selectors
 from rooms.services import participants
-from signaling import delivery
+from signaling import delivery, metrics
 from signaling.db import in_db_thread
 from signaling.redis_layer import RedisChannelLayer
 
@@ -54,6 +55,7 @@ class LocalSocket(Protocol):
 
 # The sockets this process holds, by channel name (the consumers add and remove themselves).
 local_sockets: dict[str, LocalSocket] = {}
+metrics.SOCKETS_OPEN.set_function(lambda: len(local_sockets))
 
 
 def process_of(channel_name: str) -> str:
@@ -78,7 +80,7 @@ class LocalPresence:
                 await self.sweep()
             except Exception as exc:
                 # Redis or the database away for a moment: the next beat tries again.
-                log.warning("presence: beat failed error=%s", type(exc).__name__)
+                log.warning("presence beat failed", extra={"error": type(exc).__name__})
             await asyncio.sleep(max(0.1, BEAT_SECONDS - (loop.time() - started)))
 
     async def beat(self) -> None:
@@ -132,9 +134,7 @@ class Presence(LocalPresence):
         if held is None and self.beats > 1:
             # Others may already have counted this process's people as gone: every socket
             # here reconnects (to any process) and so is counted present again.
-            log.warning(
-                "presence: this process's lease had lapsed; asking its sockets to reconnect"
-            )
+            log.warning("presence lease had lapsed; asking this process's sockets to reconnect")
             for socket in list(local_sockets.values()):
                 await socket.close_to_reconnect()
 
@@ -172,7 +172,8 @@ def start(*, served: bool = False) -> LocalPresence | None:
     if not isinstance(layer, RedisChannelLayer) and not local_sweep:
         return None
     presence = Presence(layer) if isinstance(layer, RedisChannelLayer) else LocalPresence(layer)
-    _running = (presence, loop.create_task(presence.run()))
+    # a context of its own: its lines are not those of the socket that happened to start it
+    _running = (presence, loop.create_task(presence.run(), context=contextvars.Context()))
     return presence
 
 

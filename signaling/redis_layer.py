@@ -68,6 +68,6 @@ class RedisChannelLayer(_RedisChannelLayer):
             try:
                 return await super().receive_single(channel)
             except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
-                log.warning("redis: receive failed error=%s; retrying", type(exc).__name__)
+                log.warning("redis receive failed; retrying", extra={"error": type(exc).__name__})
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)

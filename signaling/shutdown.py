@@ -51,7 +51,7 @@ async def drain() -> None:
     draining = True
     _exit_by_deadline()
     log.warning(
-        "shutdown: SIGTERM, handing %d sockets to other processes", len(presence.local_sockets)
+        "SIGTERM: handing sockets to other processes", extra={"count": len(presence.local_sockets)}
     )
     _stop_listening()
     for socket in list(presence.local_sockets.values()):
@@ -66,13 +66,15 @@ async def drain() -> None:
     try:
         await asyncio.wait_for(media_bridge.stop_local_worker(), timeout=2)
     except Exception as exc:
-        log.warning("shutdown: closing the relay failed error=%s", type(exc).__name__)
+        log.warning("closing the relay failed", extra={"error": type(exc).__name__})
     _stop_server()
 
 
 def _exit_by_deadline() -> None:
     def exit_now() -> None:
-        log.warning("shutdown: still running %.0f s after SIGTERM; exiting", EXIT_DEADLINE_SECONDS)
+        log.warning(
+            "still running after SIGTERM; exiting", extra={"seconds": EXIT_DEADLINE_SECONDS}
+        )
         os._exit(0)
 
     timer = threading.Timer(EXIT_DEADLINE_SECONDS, exit_now)

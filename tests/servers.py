@@ -138,7 +138,7 @@ def daphne(env: dict, log_path: Path) -> Iterator[str]:
 def daphne_process(env: dict, log_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`daphne`, also yielding the process, for tests that kill or stop it."""
     port = free_port()
-    args = ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "meetings.asgi:application"]
+    args = ["-m", "meetings.serve", "-b", "127.0.0.1", "-p", str(port), "meetings.asgi:application"]
     with _process(args, env, log_path, lambda: _listening(port)) as process:
         yield f"http://127.0.0.1:{port}", process
 
@@ -153,9 +153,11 @@ def media_worker(env: dict, log_path: Path) -> Iterator[subprocess.Popen[bytes]]
 
 
 def worker_id(log_path: Path) -> str | None:
-    """The id a media worker printed once it registered, from its log."""
-    found = re.search(r"^media worker (\S+) on ", log_path.read_text(), re.M)
-    return found.group(1) if found else None
+    """The id a media worker logged once it registered, from its log."""
+    for line in log_path.read_text().splitlines():
+        if line.startswith("{") and '"media worker started"' in line:
+            return json.loads(line)["worker_id"]
+    return None
 
 
 @contextlib.contextmanager

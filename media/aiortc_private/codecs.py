@@ -9,6 +9,7 @@ from typing import Any
 from aiortc import RTCPeerConnection, RTCRtpTransceiver, rtcpeerconnection
 from aiortc.codecs import HEADER_EXTENSIONS, g711, g722, h264, is_rtx, opus, vpx
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpHeaderExtensionParameters
+from aiortc.sdp import SessionDescription
 
 from .names import PrivateName
 
@@ -93,6 +94,29 @@ def number_header_extensions(pc: RTCPeerConnection, ids: dict[str, int]) -> None
             for x in transceiver._headerExtensions
             if x.uri in ids
         ]
+
+
+# Opus receiver preferences a publisher reads from our answer: in-band FEC (a lost packet
+# is rebuilt from the next one), DTX (nothing sent in silence) and the shortest packet.
+OPUS_PASSED_THROUGH = ("useinbandfec", "usedtx", "minptime")
+
+
+def keep_offered_opus_parameters(pc: RTCPeerConnection, offer_sdp: str) -> None:
+    """Negotiated Opus keeps the offer's FEC/DTX parameters (aiortc's answer drops every
+    fmtp of a codec it matched): a browser only adds in-band FEC, or stops sending in
+    silence, when the answer asks for it, and subscribers decode what it sends anyway.
+    Call after setRemoteDescription(offer), before createAnswer."""
+    offered: dict[tuple[str | None, int | None], dict] = {}
+    for media in SessionDescription.parse(offer_sdp).media:
+        for codec in media.rtp.codecs:
+            if codec.mimeType.lower() == "audio/opus":
+                wanted = {k: v for k, v in codec.parameters.items() if k in OPUS_PASSED_THROUGH}
+                offered[(media.rtp.muxId, codec.payloadType)] = wanted
+    for transceiver in pc.getTransceivers():
+        for codec in transceiver._codecs:
+            parameters = offered.get((transceiver.mid, codec.payloadType))
+            if parameters and codec.mimeType.lower() == "audio/opus":
+                codec.parameters = {**codec.parameters, **parameters}
 
 
 def count_codec_calls() -> dict[str, int]:

@@ -58,6 +58,8 @@ class Ingress:
         receiver.receive = self._receive_without_decoder(receiver.receive)
         receiver._relay_ingress = self
         self.media_ssrc: int | None = None
+        self.nacks_sent = 0  # NACK packets to the publisher (each may list several)
+        self.plis_sent = 0
         self._tasks: set[asyncio.Future[None]] = set()
 
     def _receive_without_decoder(self, receive: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -105,6 +107,7 @@ class Ingress:
 
         nack_generator = receiver._RTCRtpReceiver__nack_generator
         if nack_generator is not None and nack_generator.add(packet):
+            self.nacks_sent += 1
             self._spawn(receiver._send_rtcp_nack(packet.ssrc, sorted(nack_generator.missing)))
 
         self.on_packet(packet, codec)
@@ -116,6 +119,7 @@ class Ingress:
 
     async def request_keyframe(self) -> None:
         if self.media_ssrc is not None:
+            self.plis_sent += 1
             await self.receiver._send_rtcp_pli(self.media_ssrc)
 
     async def send_remb(self, bitrate: int) -> None:

@@ -40,6 +40,8 @@ PRIVATE = (
     PrivateName(RTCRtpSender, "_RTCRtpSender__rtp_timestamp", "attribute"),
     PrivateName(RTCRtpSender, "_RTCRtpSender__packet_count", "attribute"),
     PrivateName(RTCRtpSender, "_RTCRtpSender__octet_count", "attribute"),
+    PrivateName(RTCRtpSender, "_RTCRtpSender__rtt", "attribute"),  # metrics (media/metrics.py)
+    PrivateName(RTCRtpSender, "_RTCRtpSender__stats", "attribute"),
     PrivateName(HeaderExtensionsMap, "_HeaderExtensionsMap__ids", "attribute"),
     PrivateName(RTCRtpTransceiver, "_codecs", "attribute"),
     PrivateName(RTCDtlsTransport, "_tx_srtp", "attribute"),
@@ -75,6 +77,8 @@ class Egress:
         self.transceiver = transceiver
         self.sender = sender = transceiver.sender
         self.frames_to_encoder = 0
+        self.nacks_received = 0  # sequence numbers the subscriber asked for again
+        self.plis_received = 0
         self.on_keyframe_request(on_keyframe_request)
         # Numbering survives the sender being handed from one publisher to another.
         self.last_seq: int | None = None
@@ -99,7 +103,12 @@ class Egress:
 
     def on_keyframe_request(self, handler: Callable[[], None]) -> None:
         """Route the subscriber's PLI/FIR to ``handler``."""
-        route_keyframe_requests(self.sender, handler)
+
+        def counted() -> None:
+            self.plis_received += 1
+            handler()
+
+        route_keyframe_requests(self.sender, counted)
 
     @property
     def started(self) -> bool:
@@ -112,6 +121,14 @@ class Egress:
     @property
     def ssrc(self) -> int:
         return self.sender._ssrc
+
+    @property
+    def packets_sent(self) -> int:
+        return self._sent_packets
+
+    @property
+    def bytes_sent(self) -> int:
+        return self._sent_octets
 
     @property
     def encoder_created(self) -> bool:
@@ -167,7 +184,17 @@ class Egress:
         )
         return self._route
 
+    def receiver_report(self) -> tuple[float | None, float | None, int]:
+        """(round-trip time in seconds, fraction lost 0..1, packets lost) from the
+        subscriber's last RTCP receiver report; None where it has not said yet."""
+        rtt = self.sender._RTCRtpSender__rtt
+        for stats in self.sender._RTCRtpSender__stats.values():
+            if stats.type == "remote-inbound-rtp":
+                return rtt, stats.fractionLost / 256, max(0, stats.packetsLost)
+        return rtt, None, 0
+
     async def _retransmit(self, sequence_number: int) -> None:
+        self.nacks_received += 1
         # resent on the primary SSRC: receivers accept it whether or not RTX is negotiated
         entry = self.history.get(sequence_number % RTP_HISTORY_SIZE)
         route = self._route

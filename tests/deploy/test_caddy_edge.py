@@ -75,7 +75,7 @@ def test_every_response_through_caddy_is_protected_and_https_is_seen(tmp_path):
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         PRODUCTION="true",
         TRUST_PROXY_HEADERS="true",
-        DJANGO_SECRET_KEY=base64.b64encode(os.urandom(36)).decode(),
+        DJANGO_SECRET_KEY=base64.b64encode(os.urandom(39)).decode(),
         ALLOWED_HOSTS="localhost",
         PUBLIC_BASE_URL=f"https://localhost:{https_port}",
         SERVE_STATIC="true",

@@ -18,7 +18,7 @@ COMPOSE = ROOT / "docker-compose.yml"
 TURN_CONF = ROOT / "deploy" / "coturn" / "turnserver.conf"
 CADDYFILE = ROOT / "deploy" / "Caddyfile"
 ENV = {
-    "DJANGO_SECRET_KEY": "k" * 8 + "Q3v9Zr1TtY7uP0aS5dF2gH6jK8lZ4xC",
+    "DJANGO_SECRET_KEY": "k" * 8 + "Q3v9Zr1TtY7uP0aS5dF2gH6jK8lZ4xCm7Nb0Vc5Xz2",
     "TURN_HOST": "turn.example.org",
     "TURN_SECRET": "not-a-real-secret",
     "MEDIA_HOST_ADDRESSES": "203.0.113.5",
@@ -201,3 +201,44 @@ def test_caddy_accepts_the_caddyfile(tls):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "meet.example.org" in result.stdout and "web:8000" in result.stdout
+
+
+# --- health checks -------------------------------------------------------------------
+
+
+def _probe_command(service: str) -> str:
+    test = _services()[service]["healthcheck"]["test"]
+    assert test[:3] == ["CMD", "python", "-c"], test  # the image has python, not curl
+    return test[3]
+
+
+def test_web_and_media_are_health_checked_on_their_readyz_over_loopback():
+    assert "http://127.0.0.1:8000/readyz" in _probe_command("web")
+    media = _services()["media"]
+    assert "'http://127.0.0.1:%s/readyz' % os.environ['MEDIA_WORKER_HEALTH_PORT']" in (
+        _probe_command("media")
+    )
+    assert media["environment"]["MEDIA_WORKER_HEALTH_PORT"].startswith("${MEDIA_WORKER_HEALTH_PORT")
+    for name in ("web", "media"):
+        check = _services()[name]["healthcheck"]
+        assert check["start_period"] and int(check["retries"]) >= 2, name
+
+
+def test_services_start_after_what_they_need_is_healthy_without_waiting_in_a_circle():
+    services = _services()
+    assert services["redis"]["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
+    for name in ("web", "media"):
+        needs = services[name]["depends_on"]
+        assert needs["db"]["condition"] == needs["redis"]["condition"] == "service_healthy"
+    # web's /readyz waits for a worker: a worker waiting for a healthy web would never start
+    assert "web" not in services["media"]["depends_on"]
+    assert services["caddy"]["depends_on"]["web"]["condition"] == "service_started"
+
+
+def test_the_image_holds_every_app_the_settings_install():
+    from django.conf import settings
+
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    ours = [app for app in settings.INSTALLED_APPS if (ROOT / app).is_dir()]
+    for app in ours:
+        assert f"COPY {app} {app}" in dockerfile, app

@@ -77,6 +77,22 @@ async def test_a_draining_worker_gets_no_meetings_and_hands_its_own_over(registr
     assert (handed.worker, handed.moved) == ("b", True)
 
 
+async def test_a_worker_not_ready_keeps_its_meetings_but_gets_no_new_ones(registry):
+    await registry.refresh("a", "media-relay-a", load=0, hosting=[])
+    placed = meeting()
+    assert (await registry.place(placed)).worker == "a"
+    assert await registry.ready_workers() == 1
+    await registry.refresh("a", "media-relay-a", load=0, hosting=[placed], ready=False)
+    assert await registry.ready_workers() == 0
+    assert await registry.place(meeting()) is None  # nobody to take a new meeting
+    await registry.refresh("b", "media-relay-b", load=50, hosting=[])
+    assert (await registry.place(meeting())).worker == "b"  # though b is far busier
+    stays = await registry.place(placed)
+    assert (stays.worker, stays.moved) == ("a", False)  # its people keep their media
+    await registry.refresh("a", "media-relay-a", load=0, hosting=[placed], ready=True)
+    assert await registry.ready_workers() == 2
+
+
 async def test_an_expired_lease_is_swept_by_the_next_worker(registry):
     await registry.refresh("a", "media-relay-a", load=0, hosting=[])
     placed = meeting()
@@ -117,3 +133,28 @@ async def test_a_claimed_meeting_whose_placement_expired_still_counts_as_moved(r
     assert await registry.claim_lapsed() == [placed]
     moved = await registry.place(placed, claimed=True)
     assert (moved.worker, moved.moved) == ("b", True)  # so its people are told to rejoin
+
+
+async def test_a_snapshot_shows_each_workers_lease_and_load_and_each_meetings_worker(registry):
+    await registry.refresh("a", "media-relay-a", load=4, hosting=[], streams=12)
+    placed = meeting()
+    assert (await registry.place(placed)).worker == "a"
+    await registry.refresh("b", "media-relay-b", load=0, hosting=[], draining=True)
+    await registry.refresh("c", "media-relay-c", load=0, hosting=[], ready=False)
+    unplaced = meeting()
+
+    workers, carriers = await registry.snapshot([placed, unplaced])
+
+    by_id = {w.worker: w for w in workers}
+    assert (by_id["a"].load, by_id["a"].meetings, by_id["a"].draining) == (4, 1, False)
+    assert (by_id["a"].streams, by_id["b"].streams) == (12, 0)
+    assert [w.ready for w in workers] == [True, True, False]
+    assert by_id["b"].draining and by_id["b"].meetings == 0
+    assert all(0 < w.lease_left_seconds <= 0.5 and w.alive for w in workers)
+    assert carriers == ["a", ""]
+    # reading moved nothing and placed nothing
+    assert await registry.place(unplaced, new=False) is None
+
+    await asyncio.sleep(0.6)  # neither renews: both lapse
+    workers, _ = await registry.snapshot([])
+    assert [w.alive for w in workers] == [False, False, False]

@@ -112,7 +112,7 @@ def _settings_check(**env: str) -> subprocess.CompletedProcess:
 
 GOOD = {
     "PRODUCTION": "true",
-    "DJANGO_SECRET_KEY": "q8V3nZ0rT5yW1xL7mK2pJ9hG4fD6sA0bC3eR8tY1uI5o",
+    "DJANGO_SECRET_KEY": "q8V3nZ0rT5yW1xL7mK2pJ9hG4fD6sA0bC3eR8tY1uI5oP7wE2aZ",
     "ALLOWED_HOSTS": "meet.example.org",
     "PUBLIC_BASE_URL": "https://meet.example.org",
     "TRUST_PROXY_HEADERS": "true",
@@ -125,6 +125,7 @@ GOOD = {
         ({"DJANGO_SECRET_KEY": ""}, "DJANGO_SECRET_KEY"),
         ({"DJANGO_SECRET_KEY": "embedded-default-not-for-production"}, "DJANGO_SECRET_KEY"),
         ({"DJANGO_SECRET_KEY": "changeme"}, "DJANGO_SECRET_KEY"),
+        ({"DJANGO_SECRET_KEY": "q8V3nZ0rT5yW1xL7mK2pJ9hG4fD6sA0bC3eR8tY1"}, "DJANGO_SECRET_KEY"),
         ({"DJANGO_SECRET_KEY": "a" * 50}, "DJANGO_SECRET_KEY"),
         ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS"),
         ({"ALLOWED_HOSTS": "*"}, "ALLOWED_HOSTS"),

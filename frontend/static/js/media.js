@@ -6,6 +6,8 @@ import { onError, onMessage } from "./plugins.js";
 
 const RETRY_LIMIT = 5;
 const LOST_OFFER_MS = 4000;
+// ICE "disconnected" this long (no packets through): the path is gone, e.g. Wi-Fi to mobile.
+const DISCONNECTED_MS = 3000;
 // The media errors (signaling/protocol/media.py), and those after which we start again.
 const MEDIA_ERRORS = [
   "media_not_started", "bad_sdp", "bad_candidate", "negotiation_in_progress", "unexpected_answer",
@@ -96,6 +98,18 @@ export class MediaSession {
     this.chain = this.chain.then(() => this._offer()).catch((e) => this._broken(e));
   }
 
+  // The network under us changed (the browser went back online, or to another kind of
+  // connection), or ICE has heard nothing for DISCONNECTED_MS: a new peer connection at
+  // once, with the same tracks. The relay cannot restart ICE (aiortc), and an ICE restart
+  // would wait for the old path to fail; the person stays in the meeting all along.
+  networkChanged(reason) {
+    const wanted = this.wanted || this.wantedWhenBack;
+    if (!wanted || this.joinsInFlight > 0) return;
+    console.warn("media: new connection:", reason);
+    this.attempts = 0;
+    this.join(wanted);
+  }
+
   async replaceLocal(kind, track) {
     const sender = this.senders[kind];
     if (sender && this.pc && this.pc.connectionState !== "closed") {
@@ -182,6 +196,16 @@ export class MediaSession {
         this._setState("connected");
       } else if (s === "failed") this._rejoin("the media connection failed");
       else if (s === "disconnected" || s === "connecting") this._setState("connecting");
+    });
+    pc.addEventListener("iceconnectionstatechange", () => {
+      if (this.pc !== pc) return;
+      clearTimeout(this.disconnectedTimer);
+      if (pc.iceConnectionState !== "disconnected" || !pc.wasConnected) return;
+      this.disconnectedTimer = setTimeout(() => {
+        if (this.pc === pc && pc.iceConnectionState === "disconnected") {
+          this.networkChanged(`no media for ${DISCONNECTED_MS / 1000} s`);
+        }
+      }, DISCONNECTED_MS);
     });
     pc.addEventListener("track", () => this._emitRemote());
     for (const kind of ["audio", "video"]) {
@@ -292,6 +316,7 @@ export class MediaSession {
 
   _closePc() {
     clearTimeout(this.lostOfferTimer);
+    clearTimeout(this.disconnectedTimer);
     clearTimeout(this.iceRenewTimer);
     if (this.pc) {
       this.pc.close();

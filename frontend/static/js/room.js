@@ -97,6 +97,15 @@ mountAttention();
 const lastChoices = rememberChoices({ meetingId, view });
 const leaving = setupLeaving({ view, send });
 mountLayout({ view, grid });
+// A new network (Wi-Fi to mobile, back online) breaks the media path: start a new one.
+window.addEventListener("online", () => media.networkChanged("back online"));
+// (Chromium on phones says which kind; its other "change"s are new speed estimates only)
+let networkType = navigator.connection?.type;
+navigator.connection?.addEventListener("change", () => {
+  if (navigator.connection.type === networkType) return;
+  networkType = navigator.connection.type;
+  media.networkChanged("a new kind of network");
+});
 window.peerMeeting = { view, media, local, selfMedia, modes }; // for tests and curious facilitators' devtools
 
 // --- the socket, and what its close means ------------------------------------------------

@@ -2,14 +2,19 @@
 
 Run as many as needed, on any host sharing the Redis: each registers with a lease and
 takes new meetings when it is the least loaded (media/registry.py). On SIGTERM it stops
-taking meetings, hands its meetings to another worker and exits.
+taking meetings, hands its meetings to another worker and exits. With
+MEDIA_WORKER_HEALTH_PORT set it answers /healthz and /readyz there (ops/worker_health.py).
 """
 
 import asyncio
+import logging
 import signal
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from structlog.contextvars import bind_contextvars
+
+log = logging.getLogger("media.worker")
 
 DRAIN_SECONDS = 5.0  # hand meetings over
 STOP_SECONDS = 3.0  # close the relay
@@ -34,31 +39,53 @@ class Command(BaseCommand):
         run(self._serve(loop), loop)
 
     async def _serve(self, loop_name: str) -> None:
+        from channels.layers import get_channel_layer
+
         from media.lease import WorkerLease, new_worker_id, worker_channel
+        from ops import metrics
+        from ops.worker_health import WorkerHealth
         from signaling.media_bridge import registry, send_to_channel, start_worker
 
         worker_id = new_worker_id()
-        worker = start_worker([worker_channel(worker_id)])
-        lease = WorkerLease(registry(), worker_id, worker, send_to_channel)
-        await lease.start()
-        self.stdout.write(
-            f"media worker {worker_id} on {', '.join(settings.MEDIA_HOST_ADDRESSES)} ({loop_name})",
-            ending="\n",
+        bind_contextvars(worker_id=worker_id)  # on every line of this process from here on
+        if metrics.serve():  # METRICS_PORT: this worker's own listener (docs/operations.md)
+            metrics.watch_event_loop()
+        health = WorkerHealth(
+            get_channel_layer(), lease_seconds=settings.MEDIA_WORKER_LEASE_SECONDS
         )
-        self.stdout.flush()
+        await health.start()
+        worker = start_worker([worker_channel(worker_id)])
+        lease = WorkerLease(
+            registry(), worker_id, worker, send_to_channel, ready=health.ready_for_meetings
+        )
+        health.lease = lease
+        await lease.start()
+        # at WARNING, as the other lines of its life: written whatever LOG_LEVEL says
+        if settings.MEDIA_WORKER_HEALTH_PORT:
+            address = settings.MEDIA_WORKER_HEALTH_ADDRESS
+            await health.serve(address, settings.MEDIA_WORKER_HEALTH_PORT)
+            log.warning(
+                "media worker health listening",
+                extra={"addresses": [address], "port": settings.MEDIA_WORKER_HEALTH_PORT},
+            )
+        log.warning(
+            "media worker started",
+            extra={"addresses": settings.MEDIA_HOST_ADDRESSES, "loop": loop_name},
+        )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
-        self.stdout.write("media worker: draining", ending="\n")
+        log.warning("media worker draining")
         # Out within 10 s of SIGTERM whatever happens (an orchestrator kills after that).
         try:
             await asyncio.wait_for(lease.drain(), DRAIN_SECONDS)
         except Exception as exc:  # a timeout, or Redis gone: the sweep of others takes over
-            self.stderr.write(f"media worker: drain incomplete ({type(exc).__name__})")
+            log.warning("media worker drain incomplete", extra={"error": type(exc).__name__})
         try:
             await asyncio.wait_for(worker.stop(), STOP_SECONDS)
         except TimeoutError:
-            self.stderr.write("media worker: relay did not close in time")
-        self.stdout.write("media worker: stopped", ending="\n")
+            log.warning("media worker relay did not close in time")
+        await health.stop()
+        log.warning("media worker stopped")

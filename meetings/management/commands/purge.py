@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from ops import error_counts
 from rooms.services import retention
 
 
@@ -35,6 +36,8 @@ class Command(BaseCommand):
         call_command("clearsessions")
         # Failed sign-ins (address, username) matter only while they can lock someone out.
         AccessAttempt.objects.filter(attempt_time__lt=now - settings.AXES_COOLOFF_TIME).delete()
+        # Error counts by minute only feed the status page's last hour.
+        error_counts.prune(now=now)
         self.stdout.write(
             json.dumps(
                 {"purged_at": now.isoformat(), "retention_days": retention_days} | report.as_dict()
