@@ -17,6 +17,7 @@ from aiortc.codecs import is_rtx
 from aiortc.rtcconfiguration import RTCBundlePolicy
 from aiortc.rtcrtpparameters import ParametersDict, RTCRtpCodecCapability, RTCRtpCodecParameters
 
+from . import sdp_ids, simulcast_sdp
 from .aiortc_private.codecs import negotiated_codecs, pin_codecs
 from .aiortc_private.receiver import Ingress
 from .aiortc_private.sender import Egress, IdleTrack, label_sender
@@ -117,6 +118,11 @@ class Participant:
             )
         downtrack = Downtrack(self.id, egress, publication.codec.clockRate, kind == "video")
         return Slot(publication.publisher, kind, transceiver, egress, downtrack)
+
+    def read_offer(self, sdp: str) -> None:
+        """What the client's offer says beyond aiortc: extension ids, simulcast layers."""
+        self.extension_ids.update(sdp_ids.extension_ids(sdp))
+        self.simulcast_layers.update(simulcast_sdp.offered_layers(sdp))
 
     def keep_client_codecs(self) -> None:
         """After the client's offer: its m-lines keep its payload types in relay offers."""

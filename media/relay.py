@@ -137,7 +137,7 @@ class Relay(SimulcastCommands):
             sdp = self._candidate_scope.filter_sdp(sdp)
             with _as_bad_sdp(participant_id):
                 await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
-            participant.extension_ids.update(sdp_ids.extension_ids(sdp))
+            participant.read_offer(sdp)
             keep_offered_opus_parameters(pc, sdp)
             participant.keep_client_codecs()
             self._publish(participant)
