@@ -11,7 +11,12 @@ COPY media media
 COPY groups groups
 COPY ops ops
 COPY frontend frontend
-COPY manage.py ./
+COPY manage.py setup.py ./
+# The relay's compiled per-packet path (media/aiortc_private/_packet_io.c), built next to
+# the sources the app imports from /app; without it the relay runs the same path in Python.
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && python setup.py build_ext --inplace && rm -rf build \
+    && apt-get purge -y gcc libc6-dev && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
 RUN pip install --no-cache-dir --no-deps .
 EXPOSE 8000
 # meetings.serve: daphne whose every line, the access log too, is JSON without a client address

@@ -33,9 +33,12 @@ class Child:
     """A subprocess whose stdout lines can be awaited with a timeout; ``wrapper`` runs it
     inside something, e.g. ``ip netns exec NAME``."""
 
-    def __init__(self, *args: str, wrapper: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, *args: str, wrapper: tuple[str, ...] = (), env: dict[str, str] | None = None
+    ) -> None:
         self.proc = subprocess.Popen(
             [*wrapper, sys.executable, *args],
+            env={**os.environ, **(env or {})},
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -123,9 +126,11 @@ def run_once(
     warmup: float,
     media: Path,
     loop: str = "worker",
+    packet_io: str = "default",
     layers: Path | None = None,
 ) -> dict:
-    server = Child("relay_server.py", "--mode", mode, "--loop", loop)
+    env = {} if packet_io == "default" else {"MEDIA_PACKET_IO": packet_io}
+    server = Child("relay_server.py", "--mode", mode, "--loop", loop, env=env)
     clients: list[Child] = []
     try:
         ready = server.expect("READY", 30).split()
@@ -174,9 +179,12 @@ def run_once(
     # a stream that never showed up in the window counts as 0 fps
     fps_min = min(fps) if fps and streams >= expected_streams else 0.0
     delays = {k: [d for r in reports for d in r["delays_ms"][k]] for k in ("audio", "video")}
+    # the last to join finds everyone else publishing: what a person joining a meeting sees
+    last_join = max((j for r in reports for j in r["joins"]), key=lambda j: j[0] or 0)
     return {
         "mode": mode,
         "loop": loop_used,
+        "packet_io": stats.get("packet_io"),
         "participants": participants,
         "cores": round((sum(cpu_end) - sum(cpu_start)) / (end - start), 4),
         "system_cores": round((cpu_end[1] - cpu_start[1]) / (end - start), 4),
@@ -184,6 +192,9 @@ def run_once(
         "recv_fps_min": round(fps_min, 2),
         "video_streams": streams,
         "e2e_ms_p95": {k: p95(v) for k, v in delays.items()},
+        "join_to_first_video_ms": (
+            round((last_join[1] - last_join[0]) * 1000) if last_join[1] is not None else None
+        ),
         "packets_in_per_s": round(
             (stats.get("packets_in", 0) - stats_start.get("packets_in", 0)) / (end - start)
         ),
@@ -209,16 +220,22 @@ def media_file() -> Path:
 
 
 def compare(
-    participants: int, seconds: float, warmup: float, naive_too: bool = True, loop: str = "worker"
+    participants: int,
+    seconds: float,
+    warmup: float,
+    naive_too: bool = True,
+    loop: str = "worker",
+    packet_io: str = "default",
 ) -> dict:
     media = media_file()
-    forward = run_once("forward", participants, seconds, warmup, media, loop)
+    forward = run_once("forward", participants, seconds, warmup, media, loop, packet_io)
     naive = run_once("naive", participants, seconds, warmup, media, loop) if naive_too else forward
     ratio = naive["cores"] / forward["cores"] if forward["cores"] else None
     return {
         "participants": participants,
         "seconds": seconds,
         "loop": forward["loop"],
+        "packet_io": forward["packet_io"],
         "forward_cores": forward["cores"],
         "naive_cores": naive["cores"],
         "forward_system_cores": forward["system_cores"],
@@ -229,6 +246,7 @@ def compare(
         "server_decoder_calls": forward["decoder_calls"],
         "recv_fps_min": forward["recv_fps_min"],
         "e2e_ms_p95": forward["e2e_ms_p95"],
+        "join_to_first_video_ms": forward["join_to_first_video_ms"],
         "naive_recv_fps_min": naive["recv_fps_min"],
         "naive_encoder_calls": naive["encoder_calls"],
         "naive_decoder_calls": naive["decoder_calls"],
@@ -245,7 +263,7 @@ def simulcast(participants: int, seconds: float, warmup: float, loop: str = "wor
 
     load_layers(layers)
     single = run_once("forward", participants, seconds, warmup, media, loop)
-    layered = run_once("forward", participants, seconds, warmup, media, loop, layers)
+    layered = run_once("forward", participants, seconds, warmup, media, loop, layers=layers)
     minutes = layered["seconds"] / 60
     return {
         "participants": participants,
@@ -277,12 +295,18 @@ def simulcast(participants: int, seconds: float, warmup: float, loop: str = "wor
     }
 
 
-def scaling(seconds: float, warmup: float, max_participants: int, loop: str = "worker") -> dict:
+def scaling(
+    seconds: float,
+    warmup: float,
+    max_participants: int,
+    loop: str = "worker",
+    packet_io: str = "default",
+) -> dict:
     media = media_file()
     points = []
     for n in range(2, max_participants + 1):
         try:
-            result = run_once("forward", n, seconds, warmup, media, loop)
+            result = run_once("forward", n, seconds, warmup, media, loop, packet_io)
         except (TimeoutError, RuntimeError) as exc:
             result = {"participants": n, "cores": None, "recv_fps_min": 0.0, "error": str(exc)}
             result["e2e_ms_p95"] = None
@@ -303,10 +327,20 @@ def scaling(seconds: float, warmup: float, max_participants: int, loop: str = "w
         }
     return {
         "loop": next((p["loop"] for p in points if "loop" in p), None),
+        "packet_io": next((p["packet_io"] for p in points if "packet_io" in p), None),
         "max_measured_participants": max((p["participants"] for p in held), default=0),
         **fit,
         "points": [
-            {k: p[k] for k in ("participants", "cores", "recv_fps_min", "e2e_ms_p95")}
+            {
+                k: p.get(k)
+                for k in (
+                    "participants",
+                    "cores",
+                    "recv_fps_min",
+                    "e2e_ms_p95",
+                    "join_to_first_video_ms",
+                )
+            }
             for p in points
         ],
         "server_encoder_calls": sum(p.get("encoder_calls") or 0 for p in points),
@@ -334,14 +368,28 @@ def main() -> None:
         default="worker",
         help="the relay process's event loop; worker = as manage.py media_worker runs it",
     )
+    parser.add_argument(
+        "--packet-io",
+        choices=["default", "compiled", "python"],
+        default="default",
+        help="the relay's per-datagram path (media/aiortc_private/packet_io.py); "
+        "default = compiled when built",
+    )
     args = parser.parse_args()
     if args.simulcast:
         result = simulcast(args.participants, args.seconds, args.warmup, args.loop)
     elif args.scaling:
-        result = scaling(min(args.seconds, 8.0), args.warmup, args.max_participants, args.loop)
+        result = scaling(
+            min(args.seconds, 8.0), args.warmup, args.max_participants, args.loop, args.packet_io
+        )
     else:
         result = compare(
-            args.participants, args.seconds, args.warmup, not args.forward_only, args.loop
+            args.participants,
+            args.seconds,
+            args.warmup,
+            not args.forward_only,
+            args.loop,
+            args.packet_io,
         )
     print(json.dumps(result) if args.json else json.dumps(result, indent=2))
 

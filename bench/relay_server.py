@@ -32,6 +32,7 @@ from aiortc.contrib.media import MediaRelay
 from aiortc.rtcconfiguration import RTCBundlePolicy
 
 from media import MediaError, Relay, RelayConfig, RelayEvent
+from media.aiortc_private import packet_io
 from media.aiortc_private.codecs import count_codec_calls
 from media.aiortc_private.ice import use_host_addresses
 from media.runtime import DEFAULT_LOOP, LOOPS, run
@@ -129,6 +130,17 @@ async def serve(
     def on_relay_event(event: RelayEvent) -> None:
         push(event.to_dict())
 
+    batch_ms = float(os.environ.get("RELAY_BENCH_BATCH_MS", "0"))
+    if batch_ms:
+        # experiment: wake the relay at most once per batch_ms for media sockets
+        from receive_batching import ReceiveBatcher
+
+        import media.relay
+        from media.aiortc_private.transport import install_fast_receive
+
+        batcher = ReceiveBatcher(batch_ms / 1000)
+        media.relay.install_fast_receive = lambda dtls: install_fast_receive(dtls, batcher.add)
+
     relay: Relay | NaiveRelay
     if mode == "forward":
         # everyone subscribes to everyone, as the benchmark asks: no last-N cap
@@ -157,7 +169,11 @@ async def serve(
             )
             return {}
         if op == "stats":
-            stats = {"encoder_calls": counts["encoder"], "decoder_calls": counts["decoder"]}
+            stats = {
+                "encoder_calls": counts["encoder"],
+                "decoder_calls": counts["decoder"],
+                "packet_io": "compiled" if packet_io.use_compiled() else "python",
+            }
             if isinstance(relay, Relay):
                 s = relay.stats()
                 stats.update(

@@ -17,7 +17,6 @@ from aiortc.codecs.vpx import Vp8Encoder
 from encoded_media import FPS, stamp
 
 from media.aiortc_private.sender import Egress
-from media.forwarding import rtp_bytes
 
 RID_ID = 10
 RID_URIS = (
@@ -52,8 +51,9 @@ class LayerSender:
 
     async def run(self) -> None:
         transceiver, egress = self.transceiver, self.egress
-        while egress._find_route() is None:
+        while (route := egress._find_route()) is None:
             await asyncio.sleep(0.02)
+        send_rtp = route[0]  # takes the SSRC: one per layer
         payload_type = next(c.payloadType for c in transceiver._codecs if c.name == "VP8")
         mid = transceiver.mid.encode()
         mid_element = bytes([1 << 4 | len(mid) - 1]) + mid
@@ -80,8 +80,7 @@ class LayerSender:
                 timestamp = (ts_base + sent * (90000 // FPS)) & 0xFFFFFFFF
                 for i, payload in enumerate(payloads):
                     marker = int(i == len(payloads) - 1)
-                    data = rtp_bytes(payload_type, marker, seq, timestamp, ssrc, element, payload)
-                    egress.send(data, seq, timestamp, marker, 0)
+                    send_rtp(marker << 7 | payload_type, seq, timestamp, ssrc, element, payload)
                     seq = (seq + 1) & 0xFFFF
                 stream[2] = seq
             sent += 1

@@ -105,6 +105,8 @@ class Participant:
         # by publisher: what a decoder could show and a listener would hear
         self.video_quality: dict[str, VideoQuality] = previous.video_quality if previous else {}
         self.audio_quality: dict[str, AudioQuality] = previous.audio_quality if previous else {}
+        self.join_started: float | None = None  # wall clock, shared by all processes
+        self.first_remote_video: float | None = None
         # a relay offer may arrive before our own offer's answer has been applied
         self.lock = asyncio.Lock()
 
@@ -113,6 +115,7 @@ class Participant:
             await self._join()
 
     async def _join(self) -> None:
+        self.join_started = time.time()
         await self.control.call("join", self.id)
         if self.layers:
             self.pc.addTransceiver(self.audio, direction="sendonly")
@@ -174,6 +177,8 @@ class Participant:
                 quality.request_keyframe = request_keyframe
                 quality.add(packet.ssrc, packet.sequence_number, packet.marker, packet.payload)
                 if packet.marker:
+                    if self.first_remote_video is None:
+                        self.first_remote_video = time.time()
                     self.frames[key] += 1
                     sent = read_stamp(packet.payload)
                     if sent is not None:
@@ -266,6 +271,7 @@ def report(control: Control, elapsed: float) -> dict:
         "fps": [n / elapsed for p in participants for n in p.frames.values()],
         "video_streams": sum(len(p.frames) for p in participants),
         "delays_ms": {k: [round(d * 1000, 3) for d in v] for k, v in delays.items()},
+        "joins": [[p.join_started, p.first_remote_video] for p in participants],
     }
 
 

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import struct
 import time
 from collections.abc import Callable
 
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import RtpPacket
 
+from .aiortc_private.packet_io import rtp_bytes
 from .aiortc_private.receiver import Ingress
 from .aiortc_private.sender import Egress, abs_send_time_bytes, ntp_now
 from .events import Kind
+
+__all__ = ["Downtrack", "Publication", "is_keyframe_start", "rtp_bytes"]
 
 logger = logging.getLogger(__name__)
 
@@ -60,30 +62,6 @@ def is_keyframe_start(codec_name: str, payload: bytes) -> bool:
         if nal_type == 28 and len(payload) > 1:  # FU-A start of an IDR
             return bool(payload[1] & 0x80) and payload[1] & 0x1F == 5
     return False
-
-
-_HEADER = struct.Struct("!BBHII")
-
-
-def rtp_bytes(
-    payload_type: int,
-    marker: int,
-    sequence_number: int,
-    timestamp: int,
-    ssrc: int,
-    extensions: bytes,
-    payload: bytes,
-) -> bytes:
-    """Serialize an RTP packet; ``extensions`` are one-byte-header elements (RFC 8285)."""
-    if not extensions:
-        header = _HEADER.pack(0x80, marker << 7 | payload_type, sequence_number, timestamp, ssrc)
-        return header + payload
-    padding = -len(extensions) % 4
-    length = (len(extensions) + padding) // 4
-    header = _HEADER.pack(0x90, marker << 7 | payload_type, sequence_number, timestamp, ssrc)
-    return b"".join(
-        (header, b"\xbe\xde", length.to_bytes(2, "big"), extensions, b"\0" * padding, payload)
-    )
 
 
 class Downtrack:
@@ -163,16 +141,15 @@ class Downtrack:
             level = packet.extensions.audio_level
             if self.audio_level_id and level is not None:
                 extensions += bytes([self.audio_level_id << 4, level[0] << 7 | level[1]])
-        data = rtp_bytes(
+        egress.send(
             self.payload_type or 0,
             packet.marker,
             out_seq,
             out_ts,
-            self.ssrc,
             extensions,
             packet.payload,
+            ntp,
         )
-        egress.send(data, out_seq, out_ts, packet.marker, ntp)
         egress.last_seq = out_seq
         egress.last_ts = out_ts
         egress.last_sent = now

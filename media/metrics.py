@@ -77,9 +77,11 @@ def snapshot(relay: Relay) -> Snapshot:
     found.traffic = stats.traffic
     for participant in relay.connections():
         found.connections[participant.pc.connectionState] += 1
-        for kind, publication in participant.publications.items():
-            found.published[kind] += 1
-            found.forwarded[kind] += sum(1 for d in publication.downtracks.values() if d.ready)
+        for publication in participant.publications.values():  # a shared screen is a video
+            found.published[publication.kind] += 1
+            found.forwarded[publication.kind] += sum(
+                1 for d in publication.downtracks.values() if d.ready
+            )
         for slot in participant.slots.values():
             rtt, loss, lost = slot.egress.receiver_report()
             if rtt is not None:

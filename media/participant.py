@@ -18,7 +18,7 @@ from aiortc.rtcconfiguration import RTCBundlePolicy
 from aiortc.rtcrtpparameters import ParametersDict, RTCRtpCodecCapability, RTCRtpCodecParameters
 
 from . import sdp_ids, simulcast_sdp
-from .aiortc_private.codecs import negotiated_codecs, pin_codecs
+from .aiortc_private.codecs import accept_rid_extensions, negotiated_codecs, pin_codecs
 from .aiortc_private.receiver import Ingress
 from .aiortc_private.sender import Egress, IdleTrack, label_sender
 from .config import RelayConfig
@@ -26,6 +26,13 @@ from .forwarding import Downtrack, Publication
 from .traffic import Traffic
 
 KINDS = ("audio", "video")
+# A publisher's tracks by source: its microphone ("audio"), its camera ("video") and its
+# shared screen, a second video. Keys of `publications`, `forwarding` and of slots.
+SCREEN = "screen"
+SOURCES = ("audio", "video", SCREEN)
+# How the page is told what a track is (media.offer `tracks`).
+SOURCE_NAMES = {"audio": "microphone", "video": "camera", SCREEN: "screen"}
+Switch = bool | None  # forward a source, or not; None: leave it as it is
 
 
 @dataclass
@@ -34,6 +41,7 @@ class Slot:
 
     publisher: str
     kind: str
+    source: str  # one of SOURCES: a screen is a video slot like a camera's
     transceiver: RTCRtpTransceiver
     egress: Egress
     downtrack: Downtrack
@@ -45,6 +53,7 @@ def build_peer_connection(config: RelayConfig) -> RTCPeerConnection:
     # MAX_BUNDLE: with BALANCED, the 2nd and later transceivers of a kind that the
     # server adds never send (aiortc __createTransceiver). Explicit iceServers: None
     # would silently add a public STUN server.
+    accept_rid_extensions()  # simulcast layers are told apart by RID; applied once
     servers = [
         RTCIceServer(urls=s.urls, username=s.username, credential=s.credential)
         for s in config.ice_servers
@@ -67,12 +76,13 @@ class Participant:
         self.id = participant_id
         self.room = room
         self.may_publish = {"audio": publish_audio, "video": publish_video}
-        self.forwarding = {"audio": True, "video": True}
+        # a screen is forwarded only while the server says this person shares (plan.screen)
+        self.forwarding = {"audio": True, "video": True, SCREEN: False}
         self.receive_video = receive_video
         self.pc = pc
-        self.publications: dict[str, Publication] = {}
+        self.publications: dict[str, Publication] = {}  # by source
         self.ingresses: list[Ingress] = []
-        self.slots: dict[tuple[str, str], Slot] = {}
+        self.slots: dict[tuple[str, str], Slot] = {}  # (publisher, source) -> slot
         self.free: dict[str, list[tuple[RTCRtpTransceiver, Egress]]] = {k: [] for k in KINDS}
         self.egresses: list[Egress] = []
         self.negotiated = False
@@ -90,8 +100,23 @@ class Participant:
         self.lock = asyncio.Lock()
         self.closed = False
 
+    def switch(self, source: str, enabled: Switch) -> bool:
+        """Forwards `source` (one of SOURCES) or drops it at the relay; True when that changed."""
+        if enabled is None or self.forwarding[source] == enabled:
+            return False
+        self.forwarding[source] = enabled
+        publication = self.publications.get(source)
+        if publication is not None:
+            publication.set_forwarding(enabled)
+        return True
+
+    @property
+    def shares_screen(self) -> bool:
+        """A screen is published and the server says it is forwarded (this person shares)."""
+        return SCREEN in self.publications and self.forwarding[SCREEN]
+
     def take_sender(
-        self, publication: Publication, on_keyframe_request: Callable[[], None]
+        self, publication: Publication, source: str, on_keyframe_request: Callable[[], None]
     ) -> Slot:
         """Find or create a sendonly transceiver for ``publication``."""
         kind = publication.kind
@@ -117,7 +142,7 @@ class Participant:
                 codec_preferences(kind, publication.codec.mimeType, publication.codec.parameters)
             )
         downtrack = Downtrack(self.id, egress, publication.codec.clockRate, kind == "video")
-        return Slot(publication.publisher, kind, transceiver, egress, downtrack)
+        return Slot(publication.publisher, kind, source, transceiver, egress, downtrack)
 
     def read_offer(self, sdp: str) -> None:
         """What the client's offer says beyond aiortc: extension ids, simulcast layers."""
@@ -158,7 +183,11 @@ class Participant:
 
     def sending_tracks(self) -> dict[str, dict[str, str]]:
         return {
-            slot.transceiver.mid: {"participant": slot.publisher, "kind": slot.kind}
+            slot.transceiver.mid: {
+                "participant": slot.publisher,
+                "kind": slot.kind,
+                "source": SOURCE_NAMES[slot.source],
+            }
             for slot in self.slots.values()
             if slot.transceiver.mid is not None
         }

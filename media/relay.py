@@ -55,8 +55,8 @@ from .events import (
     as_kind,
 )
 from .forwarding import Publication
-from .participant import KINDS, Participant, Slot, build_peer_connection
-from .simulcast_control import SimulcastCommands, SimulcastControl
+from .participant import KINDS, SCREEN, Participant, Slot, Switch, build_peer_connection
+from .simulcast_control import SimulcastCommands
 from .speaker import SpeakerDetector, SpeakingClock
 from .traffic import Traffic
 
@@ -92,7 +92,6 @@ class Relay(SimulcastCommands):
         use_host_addresses(self.config.host_addresses)
         self._candidate_scope = CandidateScope(self.config.host_addresses)
         keep_payload_types()
-        self._simulcast = SimulcastControl(self.config, self._on_track_live)
 
     # commands
 
@@ -137,7 +136,7 @@ class Relay(SimulcastCommands):
             sdp = self._candidate_scope.filter_sdp(sdp)
             with _as_bad_sdp(participant_id):
                 await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
-            participant.read_offer(sdp)
+            self._read_offer(participant, sdp)
             keep_offered_opus_parameters(pc, sdp)
             participant.keep_client_codecs()
             self._publish(participant)
@@ -145,8 +144,7 @@ class Relay(SimulcastCommands):
                 await pc.setLocalDescription(await pc.createAnswer())
             participant.negotiated = True
             _speed_up(participant)
-            answer = self._announce(pc.localDescription.sdp)
-            answer = simulcast_sdp.accept_layers(answer, participant.simulcast_layers)
+            answer = self._announce(pc.localDescription.sdp, participant)
         # after the caller has the answer: relay offers must not overtake it
         asyncio.get_running_loop().call_soon(self._reconcile_room, participant.room)
         return answer
@@ -211,17 +209,15 @@ class Relay(SimulcastCommands):
         self._reconcile_room(room_id)
 
     def set_forwarding(
-        self, participant_id: str, audio: bool | None = None, video: bool | None = None
+        self, participant_id: str, audio: Switch = None, video: Switch = None, screen: Switch = None
     ) -> None:
-        """Server-enforced mute / stop video: the relay drops the packets, nobody gets them."""
+        """Server-enforced mute / stop video / screen share: the relay drops those packets,
+        nobody gets them (None leaves a source as it is)."""
         participant = self._get(participant_id)
-        for kind, enabled in (("audio", audio), ("video", video)):
-            if enabled is None:
-                continue
-            participant.forwarding[kind] = enabled
-            publication = participant.publications.get(kind)
-            if publication is not None:
-                publication.set_forwarding(enabled)
+        participant.switch("audio", audio)
+        participant.switch("video", video)
+        if participant.switch(SCREEN, screen):  # a screen is offered only while it is shared
+            self._reconcile_room(participant.room)
 
     async def leave(self, participant_id: str) -> None:
         participant = self._participants.pop(participant_id, None)
@@ -303,7 +299,8 @@ class Relay(SimulcastCommands):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _announce(self, sdp: str) -> str:
+    def _announce(self, sdp: str, participant: Participant) -> str:
+        sdp = simulcast_sdp.accept_layers(sdp, participant.simulcast_layers)  # and in offers
         announced = self.config.announced_address
         if not announced:
             return sdp
@@ -313,36 +310,37 @@ class Relay(SimulcastCommands):
         return sdp
 
     def _publish(self, participant: Participant) -> None:
-        """Wrap every receiver the client's offer created; publish one track per kind."""
+        """Wrap every receiver the client's offer created; publish one audio track and up
+        to two videos: the first video m-line is the camera, the second the screen."""
         known = {id(i.receiver) for i in participant.ingresses}
         for transceiver in participant.pc.getTransceivers():
             receiver = transceiver.receiver
             if receiver.track is None or id(receiver) in known:
                 continue
             kind = as_kind(transceiver.kind)
+            source = SCREEN if kind == "video" and "video" in participant.publications else kind
             codec = negotiated_codec(transceiver)
-            if kind in participant.publications or not participant.may_publish[kind] or not codec:
+            if source in participant.publications or not participant.may_publish[kind] or not codec:
                 participant.ingresses.append(Ingress(receiver, _drop))
-                continue
-            if kind == "video" and self._simulcast.publish(participant, transceiver, codec):
                 continue
             publication = Publication(
                 participant.id,
                 kind,
                 codec,
                 self.config.keyframe_min_interval,
-                self._on_track_live,
+                # the page learns of a share from screenshare.updated, not from media.track
+                self._on_track_live if source != SCREEN else lambda publication: None,
                 self._on_audio_level,
             )
-            publication.forwarding = participant.forwarding[kind]
+            publication.forwarding = participant.forwarding[source]
             ingress = Ingress(receiver, publication.on_packet)
             publication.attach(ingress)
             participant.ingresses.append(ingress)
-            participant.publications[kind] = publication
+            participant.publications[source] = publication
 
     def _publication(self, slot: Slot) -> Publication | None:
         publisher = self._participants.get(slot.publisher)
-        return publisher.publications.get(slot.kind) if publisher else None
+        return publisher.publications.get(slot.source) if publisher else None
 
     def _on_track_live(self, publication: Publication) -> None:
         self._emit(TrackLive(publication.publisher, publication.kind))
@@ -390,6 +388,8 @@ class Relay(SimulcastCommands):
             if participant.receive_video:
                 video = [p for p in others if "video" in p.publications]
                 wanted |= {(p.id, "video") for p in video[: self.config.last_n]}
+                # a share is what everyone is meant to watch: never left out by last-N
+                wanted |= {(p.id, SCREEN) for p in others if p.shares_screen}
         changed = False
         for key in [k for k in participant.slots if k not in wanted]:
             slot = participant.slots.pop(key)
@@ -401,7 +401,7 @@ class Relay(SimulcastCommands):
         for key in sorted(wanted - participant.slots.keys()):
             publication = self._participants[key[0]].publications[key[1]]
             try:
-                slot = participant.take_sender(publication, publication.request_keyframe)
+                slot = participant.take_sender(publication, key[1], publication.request_keyframe)
             except Exception:
                 logger.exception("no sender for a publication")
                 continue
@@ -434,8 +434,7 @@ class Relay(SimulcastCommands):
                 logger.exception("relay offer failed")
                 self._emit(RelayErrorEvent(participant.id, "negotiation_failed", str(exc)))
                 return
-            sdp = self._announce(pc.localDescription.sdp)
-            sdp = simulcast_sdp.accept_layers(sdp, participant.simulcast_layers)
+            sdp = self._announce(pc.localDescription.sdp, participant)
             tracks = participant.sending_tracks()
         self._emit(Renegotiate(participant.id, sdp, tracks))
 
@@ -462,10 +461,11 @@ class Relay(SimulcastCommands):
         while True:
             await asyncio.sleep(1.0)
             for participant in list(self._participants.values()):
-                publication = participant.publications.get("video")
-                if publication is not None and publication.ingress is not None:
-                    with contextlib.suppress(Exception):
-                        await publication.ingress.send_remb(self._simulcast.remb(publication))
+                for source in ("video", SCREEN):
+                    publication = participant.publications.get(source)
+                    if publication is not None and publication.ingress is not None:
+                        with contextlib.suppress(Exception):
+                            await publication.ingress.send_remb(self._simulcast.remb(publication))
 
 
 @contextlib.contextmanager

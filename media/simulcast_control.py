@@ -4,11 +4,12 @@ from a client's offer, and choosing each subscriber's layers from its tiles and 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cached_property
 
 from aiortc import RTCRtpTransceiver
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
-from .aiortc_private.codecs import accept_rid_extensions
+from .aiortc_private.codecs import negotiated_codec
 from .aiortc_private.layers import LayeredIngress
 from .config import RelayConfig
 from .forwarding import Publication
@@ -23,7 +24,6 @@ class SimulcastControl:
         self.config = config
         self.on_live = on_live
         self._retired = [0, 0]  # layer switches, layer keyframe requests of closed ones
-        accept_rid_extensions()
 
     def publish(
         self,
@@ -91,10 +91,25 @@ class SimulcastControl:
 class SimulcastCommands:
     """The relay's simulcast commands (``Relay`` inherits them)."""
 
-    _simulcast: SimulcastControl
+    config: RelayConfig
     _participants: dict[str, Participant]
     _get: Callable[[str], Participant]
     _publication: PublicationOf
+    _on_track_live: Callable[[Publication], None]
+
+    @cached_property
+    def _simulcast(self) -> SimulcastControl:
+        return SimulcastControl(self.config, self._on_track_live)
+
+    def _read_offer(self, participant: Participant, sdp: str) -> None:
+        """After the client's offer is applied: its numbering and layers; a video m-line
+        with layers becomes a layered publication (``_publish`` then leaves it be)."""
+        participant.read_offer(sdp)
+        for transceiver in participant.pc.getTransceivers():
+            codec = negotiated_codec(transceiver)
+            publishes = participant.may_publish["video"] and "video" not in participant.publications
+            if transceiver.kind == "video" and codec and publishes:
+                self._simulcast.publish(participant, transceiver, codec)
 
     def set_tiles(self, participant_id: str, tiles: dict[str, tuple[int, int]]) -> None:
         """The device-pixel size pid's page shows each publisher at (``media.tiles``);

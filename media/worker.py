@@ -54,6 +54,8 @@ class Plan(Protocol):
     def audio(self) -> bool: ...  # False: the relay drops this person's audio
     @property
     def video(self) -> bool: ...
+    @property
+    def screen(self) -> bool: ...  # True: this person shares their screen now
 
 
 class PlanSource(Protocol):
@@ -270,7 +272,7 @@ class MediaWorker:
             receive_video=command.receive_video,
         )
         self.meetings[pid] = command.meeting_id
-        self.relay.set_forwarding(pid, audio=plan.audio, video=plan.video)
+        self.relay.set_forwarding(pid, audio=plan.audio, video=plan.video, screen=plan.screen)
         await self._tell(pid, Ready(plan.publish, plan.publish, command.receive_video))
 
     async def _sync(self, meeting_id: str) -> None:
@@ -289,7 +291,9 @@ class MediaWorker:
                     continue
                 with contextlib.suppress(MediaError):
                     await self.relay.move(member, plan.room)
-                    self.relay.set_forwarding(member, audio=plan.audio, video=plan.video)
+                    self.relay.set_forwarding(
+                        member, audio=plan.audio, video=plan.video, screen=plan.screen
+                    )
 
     async def _rejoin(self, meeting_id: str) -> None:
         """The meeting was moved here from a worker that failed or stopped: its people join

@@ -26,6 +26,7 @@ from rooms.shapes import (
     GoroundInfo,
     Mood,
     ParticipantInfo,
+    ScreenshareInfo,
     SupportInfo,
 )
 
@@ -286,6 +287,21 @@ class GoroundUpdated(Event):
 
     type = "goround.updated"
     goround: GoroundInfo | None = None  # None: the go-round ended
+
+
+class ScreenshareUpdated(Event, ScreenshareInfo):
+    """Who shares their screen and who may (rooms/screenshare.py)."""
+
+    type = "screenshare.updated"
+
+
+class ScreenshareStopped(Event):
+    """To the sharer: their share was stopped by someone else or by a rule; stop capturing."""
+
+    type = "screenshare.stopped"
+    reason: Literal["facilitator", "replaced", "revoked", "no_longer_allowed"]
+    by_role: FacilitatorRole | None = None
+    by_name: str | None = None
 
 
 EVENT_MODELS: tuple[type[Event], ...] = tuple(Event.__subclasses__())

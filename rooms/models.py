@@ -46,6 +46,8 @@ class Meeting(models.Model):
     # The running go-round (rooms/goround.py): participant ids and turn times, no names;
     # cleared when it or the meeting ends.
     goround = models.JSONField(null=True, blank=True)
+    # Screen sharing (rooms/screenshare.py): who shares and which peers may, ids only.
+    screenshare = models.JSONField(null=True, blank=True)
     # Device hashes are keyed with this meeting's own salt, so the same browser gets an
     # unrelated hash in every meeting ("" only for meetings from before the salt existed).
     device_salt = models.CharField(max_length=32, default=new_device_salt)

@@ -48,6 +48,7 @@ ROOM_COLUMNS = {
     "breakout_warn_at": "breakout_warn_at",
     "breakout_warned": "breakout_warned",
     "goround": "goround",
+    "screenshare": "screenshare",
 }
 
 

@@ -107,6 +107,11 @@ class GoroundTurn(Shape):
     ended_at: str | None = None
 
 
+class ScreenshareInfo(Shape):
+    sharer: str | None = None  # who is sharing their screen now (one at a time)
+    allowed: list[str]  # peers a facilitator allowed to share (facilitators always may)
+
+
 class GoroundInfo(Shape):
     turns: list[GoroundTurn]
     seconds: int | None = None

@@ -70,6 +70,7 @@ class MediaPlan:
     publish: bool  # camera_mic participants publish; text-only participants never do
     audio: bool  # False: the relay drops this person's audio (server-enforced mute)
     video: bool
+    screen: bool = False  # True only for the one sharing their screen now (rooms/screenshare.py)
 
 
 @dataclass
@@ -141,6 +142,7 @@ class MeetingState:
     breakout_warned: bool = False
     attention: dict[str, AttentionItem] = field(default_factory=dict)  # in arrival order
     goround: dict[str, Any] | None = None  # rooms/goround.py's JSON
+    screenshare: dict[str, Any] | None = None  # rooms/screenshare.py's JSON
 
     # --- reading ---------------------------------------------------------------
 
@@ -183,6 +185,7 @@ class MeetingState:
             publish=publish,
             audio=publish and m.muted_by is None,
             video=publish and m.video_stopped_by is None,
+            screen=publish and self.screenshare is not None and self.screenshare["sharer"] == m.id,
         )
 
     def settings(self) -> dict[str, bool]:
@@ -214,6 +217,11 @@ class MeetingState:
             "settings": self.settings(),
             "breakouts": self.breakouts_public(),
         }
+        if self.screenshare is not None:
+            state["screenshare"] = {
+                "sharer": self.screenshare["sharer"],
+                "allowed": list(self.screenshare["allowed"]),
+            }
         if viewer.facilitates:
             state["lobby"] = [m.public().model_dump() for m in self.lobby()]
             state["attention"] = [

@@ -188,7 +188,7 @@ def outcome_message(outcome: Outcome) -> dict | None:
             return p.error_message(_ERRORS.get(code, code))
         case Renegotiate(sdp=sdp, tracks=tracks):
             described = {
-                mid: {"participant_id": t["participant"], "kind": t["kind"]}
+                mid: {"participant_id": t["participant"], "kind": t["kind"], "source": t["source"]}
                 for mid, t in tracks.items()
             }
             return p.server_message("media.offer", sdp=sdp, tracks=described)

@@ -23,6 +23,7 @@ from rooms.services import (
     facilitation,
     goround,
     participants,
+    screenshare,
     support,
 )
 from signaling import protocol as p
@@ -229,6 +230,12 @@ ROUTES: dict[type, Route] = {
     p.GoroundPrevious: Route(goround.goround_previous, _actor),
     p.GoroundPass: Route(goround.goround_pass, _actor),
     p.GoroundEnd: Route(goround.goround_end, _actor),
+    # --- screen sharing
+    p.ScreenStart: Route(screenshare.screen_start, _actor),
+    p.ScreenStop: Route(screenshare.screen_stop, _with(target_id=_target)),
+    p.ScreenAllow: Route(
+        screenshare.screen_allow, _with(target_id=_target, allowed=_field("allowed"))
+    ),
     # --- media negotiation: the meeting's media worker answers on its own
     **{message_type: Route(handler=handler) for message_type, handler in MEDIA_HANDLERS.items()},
 }

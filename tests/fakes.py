@@ -12,6 +12,7 @@ class Plan:
     publish: bool = True
     audio: bool = True
     video: bool = True
+    screen: bool = False
 
 
 class FakePlans:

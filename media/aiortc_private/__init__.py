@@ -13,8 +13,10 @@ one level below:
   retransmission history and RTCP sender-report counters up to date. The sender itself
   is given an ``IdleTrack`` whose ``recv()`` never returns, so its own encoding loop
   never runs.
-- ``transport`` decrypts and routes incoming media in the socket callback, and
-  encrypts and sends outgoing packets without pylibsrtp's per-call overhead.
+- ``transport`` decrypts and routes incoming media in the socket callback.
+- ``packet_io`` encrypts and sends outgoing packets, and decrypts incoming ones, in one
+  compiled call each (``_packet_io.c``, optional) or in Python without pylibsrtp's
+  per-call overhead; both give the same bytes.
 - ``ice.use_host_addresses`` replaces ``aioice.ice.get_host_addresses``, which skips
   127.0.0.1, with the configured list.
 - ``codecs`` pins payload types and header-extension ids across renegotiations, and

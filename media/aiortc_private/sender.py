@@ -24,7 +24,7 @@ from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import RTP_HISTORY_SIZE, HeaderExtensionsMap
 
 from .names import PrivateName
-from .transport import datagram_sender, fast_srtp
+from .packet_io import SendRtp, rtp_sender
 
 PRIVATE = (
     PrivateName(RTCRtpSender, "_next_encoded_frame", "method"),  # wrapped per instance
@@ -84,13 +84,13 @@ class Egress:
         self.last_seq: int | None = None
         self.last_ts = 0
         self.last_sent = 0.0
-        self.history: dict[int, tuple[int, bytes]] = {}
+        self.history: dict[int, tuple[int, int, int, bytes, bytes]] = {}
         self.keep_history = transceiver.kind == "video"
         # a NACKed packet no longer in history: sequence number -> ask the publisher
         self.on_missing: Callable[[int], None] | None = None
         self._sent_packets = 0
         self._sent_octets = 0
-        self._route: tuple[Any, Any, Any, Any] | None = None
+        self._route: tuple[SendRtp, Any, Any] | None = None
         original_next = sender._next_encoded_frame
 
         async def next_encoded_frame(codec: RTCRtpCodecParameters) -> Any:
@@ -142,24 +142,44 @@ class Egress:
         return mid_element, ids.abs_send_time or 0, ids.audio_level or 0
 
     def send(
-        self, data: bytes, sequence_number: int, timestamp: int, marker: int, ntp: int
+        self,
+        payload_type: int,
+        marker: int,
+        sequence_number: int,
+        timestamp: int,
+        extensions: bytes,
+        payload: bytes,
+        ntp: int,
     ) -> None:
-        """Protect and send one serialized RTP packet now; ``ntp`` is now, for markers."""
+        """Serialize with this sender's SSRC, protect and send one RTP packet now.
+
+        ``extensions`` are one-byte-header elements (RFC 8285); ``ntp`` is now, for
+        markers. Whatever rewrites packets per subscriber (numbering, layers) sits in
+        front of this and hands over the fields it chose.
+        """
         route = self._route or self._find_route()
         if route is None:
             return
-        protect, sendto, addr, transport = route
+        send_rtp, transport, _ = route
         if transport.is_closing():
             self._route = None
             return
-        try:
-            sendto(protect(data), addr)
-        except (BlockingIOError, InterruptedError):
+        marker_pt = marker << 7 | payload_type
+        length = send_rtp(
+            marker_pt, sequence_number, timestamp, self.sender._ssrc, extensions, payload
+        )
+        if length < 0:
             return  # socket buffer full: dropped, as a congested network would
         if self.keep_history:
-            self.history[sequence_number % RTP_HISTORY_SIZE] = (sequence_number, data)
+            self.history[sequence_number % RTP_HISTORY_SIZE] = (
+                sequence_number,
+                marker_pt,
+                timestamp,
+                extensions,
+                payload,
+            )
         self._sent_packets += 1
-        self._sent_octets += len(data) - 12
+        self._sent_octets += length - 12
         if marker:
             # the sender's RTCP sender reports read these
             sender = self.sender
@@ -168,7 +188,7 @@ class Egress:
             sender._RTCRtpSender__packet_count = self._sent_packets
             sender._RTCRtpSender__octet_count = self._sent_octets
 
-    def _find_route(self) -> tuple[Any, Any, Any, Any] | None:
+    def _find_route(self) -> tuple[SendRtp, Any, Any] | None:
         dtls = self.sender.transport
         pair = dtls.transport._connection._nominated.get(1)
         if dtls._tx_srtp is None or pair is None or dtls.state != "connected":
@@ -176,11 +196,11 @@ class Egress:
         if pair.protocol.transport is None or pair.protocol.transport.is_closing():
             return None
         transport = pair.protocol.transport
+        # the session and transport stay referenced here: the sender holds raw pointers
         self._route = (
-            fast_srtp(dtls._tx_srtp),
-            datagram_sender(transport),
-            pair.remote_addr,
+            rtp_sender(dtls._tx_srtp, transport, pair.remote_addr),
             transport,
+            dtls._tx_srtp,
         )
         return self._route
 
@@ -198,11 +218,13 @@ class Egress:
         # resent on the primary SSRC: receivers accept it whether or not RTX is negotiated
         entry = self.history.get(sequence_number % RTP_HISTORY_SIZE)
         route = self._route
-        if entry is not None and entry[0] == sequence_number and route is not None:
-            protect, _, addr, transport = route
-            transport.sendto(protect(entry[1]), addr)
-        elif self.on_missing is not None:
+        if (entry is None or entry[0] != sequence_number) and self.on_missing is not None:
             self.on_missing(sequence_number)
+        if entry is None or entry[0] != sequence_number or route is None:
+            return
+        if not route[1].is_closing():
+            seq, marker_pt, timestamp, extensions, payload = entry
+            route[0](marker_pt, seq, timestamp, self.sender._ssrc, extensions, payload)
 
 
 def label_sender(transceiver: RTCRtpTransceiver, stream_id: str) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from rooms import breakouts, persistence, state
+from rooms import breakouts, persistence, screenshare, state
 from rooms.events import BreakoutsUpdated, ChangeSpace, Directive, Event
 from rooms.models import Meeting
 
@@ -61,6 +61,7 @@ def locked_room(meeting_id: str) -> Iterator[Locked]:
         spaces = {pid: m.breakout for pid, m in room.members.items()}
         unit = Locked(meeting, room, events=breakouts.tick(room, timezone.now()))
         yield unit
+        unit.events += screenshare.settle(room)
         snapshot.write_back(meeting, room, timezone.now())
         unit.outcome = Outcome(
             events=_with_space_changes(unit.events, spaces, room),

@@ -13,7 +13,16 @@ from typing import Annotated, Any, Union
 
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
-from signaling.protocol import agreement, checkins, core, facilitation, goround, media, support
+from signaling.protocol import (
+    agreement,
+    checkins,
+    core,
+    facilitation,
+    goround,
+    media,
+    screenshare,
+    support,
+)
 from signaling.protocol.agreement import *  # noqa: F403
 from signaling.protocol.base import (
     CLOSE_CODES,
@@ -27,9 +36,10 @@ from signaling.protocol.core import *  # noqa: F403
 from signaling.protocol.facilitation import *  # noqa: F403
 from signaling.protocol.goround import *  # noqa: F403
 from signaling.protocol.media import *  # noqa: F403
+from signaling.protocol.screenshare import *  # noqa: F403
 from signaling.protocol.support import *  # noqa: F403
 
-_FEATURES = (core, media, facilitation, checkins, support, goround, agreement)
+_FEATURES = (core, media, facilitation, checkins, support, goround, agreement, screenshare)
 
 _CLIENT_MODELS = tuple(m for f in _FEATURES for m in f.CLIENT_MODELS)
 _SERVER_MODELS = tuple(m for f in _FEATURES for m in f.SERVER_MODELS)

@@ -7,7 +7,14 @@ from uuid import UUID
 
 from pydantic import Field
 
-from rooms.shapes import AttentionInfo, ChatInfo, GoroundInfo, ParticipantInfo, SupportInfo
+from rooms.shapes import (
+    AttentionInfo,
+    ChatInfo,
+    GoroundInfo,
+    ParticipantInfo,
+    ScreenshareInfo,
+    SupportInfo,
+)
 from signaling.protocol.base import ERROR_CODES, Message
 from signaling.protocol.facilitation import BreakoutsState, RoomSettings
 
@@ -144,6 +151,7 @@ class RoomState(Message):
     attention: list[AttentionInfo] | None = None  # facilitators only
     support: SupportInfo | None = None  # peers: their own "I need support"
     goround: GoroundInfo | None = None
+    screenshare: ScreenshareInfo | None = None  # absent: nobody shares or may share yet
 
 
 class ParticipantJoined(Message):

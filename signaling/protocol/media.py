@@ -108,6 +108,7 @@ class MediaAnswerOut(Message):
 class TrackInfo(Message):
     participant_id: str
     kind: Literal["audio", "video"]
+    source: Literal["microphone", "camera", "screen"]  # a screen is a second video
 
 
 class MediaOfferOut(Message):

@@ -117,6 +117,7 @@ class Received:
 
 
 COUNTER_RANGE = 8000  # each client draws counters from its own range: content names its sender
+SCREEN_OFFSET = COUNTER_RANGE // 2
 
 
 class Client:
@@ -130,6 +131,7 @@ class Client:
         amplitude: float = 0.3,
         receive_video: bool = True,
         number: int = 0,
+        screen: bool = False,
     ) -> None:
         self.relay = relay
         self.number = number
@@ -143,6 +145,11 @@ class Client:
         self.mislabelled = 0
         self._previous: dict[str, str] = {}
         self.audio = ToneAudioTrack(amplitude) if audio else None
+        # a shared screen: a second video, its counters in the upper half of the range
+        self.screen = (
+            CounterVideoTrack(first=number * COUNTER_RANGE + SCREEN_OFFSET) if screen else None
+        )
+        self.screens: dict[str, list[int]] = {}  # counters that came on a "screen" MID
         self.mids: dict[str, dict[str, str]] = {}
         self.received: dict[str, Received] = {}
         self.offers = 0
@@ -159,7 +166,7 @@ class Client:
 
     async def join(self) -> None:
         await self._join_relay()
-        for track in (self.audio, self.video):
+        for track in (self.audio, self.video, self.screen):
             if track is not None:
                 self.pc.addTransceiver(track, direction="sendonly")
         await self.pc.setLocalDescription(await self.pc.createOffer())
@@ -214,9 +221,13 @@ class Client:
         return False
 
     def publisher_of(self, track: MediaStreamTrack) -> str | None:
+        info = self._info_of(track)
+        return info["participant"] if info else None
+
+    def _info_of(self, track: MediaStreamTrack) -> dict[str, str] | None:
         for transceiver in self.pc.getTransceivers():
             if transceiver.receiver.track is track and transceiver.mid in self.mids:
-                return self.mids[transceiver.mid]["participant"]
+                return self.mids[transceiver.mid]
         return None
 
     def _on_track(self, track: MediaStreamTrack) -> None:
@@ -236,6 +247,10 @@ class Client:
                 counter = read_counter(frame)
                 if counter is None:
                     continue
+                info = self._info_of(track)
+                if info is not None and info.get("source") == "screen":
+                    self.screens.setdefault(publisher, []).append(counter)
+                    continue
                 # attribute by content, so a frame forwarded to the wrong place is caught
                 owner = self.owner_of(counter)
                 if owner is None:
@@ -250,15 +265,16 @@ class Client:
         total = 0
         for transceiver in self.pc.getTransceivers():
             info = self.mids.get(transceiver.mid or "")
-            if info != {"participant": publisher, "kind": kind}:
+            if not _carries(info, publisher, kind):
                 continue
             report = await transceiver.receiver.getStats()
             total += sum(s.packetsReceived for s in report.values() if s.type == "inbound-rtp")
         return total
 
     def mid_of(self, publisher: str, kind: str) -> str | None:
+        """The MID of ``publisher``'s microphone or camera (``kind``), or its "screen"."""
         for mid, info in self.mids.items():
-            if info == {"participant": publisher, "kind": kind}:
+            if _carries(info, publisher, kind):
                 return mid
         return None
 
@@ -273,6 +289,14 @@ class Client:
         for task in self._tasks:
             task.cancel()
         await self.pc.close()
+
+
+def _carries(info: dict[str, str] | None, publisher: str, kind: str) -> bool:
+    if info is None or info["participant"] != publisher:
+        return False
+    if kind == "screen":
+        return info.get("source") == "screen"
+    return info["kind"] == kind and info.get("source") != "screen"
 
 
 class Room:

@@ -23,7 +23,6 @@ from aiortc.mediastreams import MediaStreamError
 from av import VideoFrame
 
 from media.aiortc_private.sender import Egress, IdleTrack
-from media.forwarding import rtp_bytes
 from tests.media.media_peers import HEIGHT, WIDTH, Client, draw_counter, read_counter
 
 RID_EXTMAP = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"
@@ -91,8 +90,9 @@ class SimulcastPublisher(Client):
         transceiver = self._video_transceiver
         egress = Egress(transceiver, self._keyframe_requested)
         sender = transceiver.sender
-        while egress._find_route() is None:
+        while (route := egress._find_route()) is None:
             await asyncio.sleep(0.02)
+        send_rtp = route[0]  # takes the SSRC: one per layer
         payload_type = next(c.payloadType for c in transceiver._codecs if c.name == "VP8")
         mid = transceiver.mid.encode()
         mid_element = bytes([1 << 4 | len(mid) - 1]) + mid
@@ -126,16 +126,8 @@ class SimulcastPublisher(Client):
                 timestamp = (timestamp + ts_base) & 0xFFFFFFFF
                 for i, payload in enumerate(payloads):
                     marker = int(i == len(payloads) - 1)
-                    data = rtp_bytes(
-                        payload_type,
-                        marker,
-                        seq,
-                        timestamp,
-                        ssrc,
-                        mid_element + rid_element,
-                        payload,
-                    )
-                    egress.send(data, seq, timestamp, marker, 0)
+                    marker_pt = marker << 7 | payload_type
+                    send_rtp(marker_pt, seq, timestamp, ssrc, mid_element + rid_element, payload)
                     seq = (seq + 1) & 0xFFFF
                 stream[2] = seq
 

@@ -75,8 +75,19 @@ class _RecordingEgress:
     def header_extensions(self) -> tuple[bytes, int, int]:
         return b"", 0, 0
 
-    def send(self, data: bytes, seq: int, ts: int, marker: int, ntp: int) -> None:
-        self.sent.append(RtpPacket.parse(data))
+    def send(
+        self,
+        payload_type: int,
+        marker: int,
+        sequence_number: int,
+        timestamp: int,
+        extensions: bytes,
+        payload: bytes,
+        ntp: int,
+    ) -> None:
+        packet = RtpPacket(payload_type, marker, sequence_number, timestamp, self.ssrc)
+        packet.payload = bytes(payload)
+        self.sent.append(packet)
 
 
 def test_fec_payloads_and_dtx_silences_reach_subscribers_as_sent():

@@ -10,6 +10,7 @@ from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import RtpPacket
 
 from media import vp8
+from media.aiortc_private.packet_io import rtp_bytes
 from media.forwarding import Downtrack
 from media.simulcast import Choice, Layer, SimulcastPublication, choose_layer
 from media.simulcast_sdp import accept_layers, offered_layers
@@ -58,7 +59,8 @@ class RecordingEgress:
         self.last_sent = 0.0
         self.sent: list[RtpPacket] = []
 
-    def send(self, data: bytes, sequence_number: int, timestamp: int, marker: int, ntp: int):
+    def send(self, payload_type, marker, sequence_number, timestamp, extensions, payload, ntp):
+        data = rtp_bytes(payload_type, marker, sequence_number, timestamp, 0xABCD, b"", payload)
         self.sent.append(RtpPacket.parse(data))
 
 

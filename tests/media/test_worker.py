@@ -137,3 +137,19 @@ async def test_the_tile_sizes_a_page_reports_reach_its_relay_connection(running)
         ("lark", "Stopped"),
     ]
     assert worker.relay._participants["fern"].tiles == {"lark": (640, 360), "wren": (160, 90)}
+
+
+async def test_who_shares_their_screen_follows_the_plan_on_join_and_on_every_sync(running):
+    channels, plans, outbox, worker = running
+    plans.by_meeting[MEETING] = {"fern": Plan(room=f"{MEETING}/main", screen=True)}
+    await channels.send("media-relay-0", command_message(MEETING, "join", "fern"))
+    await outbox.wait_for(1)
+    forwarding = worker.relay._participants["fern"].forwarding
+    assert forwarding["screen"] is True
+    plans.by_meeting[MEETING] = {"fern": Plan(room=f"{MEETING}/main", screen=False)}
+    await channels.send("media-relay-0", command_message(MEETING, "sync"))
+    for _ in range(50):
+        if forwarding["screen"] is False:
+            break
+        await asyncio.sleep(0.02)
+    assert forwarding["screen"] is False and forwarding["video"] is True

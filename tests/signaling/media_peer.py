@@ -74,7 +74,11 @@ class SocketMediaPeer(media_peers.Client):
             match message["type"]:
                 case "media.offer":
                     tracks = {
-                        mid: {"participant": t["participant_id"], "kind": t["kind"]}
+                        mid: {
+                            "participant": t["participant_id"],
+                            "kind": t["kind"],
+                            "source": t["source"],
+                        }
                         for mid, t in message["tracks"].items()
                     }
                     self._renegotiations.put_nowait(Renegotiate(self.id, message["sdp"], tracks))

@@ -6,7 +6,7 @@ import { pluginIcons, pluginShows } from "./plugins.js";
 
 const ROLE_BADGES = { facilitator: "Facilitator · verified", cofacilitator: "Co-facilitator (invited)", peer: "" };
 const STALL_MS = 2500;
-const PILL_ICONS = { muted: "mic-off", "camera-off": "video-off", hand: "hand", "text-only": "message-square-text" };
+const PILL_ICONS = { muted: "mic-off", "camera-off": "video-off", hand: "hand", "text-only": "message-square-text", sharing: "monitor-up" };
 const QUALITY_LABELS = { good: "Connection good", weak: "Connection weak", lost: "No connection", waiting: "Connecting" };
 
 // The first letter or digit of the first two words ("Fern (facilitator)" is "FF", not "F(").
@@ -38,10 +38,17 @@ export class VideoGrid {
         this.tiles.delete(id);
       }
     }
+    // A shared screen comes first, large on the stage (layout.js), its sharer's tile next.
+    const screen = this._renderScreen(view, shown);
+    const sharer = screen ? people.findIndex((p) => p.id === view.screenshare.sharer) : -1;
+    if (sharer > 0) people.unshift(...people.splice(sharer, 1));
+    const first = screen ? 1 : 0;
     people.forEach((p, index) => {
       const tile = this.tiles.get(p.id) || this._create(p);
       this._update(tile, p, view);
-      if (this.list.children[index] !== tile.node) this.list.insertBefore(tile.node, this.list.children[index] || null);
+      tile.node.classList.toggle("sharer", index === 0 && Boolean(screen));
+      const at = this.list.children[index + first];
+      if (at !== tile.node) this.list.insertBefore(tile.node, at || null);
     });
     this.list.dataset.count = String(people.length);
     this.onRendered?.(); // layout.js places the tiles to fit the stage
@@ -133,6 +140,49 @@ export class VideoGrid {
         .filter(Boolean)
         .join(", "),
     );
+  }
+
+  // The shared screen as one more tile: your own capture when you share, else the screen
+  // track the relay sends; without one (text only, audio only, still arriving) a card says who shares.
+  _renderScreen(view, shown) {
+    const sharerId = view.screenshare?.sharer;
+    const sharer = sharerId && shown.has(sharerId) ? view.participants.get(sharerId) : null;
+    if (!sharer) {
+      this.screen?.node.remove();
+      this.screen = null;
+      return null;
+    }
+    if (!this.screen) {
+      const video = el("video", { autoplay: true, playsinline: true, muted: true, "aria-hidden": "true" });
+      video.muted = true;
+      this.screen = { video, track: null, label: el("span", { class: "tile-name" }), placeholder: el("div", { class: "placeholder share-card" }) };
+      this.screen.node = el("li", { class: "tile screen-tile", dataset: { screenOf: sharerId } }, video, this.screen.placeholder, el("div", { class: "caption" }, this.screen.label));
+      video.addEventListener("resize", () => this.onRendered?.()); // its shape is known: fit it
+    }
+    const screen = this.screen;
+    const isYou = sharerId === view.you;
+    const track = (isYou ? view.screenshare.ownTrack : view.remote.get(sharerId)?.screen) || null;
+    if (screen.track !== track) {
+      screen.track = track;
+      screen.video.srcObject = track ? new MediaStream([track]) : null;
+    }
+    const whose = isYou ? "Your screen" : `${sharer.name}'s screen`;
+    screen.node.dataset.screenOf = sharerId;
+    screen.label.textContent = isYou ? "You are sharing your screen" : whose;
+    const said = isYou ? "You are sharing your screen" : `${sharer.name} is sharing their screen`;
+    // Without video you are told how to watch it; otherwise the picture is on its way. A
+    // text-only person may watch (and listen) without a camera or microphone of their own.
+    const watch = !isYou && !track && view.mode === "text" && view.screenshare.watch;
+    const how = isYou || track ? "" : watch ? "You stay text only: nobody sees or hears you." : view.mode === "audio" ? "To see it, choose Video under More, Mode." : "";
+    const button = watch ? el("button", { type: "button", class: "small", onclick: () => view.screenshare.watch() }, "Watch the screen") : "";
+    if (screen.said !== said + how + Boolean(button)) {
+      screen.said = said + how + Boolean(button); // not rebuilt on every render: a focused button stays
+      screen.placeholder.replaceChildren(icon("monitor-up"), el("p", {}, said), button, how ? el("p", { class: "share-how" }, how) : "");
+    }
+    screen.node.classList.toggle("no-video", !track);
+    screen.node.setAttribute("aria-label", [said, how].filter(Boolean).join(". "));
+    if (this.list.firstChild !== screen.node) this.list.prepend(screen.node);
+    return screen;
   }
 
   _showsVideo(tile) {

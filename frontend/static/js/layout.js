@@ -182,11 +182,46 @@ function layoutSpeaker(tiles, width, height) {
   for (const tile of tiles) tile.classList.toggle("featured", tile === featured);
 }
 
+// A shared screen takes the stage; the sharer's tile (first) and the others go beside it on
+// a wide stage, below it on a tall one (a phone), as small as they need to be.
+function layoutShare(screen, tiles, width, height) {
+  for (const tile of tiles) tile.classList.remove("featured");
+  if (!tiles.length) {
+    place(screen, 0, 0, width, height);
+    return;
+  }
+  const wide = width >= height;
+  // On a tall stage the screen is as high as its picture needs (no black bands to spare),
+  // and the people below get the rest.
+  const video = screen.querySelector("video");
+  const aspect = video?.videoWidth ? video.videoWidth / video.videoHeight : 16 / 9;
+  const tallScreen = Math.min(Math.max(width / aspect, height * 0.35), height * 0.7);
+  const side = wide ? Math.min(Math.max(width * 0.22, 160), 300) : height - tallScreen - GAP;
+  const [sw, sh] = wide ? [width - side - GAP, height] : [width, tallScreen];
+  place(screen, 0, 0, sw, sh);
+  const [bw, bh] = wide ? [side, height] : [width, side];
+  const fit = bestGrid(tiles.length, bw, bh);
+  const cols = fit.cols;
+  tiles.forEach((tile, i) => {
+    const [col, row] = [i % cols, Math.floor(i / cols)];
+    const x = (wide ? sw + GAP : (bw - cols * fit.w - (cols - 1) * GAP) / 2) + col * (fit.w + GAP);
+    const y = (wide ? 0 : sh + GAP) + row * (fit.h + GAP);
+    place(tile, x, y, fit.w, fit.h);
+  });
+}
+
 export function fitStage() {
   const grid = $("grid");
   const tiles = [...grid.children];
   const { clientWidth: width, clientHeight: height } = grid;
   if (!tiles.length || !width || !height) return;
+  const screen = tiles.find((t) => t.classList.contains("screen-tile"));
+  grid.classList.toggle("sharing", Boolean(screen));
+  if (screen) {
+    grid.classList.remove("speaker-view");
+    layoutShare(screen, tiles.filter((t) => t !== screen), width, height);
+    return;
+  }
   const speaker = localStorage.getItem(VIEW_KEY) === "speaker" && tiles.length > 1;
   grid.classList.toggle("speaker-view", speaker);
   if (!speaker) for (const tile of tiles) tile.classList.remove("featured");

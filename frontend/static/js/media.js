@@ -55,8 +55,9 @@ export class MediaSession {
     this.wanted = null; // null (no media) or { receiveVideo }
     this.wantedWhenBack = null; // what we wanted when no relay was available
     this.pc = null;
-    this.tracks = {}; // mid -> { participant_id, kind } from the latest server offer
+    this.tracks = {}; // mid -> { participant_id, kind, source } from the latest server offer
     this.senders = {};
+    this.screenTrack = null; // your shared screen, sent on the third m-line while the server allows
     this.publish = false;
     this.joinsInFlight = 0;
     this.staleOfferReplies = 0; // replies still due for our offers that a server offer rolled back
@@ -115,6 +116,14 @@ export class MediaSession {
     if (sender && this.pc && this.pc.connectionState !== "closed") {
       await sender.replaceTrack(this.publish ? track : null);
     }
+  }
+
+  // A shared screen (or null): its own video m-line, set up with every connection, so starting
+  // or stopping a share needs no new offer. The relay forwards it only while the server agrees.
+  async setScreen(track) {
+    this.screenTrack = track;
+    const sender = this.senders.screen;
+    if (sender && this.pc && this.pc.connectionState !== "closed") await sender.replaceTrack(this.publish ? track : null);
   }
 
   handle(message) {
@@ -220,6 +229,9 @@ export class MediaSession {
       if (codecs && transceiver.setCodecPreferences) transceiver.setCodecPreferences(codecs);
       this.senders[kind] = transceiver.sender;
     }
+    // The second video m-line is the screen (docs/protocol.md "Screen sharing").
+    const screen = pc.addTransceiver(this.publish && this.screenTrack ? this.screenTrack : "video", { direction: "sendonly" });
+    this.senders.screen = screen.sender;
     this._setState("connecting");
     await this._offer();
     pc.offered = true;
@@ -338,10 +350,11 @@ export class MediaSession {
     for (const t of this.pc ? this.pc.getTransceivers() : []) {
       const info = t.mid !== null ? this.tracks[t.mid] : undefined;
       if (!info || !["recvonly", "sendrecv"].includes(t.currentDirection)) continue;
-      if (!remote.has(info.participant_id)) remote.set(info.participant_id, { audio: null, video: null, mids: {} });
+      if (!remote.has(info.participant_id)) remote.set(info.participant_id, { audio: null, video: null, screen: null, mids: {} });
       const entry = remote.get(info.participant_id);
-      entry[info.kind] = t.receiver.track;
-      entry.mids[info.kind] = t.mid;
+      const slot = info.source === "screen" ? "screen" : info.kind;
+      entry[slot] = t.receiver.track;
+      entry.mids[slot] = t.mid;
     }
     this.onRemote(remote);
   }
@@ -356,7 +369,7 @@ export class MediaSession {
       const info = this.tracks[s.mid];
       if (!info) return;
       result[info.participant_id] ??= {};
-      result[info.participant_id][info.kind] = {
+      result[info.participant_id][info.source === "screen" ? "screen" : info.kind] = {
         packetsReceived: s.packetsReceived || 0,
         packetsLost: s.packetsLost || 0,
         framesDecoded: s.framesDecoded || 0,

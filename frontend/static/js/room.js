@@ -14,6 +14,7 @@ import { mountFacilitation } from "./features/facilitation.js";
 import { mountAttention } from "./features/attention.js";
 import { mountSupport } from "./features/support.js";
 import { mountGoround } from "./features/goround.js";
+import { mountScreenshare } from "./features/screenshare.js";
 import { mountVoice } from "./features/voice.js";
 import { VideoGrid } from "./grid.js";
 import { setupLeaving } from "./leaving.js";
@@ -87,6 +88,7 @@ selfMedia.chooseMode = modes.choose; // the mic and camera buttons while on text
 Object.assign(meeting, { view, send, notify, refresh: renderAll, facilitates: view.facilitates });
 mountChatCompose();
 mountFacilitation();
+mountScreenshare({ media });
 mountAgreement();
 mountGoround();
 mountVoice();

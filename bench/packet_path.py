@@ -1,0 +1,184 @@
+"""The relay's per-packet CPU without event loop or network noise: one publisher's SRTP
+video fanned out to S subscribers through the relay's own code, compiled vs Python path.
+
+    python bench/packet_path.py --subscribers 5 --packets 20000 --json
+    valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.%p \\
+        python bench/packet_path.py --subscribers 5 --packets 3000 --path compiled
+
+Each packet runs what the relay runs in its socket callback: SRTP unprotect, RtpPacket
+parse, ``Publication.on_packet`` (header rewrite per subscriber) and ``Egress.send``
+(serialize, SRTP protect, sendto a socket on 127.0.0.1). CPU is process time (user +
+system, so the kernel's share of sendto counts); under callgrind, ``instructions`` is
+user-space only. Prints both paths, alternating, unless ``--path`` picks one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import pylibsrtp
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpHeaderExtensionParameters
+from aiortc.rtp import HeaderExtensionsMap, RtpPacket
+
+from media.aiortc_private import packet_io
+from media.aiortc_private.sender import Egress
+from media.forwarding import Downtrack, Publication, rtp_bytes
+
+KEY = bytes(range(44))  # AEAD_AES_256_GCM, what aiortc negotiates first: 32-byte key, 12 salt
+VP8 = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=96)
+
+
+class SenderStub:
+    """The RTCRtpSender fields Egress.send writes (sender-report counters) and its SSRC."""
+
+    def __init__(self, ssrc: int) -> None:
+        self._ssrc = ssrc
+
+
+class TransportStub:
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+
+    def is_closing(self) -> bool:
+        return False
+
+
+def session(direction: int) -> pylibsrtp.Session:
+    policy = pylibsrtp.Policy(
+        key=KEY, ssrc_type=direction, srtp_profile=pylibsrtp.Policy.SRTP_PROFILE_AEAD_AES_256_GCM
+    )
+    return pylibsrtp.Session(policy)
+
+
+def incoming(count: int) -> list[bytes]:
+    """A publisher's video: ~1100-byte packets, three per frame, a keyframe first.
+
+    Cached in /tmp so that a callgrind run counts only the relay's work."""
+    cache = Path(f"/tmp/peer-meetings-bench-packets-gcm-{count}.pickle")
+    if cache.exists():
+        return pickle.loads(cache.read_bytes())
+    protect = session(pylibsrtp.Policy.SSRC_ANY_OUTBOUND)
+    packets = []
+    for i in range(count):
+        first = i % 3 == 0
+        descriptor = bytes([0x90 if first else 0x80, 0x80, 0x12, 0x34])
+        vp8 = bytes([0x10 if i == 0 else 0x11]) if first else b"\x00"
+        payload = descriptor + vp8 + bytes(range(256)) * 4 + b"x" * 70
+        extensions = bytes([0x10]) + b"0" + bytes([0x32]) + b"\x01\x02\x03"
+        data = rtp_bytes(
+            96, int(i % 3 == 2), i & 0xFFFF, (i // 3) * 3000, 0x1234, extensions, payload
+        )
+        packets.append(protect.protect(data))
+    cache.write_bytes(pickle.dumps(packets))
+    return packets
+
+
+def fan_out(subscribers: int, sinks: list[socket.socket], compiled: bool) -> Publication:
+    publication = Publication("pub", "video", VP8, 1.0, lambda _: None, lambda *_: None)
+    for n in range(subscribers):
+        egress = Egress.__new__(Egress)
+        egress.sender = SenderStub(0x5000 + n)
+        egress.last_seq, egress.last_ts, egress.last_sent = None, 0, 0.0
+        egress.history, egress.keep_history = {}, True
+        egress._sent_packets = egress._sent_octets = 0
+        out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        out.bind(("127.0.0.1", 0))
+        out.setblocking(False)
+        tx = session(pylibsrtp.Policy.SSRC_ANY_OUTBOUND)
+        transport = TransportStub(out)
+        send = packet_io.rtp_sender(tx, transport, sinks[n].getsockname(), compiled)
+        egress._route = (send, transport, tx)
+        downtrack = Downtrack(f"sub{n}", egress, 90000, True)
+        downtrack.ready, downtrack.payload_type, downtrack.ssrc = True, 96, 0x5000 + n
+        downtrack.mid_element = bytes([0x10]) + b"1"
+        downtrack.abs_send_time_id = 3
+        downtrack.video_extensions = downtrack.mid_element + bytes([0x32])
+        publication.add_downtrack(downtrack)
+    return publication
+
+
+def run(path: str, subscribers: int, packets: list[bytes]) -> dict[str, Any]:
+    compiled = path == "compiled"
+    sinks = []
+    for _ in range(subscribers):
+        sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sink.bind(("127.0.0.1", 0))
+        sinks.append(sink)
+    publication = fan_out(subscribers, sinks, compiled)
+    unprotect = packet_io.srtp_unprotector(session(pylibsrtp.Policy.SSRC_ANY_INBOUND), compiled)
+    extensions = HeaderExtensionsMap()
+    extensions.configure(
+        type(
+            "Parameters",
+            (),
+            {
+                "headerExtensions": [
+                    RTCRtpHeaderExtensionParameters(
+                        id=1, uri="urn:ietf:params:rtp-hdrext:sdes:mid"
+                    ),
+                    RTCRtpHeaderExtensionParameters(
+                        id=3, uri="http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
+                    ),
+                ]
+            },
+        )()
+    )
+    parse, on_packet = RtpPacket.parse, publication.on_packet
+    start = os.times()
+    for data in packets:
+        on_packet(parse(unprotect(data), extensions), VP8)
+    end = os.times()
+    cpu = end.user + end.system - start.user - start.system
+    system = end.system - start.system
+    for sink in sinks:
+        sink.close()
+    sent = sum(d.packets_sent for d in publication.downtracks.values())
+    return {
+        "path": path,
+        "packets_in": len(packets),
+        "packets_out": sent,
+        "us_per_packet_in": round(cpu / len(packets) * 1e6, 2),
+        "us_per_packet_out": round(cpu / max(sent, 1) * 1e6, 2),
+        "system_share": round(system / cpu, 2) if cpu else None,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subscribers", type=int, default=5)
+    parser.add_argument("--packets", type=int, default=20000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--path", choices=["python", "compiled"])
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if packet_io.compiled is None:
+        sys.exit("the compiled path is not built: pip install -e . (or setup.py build_ext -i)")
+    paths = [args.path] if args.path else ["python", "compiled"]
+    results: dict[str, list[dict[str, Any]]] = {p: [] for p in paths}
+    for _ in range(1 if args.path else args.rounds):
+        for path in paths:
+            results[path].append(run(path, args.subscribers, incoming(args.packets)))
+    summary = {
+        path: {
+            "us_per_packet_in": min(r["us_per_packet_in"] for r in runs),
+            "us_per_packet_out": min(r["us_per_packet_out"] for r in runs),
+            "system_share": [r["system_share"] for r in runs],
+            "packets_out": runs[0]["packets_out"],
+        }
+        for path, runs in results.items()
+    }
+    out = {"subscribers": args.subscribers, "pid": os.getpid(), "best_of": summary}
+    print(json.dumps(out) if args.json else json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,188 @@
+"""The relay's per-datagram send and receive: compiled when built, else pure Python.
+
+``_packet_io`` (C, ``_packet_io.c``, built by setup.py as an optional extension) writes
+the RTP header, SRTP-protects and sends a packet in one call, and unprotects a received
+datagram in one call. Without it (no compiler where the package was installed, or
+``MEDIA_PACKET_IO=python``) the same steps run in Python and put the same bytes on the
+wire (``tests/media/test_packet_io.py``). Both take pylibsrtp sessions: the compiled
+path calls pylibsrtp's own libsrtp through function pointers it exports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import asyncio.selector_events
+import errno
+import importlib
+import os
+import socket
+import struct
+from collections.abc import Callable
+from functools import partial
+from types import ModuleType
+from typing import Any
+
+import pylibsrtp
+
+from .names import PrivateName
+
+PRIVATE = (
+    PrivateName(asyncio.selector_events._SelectorTransport, "_sock", "attribute"),
+    PrivateName(pylibsrtp.Session, "_cdata", "attribute"),
+    PrivateName(pylibsrtp.Session, "_buffer", "attribute"),
+    PrivateName(pylibsrtp.Session, "_srtp", "attribute"),
+    PrivateName(pylibsrtp, "ffi", "attribute"),
+    PrivateName(pylibsrtp, "lib", "attribute"),
+    PrivateName(pylibsrtp, "SRTP_MAX_TRAILER_LEN", "attribute"),
+    PrivateName(pylibsrtp.lib, "srtp_protect", "method"),
+    PrivateName(pylibsrtp.lib, "srtp_unprotect", "method"),
+)
+
+
+def _load_compiled() -> ModuleType | None:
+    try:
+        return importlib.import_module("._packet_io", __package__)
+    except ImportError:  # not built here: the pure-Python path below
+        return None
+
+
+compiled = _load_compiled()
+
+# (marker << 7 | payload type, sequence number, timestamp, ssrc, extensions, payload)
+# -> plaintext length sent, or -1 when the socket buffer was full and the packet dropped
+SendRtp = Callable[[int, int, int, int, bytes, bytes], int]
+
+_HEADER = struct.Struct("!BBHII")
+
+
+def use_compiled() -> bool:
+    return compiled is not None and os.environ.get("MEDIA_PACKET_IO") != "python"
+
+
+def rtp_bytes(
+    payload_type: int,
+    marker: int,
+    sequence_number: int,
+    timestamp: int,
+    ssrc: int,
+    extensions: bytes,
+    payload: bytes,
+) -> bytes:
+    """Serialize an RTP packet; ``extensions`` are one-byte-header elements (RFC 8285)."""
+    if not extensions:
+        header = _HEADER.pack(0x80, marker << 7 | payload_type, sequence_number, timestamp, ssrc)
+        return header + payload
+    padding = -len(extensions) % 4
+    length = (len(extensions) + padding) // 4
+    header = _HEADER.pack(0x90, marker << 7 | payload_type, sequence_number, timestamp, ssrc)
+    return b"".join(
+        (header, b"\xbe\xde", length.to_bytes(2, "big"), extensions, b"\0" * padding, payload)
+    )
+
+
+def fast_srtp(session: pylibsrtp.Session, protect: bool = True) -> Callable[[bytes], bytes]:
+    """``session.protect`` (or ``unprotect``) without pylibsrtp's per-call checks and
+    allocations, which cost more than the encryption itself."""
+    cdata, buffer, srtp = session._cdata, session._buffer, session._srtp[0]
+    length = pylibsrtp.ffi.new("int *")
+    function = pylibsrtp.lib.srtp_protect if protect else pylibsrtp.lib.srtp_unprotect
+    room = len(cdata) - (pylibsrtp.SRTP_MAX_TRAILER_LEN if protect else 0)
+
+    def process(data: bytes) -> bytes:
+        size = len(data)
+        if size > room:
+            raise ValueError("packet is too long")
+        length[0] = size
+        buffer[0:size] = data
+        if function(srtp, cdata, length):
+            raise pylibsrtp.Error("srtp_protect failed" if protect else "srtp_unprotect failed")
+        return buffer[0 : length[0]]
+
+    process.keep_alive = session  # what cdata points into
+    return process
+
+
+def _address(pointer: Any) -> int:
+    return int(pylibsrtp.ffi.cast("uintptr_t", pointer))
+
+
+def sockaddr(addr: tuple[Any, ...]) -> bytes:
+    """``addr`` (host, port[, flow, scope]) as the kernel's struct sockaddr_in / _in6."""
+    host, port = addr[0], addr[1]
+    if ":" in host:
+        flow, scope = (addr[2], addr[3]) if len(addr) >= 4 else (0, 0)
+        packed = socket.inet_pton(socket.AF_INET6, host.split("%")[0])
+        return (
+            struct.pack("=H", socket.AF_INET6)
+            + struct.pack("!HI", port, flow)
+            + (packed + struct.pack("=I", scope))
+        )
+    packed = socket.inet_pton(socket.AF_INET, host)
+    return struct.pack("=H", socket.AF_INET) + struct.pack("!H", port) + packed + bytes(8)
+
+
+def _socket_of(transport: asyncio.DatagramTransport) -> Any:
+    # asyncio's selector transport keeps ``_sock``; uvloop's only lends a socket-like
+    # object (``fileno`` works, sending through it does not)
+    return getattr(transport, "_sock", None) or transport.get_extra_info("socket")
+
+
+def rtp_sender(
+    session: pylibsrtp.Session,
+    transport: asyncio.DatagramTransport,
+    addr: tuple[Any, ...],
+    compiled_path: bool | None = None,
+) -> SendRtp:
+    """Send RTP packets to ``addr`` through ``transport``, protected by ``session``.
+
+    The sender keeps ``session`` and ``transport`` alive; the caller stops sending once
+    the transport is closing (the compiled path holds the socket's descriptor number).
+    """
+    if compiled_path is None:
+        compiled_path = use_compiled()
+    if compiled_path and compiled is not None:
+        sender = partial(
+            compiled.send_rtp,
+            _address(pylibsrtp.ffi.addressof(pylibsrtp.lib, "srtp_protect")),
+            _address(session._srtp[0]),
+            _socket_of(transport).fileno(),
+            sockaddr(addr),
+        )
+        sender.keep_alive = (session, transport)  # what the raw pointer and fd point into
+        return sender
+    protect = fast_srtp(session)
+    sock = getattr(transport, "_sock", None)
+    sendto = sock.sendto if sock is not None else transport.sendto
+
+    def send(
+        marker_pt: int, seq: int, ts: int, ssrc: int, extensions: bytes, payload: bytes
+    ) -> int:
+        data = rtp_bytes(marker_pt & 0x7F, marker_pt >> 7, seq, ts, ssrc, extensions, payload)
+        try:
+            sendto(protect(data), addr)
+        except (BlockingIOError, InterruptedError):
+            return -1  # socket buffer full: dropped, as a congested network would
+        except OSError as exc:
+            if exc.errno == errno.ENOBUFS:
+                return -1
+            raise
+        return len(data)
+
+    return send
+
+
+def srtp_unprotector(
+    session: pylibsrtp.Session, compiled_path: bool | None = None
+) -> Callable[[bytes], bytes]:
+    """Decrypt one received SRTP datagram; ValueError or pylibsrtp.Error if it fails."""
+    if compiled_path is None:
+        compiled_path = use_compiled()
+    if compiled_path and compiled is not None:
+        unprotect = partial(
+            compiled.unprotect,
+            _address(pylibsrtp.ffi.addressof(pylibsrtp.lib, "srtp_unprotect")),
+            _address(session._srtp[0]),
+        )
+        unprotect.keep_alive = session  # what the raw pointer points into
+        return unprotect
+    return fast_srtp(session, protect=False)

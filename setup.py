@@ -1,0 +1,15 @@
+"""The relay's compiled per-datagram path; optional: without a C compiler the pure-Python
+path in media/aiortc_private/packet_io.py runs instead (same bytes on the wire)."""
+
+from setuptools import Extension, setup
+
+setup(
+    ext_modules=[
+        Extension(
+            "media.aiortc_private._packet_io",
+            ["media/aiortc_private/_packet_io.c"],
+            extra_compile_args=["-O2"],
+            optional=True,
+        )
+    ]
+)
