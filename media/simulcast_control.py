@@ -10,7 +10,7 @@ from aiortc import RTCRtpTransceiver
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
 from .aiortc_private.codecs import negotiated_codec
-from .aiortc_private.layers import LayeredIngress
+from .aiortc_private.layers import LayeredIngress, route_by_mid
 from .config import RelayConfig
 from .forwarding import Publication
 from .participant import Participant, Slot
@@ -108,8 +108,9 @@ class SimulcastCommands:
         for transceiver in participant.pc.getTransceivers():
             codec = negotiated_codec(transceiver)
             publishes = participant.may_publish["video"] and "video" not in participant.publications
-            if transceiver.kind == "video" and codec and publishes:
-                self._simulcast.publish(participant, transceiver, codec)
+            wanted = codec is not None and transceiver.kind == "video" and publishes
+            if wanted and self._simulcast.publish(participant, transceiver, codec):  # type: ignore[arg-type]
+                route_by_mid(transceiver.receiver.transport)
 
     def set_tiles(self, participant_id: str, tiles: dict[str, tuple[int, int]]) -> None:
         """The device-pixel size pid's page shows each publisher at (``media.tiles``);

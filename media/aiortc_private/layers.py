@@ -10,8 +10,10 @@ keyframe requests and REMB to each layer.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from aiortc import RTCRtpReceiver
+from aiortc import RTCDtlsTransport, RTCRtpReceiver
+from aiortc.rtcdtlstransport import RtpRouter
 from aiortc.rtcrtpreceiver import NackGenerator, StreamStatistics
 from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, RtpPacket, pack_remb_fci, unwrap_rtx
 
@@ -27,6 +29,10 @@ PRIVATE = (
     PrivateName(RTCRtpReceiver, "_RTCRtpReceiver__remote_streams", "attribute"),
     PrivateName(RTCRtpReceiver, "_RTCRtpReceiver__rtx_ssrc", "attribute"),
     PrivateName(RTCRtpReceiver, "_RTCRtpReceiver__rtcp_ssrc", "attribute"),
+    PrivateName(RTCDtlsTransport, "_rtp_router", "attribute"),
+    PrivateName(RtpRouter, "route_rtp", "method"),  # wrapped per instance
+    PrivateName(RtpRouter, "mid_table", "attribute"),
+    PrivateName(RtpRouter, "ssrc_table", "attribute"),
 )
 
 # (ssrc, rid) -> nothing; tells the publication which layer an SSRC carries
@@ -105,3 +111,27 @@ class LayeredIngress(Ingress):
             fci=pack_remb_fci(bitrate, sorted(self.rid_of)),
         )
         await self.receiver._send_rtcp(packet)
+
+
+def route_by_mid(dtls: RTCDtlsTransport) -> None:
+    """Route packets of SSRCs nobody announced by their MID header extension.
+
+    aiortc routes an unknown SSRC by payload type only when a single receiver has that
+    payload type: a camera's simulcast layers (no ``a=ssrc``) next to a screen share on
+    the same codec would be dropped. Idempotent.
+    """
+    router = dtls._rtp_router
+    if getattr(router, "_relay_by_mid", False):
+        return
+    route_rtp = router.route_rtp
+
+    def route(packet: RtpPacket) -> Any:
+        receiver = route_rtp(packet)
+        if receiver is None and packet.extensions.mid is not None:
+            receiver = router.mid_table.get(packet.extensions.mid)
+            if receiver is not None:
+                router.ssrc_table[packet.ssrc] = receiver
+        return receiver
+
+    router.route_rtp = route
+    router._relay_by_mid = True

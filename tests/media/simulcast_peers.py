@@ -23,7 +23,14 @@ from aiortc.mediastreams import MediaStreamError
 from av import VideoFrame
 
 from media.aiortc_private.sender import Egress, IdleTrack
-from tests.media.media_peers import HEIGHT, WIDTH, Client, draw_counter, read_counter
+from tests.media.media_peers import (
+    HEIGHT,
+    WIDTH,
+    Client,
+    CounterVideoTrack,
+    draw_counter,
+    read_counter,
+)
 
 RID_EXTMAP = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"
 REPAIRED_RID_EXTMAP = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id"
@@ -60,8 +67,11 @@ def chromium_simulcast_offer(sdp: str, rids: list[str]) -> str:
 
 
 class SimulcastPublisher(Client):
-    def __init__(self, *args, rids: list[str] | None = None, **kwargs) -> None:
+    def __init__(
+        self, *args, rids: list[str] | None = None, second_video: bool = False, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.second_video = second_video  # a second video m-line on the same codec
         self.rids = rids or [rid for rid, _ in LAYERS]
         self.sizes = {rid: layer_size(scale) for rid, scale in LAYERS}
         self.keyframe_requests = 0
@@ -74,6 +84,8 @@ class SimulcastPublisher(Client):
         if self.audio is not None:
             self.pc.addTransceiver(self.audio, direction="sendonly")
         self._video_transceiver = self.pc.addTransceiver(IdleTrack("video"), direction="sendonly")
+        if self.second_video:
+            self.pc.addTransceiver(CounterVideoTrack(first=90000), direction="sendonly")
         await self.pc.setLocalDescription(await self.pc.createOffer())
         offer = chromium_simulcast_offer(self.pc.localDescription.sdp, self.rids)
         answer = await self._offer(offer)

@@ -131,3 +131,13 @@ async def test_a_simulcast_publisher_joining_a_room_with_others_reaches_them(roo
     await wait_for(lambda: relay.layer_of("other", "late") == "f", timeout=5)
     await wait_for(lambda: relay.layer_of("late", "other") == "f", timeout=5)
     assert late.keyframe_requests >= 1
+
+
+async def test_layers_arrive_next_to_a_second_video_on_the_same_codec(room):
+    # a screen share beside the camera: two m-lines share VP8's payload type, and the
+    # layers' SSRCs were never announced, so only their MID says where they belong
+    relay = room.relay
+    await _join(room, SimulcastPublisher(relay, "pub", "r1", number=1, second_video=True))
+    watcher = await _join(room, LayerWatcher(relay, "sub", "r1", number=2))
+    await wait_for(lambda: watcher.last_width() == 640, timeout=10)
+    assert relay.layer_of("sub", "pub") == "f"
