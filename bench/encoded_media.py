@@ -43,10 +43,10 @@ def _picture(index: int, rng: np.random.Generator) -> np.ndarray:
     return np.concatenate([y, uv])
 
 
-def encode_video(frames: int = GOP) -> list[bytes]:
+def encode_video(frames: int = GOP, scale: int = 1) -> list[bytes]:
     codec = av.CodecContext.create("libvpx", "w")
-    codec.width, codec.height, codec.pix_fmt = WIDTH, HEIGHT, "yuv420p"
-    codec.bit_rate = VIDEO_BITRATE
+    codec.width, codec.height, codec.pix_fmt = WIDTH // scale, HEIGHT // scale, "yuv420p"
+    codec.bit_rate = VIDEO_BITRATE // (scale * scale)
     codec.framerate = fractions.Fraction(FPS, 1)
     codec.time_base = fractions.Fraction(1, FPS)
     codec.gop_size = GOP
@@ -55,6 +55,8 @@ def encode_video(frames: int = GOP) -> list[bytes]:
     out: list[bytes] = []
     for i in range(frames):
         frame = av.VideoFrame.from_ndarray(_picture(i, rng), format="yuv420p")
+        if scale > 1:
+            frame = frame.reformat(WIDTH // scale, HEIGHT // scale)
         frame.pts = i
         frame.time_base = codec.time_base
         out += [bytes(p) for p in codec.encode(frame)]
@@ -82,4 +84,15 @@ def encode_audio(packets: int = 150) -> list[bytes]:
 def load(path: Path) -> tuple[list[bytes], list[bytes]]:
     if not path.exists():
         path.write_bytes(pickle.dumps((encode_video(), encode_audio())))
+    return pickle.loads(path.read_bytes())
+
+
+SIMULCAST_SCALES = {"q": 4, "h": 2, "f": 1}  # rid -> scaleResolutionDownBy, as the page sends
+
+
+def load_layers(path: Path) -> dict[str, list[bytes]]:
+    """The same video encoded at 1/4, 1/2 and full size, by rid (simulcast publishers)."""
+    if not path.exists():
+        layers = {rid: encode_video(scale=scale) for rid, scale in SIMULCAST_SCALES.items()}
+        path.write_bytes(pickle.dumps(layers))
     return pickle.loads(path.read_bytes())

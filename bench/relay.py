@@ -2,6 +2,7 @@
 
     python bench/relay.py --participants N --seconds S --json
     python bench/relay.py --scaling --json
+    python bench/relay.py --participants 6 --simulcast --json
 
 Everything runs on 127.0.0.1. The relay runs in its own process (relay_server.py) so
 its CPU is measured alone; clients (synthetic_clients.py) replay pre-encoded media.
@@ -84,9 +85,34 @@ def cpu_seconds(pid: int) -> tuple[float, float]:
 
 
 def server_stats(port: int) -> dict:
+    return server_call(port, {"id": 1, "op": "stats"})
+
+
+def server_call(port: int, request: dict) -> dict:
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-        sock.sendall(b'{"id": 1, "op": "stats"}\n')
+        sock.sendall((json.dumps(request) + "\n").encode())
         return json.loads(sock.makefile().readline())
+
+
+SMALL, LARGE = [160, 120], [640, 480]
+FLIP_SECONDS = 5.0
+
+
+def flip_tiles(port: int, ids: list[str], stop: threading.Event) -> None:
+    """Every subscriber shows half the publishers small and half large, and every
+    FLIP_SECONDS each tile swaps size (a speaker view moving around)."""
+    turn = 0
+    while not stop.is_set():
+        for i, subscriber in enumerate(ids):
+            tiles = {
+                p: SMALL if (i + j + turn) % 2 else LARGE
+                for j, p in enumerate(ids)
+                if p != subscriber
+            }
+            request = {"id": 1, "op": "tiles", "participant": subscriber}
+            server_call(port, {**request, "sdp": json.dumps(tiles)})
+        turn += 1
+        stop.wait(FLIP_SECONDS)
 
 
 def p95(values: list[float]) -> float | None:
@@ -101,6 +127,7 @@ def run_once(
     media: Path,
     loop: str = "worker",
     packet_io: str = "default",
+    layers: Path | None = None,
 ) -> dict:
     env = {} if packet_io == "default" else {"MEDIA_PACKET_IO": packet_io}
     server = Child("relay_server.py", "--mode", mode, "--loop", loop, env=env)
@@ -116,6 +143,7 @@ def run_once(
                     "synthetic_clients.py",
                     *("--port", str(port), "--ids", group),
                     *("--total", str(participants), "--media", str(media)),
+                    *(("--layers", str(layers)) if layers else ()),
                 )
             )
         flowing = True
@@ -124,6 +152,11 @@ def run_once(
                 client.expect("FLOWING", 20 + 3 * participants)
             except TimeoutError:
                 flowing = False
+        stop_flipping = threading.Event()
+        if layers:
+            threading.Thread(
+                target=flip_tiles, args=(port, ids, stop_flipping), daemon=True
+            ).start()
         time.sleep(warmup)
         stats_start = server_stats(port)
         cpu_start, start = cpu_seconds(server.proc.pid), time.monotonic()
@@ -131,6 +164,7 @@ def run_once(
             client.send("mark")
         time.sleep(seconds)
         cpu_end, end = cpu_seconds(server.proc.pid), time.monotonic()
+        stop_flipping.set()
         for client in clients:
             client.send("report")
         reports = [json.loads(client.expect("{", 30)) for client in clients]
@@ -169,6 +203,10 @@ def run_once(
         ),
         "encoder_calls": stats.get("encoder_calls"),
         "decoder_calls": stats.get("decoder_calls"),
+        "layer_switches": stats.get("layer_switches", 0) - stats_start.get("layer_switches", 0),
+        "layer_keyframe_requests": stats.get("layer_keyframe_requests", 0)
+        - stats_start.get("layer_keyframe_requests", 0),
+        "seconds": end - start,
     }
 
 
@@ -213,6 +251,47 @@ def compare(
         "naive_encoder_calls": naive["encoder_calls"],
         "naive_decoder_calls": naive["decoder_calls"],
         "naive_e2e_ms_p95": naive["e2e_ms_p95"],
+    }
+
+
+def simulcast(participants: int, seconds: float, warmup: float, loop: str = "worker") -> dict:
+    """The same publishers and subscribers, single-layer and then three-layer simulcast."""
+    media = media_file()
+    layers = Path("/tmp/peer-meetings-bench-layers.pickle")
+    sys.path.insert(0, str(HERE))
+    from encoded_media import load_layers
+
+    load_layers(layers)
+    single = run_once("forward", participants, seconds, warmup, media, loop)
+    layered = run_once("forward", participants, seconds, warmup, media, loop, layers=layers)
+    minutes = layered["seconds"] / 60
+    return {
+        "participants": participants,
+        "seconds": seconds,
+        "loop": layered["loop"],
+        "single_layer_cores": single["cores"],
+        "simulcast_cores": layered["cores"],
+        "simulcast_vs_single": round(layered["cores"] / single["cores"], 3)
+        if single["cores"]
+        else None,
+        "target_simulcast_vs_single": 1.3,
+        "single_layer_packets_in_out_per_s": [
+            single["packets_in_per_s"],
+            single["packets_out_per_s"],
+        ],
+        "simulcast_packets_in_out_per_s": [
+            layered["packets_in_per_s"],
+            layered["packets_out_per_s"],
+        ],
+        "layer_switches": layered["layer_switches"],
+        "layer_switches_per_minute": round(layered["layer_switches"] / minutes, 1),
+        "keyframe_requests_per_minute": round(layered["layer_keyframe_requests"] / minutes, 1),
+        "single_layer_recv_fps_min": single["recv_fps_min"],
+        "simulcast_recv_fps_min": layered["recv_fps_min"],
+        "single_layer_e2e_ms_p95": single["e2e_ms_p95"],
+        "simulcast_e2e_ms_p95": layered["e2e_ms_p95"],
+        "server_encoder_calls": (single["encoder_calls"] or 0) + (layered["encoder_calls"] or 0),
+        "server_decoder_calls": (single["decoder_calls"] or 0) + (layered["decoder_calls"] or 0),
     }
 
 
@@ -279,6 +358,11 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON line")
     parser.add_argument("--forward-only", action="store_true", help="skip the naive run")
     parser.add_argument(
+        "--simulcast",
+        action="store_true",
+        help="single-layer vs three-layer simulcast publishers, same subscribers",
+    )
+    parser.add_argument(
         "--loop",
         choices=["worker", "asyncio", "uvloop"],
         default="worker",
@@ -292,7 +376,9 @@ def main() -> None:
         "default = compiled when built",
     )
     args = parser.parse_args()
-    if args.scaling:
+    if args.simulcast:
+        result = simulcast(args.participants, args.seconds, args.warmup, args.loop)
+    elif args.scaling:
         result = scaling(
             min(args.seconds, 8.0), args.warmup, args.max_participants, args.loop, args.packet_io
         )

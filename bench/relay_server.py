@@ -1,7 +1,7 @@
 """The relay process of the benchmark: a forwarding Relay or aiortc's naive MediaRelay.
 
 Speaks JSON lines over TCP on 127.0.0.1 with the client processes:
-request  {"id": n, "op": "join"|"offer"|"answer"|"stats", "participant": p, "sdp": s}
+request  {"id": n, "op": "join"|"offer"|"answer"|"tiles"|"stats", "participant": p, "sdp": s}
 response {"id": n, "sdp": s} or {"id": n, "error": code}; pushed {"event": {...}}.
 Prints "READY <port>" once listening. With --control-unix the control channel is that
 Unix socket instead (it reaches across network namespaces, while media goes over the
@@ -162,6 +162,12 @@ async def serve(
         if op == "answer":
             await relay.answer(participant, request["sdp"])
             return {}
+        if op == "tiles" and isinstance(relay, Relay):
+            # request["sdp"] carries {publisher: [width, height]} as JSON
+            relay.set_tiles(
+                participant, {k: tuple(v) for k, v in json.loads(request["sdp"]).items()}
+            )
+            return {}
         if op == "stats":
             stats = {
                 "encoder_calls": counts["encoder"],
@@ -173,6 +179,7 @@ async def serve(
                 stats.update(
                     packets_in=s.packets_in, packets_out=s.packets_out, participants=s.participants
                 )
+                stats.update(relay.simulcast_stats())
             return stats
         raise ValueError(op)
 

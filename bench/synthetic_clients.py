@@ -30,13 +30,15 @@ from aiortc import (
     RTCSessionDescription,
 )
 from aiortc.rtcconfiguration import RTCBundlePolicy
-from encoded_media import FPS, load, read_stamp, stamp
+from encoded_media import FPS, load, load_layers, read_stamp, stamp
 from receive_batching import ReceiveBatcher, arrival
+from simulcast_publisher import LayerSender, simulcast_offer
 from stream_quality import AudioQuality, VideoQuality
 
+from media.aiortc_private.codecs import accept_rid_extensions
 from media.aiortc_private.ice import use_host_addresses
 from media.aiortc_private.receiver import Ingress
-from media.aiortc_private.sender import route_keyframe_requests
+from media.aiortc_private.sender import IdleTrack, route_keyframe_requests
 from media.aiortc_private.transport import install_fast_receive
 
 BATCH = os.environ.get("BENCH_CLIENT_BATCH", "1") == "1"
@@ -79,9 +81,16 @@ class ReplayTrack(MediaStreamTrack):
 
 class Participant:
     def __init__(
-        self, pid: str, video: list[bytes], audio: list[bytes], control, previous=None
+        self,
+        pid: str,
+        video: list[bytes],
+        audio: list[bytes],
+        control,
+        previous=None,
+        layers=None,
     ) -> None:
         self.id = pid
+        self.layers: dict[str, list[bytes]] | None = layers  # simulcast: rid -> recording
         self.control = control
         self.pc = RTCPeerConnection(
             RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
@@ -108,13 +117,22 @@ class Participant:
     async def _join(self) -> None:
         self.join_started = time.time()
         await self.control.call("join", self.id)
-        for track in (self.audio, self.video):
-            transceiver = self.pc.addTransceiver(track, direction="sendonly")
-            if track.kind == "video":
-                route_keyframe_requests(transceiver.sender, track.keyframe)
+        if self.layers:
+            self.pc.addTransceiver(self.audio, direction="sendonly")
+            video = self.pc.addTransceiver(IdleTrack("video"), direction="sendonly")
+        else:
+            for track in (self.audio, self.video):
+                transceiver = self.pc.addTransceiver(track, direction="sendonly")
+                if track.kind == "video":
+                    route_keyframe_requests(transceiver.sender, track.keyframe)
         await self.pc.setLocalDescription(await self.pc.createOffer())
-        reply = await self.control.call("offer", self.id, self.pc.localDescription.sdp)
+        offer = self.pc.localDescription.sdp
+        if self.layers:
+            offer = simulcast_offer(offer, list(self.layers))
+        reply = await self.control.call("offer", self.id, offer)
         await self.pc.setRemoteDescription(RTCSessionDescription(reply["sdp"], "answer"))
+        if self.layers:
+            self.sending = asyncio.ensure_future(LayerSender(video, self.layers).run())
 
     async def renegotiate(self, event: dict) -> None:
         async with self.lock:
@@ -260,6 +278,9 @@ def report(control: Control, elapsed: float) -> dict:
 async def run(args) -> None:
     use_host_addresses([args.host_address])
     video, audio = load(Path(args.media))
+    layers = load_layers(Path(args.layers)) if args.layers else None
+    if layers:
+        accept_rid_extensions()  # answers to relay offers keep the RID, as Chromium's do
     if args.control_unix:
         reader, writer = await asyncio.open_unix_connection(args.control_unix)
     else:
@@ -270,7 +291,7 @@ async def run(args) -> None:
     reading = asyncio.ensure_future(control.read_forever())
     ids = args.ids.split(",")
     for pid in ids:
-        control.participants[pid] = Participant(pid, video, audio, control)
+        control.participants[pid] = Participant(pid, video, audio, control, layers=layers)
     for pid in ids:
         await control.participants[pid].join()
 
@@ -299,7 +320,7 @@ async def run(args) -> None:
         elif command.startswith("network-changed "):
             use_host_addresses([command.split()[1]])
             for pid, old in list(control.participants.items()):
-                new = Participant(pid, video, audio, control, previous=old)
+                new = Participant(pid, video, audio, control, previous=old, layers=layers)
                 control.participants[pid] = new
                 await old.pc.close()
                 await new.join()
@@ -320,6 +341,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--control-unix", help="the relay's control socket (instead of --port)")
     parser.add_argument("--host-address", default="127.0.0.1", help="ICE host candidates")
+    parser.add_argument("--layers", help="publish simulcast: the layered recording's path")
     asyncio.run(run(parser.parse_args()))
 
 

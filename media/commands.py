@@ -39,6 +39,15 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class Tiles:
+    """The sizes the participant's page renders each publisher's video at."""
+
+    meeting_id: str
+    participant_id: str
+    tiles: dict[str, tuple[int, int]]
+
+
+@dataclass(frozen=True)
 class Leave:
     meeting_id: str
     participant_id: str
@@ -58,7 +67,7 @@ class Rejoin:
     meeting_id: str
 
 
-Command = Join | Offer | Answer | Candidate | Leave | Sync | Rejoin
+Command = Join | Offer | Answer | Candidate | Tiles | Leave | Sync | Rejoin
 
 
 def command_message(
@@ -93,7 +102,22 @@ def parse_command(message: dict[str, Any]) -> Command:
             return Answer(meeting_id, pid, message["sdp"])
         case "candidate":
             return Candidate(meeting_id, pid, message.get("candidate"))
+        case "tiles":
+            return Tiles(meeting_id, pid, _tiles(message.get("tiles")))
         case "leave":
             return Leave(meeting_id, pid)
         case _:
             raise ValueError(f"unknown media command {op!r}")
+
+
+def _tiles(value: Any) -> dict[str, tuple[int, int]]:
+    if not isinstance(value, dict):
+        raise ValueError("tiles must map participant ids to [width, height]")
+    tiles = {}
+    for pid, size in value.items():
+        if not (isinstance(size, (list, tuple)) and len(size) == 2):
+            raise ValueError("a tile is [width, height]")
+        if not all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in size):
+            raise ValueError("a tile's width and height are non-negative integers")
+        tiles[str(pid)] = (size[0], size[1])
+    return tiles

@@ -25,6 +25,9 @@ class RelayConfig:
     keyframe_min_interval: float = 0.5
     # Sent to publishers as REMB, since the relay does not estimate bandwidth itself.
     publisher_max_bitrate: int = 1_500_000
+    # The same for a simulcast publisher, all its layers together (Chromium's three
+    # layers of 720p need about 2.5 Mbit/s; under the cap it drops the top layer).
+    simulcast_max_bitrate: int = 2_500_000
 
     def __post_init__(self) -> None:
         if not self.host_addresses:

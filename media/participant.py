@@ -17,7 +17,8 @@ from aiortc.codecs import is_rtx
 from aiortc.rtcconfiguration import RTCBundlePolicy
 from aiortc.rtcrtpparameters import ParametersDict, RTCRtpCodecCapability, RTCRtpCodecParameters
 
-from .aiortc_private.codecs import negotiated_codecs, pin_codecs
+from . import sdp_ids, simulcast_sdp
+from .aiortc_private.codecs import accept_rid_extensions, negotiated_codecs, pin_codecs
 from .aiortc_private.receiver import Ingress
 from .aiortc_private.sender import Egress, IdleTrack, label_sender
 from .config import RelayConfig
@@ -52,6 +53,7 @@ def build_peer_connection(config: RelayConfig) -> RTCPeerConnection:
     # MAX_BUNDLE: with BALANCED, the 2nd and later transceivers of a kind that the
     # server adds never send (aiortc __createTransceiver). Explicit iceServers: None
     # would silently add a public STUN server.
+    accept_rid_extensions()  # simulcast layers are told apart by RID; applied once
     servers = [
         RTCIceServer(urls=s.urls, username=s.username, credential=s.credential)
         for s in config.ice_servers
@@ -88,6 +90,11 @@ class Participant:
         self.extension_ids: dict[str, int] = {}
         # kind -> the codecs of the client's offer, with the client's payload types
         self.client_codecs: dict[str, list[RTCRtpCodecParameters]] = {}
+        # mid -> RIDs of the layers the client's offer sends on that m-line (simulcast)
+        self.simulcast_layers: dict[str, list[str]] = {}
+        # publisher -> (width, height) the page renders them at; None until it says
+        self.tiles: dict[str, tuple[int, int]] | None = None
+        self.video_budget: int | None = None  # bits per second for all videos it receives
         self.needs_negotiation = False
         self.offers_made = 0
         self.lock = asyncio.Lock()
@@ -137,6 +144,11 @@ class Participant:
         downtrack = Downtrack(self.id, egress, publication.codec.clockRate, kind == "video")
         return Slot(publication.publisher, kind, source, transceiver, egress, downtrack)
 
+    def read_offer(self, sdp: str) -> None:
+        """What the client's offer says beyond aiortc: extension ids, simulcast layers."""
+        self.extension_ids.update(sdp_ids.extension_ids(sdp))
+        self.simulcast_layers.update(simulcast_sdp.offered_layers(sdp))
+
     def keep_client_codecs(self) -> None:
         """After the client's offer: its m-lines keep its payload types in relay offers."""
         ours = {id(e.transceiver) for e in self.egresses}
@@ -150,6 +162,7 @@ class Participant:
     def release(self, slot: Slot) -> None:
         slot.transceiver.direction = "inactive"
         slot.egress.on_keyframe_request(lambda: None)
+        slot.egress.on_missing = None
         self.free[slot.kind].append((slot.transceiver, slot.egress))
 
     def codec_calls(self) -> tuple[int, int]:

@@ -23,7 +23,7 @@ from typing import Any
 from aiortc import RTCSessionDescription
 from aiortc.sdp import candidate_from_sdp
 
-from . import sdp_ids
+from . import sdp_ids, simulcast_sdp
 from .aiortc_private.codecs import (
     keep_offered_opus_parameters,
     keep_payload_types,
@@ -56,6 +56,7 @@ from .events import (
 )
 from .forwarding import Publication
 from .participant import KINDS, SCREEN, Participant, Slot, Switch, build_peer_connection
+from .simulcast_control import SimulcastCommands
 from .speaker import SpeakerDetector, SpeakingClock
 from .traffic import Traffic
 
@@ -76,7 +77,7 @@ class RelayStats:
     traffic: Traffic = field(default_factory=Traffic)
 
 
-class Relay:
+class Relay(SimulcastCommands):
     def __init__(self, config: RelayConfig | None = None, on_event: EventCallback | None = None):
         self.config = config or RelayConfig()
         self._on_event = on_event or (lambda event: None)
@@ -135,7 +136,7 @@ class Relay:
             sdp = self._candidate_scope.filter_sdp(sdp)
             with _as_bad_sdp(participant_id):
                 await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
-            participant.extension_ids.update(sdp_ids.extension_ids(sdp))
+            self._read_offer(participant, sdp)
             keep_offered_opus_parameters(pc, sdp)
             participant.keep_client_codecs()
             self._publish(participant)
@@ -143,7 +144,7 @@ class Relay:
                 await pc.setLocalDescription(await pc.createAnswer())
             participant.negotiated = True
             _speed_up(participant)
-            answer = self._announce(pc.localDescription.sdp)
+            answer = self._announce(pc.localDescription.sdp, participant)
         # after the caller has the answer: relay offers must not overtake it
         asyncio.get_running_loop().call_soon(self._reconcile_room, participant.room)
         return answer
@@ -298,7 +299,8 @@ class Relay:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _announce(self, sdp: str) -> str:
+    def _announce(self, sdp: str, participant: Participant) -> str:
+        sdp = simulcast_sdp.accept_layers(sdp, participant.simulcast_layers)  # and in offers
         announced = self.config.announced_address
         if not announced:
             return sdp
@@ -405,6 +407,7 @@ class Relay:
                 continue
             participant.slots[key] = slot
             publication.add_downtrack(slot.downtrack)
+            self._simulcast.subscribed(participant, slot, self._publication)
             changed = True
         if changed:
             self._spawn(self._negotiate(participant))
@@ -431,7 +434,7 @@ class Relay:
                 logger.exception("relay offer failed")
                 self._emit(RelayErrorEvent(participant.id, "negotiation_failed", str(exc)))
                 return
-            sdp = self._announce(pc.localDescription.sdp)
+            sdp = self._announce(pc.localDescription.sdp, participant)
             tracks = participant.sending_tracks()
         self._emit(Renegotiate(participant.id, sdp, tracks))
 
@@ -462,7 +465,7 @@ class Relay:
                     publication = participant.publications.get(source)
                     if publication is not None and publication.ingress is not None:
                         with contextlib.suppress(Exception):
-                            await publication.ingress.send_remb(self.config.publisher_max_bitrate)
+                            await publication.ingress.send_remb(self._simulcast.remb(publication))
 
 
 @contextlib.contextmanager

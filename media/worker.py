@@ -32,6 +32,7 @@ from .commands import (
     Offer,
     Rejoin,
     Sync,
+    Tiles,
     parse_command,
 )
 from .config import RelayConfig
@@ -239,6 +240,9 @@ class MediaWorker:
             case Candidate(meeting_id=meeting, participant_id=pid, candidate=candidate):
                 self._require_joined(pid, meeting)
                 await self.relay.add_ice_candidate(pid, candidate)
+            case Tiles(meeting_id=meeting, participant_id=pid, tiles=tiles):
+                if self.meetings.get(pid) == meeting:  # else: media ended meanwhile, no matter
+                    self.relay.set_tiles(pid, tiles)
             case Leave(meeting_id=meeting, participant_id=pid):
                 if self.meetings.get(pid) == meeting:
                     await self._forget(pid)

@@ -37,6 +37,12 @@ async def media_candidate(session: Session, message: p.MediaCandidate):
     return []
 
 
+async def media_tiles(session: Session, message: p.MediaTiles):
+    tiles = {pid: [size.width, size.height] for pid, size in message.tiles.items()}
+    await media_bridge.command(session.meeting_id, "tiles", session.participant_id, tiles=tiles)
+    return []
+
+
 async def media_leave(session: Session, message: p.MediaLeave):
     await media_bridge.command(session.meeting_id, "leave", session.participant_id)
     return []
@@ -64,4 +70,5 @@ MEDIA_HANDLERS: dict[type, Handler] = {
     p.MediaCandidate: media_candidate,
     p.MediaLeave: media_leave,
     p.MediaIceRefresh: media_ice,
+    p.MediaTiles: media_tiles,
 }

@@ -7,7 +7,7 @@ import copy
 from typing import Any
 
 from aiortc import RTCPeerConnection, RTCRtpTransceiver, rtcpeerconnection
-from aiortc.codecs import g711, g722, h264, is_rtx, opus, vpx
+from aiortc.codecs import HEADER_EXTENSIONS, g711, g722, h264, is_rtx, opus, vpx
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpHeaderExtensionParameters
 from aiortc.sdp import SessionDescription
 
@@ -56,6 +56,25 @@ def keep_payload_types() -> None:
     the receivers, registered with the old ones, drop everything. Applied once.
     """
     rtcpeerconnection.filter_preferred_codecs = _filter_preferred_codecs
+
+
+RID_EXTENSIONS = (
+    "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id",
+    "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id",
+)
+
+
+def accept_rid_extensions() -> None:
+    """Negotiate the RID header extensions on video, so simulcast layers can be told apart.
+
+    aiortc parses them but never offers or accepts them; answers and offers keep the
+    client's ids (sdp_ids). Applied once.
+    """
+    video = HEADER_EXTENSIONS["video"]
+    for uri in RID_EXTENSIONS:
+        if all(x.uri != uri for x in video):
+            free = max(x.id for x in video) + 1
+            video.append(RTCRtpHeaderExtensionParameters(id=free, uri=uri))
 
 
 def pin_codecs(transceiver: RTCRtpTransceiver, codecs: list[RTCRtpCodecParameters]) -> None:

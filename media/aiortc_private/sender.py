@@ -86,6 +86,8 @@ class Egress:
         self.last_sent = 0.0
         self.history: dict[int, tuple[int, int, int, bytes, bytes]] = {}
         self.keep_history = transceiver.kind == "video"
+        # a NACKed packet no longer in history: sequence number -> ask the publisher
+        self.on_missing: Callable[[int], None] | None = None
         self._sent_packets = 0
         self._sent_octets = 0
         self._route: tuple[SendRtp, Any, Any] | None = None
@@ -216,6 +218,8 @@ class Egress:
         # resent on the primary SSRC: receivers accept it whether or not RTX is negotiated
         entry = self.history.get(sequence_number % RTP_HISTORY_SIZE)
         route = self._route
+        if (entry is None or entry[0] != sequence_number) and self.on_missing is not None:
+            self.on_missing(sequence_number)
         if entry is None or entry[0] != sequence_number or route is None:
             return
         if not route[1].is_closing():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from signaling.protocol.base import ERROR_CODES, Message
 
@@ -48,6 +48,31 @@ class MediaSet(Message):
     mode: Literal["text_only", "audio", "video"]
 
 
+MAX_TILES = 64
+MAX_TILE_PIXELS = 8192
+
+
+class TileSize(Message):
+    width: int = Field(ge=0, le=MAX_TILE_PIXELS)
+    height: int = Field(ge=0, le=MAX_TILE_PIXELS)
+
+
+class MediaTiles(Message):
+    """The size (device pixels) the page renders each participant's video at, so the relay
+    sends a small simulcast layer to a thumbnail and the full one to the speaker view."""
+
+    type: Literal["media.tiles"]
+    tiles: dict[str, TileSize] = Field(max_length=MAX_TILES)
+
+    @field_validator("tiles")
+    @classmethod
+    def _participant_ids(cls, tiles: dict[str, TileSize]) -> dict[str, TileSize]:
+        for key in tiles:
+            if not 1 <= len(key) <= 64:
+                raise ValueError("a tile is keyed by a participant id")
+        return tiles
+
+
 class MediaIceRefresh(Message):
     """Fresh TURN credentials, asked for before the last ones expire."""
 
@@ -56,7 +81,7 @@ class MediaIceRefresh(Message):
 
 CLIENT_MODELS = (
     MediaJoin, MediaOfferIn, MediaAnswerIn, MediaCandidate, MediaLeave, MediaSet,
-    MediaIceRefresh,
+    MediaIceRefresh, MediaTiles,
 )  # fmt: skip
 
 

@@ -119,6 +119,26 @@ async def test_a_meeting_handed_over_closes_here_without_a_word_to_its_people(ru
     assert worker.meetings == {}
 
 
+async def test_the_tile_sizes_a_page_reports_reach_its_relay_connection(running):
+    channels, plans, outbox, worker = running
+    plans.by_meeting[MEETING] = {"fern": Plan(room=f"{MEETING}/main")}
+    await channels.send("media-relay-0", command_message(MEETING, "join", "fern"))
+    tiles = {"lark": [640, 360], "wren": [160, 90]}
+    await channels.send("media-relay-0", command_message(MEETING, "tiles", "fern", tiles=tiles))
+    # someone without media: nothing to tell them, nothing fails
+    await channels.send("media-relay-0", command_message(MEETING, "tiles", "lark", tiles=tiles))
+    await channels.send("media-relay-0", command_message(MEETING, "leave", "lark"))
+    await channels.send("media-relay-0", command_message(MEETING, "offer", "fern", sdp="v=0"))
+    sent = await outbox.wait_for(3)
+    # lark's and fern's commands run side by side: compare without their interleaving
+    assert sorted((pid, type(o).__name__) for pid, o in sent) == [
+        ("fern", "Answered"),  # the offer after the tiles: they were taken first
+        ("fern", "Ready"),
+        ("lark", "Stopped"),
+    ]
+    assert worker.relay._participants["fern"].tiles == {"lark": (640, 360), "wren": (160, 90)}
+
+
 async def test_who_shares_their_screen_follows_the_plan_on_join_and_on_every_sync(running):
     channels, plans, outbox, worker = running
     plans.by_meeting[MEETING] = {"fern": Plan(room=f"{MEETING}/main", screen=True)}

@@ -37,9 +37,10 @@ class Case:
     def frame(self, target: str = TARGET) -> str:
         message = json.loads(json.dumps(self.base).replace(TARGET, target))
         holder = message
-        for key in self.path[:-1]:
+        path = [target if key == TARGET else key for key in self.path]
+        for key in path[:-1]:
             holder = holder[key]
-        holder[self.path[-1]] = self.wrong
+        holder[path[-1]] = self.wrong
         return json.dumps(message)
 
     def __str__(self) -> str:
@@ -91,6 +92,8 @@ def _valid(annotation, metadata=()) -> Any:
         return typing.get_args(arm)[0]
     if origin is list:
         return [_valid(typing.get_args(arm)[0])]
+    if origin is dict:  # keyed by participant id
+        return {TARGET: _valid(typing.get_args(arm)[1])}
     if isinstance(arm, type) and issubclass(arm, BaseModel):
         return _required(arm)
     if arm is bool:
@@ -142,7 +145,16 @@ def _field_cases(type_: str, model: type[BaseModel], base: dict, prefix: tuple) 
             with_field = _satisfy_model_checks(model, with_field)
         path = (*prefix, name)
         cases += [Case(type_, path, w, with_field) for w in _wrong_values(field.annotation, valid)]
-        if isinstance(valid, dict):
+        arm = next(a for a in _arms(field.annotation) if a is not type(None))
+        if typing.get_origin(arm) is dict:
+            value = typing.get_args(arm)[1]
+            cases += [
+                Case(type_, (*path, TARGET), w, with_field)
+                for w in _wrong_values(value, valid[TARGET])
+            ]
+            if isinstance(value, type) and issubclass(value, BaseModel):
+                cases += _field_cases(type_, value, with_field, (*path, TARGET))
+        elif isinstance(valid, dict):
             nested = next(a for a in _arms(field.annotation) if isinstance(a, type))
             cases += _field_cases(type_, nested, with_field, path)
         if isinstance(valid, list):

@@ -16,6 +16,29 @@ const MEDIA_ERRORS = [
 const REJOIN_CODES = new Set(["bad_sdp", "connection_closed", "negotiation_failed", "media_not_started", "unexpected_answer"]);
 const MEDIA_MESSAGES = ["media.ready", "media.answer", "media.offer", "media.state", "media.stopped", "media.restart", "media.ice"];
 
+// Simulcast: the camera in layers (1/4, 1/2, full size); the relay forwards each viewer
+// the one that fits how large they show it (media.tiles). VP8 only: the relay renumbers
+// VP8 picture ids when it switches a viewer between layers. Chromium sends at most two
+// layers below 720p and drops the top one, so a 640x480 camera gets two (1/2 and full).
+const SIMULCAST_LAYERS = [
+  { rid: "q", scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+  { rid: "h", scaleResolutionDownBy: 2, maxBitrate: 450_000 },
+  { rid: "f", scaleResolutionDownBy: 1, maxBitrate: 1_200_000 },
+];
+
+function simulcastLayers(track) {
+  const height = track?.getSettings?.().height || 480;
+  const layers = height >= 720 ? SIMULCAST_LAYERS : SIMULCAST_LAYERS.slice(1);
+  return layers.map((layer) => ({ ...layer }));
+}
+
+function vp8First() {
+  const codecs = globalThis.RTCRtpSender?.getCapabilities?.("video")?.codecs || [];
+  if (!codecs.some((c) => c.mimeType.toLowerCase() === "video/vp8")) return null;
+  const isVp8 = (c) => c.mimeType.toLowerCase() === "video/vp8";
+  return [...codecs.filter(isVp8), ...codecs.filter((c) => !isVp8(c))];
+}
+
 // The session's server messages and errors reach it through plugins.js, like every module's.
 export function plugMedia(session) {
   for (const type of MEDIA_MESSAGES) onMessage(type, (m) => session.handle(m));
@@ -197,10 +220,13 @@ export class MediaSession {
     for (const kind of ["audio", "video"]) {
       const track = kind === "audio" ? this.local.audioTrack : this.local.videoTrack;
       const publishKind = kind === "audio" ? m.publish_audio : m.publish_video;
+      const codecs = kind === "video" ? vp8First() : null;
       const transceiver = pc.addTransceiver(publishKind && track ? track : kind, {
         direction: "sendonly",
         streams: [this.local.stream],
+        ...(codecs ? { sendEncodings: simulcastLayers(track) } : {}),
       });
+      if (codecs && transceiver.setCodecPreferences) transceiver.setCodecPreferences(codecs);
       this.senders[kind] = transceiver.sender;
     }
     // The second video m-line is the screen (docs/protocol.md "Screen sharing").

@@ -30,6 +30,7 @@ import { page, renderAll, renderConnection, renderGrid, setupRoomView, view } fr
 import { notify, setStatus, show, showEnded, showGoodbye } from "./screens.js";
 import { SelfMedia } from "./selfmedia.js";
 import { startStatsPoller } from "./stats.js";
+import { TileReporter } from "./tiles.js";
 
 const app = $("app");
 const meetingId = app.dataset.meetingId;
@@ -57,15 +58,18 @@ const meter = new LevelMeter($("mic-level"));
 const grid = new VideoGrid($("grid"));
 grid.onStale = () => renderGrid();
 grid.decorate = decorateTile(send);
+const tileSizes = new TileReporter({ grid, list: $("grid"), send: sendQuietly });
 const media = new MediaSession({
   send: sendQuietly,
   local,
   onRemote: (remote) => {
     view.remote = remote;
     renderGrid();
+    tileSizes.schedule();
   },
   onState: (state) => {
     if (state === "connected") page.mediaWasConnected = true;
+    if (state === "connected") tileSizes.resend();
     if (state === "off") page.mediaWasConnected = false;
     renderConnection();
   },
