@@ -70,7 +70,7 @@ def test_report_a_message_and_let_a_latecomer_in(embedded_server, browser):
     expect(fac.locator("#notices").get_by_text("Late Lark knocked")).to_have_count(1)
     knock.get_by_role("button", name="Admit Late Lark").click()
     expect(lark.locator("#room")).to_be_visible(timeout=pages.JOIN_TIMEOUT_MS)
-    expect(knock).to_contain_text("Handled by Facilitator Fern")
+    expect(knock).to_contain_text("Admitted by Facilitator Fern")
 
     # --- removed: the goodbye screen keeps the crisis lines in view ------------------------------
     pages.open_drawer(fac, "people")
