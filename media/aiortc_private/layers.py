@@ -14,7 +14,7 @@ from typing import Any
 
 from aiortc import RTCDtlsTransport, RTCRtpReceiver
 from aiortc.rtcdtlstransport import RtpRouter
-from aiortc.rtcrtpreceiver import NackGenerator, StreamStatistics
+from aiortc.rtcrtpreceiver import NackGenerator
 from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, RtpPacket, pack_remb_fci, unwrap_rtx
 
 from .names import PrivateName
@@ -52,18 +52,12 @@ class LayeredIngress(Ingress):
         self._nack: dict[int, NackGenerator] = {}
 
     def handle(self, packet: RtpPacket) -> None:
+        codec = self.counted_codec(packet)
+        if codec is None:
+            return
         receiver = self.receiver
         codecs = receiver._RTCRtpReceiver__codecs
-        codec = codecs.get(packet.payload_type)
-        if codec is None or not receiver._enabled:
-            return
         ssrc = packet.ssrc
-        streams = receiver._RTCRtpReceiver__remote_streams
-        stats = streams.get(ssrc)
-        if stats is None:
-            stats = streams[ssrc] = StreamStatistics(codec.clockRate)
-        stats.add(packet)
-
         if codec.name == "rtx":
             rtx_ssrc = receiver._RTCRtpReceiver__rtx_ssrc
             original_ssrc = rtx_ssrc.get(ssrc)

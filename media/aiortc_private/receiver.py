@@ -83,18 +83,26 @@ class Ingress:
     async def _handle_rtp_packet(self, packet: RtpPacket, arrival_time_ms: int) -> None:
         self.handle(packet)
 
-    def handle(self, packet: RtpPacket) -> None:
+    def counted_codec(self, packet: RtpPacket) -> RTCRtpCodecParameters | None:
+        """The codec of a packet this receiver takes, counted in its per-SSRC statistics
+        (what its receiver reports say); None for a packet it drops."""
         receiver = self.receiver
-        codecs = receiver._RTCRtpReceiver__codecs
-        codec = codecs.get(packet.payload_type)
+        codec = receiver._RTCRtpReceiver__codecs.get(packet.payload_type)
         if codec is None or not receiver._enabled:
-            return
+            return None
         streams = receiver._RTCRtpReceiver__remote_streams
         stats = streams.get(packet.ssrc)
         if stats is None:
             stats = streams[packet.ssrc] = StreamStatistics(codec.clockRate)
         stats.add(packet)
+        return codec
 
+    def handle(self, packet: RtpPacket) -> None:
+        codec = self.counted_codec(packet)
+        if codec is None:
+            return
+        receiver = self.receiver
+        codecs = receiver._RTCRtpReceiver__codecs
         if codec.name == "rtx":
             original_ssrc = receiver._RTCRtpReceiver__rtx_ssrc.get(packet.ssrc)
             apt = codec.parameters.get("apt")
