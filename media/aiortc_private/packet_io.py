@@ -106,6 +106,12 @@ def _address(pointer: Any) -> int:
     return int(pylibsrtp.ffi.cast("uintptr_t", pointer))
 
 
+def _srtp_pointers(session: pylibsrtp.Session, function: str) -> tuple[int, int]:
+    """Addresses of pylibsrtp's libsrtp ``function`` and of ``session``'s srtp context:
+    the first arguments of the compiled path's calls."""
+    return _address(pylibsrtp.ffi.addressof(pylibsrtp.lib, function)), _address(session._srtp[0])
+
+
 def sockaddr(addr: tuple[Any, ...]) -> bytes:
     """``addr`` (host, port[, flow, scope]) as the kernel's struct sockaddr_in / _in6."""
     host, port = addr[0], addr[1]
@@ -143,8 +149,7 @@ def rtp_sender(
     if compiled_path and compiled is not None:
         sender = partial(
             compiled.send_rtp,
-            _address(pylibsrtp.ffi.addressof(pylibsrtp.lib, "srtp_protect")),
-            _address(session._srtp[0]),
+            *_srtp_pointers(session, "srtp_protect"),
             _socket_of(transport).fileno(),
             sockaddr(addr),
         )
@@ -178,11 +183,7 @@ def srtp_unprotector(
     if compiled_path is None:
         compiled_path = use_compiled()
     if compiled_path and compiled is not None:
-        unprotect = partial(
-            compiled.unprotect,
-            _address(pylibsrtp.ffi.addressof(pylibsrtp.lib, "srtp_unprotect")),
-            _address(session._srtp[0]),
-        )
+        unprotect = partial(compiled.unprotect, *_srtp_pointers(session, "srtp_unprotect"))
         unprotect.keep_alive = session  # what the raw pointer points into
         return unprotect
     return fast_srtp(session, protect=False)
