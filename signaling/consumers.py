@@ -15,7 +15,6 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from structlog.contextvars import bind_contextvars
 
-from ops import error_counts
 from rooms import selectors, state
 from rooms.events import ChangeSpace, Close, EnterRoom
 from rooms.models import Meeting
@@ -245,10 +244,9 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             count_received(kind)
 
     async def _refuse(self, code: str, detail: str | None, ref: str | None = None) -> None:
-        # Only the code goes to the log, counted a minute at a time (signaling/refusals.py):
-        # frames may hold what people said, and a flood must not flood the log. No line
-        # names a participant, so neither does a quiet route's (an anonymous answer).
-        self.refusals.add(code)
+        # Only the code goes to the log, counted a minute at a time by send_message
+        # (signaling/refusals.py): frames may hold what people said, and a flood must not
+        # flood the log. No line names a participant, so neither does a quiet route's.
         await self.send_message(p.error_message(code, detail, ref))
 
     async def _handshake(self, message: Any) -> None:
@@ -495,6 +493,6 @@ class MeetingConsumer(AsyncWebsocketConsumer):
     async def send_message(self, message: dict) -> None:
         await self.flush_frames()  # nothing overtakes a room event already due
         if message["type"] == "error":
-            error_counts.record(message["code"])  # the status page's errors by code
+            self.refusals.record_error(message["code"])
         await self.send(text_data=p.json_dumps(message))
         count_sent(message)
