@@ -20,6 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+# The staff account of the status page's deployment (tests/conftest.py, status_deployment).
+STATUS_OPERATOR = ("operator", "status-page-operator-1")
 
 
 def free_port() -> int:
