@@ -4,6 +4,7 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from signaling import media_bridge
+from signaling.db import close_connections
 from tests.factories import make_meeting, make_participant
 from tests.signaling.client import Client
 
@@ -57,3 +58,6 @@ async def room(transactional_db):
         with contextlib.suppress(Exception):
             await client.close()
     await media_bridge.stop_local_worker()
+    # The connections this test opened off the main thread (the factories' sync_to_async
+    # thread, the database threads): left open, the test database cannot be dropped.
+    await close_connections()
