@@ -76,9 +76,7 @@ async def test_a_scrape_counts_what_the_relay_moved_and_keeps_it_after_people_le
             ), (name, direction)
 
 
-async def test_a_scrape_shows_the_estimate_towards_a_subscriber_that_met_a_limit(
-    room, make_client
-):
+async def test_a_scrape_shows_the_estimate_towards_a_subscriber_that_met_a_limit(room, make_client):
     metrics.watch(room.relay)
     alice = await make_client("alice")
     bob = await make_client("bob")
