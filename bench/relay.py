@@ -211,11 +211,21 @@ def run_once(
 
 
 def media_file() -> Path:
-    path = Path("/tmp/peer-meetings-bench-media.pickle")
+    path = Path("/tmp/peer-meetings-bench-media-mono.pickle")
     sys.path.insert(0, str(HERE))
     from encoded_media import load
 
     load(path)
+    return path
+
+
+def layers_file() -> Path:
+    """The same video in three simulcast layers (encoded_media.SIMULCAST_SCALES)."""
+    path = Path("/tmp/peer-meetings-bench-layers.pickle")
+    sys.path.insert(0, str(HERE))
+    from encoded_media import load_layers
+
+    load_layers(path)
     return path
 
 
@@ -257,11 +267,7 @@ def compare(
 def simulcast(participants: int, seconds: float, warmup: float, loop: str = "worker") -> dict:
     """The same publishers and subscribers, single-layer and then three-layer simulcast."""
     media = media_file()
-    layers = Path("/tmp/peer-meetings-bench-layers.pickle")
-    sys.path.insert(0, str(HERE))
-    from encoded_media import load_layers
-
-    load_layers(layers)
+    layers = layers_file()
     single = run_once("forward", participants, seconds, warmup, media, loop)
     layered = run_once("forward", participants, seconds, warmup, media, loop, layers=layers)
     minutes = layered["seconds"] / 60

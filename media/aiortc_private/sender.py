@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import aioice.ice
 from aiortc import (
@@ -21,13 +21,23 @@ from aiortc import (
 )
 from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
-from aiortc.rtp import RTP_HISTORY_SIZE, HeaderExtensionsMap
+from aiortc.rtp import (
+    RTCP_PSFB_APP,
+    RTP_HISTORY_SIZE,
+    AnyRtcpPacket,
+    HeaderExtensionsMap,
+    RtcpPsfbPacket,
+    RtcpRrPacket,
+    RtcpSrPacket,
+    unpack_remb_fci,
+)
 
 from .names import PrivateName
 from .packet_io import SendRtp, rtp_sender
 
 PRIVATE = (
     PrivateName(RTCRtpSender, "_next_encoded_frame", "method"),  # wrapped per instance
+    PrivateName(RTCRtpSender, "_handle_rtcp_packet", "method"),  # wrapped per instance
     PrivateName(RTCRtpSender, "_retransmit", "method"),  # replaced per instance
     PrivateName(RTCRtpSender, "_send_keyframe", "method"),  # replaced per instance
     PrivateName(RTCRtpSender, "_ssrc", "attribute"),
@@ -68,6 +78,14 @@ class IdleTrack(MediaStreamTrack):
             self._stopped.set_result(None)
 
 
+class RtcpListener(Protocol):
+    """What the subscriber says about the connection (``media.bandwidth``)."""
+
+    def on_report(self, ssrc: int, fraction_lost: int, highest_sequence: int) -> None: ...
+
+    def on_remb(self, bits_per_second: int) -> None: ...
+
+
 class Egress:
     """Writes already-encoded RTP packets through one RTCRtpSender."""
 
@@ -100,6 +118,30 @@ class Egress:
 
         sender._next_encoded_frame = next_encoded_frame
         sender._retransmit = self._retransmit
+        # receiver reports and REMB about this stream, after aiortc has read them
+        self.rtcp_listener: RtcpListener | None = None
+        original_rtcp = sender._handle_rtcp_packet
+
+        async def handle_rtcp_packet(packet: AnyRtcpPacket) -> None:
+            await original_rtcp(packet)
+            if self.rtcp_listener is not None:
+                self._tell(self.rtcp_listener, packet)
+
+        sender._handle_rtcp_packet = handle_rtcp_packet
+
+    def _tell(self, listener: RtcpListener, packet: AnyRtcpPacket) -> None:
+        ssrc = self.sender._ssrc
+        if isinstance(packet, (RtcpRrPacket, RtcpSrPacket)):
+            for report in packet.reports:
+                if report.ssrc == ssrc:
+                    listener.on_report(ssrc, report.fraction_lost, report.highest_sequence)
+        elif isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
+            try:
+                bitrate, ssrcs = unpack_remb_fci(packet.fci)
+            except ValueError:
+                return
+            if ssrc in ssrcs:
+                listener.on_remb(bitrate)
 
     def on_keyframe_request(self, handler: Callable[[], None]) -> None:
         """Route the subscriber's PLI/FIR to ``handler``."""
