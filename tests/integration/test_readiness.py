@@ -37,10 +37,11 @@ def _compose_probe(service: str) -> str:
     return compose["services"][service]["healthcheck"]["test"][3]
 
 
-def _compose_check_passes(service: str, port: int) -> bool:
-    """Runs compose's healthcheck command for the service against our port."""
+def _compose_check_passes(service: str, port: int, port_file: Path | None = None) -> bool:
+    """Runs compose's healthcheck command for the service against our port (a media
+    worker's: the port it wrote to its port file)."""
     command = _compose_probe(service).replace("127.0.0.1:8000", f"127.0.0.1:{port}")
-    env = {"PATH": "/usr/bin:/bin", "MEDIA_WORKER_HEALTH_PORT": str(port)}
+    env = {"PATH": "/usr/bin:/bin", "MEDIA_WORKER_HEALTH_PORT_FILE": str(port_file)}
     result = subprocess.run([sys.executable, "-c", command], env=env, timeout=10)
     return result.returncode == 0
 
@@ -83,6 +84,7 @@ def _failing(report: dict) -> set[str]:
 @pytest.mark.timeout(240)
 def test_readyz_follows_redis_and_the_media_worker_going_and_coming_back(tmp_path):
     redis_port, worker_port, next_worker_port = (servers.free_port() for _ in range(3))
+    port_file = tmp_path / "media-worker-health-port"
     redis_url = f"redis://127.0.0.1:{redis_port}/0"
     with (
         servers.own_redis(redis_port, tmp_path / "redis.log") as redis,
@@ -95,7 +97,12 @@ def test_readyz_follows_redis_and_the_media_worker_going_and_coming_back(tmp_pat
         _web({**env, **PRODUCTION}, tmp_path / "a.log") as a,
         _web({**env, **PRODUCTION}, tmp_path / "b.log") as b,
         servers.media_worker(
-            {**env, "MEDIA_WORKER_HEALTH_PORT": str(worker_port)}, tmp_path / "w1.log"
+            {
+                **env,
+                "MEDIA_WORKER_HEALTH_PORT": str(worker_port),
+                "MEDIA_WORKER_HEALTH_PORT_FILE": str(port_file),
+            },
+            tmp_path / "w1.log",
         ) as first_worker,
     ):
         worker = f"http://127.0.0.1:{worker_port}"
@@ -104,7 +111,7 @@ def test_readyz_follows_redis_and_the_media_worker_going_and_coming_back(tmp_pat
             assert set(report["checks"]) == {"database", "channel_layer", "media_worker"}
         assert set(_until(worker, 200)["checks"]) == {"event_loop", "lease", "channel_layer"}
         assert _compose_check_passes("web", int(a.rsplit(":", 1)[1]))
-        assert _compose_check_passes("media", worker_port)
+        assert _compose_check_passes("media", worker_port, port_file)
 
         redis.terminate()
         redis.wait(5)
@@ -114,7 +121,7 @@ def test_readyz_follows_redis_and_the_media_worker_going_and_coming_back(tmp_pat
             assert all(c["ms"] < 2000 for c in report["checks"].values()), report
             assert str(redis_port) not in json.dumps(report)  # no internals in the body
         assert "channel_layer" in _failing(_until(worker, 503))
-        assert not _compose_check_passes("media", worker_port)
+        assert not _compose_check_passes("media", worker_port, port_file)
 
         with servers.own_redis(redis_port, tmp_path / "redis.log"):
             for base in (a, b, worker):
