@@ -165,3 +165,41 @@ def test_readyz_names_the_database_when_it_does_not_answer(tmp_path):
         assert status == 503 and _failing(report) == {"database"}, report
         assert set(report["checks"]) == {"database", "channel_layer"}
         assert urllib.request.urlopen(f"{web}/healthz", timeout=5).status == 200
+
+
+@pytest.mark.timeout(180)
+def test_two_media_workers_on_one_host_each_answer_on_their_own_ports(tmp_path):
+    # docker compose up --scale media=2: host network, the same ports configured for both
+    redis_port, health_port, metrics_port = (servers.free_port() for _ in range(3))
+    shared = {"MEDIA_WORKER_HEALTH_PORT": str(health_port), "METRICS_PORT": str(metrics_port)}
+    with (
+        servers.own_redis(redis_port, tmp_path / "redis.log"),
+        servers.seeded_on_redis(
+            redis_url=f"redis://127.0.0.1:{redis_port}/0",
+            MEDIA_IN_PROCESS="false",
+            MEDIA_HOST_ADDRESSES="127.0.0.1",
+        ) as (env, _demo),
+        servers.media_worker(
+            {**env, **shared, "MEDIA_WORKER_HEALTH_PORT_FILE": str(tmp_path / "one.port")},
+            tmp_path / "one.log",
+        ),
+        servers.media_worker(
+            {**env, **shared, "MEDIA_WORKER_HEALTH_PORT_FILE": str(tmp_path / "two.port")},
+            tmp_path / "two.log",
+        ),
+    ):
+        ports = [int((tmp_path / f"{n}.port").read_text()) for n in ("one", "two")]
+        assert health_port in ports and len(set(ports)) == 2  # the next free one for the second
+        for name, port in zip(("one", "two"), ports, strict=True):
+            assert _until(f"http://127.0.0.1:{port}", 200)["checks"]["lease"]["ok"]
+            assert _compose_check_passes("media", port, tmp_path / f"{name}.port")
+        # both workers' metrics are scraped, each on its own port
+        scraped = set()
+        for port in range(metrics_port, metrics_port + 3):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+                    if b"meetings_event_loop_lag_seconds" in r.read():
+                        scraped.add(port)
+            except OSError:
+                continue
+        assert len(scraped) == 2, scraped
