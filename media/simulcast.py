@@ -314,6 +314,7 @@ class SimulcastPublication(Publication):
             first = (packet.sequence_number + downtrack.seq_offset) & 0xFFFF
             choice.epochs.append((first, packet.ssrc, downtrack.seq_offset))
             del choice.epochs[:-NACK_EPOCHS]
+            downtrack.egress.resend_from = first
 
 
 def _no_level(publisher: str, level: int) -> None:

@@ -50,7 +50,7 @@ PRIVATE = (
     PrivateName(RTCRtpSender, "_RTCRtpSender__rtp_timestamp", "attribute"),
     PrivateName(RTCRtpSender, "_RTCRtpSender__packet_count", "attribute"),
     PrivateName(RTCRtpSender, "_RTCRtpSender__octet_count", "attribute"),
-    PrivateName(RTCRtpSender, "_RTCRtpSender__rtt", "attribute"),  # metrics (media/metrics.py)
+    PrivateName(RTCRtpSender, "_RTCRtpSender__rtt", "attribute"),  # metrics; resend spacing
     PrivateName(RTCRtpSender, "_RTCRtpSender__stats", "attribute"),
     PrivateName(HeaderExtensionsMap, "_HeaderExtensionsMap__ids", "attribute"),
     PrivateName(RTCRtpTransceiver, "_codecs", "attribute"),
@@ -58,6 +58,11 @@ PRIVATE = (
     PrivateName(RTCIceTransport, "_connection", "attribute"),
     PrivateName(aioice.ice.Connection, "_nominated", "attribute"),
 )
+
+
+VIDEO_CLOCK_RATE = 90_000  # VP8 and H264: what the history's timestamps count in
+MAX_RESEND_AGE = 1.0  # seconds: older frames are given up on by the receiver's decoder
+MIN_RESEND_INTERVAL = 0.1  # seconds between resends of one packet, when RTT is not known
 
 
 class IdleTrack(MediaStreamTrack):
@@ -104,6 +109,10 @@ class Egress:
         self.last_sent = 0.0
         self.history: dict[int, tuple[int, int, int, bytes, bytes]] = {}
         self.keep_history = transceiver.kind == "video"
+        self._resent: dict[int, tuple[int, float]] = {}  # history slot -> (seq, when)
+        self.retransmissions = 0
+        # the first sequence number of the keyframe a layer switch started with
+        self.resend_from: int | None = None
         # a NACKed packet no longer in history: sequence number -> ask the publisher
         self.on_missing: Callable[[int], None] | None = None
         self._sent_packets = 0
@@ -257,6 +266,12 @@ class Egress:
 
     async def _retransmit(self, sequence_number: int) -> None:
         self.nacks_received += 1
+        start = self.resend_from
+        if start is not None:
+            if self.last_seq is None or (self.last_seq - start) & 0xFFFF >= 0x4000:
+                self.resend_from = start = None  # long ago: numbers are about to wrap
+            elif 0 < (start - sequence_number) & 0xFFFF <= 0x4000:
+                return  # before a keyframe that was sent: no decoder needs it any more
         # resent on the primary SSRC: receivers accept it whether or not RTX is negotiated
         entry = self.history.get(sequence_number % RTP_HISTORY_SIZE)
         route = self._route
@@ -264,9 +279,28 @@ class Egress:
             self.on_missing(sequence_number)
         if entry is None or entry[0] != sequence_number or route is None:
             return
-        if not route[1].is_closing():
-            seq, marker_pt, timestamp, extensions, payload = entry
-            route[0](marker_pt, seq, timestamp, self.sender._ssrc, extensions, payload)
+        seq, marker_pt, timestamp, extensions, payload = entry
+        if not self._worth_resending(seq, timestamp) or route[1].is_closing():
+            return
+        route[0](marker_pt, seq, timestamp, self.sender._ssrc, extensions, payload)
+        self.retransmissions += 1
+
+    def _worth_resending(self, seq: int, timestamp: int) -> bool:
+        """A receiver NACKs every packet it misses on each new gap; on a link already
+        full, answering all of them again and again (old frames of a layer it no longer
+        gets) keeps it full. As mediasoup and libwebrtc do: a packet is resent at most
+        once per round trip, and not once it is too old to be shown."""
+        age = ((self.last_ts - timestamp) & 0xFFFFFFFF) / VIDEO_CLOCK_RATE
+        if age > MAX_RESEND_AGE:
+            return False
+        now = time.monotonic()
+        slot = seq % RTP_HISTORY_SIZE
+        last = self._resent.get(slot)
+        interval = max(MIN_RESEND_INTERVAL, self.sender._RTCRtpSender__rtt or 0.0)
+        if last is not None and last[0] == seq and now - last[1] < interval:
+            return False
+        self._resent[slot] = (seq, now)
+        return True
 
 
 def label_sender(transceiver: RTCRtpTransceiver, stream_id: str) -> None:
