@@ -15,7 +15,7 @@ from typing import Any
 from aiortc import RTCDtlsTransport, RTCRtpReceiver
 from aiortc.rtcdtlstransport import RtpRouter
 from aiortc.rtcrtpreceiver import NackGenerator
-from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, RtpPacket, pack_remb_fci, unwrap_rtx
+from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, RtpPacket, pack_remb_fci
 
 from .names import PrivateName
 from .receiver import Ingress, PacketHandler
@@ -56,22 +56,20 @@ class LayeredIngress(Ingress):
         if codec is None:
             return
         receiver = self.receiver
-        codecs = receiver._RTCRtpReceiver__codecs
         ssrc = packet.ssrc
         if codec.name == "rtx":
             rtx_ssrc = receiver._RTCRtpReceiver__rtx_ssrc
             original_ssrc = rtx_ssrc.get(ssrc)
             if original_ssrc is None:
-                repaired = packet.extensions.repaired_rtp_stream_id
-                original_ssrc = self.ssrc_of.get(repaired) if repaired else None
+                repaired_rid = packet.extensions.repaired_rtp_stream_id
+                original_ssrc = self.ssrc_of.get(repaired_rid) if repaired_rid else None
                 if original_ssrc is None:
                     return
                 rtx_ssrc[ssrc] = original_ssrc
-            apt = codec.parameters.get("apt")
-            if len(packet.payload) < 2 or apt not in codecs:
+            repaired = self.unwrap(packet, codec, original_ssrc)
+            if repaired is None:
                 return
-            packet = unwrap_rtx(packet, payload_type=apt, ssrc=original_ssrc)
-            codec = codecs[apt]
+            packet, codec = repaired
         elif ssrc not in self.rid_of:
             rid = packet.extensions.rtp_stream_id
             if not rid:

@@ -101,19 +101,27 @@ class Ingress:
         stats.add(packet)
         return codec
 
+    def unwrap(
+        self, packet: RtpPacket, rtx: RTCRtpCodecParameters, original_ssrc: int
+    ) -> tuple[RtpPacket, RTCRtpCodecParameters] | None:
+        """The packet an RTX packet repeats, with its codec; None when it cannot be read."""
+        codecs = self.receiver._RTCRtpReceiver__codecs
+        apt = rtx.parameters.get("apt")
+        if len(packet.payload) < 2 or not isinstance(apt, int) or apt not in codecs:
+            return None
+        return unwrap_rtx(packet, payload_type=apt, ssrc=original_ssrc), codecs[apt]
+
     def handle(self, packet: RtpPacket) -> None:
         codec = self.counted_codec(packet)
         if codec is None:
             return
         receiver = self.receiver
-        codecs = receiver._RTCRtpReceiver__codecs
         if codec.name == "rtx":
             original_ssrc = receiver._RTCRtpReceiver__rtx_ssrc.get(packet.ssrc)
-            apt = codec.parameters.get("apt")
-            if original_ssrc is None or len(packet.payload) < 2 or apt not in codecs:
+            repaired = None if original_ssrc is None else self.unwrap(packet, codec, original_ssrc)
+            if repaired is None:
                 return
-            packet = unwrap_rtx(packet, payload_type=apt, ssrc=original_ssrc)
-            codec = codecs[apt]
+            packet, codec = repaired
         else:
             self.media_ssrc = packet.ssrc
 
