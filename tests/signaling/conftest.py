@@ -1,3 +1,4 @@
+import asyncio
 import contextlib
 
 import pytest
@@ -58,6 +59,13 @@ async def room(transactional_db):
         with contextlib.suppress(Exception):
             await client.close()
     await media_bridge.stop_local_worker()
-    # The connections this test opened off the main thread (the factories' sync_to_async
-    # thread, the database threads): left open, the test database cannot be dropped.
-    await close_connections()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def database_threads_let_go(django_db_setup, django_db_blocker):
+    """The connections these tests open off the main thread (signaling.db's threads, the
+    factories' sync_to_async thread) close before the test database is dropped, which
+    fails while they are open ("being accessed by other users")."""
+    yield
+    with django_db_blocker.unblock():
+        asyncio.run(close_connections())
