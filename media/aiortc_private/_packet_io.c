@@ -528,6 +528,7 @@ rewrite_vp8_ids(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 }
 
 /* ---- batch receive: every datagram queued on a socket in one recvmmsg ------------ */
+#ifdef __linux__ /* recvmmsg; elsewhere asyncio reads one datagram at a time */
 
 #define BATCH_MAX 32
 #define DATAGRAM_ROOM 65536 /* any UDP datagram: asyncio reads up to 256 KiB */
@@ -605,6 +606,7 @@ receive_datagrams(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     return result;
 }
+#endif
 
 static PyMethodDef methods[] = {
     {"send_rtp", (PyCFunction)(void (*)(void))send_rtp, METH_FASTCALL,
@@ -617,8 +619,10 @@ static PyMethodDef methods[] = {
      "SRTP-unprotect one datagram and parse it into an RtpPacket."},
     {"parse_rtp", (PyCFunction)(void (*)(void))parse_rtp, METH_FASTCALL,
      "Parse one RTP packet into an RtpPacket."},
+#ifdef __linux__
     {"receive_datagrams", (PyCFunction)(void (*)(void))receive_datagrams, METH_FASTCALL,
      "Read every datagram queued on a socket (recvmmsg)."},
+#endif
     {"rewrite_vp8_ids", (PyCFunction)(void (*)(void))rewrite_vp8_ids, METH_FASTCALL,
      "Renumber a VP8 payload's picture id and TL0PICIDX."},
     {NULL, NULL, 0, NULL},

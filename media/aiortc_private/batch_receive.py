@@ -45,6 +45,8 @@ def batch_reads(protocol: Any) -> bool:
     compiled = packet_io.compiled
     if compiled is None or not enabled() or transport is None or transport.is_closing():
         return False
+    if not hasattr(compiled, "receive_datagrams"):  # built where there is no recvmmsg
+        return False
     loop, sock = getattr(transport, "_loop", None), getattr(transport, "_sock", None)
     if not isinstance(loop, asyncio.selector_events.BaseSelectorEventLoop) or sock is None:
         return False
