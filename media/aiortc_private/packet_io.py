@@ -209,11 +209,7 @@ def rtp_receiver(
     if compiled_path is None:
         compiled_path = use_compiled()
     if compiled_path and compiled is not None:
-        receive = partial(
-            compiled.receive_rtp,
-            _address(pylibsrtp.ffi.addressof(pylibsrtp.lib, "srtp_unprotect")),
-            _address(session._srtp[0]),
-        )
+        receive = partial(compiled.receive_rtp, *_srtp_pointers(session, "srtp_unprotect"))
         ids = extensions_map._HeaderExtensionsMap__ids
 
         def receive_compiled(data: bytes) -> RtpPacket:
