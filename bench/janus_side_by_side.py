@@ -254,11 +254,21 @@ def median_of(points: list[dict], key: str) -> float | None:
     return round(statistics.median(values), 4) if values else None
 
 
+E2E_CEILING_MS = 100.0
+
+
+def held(run: dict) -> bool:
+    video_ms = (run.get("e2e_ms_p95") or {}).get("video")
+    late = video_ms is not None and video_ms > E2E_CEILING_MS
+    return run["recv_fps_min"] >= FPS_FLOOR and not late
+
+
 def compare_point(n: int, relay: list[dict], janus: list[dict]) -> dict:
-    """Medians over the runs in which every subscriber got every stream at >= FPS_FLOOR:
-    a run starved by the shared machine delivered less and would look cheaper."""
-    relay_held = [p for p in relay if p["recv_fps_min"] >= FPS_FLOOR]
-    janus_held = [p for p in janus if p["recv_fps_min"] >= FPS_FLOOR]
+    """Medians over the runs that held: every subscriber got every stream at >= FPS_FLOOR
+    and video arrived within E2E_CEILING_MS (p95). A run the shared machine starved
+    delivered less, or late in bursts, and would look cheaper."""
+    relay_held = [p for p in relay if held(p)]
+    janus_held = [p for p in janus if held(p)]
     relay_cores, janus_cores = median_of(relay_held, "cores"), median_of(janus_held, "cores")
     ratio = round(relay_cores / janus_cores, 3) if relay_cores and janus_cores else None
     return {
