@@ -173,6 +173,7 @@ class JanusParticipant(Participant):
         )
         await janus.trickle_done(handle)
         await self.pc.setRemoteDescription(RTCSessionDescription(reply["jsep"]["sdp"], "answer"))
+        self.join_done = time.time()
 
     async def subscribe(self, feeds: list[int]) -> None:
         """Receive every other publisher's audio and video on one connection."""

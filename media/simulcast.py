@@ -33,6 +33,9 @@ logger = logging.getLogger(__name__)
 LAYER_SILENT_AFTER = 1.0  # seconds without packets: a layer the publisher has paused
 ASSUMED_TOP = (1280, 720)  # a layer's size before its first keyframe tells it, for the top layer
 NACK_EPOCHS = 4  # switches back that a subscriber's NACK can still be mapped
+# a layer above the current one must fit the budget with this to spare: layer bitrates
+# wobble (keyframes) and a budget near one must not switch back and forth
+UPGRADE_MARGIN = 1.15
 
 
 @dataclass(eq=False)
@@ -95,7 +98,12 @@ def choose_layer(layers: list[Layer], choice: Choice, now: float) -> Layer | Non
                 wanted = layer
                 break
     if choice.budget is not None:
-        allowed = [x for x in flowing if x.bitrate <= choice.budget]
+        now_at = flowing.index(choice.current) if choice.current in flowing else -1
+        allowed = [
+            x
+            for i, x in enumerate(flowing)
+            if x.bitrate * (UPGRADE_MARGIN if i > now_at else 1) <= choice.budget
+        ]
         top = flowing.index(wanted)
         fitting = [x for x in allowed if flowing.index(x) <= top]
         wanted = fitting[-1] if fitting else flowing[0]
@@ -306,6 +314,7 @@ class SimulcastPublication(Publication):
             first = (packet.sequence_number + downtrack.seq_offset) & 0xFFFF
             choice.epochs.append((first, packet.ssrc, downtrack.seq_offset))
             del choice.epochs[:-NACK_EPOCHS]
+            downtrack.egress.resend_from = first
 
 
 def _no_level(publisher: str, level: int) -> None:
