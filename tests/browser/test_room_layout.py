@@ -1,9 +1,11 @@
 """The room fits the window: at 1280x800, 1440x900 and 390x844, with 1, 4, 9 and 16 people,
 the control bar, the stage and (with the chat open) the chat box are inside the viewport, the
-document does not scroll, no tile overlaps another and no button's text overflows it.
+document does not scroll, no tile overlaps another, no button's text overflows it and the hint about
+your microphone and camera covers no one's name.
 Screenshots of every layout are kept in test-artifacts/ (room-<who>-<size>-<n>.png).
 
-The other people are one real camera peer (a browser page, so one tile shows real video) and
+The facilitator watching is text only, so the hint about joining by voice or camera shows. The
+other people are one real camera peer (a browser page, so its own tile shows real video) and
 text-only peers over real WebSockets: the cheapest real participants that get a tile."""
 
 import pytest
@@ -42,6 +44,14 @@ MEASURE = """() => {
     for (const caption of document.querySelectorAll("#grid .caption")) {
         const t = rect(caption.closest(".tile")), c = rect(caption);
         if (c.right > t.right + 0.5 || c.bottom > t.bottom + 0.5) problems.push("a caption overflows its tile");
+    }
+    const hint = document.querySelector("#self-media-hint");
+    if (hint && !hint.hidden) {
+        const h = rect(hint);
+        for (const caption of document.querySelectorAll("#grid .caption")) {
+            const c = rect(caption);
+            if (Math.min(c.right, h.right) - Math.max(c.left, h.left) > 0.5 && Math.min(c.bottom, h.bottom) - Math.max(c.top, h.top) > 0.5) problems.push("the media hint covers a name");
+        }
     }
     return {problems, tiles: tiles.length};
 }"""
@@ -100,7 +110,8 @@ def _toggle_view(page: Page, label: str) -> None:
 @pytest.mark.timeout(420)
 def test_the_room_fits_every_window_with_1_to_16_people(embedded_server, browser, artifacts):
     demo, base_url = embedded_server
-    fac = pages.facilitator_page(browser, demo, base_url)
+    # text only, so the hint about joining by voice or camera is on screen in every layout
+    fac = pages.facilitator_page(browser, demo, base_url, media="text_only")
     peers = TextPeers(base_url, demo.meeting_id, demo.peer_invite)
     heron = None
     problems: list[str] = []
