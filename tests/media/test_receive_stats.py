@@ -46,7 +46,7 @@ def test_receiver_report_numbers_match_aiortc() -> None:
     for seed in range(5):
         theirs, ours = StreamStatistics(90000), NextPacketStreamStatistics(90000)
         now = [0.0]
-        with mock.patch("time.time", lambda: now[0]):
+        with mock.patch("time.time", lambda now=now: now[0]):
             for packet in arrivals(seed):
                 now[0] += random.Random(packet.sequence_number).uniform(0.001, 0.02)
                 theirs.add(packet)
