@@ -17,6 +17,7 @@ from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import RtpPacket
 
 from .aiortc_private.packet_io import rtp_bytes
+from .aiortc_private.receive_stats import codec_name
 from .aiortc_private.receiver import Ingress
 from .aiortc_private.sender import Egress, abs_send_time_bytes, ntp_now
 from .events import Kind
@@ -242,7 +243,7 @@ class Publication:
                 self._on_audio_level(self.publisher, level[1])
         if not self.forwarding or not self.downtracks:
             return
-        keyframe = self.is_video and is_keyframe_start(codec.name, packet.payload)
+        keyframe = self.is_video and is_keyframe_start(codec_name(codec), packet.payload)
         now = time.monotonic()
         abs_send_time = abs_send_time_bytes() if self.is_video else b""
         ntp = ntp_now() if packet.marker else 0

@@ -25,6 +25,7 @@ from aiortc.rtp import RtpPacket
 
 from . import vp8
 from .aiortc_private.layers import LayeredIngress
+from .aiortc_private.receive_stats import codec_name
 from .aiortc_private.sender import abs_send_time_bytes, ntp_now
 from .forwarding import Downtrack, Publication, is_keyframe_start
 
@@ -242,8 +243,8 @@ class SimulcastPublication(Publication):
         layer.last_packet = now
         payload = packet.payload
         layer.octets += len(payload)
-        keyframe = is_keyframe_start(codec.name, payload)
-        if keyframe and codec.name == "VP8":
+        keyframe = is_keyframe_start(codec_name(codec), payload)
+        if keyframe and codec_name(codec) == "VP8":
             size = vp8.keyframe_size(payload)
             if size is not None:
                 layer.width, layer.height = size
@@ -254,7 +255,7 @@ class SimulcastPublication(Publication):
             return
         abs_send_time = abs_send_time_bytes()
         ntp = ntp_now() if packet.marker else 0
-        rewrite = codec.name == "VP8"
+        rewrite = codec_name(codec) == "VP8"
         for subscriber, downtrack in list(self.downtracks.items()):
             choice = self.choices.get(subscriber)
             if choice is None or (not downtrack.ready and not downtrack.prepare(codec)):

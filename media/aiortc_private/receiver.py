@@ -9,10 +9,11 @@ from typing import Any
 
 from aiortc import RTCRtpReceiver
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
-from aiortc.rtcrtpreceiver import StreamStatistics
+from aiortc.rtcrtpreceiver import NackGenerator
 from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, RtpPacket, pack_remb_fci, unwrap_rtx
 
 from .names import PrivateName
+from .receive_stats import NextPacketStreamStatistics, codec_name, next_packet_nack_generator
 
 PRIVATE = (
     PrivateName(RTCRtpReceiver, "_handle_rtp_packet", "method"),
@@ -61,6 +62,9 @@ class Ingress:
         receiver._handle_rtp_packet = self._handle_rtp_packet
         receiver.receive = self._receive_without_decoder(receiver.receive)
         receiver._relay_ingress = self
+        nack_generator = receiver._RTCRtpReceiver__nack_generator
+        if type(nack_generator) is NackGenerator:
+            receiver._RTCRtpReceiver__nack_generator = next_packet_nack_generator(nack_generator)
         self.media_ssrc: int | None = None
         self.nacks_sent = 0  # NACK packets to the publisher (each may list several)
         self.plis_sent = 0
@@ -97,7 +101,7 @@ class Ingress:
         streams = receiver._RTCRtpReceiver__remote_streams
         stats = streams.get(packet.ssrc)
         if stats is None:
-            stats = streams[packet.ssrc] = StreamStatistics(codec.clockRate)
+            stats = streams[packet.ssrc] = NextPacketStreamStatistics(codec.clockRate)
         stats.add(packet)
         return codec
 
@@ -116,7 +120,7 @@ class Ingress:
         if codec is None:
             return
         receiver = self.receiver
-        if codec.name == "rtx":
+        if codec_name(codec) == "rtx":
             original_ssrc = receiver._RTCRtpReceiver__rtx_ssrc.get(packet.ssrc)
             repaired = None if original_ssrc is None else self.unwrap(packet, codec, original_ssrc)
             if repaired is None:
