@@ -74,6 +74,7 @@ class Downtrack:
         self.is_video = is_video
         self.confirmed = False  # the subscriber has answered an offer carrying this sender
         self.ready = False  # confirmed, sender running, payload type known
+        self.paused = False  # the subscriber's bandwidth is short: its slot gets nothing
         self.payload_type: int | None = None
         self.waiting_keyframe = is_video
         self.rebase = True
@@ -177,6 +178,8 @@ class Publication:
         self.live = False
         self.packets_in = 0
         self.bytes_in = 0  # RTP payload bytes (media/metrics.py)
+        self.bitrate = 0  # bits per second arriving, measured by ``tick``
+        self._measured = (0, time.monotonic())  # bytes_in and when, at the last tick
         self._on_first_packet = on_first_packet
         self._on_audio_level = on_audio_level
         self._keyframe_min_interval = keyframe_min_interval
@@ -202,6 +205,20 @@ class Publication:
             for downtrack in self.downtracks.values():
                 downtrack.restart()
         self.forwarding = enabled
+
+    def tick(self) -> None:
+        """Once a second: the bitrate arriving from the publisher."""
+        now = time.monotonic()
+        octets, since = self._measured
+        self.bitrate = int((self.bytes_in - octets) * 8 / max(now - since, 1e-3))
+        self._measured = (self.bytes_in, now)
+
+    def resume(self, subscriber: str) -> None:
+        """The subscriber's copy was paused: from the next keyframe on."""
+        downtrack = self.downtracks.get(subscriber)
+        if downtrack is not None:
+            downtrack.restart()
+            self.request_keyframe()
 
     def request_keyframe(self) -> None:
         """Ask the publisher for a keyframe, at most once per ``keyframe_min_interval``."""
@@ -248,7 +265,7 @@ class Publication:
         ntp = ntp_now() if packet.marker else 0
         needs_keyframe = False
         for downtrack in list(self.downtracks.values()):
-            if not downtrack.ready and not downtrack.prepare(codec):
+            if downtrack.paused or (not downtrack.ready and not downtrack.prepare(codec)):
                 continue
             if downtrack.waiting_keyframe:
                 if not keyframe:

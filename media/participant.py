@@ -95,6 +95,9 @@ class Participant:
         # publisher -> (width, height) the page renders them at; None until it says
         self.tiles: dict[str, tuple[int, int]] | None = None
         self.video_budget: int | None = None  # bits per second for all videos it receives
+        # (publisher, source) of videos paused for this budget -> since when (video_priority)
+        self.paused_since: dict[tuple[str, str], float] = {}
+        self.told_paused: frozenset[tuple[str, str]] = frozenset()  # in the last VideosPaused
         self.needs_negotiation = False
         self.offers_made = 0
         self.lock = asyncio.Lock()
