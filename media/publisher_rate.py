@@ -25,9 +25,9 @@ from .forwarding import Publication
 from .simulcast import Layer, SimulcastPublication, wanted_layer
 
 HEADROOM = 1.25
-# A layer not measured yet (or hardly sending) still gets this much: a cap right at the
-# measured rate would keep an encoder from ever rising.
-LAYER_FLOOR = 100_000
+# A layer not measured yet (or hardly sending) still gets this much (Chromium's smallest
+# layer's minimum bitrate); above it HEADROOM lets a layer's encoder rise 25 % a second.
+LAYER_FLOOR = 30_000
 MIN_CAP = 50_000
 
 BudgetOf = Callable[[str], int | None]
