@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import statistics
 import time
+from collections import deque
 from collections.abc import Callable
 
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
@@ -21,11 +23,27 @@ from .aiortc_private.receiver import Ingress
 from .aiortc_private.sender import Egress, abs_send_time_bytes, ntp_now
 from .events import Kind
 
-__all__ = ["Downtrack", "Publication", "is_keyframe_start", "rtp_bytes"]
+__all__ = ["Downtrack", "Publication", "Rates", "is_keyframe_start", "rtp_bytes"]
 
 logger = logging.getLogger(__name__)
 
 MAX_GAP_WHEN_REBASING = 30  # frames of silence a subscriber sees after a rebase, at most
+RATE_SECONDS = 5  # one-second bitrates a typical one is taken from
+
+
+class Rates:
+    """The last few one-second bitrates of a stream; ``typical`` (their median) is what
+    pausing decides by: a keyframe's one-second burst does not pause a video."""
+
+    def __init__(self) -> None:
+        self._recent: deque[int] = deque(maxlen=RATE_SECONDS)
+
+    def add(self, bits_per_second: int) -> None:
+        self._recent.append(bits_per_second)
+
+    @property
+    def typical(self) -> int:
+        return int(statistics.median(self._recent)) if self._recent else 0
 
 
 def is_keyframe_start(codec_name: str, payload: bytes) -> bool:
@@ -179,6 +197,7 @@ class Publication:
         self.packets_in = 0
         self.bytes_in = 0  # RTP payload bytes (media/metrics.py)
         self.bitrate = 0  # bits per second arriving, measured by ``tick``
+        self.rates = Rates()
         self._measured = (0, time.monotonic())  # bytes_in and when, at the last tick
         self._on_first_packet = on_first_packet
         self._on_audio_level = on_audio_level
@@ -211,6 +230,7 @@ class Publication:
         now = time.monotonic()
         octets, since = self._measured
         self.bitrate = int((self.bytes_in - octets) * 8 / max(now - since, 1e-3))
+        self.rates.add(self.bitrate)
         self._measured = (self.bytes_in, now)
 
     def resume(self, subscriber: str) -> None:

@@ -26,7 +26,7 @@ from aiortc.rtp import RtpPacket
 from . import vp8
 from .aiortc_private.layers import LayeredIngress
 from .aiortc_private.sender import abs_send_time_bytes, ntp_now
-from .forwarding import Downtrack, Publication, is_keyframe_start
+from .forwarding import Downtrack, Publication, Rates, is_keyframe_start
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +46,7 @@ class Layer:
     octets: int = 0  # payload octets in the current one-second window
     bitrate: int = 0  # bits per second over the last window
     sent_bitrate: int = 0  # the last non-zero one: what the layer takes when it is sent
+    rates: Rates = field(default_factory=Rates)
 
     def size(self, layers: int) -> tuple[int, int]:
         if self.width:
@@ -182,6 +183,7 @@ class SimulcastPublication(Publication):
         for layer in self.layers:
             layer.bitrate = int(layer.octets * 8 / elapsed)
             layer.sent_bitrate = layer.bitrate or layer.sent_bitrate
+            layer.rates.add(layer.bitrate)
             layer.octets = 0
         self.bitrate = sum(layer.bitrate for layer in self.layers)
         for subscriber, choice in self.choices.items():

@@ -4,9 +4,10 @@ A subscriber's videos are ranked: a shared screen first, then the active speaker
 the videos its page shows largest (``media.tiles``), thumbnails and videos the page does
 not show last. In that order each video keeps at least its lowest layer (a single-layer
 video: the bitrate it arrives at) while the budget lasts; a video that does not fit is
-paused for this subscriber: its slot gets no packets, nothing is renegotiated. A paused
-video resumes, from a keyframe, once it fits with ``RESUME_HEADROOM`` to spare and has
-been paused ``pause_min_seconds``, so a budget near the edge does not flap it. A video
+paused for this subscriber: its slot gets no packets, nothing is renegotiated. A cost is
+a stream's median bitrate of the last seconds, so a keyframe's burst pauses nothing. A
+paused video resumes, from a keyframe, once it fits with ``RESUME_HEADROOM`` to spare
+and has been paused ``pause_min_seconds``, so a budget near the edge does not flap it. A video
 that does not fit never takes from a more important one, and a smaller one after it may
 still fit. What is left of the budget raises the kept simulcast videos' layers, most
 important first. Audio is not in the budget: it is never paused.
@@ -128,9 +129,9 @@ def _video(
 ) -> Video:
     if isinstance(publication, SimulcastPublication):
         flowing = flowing_layers(publication.layers, now)
-        lowest = flowing[0].bitrate if flowing else 0
+        lowest = flowing[0].rates.typical if flowing else 0
     else:
-        lowest = publication.bitrate
+        lowest = publication.rates.typical
     width, height = (tiles or {}).get(slot.publisher, (0, 0))
     return Video(
         key=(slot.publisher, slot.source),
