@@ -4,9 +4,13 @@ allowance for a full layer that nobody watches, and the allowance back when some
 from __future__ import annotations
 
 import pytest
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
 from media import Relay, RelayConfig
 from media.aiortc_private.ice import restore_host_addresses
+from media.forwarding import Downtrack
+from media.publisher_rate import HEADROOM, simulcast_cap
+from media.simulcast import SimulcastPublication
 from tests.media.media_peers import Client, Room, wait_for
 from tests.media.simulcast_peers import LayerWatcher, SimulcastPublisher
 
@@ -92,3 +96,25 @@ async def test_a_single_layer_publisher_is_capped_at_its_best_connected_viewers_
     await wait_for(lambda: rembs[-1] == 400_000, timeout=3)
     relay.set_subscriber_budget("second", None)  # no limit known for one viewer: no cap
     await wait_for(lambda: rembs[-1] == relay.config.publisher_max_bitrate, timeout=3)
+
+
+def test_the_cap_covers_the_layers_up_to_the_highest_one_someone_wants():
+    vp8 = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=96)
+    publication = SimulcastPublication("pub", ["q", "h", "f"], vp8, 0.0, lambda p: None)
+    measured = {"q": (320, 180, 150_000), "h": (640, 360, 500_000), "f": (1280, 720, 1_500_000)}
+    for layer in publication.layers:
+        layer.width, layer.height, layer.sent_bitrate = measured[layer.rid]
+    for subscriber in ("small", "large"):
+        publication.add_downtrack(Downtrack(subscriber, None, 90000, True))  # type: ignore[arg-type]
+    publication.choices["small"].tile = (320, 180)
+    publication.choices["large"].tile = (1280, 720)
+    assert simulcast_cap(publication, MAXIMUM) == MAXIMUM
+
+    publication.downtracks["large"].paused = True  # paused for its bandwidth: not watched
+    assert simulcast_cap(publication, MAXIMUM) == int(150_000 * HEADROOM)
+    publication.downtracks["large"].paused = False
+    publication.choices["large"].budget = 800_000  # the full layer does not fit its budget
+    assert simulcast_cap(publication, MAXIMUM) == int((150_000 + 500_000) * HEADROOM)
+    publication.remove_downtrack("small")
+    publication.remove_downtrack("large")
+    assert simulcast_cap(publication, MAXIMUM) == int(150_000 * HEADROOM)  # nobody: the lowest
