@@ -191,6 +191,9 @@ class SimulcastPublication(Publication):
 
     def _retarget(self, subscriber: str, choice: Choice, now: float) -> None:
         choice.target = choose_layer(self.layers, choice, now)
+        downtrack = self.downtracks.get(subscriber)
+        if downtrack is not None and downtrack.paused:
+            return  # nothing to switch to: ``resume`` asks for its keyframe
         if choice.target is not None and choice.target is not choice.current:
             self._request_layer(choice.target)
 
