@@ -162,8 +162,8 @@ export class VideoGrid {
     if (!this.screen) {
       const video = el("video", { autoplay: true, playsinline: true, muted: true, "aria-hidden": "true" });
       video.muted = true;
-      this.screen = { video, track: null, label: el("span", { class: "tile-name" }), placeholder: el("div", { class: "placeholder share-card" }) };
-      this.screen.node = el("li", { class: "tile screen-tile", dataset: { screenOf: sharerId } }, video, this.screen.placeholder, el("div", { class: "caption" }, this.screen.label));
+      this.screen = { video, track: null, label: el("span", { class: "tile-name" }), placeholder: el("div", { class: "placeholder share-card" }), note: el("p", { class: "tile-note", hidden: true }) };
+      this.screen.node = el("li", { class: "tile screen-tile", dataset: { screenOf: sharerId } }, video, this.screen.placeholder, this.screen.note, el("div", { class: "caption" }, this.screen.label));
       video.addEventListener("resize", () => this.onRendered?.()); // its shape is known: fit it
     }
     const screen = this.screen;
@@ -186,8 +186,12 @@ export class VideoGrid {
       screen.said = said + how + Boolean(button); // not rebuilt on every render: a focused button stays
       screen.placeholder.replaceChildren(icon("monitor-up"), el("p", {}, said), button, how ? el("p", { class: "share-how" }, how) : "");
     }
+    const notes = isYou ? [] : pluginNotes(sharer, { screen: true });
+    screen.note.textContent = notes.join(" ");
+    screen.note.hidden = !notes.length;
+    screen.node.classList.toggle("noted", notes.length > 0);
     screen.node.classList.toggle("no-video", !track);
-    screen.node.setAttribute("aria-label", [said, how].filter(Boolean).join(". "));
+    screen.node.setAttribute("aria-label", [said, how, ...notes].filter(Boolean).join(". "));
     if (this.list.firstChild !== screen.node) this.list.prepend(screen.node);
     return screen;
   }

@@ -14,8 +14,9 @@
 //                                                              // (chatview.js; message as in chat.message;
 //                                                              // data-destructive nodes go last)
 //   addTileIcons((p) => [{ key: "muted", label: "Muted" }]);    // icons on video tiles
-//   addTileNotes((p) => ["Video paused …"]);                    // words on a tile, shown
-//                                                              // instead of its picture
+//   addTileNotes((p, { screen }) => ["Video paused …"]);        // words on a tile, shown
+//                                                              // instead of its picture (screen:
+//                                                              // the tile of p's shared screen)
 //   addTileFilter((p) => bool);                                 // whose tile the grid shows
 //   meeting.send({ type, ...fields });  // through protocol.js, which knows the types
 //   meeting.view; meeting.notify(text, {seconds}); meeting.refresh(); meeting.facilitates();
@@ -112,8 +113,8 @@ export function pluginIcons(participant) {
   return tileIcons.flatMap((build) => build(participant) || []);
 }
 
-export function pluginNotes(participant) {
-  return tileNotes.flatMap((build) => build(participant) || []);
+export function pluginNotes(participant, { screen = false } = {}) {
+  return tileNotes.flatMap((build) => build(participant, { screen }) || []);
 }
 
 export function pluginShows(participant) {
