@@ -5,7 +5,8 @@
 The relay and three participants each in a Linux network namespace of their own
 (tests/media/netns.py; needs root), real aiortc connections replaying pre-encoded VP8
 and Opus. Prints, per scenario: decodable fps and lost frames (NACK/RTX at work), the
-longest audio gap, and seconds until media is back after an outage or an address change.
+longest audio gap, seconds until media is back after an outage or an address change, and
+for a subscriber whose link is limited: its layers, and seconds to settle and to climb back.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.media.netns import unavailable_reason
 from tests.media.network_scenarios import (
     address_change,
+    limited_subscriber,
     lossy_publisher,
     subscriber_outage,
 )
@@ -31,6 +33,7 @@ def main() -> None:
     parser.add_argument("--loss", type=float, default=5.0, help="percent, each way")
     parser.add_argument("--jitter-ms", type=float, default=50.0)
     parser.add_argument("--outage", type=float, default=5.0, help="seconds the link is down")
+    parser.add_argument("--rate-kbit", type=int, default=300, help="the limited subscriber's link")
     parser.add_argument("--json", action="store_true", help="one JSON line")
     args = parser.parse_args()
     reason = unavailable_reason()
@@ -42,6 +45,9 @@ def main() -> None:
             "subscriber_outage": subscriber_outage(args.outage),
             "address_change": address_change(),
             "address_change_without_reconnect": address_change(reconnect=False),
+            # layers each subscriber ends on, seconds to settle under the limit and to
+            # climb back after it, the relay's estimate for the limited subscriber
+            "limited_subscriber": limited_subscriber(args.rate_kbit),
         }
     print(json.dumps(result) if args.json else json.dumps(result, indent=2))
 

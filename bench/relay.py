@@ -24,6 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from join_latency import join_to_first_video_ms, steps_ms, summary
+
 HERE = Path(__file__).resolve().parent
 PER_CLIENT_PROCESS = 4
 FPS_FLOOR = 27.0
@@ -195,6 +198,9 @@ def run_once(
         "join_to_first_video_ms": (
             round((last_join[1] - last_join[0]) * 1000) if last_join[1] is not None else None
         ),
+        # everyone who joined after someone else had: to the first decodable frame
+        "join_to_first_video": summary(join_to_first_video_ms(reports)),
+        "join_steps_ms_median": steps_ms(reports),
         "packets_in_per_s": round(
             (stats.get("packets_in", 0) - stats_start.get("packets_in", 0)) / (end - start)
         ),
@@ -211,11 +217,21 @@ def run_once(
 
 
 def media_file() -> Path:
-    path = Path("/tmp/peer-meetings-bench-media.pickle")
+    path = Path("/tmp/peer-meetings-bench-media-mono.pickle")
     sys.path.insert(0, str(HERE))
     from encoded_media import load
 
     load(path)
+    return path
+
+
+def layers_file() -> Path:
+    """The same video in three simulcast layers (encoded_media.SIMULCAST_SCALES)."""
+    path = Path("/tmp/peer-meetings-bench-layers.pickle")
+    sys.path.insert(0, str(HERE))
+    from encoded_media import load_layers
+
+    load_layers(path)
     return path
 
 
@@ -247,6 +263,8 @@ def compare(
         "recv_fps_min": forward["recv_fps_min"],
         "e2e_ms_p95": forward["e2e_ms_p95"],
         "join_to_first_video_ms": forward["join_to_first_video_ms"],
+        "join_to_first_video": forward["join_to_first_video"],
+        "join_steps_ms_median": forward["join_steps_ms_median"],
         "naive_recv_fps_min": naive["recv_fps_min"],
         "naive_encoder_calls": naive["encoder_calls"],
         "naive_decoder_calls": naive["decoder_calls"],
@@ -257,11 +275,7 @@ def compare(
 def simulcast(participants: int, seconds: float, warmup: float, loop: str = "worker") -> dict:
     """The same publishers and subscribers, single-layer and then three-layer simulcast."""
     media = media_file()
-    layers = Path("/tmp/peer-meetings-bench-layers.pickle")
-    sys.path.insert(0, str(HERE))
-    from encoded_media import load_layers
-
-    load_layers(layers)
+    layers = layers_file()
     single = run_once("forward", participants, seconds, warmup, media, loop)
     layered = run_once("forward", participants, seconds, warmup, media, loop, layers=layers)
     minutes = layered["seconds"] / 60
@@ -339,6 +353,7 @@ def scaling(
                     "recv_fps_min",
                     "e2e_ms_p95",
                     "join_to_first_video_ms",
+                    "join_to_first_video",
                 )
             }
             for p in points

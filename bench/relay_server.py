@@ -180,6 +180,14 @@ async def serve(
                     packets_in=s.packets_in, packets_out=s.packets_out, participants=s.participants
                 )
                 stats.update(relay.simulcast_stats())
+                ids = [p.id for p in relay.connections()]
+                stats["subscribers"] = {
+                    pid: {
+                        **relay.bandwidth_of(pid),
+                        "layers": {pub: relay.layer_of(pid, pub) for pub in ids if pub != pid},
+                    }
+                    for pid in ids
+                }
             return stats
         raise ValueError(op)
 

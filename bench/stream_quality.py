@@ -4,7 +4,10 @@
 browser's jitter buffer does before decoding: a frame counts once all its packets are
 there (NACK/RTX may bring missing ones late); a frame still incomplete after
 ``GIVE_UP_SECONDS`` is lost, and then nothing is shown until the next keyframe (VP8
-inter frames need the one before), which it asks for as a browser does (PLI).
+inter frames need the one before), which it asks for as a browser does (PLI). A whole
+keyframe is shown as soon as it is there, whatever is missing before it: it needs no
+earlier picture, and a browser's frame buffer drops the older frames it can no longer
+decode.
 ``AudioQuality`` finds the longest run of missing Opus packets: the silence a person
 hears when in-band FEC or concealment cannot help.
 """
@@ -89,27 +92,50 @@ class VideoQuality:
     def _assemble(self, now: float) -> None:
         while self.next_seq is not None:
             end = self._complete_frame_end(self.next_seq)
-            if end is None:
+            if end is not None:
+                self._decode(self.next_seq, end, now)
+                continue
+            # A complete keyframe further on needs nothing before it: a decoder shows it
+            # at once and drops what is older.
+            keyframe = self._later_keyframe(complete=True)
+            waited_for = self.decodable  # the frame at next_seq was to be shown
+            if keyframe is None and self.decodable:
                 if self.waiting_since is None:
                     self.waiting_since = now
                 if now - self.waiting_since < GIVE_UP_SECONDS:
+                    break  # NACK/RTX may still fill the hole
+                self.decodable = False
+            if keyframe is None:
+                # undecodable until a keyframe: wait for one that has begun to arrive
+                first = self.packets.get(self.next_seq)
+                if first is not None and first.keyframe:
+                    if self.waiting_since is None:
+                        self.waiting_since = now
+                    if now - self.waiting_since >= GIVE_UP_SECONDS:
+                        self._ask_keyframe(now)  # for a later one: this will not complete
                     break
-                self._skip()
-                continue
-            first = self.packets[self.next_seq]
-            if first.keyframe:
-                self.decodable = True
-            if self.decodable:
-                self.frames += 1
-                if self.first_frame_wall is None:
-                    self.first_frame_wall = time.time()
-            else:
-                self.lost_frames += 1
                 self._ask_keyframe(now)
-            for seq in range(self.next_seq, end + 1):
-                self.packets.pop(seq, None)
-            self.next_seq = end + 1
-            self.waiting_since = None
+                keyframe = self._later_keyframe(complete=False)
+                if keyframe is None:
+                    if self.packets:
+                        self._drop_before(max(self.packets) + 1, waited_for)
+                    break
+            self._drop_before(keyframe, waited_for)
+
+    def _decode(self, start: int, end: int, now: float) -> None:
+        if self.packets[start].keyframe:
+            self.decodable = True
+        if self.decodable:
+            self.frames += 1
+            if self.first_frame_wall is None:
+                self.first_frame_wall = time.time()
+        else:
+            self.lost_frames += 1  # whole, but it needs the picture that was lost
+            self._ask_keyframe(now)
+        for seq in range(start, end + 1):
+            self.packets.pop(seq, None)
+        self.next_seq = end + 1
+        self.waiting_since = None
 
     def _complete_frame_end(self, seq: int) -> int | None:
         packet = self.packets.get(seq)
@@ -122,16 +148,27 @@ class VideoQuality:
                 return None
         return seq
 
-    def _skip(self) -> None:
-        """The frame at next_seq will not come: go on at the next frame start we have."""
-        later = sorted(s for s, p in self.packets.items() if p.start and s > self.next_seq)
-        for seq in [s for s in self.packets if not later or s < later[0]]:
-            del self.packets[seq]
-        self.lost_frames += 1
-        self.decodable = False
-        self.next_seq = later[0] if later else None
+    def _later_keyframe(self, complete: bool) -> int | None:
+        """The first keyframe start after next_seq (only whole keyframes if ``complete``)."""
+        assert self.next_seq is not None
+        for seq in sorted(s for s, p in self.packets.items() if p.keyframe and s > self.next_seq):
+            if not complete or self._complete_frame_end(seq) is not None:
+                return seq
+        return None
+
+    def _drop_before(self, seq: int, waited_for: bool) -> None:
+        """Frames before ``seq`` will never be shown: lost (with the one at next_seq if
+        it was ``waited_for`` and not even its first packet came)."""
+        assert self.next_seq is not None
+        first = self.packets.get(self.next_seq)
+        dropped = [s for s in self.packets if s < seq]
+        self.lost_frames += sum(1 for s in dropped if self.packets[s].start)
+        if waited_for and (first is None or not first.start):
+            self.lost_frames += 1
+        for s in dropped:
+            del self.packets[s]
+        self.next_seq = seq
         self.waiting_since = None
-        self._ask_keyframe(time.monotonic())
 
     def _ask_keyframe(self, now: float) -> None:
         if now - self.last_request >= KEYFRAME_REQUEST_INTERVAL:

@@ -106,7 +106,16 @@ class Participant:
         self.video_quality: dict[str, VideoQuality] = previous.video_quality if previous else {}
         self.audio_quality: dict[str, AudioQuality] = previous.audio_quality if previous else {}
         self.join_started: float | None = None  # wall clock, shared by all processes
-        self.first_remote_video: float | None = None
+        self.first_remote_video: float | None = None  # first complete frame (marker bit)
+        self.first_decodable_video: float | None = None  # first frame a decoder could show
+        self.join_done: float | None = None  # the relay's answer to our offer applied
+        # wall clock of each step from join to first frame, for bench/join_latency.py
+        self.steps: dict[str, float] = {}
+
+        @self.pc.on("connectionstatechange")
+        def on_state() -> None:
+            self.steps.setdefault(self.pc.connectionState, time.time())
+
         # a relay offer may arrive before our own offer's answer has been applied
         self.lock = asyncio.Lock()
 
@@ -117,6 +126,7 @@ class Participant:
     async def _join(self) -> None:
         self.join_started = time.time()
         await self.control.call("join", self.id)
+        self.steps["join_ready"] = time.time()
         if self.layers:
             self.pc.addTransceiver(self.audio, direction="sendonly")
             video = self.pc.addTransceiver(IdleTrack("video"), direction="sendonly")
@@ -129,8 +139,10 @@ class Participant:
         offer = self.pc.localDescription.sdp
         if self.layers:
             offer = simulcast_offer(offer, list(self.layers))
+        self.steps["offer_made"] = time.time()
         reply = await self.control.call("offer", self.id, offer)
         await self.pc.setRemoteDescription(RTCSessionDescription(reply["sdp"], "answer"))
+        self.join_done = time.time()
         if self.layers:
             self.sending = asyncio.ensure_future(LayerSender(video, self.layers).run())
 
@@ -140,6 +152,7 @@ class Participant:
                 await self._renegotiate(event)
 
     async def _renegotiate(self, event: dict) -> None:
+        self.steps.setdefault("relay_offer", time.time())
         await self.pc.setRemoteDescription(RTCSessionDescription(event["sdp"], "offer"))
         if event.get("tracks"):
             self.mids = event["tracks"]
@@ -171,11 +184,16 @@ class Participant:
             key = transceiver.mid or "?"
             publisher = self.mids.get(key, {}).get("participant", key)
             if codec.mimeType.lower() == "video/vp8":
+                if "first_video_packet" not in self.steps:
+                    self.steps["first_video_packet"] = now
                 quality = self.video_quality.get(publisher)
                 if quality is None:
                     quality = self.video_quality[publisher] = VideoQuality(request_keyframe)
                 quality.request_keyframe = request_keyframe
+                shown = quality.frames
                 quality.add(packet.ssrc, packet.sequence_number, packet.marker, packet.payload)
+                if self.first_decodable_video is None and quality.frames > shown:
+                    self.first_decodable_video = now
                 if packet.marker:
                     if self.first_remote_video is None:
                         self.first_remote_video = time.time()
@@ -271,7 +289,13 @@ def report(control: Control, elapsed: float) -> dict:
         "fps": [n / elapsed for p in participants for n in p.frames.values()],
         "video_streams": sum(len(p.frames) for p in participants),
         "delays_ms": {k: [round(d * 1000, 3) for d in v] for k, v in delays.items()},
-        "joins": [[p.join_started, p.first_remote_video] for p in participants],
+        # wall clock: join request, first complete frame, offer answered, first decodable frame
+        "joins": [
+            [p.join_started, p.first_remote_video, p.join_done, p.first_decodable_video]
+            for p in participants
+        ],
+        "ids": [p.id for p in participants],
+        "steps": [p.steps for p in participants],
     }
 
 

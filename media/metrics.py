@@ -36,6 +36,7 @@ CONNECTION_STATES = ("new", "connecting", "connected", "failed", "closed")
 KINDS = ("audio", "video")
 RTT_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 1.0)
 LOSS_BUCKETS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
+ESTIMATE_BUCKETS = (100_000.0, 200_000.0, 300_000.0, 500_000.0, 1e6, 2e6, 5e6)
 
 # relay -> the event loop it runs on; a relay that is gone drops out by itself
 _relays: weakref.WeakKeyDictionary[Relay, asyncio.AbstractEventLoop] = weakref.WeakKeyDictionary()
@@ -52,6 +53,7 @@ class Snapshot:
     rtts: list[float] = field(default_factory=list)  # one per subscriber stream reporting
     losses: list[float] = field(default_factory=list)
     reported_lost: int = 0
+    estimates: list[float] = field(default_factory=list)  # subscribers with a limit seen
 
     def add(self, other: Snapshot) -> None:
         self.connections.update(other.connections)
@@ -63,6 +65,7 @@ class Snapshot:
         self.rtts += other.rtts
         self.losses += other.losses
         self.reported_lost += other.reported_lost
+        self.estimates += other.estimates
 
 
 def watch(relay: Relay) -> None:
@@ -77,6 +80,8 @@ def snapshot(relay: Relay) -> Snapshot:
     found.traffic = stats.traffic
     for participant in relay.connections():
         found.connections[participant.pc.connectionState] += 1
+        if participant.bandwidth.estimate is not None:
+            found.estimates.append(participant.bandwidth.estimate)
         for publication in participant.publications.values():  # a shared screen is a video
             found.published[publication.kind] += 1
             found.forwarded[publication.kind] += sum(
@@ -181,6 +186,13 @@ def _families(s: Snapshot) -> Iterator[Metric]:
         "Fraction of packets lost (0..1) per forwarded stream, from the last receiver report.",
         buckets=_buckets(s.losses, LOSS_BUCKETS),
         gsum_value=sum(s.losses),
+    )
+    yield GaugeHistogramMetricFamily(
+        "meetings_media_subscriber_estimate_bits_per_second",
+        "The relay's bandwidth estimate towards each subscriber that has met a limit "
+        "(the others have none); it caps the simulcast layers they get.",
+        buckets=_buckets(s.estimates, ESTIMATE_BUCKETS),
+        gsum_value=sum(s.estimates),
     )
     yield GaugeMetricFamily(
         "meetings_media_reported_packets_lost",

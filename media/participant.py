@@ -21,6 +21,7 @@ from . import sdp_ids, simulcast_sdp
 from .aiortc_private.codecs import accept_rid_extensions, negotiated_codecs, pin_codecs
 from .aiortc_private.receiver import Ingress
 from .aiortc_private.sender import Egress, IdleTrack, label_sender
+from .bandwidth import BandwidthEstimate
 from .config import RelayConfig
 from .forwarding import Downtrack, Publication
 from .traffic import Traffic
@@ -95,6 +96,7 @@ class Participant:
         # publisher -> (width, height) the page renders them at; None until it says
         self.tiles: dict[str, tuple[int, int]] | None = None
         self.video_budget: int | None = None  # bits per second for all videos it receives
+        self.bandwidth = BandwidthEstimate()  # of this connection, towards the participant
         # (publisher, source) of videos paused for this budget -> since when (video_priority)
         self.paused_since: dict[tuple[str, str], float] = {}
         self.told_paused: frozenset[tuple[str, str]] = frozenset()  # in the last VideosPaused
@@ -128,6 +130,7 @@ class Participant:
         else:
             transceiver = self.pc.addTransceiver(IdleTrack(kind), direction="sendonly")
             egress = Egress(transceiver, on_keyframe_request)
+            egress.rtcp_listener = self.bandwidth
             self.egresses.append(egress)
         egress.on_keyframe_request(on_keyframe_request)
         transceiver.direction = "sendonly"

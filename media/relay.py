@@ -31,8 +31,9 @@ from .aiortc_private.codecs import (
     number_header_extensions,
 )
 from .aiortc_private.ice import use_host_addresses
-from .aiortc_private.receiver import Ingress
+from .aiortc_private.receiver import Ingress, drop
 from .aiortc_private.transport import install_fast_receive
+from .bandwidth_control import BandwidthCommands
 from .candidates import CandidateScope
 from .config import RelayConfig
 from .errors import (
@@ -77,7 +78,7 @@ class RelayStats:
     traffic: Traffic = field(default_factory=Traffic)
 
 
-class Relay(SimulcastCommands):
+class Relay(SimulcastCommands, BandwidthCommands):
     def __init__(self, config: RelayConfig | None = None, on_event: EventCallback | None = None):
         self.config = config or RelayConfig()
         self._on_event = on_event or (lambda event: None)
@@ -321,7 +322,7 @@ class Relay(SimulcastCommands):
             source = SCREEN if kind == "video" and "video" in participant.publications else kind
             codec = negotiated_codec(transceiver)
             if source in participant.publications or not participant.may_publish[kind] or not codec:
-                participant.ingresses.append(Ingress(receiver, _drop))
+                participant.ingresses.append(Ingress(receiver, drop))
                 continue
             publication = Publication(
                 participant.id,
@@ -476,10 +477,6 @@ def _check_sdp(participant_id: str, sdp: str) -> None:
             raise BadSdp(participant_id, f"not an SDP line: {line[:40]!r}")
     if "\nm=" in sdp and ("a=ice-ufrag:" not in sdp or "a=fingerprint:" not in sdp):
         raise BadSdp(participant_id, "media without ICE credentials or DTLS fingerprint")
-
-
-def _drop(packet: object, codec: object) -> None:
-    return None
 
 
 def _speed_up(participant: Participant) -> None:

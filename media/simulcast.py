@@ -33,6 +33,9 @@ logger = logging.getLogger(__name__)
 LAYER_SILENT_AFTER = 1.0  # seconds without packets: a layer the publisher has paused
 ASSUMED_TOP = (1280, 720)  # a layer's size before its first keyframe tells it, for the top layer
 NACK_EPOCHS = 4  # switches back that a subscriber's NACK can still be mapped
+# a layer above the current one must fit the budget with this to spare: layer bitrates
+# wobble (keyframes) and a budget near one must not switch back and forth
+UPGRADE_MARGIN = 1.15
 
 
 @dataclass(eq=False)
@@ -113,8 +116,14 @@ def _pick(ordered: list[Layer], choice: Choice, count: int, rate: Callable[[Laye
                 wanted = layer
                 break
     if choice.budget is not None:
+        # a layer above the current one must fit with UPGRADE_MARGIN to spare
+        now_at = ordered.index(choice.current) if choice.current in ordered else -1
         top = ordered.index(wanted)
-        fitting = [x for x in ordered[: top + 1] if rate(x) <= choice.budget]
+        fitting = [
+            x
+            for i, x in enumerate(ordered[: top + 1])
+            if rate(x) * (UPGRADE_MARGIN if i > now_at else 1) <= choice.budget
+        ]
         wanted = fitting[-1] if fitting else ordered[0]
     return wanted
 
@@ -342,6 +351,7 @@ class SimulcastPublication(Publication):
             first = (packet.sequence_number + downtrack.seq_offset) & 0xFFFF
             choice.epochs.append((first, packet.ssrc, downtrack.seq_offset))
             del choice.epochs[:-NACK_EPOCHS]
+            downtrack.egress.resend_from = first
 
 
 def _no_level(publisher: str, level: int) -> None:

@@ -83,6 +83,7 @@ class SimulcastCommands:
 
     _speakers: dict[str, SpeakerDetector]
     _emit: Callable[[RelayEvent], None]
+    _update_budgets: Callable[[], None]  # BandwidthCommands: budgets from the estimates
 
     @cached_property
     def _simulcast(self) -> SimulcastControl:
@@ -147,6 +148,7 @@ class SimulcastCommands:
         ]
         for publication in videos:
             publication.tick()
+        self._update_budgets()
         for participant in participants:
             if participant.video_budget is not None or participant.told_paused:
                 self._allocate(participant)

@@ -330,6 +330,9 @@ MEDIA_WORKER_LEASE_SECONDS = float(os.environ.get("MEDIA_WORKER_LEASE_SECONDS", 
 # given, since several workers may share a host; loopback unless told otherwise.
 MEDIA_WORKER_HEALTH_PORT = int(os.environ.get("MEDIA_WORKER_HEALTH_PORT") or 0)
 MEDIA_WORKER_HEALTH_ADDRESS = os.environ.get("MEDIA_WORKER_HEALTH_ADDRESS", "127.0.0.1")
+# Where a worker writes the health port it got (the next free one when several share a
+# host): the compose health check of a scaled `media` service reads it.
+MEDIA_WORKER_HEALTH_PORT_FILE = os.environ.get("MEDIA_WORKER_HEALTH_PORT_FILE") or None
 # Addresses the relay gathers ICE candidates on: loopback in the embedded default and
 # tests; the host's address in production, plus an optional public address for 1:1 NAT.
 MEDIA_HOST_ADDRESSES = _env_list("MEDIA_HOST_ADDRESSES", ["127.0.0.1"])

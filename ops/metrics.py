@@ -10,6 +10,7 @@ process's CPU seconds and memory. Nothing here is on the public HTTP port.
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import sys
 import threading
@@ -74,18 +75,27 @@ class LiveCollector:
         yield people
 
 
-def serve() -> bool:
-    """Starts this process's metrics listener if METRICS_PORT is set (once); True if it runs."""
+def serve(*, tries: int = 1) -> bool:
+    """Starts this process's metrics listener if METRICS_PORT is set (once); True if it runs.
+    With ``tries`` > 1 it takes the first free port from METRICS_PORT on (media workers
+    sharing a host's network)."""
     global _server
     if settings.METRICS_PORT is None:
         return False
     with _started:
         if _server is None:
             disable_created_metrics()
-            _server = start_http_server(settings.METRICS_PORT, settings.METRICS_ADDRESS)
+            port = settings.METRICS_PORT
+            while _server is None:
+                try:
+                    _server = start_http_server(port, settings.METRICS_ADDRESS)
+                except OSError as exc:
+                    if exc.errno != errno.EADDRINUSE or port >= settings.METRICS_PORT + tries - 1:
+                        raise
+                    port += 1
             log.info(
                 "metrics listening",
-                extra={"addresses": [settings.METRICS_ADDRESS], "port": settings.METRICS_PORT},
+                extra={"addresses": [settings.METRICS_ADDRESS], "port": port},
             )
     return True
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import json
 import logging
 from typing import Any
@@ -46,9 +47,19 @@ class WorkerHealth:
         await self._probe_layer()  # the first lease already says the truth
         self._tasks = [asyncio.create_task(self._tick()), asyncio.create_task(self._watch_layer())]
 
-    async def serve(self, host: str, port: int) -> asyncio.Server:
-        self._server = await asyncio.start_server(self._answer, host, port)
-        return self._server
+    async def serve(self, host: str, port: int, *, tries: int = 1) -> int:
+        """Listens on the first free port of ``port``, ``port + 1``, … (``tries`` of them),
+        so that K workers sharing a host's network (compose ``--scale media=K``) each get
+        one; returns the port."""
+        for candidate in range(port, port + tries):
+            try:
+                self._server = await asyncio.start_server(self._answer, host, candidate)
+            except OSError as exc:
+                if exc.errno != errno.EADDRINUSE or candidate == port + tries - 1:
+                    raise
+                continue
+            return candidate
+        raise ValueError("tries must be at least 1")
 
     async def stop(self) -> None:
         if self._server is not None:

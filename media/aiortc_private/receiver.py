@@ -46,6 +46,10 @@ class CountingQueue(queue.Queue):
 PacketHandler = Callable[[RtpPacket, RTCRtpCodecParameters], None]
 
 
+def drop(packet: RtpPacket, codec: RTCRtpCodecParameters) -> None:
+    """A ``PacketHandler`` for media nobody is to receive."""
+
+
 class Ingress:
     """Receives one publisher's RTP packets for one kind, without depayloading or decoding."""
 

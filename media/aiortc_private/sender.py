@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import aioice.ice
 from aiortc import (
@@ -21,13 +21,23 @@ from aiortc import (
 )
 from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
-from aiortc.rtp import RTP_HISTORY_SIZE, HeaderExtensionsMap
+from aiortc.rtp import (
+    RTCP_PSFB_APP,
+    RTP_HISTORY_SIZE,
+    AnyRtcpPacket,
+    HeaderExtensionsMap,
+    RtcpPsfbPacket,
+    RtcpRrPacket,
+    RtcpSrPacket,
+    unpack_remb_fci,
+)
 
 from .names import PrivateName
 from .packet_io import SendRtp, rtp_sender
 
 PRIVATE = (
     PrivateName(RTCRtpSender, "_next_encoded_frame", "method"),  # wrapped per instance
+    PrivateName(RTCRtpSender, "_handle_rtcp_packet", "method"),  # wrapped per instance
     PrivateName(RTCRtpSender, "_retransmit", "method"),  # replaced per instance
     PrivateName(RTCRtpSender, "_send_keyframe", "method"),  # replaced per instance
     PrivateName(RTCRtpSender, "_ssrc", "attribute"),
@@ -40,7 +50,7 @@ PRIVATE = (
     PrivateName(RTCRtpSender, "_RTCRtpSender__rtp_timestamp", "attribute"),
     PrivateName(RTCRtpSender, "_RTCRtpSender__packet_count", "attribute"),
     PrivateName(RTCRtpSender, "_RTCRtpSender__octet_count", "attribute"),
-    PrivateName(RTCRtpSender, "_RTCRtpSender__rtt", "attribute"),  # metrics (media/metrics.py)
+    PrivateName(RTCRtpSender, "_RTCRtpSender__rtt", "attribute"),  # metrics; resend spacing
     PrivateName(RTCRtpSender, "_RTCRtpSender__stats", "attribute"),
     PrivateName(HeaderExtensionsMap, "_HeaderExtensionsMap__ids", "attribute"),
     PrivateName(RTCRtpTransceiver, "_codecs", "attribute"),
@@ -48,6 +58,11 @@ PRIVATE = (
     PrivateName(RTCIceTransport, "_connection", "attribute"),
     PrivateName(aioice.ice.Connection, "_nominated", "attribute"),
 )
+
+
+VIDEO_CLOCK_RATE = 90_000  # VP8 and H264: what the history's timestamps count in
+MAX_RESEND_AGE = 1.0  # seconds: older frames are given up on by the receiver's decoder
+MIN_RESEND_INTERVAL = 0.1  # seconds between resends of one packet, when RTT is not known
 
 
 class IdleTrack(MediaStreamTrack):
@@ -68,6 +83,14 @@ class IdleTrack(MediaStreamTrack):
             self._stopped.set_result(None)
 
 
+class RtcpListener(Protocol):
+    """What the subscriber says about the connection (``media.bandwidth``)."""
+
+    def on_report(self, ssrc: int, fraction_lost: int, highest_sequence: int) -> None: ...
+
+    def on_remb(self, bits_per_second: int) -> None: ...
+
+
 class Egress:
     """Writes already-encoded RTP packets through one RTCRtpSender."""
 
@@ -86,6 +109,10 @@ class Egress:
         self.last_sent = 0.0
         self.history: dict[int, tuple[int, int, int, bytes, bytes]] = {}
         self.keep_history = transceiver.kind == "video"
+        self._resent: dict[int, tuple[int, float]] = {}  # history slot -> (seq, when)
+        self.retransmissions = 0
+        # the first sequence number of the keyframe a layer switch started with
+        self.resend_from: int | None = None
         # a NACKed packet no longer in history: sequence number -> ask the publisher
         self.on_missing: Callable[[int], None] | None = None
         self._sent_packets = 0
@@ -100,6 +127,30 @@ class Egress:
 
         sender._next_encoded_frame = next_encoded_frame
         sender._retransmit = self._retransmit
+        # receiver reports and REMB about this stream, after aiortc has read them
+        self.rtcp_listener: RtcpListener | None = None
+        original_rtcp = sender._handle_rtcp_packet
+
+        async def handle_rtcp_packet(packet: AnyRtcpPacket) -> None:
+            await original_rtcp(packet)
+            if self.rtcp_listener is not None:
+                self._tell(self.rtcp_listener, packet)
+
+        sender._handle_rtcp_packet = handle_rtcp_packet
+
+    def _tell(self, listener: RtcpListener, packet: AnyRtcpPacket) -> None:
+        ssrc = self.sender._ssrc
+        if isinstance(packet, (RtcpRrPacket, RtcpSrPacket)):
+            for report in packet.reports:
+                if report.ssrc == ssrc:
+                    listener.on_report(ssrc, report.fraction_lost, report.highest_sequence)
+        elif isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
+            try:
+                bitrate, ssrcs = unpack_remb_fci(packet.fci)
+            except ValueError:
+                return
+            if ssrc in ssrcs:
+                listener.on_remb(bitrate)
 
     def on_keyframe_request(self, handler: Callable[[], None]) -> None:
         """Route the subscriber's PLI/FIR to ``handler``."""
@@ -215,6 +266,12 @@ class Egress:
 
     async def _retransmit(self, sequence_number: int) -> None:
         self.nacks_received += 1
+        start = self.resend_from
+        if start is not None:
+            if self.last_seq is None or (self.last_seq - start) & 0xFFFF >= 0x4000:
+                self.resend_from = start = None  # long ago: numbers are about to wrap
+            elif 0 < (start - sequence_number) & 0xFFFF <= 0x4000:
+                return  # before a keyframe that was sent: no decoder needs it any more
         # resent on the primary SSRC: receivers accept it whether or not RTX is negotiated
         entry = self.history.get(sequence_number % RTP_HISTORY_SIZE)
         route = self._route
@@ -222,9 +279,28 @@ class Egress:
             self.on_missing(sequence_number)
         if entry is None or entry[0] != sequence_number or route is None:
             return
-        if not route[1].is_closing():
-            seq, marker_pt, timestamp, extensions, payload = entry
-            route[0](marker_pt, seq, timestamp, self.sender._ssrc, extensions, payload)
+        seq, marker_pt, timestamp, extensions, payload = entry
+        if not self._worth_resending(seq, timestamp) or route[1].is_closing():
+            return
+        route[0](marker_pt, seq, timestamp, self.sender._ssrc, extensions, payload)
+        self.retransmissions += 1
+
+    def _worth_resending(self, seq: int, timestamp: int) -> bool:
+        """A receiver NACKs every packet it misses on each new gap; on a link already
+        full, answering all of them again and again (old frames of a layer it no longer
+        gets) keeps it full. As mediasoup and libwebrtc do: a packet is resent at most
+        once per round trip, and not once it is too old to be shown."""
+        age = ((self.last_ts - timestamp) & 0xFFFFFFFF) / VIDEO_CLOCK_RATE
+        if age > MAX_RESEND_AGE:
+            return False
+        now = time.monotonic()
+        slot = seq % RTP_HISTORY_SIZE
+        last = self._resent.get(slot)
+        interval = max(MIN_RESEND_INTERVAL, self.sender._RTCRtpSender__rtt or 0.0)
+        if last is not None and last[0] == seq and now - last[1] < interval:
+            return False
+        self._resent[slot] = (seq, now)
+        return True
 
 
 def label_sender(transceiver: RTCRtpTransceiver, stream_id: str) -> None:

@@ -215,10 +215,13 @@ def _probe_command(service: str) -> str:
 def test_web_and_media_are_health_checked_on_their_readyz_over_loopback():
     assert "http://127.0.0.1:8000/readyz" in _probe_command("web")
     media = _services()["media"]
-    assert "'http://127.0.0.1:%s/readyz' % os.environ['MEDIA_WORKER_HEALTH_PORT']" in (
-        _probe_command("media")
+    # the port its worker got: with --scale media=K on one host, each takes the next free one
+    assert (
+        "'http://127.0.0.1:%s/readyz' % open(os.environ['MEDIA_WORKER_HEALTH_PORT_FILE'])"
+        in _probe_command("media")
     )
     assert media["environment"]["MEDIA_WORKER_HEALTH_PORT"].startswith("${MEDIA_WORKER_HEALTH_PORT")
+    assert media["environment"]["MEDIA_WORKER_HEALTH_PORT_FILE"].startswith("/tmp/")
     for name in ("web", "media"):
         check = _services()[name]["healthcheck"]
         assert check["start_period"] and int(check["retries"]) >= 2, name

@@ -37,10 +37,11 @@ def _compose_probe(service: str) -> str:
     return compose["services"][service]["healthcheck"]["test"][3]
 
 
-def _compose_check_passes(service: str, port: int) -> bool:
-    """Runs compose's healthcheck command for the service against our port."""
+def _compose_check_passes(service: str, port: int, port_file: Path | None = None) -> bool:
+    """Runs compose's healthcheck command for the service against our port (a media
+    worker's: the port it wrote to its port file)."""
     command = _compose_probe(service).replace("127.0.0.1:8000", f"127.0.0.1:{port}")
-    env = {"PATH": "/usr/bin:/bin", "MEDIA_WORKER_HEALTH_PORT": str(port)}
+    env = {"PATH": "/usr/bin:/bin", "MEDIA_WORKER_HEALTH_PORT_FILE": str(port_file)}
     result = subprocess.run([sys.executable, "-c", command], env=env, timeout=10)
     return result.returncode == 0
 
@@ -83,6 +84,7 @@ def _failing(report: dict) -> set[str]:
 @pytest.mark.timeout(240)
 def test_readyz_follows_redis_and_the_media_worker_going_and_coming_back(tmp_path):
     redis_port, worker_port, next_worker_port = (servers.free_port() for _ in range(3))
+    port_file = tmp_path / "media-worker-health-port"
     redis_url = f"redis://127.0.0.1:{redis_port}/0"
     with (
         servers.own_redis(redis_port, tmp_path / "redis.log") as redis,
@@ -95,7 +97,12 @@ def test_readyz_follows_redis_and_the_media_worker_going_and_coming_back(tmp_pat
         _web({**env, **PRODUCTION}, tmp_path / "a.log") as a,
         _web({**env, **PRODUCTION}, tmp_path / "b.log") as b,
         servers.media_worker(
-            {**env, "MEDIA_WORKER_HEALTH_PORT": str(worker_port)}, tmp_path / "w1.log"
+            {
+                **env,
+                "MEDIA_WORKER_HEALTH_PORT": str(worker_port),
+                "MEDIA_WORKER_HEALTH_PORT_FILE": str(port_file),
+            },
+            tmp_path / "w1.log",
         ) as first_worker,
     ):
         worker = f"http://127.0.0.1:{worker_port}"
@@ -104,7 +111,7 @@ def test_readyz_follows_redis_and_the_media_worker_going_and_coming_back(tmp_pat
             assert set(report["checks"]) == {"database", "channel_layer", "media_worker"}
         assert set(_until(worker, 200)["checks"]) == {"event_loop", "lease", "channel_layer"}
         assert _compose_check_passes("web", int(a.rsplit(":", 1)[1]))
-        assert _compose_check_passes("media", worker_port)
+        assert _compose_check_passes("media", worker_port, port_file)
 
         redis.terminate()
         redis.wait(5)
@@ -114,7 +121,7 @@ def test_readyz_follows_redis_and_the_media_worker_going_and_coming_back(tmp_pat
             assert all(c["ms"] < 2000 for c in report["checks"].values()), report
             assert str(redis_port) not in json.dumps(report)  # no internals in the body
         assert "channel_layer" in _failing(_until(worker, 503))
-        assert not _compose_check_passes("media", worker_port)
+        assert not _compose_check_passes("media", worker_port, port_file)
 
         with servers.own_redis(redis_port, tmp_path / "redis.log"):
             for base in (a, b, worker):
@@ -158,3 +165,41 @@ def test_readyz_names_the_database_when_it_does_not_answer(tmp_path):
         assert status == 503 and _failing(report) == {"database"}, report
         assert set(report["checks"]) == {"database", "channel_layer"}
         assert urllib.request.urlopen(f"{web}/healthz", timeout=5).status == 200
+
+
+@pytest.mark.timeout(180)
+def test_two_media_workers_on_one_host_each_answer_on_their_own_ports(tmp_path):
+    # docker compose up --scale media=2: host network, the same ports configured for both
+    redis_port, health_port, metrics_port = (servers.free_port() for _ in range(3))
+    shared = {"MEDIA_WORKER_HEALTH_PORT": str(health_port), "METRICS_PORT": str(metrics_port)}
+    with (
+        servers.own_redis(redis_port, tmp_path / "redis.log"),
+        servers.seeded_on_redis(
+            redis_url=f"redis://127.0.0.1:{redis_port}/0",
+            MEDIA_IN_PROCESS="false",
+            MEDIA_HOST_ADDRESSES="127.0.0.1",
+        ) as (env, _demo),
+        servers.media_worker(
+            {**env, **shared, "MEDIA_WORKER_HEALTH_PORT_FILE": str(tmp_path / "one.port")},
+            tmp_path / "one.log",
+        ),
+        servers.media_worker(
+            {**env, **shared, "MEDIA_WORKER_HEALTH_PORT_FILE": str(tmp_path / "two.port")},
+            tmp_path / "two.log",
+        ),
+    ):
+        ports = [int((tmp_path / f"{n}.port").read_text()) for n in ("one", "two")]
+        assert health_port in ports and len(set(ports)) == 2  # the next free one for the second
+        for name, port in zip(("one", "two"), ports, strict=True):
+            assert _until(f"http://127.0.0.1:{port}", 200)["checks"]["lease"]["ok"]
+            assert _compose_check_passes("media", port, tmp_path / f"{name}.port")
+        # both workers' metrics are scraped, each on its own port
+        scraped = set()
+        for port in range(metrics_port, metrics_port + 3):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+                    if b"meetings_event_loop_lag_seconds" in r.read():
+                        scraped.add(port)
+            except OSError:
+                continue
+        assert len(scraped) == 2, scraped

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.relay import Child, media_file
+from bench.relay import Child, layers_file, media_file
 from tests.media.netns import Host, Network
 
 BENCH = Path(__file__).resolve().parent.parent.parent / "bench"
@@ -28,7 +28,9 @@ PEERS = ("heron", "lark", "wren")
 class NetworkMeeting:
     """A relay and ``peers`` on one emulated network, media flowing between all of them."""
 
-    def __init__(self, peers: tuple[str, ...] = PEERS) -> None:
+    def __init__(self, peers: tuple[str, ...] = PEERS, simulcast: bool = False) -> None:
+        """``simulcast``: everyone publishes three layers, as Chromium does."""
+        self.simulcast = simulcast
         self.net = Network()
         self.children: list[Child] = []
         self.clients: dict[str, Child] = {}
@@ -43,6 +45,7 @@ class NetworkMeeting:
 
     def _start(self, peers: tuple[str, ...]) -> None:
         media = media_file()
+        layers = ("--layers", str(layers_file())) if self.simulcast else ()
         relay = self.net.add_host("relay")
         server = self._child(relay, "relay_server.py", "--mode", "forward")
         server.expect("READY", 30)
@@ -52,6 +55,7 @@ class NetworkMeeting:
                 host,
                 "synthetic_clients.py",
                 *("--ids", pid, "--total", str(len(peers)), "--media", str(media)),
+                *layers,
             )
         for client in self.clients.values():
             client.expect("FLOWING", 30)
@@ -85,12 +89,26 @@ class NetworkMeeting:
         client.send("report")
         return json.loads(client.expect("{", 15))["quality"][pid]
 
-    def relay_participants(self) -> int:
+    def relay_stats(self) -> dict[str, Any]:
         with socket.socket(socket.AF_UNIX) as sock:
             sock.settimeout(5)
             sock.connect(self.control)
             sock.sendall(b'{"id": 1, "op": "stats"}\n')
-            return int(json.loads(sock.makefile().readline())["participants"])
+            stats: dict[str, Any] = json.loads(sock.makefile().readline())
+            return stats
+
+    def relay_participants(self) -> int:
+        return int(self.relay_stats()["participants"])
+
+    def watch_layers(self, seconds: float, every: float = 0.25) -> list[tuple[float, dict]]:
+        """For ``seconds``: (wall time, the relay's view of each subscriber: layers and
+        bandwidth estimate), every ``every`` seconds."""
+        seen = []
+        end = time.time() + seconds
+        while (now := time.time()) < end:
+            seen.append((now, self.relay_stats()["subscribers"]))
+            time.sleep(min(every, max(0.0, end - time.time())))
+        return seen
 
     def close(self) -> None:
         for child in reversed(self.children):
@@ -185,4 +203,75 @@ def address_change(after: float = 5.0, reconnect: bool = True) -> dict:
         "others_hear_lark_s": {
             pid: _seconds_after(changed, r.get("first_audio_wall")) for pid, r in from_lark.items()
         },
+    }
+
+
+LOWEST, TOP = "q", "f"  # bench/encoded_media.SIMULCAST_SCALES
+
+
+def _first_all(seen: list[tuple[float, dict]], pid: str, rid: str, start: float) -> float | None:
+    """Seconds from ``start`` until ``pid`` receives ``rid`` of every publisher, for good."""
+    settled = None
+    for wall, subscribers in seen:
+        layers = subscribers.get(pid, {}).get("layers", {})
+        everywhere = bool(layers) and all(r == rid for r in layers.values())
+        if everywhere and settled is None:
+            settled = wall
+        elif not everywhere:
+            settled = None
+    return _seconds_after(start, settled)
+
+
+def limited_subscriber(
+    rate_kbit: int = 300, settle: float = 5.0, window: float = 5.0, after: float = 10.0
+) -> dict:
+    """Everyone publishes simulcast; wren's link down from the bridge is limited to
+    ``rate_kbit`` (tbf): what wren and the others receive, which layers, how long until
+    wren is on the lowest layer and, once the limit is lifted, back on the top one."""
+    keys = ("fps", "lost_frames", "audio_longest_gap_ms", "audio_lost_percent")
+    with NetworkMeeting(simulcast=True) as meeting:
+        meeting.mark()
+        time.sleep(2.0)
+        baseline = {pid: meeting.report(pid) for pid in PEERS}
+        limited = time.time()
+        meeting.net.impair(meeting.hosts["wren"], rate_kbit=rate_kbit)
+        seen = meeting.watch_layers(settle)
+        meeting.mark()
+        seen += meeting.watch_layers(window)
+        under = {pid: meeting.report(pid) for pid in PEERS}
+        at_end_of_limit = meeting.relay_stats()["subscribers"]
+        lifted = time.time()
+        meeting.net.clear(meeting.hosts["wren"])
+        after_lift = meeting.watch_layers(after)
+        meeting.mark("wren")
+        time.sleep(3.0)
+        back = meeting.report("wren")
+        final = meeting.relay_stats()["subscribers"]
+    return {
+        "scenario": "limited_subscriber",
+        "rate_kbit": rate_kbit,
+        # a clean link for everyone first: what this machine can do at all
+        "baseline_fps": {
+            pid: {pub: r.get("fps") for pub, r in report.items()}
+            for pid, report in baseline.items()
+        },
+        "under_limit": {
+            pid: {pub: {k: r.get(k) for k in keys} for pub, r in report.items()}
+            for pid, report in under.items()
+        },
+        "layers_under_limit": {pid: s["layers"] for pid, s in at_end_of_limit.items()},
+        "wren_estimate_under_limit": at_end_of_limit["wren"],
+        "settle_s": _first_all(seen, "wren", LOWEST, limited),
+        "others_left_top": sorted(
+            {
+                pid
+                for _, subscribers in seen
+                for pid in ("heron", "lark")
+                if any(r != TOP for r in subscribers[pid]["layers"].values())
+            }
+        ),
+        "climb_back_s": _first_all(after_lift, "wren", TOP, lifted),
+        "after_lift": {pub: {k: r.get(k) for k in keys} for pub, r in back.items()},
+        "layers_at_end": {pid: s["layers"] for pid, s in final.items()},
+        "wren_estimate_at_end": final["wren"],
     }

@@ -74,3 +74,25 @@ async def test_a_scrape_counts_what_the_relay_moved_and_keeps_it_after_people_le
             assert value(after, name, direction=direction) >= value(
                 present, name, direction=direction
             ), (name, direction)
+
+
+async def test_a_scrape_shows_the_estimate_towards_a_subscriber_that_met_a_limit(room, make_client):
+    metrics.watch(room.relay)
+    alice = await make_client("alice")
+    bob = await make_client("bob")
+    await wait_for(lambda: len(bob.counters_from("alice")) >= 20, timeout=8)
+    await wait_for(lambda: len(alice.counters_from("bob")) >= 20, timeout=8)
+    name = "meetings_media_subscriber_estimate_bits_per_second_gcount"
+    assert value(await scrape(), name) == 0  # nobody has met a limit
+    # what bob's receiver reports would say if half of a 600 kbit/s second was lost
+    estimate = next(p for p in room.relay.connections() if p.id == "bob").bandwidth
+    estimate.update(0, now=100.0)
+    estimate.on_report(1, 0, 1000, now=100.0)
+    estimate.on_report(1, 128, 1100, now=101.0)
+    estimate.update(600_000, now=101.0)
+    assert room.relay.bandwidth_of("bob")["estimate_bps"] == 300_000
+    samples = await scrape()
+    assert value(samples, name) == 1
+    bucket = "meetings_media_subscriber_estimate_bits_per_second_bucket"
+    assert value(samples, bucket, le="200000.0") == 0
+    assert value(samples, bucket, le="300000.0") == 1

@@ -4,14 +4,13 @@ address changes (tests/media/network_scenarios.py; bench/network.py prints the s
 figures). Skipped where namespaces cannot be made (no root)."""
 
 import subprocess
-import time
 
 import pytest
 
 from tests.media.netns import PREFIX, Network, unavailable_reason
 from tests.media.network_scenarios import (
-    NetworkMeeting,
     address_change,
+    limited_subscriber,
     lossy_publisher,
     subscriber_outage,
 )
@@ -84,24 +83,25 @@ def test_a_person_whose_address_changes_is_back_in_seconds_under_the_same_id():
     assert max(waits) <= 4.0, result  # about 1 s on a quiet machine
 
 
-@pytest.mark.skip(reason="needs simulcast layer selection (simulcast branch)")
+@pytest.mark.skip(
+    reason="wren settles on the low layer in ~3 s and is back at 30 fps after the lift, but "
+    "under the limit one of its two videos still drops to 7-19 fps (holes NACK does not fill "
+    "while 2 low layers + 2 audio use ~90 % of 300 kbit/s), and the estimate's 8 s hold after "
+    "the last lossy second under the limit puts the top layer ~13 s after the lift"
+)
 def test_a_subscriber_limited_to_300_kbit_s_keeps_moving_video_and_audio():
-    with NetworkMeeting() as meeting:
-        wren = meeting.hosts["wren"]
-        meeting.net.impair(wren, rate_kbit=300)
-        time.sleep(5)
-        meeting.mark()
-        time.sleep(5)
-        at_wren = meeting.report("wren")
-        for publisher, got in at_wren.items():
-            assert got["fps"] >= 15, (publisher, got)  # the low layer
-            assert got["audio_longest_gap_ms"] <= 100, (publisher, got)
-        for pid in ("heron", "lark"):
-            for publisher, got in meeting.report(pid).items():
-                assert got["fps"] >= 27, (pid, publisher, got)  # the others keep the high layer
-        meeting.net.clear(wren)
-        time.sleep(10)
-        meeting.mark("wren")
-        time.sleep(3)
-        for publisher, got in meeting.report("wren").items():
-            assert got["fps"] >= 27, (publisher, got)
+    result = limited_subscriber(rate_kbit=300)
+    for pid, got in result["baseline_fps"].items():
+        if min(got.values()) < 27:
+            pytest.skip(f"machine too busy for real-time media; a clean link gave {got} at {pid}")
+    assert result["settle_s"] is not None and result["settle_s"] <= 5, result
+    for publisher, got in result["under_limit"]["wren"].items():
+        assert got["fps"] >= 15, (publisher, got)  # the low layer
+        assert got["audio_longest_gap_ms"] <= 100, (publisher, got)
+    assert result["others_left_top"] == [], result  # nobody else is dragged down...
+    for pid in ("heron", "lark"):
+        for publisher, got in result["under_limit"][pid].items():
+            assert got["fps"] >= 27, (pid, publisher, got)  # ...and they keep moving
+    assert result["climb_back_s"] is not None and result["climb_back_s"] <= 10, result
+    for publisher, got in result["after_lift"].items():
+        assert got["fps"] >= 27, (publisher, got)

@@ -24,6 +24,8 @@ async def room():
         host_addresses=["127.0.0.1"], keyframe_min_interval=0.3, pause_min_seconds=PAUSE_MIN
     )
     test_room.relay = Relay(config, test_room.on_event)
+    # budgets are the test's to set, not the bandwidth estimator's (media/bandwidth.py)
+    test_room.relay._update_budgets = lambda: None
     yield test_room
     for client in test_room.clients.values():
         await client.close()
@@ -123,8 +125,9 @@ async def test_a_tiny_budget_pauses_thumbnails_keeps_the_speaker_and_audio_then_
     thumb_pictures = len(sub.counters_from("thumb"))
     plain_pictures = len(sub.counters_from("plain"))
     # decoded again: the relay asked for a keyframe when it resumed them
-    await wait_for(lambda: len(sub.counters_from("thumb")) > thumb_pictures + 10, timeout=10)
-    await wait_for(lambda: len(sub.counters_from("plain")) > plain_pictures + 10, timeout=10)
+    # (a machine loaded by other work decodes late: generous timeouts)
+    await wait_for(lambda: len(sub.counters_from("thumb")) > thumb_pictures + 10, timeout=15)
+    await wait_for(lambda: len(sub.counters_from("plain")) > plain_pictures + 10, timeout=15)
     assert sub.mislabelled == 0
 
 

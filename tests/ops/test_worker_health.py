@@ -8,6 +8,8 @@ import json
 import time
 from types import SimpleNamespace
 
+import pytest
+
 from ops.worker_health import WorkerHealth
 from signaling.layers import InMemoryChannelLayer
 from signaling.redis_layer import RedisChannelLayer
@@ -98,3 +100,29 @@ async def test_a_worker_whose_layer_is_unreachable_asks_for_no_new_meetings():
         assert "127.0.0.1" not in json.dumps(report)  # no internal address in the body
     finally:
         await health.stop()
+
+
+async def test_workers_sharing_a_host_each_get_their_own_health_port():
+    # compose --scale media=2 in the host's network: both are configured with one port
+    first = WorkerHealth(InMemoryChannelLayer(), lease_seconds=1.0)
+    second = WorkerHealth(InMemoryChannelLayer(), lease_seconds=1.0)
+    alone = WorkerHealth(InMemoryChannelLayer(), lease_seconds=1.0)
+    configured = free_port()
+    try:
+        for health in (first, second, alone):
+            await health.start()
+        first_port = await first.serve("127.0.0.1", configured, tries=4)
+        second_port = await second.serve("127.0.0.1", configured, tries=4)
+        assert first_port == configured
+        assert configured < second_port < configured + 4
+        first.lease, second.lease = _lease(), _lease(draining=True)
+        # each port answers for its own worker
+        assert (await _http(first_port, "/readyz"))[0] == 200
+        status, report = await _http(second_port, "/readyz")
+        assert status == 503 and report["checks"]["lease"]["error"] == "draining"
+        # a worker allowed only its configured port says that it is taken
+        with pytest.raises(OSError):
+            await alone.serve("127.0.0.1", configured)
+    finally:
+        for health in (first, second, alone):
+            await health.stop()

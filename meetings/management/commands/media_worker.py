@@ -9,6 +9,7 @@ MEDIA_WORKER_HEALTH_PORT set it answers /healthz and /readyz there (ops/worker_h
 import asyncio
 import logging
 import signal
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -18,6 +19,9 @@ log = logging.getLogger("media.worker")
 
 DRAIN_SECONDS = 5.0  # hand meetings over
 STOP_SECONDS = 3.0  # close the relay
+# One worker per core shares the host's network: each takes the first free health and
+# metrics port from the configured ones on, so up to this many run side by side.
+PORTS_PER_HOST = 16
 
 
 class Command(BaseCommand):
@@ -48,7 +52,9 @@ class Command(BaseCommand):
 
         worker_id = new_worker_id()
         bind_contextvars(worker_id=worker_id)  # on every line of this process from here on
-        if metrics.serve():  # METRICS_PORT: this worker's own listener (docs/operations.md)
+        # METRICS_PORT: this worker's own listener (docs/operations.md); the next free
+        # port when other workers on this host took it
+        if metrics.serve(tries=PORTS_PER_HOST):
             metrics.watch_event_loop()
         health = WorkerHealth(
             get_channel_layer(), lease_seconds=settings.MEDIA_WORKER_LEASE_SECONDS
@@ -63,10 +69,13 @@ class Command(BaseCommand):
         # at WARNING, as the other lines of its life: written whatever LOG_LEVEL says
         if settings.MEDIA_WORKER_HEALTH_PORT:
             address = settings.MEDIA_WORKER_HEALTH_ADDRESS
-            await health.serve(address, settings.MEDIA_WORKER_HEALTH_PORT)
+            port = await health.serve(
+                address, settings.MEDIA_WORKER_HEALTH_PORT, tries=PORTS_PER_HOST
+            )
+            if settings.MEDIA_WORKER_HEALTH_PORT_FILE:  # for the container's health check
+                Path(settings.MEDIA_WORKER_HEALTH_PORT_FILE).write_text(f"{port}\n")
             log.warning(
-                "media worker health listening",
-                extra={"addresses": [address], "port": settings.MEDIA_WORKER_HEALTH_PORT},
+                "media worker health listening", extra={"addresses": [address], "port": port}
             )
         log.warning(
             "media worker started",

@@ -1,0 +1,48 @@
+"""Each subscriber's bandwidth estimate (``media.bandwidth``), fed by the RTCP its
+connection's senders receive, turned once a second into its video budget."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .participant import Participant
+
+# bytes on the wire per RTP packet beyond what Egress counts (payload and extensions):
+# RTP header 12, SRTP auth tag 10, UDP 8, IPv4 20
+PACKET_OVERHEAD = 50
+
+
+class BandwidthCommands:
+    """The relay's bandwidth upkeep and query (``Relay`` inherits them)."""
+
+    _participants: dict[str, Participant]
+    _get: Callable[[str], Participant]
+    set_subscriber_budget: Callable[[str, int | None], None]
+
+    def _update_budgets(self) -> None:
+        """Once a second: every subscriber's estimate, and its videos' budget from it."""
+        for participant in list(self._participants.values()):
+            if participant.closed:
+                continue
+            sent = reserved = 0
+            for egress in participant.egresses:
+                headers = egress.packets_sent * PACKET_OVERHEAD * 8
+                sent += egress.bytes_sent * 8 + headers
+                audio = egress.transceiver.kind == "audio"
+                reserved += egress.bytes_sent * 8 + headers if audio else headers
+            participant.bandwidth.update(sent, reserved)
+            budget = participant.bandwidth.video_budget
+            if budget != participant.video_budget:
+                self.set_subscriber_budget(participant.id, budget)
+
+    def bandwidth_of(self, participant_id: str) -> dict[str, int | float | None]:
+        """What the relay thinks it can send ``participant_id`` (bits per second; None:
+        no limit seen) and what it sent over the last second."""
+        bandwidth = self._get(participant_id).bandwidth
+        return {
+            "estimate_bps": bandwidth.estimate,
+            "video_budget_bps": bandwidth.video_budget,
+            "sent_bps": bandwidth.sent_bps,
+            "loss": None if bandwidth.loss is None else round(bandwidth.loss, 3),
+            "decreases": bandwidth.decreases,
+        }

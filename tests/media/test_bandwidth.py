@@ -1,0 +1,153 @@
+"""The per-subscriber bandwidth estimate's rules (media/bandwidth.py), on made-up RTCP."""
+
+import itertools
+
+from media.bandwidth import (
+    GROWTH,
+    HOLD_AFTER_DECREASE,
+    LOSS_HIGH,
+    MIN_ESTIMATE,
+    BandwidthEstimate,
+)
+
+PACKETS_PER_SECOND = 100  # on the one stream these tests report about
+
+
+class Link:
+    """A subscriber behind a link of ``capacity`` bits per second that loses what does
+    not fit; the relay sends ``offered`` (what the layers it chose need) each second."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.estimate = BandwidthEstimate()
+        self.now = 0.0
+        self.sent_bits = 0
+        self.sequence = 1000
+        self.estimate.update(0, now=self.now)
+        self.estimate.on_report(1, 0, self.sequence, now=self.now)
+
+    def second(self, offered: int, fraction_lost: float | None = None, remb: int | None = None):
+        self.now += 1.0
+        self.sent_bits += offered
+        if fraction_lost is None:
+            fraction_lost = max(0.0, 1 - self.capacity / offered)
+        self.sequence += PACKETS_PER_SECOND
+        self.estimate.on_report(1, int(fraction_lost * 256), self.sequence, now=self.now)
+        if remb is not None:
+            self.estimate.on_remb(remb, now=self.now)
+        return self.estimate.update(self.sent_bits, now=self.now)
+
+
+def layered(estimate: int | None) -> int:
+    """What a subscriber of two simulcast videos is sent under ``estimate``: the layers
+    at 2 x 60k, 2 x 220k or 2 x 850k, plus 100k of audio and headers."""
+    for video in (1_700_000, 440_000):
+        if estimate is None or estimate >= video * 1.15 + 100_000:
+            return video + 100_000
+    return 120_000 + 100_000
+
+
+def test_no_limit_until_a_loss_says_so():
+    link = Link(capacity=10_000_000)
+    for _ in range(5):
+        assert link.second(1_800_000) is None
+
+
+def test_heavy_loss_drops_the_estimate_to_what_got_through_in_one_step():
+    link = Link(capacity=300_000)
+    estimate = link.second(1_800_000)  # 83 % lost
+    assert estimate is not None and 280_000 <= estimate <= 320_000
+
+
+def test_loss_a_little_above_ten_percent_steps_down_gently():
+    link = Link(capacity=10_000_000)
+    link.second(1_000_000, fraction_lost=0.5)
+    assert link.estimate.estimate == 500_000
+    estimate = link.second(400_000, fraction_lost=LOSS_HIGH + 0.02)
+    assert estimate is not None and 340_000 <= estimate <= 360_000
+
+
+def test_loss_between_two_and_ten_percent_holds_the_estimate():
+    link = Link(capacity=10_000_000)
+    link.second(1_000_000, fraction_lost=0.5)
+    for _ in range(20):
+        assert link.second(400_000, fraction_lost=0.05) == 500_000
+
+
+def test_random_loss_below_ten_percent_never_limits():
+    link = Link(capacity=10_000_000)
+    for _ in range(10):
+        assert link.second(1_800_000, fraction_lost=0.05) is None
+
+
+def test_the_estimate_never_goes_below_the_floor():
+    link = Link(capacity=1_000)
+    for _ in range(5):
+        estimate = link.second(500_000, fraction_lost=0.99)
+    assert estimate == MIN_ESTIMATE
+
+
+def test_a_remb_below_what_is_sent_is_a_ceiling():
+    link = Link(capacity=10_000_000)
+    assert link.second(1_800_000, fraction_lost=0.0, remb=900_000) == 900_000
+    # it stays the ceiling while it is fresh, even once loss is gone and the hold is over
+    for _ in range(int(HOLD_AFTER_DECREASE) + 3):
+        assert link.second(900_000, fraction_lost=0.0, remb=900_000) == 900_000
+
+
+def test_a_remb_that_only_follows_what_is_sent_does_not_stop_probing():
+    link = Link(capacity=10_000_000)
+    link.second(1_800_000, fraction_lost=0.5)  # 900k
+    for _ in range(int(HOLD_AFTER_DECREASE) + 2):
+        # receivers say at most 1.5 x what they get: no evidence of a limit
+        link.second(300_000, fraction_lost=0.0, remb=460_000)
+    assert link.estimate.estimate is not None and link.estimate.estimate > 900_000
+
+
+def test_growth_waits_for_the_hold_then_grows_by_half_a_second():
+    link = Link(capacity=10_000_000)
+    link.second(1_000_000, fraction_lost=0.75)  # 250k, at t = 1
+    while link.now + 1 < 1 + HOLD_AFTER_DECREASE:
+        assert link.second(200_000) == 250_000
+    assert link.second(200_000) == int(250_000 * GROWTH)
+
+
+def test_after_a_limit_is_lifted_the_top_layer_is_back_within_thirteen_seconds():
+    link = Link(capacity=300_000)
+    offered = layered(None)
+    for _ in range(20):  # under the limit long enough for any probe cycle
+        offered = layered(link.second(offered))
+    while offered != layered(0):  # a step up that fails: lifted just after it, the worst
+        offered = layered(link.second(offered))
+    link.capacity = 10_000_000
+    climbed = None
+    for second in range(1, 30):
+        offered = layered(link.second(offered))
+        if offered == layered(None):
+            climbed = second
+            break
+    assert climbed is not None and climbed <= HOLD_AFTER_DECREASE + 5
+
+
+def test_under_a_steady_limit_layers_step_up_at_most_once_per_hold():
+    link = Link(capacity=300_000)
+    offered = layered(None)
+    changes = []
+    for second in range(60):
+        new = layered(link.second(offered))
+        if new != offered:
+            changes.append((second, new))
+        offered = new
+    ups = [s for s, new in changes if new > layered(0)]
+    # each failed step up costs about a second: at most one per hold (plus its climb)
+    assert len(ups) <= 60 / HOLD_AFTER_DECREASE, changes
+    assert all(b - a > HOLD_AFTER_DECREASE for a, b in itertools.pairwise(ups)), changes
+
+
+def test_a_stream_silent_for_seconds_does_not_count_its_outage_as_congestion():
+    estimate = BandwidthEstimate()
+    estimate.update(0, now=0.0)
+    estimate.on_report(1, 0, 1000, now=0.0)
+    # the link was down for 5 s: the first report after it covers the outage
+    estimate.on_report(1, 200, 1600, now=5.5)
+    assert estimate.update(2_000_000, now=6.0) is None
