@@ -111,7 +111,8 @@ class SimulcastCommands:
         """Cap (None: no cap) for all of pid's videos together. In order of importance
         (screen share, active speaker, largest tiles, thumbnails) each keeps its lowest
         layer while the budget lasts, the rest are paused for pid (``video_priority``);
-        what is left raises layers. The per-subscriber bandwidth estimate drives this."""
+        what is left raises layers. The relay's estimate of pid's connection sets it once a
+        second (``BandwidthCommands._update_budgets``)."""
         participant = self._get(participant_id)
         participant.video_budget = bits_per_second
         self._allocate(participant)
