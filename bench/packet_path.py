@@ -5,9 +5,11 @@ video fanned out to S subscribers through the relay's own code, compiled vs Pyth
     valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.%p \\
         python bench/packet_path.py --subscribers 5 --packets 3000 --path compiled
 
-Each packet runs what the relay runs in its socket callback: SRTP unprotect, RtpPacket
-parse, ``Publication.on_packet`` (header rewrite per subscriber) and ``Egress.send``
-(serialize, SRTP protect, sendto a socket on 127.0.0.1). CPU is process time (user +
+Each packet runs what the relay runs in its socket callback: SRTP unprotect and RtpPacket
+parse (``packet_io.rtp_receiver``), ``Publication.on_packet`` (header rewrite per
+subscriber; with ``--simulcast`` a ``SimulcastPublication`` of one layer, which also
+renumbers the VP8 picture id per subscriber) and ``Egress.send`` (serialize, SRTP
+protect, sendto a socket on 127.0.0.1). CPU is process time (user +
 system, so the kernel's share of sendto counts); under callgrind, ``instructions`` is
 user-space only. Prints both paths, alternating, unless ``--path`` picks one.
 """
@@ -27,11 +29,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pylibsrtp
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpHeaderExtensionParameters
-from aiortc.rtp import HeaderExtensionsMap, RtpPacket
+from aiortc.rtp import HeaderExtensionsMap
 
 from media.aiortc_private import packet_io
 from media.aiortc_private.sender import Egress
 from media.forwarding import Downtrack, Publication, rtp_bytes
+from media.simulcast import SimulcastPublication
 
 KEY = bytes(range(44))  # AEAD_AES_256_GCM, what aiortc negotiates first: 32-byte key, 12 salt
 VP8 = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=96)
@@ -82,8 +85,15 @@ def incoming(count: int) -> list[bytes]:
     return packets
 
 
-def fan_out(subscribers: int, sinks: list[socket.socket], compiled: bool) -> Publication:
-    publication = Publication("pub", "video", VP8, 1.0, lambda _: None, lambda *_: None)
+def fan_out(
+    subscribers: int, sinks: list[socket.socket], compiled: bool, simulcast: bool
+) -> Publication:
+    publication: Publication
+    if simulcast:
+        publication = SimulcastPublication("pub", ["h"], VP8, 1.0, lambda _: None)
+        publication.on_layer(0x1234, "h")
+    else:
+        publication = Publication("pub", "video", VP8, 1.0, lambda _: None, lambda *_: None)
     for n in range(subscribers):
         egress = Egress.__new__(Egress)
         egress.sender = SenderStub(0x5000 + n)
@@ -106,15 +116,14 @@ def fan_out(subscribers: int, sinks: list[socket.socket], compiled: bool) -> Pub
     return publication
 
 
-def run(path: str, subscribers: int, packets: list[bytes]) -> dict[str, Any]:
+def run(path: str, subscribers: int, packets: list[bytes], simulcast: bool) -> dict[str, Any]:
     compiled = path == "compiled"
     sinks = []
     for _ in range(subscribers):
         sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         sink.bind(("127.0.0.1", 0))
         sinks.append(sink)
-    publication = fan_out(subscribers, sinks, compiled)
-    unprotect = packet_io.srtp_unprotector(session(pylibsrtp.Policy.SSRC_ANY_INBOUND), compiled)
+    publication = fan_out(subscribers, sinks, compiled, simulcast)
     extensions = HeaderExtensionsMap()
     extensions.configure(
         type(
@@ -132,10 +141,13 @@ def run(path: str, subscribers: int, packets: list[bytes]) -> dict[str, Any]:
             },
         )()
     )
-    parse, on_packet = RtpPacket.parse, publication.on_packet
+    receive = packet_io.rtp_receiver(
+        session(pylibsrtp.Policy.SSRC_ANY_INBOUND), extensions, compiled
+    )
+    on_packet = publication.on_packet
     start = os.times()
     for data in packets:
-        on_packet(parse(unprotect(data), extensions), VP8)
+        on_packet(receive(data), VP8)
     end = os.times()
     cpu = end.user + end.system - start.user - start.system
     system = end.system - start.system
@@ -158,6 +170,7 @@ def main() -> None:
     parser.add_argument("--packets", type=int, default=20000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--path", choices=["python", "compiled"])
+    parser.add_argument("--simulcast", action="store_true", help="a simulcast publication")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if packet_io.compiled is None:
@@ -166,7 +179,9 @@ def main() -> None:
     results: dict[str, list[dict[str, Any]]] = {p: [] for p in paths}
     for _ in range(1 if args.path else args.rounds):
         for path in paths:
-            results[path].append(run(path, args.subscribers, incoming(args.packets)))
+            results[path].append(
+                run(path, args.subscribers, incoming(args.packets), args.simulcast)
+            )
     summary = {
         path: {
             "us_per_packet_in": min(r["us_per_packet_in"] for r in runs),
@@ -176,7 +191,12 @@ def main() -> None:
         }
         for path, runs in results.items()
     }
-    out = {"subscribers": args.subscribers, "pid": os.getpid(), "best_of": summary}
+    out = {
+        "subscribers": args.subscribers,
+        "simulcast": args.simulcast,
+        "pid": os.getpid(),
+        "best_of": summary,
+    }
     print(json.dumps(out) if args.json else json.dumps(out, indent=2))
 
 

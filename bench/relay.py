@@ -204,6 +204,7 @@ def run_once(
         "packets_in_per_s": round(
             (stats.get("packets_in", 0) - stats_start.get("packets_in", 0)) / (end - start)
         ),
+        "datagrams_per_read": datagrams_per_read(stats_start, stats),
         "packets_out_per_s": round(
             (stats.get("packets_out", 0) - stats_start.get("packets_out", 0)) / (end - start)
         ),
@@ -257,6 +258,7 @@ def compare(
         "forward_system_cores": forward["system_cores"],
         "forward_packets_in_per_s": forward["packets_in_per_s"],
         "forward_packets_out_per_s": forward["packets_out_per_s"],
+        "datagrams_per_read": forward["datagrams_per_read"],
         "ratio": round(ratio, 2) if ratio else None,
         "server_encoder_calls": forward["encoder_calls"],
         "server_decoder_calls": forward["decoder_calls"],
@@ -272,17 +274,37 @@ def compare(
     }
 
 
-def simulcast(participants: int, seconds: float, warmup: float, loop: str = "worker") -> dict:
+def datagrams_per_read(start: dict, end: dict) -> float | None:
+    """Datagrams each batched read (media/aiortc_private/batch_receive.py) returned in the
+    window; None when the relay read one at a time (python path, uvloop)."""
+    (reads_0, datagrams_0), (reads_1, datagrams_1) = (
+        s.get("batched_reads", (0, 0)) for s in (start, end)
+    )
+    return (
+        round((datagrams_1 - datagrams_0) / (reads_1 - reads_0), 2) if reads_1 > reads_0 else None
+    )
+
+
+def simulcast(
+    participants: int,
+    seconds: float,
+    warmup: float,
+    loop: str = "worker",
+    packet_io: str = "default",
+) -> dict:
     """The same publishers and subscribers, single-layer and then three-layer simulcast."""
     media = media_file()
     layers = layers_file()
-    single = run_once("forward", participants, seconds, warmup, media, loop)
-    layered = run_once("forward", participants, seconds, warmup, media, loop, layers=layers)
+    single = run_once("forward", participants, seconds, warmup, media, loop, packet_io)
+    layered = run_once(
+        "forward", participants, seconds, warmup, media, loop, packet_io, layers=layers
+    )
     minutes = layered["seconds"] / 60
     return {
         "participants": participants,
         "seconds": seconds,
         "loop": layered["loop"],
+        "packet_io": layered["packet_io"],
         "single_layer_cores": single["cores"],
         "simulcast_cores": layered["cores"],
         "simulcast_vs_single": round(layered["cores"] / single["cores"], 3)
@@ -304,6 +326,7 @@ def simulcast(participants: int, seconds: float, warmup: float, loop: str = "wor
         "simulcast_recv_fps_min": layered["recv_fps_min"],
         "single_layer_e2e_ms_p95": single["e2e_ms_p95"],
         "simulcast_e2e_ms_p95": layered["e2e_ms_p95"],
+        "datagrams_per_read": [single["datagrams_per_read"], layered["datagrams_per_read"]],
         "server_encoder_calls": (single["encoder_calls"] or 0) + (layered["encoder_calls"] or 0),
         "server_decoder_calls": (single["decoder_calls"] or 0) + (layered["decoder_calls"] or 0),
     }
@@ -392,7 +415,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.simulcast:
-        result = simulcast(args.participants, args.seconds, args.warmup, args.loop)
+        result = simulcast(args.participants, args.seconds, args.warmup, args.loop, args.packet_io)
     elif args.scaling:
         result = scaling(
             min(args.seconds, 8.0), args.warmup, args.max_participants, args.loop, args.packet_io

@@ -32,7 +32,7 @@ from aiortc.contrib.media import MediaRelay
 from aiortc.rtcconfiguration import RTCBundlePolicy
 
 from media import MediaError, Relay, RelayConfig, RelayEvent
-from media.aiortc_private import packet_io
+from media.aiortc_private import batch_receive, packet_io
 from media.aiortc_private.codecs import count_codec_calls
 from media.aiortc_private.ice import use_host_addresses
 from media.runtime import DEFAULT_LOOP, LOOPS, run
@@ -173,6 +173,7 @@ async def serve(
                 "encoder_calls": counts["encoder"],
                 "decoder_calls": counts["decoder"],
                 "packet_io": "compiled" if packet_io.use_compiled() else "python",
+                "batched_reads": batch_receive.reads[:],
             }
             if isinstance(relay, Relay):
                 s = relay.stats()

@@ -151,6 +151,7 @@ class SimulcastPublication(Publication):
         self._layer_timers: dict[int, asyncio.TimerHandle] = {}
         self._window_start = time.monotonic()
         self.retired = [0, 0]  # where close() adds its switches and keyframe requests
+        self._rewrite_ids = vp8.id_rewriter()
 
     def on_layer(self, ssrc: int, rid: str) -> None:
         for layer in self.layers:
@@ -341,7 +342,7 @@ class SimulcastPublication(Publication):
                 choice.pid_offset = choice.last_pid + 1 - pid
             if tl0 is not None and choice.last_tl0 >= 0:
                 choice.tl0_offset = choice.last_tl0 + 1 - tl0
-        packet.payload, pid, tl0 = vp8.rewrite_ids(payload, choice.pid_offset, choice.tl0_offset)
+        packet.payload, pid, tl0 = self._rewrite_ids(payload, choice.pid_offset, choice.tl0_offset)
         if pid >= 0:
             choice.last_pid = pid
         if tl0 >= 0:

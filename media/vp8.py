@@ -1,12 +1,20 @@
 """The VP8 RTP payload descriptor (RFC 7741): read and renumber picture ids, find keyframes.
 
 A simulcast subscriber switching layers must see one picture-id sequence: each layer's
-encoder numbers its pictures on its own, so the relay renumbers them.
+encoder numbers its pictures on its own, so the relay renumbers them, once per packet per
+subscriber: ``id_rewriter()`` gives the compiled renumbering (``_packet_io``) when it is
+built, else ``rewrite_ids`` below (same bytes out).
 """
 
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
+
+from .aiortc_private import packet_io
+
+# (payload, picture-id offset, TL0PICIDX offset) -> (payload, picture id or -1, TL0PICIDX or -1)
+RewriteIds = Callable[[bytes, int, int], tuple[bytes, int, int]]
 
 
 def descriptor_ids(payload: bytes) -> tuple[int, int, int, int]:
@@ -70,6 +78,16 @@ def rewrite_ids(payload: bytes, pid_offset: int, tl0_offset: int) -> tuple[bytes
         tl0 = data[tl0_at] + tl0_offset & 0xFF
         data[tl0_at] = tl0
     return bytes(data), pid, tl0
+
+
+def id_rewriter(compiled_path: bool | None = None) -> RewriteIds:
+    """``rewrite_ids``, compiled unless not built or ``MEDIA_PACKET_IO=python``."""
+    if compiled_path is None:
+        compiled_path = packet_io.use_compiled()
+    if compiled_path and packet_io.compiled is not None:
+        rewrite: RewriteIds = packet_io.compiled.rewrite_vp8_ids
+        return rewrite
+    return rewrite_ids
 
 
 def keyframe_size(payload: bytes) -> tuple[int, int] | None:

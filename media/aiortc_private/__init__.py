@@ -16,7 +16,10 @@ one level below:
 - ``transport`` decrypts and routes incoming media in the socket callback.
 - ``packet_io`` encrypts and sends outgoing packets, and decrypts incoming ones, in one
   compiled call each (``_packet_io.c``, optional) or in Python without pylibsrtp's
-  per-call overhead; both give the same bytes.
+  per-call overhead; both give the same bytes (and parse received packets into the same
+  ``RtpPacket``).
+- ``batch_receive`` reads every datagram queued on a media socket in one ``recvmmsg``
+  per wake-up (compiled path on asyncio's selector loop; otherwise asyncio reads).
 - ``ice.use_host_addresses`` replaces ``aioice.ice.get_host_addresses``, which skips
   127.0.0.1, with the configured list.
 - ``codecs`` pins payload types and header-extension ids across renegotiations, and

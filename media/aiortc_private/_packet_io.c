@@ -1,6 +1,10 @@
 /* The relay's per-datagram work in one call: serialize an RTP header in front of a
  * payload, SRTP-protect it and sendto() it; SRTP-unprotect a received datagram.
  *
+ * Also the receive side: unprotect + RTP parse into aiortc's own RtpPacket (and its
+ * HeaderExtensions) in one call, and the VP8 picture-id/TL0PICIDX renumbering that
+ * simulcast does per packet per subscriber.
+ *
  * Each Python-level step (struct.pack, bytes join, copy into the SRTP buffer, the cffi
  * call, slicing the result, socket.sendto parsing its address tuple) costs more than the
  * encryption itself; doing them here is what makes the relay cheaper per packet.
@@ -14,6 +18,8 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 typedef int (*srtp_function)(void *session, void *packet, int *length);
@@ -144,11 +150,481 @@ unprotect(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return PyBytes_FromStringAndSize((const char *)packet, length);
 }
 
+/* ---- receive: unprotect + parse into aiortc.rtp.RtpPacket ---------------------- */
+
+static PyObject *packet_type, *extensions_type, *empty_tuple;
+/* HeaderExtensionsMap ids, in the order aiortc's HeaderExtensionsMap.get tests them */
+enum { MID, REPAIRED_RID, RID, ABS_SEND_TIME, TOFFSET, AUDIO_LEVEL, TWCC, ID_COUNT };
+static const char *id_names[ID_COUNT] = {
+    "mid", "repaired_rtp_stream_id", "rtp_stream_id", "abs_send_time",
+    "transmission_offset", "audio_level", "transport_sequence_number",
+};
+static PyObject *id_strings[ID_COUNT];
+/* HeaderExtensions fields in dataclass order, RtpPacket attributes in __init__ order */
+static const char *extension_fields[] = {
+    "abs_send_time", "audio_level", "mid", "repaired_rtp_stream_id", "rtp_stream_id",
+    "transmission_offset", "transport_sequence_number",
+};
+static const int field_of_id[ID_COUNT] = {2, 3, 4, 0, 5, 1, 6};
+#define FIELD_COUNT 7
+static PyObject *field_strings[FIELD_COUNT];
+static const char *packet_fields[] = {
+    "version", "marker", "payload_type", "sequence_number", "timestamp", "ssrc",
+    "csrc", "extensions", "payload", "padding_size",
+};
+#define PACKET_FIELD_COUNT 10
+static PyObject *packet_strings[PACKET_FIELD_COUNT];
+
+/* configure(RtpPacket, HeaderExtensions): the classes receive_rtp instantiates. */
+static PyObject *
+configure(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyType_Check(args[0]) || !PyType_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "configure takes the RtpPacket and HeaderExtensions classes");
+        return NULL;
+    }
+    Py_INCREF(args[0]);
+    Py_INCREF(args[1]);
+    Py_XSETREF(packet_type, args[0]);
+    Py_XSETREF(extensions_type, args[1]);
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+new_instance(PyObject *type)
+{
+    return ((PyTypeObject *)type)->tp_new((PyTypeObject *)type, empty_tuple, NULL);
+}
+
+static int
+malformed(const char *what)
+{
+    PyErr_SetString(PyExc_ValueError, what);
+    return -1;
+}
+
+/* One extension value as HeaderExtensionsMap.get converts it; NULL with ValueError
+ * (UnicodeDecodeError is one) where the Python path raises (struct.error there). */
+static PyObject *
+extension_value(int which, const unsigned char *value, Py_ssize_t length)
+{
+    switch (which) {
+    case MID:
+        return PyUnicode_DecodeUTF8((const char *)value, length, "strict");
+    case REPAIRED_RID:
+    case RID:
+        return PyUnicode_DecodeASCII((const char *)value, length, "strict");
+    case ABS_SEND_TIME:
+        if (length != 3)
+            break;
+        return PyLong_FromUnsignedLong((unsigned long)value[0] << 16 | value[1] << 8 | value[2]);
+    case TOFFSET:
+        if (length != 3)
+            break;
+        {
+            long offset = (long)value[0] << 16 | value[1] << 8 | value[2];
+            if (offset & 0x800000)
+                offset -= 0x1000000;
+            return PyLong_FromLong(offset);
+        }
+    case AUDIO_LEVEL:
+        if (length != 1)
+            break;
+        {
+            PyObject *vad = PyBool_FromLong(value[0] & 0x80);
+            PyObject *level = PyLong_FromLong(value[0] & 0x7F);
+            if (vad == NULL || level == NULL) {
+                Py_XDECREF(vad);
+                Py_XDECREF(level);
+                return NULL;
+            }
+            PyObject *pair = PyTuple_Pack(2, vad, level);
+            Py_DECREF(vad);
+            Py_DECREF(level);
+            return pair;
+        }
+    case TWCC:
+        if (length != 2)
+            break;
+        return PyLong_FromLong(value[0] << 8 | value[1]);
+    }
+    PyErr_SetString(PyExc_ValueError, "RTP header extension value has the wrong size");
+    return NULL;
+}
+
+/* The extension block's elements into values[] (HeaderExtensions field order). */
+static int
+parse_extensions(unsigned int profile, const unsigned char *block, Py_ssize_t length,
+                 const long ids[ID_COUNT], PyObject *values[FIELD_COUNT])
+{
+    Py_ssize_t pos = 0;
+    if (profile != 0xBEDE && profile != 0x1000)
+        return 0;
+    while (pos < length) {
+        if (block[pos] == 0) {
+            pos++;
+            continue;
+        }
+        long id;
+        Py_ssize_t size;
+        if (profile == 0xBEDE) {
+            id = block[pos] >> 4;
+            size = (block[pos] & 0x0F) + 1;
+            pos += 1;
+            if (length < pos + size)
+                return malformed("RTP one-byte header extension value is truncated");
+        } else {
+            if (length < pos + 2)
+                return malformed("RTP two-byte header extension is truncated");
+            id = block[pos];
+            size = block[pos + 1];
+            pos += 2;
+            if (length < pos + size)
+                return malformed("RTP two-byte header extension value is truncated");
+        }
+        for (int which = 0; which < ID_COUNT; which++) {
+            if (ids[which] != id)
+                continue;
+            PyObject *value = extension_value(which, block + pos, size);
+            if (value == NULL)
+                return -1;
+            Py_XSETREF(values[field_of_id[which]], value);
+            break;
+        }
+        pos += size;
+    }
+    return 0;
+}
+
+static PyObject *
+build_packet(const unsigned char *data, Py_ssize_t length, PyObject *id_source)
+{
+    if (length < 12) {
+        PyErr_SetString(PyExc_ValueError, "RTP packet length is less than 12 bytes");
+        return NULL;
+    }
+    int padding = (data[0] >> 5) & 1, extension = (data[0] >> 4) & 1, cc = data[0] & 0x0F;
+    if (data[0] >> 6 != 2) {
+        PyErr_SetString(PyExc_ValueError, "RTP packet has invalid version");
+        return NULL;
+    }
+    if (length < 12 + 4 * cc) {
+        PyErr_SetString(PyExc_ValueError, "RTP packet has truncated CSRC");
+        return NULL;
+    }
+    PyObject *values[FIELD_COUNT] = {NULL};
+    PyObject *csrc = NULL, *extensions = NULL, *packet = NULL, *payload = NULL;
+    Py_ssize_t pos = 12;
+    csrc = PyList_New(cc);
+    if (csrc == NULL)
+        goto fail;
+    for (int i = 0; i < cc; i++, pos += 4) {
+        PyObject *item = PyLong_FromUnsignedLong((unsigned long)data[pos] << 24 |
+                                                 data[pos + 1] << 16 | data[pos + 2] << 8 |
+                                                 data[pos + 3]);
+        if (item == NULL)
+            goto fail;
+        PyList_SET_ITEM(csrc, i, item);
+    }
+    if (extension) {
+        if (length < pos + 4) {
+            malformed("RTP packet has truncated extension profile / length");
+            goto fail;
+        }
+        unsigned int profile = data[pos] << 8 | data[pos + 1];
+        Py_ssize_t block = (Py_ssize_t)(data[pos + 2] << 8 | data[pos + 3]) * 4;
+        pos += 4;
+        if (length < pos + block) {
+            malformed("RTP packet has truncated extension value");
+            goto fail;
+        }
+        long ids[ID_COUNT];
+        for (int which = 0; which < ID_COUNT; which++) {
+            PyObject *id = PyObject_GetAttr(id_source, id_strings[which]);
+            if (id == NULL)
+                goto fail;
+            ids[which] = id == Py_None ? -1 : PyLong_AsLong(id);
+            Py_DECREF(id);
+            if (ids[which] == -1 && PyErr_Occurred())
+                goto fail;
+        }
+        if (parse_extensions(profile, data + pos, block, ids, values) < 0)
+            goto fail;
+        pos += block;
+    }
+    long padding_size = 0;
+    if (padding) {
+        padding_size = data[length - 1];
+        if (!padding_size || padding_size > length - pos) {
+            malformed("RTP packet padding length is invalid");
+            goto fail;
+        }
+    }
+    payload = PyBytes_FromStringAndSize((const char *)data + pos, length - pos - padding_size);
+    extensions = new_instance(extensions_type);
+    packet = new_instance(packet_type);
+    if (payload == NULL || extensions == NULL || packet == NULL)
+        goto fail;
+    for (int i = 0; i < FIELD_COUNT; i++)
+        if (PyObject_SetAttr(extensions, field_strings[i], values[i] ? values[i] : Py_None) < 0)
+            goto fail;
+    PyObject *fields[PACKET_FIELD_COUNT] = {
+        PyLong_FromLong(2),
+        PyLong_FromLong(data[1] >> 7),
+        PyLong_FromLong(data[1] & 0x7F),
+        PyLong_FromLong(data[2] << 8 | data[3]),
+        PyLong_FromUnsignedLong((unsigned long)data[4] << 24 | data[5] << 16 | data[6] << 8 | data[7]),
+        PyLong_FromUnsignedLong((unsigned long)data[8] << 24 | data[9] << 16 | data[10] << 8 | data[11]),
+        csrc,
+        extensions,
+        payload,
+        PyLong_FromLong(padding_size),
+    };
+    Py_INCREF(csrc);
+    Py_INCREF(extensions);
+    Py_INCREF(payload);
+    int failed = 0;
+    for (int i = 0; i < PACKET_FIELD_COUNT; i++) {
+        if (!failed && (fields[i] == NULL || PyObject_SetAttr(packet, packet_strings[i], fields[i]) < 0))
+            failed = 1;
+        Py_XDECREF(fields[i]);
+    }
+    if (failed)
+        goto fail;
+    Py_DECREF(csrc);
+    Py_DECREF(extensions);
+    Py_DECREF(payload);
+    for (int i = 0; i < FIELD_COUNT; i++)
+        Py_XDECREF(values[i]);
+    return packet;
+fail:
+    for (int i = 0; i < FIELD_COUNT; i++)
+        Py_XDECREF(values[i]);
+    Py_XDECREF(csrc);
+    Py_XDECREF(extensions);
+    Py_XDECREF(payload);
+    Py_XDECREF(packet);
+    return NULL;
+}
+
+/* receive_rtp(unprotect, session, datagram, extension_ids) -> RtpPacket, as
+ * RtpPacket.parse(unprotected, extensions_map) builds it; extension_ids is the map's
+ * HeaderExtensions of ids (read on every call: renegotiation changes it in place).
+ * ValueError if decryption or parsing fails. */
+static PyObject *
+receive_rtp(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "receive_rtp takes 4 arguments");
+        return NULL;
+    }
+    if (packet_type == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "configure() was not called");
+        return NULL;
+    }
+    void *function, *session;
+    if (as_pointer(args[0], &function) < 0 || as_pointer(args[1], &session) < 0)
+        return NULL;
+    Py_buffer data;
+    if (PyObject_GetBuffer(args[2], &data, PyBUF_SIMPLE) < 0)
+        return NULL;
+    if (data.len > BUFFER_SIZE) {
+        PyBuffer_Release(&data);
+        PyErr_SetString(PyExc_ValueError, "packet is too long");
+        return NULL;
+    }
+    unsigned char packet[BUFFER_SIZE];
+    memcpy(packet, data.buf, data.len);
+    int length = (int)data.len;
+    PyBuffer_Release(&data);
+    int status = ((srtp_function)function)(session, packet, &length);
+    if (status) {
+        PyErr_Format(PyExc_ValueError, "srtp_unprotect failed (%d)", status);
+        return NULL;
+    }
+    return build_packet(packet, length, args[3]);
+}
+
+/* parse_rtp(data, extension_ids) -> RtpPacket: receive_rtp without the decryption. */
+static PyObject *
+parse_rtp(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyBytes_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "parse_rtp takes bytes and the extension ids");
+        return NULL;
+    }
+    if (packet_type == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "configure() was not called");
+        return NULL;
+    }
+    return build_packet((const unsigned char *)PyBytes_AS_STRING(args[0]),
+                        PyBytes_GET_SIZE(args[0]), args[1]);
+}
+
+/* ---- VP8 payload descriptor (RFC 7741), as media/vp8.py reads it --------------- */
+
+/* rewrite_vp8_ids(payload, pid_offset, tl0_offset) -> (payload, picture id or -1,
+ * TL0PICIDX or -1); the same object back when the descriptor carries neither. */
+static PyObject *
+rewrite_vp8_ids(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyBytes_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "rewrite_vp8_ids takes bytes and two offsets");
+        return NULL;
+    }
+    long long pid_offset = PyLong_AsLongLong(args[1]);
+    long long tl0_offset = PyLong_AsLongLong(args[2]);
+    if (PyErr_Occurred())
+        return NULL;
+    const unsigned char *payload = (const unsigned char *)PyBytes_AS_STRING(args[0]);
+    Py_ssize_t size = PyBytes_GET_SIZE(args[0]);
+    Py_ssize_t pid_at = -1, tl0_at = -1, i = 2;
+    int bits = 0;
+    if (size >= 2 && payload[0] & 0x80) {
+        unsigned char ext = payload[1];
+        if (ext & 0x80 && i < size) {
+            pid_at = i;
+            if (payload[i] & 0x80) {
+                bits = 15;
+                i += 2;
+            } else {
+                bits = 7;
+                i += 1;
+            }
+        }
+        if (ext & 0x40) {
+            tl0_at = i;
+            i += 1;
+        }
+        if (ext & 0x30)
+            i += 1;
+        if (i > size) {
+            bits = 0;
+            tl0_at = -1;
+        }
+    }
+    if (bits == 0 && tl0_at < 0)
+        return Py_BuildValue("(Oii)", args[0], -1, -1);
+    PyObject *out = PyBytes_FromStringAndSize((const char *)payload, size);
+    if (out == NULL)
+        return NULL;
+    unsigned char *data = (unsigned char *)PyBytes_AS_STRING(out);
+    long pid = -1, tl0 = -1;
+    if (bits == 15) {
+        pid = (long)((((long long)(data[pid_at] & 0x7F) << 8 | data[pid_at + 1]) + pid_offset) & 0x7FFF);
+        data[pid_at] = (unsigned char)(0x80 | pid >> 8);
+        data[pid_at + 1] = (unsigned char)(pid & 0xFF);
+    } else if (bits == 7) {
+        pid = (long)(((long long)(data[pid_at] & 0x7F) + pid_offset) & 0x7F);
+        data[pid_at] = (unsigned char)pid;
+    }
+    if (tl0_at >= 0) {
+        tl0 = (long)(((long long)data[tl0_at] + tl0_offset) & 0xFF);
+        data[tl0_at] = (unsigned char)tl0;
+    }
+    PyObject *result = Py_BuildValue("(Oll)", out, pid, tl0);
+    Py_DECREF(out);
+    return result;
+}
+
+/* ---- batch receive: every datagram queued on a socket in one recvmmsg ------------ */
+#ifdef __linux__ /* recvmmsg; elsewhere asyncio reads one datagram at a time */
+
+#define BATCH_MAX 32
+#define DATAGRAM_ROOM 65536 /* any UDP datagram: asyncio reads up to 256 KiB */
+
+static unsigned char batch_buffers[BATCH_MAX][DATAGRAM_ROOM];
+
+/* The address tuple socket.recvfrom gives: (host, port) or (host, port, flow, scope). */
+static PyObject *
+address_tuple(const struct sockaddr_storage *address)
+{
+    char host[INET6_ADDRSTRLEN];
+    if (address->ss_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)address;
+        if (inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host)) == NULL)
+            return PyErr_SetFromErrno(PyExc_OSError);
+        return Py_BuildValue("(si)", host, ntohs(in->sin_port));
+    }
+    if (address->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)address;
+        if (inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host)) == NULL)
+            return PyErr_SetFromErrno(PyExc_OSError);
+        return Py_BuildValue("(siII)", host, ntohs(in6->sin6_port),
+                             (unsigned int)ntohl(in6->sin6_flowinfo),
+                             (unsigned int)in6->sin6_scope_id);
+    }
+    Py_RETURN_NONE;
+}
+
+/* receive_datagrams(fd, limit) -> [(data, address), ...]: what is queued on the
+ * non-blocking socket, at most limit (<= 32); [] when nothing is. OSError as recvfrom. */
+static PyObject *
+receive_datagrams(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "receive_datagrams takes 2 arguments");
+        return NULL;
+    }
+    int fd = PyLong_AsLong(args[0]);
+    long limit = PyLong_AsLong(args[1]);
+    if (PyErr_Occurred())
+        return NULL;
+    if (limit < 1 || limit > BATCH_MAX)
+        limit = BATCH_MAX;
+    struct mmsghdr messages[BATCH_MAX];
+    struct iovec vectors[BATCH_MAX];
+    struct sockaddr_storage addresses[BATCH_MAX];
+    memset(messages, 0, sizeof(messages[0]) * limit);
+    for (long i = 0; i < limit; i++) {
+        vectors[i].iov_base = batch_buffers[i];
+        vectors[i].iov_len = DATAGRAM_ROOM;
+        messages[i].msg_hdr.msg_iov = &vectors[i];
+        messages[i].msg_hdr.msg_iovlen = 1;
+        messages[i].msg_hdr.msg_name = &addresses[i];
+        messages[i].msg_hdr.msg_namelen = sizeof(addresses[i]);
+    }
+    int count = recvmmsg(fd, messages, (unsigned int)limit, MSG_DONTWAIT, NULL);
+    if (count < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+            return PyList_New(0);
+        return PyErr_SetFromErrno(PyExc_OSError);
+    }
+    PyObject *result = PyList_New(count);
+    if (result == NULL)
+        return NULL;
+    for (int i = 0; i < count; i++) {
+        PyObject *address = address_tuple(&addresses[i]);
+        PyObject *item = address == NULL ? NULL
+                                         : Py_BuildValue("(y#N)", (const char *)batch_buffers[i],
+                                                         (Py_ssize_t)messages[i].msg_len, address);
+        if (item == NULL) {
+            Py_DECREF(result);
+            return NULL;
+        }
+        PyList_SET_ITEM(result, i, item);
+    }
+    return result;
+}
+#endif
+
 static PyMethodDef methods[] = {
     {"send_rtp", (PyCFunction)(void (*)(void))send_rtp, METH_FASTCALL,
      "Serialize, SRTP-protect and send one RTP packet."},
     {"unprotect", (PyCFunction)(void (*)(void))unprotect, METH_FASTCALL,
      "SRTP-unprotect one datagram."},
+    {"configure", (PyCFunction)(void (*)(void))configure, METH_FASTCALL,
+     "Set the RtpPacket and HeaderExtensions classes receive_rtp builds."},
+    {"receive_rtp", (PyCFunction)(void (*)(void))receive_rtp, METH_FASTCALL,
+     "SRTP-unprotect one datagram and parse it into an RtpPacket."},
+    {"parse_rtp", (PyCFunction)(void (*)(void))parse_rtp, METH_FASTCALL,
+     "Parse one RTP packet into an RtpPacket."},
+#ifdef __linux__
+    {"receive_datagrams", (PyCFunction)(void (*)(void))receive_datagrams, METH_FASTCALL,
+     "Read every datagram queued on a socket (recvmmsg)."},
+#endif
+    {"rewrite_vp8_ids", (PyCFunction)(void (*)(void))rewrite_vp8_ids, METH_FASTCALL,
+     "Renumber a VP8 payload's picture id and TL0PICIDX."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -159,5 +635,17 @@ static struct PyModuleDef module_definition = {
 PyMODINIT_FUNC
 PyInit__packet_io(void)
 {
+    empty_tuple = PyTuple_New(0);
+    if (empty_tuple == NULL)
+        return NULL;
+    for (int i = 0; i < ID_COUNT; i++)
+        if ((id_strings[i] = PyUnicode_InternFromString(id_names[i])) == NULL)
+            return NULL;
+    for (int i = 0; i < FIELD_COUNT; i++)
+        if ((field_strings[i] = PyUnicode_InternFromString(extension_fields[i])) == NULL)
+            return NULL;
+    for (int i = 0; i < PACKET_FIELD_COUNT; i++)
+        if ((packet_strings[i] = PyUnicode_InternFromString(packet_fields[i])) == NULL)
+            return NULL;
     return PyModule_Create(&module_definition);
 }

@@ -11,11 +11,11 @@ from collections.abc import Iterator
 import pylibsrtp
 from aiortc import RTCPeerConnection
 
-from . import codecs, ice, layers, packet_io, receiver, sender, transport
+from . import batch_receive, codecs, ice, layers, packet_io, receiver, sender, transport
 from .names import PrivateName
 
 PINNED = {"aiortc": "1.16.0", "aioice": "0.13.0"}
-MODULES = (receiver, layers, sender, transport, packet_io, ice, codecs)
+MODULES = (receiver, layers, sender, transport, packet_io, batch_receive, ice, codecs)
 
 
 class HookError(RuntimeError):

@@ -23,6 +23,7 @@ from types import ModuleType
 from typing import Any
 
 import pylibsrtp
+from aiortc.rtp import HeaderExtensions, HeaderExtensionsMap, RtpPacket
 
 from .names import PrivateName
 
@@ -36,6 +37,7 @@ PRIVATE = (
     PrivateName(pylibsrtp, "SRTP_MAX_TRAILER_LEN", "attribute"),
     PrivateName(pylibsrtp.lib, "srtp_protect", "method"),
     PrivateName(pylibsrtp.lib, "srtp_unprotect", "method"),
+    PrivateName(HeaderExtensionsMap, "_HeaderExtensionsMap__ids", "attribute"),
 )
 
 
@@ -47,6 +49,11 @@ def _load_compiled() -> ModuleType | None:
 
 
 compiled = _load_compiled()
+if compiled is not None:
+    compiled.configure(RtpPacket, HeaderExtensions)
+
+# a received SRTP datagram -> the RTP packet in it, as aiortc parses it
+ReceiveRtp = Callable[[bytes], RtpPacket]
 
 # (marker << 7 | payload type, sequence number, timestamp, ssrc, extensions, payload)
 # -> plaintext length sent, or -1 when the socket buffer was full and the packet dropped
@@ -186,3 +193,37 @@ def srtp_unprotector(
         unprotect.keep_alive = session  # what the raw pointer points into
         return unprotect
     return fast_srtp(session, protect=False)
+
+
+def rtp_receiver(
+    session: pylibsrtp.Session,
+    extensions_map: HeaderExtensionsMap,
+    compiled_path: bool | None = None,
+) -> ReceiveRtp:
+    """Decrypt and parse one received SRTP datagram into the ``RtpPacket`` aiortc's
+    ``RtpPacket.parse`` builds; ValueError, struct.error or pylibsrtp.Error if it fails.
+
+    ``extensions_map`` is read on every packet (renegotiation reconfigures it in place).
+    """
+    if compiled_path is None:
+        compiled_path = use_compiled()
+    if compiled_path and compiled is not None:
+        receive = partial(
+            compiled.receive_rtp,
+            _address(pylibsrtp.ffi.addressof(pylibsrtp.lib, "srtp_unprotect")),
+            _address(session._srtp[0]),
+        )
+        ids = extensions_map._HeaderExtensionsMap__ids
+
+        def receive_compiled(data: bytes) -> RtpPacket:
+            return receive(data, ids)
+
+        receive_compiled.keep_alive = session  # what the raw pointer points into
+        return receive_compiled
+    unprotect = fast_srtp(session, protect=False)
+    parse = RtpPacket.parse
+
+    def receive_python(data: bytes) -> RtpPacket:
+        return parse(unprotect(data), extensions_map)
+
+    return receive_python

@@ -1,13 +1,14 @@
 """The DTLS/ICE transport: media off the socket in its callback, SRTP without overhead.
 
 The fast receive path decrypts, parses and routes incoming RTP to an ``Ingress``
-inside aioice's socket callback; ``packet_io`` does the SRTP (and, for ``sender.Egress``,
-the sending).
+inside aioice's socket callback; ``packet_io`` does the SRTP and parsing (and, for
+``sender.Egress``, the sending); ``batch_receive`` reads queued datagrams in batches.
 """
 
 from __future__ import annotations
 
 import logging
+import struct
 from collections.abc import Callable
 from typing import Any
 
@@ -15,10 +16,10 @@ import aioice.ice
 import pylibsrtp
 from aiortc import RTCDtlsTransport, RTCIceTransport
 from aiortc.rtcdtlstransport import RtpRouter
-from aiortc.rtp import RtpPacket
 
+from .batch_receive import batch_reads
 from .names import PrivateName
-from .packet_io import srtp_unprotector
+from .packet_io import rtp_receiver
 
 logger = logging.getLogger(__name__)
 
@@ -50,20 +51,22 @@ def install_fast_receive(
         original = connection.data_received
         router = dtls._rtp_router
 
-        # (session, its unprotect): the compiled path holds a raw pointer to the session
-        unprotect: list[Any] = [None, None]
+        # (session, extensions map, their receiver): the compiled path holds a raw
+        # pointer to the session
+        receive: list[Any] = [None, None, None]
 
         def data_received(data: bytes, component: int) -> None:
             session = dtls._rx_srtp
             if not 127 < data[0] < 192 or 192 <= data[1] <= 208 or session is None:
                 original(data, component)
                 return
-            if unprotect[0] is not session:
-                unprotect[:] = [session, srtp_unprotector(session)]
+            extensions_map = dtls._rtp_header_extensions_map
+            if receive[0] is not session or receive[1] is not extensions_map:
+                receive[:] = [session, extensions_map, rtp_receiver(session, extensions_map)]
             try:
-                packet = RtpPacket.parse(unprotect[1](data), dtls._rtp_header_extensions_map)
-            except (ValueError, pylibsrtp.Error):
-                return
+                packet = receive[2](data)
+            except (ValueError, struct.error, pylibsrtp.Error):
+                return  # undecryptable or malformed: dropped, as aiortc drops it
             receiver = router.route_rtp(packet)
             ingress = getattr(receiver, "_relay_ingress", None)
             if ingress is not None:
@@ -94,5 +97,6 @@ def install_fast_receive(
                 _stun_first(data, addr)
 
         protocol.datagram_received = datagram_received
+        batch_reads(protocol)
         if on_socket is not None:
             on_socket(protocol)
