@@ -4,9 +4,10 @@
     python bench/signaling_load.py --meetings 50 --participants 500 --processes 2 \\
         --chat-rate 50 --json
 
-Starts `--processes` daphne processes on 127.0.0.1 (media off: this measures signaling),
-on the embedded default (SQLite + in-memory layer; one process only) or on PostgreSQL +
-Redis (`--stack production`, the default with more than one process), creates the meetings
+Starts `--processes` web processes on 127.0.0.1 as the image starts them (daphne through
+`python -m meetings.serve`; media off: this measures signaling), on the embedded default
+(SQLite + in-memory layer; one process only) or on PostgreSQL + Redis (`--stack
+production`, the default with more than one process), creates the meetings
 and their participants (lobby off), opens one socket per participant from this process
 (round-robin over the servers), then sends `--chat-rate` chat messages a second in total
 for `--seconds`, each from a random participant to their meeting. Everything is bounded in
@@ -274,8 +275,7 @@ def run(args) -> dict:
                 log = open(Path(tmp) / f"web-{n + 1}.log", "w")  # noqa: SIM115
                 running.callback(log.close)
                 process = subprocess.Popen(
-                    [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-                     "meetings.asgi:application"],
+                    [sys.executable, *servers.serve_args(port)],
                     cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                 )  # fmt: skip
                 running.callback(_stop, process)

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections import deque
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -15,7 +14,6 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from structlog.contextvars import bind_contextvars
 
-from ops import error_counts
 from rooms import selectors, state
 from rooms.events import ChangeSpace, Close, EnterRoom
 from rooms.models import Meeting
@@ -23,6 +21,7 @@ from rooms.services import participants
 from signaling import breakout_timer, delivery, frames, groups, hub, presence, routes, shutdown
 from signaling import protocol as p
 from signaling.db import in_db_thread
+from signaling.hub_member import HubMember
 from signaling.media_bridge import sync as media_sync
 from signaling.metrics import count_received, count_sent
 from signaling.ratelimit import TokenBucket, hello_throttled
@@ -99,7 +98,7 @@ async def _retrying(operation: Any, *args: Any, **kwargs: Any) -> Any:
             await asyncio.sleep(delay)
 
 
-class MeetingConsumer(AsyncWebsocketConsumer):
+class MeetingConsumer(HubMember, AsyncWebsocketConsumer):
     meeting: Meeting | None = None
     participant_id: str | None = None
     role: str = state.PEER
@@ -108,18 +107,10 @@ class MeetingConsumer(AsyncWebsocketConsumer):
     space: str | None = None
     space_joined = False
     closing = False
-    batching = False  # the client reads frames holding several messages
+    batching = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # One thing at a time per socket, as channels' own dispatch does: a client frame,
-        # or what the hub brought (a directive may read the database before it is done).
-        self._turn = asyncio.Lock()
-        self._inbox: deque[dict] = deque()  # what the hub brought while it was busy
-        self._draining: asyncio.Task[None] | None = None
-        self.queued: list[str] = []  # room event frames waiting for the hub's next pass
-        self.hub: hub.Hub | None = None
-        self.socket: Any = None  # daphne's socket, for frames prepared once (signaling/frames.py)
+        super().__init__(*args, **kwargs)  # HubMember's: the turn, the inbox, the queue
         self.refusals = RefusalSummary()
 
     async def dispatch(self, message: dict) -> None:
@@ -245,10 +236,9 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             count_received(kind)
 
     async def _refuse(self, code: str, detail: str | None, ref: str | None = None) -> None:
-        # Only the code goes to the log, counted a minute at a time (signaling/refusals.py):
-        # frames may hold what people said, and a flood must not flood the log. No line
-        # names a participant, so neither does a quiet route's (an anonymous answer).
-        self.refusals.add(code)
+        # Only the code goes to the log, counted a minute at a time by send_message
+        # (signaling/refusals.py): frames may hold what people said, and a flood must not
+        # flood the log. No line names a participant, so neither does a quiet route's.
         await self.send_message(p.error_message(code, detail, ref))
 
     async def _handshake(self, message: Any) -> None:
@@ -388,52 +378,6 @@ class MeetingConsumer(AsyncWebsocketConsumer):
 
     # --- channel layer handlers ----------------------------------------------------
 
-    def from_hub(self, message: dict) -> None:
-        """A message to one of this socket's groups, in the order the hub received them."""
-        if self.closing:
-            return
-        if message["type"] == "room.event" and not self._inbox and not self._turn.locked():
-            self._queue_frame(message["frame"])
-            return
-        self._inbox.append(message)
-        if not self._turn.locked():
-            self._drain_soon()
-
-    def _drain_soon(self) -> None:
-        if self._draining is None or self._draining.done():
-            self._draining = asyncio.get_running_loop().create_task(self._drain())
-
-    async def _drain(self) -> None:
-        async with self._turn:
-            while self._inbox and not self.closing:
-                message = self._inbox.popleft()
-                if message["type"] == "room.event":
-                    self._queue_frame(message["frame"])
-                    continue
-                try:
-                    await getattr(self, get_handler_name(message))(message)
-                except Exception:
-                    log.exception("handling failed", extra={"message_type": message["type"]})
-
-    def _queue_frame(self, frame: str) -> None:
-        self.queued.append(frame)
-        if len(self.queued) == 1 and self.hub is not None:
-            self.hub.due(self)
-
-    def pending_frames(self) -> bool:
-        return bool(self.queued) and not self.closing
-
-    async def flush_frames(self, shared: frames.Shared | None = None) -> None:
-        """Sends the queued room events: one frame holding them all if the client reads
-        batches (`shared`: what the hub's pass already built for others due the same)."""
-        queued, self.queued = self.queued, []
-        if not queued or self.closing:
-            return
-        shared = shared or frames.Shared()
-        for payload in [shared.payload(queued)] if self.batching else queued:
-            if self.socket is None or not shared.write(self.socket, payload):
-                await self.send(text_data=payload)
-
     async def room_directive(self, message: dict) -> None:
         """What rooms/ decided this participant's socket must do, after the event that says why."""
         if self.closing:
@@ -495,6 +439,6 @@ class MeetingConsumer(AsyncWebsocketConsumer):
     async def send_message(self, message: dict) -> None:
         await self.flush_frames()  # nothing overtakes a room event already due
         if message["type"] == "error":
-            error_counts.record(message["code"])  # the status page's errors by code
+            self.refusals.record_error(message["code"])
         await self.send(text_data=p.json_dumps(message))
         count_sent(message)

@@ -2,7 +2,9 @@
 
 A client that floods gets thousands of `error` replies; writing a line for each would let it
 flood the log too. The first refusal starts a minute; its end (or the socket's close,
-whichever comes first) writes one line with the count by code.
+whichever comes first) writes one line with the count by code. `record_error` is the one
+hook for every `error` frame a socket sends: this log line and the status page's counts
+(ops/error_counts.py).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
+
+from ops import error_counts
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +25,11 @@ class RefusalSummary:
         self.every = every
         self._codes: Counter[str] = Counter()
         self._due: asyncio.TimerHandle | None = None
+
+    def record_error(self, code: str) -> None:
+        """An `error` frame with this code goes out on this socket."""
+        error_counts.record(code)  # the status page's errors by code
+        self.add(code)
 
     def add(self, code: str) -> None:
         self._codes[code] += 1

@@ -2,6 +2,8 @@ import os
 
 import pytest
 
+from tests import servers
+
 # Browser and integration tests start real servers from sync code inside pytest's loop.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -34,3 +36,22 @@ def fresh_throttles():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(scope="module")
+def status_deployment(tmp_path_factory):
+    """Production's shape for the status page: PostgreSQL, Redis, a separate media worker and
+    a staff account (servers.STATUS_OPERATOR); yields the demo, the base URL and the worker's id."""
+    logs = tmp_path_factory.mktemp("status")
+    username, password = servers.STATUS_OPERATOR
+    create_operator = (
+        "from django.contrib.auth.models import User; "
+        f"User.objects.create_user({username!r}, password={password!r}, is_staff=True)"
+    )
+    with servers.seeded_on_redis(MEDIA_IN_PROCESS="false") as (env, demo):
+        servers.manage(env, "shell", "-c", create_operator)
+        with (
+            servers.media_worker({**env, "LOG_LEVEL": "INFO"}, logs / "media.log"),
+            servers.daphne(env, logs / "web.log") as base_url,
+        ):
+            yield demo, base_url, servers.worker_id(logs / "media.log")

@@ -20,6 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+# The staff account of the status page's deployment (tests/conftest.py, status_deployment).
+STATUS_OPERATOR = ("operator", "status-page-operator-1")
 
 
 def free_port() -> int:
@@ -127,6 +129,12 @@ def _listening(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
+def serve_args(port: int) -> list[str]:
+    """Python's arguments for a web process on a loopback port, started as the image and
+    scripts/serve start it (meetings/serve.py: daphne with the project's access log)."""
+    return ["-m", "meetings.serve", "-b", "127.0.0.1", "-p", str(port), "meetings.asgi:application"]
+
+
 @contextlib.contextmanager
 def daphne(env: dict, log_path: Path) -> Iterator[str]:
     """Serves the ASGI app on a free loopback port; yields its base URL."""
@@ -138,8 +146,7 @@ def daphne(env: dict, log_path: Path) -> Iterator[str]:
 def daphne_process(env: dict, log_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`daphne`, also yielding the process, for tests that kill or stop it."""
     port = free_port()
-    args = ["-m", "meetings.serve", "-b", "127.0.0.1", "-p", str(port), "meetings.asgi:application"]
-    with _process(args, env, log_path, lambda: _listening(port)) as process:
+    with _process(serve_args(port), env, log_path, lambda: _listening(port)) as process:
         yield f"http://127.0.0.1:{port}", process
 
 

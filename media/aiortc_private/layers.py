@@ -14,8 +14,8 @@ from typing import Any
 
 from aiortc import RTCDtlsTransport, RTCRtpReceiver
 from aiortc.rtcdtlstransport import RtpRouter
-from aiortc.rtcrtpreceiver import NackGenerator, StreamStatistics
-from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, RtpPacket, pack_remb_fci, unwrap_rtx
+from aiortc.rtcrtpreceiver import NackGenerator
+from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, RtpPacket, pack_remb_fci
 
 from .names import PrivateName
 from .receiver import Ingress, PacketHandler
@@ -24,9 +24,6 @@ PRIVATE = (
     PrivateName(RTCRtpReceiver, "_send_rtcp_nack", "method"),
     PrivateName(RTCRtpReceiver, "_send_rtcp_pli", "method"),
     PrivateName(RTCRtpReceiver, "_send_rtcp", "method"),
-    PrivateName(RTCRtpReceiver, "_enabled", "attribute"),
-    PrivateName(RTCRtpReceiver, "_RTCRtpReceiver__codecs", "attribute"),
-    PrivateName(RTCRtpReceiver, "_RTCRtpReceiver__remote_streams", "attribute"),
     PrivateName(RTCRtpReceiver, "_RTCRtpReceiver__rtx_ssrc", "attribute"),
     PrivateName(RTCRtpReceiver, "_RTCRtpReceiver__rtcp_ssrc", "attribute"),
     PrivateName(RTCDtlsTransport, "_rtp_router", "attribute"),
@@ -52,32 +49,24 @@ class LayeredIngress(Ingress):
         self._nack: dict[int, NackGenerator] = {}
 
     def handle(self, packet: RtpPacket) -> None:
-        receiver = self.receiver
-        codecs = receiver._RTCRtpReceiver__codecs
-        codec = codecs.get(packet.payload_type)
-        if codec is None or not receiver._enabled:
+        codec = self.counted_codec(packet)
+        if codec is None:
             return
+        receiver = self.receiver
         ssrc = packet.ssrc
-        streams = receiver._RTCRtpReceiver__remote_streams
-        stats = streams.get(ssrc)
-        if stats is None:
-            stats = streams[ssrc] = StreamStatistics(codec.clockRate)
-        stats.add(packet)
-
         if codec.name == "rtx":
             rtx_ssrc = receiver._RTCRtpReceiver__rtx_ssrc
             original_ssrc = rtx_ssrc.get(ssrc)
             if original_ssrc is None:
-                repaired = packet.extensions.repaired_rtp_stream_id
-                original_ssrc = self.ssrc_of.get(repaired) if repaired else None
+                repaired_rid = packet.extensions.repaired_rtp_stream_id
+                original_ssrc = self.ssrc_of.get(repaired_rid) if repaired_rid else None
                 if original_ssrc is None:
                     return
                 rtx_ssrc[ssrc] = original_ssrc
-            apt = codec.parameters.get("apt")
-            if len(packet.payload) < 2 or apt not in codecs:
+            repaired = self.unwrap(packet, codec, original_ssrc)
+            if repaired is None:
                 return
-            packet = unwrap_rtx(packet, payload_type=apt, ssrc=original_ssrc)
-            codec = codecs[apt]
+            packet, codec = repaired
         elif ssrc not in self.rid_of:
             rid = packet.extensions.rtp_stream_id
             if not rid:

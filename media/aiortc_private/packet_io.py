@@ -113,6 +113,12 @@ def _address(pointer: Any) -> int:
     return int(pylibsrtp.ffi.cast("uintptr_t", pointer))
 
 
+def _srtp_pointers(session: pylibsrtp.Session, function: str) -> tuple[int, int]:
+    """Addresses of pylibsrtp's libsrtp ``function`` and of ``session``'s srtp context:
+    the first arguments of the compiled path's calls."""
+    return _address(pylibsrtp.ffi.addressof(pylibsrtp.lib, function)), _address(session._srtp[0])
+
+
 def sockaddr(addr: tuple[Any, ...]) -> bytes:
     """``addr`` (host, port[, flow, scope]) as the kernel's struct sockaddr_in / _in6."""
     host, port = addr[0], addr[1]
@@ -150,8 +156,7 @@ def rtp_sender(
     if compiled_path and compiled is not None:
         sender = partial(
             compiled.send_rtp,
-            _address(pylibsrtp.ffi.addressof(pylibsrtp.lib, "srtp_protect")),
-            _address(session._srtp[0]),
+            *_srtp_pointers(session, "srtp_protect"),
             _socket_of(transport).fileno(),
             sockaddr(addr),
         )
@@ -185,11 +190,7 @@ def srtp_unprotector(
     if compiled_path is None:
         compiled_path = use_compiled()
     if compiled_path and compiled is not None:
-        unprotect = partial(
-            compiled.unprotect,
-            _address(pylibsrtp.ffi.addressof(pylibsrtp.lib, "srtp_unprotect")),
-            _address(session._srtp[0]),
-        )
+        unprotect = partial(compiled.unprotect, *_srtp_pointers(session, "srtp_unprotect"))
         unprotect.keep_alive = session  # what the raw pointer points into
         return unprotect
     return fast_srtp(session, protect=False)
@@ -208,11 +209,7 @@ def rtp_receiver(
     if compiled_path is None:
         compiled_path = use_compiled()
     if compiled_path and compiled is not None:
-        receive = partial(
-            compiled.receive_rtp,
-            _address(pylibsrtp.ffi.addressof(pylibsrtp.lib, "srtp_unprotect")),
-            _address(session._srtp[0]),
-        )
+        receive = partial(compiled.receive_rtp, *_srtp_pointers(session, "srtp_unprotect"))
         ids = extensions_map._HeaderExtensionsMap__ids
 
         def receive_compiled(data: bytes) -> RtpPacket:

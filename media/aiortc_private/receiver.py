@@ -87,25 +87,41 @@ class Ingress:
     async def _handle_rtp_packet(self, packet: RtpPacket, arrival_time_ms: int) -> None:
         self.handle(packet)
 
-    def handle(self, packet: RtpPacket) -> None:
+    def counted_codec(self, packet: RtpPacket) -> RTCRtpCodecParameters | None:
+        """The codec of a packet this receiver takes, counted in its per-SSRC statistics
+        (what its receiver reports say); None for a packet it drops."""
         receiver = self.receiver
-        codecs = receiver._RTCRtpReceiver__codecs
-        codec = codecs.get(packet.payload_type)
+        codec = receiver._RTCRtpReceiver__codecs.get(packet.payload_type)
         if codec is None or not receiver._enabled:
-            return
+            return None
         streams = receiver._RTCRtpReceiver__remote_streams
         stats = streams.get(packet.ssrc)
         if stats is None:
             stats = streams[packet.ssrc] = StreamStatistics(codec.clockRate)
         stats.add(packet)
+        return codec
 
+    def unwrap(
+        self, packet: RtpPacket, rtx: RTCRtpCodecParameters, original_ssrc: int
+    ) -> tuple[RtpPacket, RTCRtpCodecParameters] | None:
+        """The packet an RTX packet repeats, with its codec; None when it cannot be read."""
+        codecs = self.receiver._RTCRtpReceiver__codecs
+        apt = rtx.parameters.get("apt")
+        if len(packet.payload) < 2 or not isinstance(apt, int) or apt not in codecs:
+            return None
+        return unwrap_rtx(packet, payload_type=apt, ssrc=original_ssrc), codecs[apt]
+
+    def handle(self, packet: RtpPacket) -> None:
+        codec = self.counted_codec(packet)
+        if codec is None:
+            return
+        receiver = self.receiver
         if codec.name == "rtx":
             original_ssrc = receiver._RTCRtpReceiver__rtx_ssrc.get(packet.ssrc)
-            apt = codec.parameters.get("apt")
-            if original_ssrc is None or len(packet.payload) < 2 or apt not in codecs:
+            repaired = None if original_ssrc is None else self.unwrap(packet, codec, original_ssrc)
+            if repaired is None:
                 return
-            packet = unwrap_rtx(packet, payload_type=apt, ssrc=original_ssrc)
-            codec = codecs[apt]
+            packet, codec = repaired
         else:
             self.media_ssrc = packet.ssrc
 

@@ -22,6 +22,34 @@ def _violations(page: Page, view: str, artifacts) -> list[dict]:
     return summary
 
 
+LOWEST_CONTRAST_WHILE_TOGGLING = """async (selector) => {
+    const button = document.querySelector(selector);
+    const label = button.querySelector('.ctl-label');
+    const luminance = (css) => {
+        const [r, g, b] = css.match(/[\\d.]+/g).slice(0, 3).map((v) => {
+            const c = v / 255;
+            return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+        });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const contrast = () => {
+        const [a, b] = [getComputedStyle(label).color, getComputedStyle(button).backgroundColor]
+            .map(luminance).sort((x, y) => y - x);
+        return (a + 0.05) / (b + 0.05);
+    };
+    let lowest = Infinity;
+    for (let press = 0; press < 2; press++) {
+        button.click();
+        const start = performance.now();
+        while (performance.now() - start < 400) {
+            lowest = Math.min(lowest, contrast());
+            await new Promise(requestAnimationFrame);
+        }
+    }
+    return lowest;
+}"""
+
+
 def _tab_to(page: Page, predicate: str, what: str, key: str = "Tab") -> None:
     for _ in range(80):
         page.keyboard.press(key)
@@ -123,6 +151,8 @@ def test_a_peer_uses_the_room_by_keyboard_and_axe_finds_nothing(
     # The phone layout with the chat drawer over everything, and the "More" menu.
     peer.set_viewport_size({"width": 390, "height": 844})
     peer.wait_for_timeout(200)
+    # A bar button's label stays readable in every frame as it opens and closes its drawer.
+    assert peer.evaluate(LOWEST_CONTRAST_WHILE_TOGGLING, "#chat-toggle") >= 4.5
     pages.open_drawer(peer, "chat")
     assert _violations(peer, "phone-chat", artifacts) == []
     peer.get_by_role("button", name="Hide the chat").click()

@@ -5,7 +5,6 @@ land in test-artifacts/."""
 import asyncio
 import json
 
-import pytest
 import websockets
 from playwright.sync_api import expect
 
@@ -13,25 +12,7 @@ from tests import servers
 from tests.browser.pages import admitted_peer, facilitator_page
 from tests.browser.text_peers import TextPeers
 
-OPERATOR = ("operator", "status-page-operator-1")
-CREATE_OPERATOR = (
-    "from django.contrib.auth.models import User; "
-    f"User.objects.create_user({OPERATOR[0]!r}, password={OPERATOR[1]!r}, is_staff=True)"
-)
 MARKER = "Zebra Marker Quill"
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    """Production's shape: PostgreSQL, Redis and a separate media worker."""
-    logs = tmp_path_factory.mktemp("status")
-    with servers.seeded_on_redis(MEDIA_IN_PROCESS="false") as (env, demo):
-        servers.manage(env, "shell", "-c", CREATE_OPERATOR)
-        with (
-            servers.media_worker({**env, "LOG_LEVEL": "INFO"}, logs / "media.log"),
-            servers.daphne(env, logs / "web.log") as base_url,
-        ):
-            yield demo, base_url, servers.worker_id(logs / "media.log")
 
 
 async def _refused_once(base_url: str, meeting_id: str, token: str) -> str:
@@ -51,8 +32,8 @@ def _cell(page, column: str):
     return page.locator(f'[data-section="meetings"] tbody td[data-label="{column}"]').first
 
 
-def test_the_status_page_follows_a_running_meeting(browser, served, artifacts):
-    demo, base_url, worker = served
+def test_the_status_page_follows_a_running_meeting(browser, status_deployment, artifacts):
+    demo, base_url, worker = status_deployment
     fac = facilitator_page(browser, demo, base_url)
     heron = admitted_peer(browser, base_url, demo, fac, "Calm Heron")
     people = TextPeers(base_url, demo.meeting_id, demo.peer_invite)
@@ -60,8 +41,8 @@ def test_the_status_page_follows_a_running_meeting(browser, served, artifacts):
     try:
         people.add(MARKER)  # waits in the lobby
         staff.goto(f"{base_url}/accounts/login/?next=/ops/status/")
-        staff.get_by_label("Username").fill(OPERATOR[0])
-        staff.get_by_label("Password").fill(OPERATOR[1])
+        staff.get_by_label("Username").fill(servers.STATUS_OPERATOR[0])
+        staff.get_by_label("Password").fill(servers.STATUS_OPERATOR[1])
         staff.get_by_role("button", name="Sign in").click()
         expect(staff.get_by_role("heading", name="Service status")).to_be_visible()
         expect(_cell(staff, "In the room")).to_have_text("2")

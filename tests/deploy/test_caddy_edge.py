@@ -1,7 +1,8 @@
 """The real edge: Caddy with deploy/Caddyfile (TLS from its internal CA) in front of daphne
 started as the image starts it, in production mode. Every kind of response through it,
 down to daphne's refusal of a WebSocket upgrade, carries the security headers; Django
-sees HTTPS through the forwarded header and marks its cookies Secure."""
+sees HTTPS through the forwarded header and marks its cookies Secure; the health probes
+are not served to the internet; each request's id is Caddy's, and the access log has it."""
 
 from __future__ import annotations
 
@@ -16,14 +17,16 @@ import ssl
 import subprocess
 import time
 import urllib.request
+import uuid
 
 import pytest
 
 from meetings.security_headers import CONTENT_SECURITY_POLICY
-from tests import servers
+from tests import log_lines, servers
 from tests.integration.test_access_log import _image_command
 
 ROOT = servers.ROOT
+PROBES = ("/healthz", "/readyz", "/readyz/", "/%72eadyz")
 pytestmark = pytest.mark.skipif(not shutil.which("caddy"), reason="caddy not installed")
 
 
@@ -79,6 +82,7 @@ def test_every_response_through_caddy_is_protected_and_https_is_seen(tmp_path):
         ALLOWED_HOSTS="localhost",
         PUBLIC_BASE_URL=f"https://localhost:{https_port}",
         SERVE_STATIC="true",
+        LOG_LEVEL="INFO",  # as the image has it: access lines are written
     )
     servers.manage(env, "migrate", "-v0")
     demo = servers.seed_demo(env)
@@ -88,7 +92,9 @@ def test_every_response_through_caddy_is_protected_and_https_is_seen(tmp_path):
         _caddy(tmp_path, daphne_port, https_port) as tls,
     ):  # fmt: skip
         kinds = {
-            "page": _request(tls, https_port, "/accounts/login/"),
+            "page": _request(
+                tls, https_port, "/accounts/login/", headers={"X-Request-ID": "client-made-id-1"}
+            ),
             "redirect": _request(tls, https_port, "/meetings/"),
             "404": _request(tls, https_port, "/no/such/page/"),
             "static": _request(tls, https_port, "/static/css/app.css"),
@@ -106,11 +112,26 @@ def test_every_response_through_caddy_is_protected_and_https_is_seen(tmp_path):
             ),
         }
         device_cookie = _join_device_cookie(tls, https_port, demo.peer_invite)
+        probes = {path: _request(tls, https_port, path).status for path in PROBES}
+        with urllib.request.urlopen(f"http://127.0.0.1:{daphne_port}/healthz", timeout=10) as r:
+            assert r.status == 200  # inside, where compose's health check asks, it answers
 
+    # the probes are for the internal network: through the edge they are not found
+    assert probes == dict.fromkeys(PROBES, 404)
     statuses = {kind: r.status for kind, r in kinds.items()}
     assert statuses == {
         "page": 200, "redirect": 302, "404": 404, "static": 200, "websocket upgrade refused": 403,
     }  # fmt: skip
+    # the request id is Caddy's, not the client's, and the access log line carries it
+    given = kinds["page"].getheader("X-Request-ID")
+    assert str(uuid.UUID(given)) == given
+    access = [
+        (line["path"], line.get("request_id"))
+        for line in log_lines.read(tmp_path / "daphne.log")
+        if line.get("event") == "http request"
+    ]
+    assert ("/accounts/login/", given) in access
+    assert "client-made-id-1" not in (tmp_path / "daphne.log").read_text()
     for kind, response in kinds.items():
         assert response.getheader("Content-Security-Policy") == CONTENT_SECURITY_POLICY, kind
         assert response.getheader("Strict-Transport-Security", "").startswith("max-age="), kind

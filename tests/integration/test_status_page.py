@@ -10,8 +10,6 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-import pytest
-
 from tests import servers
 from tests.integration import peers
 from tests.integration.test_two_servers_on_redis import open_socket
@@ -20,23 +18,6 @@ from tests.signaling.media_peer import MediaMeeting, WebsocketTransport
 logging.getLogger("aiortc").setLevel(logging.ERROR)
 
 MARKER = "Zebra Marker Quill"
-OPERATOR = ("operator", "status-page-operator-1")
-CREATE_OPERATOR = (
-    "from django.contrib.auth.models import User; "
-    f"User.objects.create_user({OPERATOR[0]!r}, password={OPERATOR[1]!r}, is_staff=True)"
-)
-
-
-@pytest.fixture(scope="module")
-def deployment(tmp_path_factory):
-    logs = tmp_path_factory.mktemp("deployment")
-    with servers.seeded_on_redis(MEDIA_IN_PROCESS="false") as (env, demo):
-        servers.manage(env, "shell", "-c", CREATE_OPERATOR)
-        with (
-            servers.media_worker({**env, "LOG_LEVEL": "INFO"}, logs / "media.log"),
-            servers.daphne(env, logs / "web.log") as base_url,
-        ):
-            yield demo, base_url, servers.worker_id(logs / "media.log")
 
 
 def _signed_in(base_url: str, username: str, password: str) -> urllib.request.OpenerDirector:
@@ -63,8 +44,8 @@ def _get(opener, url: str) -> tuple[int, str, str]:
         return refused.code, url, refused.read().decode()
 
 
-def test_peers_visitors_and_facilitators_who_are_not_staff_are_refused(deployment):
-    demo, base_url, _ = deployment
+def test_peers_visitors_and_facilitators_who_are_not_staff_are_refused(status_deployment):
+    demo, base_url, _ = status_deployment
     page, figures = f"{base_url}/ops/status/", f"{base_url}/ops/status.json"
 
     visitor = urllib.request.build_opener()
@@ -86,9 +67,9 @@ def test_peers_visitors_and_facilitators_who_are_not_staff_are_refused(deploymen
     assert _get(facilitator, figures)[0] == 403
 
 
-async def test_staff_see_the_live_meeting_its_worker_and_errors_by_code(deployment):
-    demo, base_url, worker = deployment
-    operator = await asyncio.to_thread(_signed_in, base_url, *OPERATOR)
+async def test_staff_see_the_live_meeting_its_worker_and_errors_by_code(status_deployment):
+    demo, base_url, worker = status_deployment
+    operator = await asyncio.to_thread(_signed_in, base_url, *servers.STATUS_OPERATOR)
 
     async def figures() -> dict:
         status, _, body = await asyncio.to_thread(_get, operator, f"{base_url}/ops/status.json")

@@ -16,11 +16,8 @@ async def test_daphne_with_relay_connections_exits_on_sigterm(tmp_path):
     env = servers.server_env(DATABASE_URL=f"sqlite:///{tmp_path / 'meetings.sqlite3'}")
     servers.manage(env, "migrate", "-v0")
     demo = servers.seed_demo(env)
-    port = servers.free_port()
-    args = ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "meetings.asgi:application"]
     log = tmp_path / "daphne.log"
-    with servers._process(args, env, log, lambda: servers._listening(port)) as process:
-        base_url = f"http://127.0.0.1:{port}"
+    with servers.daphne_process(env, log) as (base_url, process):
         meeting = MediaMeeting()
         try:
             for name in ("Co Cedar", "Co Heron"):

@@ -43,8 +43,9 @@ async def test_stopped_video_is_not_forwarded(room, make_client):
     await asyncio.sleep(0.8)
     assert len(bob.counters_from("alice")) == count
     room.relay.set_forwarding("alice", video=True)
-    # resumed video starts on a keyframe, so it decodes at once
-    await wait_for(lambda: len(bob.counters_from("alice")) > count + 5, timeout=2)
+    # resumed video starts on a keyframe, so it decodes at once (the deadline is for a busy
+    # machine, not a target)
+    await wait_for(lambda: len(bob.counters_from("alice")) > count + 5, timeout=15)
 
 
 async def test_moved_participant_only_gets_its_new_rooms_media(room, make_client):
@@ -117,7 +118,7 @@ async def test_last_n_follows_the_active_speaker(make_client, room):
     await wait_for(
         lambda: any(isinstance(e, ActiveSpeaker) and e.participant == "talker" for e in room.events)
     )
-    await wait_for(lambda: viewer.counters_from("talker"), timeout=4)
+    await wait_for(lambda: viewer.counters_from("talker"), timeout=15)
     assert viewer.mid_of("quiet", "video") is None
     # audio is not subject to last-N
     assert viewer.mid_of("quiet", "audio") and viewer.mid_of("talker", "audio")

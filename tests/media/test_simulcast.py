@@ -91,7 +91,7 @@ async def test_a_budget_caps_the_layer_and_lifting_it_restores_it(room):
     watcher = await _join(room, LayerWatcher(relay, "sub", "r1", number=2))
     await wait_for(lambda: watcher.last_width() == 640, timeout=10)  # no tile said: the top
 
-    await wait_for(lambda: _bitrates(relay, "pub")["f"] > 0, timeout=3)
+    await wait_for(lambda: _bitrates(relay, "pub")["f"] > 0, timeout=15)
     rates = _bitrates(relay, "pub")
     # the counter picture compresses well: the layers take ~10, ~20 and ~40 kbit/s
     relay.set_subscriber_budget("sub", (rates["q"] + rates["f"]) // 2)

@@ -1,9 +1,11 @@
+import asyncio
 import contextlib
 
 import pytest
 from asgiref.sync import sync_to_async
 
 from signaling import media_bridge
+from signaling.db import close_connections
 from tests.factories import make_meeting, make_participant
 from tests.signaling.client import Client
 
@@ -57,3 +59,13 @@ async def room(transactional_db):
         with contextlib.suppress(Exception):
             await client.close()
     await media_bridge.stop_local_worker()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def database_threads_let_go(django_db_setup, django_db_blocker):
+    """The connections these tests open off the main thread (signaling.db's threads, the
+    factories' sync_to_async thread) close before the test database is dropped, which
+    fails while they are open ("being accessed by other users")."""
+    yield
+    with django_db_blocker.unblock():
+        asyncio.run(close_connections())

@@ -84,8 +84,8 @@ async def test_bad_negotiation_gets_typed_errors_and_leaves_others_flowing(room,
     assert (await heron.expect("error"))["code"] in {"unexpected_answer", "bad_sdp"}
 
     before = len(fern.counters_from(heron.id))
-    await wait_for(lambda: len(fern.counters_from(heron.id)) > before + 10, timeout=5)
-    await wait_for(lambda: len(heron.counters_from(fern.id)) > 10, timeout=5)
+    await wait_for(lambda: len(fern.counters_from(heron.id)) > before + 10, timeout=15)
+    await wait_for(lambda: len(heron.counters_from(fern.id)) > 10, timeout=15)
 
 
 async def test_leaving_the_meeting_takes_the_leavers_media_away(room, media):
@@ -98,8 +98,8 @@ async def test_leaving_the_meeting_takes_the_leavers_media_away(room, media):
 
     await peer_socket.send({"type": "leave"})
     # the relay's next offer to the facilitator no longer carries the leaver's media
-    await wait_for(lambda: fern.mid_of(heron.id, "video") is None, timeout=5)
-    await wait_for(lambda: fern.mid_of(heron.id, "audio") is None, timeout=5)
+    await wait_for(lambda: fern.mid_of(heron.id, "video") is None, timeout=15)
+    await wait_for(lambda: fern.mid_of(heron.id, "audio") is None, timeout=15)
     assert media_bridge.local_worker().relay.stats().participants == 1
 
 
@@ -167,7 +167,7 @@ async def test_a_muted_peers_audio_stops_at_the_relay_and_flows_again_when_they_
     await heron.expect("unmute.requested")
     await peer_socket.send({"type": "unmute.answer", "kind": "audio", "accept": True})
     silent = heard()
-    await wait_for(lambda: heard() > silent + 20, timeout=5)
+    await wait_for(lambda: heard() > silent + 20, timeout=15)
 
 
 async def test_breakout_members_hear_only_their_breakout_and_get_the_main_room_back(room, media):
