@@ -2,14 +2,12 @@
 says so on that tile, in words, and once to a screen reader; the video returns after."""
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser import pages
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "bandwidth"
 NOTE = "Video paused to keep audio clear"
 
 # As protocol.js hands a server message to the page's modules: the same plugins.js module
@@ -39,7 +37,7 @@ def meeting(embedded_server, browser):
 
 
 @pytest.mark.timeout(180)
-def test_a_paused_tile_says_why_and_a_screen_reader_hears_it_once(meeting):
+def test_a_paused_tile_says_why_and_a_screen_reader_hears_it_once(meeting, artifacts):
     people, ids = meeting
     heron = people["heron"]
     pages.wait_receiving_video(heron, ids["wren"])
@@ -64,12 +62,12 @@ def test_a_paused_tile_says_why_and_a_screen_reader_hears_it_once(meeting):
     expect(_tile(heron, ids["fac"]).locator(".tile-note")).to_be_hidden()
     assert announcer.text_content() == ""
 
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    # (docs/screenshots/bandwidth/ holds copies of these)
     for width, height in ((1280, 800), (390, 844)):
         heron.set_viewport_size({"width": width, "height": height})
         heron.wait_for_timeout(800)  # layout.js places the tiles
         expect(wren_tile.locator(".tile-note")).to_be_visible()
-        heron.screenshot(path=str(SCREENSHOTS / f"paused-tile-{width}x{height}.png"))
+        heron.screenshot(path=str(artifacts / f"paused-tile-{width}x{height}.png"))
     heron.set_viewport_size(pages.VIEWPORT)
 
     heron.evaluate(FROM_SERVER, _paused([]))
