@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import queue
 import socket
@@ -119,6 +120,7 @@ def flip_tiles(port: int, ids: list[str], stop: threading.Event) -> None:
 
 
 def p95(values: list[float]) -> float | None:
+    values = [v for v in values if math.isfinite(v)]  # keeps the printed JSON valid
     return round(float(np.percentile(values, 95)), 2) if values else None
 
 
@@ -176,14 +178,6 @@ def run_once(
         for client in clients:
             client.stop()
         server.stop()
-    fps = [f for r in reports for f in r["fps"]]
-    streams = sum(r["video_streams"] for r in reports)
-    expected_streams = participants * (participants - 1)
-    # a stream that never showed up in the window counts as 0 fps
-    fps_min = min(fps) if fps and streams >= expected_streams else 0.0
-    delays = {k: [d for r in reports for d in r["delays_ms"][k]] for k in ("audio", "video")}
-    # the last to join finds everyone else publishing: what a person joining a meeting sees
-    last_join = max((j for r in reports for j in r["joins"]), key=lambda j: j[0] or 0)
     return {
         "mode": mode,
         "loop": loop_used,
@@ -192,12 +186,7 @@ def run_once(
         "cores": round((sum(cpu_end) - sum(cpu_start)) / (end - start), 4),
         "system_cores": round((cpu_end[1] - cpu_start[1]) / (end - start), 4),
         "flowing": flowing,
-        "recv_fps_min": round(fps_min, 2),
-        "video_streams": streams,
-        "e2e_ms_p95": {k: p95(v) for k, v in delays.items()},
-        "join_to_first_video_ms": (
-            round((last_join[1] - last_join[0]) * 1000) if last_join[1] is not None else None
-        ),
+        **what_clients_got(reports, participants),
         # everyone who joined after someone else had: to the first decodable frame
         "join_to_first_video": summary(join_to_first_video_ms(reports)),
         "join_steps_ms_median": steps_ms(reports),
@@ -214,6 +203,28 @@ def run_once(
         "layer_keyframe_requests": stats.get("layer_keyframe_requests", 0)
         - stats_start.get("layer_keyframe_requests", 0),
         "seconds": end - start,
+    }
+
+
+def what_clients_got(reports: list[dict], participants: int) -> dict:
+    """Frame rates, delivered media and delays, summed over the client processes' reports."""
+    fps = [f for r in reports for f in r["fps"]]
+    streams = sum(r["video_streams"] for r in reports)
+    expected_streams = participants * (participants - 1)
+    # a stream that never showed up in the window counts as 0 fps
+    fps_min = min(fps) if fps and streams >= expected_streams else 0.0
+    delays = {k: [d for r in reports for d in r["delays_ms"][k]] for k in ("audio", "video")}
+    # the last to join finds everyone else publishing: what a person joining a meeting sees
+    last_join = max((j for r in reports for j in r["joins"]), key=lambda j: j[0] or 0)
+    return {
+        "recv_fps_min": round(fps_min, 2),
+        "video_streams": streams,
+        "delivered_video_frames_per_s": round(sum(fps), 1),
+        "delivered_audio_packets_per_s": round(sum(r["audio_packets_per_s"] for r in reports), 1),
+        "e2e_ms_p95": {k: p95(v) for k, v in delays.items()},
+        "join_to_first_video_ms": (
+            round((last_join[1] - last_join[0]) * 1000) if last_join[1] is not None else None
+        ),
     }
 
 

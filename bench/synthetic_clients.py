@@ -163,8 +163,13 @@ class Participant:
             install_fast_receive(transport, batcher.add if batcher else None)
         await self.control.call("answer", self.id, self.pc.localDescription.sdp)
 
+    @property
+    def receiving_pc(self) -> RTCPeerConnection:
+        """The connection media from others arrives on (Janus subscribes on a second one)."""
+        return self.pc
+
     def _hook_receivers(self) -> None:
-        for transceiver in self.pc.getTransceivers():
+        for transceiver in self.receiving_pc.getTransceivers():
             receiver = transceiver.receiver
             if id(receiver) in self.hooked or transceiver.direction == "sendonly":
                 continue
@@ -288,6 +293,8 @@ def report(control: Control, elapsed: float) -> dict:
         "quality": {p.id: p.quality(elapsed) for p in participants},
         "fps": [n / elapsed for p in participants for n in p.frames.values()],
         "video_streams": sum(len(p.frames) for p in participants),
+        "audio_packets_per_s": sum(n for p in participants for n in p.audio_packets.values())
+        / elapsed,
         "delays_ms": {k: [round(d * 1000, 3) for d in v] for k, v in delays.items()},
         # wall clock: join request, first complete frame, offer answered, first decodable frame
         "joins": [
