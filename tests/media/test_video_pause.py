@@ -113,7 +113,7 @@ async def test_a_tiny_budget_pauses_thumbnails_keeps_the_speaker_and_audio_then_
     assert paused["thumb"][0] == 0 and paused["plain"][0] == 0
     assert _sent_to(relay, "sub")[("thumb", "video")] == sent[("thumb", "video")]
     assert _sent_to(relay, "sub")[("plain", "video")] == sent[("plain", "video")]
-    assert paused["speaker"][0] >= 15  # its pictures keep coming
+    assert paused["speaker"][0] >= 5  # its pictures keep coming (~45 packets when idle)
     for publisher in others:  # everyone's audio, paused video or not (50 frames a second,
         assert paused[publisher][1] >= 10, publisher  # far fewer decoded on a busy machine)
     told = len(_told(room, "sub"))
