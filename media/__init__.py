@@ -38,6 +38,7 @@ _HOMES = {
             "RelayEvent",
             "Renegotiate",
             "TrackLive",
+            "VideosPaused",
         ],
         "events",
     ),
@@ -67,6 +68,7 @@ if TYPE_CHECKING:
         RelayEvent,
         Renegotiate,
         TrackLive,
+        VideosPaused,
     )
     from .relay import Relay, RelayStats
 
@@ -92,6 +94,7 @@ __all__ = [
     "TrackLive",
     "UnexpectedAnswer",
     "UnknownParticipant",
+    "VideosPaused",
 ]
 
 

@@ -28,9 +28,14 @@ class RelayConfig:
     # The same for a simulcast publisher, all its layers together (Chromium's three
     # layers of 720p need about 2.5 Mbit/s; under the cap it drops the top layer).
     simulcast_max_bitrate: int = 2_500_000
+    # A video paused for a subscriber's bandwidth stays paused at least this long, so a
+    # budget near its edge does not pause and resume it every second.
+    pause_min_seconds: float = 4.0
 
     def __post_init__(self) -> None:
         if not self.host_addresses:
             raise ValueError("host_addresses must not be empty")
         if self.last_n < 0:
             raise ValueError("last_n must be >= 0")
+        if self.pause_min_seconds < 0:
+            raise ValueError("pause_min_seconds must be >= 0")

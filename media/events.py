@@ -64,6 +64,18 @@ class Renegotiate(RelayEvent):
 
 
 @dataclass(frozen=True)
+class VideosPaused(RelayEvent):
+    """The relay stopped sending ``participant`` these publishers' cameras (and ``screens``)
+    because its bandwidth is short (``reason``); empty tuples: all of them flow again.
+    Audio is never paused. Emitted when the set changes, not every second."""
+
+    type: ClassVar[str] = "videos_paused"
+    cameras: tuple[str, ...]
+    screens: tuple[str, ...] = ()
+    reason: str = "bandwidth"
+
+
+@dataclass(frozen=True)
 class RelayErrorEvent(RelayEvent):
     """Something failed outside a command call (e.g. a background renegotiation)."""
 
@@ -72,4 +84,11 @@ class RelayErrorEvent(RelayEvent):
     detail: str = ""
 
 
-EVENT_TYPES = (TrackLive, ActiveSpeaker, ConnectionState, Renegotiate, RelayErrorEvent)
+EVENT_TYPES = (
+    TrackLive,
+    ActiveSpeaker,
+    ConnectionState,
+    Renegotiate,
+    VideosPaused,
+    RelayErrorEvent,
+)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import statistics
 import time
+from collections import deque
 from collections.abc import Callable
 
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
@@ -22,11 +24,27 @@ from .aiortc_private.receiver import Ingress
 from .aiortc_private.sender import Egress, abs_send_time_bytes, ntp_now
 from .events import Kind
 
-__all__ = ["Downtrack", "Publication", "is_keyframe_start", "rtp_bytes"]
+__all__ = ["Downtrack", "Publication", "Rates", "is_keyframe_start", "rtp_bytes"]
 
 logger = logging.getLogger(__name__)
 
 MAX_GAP_WHEN_REBASING = 30  # frames of silence a subscriber sees after a rebase, at most
+RATE_SECONDS = 5  # one-second bitrates a typical one is taken from
+
+
+class Rates:
+    """The last few one-second bitrates of a stream; ``typical`` (their median) is what
+    pausing decides by: a keyframe's one-second burst does not pause a video."""
+
+    def __init__(self) -> None:
+        self._recent: deque[int] = deque(maxlen=RATE_SECONDS)
+
+    def add(self, bits_per_second: int) -> None:
+        self._recent.append(bits_per_second)
+
+    @property
+    def typical(self) -> int:
+        return int(statistics.median(self._recent)) if self._recent else 0
 
 
 def is_keyframe_start(codec_name: str, payload: bytes) -> bool:
@@ -75,6 +93,7 @@ class Downtrack:
         self.is_video = is_video
         self.confirmed = False  # the subscriber has answered an offer carrying this sender
         self.ready = False  # confirmed, sender running, payload type known
+        self.paused = False  # the subscriber's bandwidth is short: its slot gets nothing
         self.payload_type: int | None = None
         self.waiting_keyframe = is_video
         self.rebase = True
@@ -178,6 +197,9 @@ class Publication:
         self.live = False
         self.packets_in = 0
         self.bytes_in = 0  # RTP payload bytes (media/metrics.py)
+        self.bitrate = 0  # bits per second arriving, measured by ``tick``
+        self.rates = Rates()
+        self._measured = (0, time.monotonic())  # bytes_in and when, at the last tick
         self._on_first_packet = on_first_packet
         self._on_audio_level = on_audio_level
         self._keyframe_min_interval = keyframe_min_interval
@@ -203,6 +225,21 @@ class Publication:
             for downtrack in self.downtracks.values():
                 downtrack.restart()
         self.forwarding = enabled
+
+    def tick(self) -> None:
+        """Once a second: the bitrate arriving from the publisher."""
+        now = time.monotonic()
+        octets, since = self._measured
+        self.bitrate = int((self.bytes_in - octets) * 8 / max(now - since, 1e-3))
+        self.rates.add(self.bitrate)
+        self._measured = (self.bytes_in, now)
+
+    def resume(self, subscriber: str) -> None:
+        """The subscriber's copy was paused: from the next keyframe on."""
+        downtrack = self.downtracks.get(subscriber)
+        if downtrack is not None:
+            downtrack.restart()
+            self.request_keyframe()
 
     def request_keyframe(self) -> None:
         """Ask the publisher for a keyframe, at most once per ``keyframe_min_interval``."""
@@ -249,7 +286,7 @@ class Publication:
         ntp = ntp_now() if packet.marker else 0
         needs_keyframe = False
         for downtrack in list(self.downtracks.values()):
-            if not downtrack.ready and not downtrack.prepare(codec):
+            if downtrack.paused or (not downtrack.ready and not downtrack.prepare(codec)):
                 continue
             if downtrack.waiting_keyframe:
                 if not keyframe:

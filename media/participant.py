@@ -97,6 +97,9 @@ class Participant:
         self.tiles: dict[str, tuple[int, int]] | None = None
         self.video_budget: int | None = None  # bits per second for all videos it receives
         self.bandwidth = BandwidthEstimate()  # of this connection, towards the participant
+        # (publisher, source) of videos paused for this budget -> since when (video_priority)
+        self.paused_since: dict[tuple[str, str], float] = {}
+        self.told_paused: frozenset[tuple[str, str]] = frozenset()  # in the last VideosPaused
         self.needs_negotiation = False
         self.offers_made = 0
         self.lock = asyncio.Lock()

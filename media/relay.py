@@ -408,7 +408,7 @@ class Relay(SimulcastCommands, BandwidthCommands):
                 continue
             participant.slots[key] = slot
             publication.add_downtrack(slot.downtrack)
-            self._simulcast.subscribed(participant, slot, self._publication)
+            self._subscribed(participant, slot)
             changed = True
         if changed:
             self._spawn(self._negotiate(participant))
@@ -457,17 +457,6 @@ class Relay(SimulcastCommands, BandwidthCommands):
             publication.close()
         with contextlib.suppress(Exception):
             await participant.pc.close()
-
-    async def _send_remb_forever(self) -> None:
-        while True:
-            await asyncio.sleep(1.0)
-            self._update_budgets()
-            for participant in list(self._participants.values()):
-                for source in ("video", SCREEN):
-                    publication = participant.publications.get(source)
-                    if publication is not None and publication.ingress is not None:
-                        with contextlib.suppress(Exception):
-                            await publication.ingress.send_remb(self._simulcast.remb(publication))
 
 
 @contextlib.contextmanager

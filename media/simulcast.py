@@ -27,7 +27,7 @@ from . import vp8
 from .aiortc_private.layers import LayeredIngress
 from .aiortc_private.receive_stats import codec_name
 from .aiortc_private.sender import abs_send_time_bytes, ntp_now
-from .forwarding import Downtrack, Publication, is_keyframe_start
+from .forwarding import Downtrack, Publication, Rates, is_keyframe_start
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +49,8 @@ class Layer:
     last_packet: float = -1e9
     octets: int = 0  # payload octets in the current one-second window
     bitrate: int = 0  # bits per second over the last window
+    sent_bitrate: int = 0  # the last non-zero one: what the layer takes when it is sent
+    rates: Rates = field(default_factory=Rates)
 
     def size(self, layers: int) -> tuple[int, int]:
         if self.width:
@@ -82,32 +84,48 @@ class Choice:
         return None
 
 
-def choose_layer(layers: list[Layer], choice: Choice, now: float) -> Layer | None:
-    """The smallest flowing layer that covers the tile (top if no tile), within the budget."""
+def flowing_layers(layers: list[Layer], now: float) -> list[Layer]:
+    """The layers arriving now, smallest first."""
     flowing = [x for x in layers if x.ssrc is not None and now - x.last_packet < LAYER_SILENT_AFTER]
-    if not flowing:
-        return None
     count = len(layers)
     flowing.sort(key=lambda x: (x.size(count)[0] * x.size(count)[1], x.rank))
-    wanted = flowing[-1]
+    return flowing
+
+
+def choose_layer(layers: list[Layer], choice: Choice, now: float) -> Layer | None:
+    """The smallest flowing layer that covers the tile (top if no tile), within the budget."""
+    flowing = flowing_layers(layers, now)
+    return _pick(flowing, choice, len(layers), lambda x: x.bitrate) if flowing else None
+
+
+def wanted_layer(layers: list[Layer], choice: Choice) -> Layer:
+    """The layer ``choice`` would get if the publisher sent them all: what to ask it for.
+    A layer it has stopped counts at the bitrate it had while it was sent."""
+    count = len(layers)
+    ordered = sorted(layers, key=lambda x: (x.size(count)[0] * x.size(count)[1], x.rank))
+    return _pick(ordered, choice, count, lambda x: x.bitrate or x.sent_bitrate)
+
+
+def _pick(ordered: list[Layer], choice: Choice, count: int, rate: Callable[[Layer], int]) -> Layer:
+    wanted = ordered[-1]
     if choice.tile is not None:
         width, height = choice.tile
-        for layer in flowing:
+        for layer in ordered:
             layer_width, layer_height = layer.size(count)
             # a little upscaling looks fine and saves a layer's worth of bandwidth
             if layer_width * 1.25 >= width and layer_height * 1.25 >= height:
                 wanted = layer
                 break
     if choice.budget is not None:
-        now_at = flowing.index(choice.current) if choice.current in flowing else -1
-        allowed = [
+        # a layer above the current one must fit with UPGRADE_MARGIN to spare
+        now_at = ordered.index(choice.current) if choice.current in ordered else -1
+        top = ordered.index(wanted)
+        fitting = [
             x
-            for i, x in enumerate(flowing)
-            if x.bitrate * (UPGRADE_MARGIN if i > now_at else 1) <= choice.budget
+            for i, x in enumerate(ordered[: top + 1])
+            if rate(x) * (UPGRADE_MARGIN if i > now_at else 1) <= choice.budget
         ]
-        top = flowing.index(wanted)
-        fitting = [x for x in allowed if flowing.index(x) <= top]
-        wanted = fitting[-1] if fitting else flowing[0]
+        wanted = fitting[-1] if fitting else ordered[0]
     return wanted
 
 
@@ -175,13 +193,30 @@ class SimulcastPublication(Publication):
         self._window_start = now
         for layer in self.layers:
             layer.bitrate = int(layer.octets * 8 / elapsed)
+            layer.sent_bitrate = layer.bitrate or layer.sent_bitrate
+            layer.rates.add(layer.bitrate)
             layer.octets = 0
+        self.bitrate = sum(layer.bitrate for layer in self.layers)
         for subscriber, choice in self.choices.items():
             self._retarget(subscriber, choice, now)
 
     def _retarget(self, subscriber: str, choice: Choice, now: float) -> None:
         choice.target = choose_layer(self.layers, choice, now)
+        downtrack = self.downtracks.get(subscriber)
+        if downtrack is not None and downtrack.paused:
+            return  # nothing to switch to: ``resume`` asks for its keyframe
         if choice.target is not None and choice.target is not choice.current:
+            self._request_layer(choice.target)
+
+    def resume(self, subscriber: str) -> None:
+        """The subscriber's video was paused: from the next keyframe of its layer on."""
+        downtrack = self.downtracks.get(subscriber)
+        choice = self.choices.get(subscriber)
+        if downtrack is None or choice is None:
+            return
+        downtrack.restart()
+        choice.target = choose_layer(self.layers, choice, time.monotonic())
+        if choice.target is not None:
             self._request_layer(choice.target)
 
     def request_keyframe(self) -> None:
@@ -258,7 +293,9 @@ class SimulcastPublication(Publication):
         rewrite = codec_name(codec) == "VP8"
         for subscriber, downtrack in list(self.downtracks.items()):
             choice = self.choices.get(subscriber)
-            if choice is None or (not downtrack.ready and not downtrack.prepare(codec)):
+            if choice is None or downtrack.paused:
+                continue
+            if not downtrack.ready and not downtrack.prepare(codec):
                 continue
             if choice.current is not layer or downtrack.waiting_keyframe:
                 if choice.target is None:

@@ -1,8 +1,11 @@
 """What the relay does for simulcast across participants: building a layered publication
-from a client's offer, and choosing each subscriber's layers from its tiles and budget."""
+from a client's offer, choosing each subscriber's layers (and pausing videos) from its
+tiles and budget, and once a second the caps it sends publishers."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 from functools import cached_property
 
@@ -12,9 +15,13 @@ from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from .aiortc_private.codecs import negotiated_codec
 from .aiortc_private.layers import LayeredIngress, route_by_mid
 from .config import RelayConfig
+from .events import RelayEvent
 from .forwarding import Publication
-from .participant import Participant, Slot
+from .participant import SCREEN, Participant, Slot
+from .publisher_rate import publisher_cap
 from .simulcast import SimulcastPublication
+from .speaker import SpeakerDetector
+from .video_priority import allocate
 
 PublicationOf = Callable[[Slot], Publication | None]
 
@@ -54,29 +61,6 @@ class SimulcastControl:
         publication = publication_of(slot)
         if isinstance(publication, SimulcastPublication):
             slot.egress.on_missing = _retransmit_from(publication, participant.id)
-            self.choose(participant, publication_of)
-
-    def choose(self, participant: Participant, publication_of: PublicationOf) -> None:
-        """Each simulcast video's layer for ``participant``: its tile, within its budget share."""
-        video = [s for s in participant.slots.values() if s.kind == "video"]
-        budget = participant.video_budget
-        share = budget // len(video) if budget and video else None
-        for slot in video:
-            publication = publication_of(slot)
-            if not isinstance(publication, SimulcastPublication):
-                continue
-            tile = None
-            if participant.tiles is not None:
-                tile = participant.tiles.get(slot.publisher, (0, 0))
-            publication.prefer(participant.id, tile)
-            publication.cap(participant.id, share)
-
-    def remb(self, publication: Publication) -> int:
-        """Once a second: the bitrate cap for the publisher (and a layered one's tick)."""
-        if isinstance(publication, SimulcastPublication):
-            publication.tick()
-            return self.config.simulcast_max_bitrate
-        return self.config.publisher_max_bitrate
 
     def stats(self, participants: list[Participant]) -> dict[str, int]:
         videos = [p.publications.get("video") for p in participants if not p.closed]
@@ -96,6 +80,10 @@ class SimulcastCommands:
     _get: Callable[[str], Participant]
     _publication: PublicationOf
     _on_track_live: Callable[[Publication], None]
+
+    _speakers: dict[str, SpeakerDetector]
+    _emit: Callable[[RelayEvent], None]
+    _update_budgets: Callable[[], None]  # BandwidthCommands: budgets from the estimates
 
     @cached_property
     def _simulcast(self) -> SimulcastControl:
@@ -117,15 +105,63 @@ class SimulcastCommands:
         simulcast publishers are forwarded in the layer that covers it."""
         participant = self._get(participant_id)
         participant.tiles = dict(tiles)
-        self._simulcast.choose(participant, self._publication)
+        self._allocate(participant)
 
     def set_subscriber_budget(self, participant_id: str, bits_per_second: int | None) -> None:
-        """Cap (None: no cap) for all of pid's videos together, shared equally; each
-        simulcast one gets the highest layer that fits its share (else the lowest). The
-        per-subscriber bandwidth estimate is meant to drive this."""
+        """Cap (None: no cap) for all of pid's videos together. In order of importance
+        (screen share, active speaker, largest tiles, thumbnails) each keeps its lowest
+        layer while the budget lasts, the rest are paused for pid (``video_priority``);
+        what is left raises layers. The relay's estimate of pid's connection sets it once a
+        second (``BandwidthCommands._update_budgets``)."""
         participant = self._get(participant_id)
         participant.video_budget = bits_per_second
-        self._simulcast.choose(participant, self._publication)
+        self._allocate(participant)
+
+    def _subscribed(self, participant: Participant, slot: Slot) -> None:
+        self._simulcast.subscribed(participant, slot, self._publication)
+        if slot.kind == "video":
+            self._allocate(participant)
+
+    def _allocate(self, participant: Participant) -> None:
+        if participant.closed:
+            return
+        detector = self._speakers.get(participant.room)
+        speaker = detector.current if detector else None
+        pause_min = self.config.pause_min_seconds
+        told = allocate(participant, self._publication, speaker, pause_min)
+        if told is not None:
+            self._emit(told)
+
+    async def _send_remb_forever(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            await self._every_second()
+
+    async def _every_second(self) -> None:
+        """Bitrates measured, each subscriber's videos re-allocated (layers that started
+        or stopped, pauses that may end), then each video publisher's cap sent."""
+        participants = [p for p in self._participants.values() if not p.closed]
+        videos = [
+            publication
+            for participant in participants
+            for source in ("video", SCREEN)
+            if (publication := participant.publications.get(source)) is not None
+        ]
+        for publication in videos:
+            publication.tick()
+        self._update_budgets()
+        for participant in participants:
+            if participant.video_budget is not None or participant.told_paused:
+                self._allocate(participant)
+        for publication in videos:
+            if publication.ingress is not None:
+                cap = publisher_cap(publication, self.config, self._budget_of)
+                with contextlib.suppress(Exception):
+                    await publication.ingress.send_remb(cap)
+
+    def _budget_of(self, participant_id: str) -> int | None:
+        participant = self._participants.get(participant_id)
+        return participant.video_budget if participant else None
 
     def layer_of(self, participant_id: str, publisher_id: str) -> str | None:
         """RID of the simulcast layer ``participant_id`` receives of ``publisher_id``."""

@@ -165,7 +165,14 @@ class GroupOutbox:
 
 def outcome_message(outcome: Outcome) -> dict | None:
     """The client protocol message for a worker outcome (None: the browser is not told)."""
-    from media import ActiveSpeaker, ConnectionState, RelayErrorEvent, Renegotiate, TrackLive
+    from media import (
+        ActiveSpeaker,
+        ConnectionState,
+        RelayErrorEvent,
+        Renegotiate,
+        TrackLive,
+        VideosPaused,
+    )
     from media.worker import Answered, Failed, Ready, Restart, Stopped
 
     match outcome:
@@ -200,6 +207,10 @@ def outcome_message(outcome: Outcome) -> dict | None:
             return p.server_message("media.track", participant_id=pid, kind=kind)
         case ActiveSpeaker(participant=pid):
             return p.server_message("media.speaker", participant_id=pid)
+        case VideosPaused(cameras=cameras, screens=screens, reason=reason):
+            return p.server_message(
+                "media.paused", participant_ids=list(cameras), screens=list(screens), reason=reason
+            )
     return None
 
 

@@ -128,6 +128,15 @@ class MediaSpeaker(Message):
     participant_id: str
 
 
+class MediaPaused(Message):
+    """Whose videos the relay has stopped sending you, and why; empty lists: none."""
+
+    type: Literal["media.paused"]
+    participant_ids: list[str]  # their cameras
+    screens: list[str]  # their shared screens
+    reason: Literal["bandwidth"]
+
+
 class MediaState(Message):
     type: Literal["media.state"]
     state: Literal["new", "connecting", "connected", "disconnected", "failed", "closed"]
@@ -149,7 +158,7 @@ class MediaIce(Message):
 
 SERVER_MODELS = (
     MediaReady, MediaAnswerOut, MediaOfferOut, MediaTrack, MediaSpeaker, MediaState,
-    MediaStopped, MediaRestart, MediaIce,
+    MediaStopped, MediaRestart, MediaIce, MediaPaused,
 )  # fmt: skip
 
 ERROR_CODES.update(

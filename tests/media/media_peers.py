@@ -43,6 +43,13 @@ def draw_counter(counter: int) -> np.ndarray:
     return image
 
 
+def add_noise(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Random luma under the counter's band (``read_counter`` reads the middle half): a
+    picture that costs an encoder about its target bitrate instead of a few kbit/s."""
+    image[3 * HEIGHT // 4 + 2 : HEIGHT] = rng.integers(16, 235, (HEIGHT // 4 - 2, WIDTH))
+    return image
+
+
 def read_counter(frame: VideoFrame) -> int | None:
     if frame.width != WIDTH or frame.height != HEIGHT:
         return None
@@ -61,9 +68,10 @@ def read_counter(frame: VideoFrame) -> int | None:
 class CounterVideoTrack(MediaStreamTrack):
     kind = "video"
 
-    def __init__(self, first: int = 0, fps: int = 30) -> None:
+    def __init__(self, first: int = 0, fps: int = 30, noisy: bool = False) -> None:
         super().__init__()
         self.fps = fps
+        self.noise = np.random.default_rng(first) if noisy else None
         self.first = first
         self.counter = first
         self._start: float | None = None
@@ -75,7 +83,10 @@ class CounterVideoTrack(MediaStreamTrack):
         wait = self._start + (self.counter - self.first) / self.fps - time.monotonic()
         if wait > 0:
             await asyncio.sleep(wait)
-        frame = VideoFrame.from_ndarray(draw_counter(self.counter), format="yuv420p")
+        image = draw_counter(self.counter)
+        if self.noise is not None:
+            image = add_noise(image, self.noise)
+        frame = VideoFrame.from_ndarray(image, format="yuv420p")
         frame.pts = (self.counter - self.first) * (90000 // self.fps)
         frame.time_base = fractions.Fraction(1, 90000)
         return frame

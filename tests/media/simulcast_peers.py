@@ -17,6 +17,7 @@ import random
 import re
 import time
 
+import numpy as np
 from aiortc import MediaStreamTrack, RTCSessionDescription
 from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.mediastreams import MediaStreamError
@@ -28,6 +29,7 @@ from tests.media.media_peers import (
     WIDTH,
     Client,
     CounterVideoTrack,
+    add_noise,
     draw_counter,
     read_counter,
 )
@@ -68,9 +70,15 @@ def chromium_simulcast_offer(sdp: str, rids: list[str]) -> str:
 
 class SimulcastPublisher(Client):
     def __init__(
-        self, *args, rids: list[str] | None = None, second_video: bool = False, **kwargs
+        self,
+        *args,
+        rids: list[str] | None = None,
+        second_video: bool = False,
+        noisy: bool = False,
+        **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.noise = np.random.default_rng(self.number) if noisy else None
         self.second_video = second_video  # a second video m-line on the same codec
         self.rids = rids or [rid for rid, _ in LAYERS]
         self.sizes = {rid: layer_size(scale) for rid, scale in LAYERS}
@@ -127,11 +135,17 @@ class SimulcastPublisher(Client):
             wait = start + self.frames_sent / FPS - time.monotonic()
             if wait > 0:
                 await asyncio.sleep(wait)
-            picture = VideoFrame.from_ndarray(draw_counter(counter), format="yuv420p")
+            image = draw_counter(counter)
+            picture = VideoFrame.from_ndarray(image, format="yuv420p")
+            # noise in the lowest layer only: the larger ones would cost the test's CPU
+            lowest = picture
+            if self.noise is not None:
+                lowest = VideoFrame.from_ndarray(add_noise(image, self.noise), format="yuv420p")
             keyframe, self._force_keyframe = self._force_keyframe, False
             for stream in streams:
                 rid, ssrc, seq, ts_base, encoder, rid_element = stream
-                frame = picture.reformat(*self.sizes[rid])
+                source = lowest if rid == self.rids[0] else picture
+                frame = source.reformat(*self.sizes[rid])
                 frame.pts = self.frames_sent * (90000 // FPS)
                 frame.time_base = fractions.Fraction(1, 90000)
                 payloads, timestamp = encoder.encode(frame, keyframe)

@@ -91,7 +91,14 @@ async def test_client_offer_during_a_relay_offer_is_refused(room, make_client):
 
 
 def test_events_and_error_codes_are_json_safe_and_stable(room):
-    from media import ActiveSpeaker, ConnectionState, RelayErrorEvent, Renegotiate, TrackLive
+    from media import (
+        ActiveSpeaker,
+        ConnectionState,
+        RelayErrorEvent,
+        Renegotiate,
+        TrackLive,
+        VideosPaused,
+    )
 
     samples = [
         TrackLive("a", "video"),
@@ -99,6 +106,7 @@ def test_events_and_error_codes_are_json_safe_and_stable(room):
         ConnectionState("a", "failed"),
         Renegotiate("a", "v=0", {"1": {"participant": "b", "kind": "audio"}}),
         RelayErrorEvent("a", "negotiation_failed", "x"),
+        VideosPaused("a", cameras=("b",), screens=()),
     ]
     assert {type(s) for s in samples} == set(EVENT_TYPES)
     for sample in samples:

@@ -199,3 +199,25 @@ def test_the_answer_receives_the_layers_the_offer_sends():
     assert "a=simulcast" not in accepted[: accepted.index("m=video")]
     assert offered_layers("v=0\r\n" + AUDIO) == {}
     assert accept_layers(answer, {}) == answer
+
+
+def test_a_paused_subscriber_asks_the_publisher_for_no_keyframes_until_it_resumes():
+    publication, egress = publication_with_subscriber()
+    layers = Layered()
+    send_round(publication, layers, keyframes=("q", "h", "f"))
+    requested: list[str] = []
+    publication._request_layer = lambda layer: requested.append(layer.rid)  # type: ignore[method-assign]
+    publication.downtracks["sub"].paused = True
+    sent = len(egress.sent)
+    publication.prefer("sub", (160, 90))  # its page shrank the tile meanwhile
+    publication.tick()
+    send_round(publication, layers, keyframes=("q",))
+    assert requested == [] and len(egress.sent) == sent
+
+    publication.downtracks["sub"].paused = False
+    publication.resume("sub")
+    assert requested == ["q"]
+    send_round(publication, layers)  # no keyframe yet: still nothing forwarded
+    assert len(egress.sent) == sent
+    send_round(publication, layers, keyframes=("q",))
+    assert len(egress.sent) == sent + 2  # from the keyframe on

@@ -2,7 +2,7 @@
 // between updates so playing video elements are never rebuilt.
 import { el } from "./dom.js";
 import { icon } from "./icons.js";
-import { pluginIcons, pluginShows } from "./plugins.js";
+import { pluginIcons, pluginNotes, pluginShows } from "./plugins.js";
 
 const ROLE_BADGES = { facilitator: "Facilitator · verified", cofacilitator: "Co-facilitator (invited)", peer: "" };
 const STALL_MS = 2500;
@@ -70,6 +70,7 @@ export class VideoGrid {
       badge: el("span", { class: "role-badge" }),
       icons: el("span", { class: "tile-icons" }),
       conn: el("span", { class: "conn", role: "img" }),
+      note: el("p", { class: "tile-note", hidden: true }),
     };
     tile.node = el(
       "li",
@@ -78,6 +79,7 @@ export class VideoGrid {
       tile.placeholder,
       audio,
       tile.badge,
+      tile.note,
       el("div", { class: "caption" }, tile.name, tile.icons, tile.conn),
     );
     const onFrame = () => {
@@ -114,10 +116,15 @@ export class VideoGrid {
     tile.badge.textContent = ROLE_BADGES[p.role] || "";
     tile.badge.hidden = !tile.badge.textContent;
 
+    // A note says why there is no picture (e.g. paused for your bandwidth): not "Camera off".
+    const notes = isYou ? [] : pluginNotes(p);
+    tile.note.textContent = notes.join(" ");
+    tile.note.hidden = !notes.length;
+    tile.node.classList.toggle("noted", notes.length > 0); // the note instead of the picture
     const icons = [];
     if (p.media === "text_only") icons.push({ key: "text-only", label: "Text only" });
     if (isYou && view.self.muted && view.mode !== "text") icons.push({ key: "muted", label: "Muted" });
-    if (p.media !== "text_only" && (isYou || view.mode === "video") && !this._showsVideo(tile)) icons.push({ key: "camera-off", label: "Camera off" });
+    if (p.media !== "text_only" && (isYou || view.mode === "video") && !this._showsVideo(tile) && !notes.length) icons.push({ key: "camera-off", label: "Camera off" });
     if (view.hands.includes(p.id)) icons.push({ key: "hand", label: "Hand raised" });
     icons.push(...pluginIcons(p));
     const seen = new Set();
@@ -136,7 +143,7 @@ export class VideoGrid {
     this.decorate?.(tile.node, p, view); // the "…" menu of a facilitator (personmenu.js)
     tile.node.setAttribute(
       "aria-label",
-      [p.name + (isYou ? " (you)" : ""), tile.badge.textContent, ...icons.map((i) => i.label), QUALITY_LABELS[quality]]
+      [p.name + (isYou ? " (you)" : ""), tile.badge.textContent, ...icons.map((i) => i.label), ...notes, QUALITY_LABELS[quality]]
         .filter(Boolean)
         .join(", "),
     );
@@ -155,8 +162,8 @@ export class VideoGrid {
     if (!this.screen) {
       const video = el("video", { autoplay: true, playsinline: true, muted: true, "aria-hidden": "true" });
       video.muted = true;
-      this.screen = { video, track: null, label: el("span", { class: "tile-name" }), placeholder: el("div", { class: "placeholder share-card" }) };
-      this.screen.node = el("li", { class: "tile screen-tile", dataset: { screenOf: sharerId } }, video, this.screen.placeholder, el("div", { class: "caption" }, this.screen.label));
+      this.screen = { video, track: null, label: el("span", { class: "tile-name" }), placeholder: el("div", { class: "placeholder share-card" }), note: el("p", { class: "tile-note", hidden: true }) };
+      this.screen.node = el("li", { class: "tile screen-tile", dataset: { screenOf: sharerId } }, video, this.screen.placeholder, this.screen.note, el("div", { class: "caption" }, this.screen.label));
       video.addEventListener("resize", () => this.onRendered?.()); // its shape is known: fit it
     }
     const screen = this.screen;
@@ -179,8 +186,12 @@ export class VideoGrid {
       screen.said = said + how + Boolean(button); // not rebuilt on every render: a focused button stays
       screen.placeholder.replaceChildren(icon("monitor-up"), el("p", {}, said), button, how ? el("p", { class: "share-how" }, how) : "");
     }
+    const notes = isYou ? [] : pluginNotes(sharer, { screen: true });
+    screen.note.textContent = notes.join(" ");
+    screen.note.hidden = !notes.length;
+    screen.node.classList.toggle("noted", notes.length > 0);
     screen.node.classList.toggle("no-video", !track);
-    screen.node.setAttribute("aria-label", [said, how].filter(Boolean).join(". "));
+    screen.node.setAttribute("aria-label", [said, how, ...notes].filter(Boolean).join(". "));
     if (this.list.firstChild !== screen.node) this.list.prepend(screen.node);
     return screen;
   }

@@ -14,6 +14,9 @@
 //                                                              // (chatview.js; message as in chat.message;
 //                                                              // data-destructive nodes go last)
 //   addTileIcons((p) => [{ key: "muted", label: "Muted" }]);    // icons on video tiles
+//   addTileNotes((p, { screen }) => ["Video paused …"]);        // words on a tile, shown
+//                                                              // instead of its picture (screen:
+//                                                              // the tile of p's shared screen)
 //   addTileFilter((p) => bool);                                 // whose tile the grid shows
 //   meeting.send({ type, ...fields });  // through protocol.js, which knows the types
 //   meeting.view; meeting.notify(text, {seconds}); meeting.refresh(); meeting.facilitates();
@@ -28,6 +31,7 @@ const participantActions = [];
 const peerActions = [];
 const chatActions = [];
 const tileIcons = [];
+const tileNotes = [];
 const tileFilters = [];
 const errorHandlers = new Map();
 const otherErrorHandlers = [];
@@ -81,6 +85,10 @@ export function addTileIcons(builder) {
   tileIcons.push(builder);
 }
 
+export function addTileNotes(builder) {
+  tileNotes.push(builder);
+}
+
 export function addTileFilter(filter) {
   tileFilters.push(filter);
 }
@@ -103,6 +111,10 @@ export function pluginActions(participant) {
 
 export function pluginIcons(participant) {
   return tileIcons.flatMap((build) => build(participant) || []);
+}
+
+export function pluginNotes(participant, { screen = false } = {}) {
+  return tileNotes.flatMap((build) => build(participant, { screen }) || []);
 }
 
 export function pluginShows(participant) {
