@@ -13,26 +13,30 @@ REMB is the same receiver-side delay estimate, already computed by the subscribe
 
 The rules, once a second (``update``), on the reports that arrived since the last one:
 
-- loss above ``LOSS_HIGH`` (10 %): the estimate drops to what got through,
-  ``sent x (1 - loss)``. GCC multiplies by (1 - loss/2), which is about the same for
-  loss near 10 %; when a queue overflows (loss >> 10 %) the delivered rate is the link's
-  capacity, reached in one step instead of four or five seconds of halvings;
+- loss above ``LOSS_HIGH`` (10 %): the estimate drops to what got through, the rate
+  the receiver reports say arrived (packets received x the relay's recent packet size
+  of each stream), or ``sent x (1 - loss)`` before that is known. When a queue overflows
+  (loss >> 10 %) the delivered rate is the link's capacity, reached in one step instead
+  of four or five seconds of halvings. Reports lag up to a second: loss while more got
+  through than the estimate is the tail of an overload already corrected (or a burst),
+  and changes nothing;
+- loss of ``LOSS_LOW`` (2 %) or more within ``PROBE_SETTLED`` s of growth beginning: the
+  step up did not fit, and the estimate goes back to where growth began at once;
 - a REMB below ``REMB_APP_LIMITED`` x sent is a ceiling: the subscriber's own delay
   estimate says the link is (nearly) full. A REMB above it says nothing about the
   link: receivers cap REMB at 1.5 x what they receive, so it only follows the relay;
-- loss below ``LOSS_LOW`` (2 %) and no decrease for ``HOLD_AFTER_DECREASE`` seconds:
-  the estimate grows by ``GROWTH`` a second. Between the two: it holds.
+- loss below ``LOSS_LOW`` (2 %) and no decrease for the hold: the estimate grows by
+  ``GROWTH`` a second. Between the two: it holds.
 
 No estimate (``None``: no cap) until the first congestion; it becomes ``None`` again
 when it grows past ``NO_LIMIT``. Growing past the next layer's bitrate is how the relay
 probes: it forwards that layer, and loss (or a REMB) within a second says if it fits.
 
-The numbers: a probe that does not fit costs about a second of loss, so after any
-decrease the estimate holds ``HOLD_AFTER_DECREASE`` = 8 s (a limit that lasts costs one
-failed step per ~10 s, and a limit just imposed is not probed while it settles); then
-growing 50 % a second crosses each simulcast layer (about 4x apart) in 3-4 s. After a
-limit is lifted the top layer is back within 8 s + 3-5 s at worst, about 5 s when
-the lift comes after the hold. Layer hysteresis lives with the layer choice
+The numbers: a probe that does not fit costs about a second of loss. After a decrease the
+estimate holds ``HOLD_AFTER_DECREASE`` = 3 s, ``HOLD_AFTER_FAILED_PROBE`` = 4 s when the
+decrease undid growth (a limit that lasts: one failed step per ~5-6 s); then growing
+50 % a second crosses each simulcast layer (about 4x apart) in 3-4 s, so after a limit
+is lifted the top layer is back within 4 s + 4-5 s at worst. Layer hysteresis lives with the layer choice
 (``media.simulcast.UPGRADE_MARGIN``).
 """
 
@@ -44,9 +48,11 @@ from dataclasses import dataclass
 LOSS_HIGH = 0.10
 LOSS_LOW = 0.02
 GROWTH = 1.5  # per second, while loss is low and the hold is over
-HOLD_AFTER_DECREASE = 8.0  # seconds
+HOLD_AFTER_DECREASE = 3.0  # seconds
+HOLD_AFTER_FAILED_PROBE = 4.0  # seconds, after a decrease that follows growth
 REMB_APP_LIMITED = 1.3  # a REMB this many times what was sent does not cap
 REMB_FRESH = 3.0  # seconds a REMB counts for
+PROBE_SETTLED = 3.0  # seconds of growth without a decrease: the step up fitted
 MIN_ESTIMATE = 64_000
 NO_LIMIT = 20_000_000  # estimates above this are no limit at all
 MIN_PACKETS = 10  # fewer packets reported lost or received say nothing about loss
@@ -67,14 +73,21 @@ class BandwidthEstimate:
         self.loss: float | None = None  # over the last update's reports
         self.sent_bps = 0
         self.reserved_bps = 0  # of sent_bps, what is not video payload (audio, headers)
+        self.video_headers_bps = 0  # of reserved_bps, the video packets' headers
         self.decreases = 0
         self._streams: dict[int, _Stream] = {}
         self._lost = 0.0
         self._expected = 0
         self._remb: tuple[int, float] | None = None
-        self._sent_bits: tuple[int, int] | None = None
+        self._sent_bits: tuple[int, int, int] | None = None
         self._updated_at: float | None = None
         self._decreased_at = -1e9
+        self._hold = HOLD_AFTER_DECREASE
+        self._grew = False  # since the last decrease
+        self._probe: tuple[int, float] | None = None  # estimate before growth, when it began
+        self._packet_bits: dict[int, float] = {}  # per stream, over the last update
+        self._sent_by_stream: dict[int, tuple[int, int]] = {}
+        self._received_bps: dict[int, tuple[float, float]] = {}  # per stream: rate, when
 
     def on_report(
         self, ssrc: int, fraction_lost: int, highest_sequence: int, now: float | None = None
@@ -86,39 +99,82 @@ class BandwidthEstimate:
         if stream is None or now - stream.at > REPORT_SILENCE:
             return
         expected = highest_sequence - stream.highest_sequence
-        if expected <= 0:
+        if expected <= 0 or now <= stream.at:
             return
         self._expected += expected
         self._lost += expected * fraction_lost / 256
+        packet_bits = self._packet_bits.get(ssrc)
+        if packet_bits is not None:
+            received = expected * (1 - fraction_lost / 256) * packet_bits
+            self._received_bps[ssrc] = (received / (now - stream.at), now)
+
+    def received_bps(self, now: float) -> int | None:
+        """What the subscriber says reached it, bits per second on the wire (the streams'
+        latest receiver reports by the relay's recent packet sizes); None: not known."""
+        rates = [r for r, at in self._received_bps.values() if now - at <= REPORT_SILENCE]
+        return int(sum(rates)) if rates else None
 
     def on_remb(self, bits_per_second: int, now: float | None = None) -> None:
         self._remb = (bits_per_second, time.monotonic() if now is None else now)
 
     @property
     def video_budget(self) -> int | None:
-        """What the videos' payload may use: the estimate less audio and packet headers."""
+        """What the videos' payload may use: the estimate less audio, and less the video
+        packets' headers in the share they had of video last second (a share, not the
+        bits: leaving a high layer's many packets, their headers go with them)."""
         if self.estimate is None:
             return None
-        return max(1, self.estimate - self.reserved_bps)
+        audio = self.reserved_bps - self.video_headers_bps
+        payload = self.sent_bps - self.reserved_bps
+        share = payload / (payload + self.video_headers_bps) if payload > 0 else 1.0
+        return max(1, int((self.estimate - audio) * share))
 
     def update(
-        self, sent_bits: int, reserved_bits: int = 0, now: float | None = None
+        self,
+        sent_bits: int,
+        reserved_bits: int = 0,
+        now: float | None = None,
+        streams: dict[int, tuple[int, int]] | None = None,
+        video_headers_bits: int = 0,
     ) -> int | None:
         """Once a second: bits sent on this connection so far (wire size), and of them
-        the ones that are not video payload; returns the estimate."""
+        the ones that are not video payload, and of those the video packets' headers;
+        per outgoing stream (SSRC) its bits and
+        packets so far; returns the estimate."""
         now = time.monotonic() if now is None else now
+        for ssrc, (bits, packets) in (streams or {}).items():
+            before_bits, before_packets = self._sent_by_stream.get(ssrc, (0, 0))
+            if packets > before_packets:
+                self._packet_bits[ssrc] = (bits - before_bits) / (packets - before_packets)
+            self._sent_by_stream[ssrc] = (bits, packets)
         previous, previous_at = self._sent_bits, self._updated_at
-        self._sent_bits, self._updated_at = (sent_bits, reserved_bits), now
+        self._sent_bits = (sent_bits, reserved_bits, video_headers_bits)
+        self._updated_at = now
         if previous is None or previous_at is None or now <= previous_at:
             return self.estimate
         elapsed = now - previous_at
         sent = self.sent_bps = int((sent_bits - previous[0]) / elapsed)
         self.reserved_bps = int((reserved_bits - previous[1]) / elapsed)
+        self.video_headers_bps = int((video_headers_bits - previous[2]) / elapsed)
         self.loss = self._lost / self._expected if self._expected >= MIN_PACKETS else None
         self._lost, self._expected = 0.0, 0
         remb = self._remb[0] if self._remb and now - self._remb[1] <= REMB_FRESH else None
         if self.loss is not None and self.loss > LOSS_HIGH:
-            self._decrease(int(sent * (1 - self.loss)), now)
+            received = self.received_bps(now)
+            if received is None:
+                self._decrease(int(sent * (1 - self.loss)), now)
+            elif self.estimate is None or received < self.estimate:
+                self._decrease(received, now)
+            # else more got through than the estimate: this loss is the tail of an
+            # overload already corrected (reports lag up to a second), or a burst
+        elif (
+            self.loss is not None
+            and self.loss >= LOSS_LOW
+            and self._probe is not None
+            and now - self._probe[1] <= PROBE_SETTLED
+        ):
+            # loss while growing past what held: the step up did not fit, back at once
+            self._decrease(self._probe[0], now)
         elif remb is not None and remb < REMB_APP_LIMITED * sent:
             if self.estimate is None or remb < self.estimate:
                 self._decrease(remb, now)
@@ -127,13 +183,22 @@ class BandwidthEstimate:
             self.estimate is not None
             and self.loss is not None
             and self.loss < LOSS_LOW
-            and now - self._decreased_at >= HOLD_AFTER_DECREASE
+            and now - self._decreased_at >= self._hold
         ):
+            if self._probe is None:
+                self._probe = (self.estimate, now)
             grown = int(self.estimate * GROWTH**elapsed)
             self.estimate = None if grown > NO_LIMIT else grown
+            self._grew = True
+            if self.estimate is None or now - self._decreased_at >= self._hold + PROBE_SETTLED:
+                self._hold = HOLD_AFTER_DECREASE  # growth that lasted: no limit near
         return self.estimate
 
     def _decrease(self, bits_per_second: int, now: float) -> None:
+        if self._grew:  # a step up did not fit: the limit lasts, probe it less often
+            self._hold = HOLD_AFTER_FAILED_PROBE
+        self._grew = False
+        self._probe = None
         self._decreased_at = now  # congestion, even where the estimate is already lower
         if self.estimate is None or bits_per_second < self.estimate:
             self.estimate = max(MIN_ESTIMATE, bits_per_second)

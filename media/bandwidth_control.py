@@ -24,13 +24,18 @@ class BandwidthCommands:
         for participant in list(self._participants.values()):
             if participant.closed:
                 continue
-            sent = reserved = 0
+            sent = reserved = video_headers = 0
+            streams: dict[int, tuple[int, int]] = {}
             for egress in participant.egresses:
                 headers = egress.packets_sent * PACKET_OVERHEAD * 8
                 sent += egress.bytes_sent * 8 + headers
+                streams[egress.ssrc] = (egress.bytes_sent * 8 + headers, egress.packets_sent)
                 audio = egress.transceiver.kind == "audio"
                 reserved += egress.bytes_sent * 8 + headers if audio else headers
-            participant.bandwidth.update(sent, reserved)
+                video_headers += 0 if audio else headers
+            participant.bandwidth.update(
+                sent, reserved, streams=streams, video_headers_bits=video_headers
+            )
             budget = participant.bandwidth.video_budget
             if budget != participant.video_budget:
                 self.set_subscriber_budget(participant.id, budget)
