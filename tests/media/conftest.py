@@ -4,9 +4,7 @@ import logging
 
 import pytest
 
-from media import Relay, RelayConfig
-from media.aiortc_private.ice import restore_host_addresses
-from tests.media.media_peers import Client, Room
+from tests.media.media_peers import Client, relay_room
 
 # aiortc logs a warning per undecodable frame while a subscriber waits for a keyframe
 logging.getLogger("aiortc").setLevel(logging.ERROR)
@@ -26,13 +24,8 @@ def pytest_asyncio_loop_factories(config, item):
 @pytest.fixture
 async def room():
     """A relay on 127.0.0.1 plus a router for its events; closes everything afterwards."""
-    test_room = Room()
-    test_room.relay = Relay(RelayConfig(host_addresses=["127.0.0.1"]), test_room.on_event)
-    yield test_room
-    for client in test_room.clients.values():
-        await client.close()
-    await test_room.relay.close()
-    restore_host_addresses()
+    async with relay_room() as test_room:
+        yield test_room
 
 
 @pytest.fixture

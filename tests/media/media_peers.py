@@ -12,7 +12,7 @@ import contextlib
 import fractions
 import math
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,7 +26,8 @@ from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcconfiguration import RTCBundlePolicy
 from av import AudioFrame, VideoFrame
 
-from media import Relay, RelayEvent, Renegotiate
+from media import Relay, RelayConfig, RelayEvent, Renegotiate
+from media.aiortc_private.ice import restore_host_addresses
 
 WIDTH, HEIGHT = 160, 96
 BITS = 16
@@ -333,6 +334,31 @@ class Room:
             if client.number == counter // COUNTER_RANGE:
                 return client.id
         return None
+
+
+@contextlib.asynccontextmanager
+async def relay_room(*, estimate_bandwidth: bool = True, **config) -> AsyncIterator[Room]:
+    """A relay on 127.0.0.1 (``config`` overrides ``RelayConfig``) and a Room routing its
+    events; closes every client and the relay afterwards. ``estimate_bandwidth=False`` leaves
+    subscriber budgets to the test (the estimator, media/bandwidth.py, would overwrite them)."""
+    room = Room()
+    room.relay = Relay(RelayConfig(host_addresses=["127.0.0.1"], **config), room.on_event)
+    if not estimate_bandwidth:
+        room.relay._update_budgets = lambda: None
+    try:
+        yield room
+    finally:
+        for client in room.clients.values():
+            await client.close()
+        await room.relay.close()
+        restore_host_addresses()
+
+
+async def joined(room: Room, client):
+    """``client`` added to ``room`` and joined to its relay."""
+    room.add(client)
+    await client.join()
+    return client
 
 
 async def wait_for(predicate, timeout: float = 5.0, interval: float = 0.05) -> float:

@@ -6,12 +6,11 @@ from __future__ import annotations
 import pytest
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
-from media import Relay, RelayConfig
-from media.aiortc_private.ice import restore_host_addresses
+from media import Relay
 from media.forwarding import Downtrack
 from media.publisher_rate import HEADROOM, simulcast_cap
 from media.simulcast import SimulcastPublication
-from tests.media.media_peers import Client, Room, wait_for
+from tests.media.media_peers import Client, joined, relay_room, wait_for
 from tests.media.simulcast_peers import LayerWatcher, SimulcastPublisher
 
 MAXIMUM = 2_500_000
@@ -19,24 +18,10 @@ MAXIMUM = 2_500_000
 
 @pytest.fixture
 async def room():
-    test_room = Room()
-    config = RelayConfig(
-        host_addresses=["127.0.0.1"], keyframe_min_interval=0.3, simulcast_max_bitrate=MAXIMUM
-    )
-    test_room.relay = Relay(config, test_room.on_event)
-    # budgets are the test's to set, not the bandwidth estimator's (media/bandwidth.py)
-    test_room.relay._update_budgets = lambda: None
-    yield test_room
-    for client in test_room.clients.values():
-        await client.close()
-    await test_room.relay.close()
-    restore_host_addresses()
-
-
-async def _join(room, client):
-    room.add(client)
-    await client.join()
-    return client
+    async with relay_room(
+        keyframe_min_interval=0.3, simulcast_max_bitrate=MAXIMUM, estimate_bandwidth=False
+    ) as test_room:
+        yield test_room
 
 
 def _record_rembs(relay: Relay, publisher: str, source: str = "video") -> list[int]:
@@ -55,9 +40,9 @@ def _record_rembs(relay: Relay, publisher: str, source: str = "video") -> list[i
 
 async def test_the_full_layer_is_not_paid_for_while_nobody_watches_it(room):
     relay = room.relay
-    await _join(room, SimulcastPublisher(relay, "pub", "r1", number=1))
-    small = await _join(room, LayerWatcher(relay, "small", "r1", number=2))
-    large = await _join(room, LayerWatcher(relay, "large", "r1", number=3))
+    await joined(room, SimulcastPublisher(relay, "pub", "r1", number=1))
+    small = await joined(room, LayerWatcher(relay, "small", "r1", number=2))
+    large = await joined(room, LayerWatcher(relay, "large", "r1", number=3))
     relay.set_tiles("small", {"pub": (160, 96)})
     relay.set_tiles("large", {"pub": (640, 384)})
     rembs = _record_rembs(relay, "pub")
@@ -77,7 +62,7 @@ async def test_the_full_layer_is_not_paid_for_while_nobody_watches_it(room):
     assert capped < MAXIMUM // 4
 
     # someone shows it large again: the allowance comes back and they get the full layer
-    back = await _join(room, LayerWatcher(relay, "back", "r1", number=4))
+    back = await joined(room, LayerWatcher(relay, "back", "r1", number=4))
     relay.set_tiles("back", {"pub": (640, 384)})
     await wait_for(lambda: rembs[-1] == MAXIMUM, timeout=4)
     await wait_for(lambda: back.last_width() == 640, timeout=10)
@@ -86,9 +71,9 @@ async def test_the_full_layer_is_not_paid_for_while_nobody_watches_it(room):
 
 async def test_a_single_layer_publisher_is_capped_at_its_best_connected_viewers_budget(room):
     relay = room.relay
-    await _join(room, Client(relay, "plain", "r1", number=1))
-    first = await _join(room, Client(relay, "first", "r1", number=2, video=False))
-    await _join(room, Client(relay, "second", "r1", number=3, video=False))
+    await joined(room, Client(relay, "plain", "r1", number=1))
+    first = await joined(room, Client(relay, "first", "r1", number=2, video=False))
+    await joined(room, Client(relay, "second", "r1", number=3, video=False))
     rembs = _record_rembs(relay, "plain")
     await wait_for(lambda: first.counters_from("plain"), timeout=10)
     await wait_for(lambda: rembs and rembs[-1] == relay.config.publisher_max_bitrate, timeout=3)

@@ -12,28 +12,15 @@ import time
 
 import pytest
 
-from media import Relay, RelayConfig
-from media.aiortc_private.ice import restore_host_addresses
-from tests.media.media_peers import Room, wait_for
+from media import Relay
+from tests.media.media_peers import joined, relay_room, wait_for
 from tests.media.simulcast_peers import LayerWatcher, SimulcastPublisher
 
 
 @pytest.fixture
 async def room():
-    test_room = Room()
-    config = RelayConfig(host_addresses=["127.0.0.1"], keyframe_min_interval=0.3)
-    test_room.relay = Relay(config, test_room.on_event)
-    yield test_room
-    for client in test_room.clients.values():
-        await client.close()
-    await test_room.relay.close()
-    restore_host_addresses()
-
-
-async def _join(room, client):
-    room.add(client)
-    await client.join()
-    return client
+    async with relay_room(keyframe_min_interval=0.3) as test_room:
+        yield test_room
 
 
 def _counters_rise(pictures) -> bool:
@@ -50,10 +37,10 @@ def _longest_gap(pictures, since: float) -> float:
 
 async def test_each_subscriber_gets_the_layer_its_tile_needs_and_switches_without_a_break(room):
     relay = room.relay
-    publisher = await _join(room, SimulcastPublisher(relay, "pub", "r1", number=1))
+    publisher = await joined(room, SimulcastPublisher(relay, "pub", "r1", number=1))
     assert "a=simulcast:recv q;h;f" in publisher.answer_sdp
-    small = await _join(room, LayerWatcher(relay, "small", "r1", number=2))
-    large = await _join(room, LayerWatcher(relay, "large", "r1", number=3))
+    small = await joined(room, LayerWatcher(relay, "small", "r1", number=2))
+    large = await joined(room, LayerWatcher(relay, "large", "r1", number=3))
     relay.set_tiles("small", {"pub": (160, 96)})
     relay.set_tiles("large", {"pub": (640, 384)})
 
@@ -87,8 +74,8 @@ async def test_each_subscriber_gets_the_layer_its_tile_needs_and_switches_withou
 
 async def test_a_budget_caps_the_layer_and_lifting_it_restores_it(room):
     relay = room.relay
-    await _join(room, SimulcastPublisher(relay, "pub", "r1", number=1))
-    watcher = await _join(room, LayerWatcher(relay, "sub", "r1", number=2))
+    await joined(room, SimulcastPublisher(relay, "pub", "r1", number=1))
+    watcher = await joined(room, LayerWatcher(relay, "sub", "r1", number=2))
     await wait_for(lambda: watcher.last_width() == 640, timeout=10)  # no tile said: the top
 
     await wait_for(lambda: _bitrates(relay, "pub")["f"] > 0, timeout=15)
@@ -111,8 +98,8 @@ async def test_a_publisher_without_simulcast_still_reaches_a_subscriber_that_sen
     from tests.media.media_peers import Client
 
     relay = room.relay
-    publisher = await _join(room, Client(relay, "plain", "r1", number=1))
-    watcher = await _join(room, LayerWatcher(relay, "sub", "r1", number=2))
+    publisher = await joined(room, Client(relay, "plain", "r1", number=1))
+    watcher = await joined(room, LayerWatcher(relay, "sub", "r1", number=2))
     relay.set_tiles("sub", {"plain": (160, 96)})
     await wait_for(lambda: len(watcher.pictures) >= 10, timeout=10)
     assert relay.layer_of("sub", "plain") is None
@@ -123,10 +110,10 @@ async def test_a_simulcast_publisher_joining_a_room_with_others_reaches_them(roo
     # the relay already sends the newcomer others' media when its layers start: their
     # SSRCs were never announced and the payload type is shared, so only the MID tells
     relay = room.relay
-    early = await _join(room, LayerWatcher(relay, "early", "r1", number=1))
-    await _join(room, SimulcastPublisher(relay, "other", "r1", number=2))
+    early = await joined(room, LayerWatcher(relay, "early", "r1", number=1))
+    await joined(room, SimulcastPublisher(relay, "other", "r1", number=2))
     await wait_for(lambda: early.last_width() == 640, timeout=10)
-    late = await _join(room, SimulcastPublisher(relay, "late", "r1", number=3))
+    late = await joined(room, SimulcastPublisher(relay, "late", "r1", number=3))
     await wait_for(lambda: relay.layer_of("early", "late") == "f", timeout=10)
     await wait_for(lambda: relay.layer_of("other", "late") == "f", timeout=5)
     await wait_for(lambda: relay.layer_of("late", "other") == "f", timeout=5)
@@ -137,7 +124,7 @@ async def test_layers_arrive_next_to_a_second_video_on_the_same_codec(room):
     # a screen share beside the camera: two m-lines share VP8's payload type, and the
     # layers' SSRCs were never announced, so only their MID says where they belong
     relay = room.relay
-    await _join(room, SimulcastPublisher(relay, "pub", "r1", number=1, second_video=True))
-    watcher = await _join(room, LayerWatcher(relay, "sub", "r1", number=2))
+    await joined(room, SimulcastPublisher(relay, "pub", "r1", number=1, second_video=True))
+    watcher = await joined(room, LayerWatcher(relay, "sub", "r1", number=2))
     await wait_for(lambda: watcher.last_width() == 640, timeout=10)
     assert relay.layer_of("sub", "pub") == "f"
