@@ -30,6 +30,7 @@ from relay import (
     FPS_FLOOR,
     PER_CLIENT_PROCESS,
     Child,
+    all_flowing,
     cpu_seconds,
     media_file,
     run_once,
@@ -193,12 +194,7 @@ def run_janus_once(url: str, pid: int, participants: int, seconds: float, warmup
                     *("--total", str(participants), "--media", str(media)),
                 )
             )
-        flowing = True
-        for client in clients:
-            try:
-                client.expect("FLOWING", 20 + 3 * participants)
-            except TimeoutError:
-                flowing = False
+        flowing = all_flowing(clients, 20 + 3 * participants)
         time.sleep(warmup)
         cpu_start, start = cpu_seconds(pid), time.monotonic()
         for client in clients:

@@ -81,6 +81,17 @@ class Child:
             self.proc.wait()
 
 
+def all_flowing(clients: list[Child], timeout: float) -> bool:
+    """Whether every client process said FLOWING (its media in both directions) in time."""
+    flowing = True
+    for client in clients:
+        try:
+            client.expect("FLOWING", timeout)
+        except TimeoutError:
+            flowing = False
+    return flowing
+
+
 def cpu_seconds(pid: int) -> tuple[float, float]:
     """(user, system) CPU seconds of a process, all threads."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -151,12 +162,7 @@ def run_once(
                     *(("--layers", str(layers)) if layers else ()),
                 )
             )
-        flowing = True
-        for client in clients:
-            try:
-                client.expect("FLOWING", 20 + 3 * participants)
-            except TimeoutError:
-                flowing = False
+        flowing = all_flowing(clients, 20 + 3 * participants)
         stop_flipping = threading.Event()
         if layers:
             threading.Thread(

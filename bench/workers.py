@@ -32,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from join_latency import join_to_first_video_ms, steps_ms, summary
-from relay import FPS_FLOOR, Child, cpu_seconds, media_file
+from relay import FPS_FLOOR, Child, all_flowing, cpu_seconds, media_file
 from worker_gateway import meeting_of
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -86,12 +86,7 @@ def run_layout(
                     *("--media", str(media)),
                 )
             )
-        flowing = True
-        for client in clients:
-            try:
-                client.expect("FLOWING", 30 + 3 * per_meeting)
-            except TimeoutError:
-                flowing = False
+        flowing = all_flowing(clients, 30 + 3 * per_meeting)
         time.sleep(warmup)
         load_start = load_average()
         before = [stats_of(r) for r in relays]
