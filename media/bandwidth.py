@@ -95,6 +95,11 @@ class BandwidthEstimate:
         """One receiver report block about an outgoing stream (fraction lost in 1/256)."""
         now = time.monotonic() if now is None else now
         stream = self._streams.get(ssrc)
+        if stream is not None and highest_sequence == stream.highest_sequence:
+            # nothing reached the subscriber since (its link is down one way, or the video
+            # is paused): the report that shows packets again spans that gap, so it is
+            # measured from the last one that showed progress, and ignored after silence
+            return
         self._streams[ssrc] = _Stream(highest_sequence, now)
         if stream is None or now - stream.at > REPORT_SILENCE:
             return

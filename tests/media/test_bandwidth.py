@@ -155,6 +155,19 @@ def test_a_stream_silent_for_seconds_does_not_count_its_outage_as_congestion():
     assert estimate.update(2_000_000, now=6.0) is None
 
 
+def test_reports_that_see_nothing_arrive_for_seconds_do_not_make_the_outage_congestion():
+    # the link is down towards the subscriber only: its reports still come, once a second,
+    # with nothing new received; the first after the link is back shows 5 s of loss
+    estimate = BandwidthEstimate()
+    estimate.update(0, now=0.0)
+    estimate.on_report(1, 0, 1000, now=0.0)
+    for second in range(1, 6):
+        estimate.on_report(1, 0, 1000, now=float(second))
+        assert estimate.update(400_000 * second, now=float(second)) is None
+    estimate.on_report(1, 230, 1600, now=6.0)
+    assert estimate.update(2_400_000, now=6.0) is None
+
+
 def test_the_loss_of_an_overload_already_corrected_does_not_drop_the_estimate_again():
     # two streams of 1000-byte packets; the link carries 300k; reports lag a second
     estimate = BandwidthEstimate()
