@@ -119,6 +119,33 @@ send_rtp(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return PyLong_FromSsize_t(length);
 }
 
+/* args (unprotect, session, datagram): the datagram decrypted into packet (BUFFER_SIZE
+   bytes), its length in *length; -1 with an exception set if it fails. */
+static int
+decrypt(PyObject *const *args, unsigned char *packet, int *length)
+{
+    void *function, *session;
+    if (as_pointer(args[0], &function) < 0 || as_pointer(args[1], &session) < 0)
+        return -1;
+    Py_buffer data;
+    if (PyObject_GetBuffer(args[2], &data, PyBUF_SIMPLE) < 0)
+        return -1;
+    if (data.len > BUFFER_SIZE) {
+        PyBuffer_Release(&data);
+        PyErr_SetString(PyExc_ValueError, "packet is too long");
+        return -1;
+    }
+    memcpy(packet, data.buf, data.len);
+    *length = (int)data.len;
+    PyBuffer_Release(&data);
+    int status = ((srtp_function)function)(session, packet, length);
+    if (status) {
+        PyErr_Format(PyExc_ValueError, "srtp_unprotect failed (%d)", status);
+        return -1;
+    }
+    return 0;
+}
+
 /* unprotect(unprotect, session, datagram) -> RTP packet bytes; ValueError if it fails. */
 static PyObject *
 unprotect(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
@@ -127,26 +154,10 @@ unprotect(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "unprotect takes 3 arguments");
         return NULL;
     }
-    void *function, *session;
-    if (as_pointer(args[0], &function) < 0 || as_pointer(args[1], &session) < 0)
-        return NULL;
-    Py_buffer data;
-    if (PyObject_GetBuffer(args[2], &data, PyBUF_SIMPLE) < 0)
-        return NULL;
-    if (data.len > BUFFER_SIZE) {
-        PyBuffer_Release(&data);
-        PyErr_SetString(PyExc_ValueError, "packet is too long");
-        return NULL;
-    }
     unsigned char packet[BUFFER_SIZE];
-    memcpy(packet, data.buf, data.len);
-    int length = (int)data.len;
-    PyBuffer_Release(&data);
-    int status = ((srtp_function)function)(session, packet, &length);
-    if (status) {
-        PyErr_Format(PyExc_ValueError, "srtp_unprotect failed (%d)", status);
+    int length;
+    if (decrypt(args, packet, &length) < 0)
         return NULL;
-    }
     return PyBytes_FromStringAndSize((const char *)packet, length);
 }
 
@@ -422,26 +433,10 @@ receive_rtp(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_RuntimeError, "configure() was not called");
         return NULL;
     }
-    void *function, *session;
-    if (as_pointer(args[0], &function) < 0 || as_pointer(args[1], &session) < 0)
-        return NULL;
-    Py_buffer data;
-    if (PyObject_GetBuffer(args[2], &data, PyBUF_SIMPLE) < 0)
-        return NULL;
-    if (data.len > BUFFER_SIZE) {
-        PyBuffer_Release(&data);
-        PyErr_SetString(PyExc_ValueError, "packet is too long");
-        return NULL;
-    }
     unsigned char packet[BUFFER_SIZE];
-    memcpy(packet, data.buf, data.len);
-    int length = (int)data.len;
-    PyBuffer_Release(&data);
-    int status = ((srtp_function)function)(session, packet, &length);
-    if (status) {
-        PyErr_Format(PyExc_ValueError, "srtp_unprotect failed (%d)", status);
+    int length;
+    if (decrypt(args, packet, &length) < 0)
         return NULL;
-    }
     return build_packet(packet, length, args[3]);
 }
 
