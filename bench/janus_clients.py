@@ -25,7 +25,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.rtcconfiguration import RTCBundlePolicy
 from encoded_media import load
 from receive_batching import ReceiveBatcher
-from synthetic_clients import BATCH, BATCH_INTERVAL, Participant, report
+from synthetic_clients import BATCH, BATCH_INTERVAL, Participant, announce_flowing, report
 
 from media.aiortc_private.ice import use_host_addresses
 from media.aiortc_private.sender import route_keyframe_requests
@@ -234,16 +234,7 @@ async def run(args) -> None:
 
     expected = args.total - 1
 
-    async def announce_flowing() -> None:
-        while not all(
-            sum(1 for n in p.frames.values() if n > 0) >= expected
-            and sum(1 for n in p.audio_packets.values() if n > 0) >= expected
-            for p in control.participants.values()
-        ):
-            await asyncio.sleep(0.2)
-        print("FLOWING", flush=True)
-
-    flowing = asyncio.ensure_future(announce_flowing())
+    flowing = asyncio.ensure_future(announce_flowing(control.participants, expected))
     loop = asyncio.get_running_loop()
     marked = time.monotonic()
     while True:

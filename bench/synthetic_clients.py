@@ -306,6 +306,17 @@ def report(control: Control, elapsed: float) -> dict:
     }
 
 
+async def announce_flowing(participants: dict, expected: int) -> None:
+    """Print FLOWING once every participant gets video and audio from ``expected`` others."""
+    while not all(
+        sum(1 for n in p.frames.values() if n > 0) >= expected
+        and sum(1 for n in p.audio_packets.values() if n > 0) >= expected
+        for p in participants.values()
+    ):
+        await asyncio.sleep(0.2)
+    print("FLOWING", flush=True)
+
+
 async def run(args) -> None:
     use_host_addresses([args.host_address])
     video, audio = load(Path(args.media))
@@ -328,16 +339,7 @@ async def run(args) -> None:
 
     expected = args.total - 1
 
-    async def announce_flowing() -> None:
-        while not all(
-            sum(1 for n in p.frames.values() if n > 0) >= expected
-            and sum(1 for n in p.audio_packets.values() if n > 0) >= expected
-            for p in control.participants.values()
-        ):
-            await asyncio.sleep(0.2)
-        print("FLOWING", flush=True)
-
-    flowing = asyncio.ensure_future(announce_flowing())
+    flowing = asyncio.ensure_future(announce_flowing(control.participants, expected))
     loop = asyncio.get_running_loop()
     marked = time.monotonic()
     while True:
