@@ -44,11 +44,15 @@ class BandwidthCommands:
             if budget != participant.video_budget:
                 self.set_subscriber_budget(participant.id, budget)
 
-    def bandwidth_of(self, participant_id: str) -> dict[str, int | float | None]:
+    def bandwidth_of(self, participant_id: str) -> dict[str, int | float | list[str] | None]:
         """What the relay thinks it can send ``participant_id`` (bits per second; None:
-        no limit seen) and what it sent over the last second."""
-        bandwidth = self._get(participant_id).bandwidth
+        no limit seen), what it sent over the last second and whose videos it pauses."""
+        participant = self._get(participant_id)
+        bandwidth = participant.bandwidth
         return {
+            "paused": sorted(
+                f"{publisher}:{source}" for publisher, source in participant.told_paused
+            ),
             "estimate_bps": bandwidth.estimate,
             "video_budget_bps": bandwidth.video_budget,
             "sent_bps": bandwidth.sent_bps,

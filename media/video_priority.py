@@ -7,9 +7,11 @@ video: the bitrate it arrives at) while the budget lasts; a video that does not 
 paused for this subscriber: its slot gets no packets, nothing is renegotiated. A cost is
 a stream's median bitrate of the last seconds, so a keyframe's burst pauses nothing. A
 paused video resumes, from a keyframe, once it fits with ``RESUME_HEADROOM`` to spare
-and has been paused ``pause_min_seconds``, so a budget near the edge does not flap it. A video
-that does not fit never takes from a more important one, and a smaller one after it may
-still fit. What is left of the budget raises the kept simulcast videos' layers, most
+and has been paused ``pause_min_seconds``, so a budget near the edge does not flap it. One
+paused again within ``RETRY_WINDOW`` of resuming (the room it seemed to have was a probe the
+link could not carry) waits twice as long as the last time, up to ``MAX_PAUSE``, unless the
+budget grows to ``CLEAR_HEADROOM`` times its need (the limit was lifted). A video that does
+not fit never takes from a more important one, and a smaller one after it may still fit. What is left of the budget raises the kept simulcast videos' layers, most
 important first. Audio is not in the budget: it is never paused.
 """
 
@@ -25,6 +27,9 @@ from .participant import SCREEN, Participant, Slot
 from .simulcast import SimulcastPublication, flowing_layers
 
 RESUME_HEADROOM = 1.25
+RETRY_WINDOW = 10.0  # seconds after a resume in which a new pause means the resume failed
+MAX_PAUSE = 32.0
+CLEAR_HEADROOM = 3.0  # a budget this far above a video's need ends a doubled hold early
 
 Key = tuple[str, str]  # (publisher, source)
 PublicationOf = Callable[[Slot], Publication | None]
@@ -51,21 +56,34 @@ def videos_to_pause(
     paused_since: dict[Key, float],
     now: float,
     min_pause: float,
+    holds: dict[Key, float] | None = None,
 ) -> set[Key]:
-    """The videos that do not fit ``budget``, most important kept first."""
+    """The videos that do not fit ``budget``, most important kept first; a paused one
+    stays paused its hold (``holds``, else ``min_pause``)."""
     remaining = budget
     paused: set[Key] = set()
     for video in sorted(videos, key=Video.rank):
         since = paused_since.get(video.key)
-        if since is not None and now - since < min_pause:
-            paused.add(video.key)
-            continue
+        hold = (holds or {}).get(video.key, min_pause)
+        if since is not None and now - since < hold:
+            clearly_fits = now - since >= min_pause and video.lowest * CLEAR_HEADROOM <= remaining
+            if not clearly_fits:
+                paused.add(video.key)
+                continue
         need = video.lowest * RESUME_HEADROOM if since is not None else video.lowest
         if need <= remaining:
             remaining -= video.lowest
         else:
             paused.add(video.key)
     return paused
+
+
+def pause_hold(last: float | None, resumed_at: float | None, now: float, min_pause: float) -> float:
+    """How long a video being paused now stays paused: ``min_pause``, or twice its ``last``
+    hold (at most ``MAX_PAUSE``) when it was resumed less than ``RETRY_WINDOW`` ago."""
+    if last is None or resumed_at is None or now - resumed_at >= RETRY_WINDOW:
+        return min_pause
+    return min(2 * last, MAX_PAUSE)
 
 
 def allocate(
@@ -92,17 +110,30 @@ def allocate(
     paused = (
         set()
         if budget is None
-        else videos_to_pause(videos, budget, participant.paused_since, now, min_pause)
+        else videos_to_pause(
+            videos, budget, participant.paused_since, now, min_pause, participant.pause_holds
+        )
     )
+    resumed_at = participant.resumed_at
     for slot, publication in received:
         key = (slot.publisher, slot.source)
         if key in paused and not slot.downtrack.paused:
             slot.downtrack.paused = True
             participant.paused_since.setdefault(key, now)
+            participant.pause_holds[key] = pause_hold(
+                participant.pause_holds.get(key), resumed_at.get(key), now, min_pause
+            )
         elif key not in paused and slot.downtrack.paused:
             slot.downtrack.paused = False
+            resumed_at[key] = now
             publication.resume(participant.id)
     participant.paused_since = {k: t for k, t in participant.paused_since.items() if k in paused}
+    participant.resumed_at = {k: t for k, t in resumed_at.items() if now - t < RETRY_WINDOW}
+    participant.pause_holds = {
+        k: hold
+        for k, hold in participant.pause_holds.items()
+        if k in paused or k in participant.resumed_at
+    }
     _raise_layers(participant.id, videos, dict(_keyed(received)), budget, paused)
     told = frozenset(paused)
     if told == participant.told_paused:

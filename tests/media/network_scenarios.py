@@ -237,7 +237,8 @@ def limited_subscriber(
         meeting.net.impair(meeting.hosts["wren"], rate_kbit=rate_kbit)
         seen = meeting.watch_layers(settle)
         meeting.mark()
-        seen += meeting.watch_layers(window)
+        measured = meeting.watch_layers(window)
+        seen += measured
         under = {pid: meeting.report(pid) for pid in PEERS}
         at_end_of_limit = meeting.relay_stats()["subscribers"]
         lifted = time.time()
@@ -261,6 +262,10 @@ def limited_subscriber(
         },
         "layers_under_limit": {pid: s["layers"] for pid, s in at_end_of_limit.items()},
         "wren_estimate_under_limit": at_end_of_limit["wren"],
+        # videos the relay paused for wren (and told wren's page) while under_limit was measured
+        "wren_paused_under_limit": sorted(
+            {key for _, subscribers in measured for key in subscribers["wren"]["paused"]}
+        ),
         "settle_s": _first_all(seen, "wren", LOWEST, limited),
         "others_left_top": sorted(
             {

@@ -84,23 +84,32 @@ def test_a_person_whose_address_changes_is_back_in_seconds_under_the_same_id():
 
 
 @pytest.mark.skip(
-    reason="300 kbit/s cannot carry what this asks of it: wren's two q videos (82 kbit/s of "
-    "payload each as bench/encoded_media encodes them, ~97 kbit/s with the keyframes PLIs "
-    "bring, ~105 on the wire) and two Opus streams (~58 kbit/s each on the wire) need ~330 "
-    "kbit/s, so the relay keeps one q video (27-32 fps) and pauses the other (3-12 fps), "
-    "7 of 7 runs. At 450 kbit/s both q videos move (13-30 fps, 7 runs) and the top layer is "
-    "back 4-10 s after the lift, but a probe to h within the limit still costs a second or "
-    "two (settle_s 7-10 s or null); bench/README.md"
+    reason="not met yet: after the first drop (to ~236k) the estimate grows 1.5x a second "
+    "while wren's videos are paused and only audio is sent (no loss while little is sent), "
+    "to ~800k within 4 s; both videos resume, one at the top layer, and the link overloads "
+    "again (settle_s 8.3 s). Capping growth at 2x what is sent stops that but also stops "
+    "simulcast steps (each ~4x the one below) from ever being probed. Wanted: probing one "
+    "step at a time (one paused video or one layer) with padding or a capped estimate, then "
+    "this test; see bench/README.md"
 )
 def test_a_subscriber_limited_to_300_kbit_s_keeps_moving_video_and_audio():
+    """300 kbit/s does not carry two low layers and two audio streams as bench/encoded_media
+    encodes them (~2 x 97 + 117 kbit/s): wren keeps the most important video moving on the
+    low layer and is told the other is paused, as the issue's pausing rule asks."""
     result = limited_subscriber(rate_kbit=300)
     for pid, got in result["baseline_fps"].items():
         if min(got.values()) < 27:
             pytest.skip(f"machine too busy for real-time media; a clean link gave {got} at {pid}")
     assert result["settle_s"] is not None and result["settle_s"] <= 5, result
+    paused = result["wren_paused_under_limit"]
+    moving = []
     for publisher, got in result["under_limit"]["wren"].items():
-        assert got["fps"] >= 15, (publisher, got)  # the low layer
-        assert got["audio_longest_gap_ms"] <= 100, (publisher, got)
+        assert got["audio_longest_gap_ms"] <= 100, (publisher, got, result)  # audio first
+        if got["fps"] >= 15:  # the low layer, moving
+            moving.append(publisher)
+        else:  # not moving: only if wren's page was told it is paused
+            assert f"{publisher}:video" in paused, (publisher, got, result)
+    assert moving, result  # never every video paused at 300 kbit/s
     assert result["others_left_top"] == [], result  # nobody else is dragged down...
     for pid in ("heron", "lark"):
         for publisher, got in result["under_limit"][pid].items():

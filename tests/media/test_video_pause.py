@@ -7,7 +7,15 @@ import asyncio
 import math
 
 from media import ActiveSpeaker, Relay, VideosPaused
-from media.video_priority import RESUME_HEADROOM, Video, videos_to_pause
+from media.video_priority import (
+    CLEAR_HEADROOM,
+    MAX_PAUSE,
+    RESUME_HEADROOM,
+    RETRY_WINDOW,
+    Video,
+    pause_hold,
+    videos_to_pause,
+)
 from tests.media.media_peers import (
     COUNTER_RANGE,
     Client,
@@ -154,3 +162,24 @@ def test_a_paused_video_resumes_only_with_room_to_spare_and_after_a_while():
     room = int(100 + 100 * RESUME_HEADROOM)
     assert videos_to_pause(videos, room, since, now=2.0, min_pause=4.0) == {thumb}  # too soon
     assert videos_to_pause(videos, room, since, now=4.5, min_pause=4.0) == set()
+
+
+def test_a_video_whose_resume_did_not_fit_waits_longer_each_time():
+    thumb = ("thumb", "video")
+    assert pause_hold(None, None, now=0.0, min_pause=4.0) == 4.0  # the first pause
+    # resumed at 4 s, paused again at 6 s: the link could not carry it after all
+    assert pause_hold(4.0, resumed_at=4.0, now=6.0, min_pause=4.0) == 8.0
+    assert pause_hold(8.0, resumed_at=14.0, now=15.0, min_pause=4.0) == 16.0
+    assert pause_hold(32.0, resumed_at=40.0, now=41.0, min_pause=4.0) == MAX_PAUSE
+    # a resume that held for longer than the retry window was a success
+    assert pause_hold(16.0, resumed_at=0.0, now=RETRY_WINDOW, min_pause=4.0) == 4.0
+
+    videos = [_video("speaker", speaker=True), _video("thumb", order=1)]
+    room = int(100 + 100 * RESUME_HEADROOM)
+    since, holds = {thumb: 6.0}, {thumb: 8.0}
+    assert videos_to_pause(videos, room, since, now=12.0, min_pause=4.0, holds=holds) == {thumb}
+    assert videos_to_pause(videos, room, since, now=14.5, min_pause=4.0, holds=holds) == set()
+    # the limit was lifted: a budget far above its need ends the longer hold early
+    wide = 100 + 100 * CLEAR_HEADROOM
+    assert videos_to_pause(videos, wide, since, now=9.0, min_pause=4.0, holds=holds) == {thumb}
+    assert videos_to_pause(videos, wide, since, now=10.5, min_pause=4.0, holds=holds) == set()
