@@ -93,7 +93,9 @@ def fan_out(
         publication = SimulcastPublication("pub", ["h"], VP8, 1.0, lambda _: None)
         publication.on_layer(0x1234, "h")
     else:
-        publication = Publication("pub", "video", VP8, 1.0, lambda _: None, lambda *_: None)
+        publication = Publication(
+            "pub", "video", VP8, 1.0, lambda _: None, lambda *_: None, compiled_path=compiled
+        )
     for n in range(subscribers):
         egress = Egress.__new__(Egress)
         egress.sender = SenderStub(0x5000 + n)
@@ -106,7 +108,7 @@ def fan_out(
         tx = session(pylibsrtp.Policy.SSRC_ANY_OUTBOUND)
         transport = TransportStub(out)
         send = packet_io.rtp_sender(tx, transport, sinks[n].getsockname(), compiled)
-        egress._route = (send, transport, tx)
+        egress.use_route(send, transport, tx)
         downtrack = Downtrack(f"sub{n}", egress, 90000, True)
         downtrack.ready, downtrack.payload_type, downtrack.ssrc = True, 96, 0x5000 + n
         downtrack.mid_element = bytes([0x10]) + b"1"

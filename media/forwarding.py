@@ -18,7 +18,7 @@ from collections.abc import Callable
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import RtpPacket
 
-from .aiortc_private.packet_io import rtp_bytes
+from .aiortc_private.packet_io import DowntrackState, fan_outer, rtp_bytes
 from .aiortc_private.receive_stats import codec_name
 from .aiortc_private.receiver import Ingress
 from .aiortc_private.sender import Egress, abs_send_time_bytes, ntp_now
@@ -83,7 +83,7 @@ def is_keyframe_start(codec_name: str, payload: bytes) -> bool:
     return False
 
 
-class Downtrack:
+class Downtrack(DowntrackState):  # type: ignore[misc]
     """One publisher's track as one subscriber receives it."""
 
     def __init__(self, subscriber: str, egress: Egress, clock_rate: int, is_video: bool) -> None:
@@ -187,6 +187,7 @@ class Publication:
         keyframe_min_interval: float,
         on_first_packet: Callable[[Publication], None],
         on_audio_level: Callable[[str, int], None],
+        compiled_path: bool | None = None,
     ) -> None:
         self.publisher = publisher
         self.kind = kind
@@ -206,6 +207,8 @@ class Publication:
         self._last_keyframe_request = -1e9
         self._keyframe_timer: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        # steady downtracks forwarded in one compiled call; None: all in the loop below
+        self._fan_out = fan_outer(compiled_path)
 
     @property
     def is_video(self) -> bool:
@@ -285,7 +288,15 @@ class Publication:
         abs_send_time = abs_send_time_bytes() if self.is_video else b""
         ntp = ntp_now() if packet.marker else 0
         needs_keyframe = False
-        for downtrack in list(self.downtracks.values()):
+        downtracks = self.downtracks.values()
+        if self._fan_out is not None:
+            left = self._fan_out(self.downtracks, packet, keyframe, now, abs_send_time, ntp)
+            if left is None or left is True:
+                if left:
+                    self.request_keyframe()
+                return
+            downtracks, needs_keyframe = left  # not ready, rebasing or without a route yet
+        for downtrack in list(downtracks):
             if downtrack.paused or (not downtrack.ready and not downtrack.prepare(codec)):
                 continue
             if downtrack.waiting_keyframe:

@@ -23,7 +23,7 @@ from types import ModuleType
 from typing import Any
 
 import pylibsrtp
-from aiortc.rtp import HeaderExtensions, HeaderExtensionsMap, RtpPacket
+from aiortc.rtp import RTP_HISTORY_SIZE, HeaderExtensions, HeaderExtensionsMap, RtpPacket
 
 from .names import PrivateName
 
@@ -51,6 +51,8 @@ def _load_compiled() -> ModuleType | None:
 compiled = _load_compiled()
 if compiled is not None:
     compiled.configure(RtpPacket, HeaderExtensions)
+    # _fan_out.c writes Egress.history slots modulo its own copy of this
+    assert RTP_HISTORY_SIZE == 128, "aiortc's RTP_HISTORY_SIZE changed: update _fan_out.c"
 
 # a received SRTP datagram -> the RTP packet in it, as aiortc parses it
 ReceiveRtp = Callable[[bytes], RtpPacket]
@@ -181,6 +183,35 @@ def rtp_sender(
         return len(data)
 
     return send
+
+
+# Base classes of forwarding.Downtrack and sender.Egress: compiled, they keep the fields
+# ``fan_out`` reads and writes where it reaches them without a lookup; Python code uses
+# them as plain attributes either way.
+DowntrackState: Any = compiled.DowntrackState if compiled is not None else object
+EgressState: Any = compiled.EgressState if compiled is not None else object
+
+# (protect, session, fd, sockaddr): where a compiled SendRtp sends, for ``fan_out``
+Wire = tuple[int, int, int, bytes]
+
+# (downtracks by subscriber, packet, keyframe, now, abs-send-time bytes, ntp) -> None, True
+# (a downtrack waits for a keyframe) or (downtracks left for the Python loop, that flag)
+FanOut = Callable[[dict[str, Any], RtpPacket, bool, float, bytes, int], Any]
+
+
+def wire_of(send: SendRtp) -> Wire | None:
+    """Where ``send`` (from ``rtp_sender``) sends, when it is the compiled path's."""
+    if compiled is not None and isinstance(send, partial) and send.func is compiled.send_rtp:
+        return send.args
+    return None
+
+
+def fan_outer(compiled_path: bool | None = None) -> FanOut | None:
+    """The compiled fan-out of one received packet to a publication's downtracks
+    (``_fan_out.c``), or None: the Python loop in ``Publication.on_packet`` does it."""
+    if compiled_path is None:
+        compiled_path = use_compiled()
+    return compiled.fan_out if compiled_path and compiled is not None else None
 
 
 def srtp_unprotector(

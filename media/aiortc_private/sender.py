@@ -33,7 +33,7 @@ from aiortc.rtp import (
 )
 
 from .names import PrivateName
-from .packet_io import SendRtp, rtp_sender
+from .packet_io import EgressState, SendRtp, Wire, rtp_sender, wire_of
 
 PRIVATE = (
     PrivateName(RTCRtpSender, "_next_encoded_frame", "method"),  # wrapped per instance
@@ -91,7 +91,7 @@ class RtcpListener(Protocol):
     def on_remb(self, bits_per_second: int) -> None: ...
 
 
-class Egress:
+class Egress(EgressState):
     """Writes already-encoded RTP packets through one RTCRtpSender."""
 
     def __init__(
@@ -117,7 +117,8 @@ class Egress:
         self.on_missing: Callable[[int], None] | None = None
         self._sent_packets = 0
         self._sent_octets = 0
-        self._route: tuple[SendRtp, Any, Any] | None = None
+        # (send, transport, SRTP session, where send sends when compiled: for fan_out)
+        self._route: tuple[SendRtp, Any, Any, Wire | None] | None = None
         original_next = sender._next_encoded_frame
 
         async def next_encoded_frame(codec: RTCRtpCodecParameters) -> Any:
@@ -211,7 +212,7 @@ class Egress:
         route = self._route or self._find_route()
         if route is None:
             return
-        send_rtp, transport, _ = route
+        send_rtp, transport, _, _ = route
         if transport.is_closing():
             self._route = None
             return
@@ -239,7 +240,12 @@ class Egress:
             sender._RTCRtpSender__packet_count = self._sent_packets
             sender._RTCRtpSender__octet_count = self._sent_octets
 
-    def _find_route(self) -> tuple[SendRtp, Any, Any] | None:
+    def use_route(self, send: SendRtp, transport: Any, session: Any) -> None:
+        """Send through ``send`` on ``transport`` (which the session ``send`` protects with
+        belongs to): found by ``_find_route``, or set by a benchmark without a connection."""
+        self._route = (send, transport, session, wire_of(send))
+
+    def _find_route(self) -> tuple[SendRtp, Any, Any, Wire | None] | None:
         dtls = self.sender.transport
         pair = dtls.transport._connection._nominated.get(1)
         if dtls._tx_srtp is None or pair is None or dtls.state != "connected":
@@ -248,10 +254,8 @@ class Egress:
             return None
         transport = pair.protocol.transport
         # the session and transport stay referenced here: the sender holds raw pointers
-        self._route = (
-            rtp_sender(dtls._tx_srtp, transport, pair.remote_addr),
-            transport,
-            dtls._tx_srtp,
+        self.use_route(
+            rtp_sender(dtls._tx_srtp, transport, pair.remote_addr), transport, dtls._tx_srtp
         )
         return self._route
 
