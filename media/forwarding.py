@@ -272,20 +272,22 @@ class Publication:
         self.ingress = None
 
     def on_packet(self, packet: RtpPacket, codec: RTCRtpCodecParameters) -> None:
+        payload = packet.payload
         self.packets_in += 1
-        self.bytes_in += len(packet.payload)
+        self.bytes_in += len(payload)
         if not self.live:
             self.live = True
             self._on_first_packet(self)
-        if not self.is_video:
+        video = self.kind == "video"
+        if not video:
             level = packet.extensions.audio_level
             if level is not None:
                 self._on_audio_level(self.publisher, level[1])
         if not self.forwarding or not self.downtracks:
             return
-        keyframe = self.is_video and is_keyframe_start(codec_name(codec), packet.payload)
+        keyframe = video and is_keyframe_start(codec_name(codec), payload)
         now = time.monotonic()
-        abs_send_time = abs_send_time_bytes() if self.is_video else b""
+        abs_send_time = abs_send_time_bytes() if video else b""
         ntp = ntp_now() if packet.marker else 0
         needs_keyframe = False
         downtracks = self.downtracks.values()

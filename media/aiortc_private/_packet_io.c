@@ -405,8 +405,10 @@ build_packet(const unsigned char *data, Py_ssize_t length, PyObject *id_source)
     packet = new_instance(packet_type);
     if (payload == NULL || extensions == NULL || packet == NULL)
         goto fail;
+    /* HeaderExtensions (a dataclass) has every field default to None on the class: only
+       the values a packet carries are set on the instance */
     for (int i = 0; i < FIELD_COUNT; i++)
-        if (PyObject_SetAttr(extensions, field_strings[i], values[i] ? values[i] : Py_None) < 0)
+        if (values[i] && PyObject_SetAttr(extensions, field_strings[i], values[i]) < 0)
             goto fail;
     PyObject *fields[PACKET_FIELD_COUNT] = {
         PyLong_FromLong(2),
@@ -447,7 +449,7 @@ fail:
     return NULL;
 }
 
-/* receive_rtp(unprotect, session, datagram, extension_ids) -> RtpPacket, as
+/* receive_rtp(unprotect, session, extension_ids, datagram) -> RtpPacket, as
  * RtpPacket.parse(unprotected, extensions_map) builds it; extension_ids is the map's
  * HeaderExtensions of ids (read on every call: renegotiation changes it in place).
  * ValueError if decryption or parsing fails. */
@@ -464,9 +466,10 @@ receive_rtp(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     unsigned char packet[BUFFER_SIZE];
     int length;
-    if (decrypt(args, packet, &length) < 0)
+    PyObject *const decrypt_args[3] = {args[0], args[1], args[3]};
+    if (decrypt(decrypt_args, packet, &length) < 0)
         return NULL;
-    return build_packet(packet, length, args[3]);
+    return build_packet(packet, length, args[2]);
 }
 
 /* parse_rtp(data, extension_ids) -> RtpPacket: receive_rtp without the decryption. */

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import asyncio.selector_events
+import dataclasses
 import errno
 import importlib
 import os
@@ -48,11 +49,19 @@ def _load_compiled() -> ModuleType | None:
         return None
 
 
+def _compiled_assumptions_hold() -> bool:
+    """What the C code takes from aiortc without asking: _fan_out.c writes Egress.history
+    slots modulo its own copy of RTP_HISTORY_SIZE, and receive_rtp sets only the header
+    extensions a packet carries (the others read HeaderExtensions' class default, None)."""
+    defaults = [getattr(HeaderExtensions, f.name, 0) for f in dataclasses.fields(HeaderExtensions)]
+    return RTP_HISTORY_SIZE == 128 and all(value is None for value in defaults)
+
+
 compiled = _load_compiled()
+if compiled is not None and not _compiled_assumptions_hold():
+    compiled = None  # an aiortc this was not written for: the Python path is still right
 if compiled is not None:
     compiled.configure(RtpPacket, HeaderExtensions)
-    # _fan_out.c writes Egress.history slots modulo its own copy of this
-    assert RTP_HISTORY_SIZE == 128, "aiortc's RTP_HISTORY_SIZE changed: update _fan_out.c"
 
 # a received SRTP datagram -> the RTP packet in it, as aiortc parses it
 ReceiveRtp = Callable[[bytes], RtpPacket]
@@ -240,14 +249,14 @@ def rtp_receiver(
     if compiled_path is None:
         compiled_path = use_compiled()
     if compiled_path and compiled is not None:
-        receive = partial(compiled.receive_rtp, *_srtp_pointers(session, "srtp_unprotect"))
-        ids = extensions_map._HeaderExtensionsMap__ids
-
-        def receive_compiled(data: bytes) -> RtpPacket:
-            return receive(data, ids)
-
-        receive_compiled.keep_alive = session  # what the raw pointer points into
-        return receive_compiled
+        # receive_rtp(unprotect, session, extension ids, datagram): one C call, no frame
+        receive = partial(
+            compiled.receive_rtp,
+            *_srtp_pointers(session, "srtp_unprotect"),
+            extensions_map._HeaderExtensionsMap__ids,
+        )
+        receive.keep_alive = session  # what the raw pointer points into
+        return receive
     unprotect = fast_srtp(session, protect=False)
     parse = RtpPacket.parse
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import struct
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import aioice.ice
@@ -97,6 +98,7 @@ def install_fast_receive(
                 _stun_first(data, addr)
 
         protocol.datagram_received = datagram_received
-        batch_reads(protocol)
+        # the same as datagram_received does for RTP, without its frame
+        batch_reads(protocol, partial(connection.data_received, component=component))
         if on_socket is not None:
             on_socket(protocol)
