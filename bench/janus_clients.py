@@ -9,7 +9,6 @@ video. Driven like synthetic_clients.py: prints "FLOWING", then "mark" / "report
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import itertools
@@ -25,7 +24,13 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.rtcconfiguration import RTCBundlePolicy
 from encoded_media import load
 from receive_batching import ReceiveBatcher
-from synthetic_clients import BATCH, BATCH_INTERVAL, Participant, announce_flowing, report
+from synthetic_clients import (
+    BATCH,
+    BATCH_INTERVAL,
+    Participant,
+    answer_commands,
+    participants_parser,
+)
 
 from media.aiortc_private.ice import use_host_addresses
 from media.aiortc_private.sender import route_keyframe_requests
@@ -232,34 +237,16 @@ async def run(args) -> None:
     for pid, participant in control.participants.items():
         await participant.subscribe([feed for name, feed in feeds.items() if name != pid])
 
-    expected = args.total - 1
-
-    flowing = asyncio.ensure_future(announce_flowing(control.participants, expected))
-    loop = asyncio.get_running_loop()
-    marked = time.monotonic()
-    while True:
-        command = (await loop.run_in_executor(None, sys.stdin.readline)).strip()
-        if command == "mark":
-            marked = time.monotonic()
-            for p in control.participants.values():
-                p.mark()
-        elif command == "report":
-            print(json.dumps(report(control, time.monotonic() - marked)), flush=True)  # type: ignore[arg-type]
-        elif command in ("quit", ""):
-            break
-    flowing.cancel()
+    await answer_commands(control, args.total - 1)
     for p in control.participants.values():
         await p.close()
     await janus.close()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = participants_parser()
     parser.add_argument("--janus", required=True, help="Janus WebSocket API, ws://HOST:PORT")
     parser.add_argument("--room", type=int, required=True)
-    parser.add_argument("--ids", required=True)
-    parser.add_argument("--total", type=int, required=True)
-    parser.add_argument("--media", required=True)
     asyncio.run(run(parser.parse_args()))
 
 

@@ -164,15 +164,21 @@ async def serve(args: argparse.Namespace) -> None:
     await worker.stop()
 
 
-def main() -> None:
+def deployment_options(gateway_help: str) -> argparse.Namespace:
+    """The options bench/workers.py gives the workers and the gateway alike: Redis, the
+    registry's and the channel layer's prefixes, the gateway's channel."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--registry-prefix", required=True)
     parser.add_argument("--channel-prefix", required=True)
-    parser.add_argument("--gateway", required=True, help="channel the outcomes go to")
+    parser.add_argument("--gateway", required=True, help=gateway_help)
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
-    run(serve(args), DEFAULT_LOOP)
+    return args
+
+
+def main() -> None:
+    run(serve(deployment_options("channel the outcomes go to")), DEFAULT_LOOP)
 
 
 if __name__ == "__main__":

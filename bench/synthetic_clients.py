@@ -317,6 +317,28 @@ async def announce_flowing(participants: dict, expected: int) -> None:
     print("FLOWING", flush=True)
 
 
+async def answer_commands(control, expected: int, other_command=None) -> None:
+    """Prints FLOWING once media flows (``announce_flowing``), then answers the bench's
+    commands on stdin until "quit" or its end: "mark" starts a measuring window, "report"
+    prints one JSON line of what arrived in it; any other line goes to ``other_command``."""
+    flowing = asyncio.ensure_future(announce_flowing(control.participants, expected))
+    loop = asyncio.get_running_loop()
+    marked = time.monotonic()
+    while True:
+        command = (await loop.run_in_executor(None, sys.stdin.readline)).strip()
+        if command == "mark":
+            marked = time.monotonic()
+            for p in control.participants.values():
+                p.mark()
+        elif command == "report":
+            print(json.dumps(report(control, time.monotonic() - marked)), flush=True)
+        elif command in ("quit", ""):
+            break
+        elif other_command is not None:
+            await other_command(command)
+    flowing.cancel()
+
+
 async def run(args) -> None:
     use_host_addresses([args.host_address])
     video, audio = load(Path(args.media))
@@ -337,40 +359,35 @@ async def run(args) -> None:
     for pid in ids:
         await control.participants[pid].join()
 
-    expected = args.total - 1
+    async def rejoin_on_network_change(command: str) -> None:
+        if not command.startswith("network-changed "):
+            return
+        use_host_addresses([command.split()[1]])
+        for pid, old in list(control.participants.items()):
+            new = Participant(pid, video, audio, control, previous=old, layers=layers)
+            control.participants[pid] = new
+            await old.pc.close()
+            await new.join()
+        print("REJOINED", flush=True)
 
-    flowing = asyncio.ensure_future(announce_flowing(control.participants, expected))
-    loop = asyncio.get_running_loop()
-    marked = time.monotonic()
-    while True:
-        command = (await loop.run_in_executor(None, sys.stdin.readline)).strip()
-        if command == "mark":
-            marked = time.monotonic()
-            for p in control.participants.values():
-                p.mark()
-        elif command == "report":
-            print(json.dumps(report(control, time.monotonic() - marked)), flush=True)
-        elif command.startswith("network-changed "):
-            use_host_addresses([command.split()[1]])
-            for pid, old in list(control.participants.items()):
-                new = Participant(pid, video, audio, control, previous=old, layers=layers)
-                control.participants[pid] = new
-                await old.pc.close()
-                await new.join()
-            print("REJOINED", flush=True)
-        elif command in ("quit", ""):
-            break
-    flowing.cancel()
+    await answer_commands(control, args.total - 1, rejoin_on_network_change)
     for p in control.participants.values():
         await p.pc.close()
     reading.cancel()
 
 
-def main() -> None:
+def participants_parser() -> argparse.ArgumentParser:
+    """The options every client process takes: its participants' ids, how many take part
+    in all (counting other processes), the recording they publish."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--ids", required=True)
     parser.add_argument("--total", type=int, required=True)
     parser.add_argument("--media", required=True)
+    return parser
+
+
+def main() -> None:
+    parser = participants_parser()
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--control-unix", help="the relay's control socket (instead of --port)")
     parser.add_argument("--host-address", default="127.0.0.1", help="ICE host candidates")

@@ -17,14 +17,13 @@ import argparse
 import asyncio
 import contextlib
 import json
-import logging
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from media_worker_process import channel_layer
+from media_worker_process import channel_layer, deployment_options
 from redis.asyncio import Redis
 
 from media.registry import Registry
@@ -110,14 +109,7 @@ async def serve(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
-    parser.add_argument("--registry-prefix", required=True)
-    parser.add_argument("--channel-prefix", required=True)
-    parser.add_argument("--gateway", required=True, help="the channel outcomes arrive on")
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.ERROR)
-    asyncio.run(serve(args))
+    asyncio.run(serve(deployment_options("the channel outcomes arrive on")))
 
 
 if __name__ == "__main__":

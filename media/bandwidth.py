@@ -3,7 +3,14 @@ the subscriber tells the relay over RTCP, with GCC's loss rules (plain Python, n
 
 Inputs, per connection: receiver reports (fraction lost and the highest sequence number,
 per stream), REMB (Chromium with goog-remb, aiortc with abs-send-time) and, once a
-second, how many bits the relay has sent on the connection (``update``).
+second, how many bits the relay has sent on the connection and the last sequence number
+of each stream (``update``).
+
+A report's loss counts only when it covers less than ``REPORT_SILENCE`` of sending: a
+receiver that makes a report as its link comes back, before new packets arrive, tells
+the highest number it had before the outage, so the next report, a moment later, spans
+the whole outage. Its loss is the outage, not a queue; the time between the two reports'
+arrival does not show it, the sequence numbers the relay sent in between do.
 
 Transport-wide congestion control feedback is not used: aiortc cannot negotiate
 transport-cc, so no subscriber would send it unless the relay's offers carried it; then
@@ -43,6 +50,7 @@ is lifted the top layer is back within 4 s + 4-5 s at worst. Layer hysteresis li
 from __future__ import annotations
 
 import time
+from collections import deque
 from dataclasses import dataclass
 
 LOSS_HIGH = 0.10
@@ -56,7 +64,8 @@ PROBE_SETTLED = 3.0  # seconds of growth without a decrease: the step up fitted
 MIN_ESTIMATE = 64_000
 NO_LIMIT = 20_000_000  # estimates above this are no limit at all
 MIN_PACKETS = 10  # fewer packets reported lost or received say nothing about loss
-REPORT_SILENCE = 3.0  # a stream's first report after this long covers an outage, not a queue
+REPORT_SILENCE = 3.0  # a report covering this long (arrival or sending) covers an outage
+SENT_SAMPLES = 12  # per stream, once a second: when the relay had sent which sequence number
 
 
 @dataclass
@@ -88,6 +97,7 @@ class BandwidthEstimate:
         self._packet_bits: dict[int, float] = {}  # per stream, over the last update
         self._sent_by_stream: dict[int, tuple[int, int]] = {}
         self._received_bps: dict[int, tuple[float, float]] = {}  # per stream: rate, when
+        self._sent_sequences: dict[int, deque[tuple[float, int]]] = {}  # per stream: when, last
 
     def on_report(
         self, ssrc: int, fraction_lost: int, highest_sequence: int, now: float | None = None
@@ -103,6 +113,10 @@ class BandwidthEstimate:
         self._streams[ssrc] = _Stream(highest_sequence, now)
         if stream is None or now - stream.at > REPORT_SILENCE:
             return
+        if self._sending_between(ssrc, stream.highest_sequence, highest_sequence) > REPORT_SILENCE:
+            # the last report was stale (made before the packets sent just before an outage
+            # arrived, or while the link was coming back): this one covers the outage
+            return
         expected = highest_sequence - stream.highest_sequence
         if expected <= 0 or now <= stream.at:
             return
@@ -112,6 +126,16 @@ class BandwidthEstimate:
         if packet_bits is not None:
             received = expected * (1 - fraction_lost / 256) * packet_bits
             self._received_bps[ssrc] = (received / (now - stream.at), now)
+
+    def _sending_between(self, ssrc: int, first: int, last: int) -> float:
+        """Seconds at least between the relay sending sequence number ``first`` and
+        ``last`` of a stream (0: not known), from the once-a-second samples."""
+        samples = self._sent_sequences.get(ssrc, ())
+        first_sent_by = next((at for at, seq in samples if _at_or_after(seq, first)), None)
+        last_unsent_at = [at for at, seq in samples if not _at_or_after(seq, last)]
+        if first_sent_by is None or not last_unsent_at:
+            return 0.0
+        return last_unsent_at[-1] - first_sent_by
 
     def received_bps(self, now: float) -> int | None:
         """What the subscriber says reached it, bits per second on the wire (the streams'
@@ -141,12 +165,17 @@ class BandwidthEstimate:
         now: float | None = None,
         streams: dict[int, tuple[int, int]] | None = None,
         video_headers_bits: int = 0,
+        sequences: dict[int, int] | None = None,
     ) -> int | None:
         """Once a second: bits sent on this connection so far (wire size), and of them
         the ones that are not video payload, and of those the video packets' headers;
-        per outgoing stream (SSRC) its bits and
-        packets so far; returns the estimate."""
+        per outgoing stream (SSRC) its bits and packets so far, and the last sequence
+        number sent; returns the estimate."""
         now = time.monotonic() if now is None else now
+        for ssrc, sequence in (sequences or {}).items():
+            self._sent_sequences.setdefault(ssrc, deque(maxlen=SENT_SAMPLES)).append(
+                (now, sequence)
+            )
         for ssrc, (bits, packets) in (streams or {}).items():
             before_bits, before_packets = self._sent_by_stream.get(ssrc, (0, 0))
             if packets > before_packets:
@@ -208,3 +237,8 @@ class BandwidthEstimate:
         if self.estimate is None or bits_per_second < self.estimate:
             self.estimate = max(MIN_ESTIMATE, bits_per_second)
             self.decreases += 1
+
+
+def _at_or_after(sequence: int, target: int) -> bool:
+    """``sequence`` is ``target`` or later (16-bit RTP numbers, receiver reports' extended)."""
+    return (sequence - target) & 0xFFFF < 0x8000

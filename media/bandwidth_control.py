@@ -26,6 +26,7 @@ class BandwidthCommands:
                 continue
             sent = reserved = video_headers = 0
             streams: dict[int, tuple[int, int]] = {}
+            sequences: dict[int, int] = {}
             for egress in participant.egresses:
                 headers = egress.packets_sent * PACKET_OVERHEAD * 8
                 sent += egress.bytes_sent * 8 + headers
@@ -33,8 +34,14 @@ class BandwidthCommands:
                 audio = egress.transceiver.kind == "audio"
                 reserved += egress.bytes_sent * 8 + headers if audio else headers
                 video_headers += 0 if audio else headers
+                if egress.last_seq is not None:
+                    sequences[egress.ssrc] = egress.last_seq
             participant.bandwidth.update(
-                sent, reserved, streams=streams, video_headers_bits=video_headers
+                sent,
+                reserved,
+                streams=streams,
+                video_headers_bits=video_headers,
+                sequences=sequences,
             )
             budget = participant.bandwidth.video_budget
             if budget != participant.video_budget:

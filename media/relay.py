@@ -434,6 +434,8 @@ class Relay(SimulcastCommands, BandwidthCommands):
                 number_header_extensions(pc, ids)
                 await pc.setLocalDescription(RTCSessionDescription(sdp=ours, type="offer"))
             except Exception as exc:
+                if participant.closed or pc.signalingState == "closed":
+                    return  # they left while the offer was being made: nothing to tell anyone
                 logger.exception("relay offer failed")
                 self._emit(RelayErrorEvent(participant.id, "negotiation_failed", str(exc)))
                 return

@@ -151,6 +151,21 @@ def daphne_process(env: dict, log_path: Path) -> Iterator[tuple[str, subprocess.
 
 
 @contextlib.contextmanager
+def two_web_processes_on_redis(
+    log_dir: Path, **overrides: str
+) -> Iterator[tuple[Demo, str, subprocess.Popen[bytes], str]]:
+    """Two daphne processes sharing real Redis and a fresh PostgreSQL (``seeded_on_redis``),
+    logging to a.log and b.log in ``log_dir``: yields the demo, A's URL and process (for a
+    test to kill or stop), and B's URL."""
+    with (
+        seeded_on_redis(**overrides) as (env, demo),
+        daphne_process(env, log_dir / "a.log") as (server_a, process_a),
+        daphne(env, log_dir / "b.log") as server_b,
+    ):
+        yield demo, server_a, process_a, server_b
+
+
+@contextlib.contextmanager
 def media_worker(env: dict, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     """Production's separate relay process (`manage.py media_worker`), registered once
     this yields; yields the process (a fault test may kill it)."""

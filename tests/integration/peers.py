@@ -10,6 +10,8 @@ import uuid
 
 import websockets
 
+from tests import servers
+
 
 class Peer:
     def __init__(self, ws) -> None:
@@ -52,3 +54,17 @@ async def connect(base_url: str, meeting_id: str, token: str, expect="room.state
     if expect:
         await peer.expect(expect)
     return peer
+
+
+async def watcher_and_two_to_move(
+    server_a: str, server_b: str, demo: servers.Demo, names: tuple[str, str]
+) -> tuple[Peer, dict, dict]:
+    """Watch Wren joins on ``server_b`` and connects there, to see what the others go
+    through; the two ``names`` join over HTTP on ``server_a`` (their sockets are the
+    test's to open). Wren's socket and the two joins."""
+    join = servers.facilitator_over_http
+    wren = await asyncio.to_thread(join, server_b, demo, "Watch Wren")
+    first = await asyncio.to_thread(join, server_a, demo, names[0])
+    second = await asyncio.to_thread(join, server_a, demo, names[1])
+    watcher = await connect(server_b, demo.meeting_id, wren["token"])
+    return watcher, first, second

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import signal
 import time
 import uuid
@@ -17,11 +16,10 @@ from redis.asyncio import Redis
 
 from media.registry import Registry
 from tests import servers
+from tests.integration.media_pages import two_pages_with_media
 from tests.integration.test_two_servers_on_redis import open_socket
 from tests.media.media_peers import wait_for
 from tests.signaling.media_peer import MediaMeeting, WebsocketTransport
-
-logging.getLogger("aiortc").setLevel(logging.ERROR)
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -55,23 +53,6 @@ async def meeting_worker(env: dict, meeting_id: str) -> str:
     return placed.decode()
 
 
-async def two_peers_with_media(demo, server_a, server_b):
-    cedar = await asyncio.to_thread(servers.facilitator_over_http, server_a, demo, "Co Cedar")
-    heron = await asyncio.to_thread(servers.facilitator_over_http, server_b, demo, "Co Heron")
-    on_a = await open_socket(server_a, demo.meeting_id, cedar["token"])
-    await on_a.expect("room.state")
-    on_b = await open_socket(server_b, demo.meeting_id, heron["token"])
-    await on_b.expect("room.state")
-    meeting = MediaMeeting()
-    a = meeting.add_transport(WebsocketTransport(on_a.ws), cedar["participant_id"])
-    b = meeting.add_transport(WebsocketTransport(on_b.ws), heron["participant_id"])
-    await a.join()
-    await b.join()
-    await wait_for(lambda: len(a.counters_from(b.id)) > 5, timeout=15)
-    await wait_for(lambda: len(b.counters_from(a.id)) > 5, timeout=15)
-    return meeting, a, b, (on_a, on_b)
-
-
 async def media_flows_again(a, b, since: float) -> float:
     """Seconds from ``since`` until each peer got 5 new pictures from the other."""
 
@@ -90,7 +71,8 @@ def logs_of(workers) -> str:
 @pytest.mark.parametrize("how", ["kill", "sigterm"])
 async def test_media_comes_back_within_10_s_when_the_meetings_worker_goes(tmp_path, how):
     with deployment(tmp_path) as (env, demo, workers, server_a, server_b):
-        meeting, a, b, sockets = await two_peers_with_media(demo, server_a, server_b)
+        pages = await two_pages_with_media(demo, server_a, server_b)
+        a, b = pages.a, pages.b
         try:
             first = await meeting_worker(env, demo.meeting_id)
             process, _ = workers[first]
@@ -112,9 +94,7 @@ async def test_media_comes_back_within_10_s_when_the_meetings_worker_goes(tmp_pa
         except AssertionError as failure:
             raise AssertionError(f"{failure}\n{logs_of(workers)}") from None
         finally:
-            await meeting.close()
-            for socket in sockets:
-                await socket.ws.close()
+            await pages.close()
 
 
 async def test_media_comes_back_when_the_only_worker_is_killed_and_started_again(tmp_path):
@@ -128,7 +108,8 @@ async def test_media_comes_back_when_the_only_worker_is_killed_and_started_again
         servers.daphne(env, tmp_path / "a.log") as server_a,
         servers.daphne(env, tmp_path / "b.log") as server_b,
     ):
-        meeting, a, b, sockets = await two_peers_with_media(demo, server_a, server_b)
+        pages = await two_pages_with_media(demo, server_a, server_b)
+        a, b = pages.a, pages.b
         try:
             old.send_signal(signal.SIGKILL)
             await asyncio.to_thread(old.wait, 5)
@@ -140,9 +121,7 @@ async def test_media_comes_back_when_the_only_worker_is_killed_and_started_again
                 new_id = servers.worker_id(tmp_path / "new.log")
                 assert await meeting_worker(env, demo.meeting_id) == new_id
         finally:
-            await meeting.close()
-            for socket in sockets:
-                await socket.ws.close()
+            await pages.close()
 
 
 async def test_two_workers_share_new_meetings_and_each_meeting_stays_put(tmp_path):

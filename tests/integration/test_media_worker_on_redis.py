@@ -2,16 +2,14 @@
 and PostgreSQL. Two people on different web processes see each other through the worker."""
 
 import asyncio
-import logging
 
 import pytest
 
 from tests import servers
+from tests.integration.media_pages import two_pages_with_media
 from tests.integration.test_two_servers_on_redis import open_socket
 from tests.media.media_peers import wait_for
 from tests.signaling.media_peer import MediaMeeting, WebsocketTransport
-
-logging.getLogger("aiortc").setLevel(logging.ERROR)
 
 
 @pytest.fixture(scope="module")
@@ -31,33 +29,19 @@ def deployment(tmp_path_factory):
 
 async def test_people_on_two_web_processes_see_each_other_through_the_media_worker(deployment):
     demo, server_a, server_b, logs = deployment
-    cedar = await asyncio.to_thread(servers.facilitator_over_http, server_a, demo, "Co Cedar")
-    heron = await asyncio.to_thread(servers.facilitator_over_http, server_b, demo, "Co Heron")
-    on_a = await open_socket(server_a, demo.meeting_id, cedar["token"])
-    await on_a.expect("room.state")
-    on_b = await open_socket(server_b, demo.meeting_id, heron["token"])
-    await on_b.expect("room.state")
-
-    meeting = MediaMeeting()
     try:
-        a = meeting.add_transport(WebsocketTransport(on_a.ws), cedar["participant_id"])
-        b = meeting.add_transport(WebsocketTransport(on_b.ws), heron["participant_id"])
-        await a.join()
-        await b.join()
-        await wait_for(lambda: len(a.counters_from(b.id)) > 5, timeout=15)
-        await wait_for(lambda: len(b.counters_from(a.id)) > 5, timeout=15)
-        assert a.mislabelled == b.mislabelled == 0
-
-        # leaving on web process B reaches the relay in the worker process
-        await on_b.ws.send('{"type": "leave"}')
-        await wait_for(lambda: a.mid_of(b.id, "video") is None, timeout=10)
+        pages = await two_pages_with_media(demo, server_a, server_b)
+        a, b = pages.a, pages.b
+        try:
+            assert a.mislabelled == b.mislabelled == 0
+            # leaving on web process B reaches the relay in the worker process
+            await pages.sockets[1].ws.send('{"type": "leave"}')
+            await wait_for(lambda: a.mid_of(b.id, "video") is None, timeout=10)
+        finally:
+            await pages.close()
     except AssertionError as failure:
         worker_log = (logs / "media.log").read_text()[-3000:]
         raise AssertionError(f"{failure}\nmedia worker log:\n{worker_log}") from None
-    finally:
-        await meeting.close()
-        await on_a.ws.close()
-        await on_b.ws.close()
 
 
 async def test_relays_inside_two_web_processes_on_redis_share_each_meeting(tmp_path):

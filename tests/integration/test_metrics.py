@@ -7,9 +7,7 @@ dashboard draws exists in a live exposition."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
 import re
 import urllib.error
 import urllib.request
@@ -19,11 +17,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests import servers
-from tests.integration.test_two_servers_on_redis import open_socket
+from tests.integration.media_pages import two_pages_with_media
 from tests.media.media_peers import wait_for
-from tests.signaling.media_peer import MediaMeeting, WebsocketTransport
-
-logging.getLogger("aiortc").setLevel(logging.ERROR)
 
 DASHBOARD = servers.ROOT / "deploy" / "grafana" / "peer-meetings.json"
 NAME_MARKER = "Zephyrmarker Quill"
@@ -89,21 +84,10 @@ async def test_a_meeting_moves_the_numbers_and_names_nobody(deployment):
     demo, web, web_port, worker_port, _ = deployment
     web_before, media_before = scrape(web_port), scrape(worker_port)
 
-    host = await asyncio.to_thread(servers.facilitator_over_http, web, demo, "Co Cedar")
-    guest = await asyncio.to_thread(servers.facilitator_over_http, web, demo, NAME_MARKER)
-    on_a = await open_socket(web, demo.meeting_id, host["token"])
-    welcome = await on_a.expect("welcome")
-    await on_a.expect("room.state")
-    on_b = await open_socket(web, demo.meeting_id, guest["token"])
-    await on_b.expect("room.state")
-    meeting = MediaMeeting()
+    pages = await two_pages_with_media(demo, web, web, names=("Co Cedar", NAME_MARKER))
+    host, guest = pages.joined
+    on_b = pages.sockets[1]
     try:
-        a = meeting.add_transport(WebsocketTransport(on_a.ws), host["participant_id"])
-        b = meeting.add_transport(WebsocketTransport(on_b.ws), guest["participant_id"])
-        await a.join()
-        await b.join()
-        await wait_for(lambda: len(a.counters_from(b.id)) > 5, timeout=15)
-        await wait_for(lambda: len(b.counters_from(a.id)) > 5, timeout=15)
         await on_b.ws.send(
             json.dumps({"type": "chat.send", "text": CHAT_MARKER, "client_id": "m1"})
         )
@@ -130,9 +114,7 @@ async def test_a_meeting_moves_the_numbers_and_names_nobody(deployment):
         media_text = scrape_text(worker_port)
         web_text = scrape_text(web_port)
     finally:
-        await meeting.close()
-        await on_a.ws.close()
-        await on_b.ws.close()
+        await pages.close()
     media_after = parse(media_text)
 
     def grew(before: Samples, after: Samples, name: str, by: float = 1, **labels: str) -> None:
@@ -172,7 +154,7 @@ async def test_a_meeting_moves_the_numbers_and_names_nobody(deployment):
         INVENTED_TYPE,
         demo.meeting_id,
         demo.meeting_id.replace("-", ""),
-        welcome["meeting"]["title"],
+        pages.welcome["meeting"]["title"],
         host["participant_id"],
         guest["participant_id"],
         host["participant_id"].replace("-", ""),

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from tests import servers
-from tests.integration.peers import connect
+from tests.integration.peers import connect, watcher_and_two_to_move
 
 GRACE = 30
 
@@ -22,16 +22,11 @@ def _connection_of(pid: str, connection: str):
 
 @pytest.mark.timeout(150)
 async def test_a_killed_processs_people_reconnect_elsewhere_or_are_counted_as_left(tmp_path):
-    with (
-        servers.seeded_on_redis(MEDIA_ENABLED="false") as (env, demo),
-        servers.daphne_process(env, tmp_path / "a.log") as (server_a, process_a),
-        servers.daphne(env, tmp_path / "b.log") as server_b,
-    ):
-        join = servers.facilitator_over_http
-        wren = await asyncio.to_thread(join, server_b, demo, "Watch Wren")
-        sage = await asyncio.to_thread(join, server_a, demo, "Staying Sage")
-        gull = await asyncio.to_thread(join, server_a, demo, "Gone Gull")
-        watcher = await connect(server_b, demo.meeting_id, wren["token"])
+    with servers.two_web_processes_on_redis(tmp_path, MEDIA_ENABLED="false") as web:
+        demo, server_a, process_a, server_b = web
+        watcher, sage, gull = await watcher_and_two_to_move(
+            server_a, server_b, demo, ("Staying Sage", "Gone Gull")
+        )
         on_a = {
             "sage": await connect(server_a, demo.meeting_id, sage["token"]),
             "gull": await connect(server_a, demo.meeting_id, gull["token"]),

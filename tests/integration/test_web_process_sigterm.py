@@ -4,33 +4,25 @@ to reconnect (4503), land on the other process as themselves, nobody counts as l
 stopped process is gone within 10 s."""
 
 import asyncio
-import logging
 import signal
 import time
 
 import pytest
 
 from tests import servers
-from tests.integration.peers import connect
+from tests.integration.peers import connect, watcher_and_two_to_move
 from tests.integration.test_two_servers_on_redis import open_socket
 from tests.media.media_peers import wait_for
 from tests.signaling.media_peer import MediaMeeting, WebsocketTransport
 
-logging.getLogger("aiortc").setLevel(logging.ERROR)
-
 
 @pytest.mark.timeout(150)
 async def test_sigterm_hands_its_people_to_the_other_process_and_exits_within_10_s(tmp_path):
-    with (
-        servers.seeded_on_redis(MEDIA_HOST_ADDRESSES="127.0.0.1") as (env, demo),
-        servers.daphne_process(env, tmp_path / "a.log") as (server_a, process_a),
-        servers.daphne(env, tmp_path / "b.log") as server_b,
-    ):
-        join = servers.facilitator_over_http
-        wren = await asyncio.to_thread(join, server_b, demo, "Watch Wren")
-        sage = await asyncio.to_thread(join, server_a, demo, "Moving Sage")
-        gull = await asyncio.to_thread(join, server_a, demo, "Moving Gull")
-        watcher = await connect(server_b, demo.meeting_id, wren["token"])
+    with servers.two_web_processes_on_redis(tmp_path, MEDIA_HOST_ADDRESSES="127.0.0.1") as web:
+        demo, server_a, process_a, server_b = web
+        watcher, sage, gull = await watcher_and_two_to_move(
+            server_a, server_b, demo, ("Moving Sage", "Moving Gull")
+        )
         on_a = [await open_socket(server_a, demo.meeting_id, p["token"]) for p in (sage, gull)]
         for socket in on_a:
             await socket.expect("room.state")

@@ -22,9 +22,10 @@ def pytest_asyncio_loop_factories(config, item):
 
 
 @pytest.fixture
-async def room():
-    """A relay on 127.0.0.1 plus a router for its events; closes everything afterwards."""
-    async with relay_room() as test_room:
+async def room(request):
+    """A relay on 127.0.0.1 plus a router for its events; closes everything afterwards.
+    A test module may set ``RELAY_OPTIONS`` (relay_room's keyword arguments) for its relay."""
+    async with relay_room(**getattr(request.module, "RELAY_OPTIONS", {})) as test_room:
         yield test_room
 
 

@@ -168,6 +168,22 @@ def test_reports_that_see_nothing_arrive_for_seconds_do_not_make_the_outage_cong
     assert estimate.update(2_400_000, now=6.0) is None
 
 
+def test_a_report_made_as_the_link_came_back_does_not_make_the_next_one_congestion():
+    # the relay sends 100 packets a second; the subscriber's link is down from 0 s to 5 s.
+    # Its first report after that was made before new packets arrived (it shows what came
+    # before the outage), so the next one, half a second later, covers the whole outage.
+    estimate = BandwidthEstimate()
+    for second in range(6):
+        sent = {1: 1000 + 100 * second}
+        estimate.update(2_000_000 * second, now=float(second), sequences=sent)
+    estimate.on_report(1, 0, 1000, now=5.05)
+    estimate.on_report(1, 210, 1560, now=5.6)  # 82 % of 560 lost: the outage
+    assert estimate.update(12_000_000, now=6.0, sequences={1: 1600}) is None
+    # a loss that happened while sending is still congestion
+    estimate.on_report(1, 128, 1700, now=7.0)
+    assert estimate.update(14_000_000, now=7.0, sequences={1: 1700}) is not None
+
+
 def test_the_loss_of_an_overload_already_corrected_does_not_drop_the_estimate_again():
     # two streams of 1000-byte packets; the link carries 300k; reports lag a second
     estimate = BandwidthEstimate()

@@ -59,13 +59,6 @@ def test_a_publisher_on_a_lossy_jittery_link_is_seen_whole_and_heard_without_gap
         assert heron["audio_longest_gap_ms"] <= 100, (subscriber, heron)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="flaky since the stop-23 merges: the first frame is back in 0.2 s, but video then "
-    "sometimes runs at 1-9 fps, not >= 15 (4 of 8 runs before the one-way-outage fix in "
-    "media/bandwidth.py, 1 of 4 after it; with the estimator off 4 of 4 passed): the bandwidth "
-    "estimate still reads part of the outage as congestion and pauses or lowers video",
-)
 def test_a_subscriber_whose_link_drops_for_5_s_gets_media_back_on_the_same_connection():
     result = subscriber_outage(outage=5.0)
     assert result["relay_participants"] == 3  # nobody left or joined again

@@ -3,25 +3,21 @@ allowance for a full layer that nobody watches, and the allowance back when some
 
 from __future__ import annotations
 
-import pytest
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
 from media import Relay
 from media.forwarding import Downtrack
 from media.publisher_rate import HEADROOM, simulcast_cap
 from media.simulcast import SimulcastPublication
-from tests.media.media_peers import Client, joined, relay_room, wait_for
+from tests.media.media_peers import Client, joined, wait_for
 from tests.media.simulcast_peers import LayerWatcher, SimulcastPublisher
 
 MAXIMUM = 2_500_000
-
-
-@pytest.fixture
-async def room():
-    async with relay_room(
-        keyframe_min_interval=0.3, simulcast_max_bitrate=MAXIMUM, estimate_bandwidth=False
-    ) as test_room:
-        yield test_room
+RELAY_OPTIONS = {
+    "keyframe_min_interval": 0.3,
+    "simulcast_max_bitrate": MAXIMUM,
+    "estimate_bandwidth": False,
+}
 
 
 def _record_rembs(relay: Relay, publisher: str, source: str = "video") -> list[int]:

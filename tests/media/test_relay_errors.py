@@ -1,5 +1,6 @@
 """Bad input gives a typed error with a stable code; nobody else notices."""
 
+import asyncio
 import json
 
 import pytest
@@ -88,6 +89,26 @@ async def test_client_offer_during_a_relay_offer_is_refused(room, make_client):
     await wait_for(lambda: not alice._renegotiations.empty())
     with pytest.raises(NegotiationInProgress):
         await room.relay.offer("alice", alice.pc.localDescription.sdp)
+
+
+async def test_leaving_while_the_relay_makes_an_offer_is_not_an_error(room, make_client, caplog):
+    alice = await make_client("alice")
+    await make_client("bob")
+    await wait_for(lambda: alice.counters_from("bob"))
+    relay = room.relay
+    pc = relay._participants["alice"].pc
+    set_local = pc.setLocalDescription
+
+    async def leave_first(description):
+        await relay.leave("alice")  # alice closes her tab just as carol's arrival is offered
+        return await set_local(description)
+
+    pc.setLocalDescription = leave_first
+    await make_client("carol")
+    await wait_for(lambda: "alice" not in relay._participants)
+    await asyncio.sleep(0.2)
+    assert not [e for e in room.events if e.type == "error"], room.events
+    assert "relay offer failed" not in caplog.text
 
 
 def test_events_and_error_codes_are_json_safe_and_stable(room):

@@ -10,17 +10,11 @@ from __future__ import annotations
 import itertools
 import time
 
-import pytest
-
 from media import Relay
-from tests.media.media_peers import joined, relay_room, wait_for
+from tests.media.media_peers import joined, wait_for
 from tests.media.simulcast_peers import LayerWatcher, SimulcastPublisher
 
-
-@pytest.fixture
-async def room():
-    async with relay_room(keyframe_min_interval=0.3) as test_room:
-        yield test_room
+RELAY_OPTIONS = {"keyframe_min_interval": 0.3}
 
 
 def _counters_rise(pictures) -> bool:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import math
 
-import pytest
-
 from media import ActiveSpeaker, Relay, VideosPaused
 from media.video_priority import RESUME_HEADROOM, Video, videos_to_pause
 from tests.media.media_peers import (
@@ -15,20 +13,16 @@ from tests.media.media_peers import (
     Client,
     CounterVideoTrack,
     joined,
-    relay_room,
     wait_for,
 )
 from tests.media.simulcast_peers import SimulcastPublisher
 
 PAUSE_MIN = 1.0
-
-
-@pytest.fixture
-async def room():
-    async with relay_room(
-        keyframe_min_interval=0.3, pause_min_seconds=PAUSE_MIN, estimate_bandwidth=False
-    ) as test_room:
-        yield test_room
+RELAY_OPTIONS = {
+    "keyframe_min_interval": 0.3,
+    "pause_min_seconds": PAUSE_MIN,
+    "estimate_bandwidth": False,
+}
 
 
 def _lowest_rate(relay: Relay, publisher: str) -> int:

@@ -8,6 +8,7 @@ from signaling import media_bridge
 from signaling.db import close_connections
 from tests.factories import make_meeting, make_participant
 from tests.signaling.client import Client
+from tests.signaling.media_peer import MediaMeeting
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -59,6 +60,14 @@ async def room(transactional_db):
         with contextlib.suppress(Exception):
             await client.close()
     await media_bridge.stop_local_worker()
+
+
+@pytest.fixture
+async def media():
+    """aiortc pages for the test's sockets (tests/signaling/media_peer.py); closed after."""
+    meeting = MediaMeeting()
+    yield meeting
+    await meeting.close()
 
 
 @pytest.fixture(scope="session", autouse=True)

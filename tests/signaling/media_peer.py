@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 
 import websockets
 
@@ -13,6 +14,9 @@ from media import Renegotiate
 from media.aiortc_private.ice import use_host_addresses
 from tests.media import media_peers
 from tests.signaling.client import Client
+
+# aiortc logs a warning per undecodable frame while a page waits for a keyframe
+logging.getLogger("aiortc").setLevel(logging.ERROR)
 
 
 class CommunicatorTransport:
@@ -156,6 +160,25 @@ class MediaMeeting:
 
     def add(self, socket: Client, **kwargs) -> SocketMediaPeer:
         return self.add_transport(CommunicatorTransport(socket), socket.participant_id, **kwargs)
+
+    async def facilitator_and_peer(
+        self,
+        room,
+        name: str = "Calm Heron",
+        *,
+        media: str = "camera_mic",
+        facilitator: dict | None = None,
+        peer: dict | None = None,
+    ) -> tuple[Client, SocketMediaPeer, SocketMediaPeer]:
+        """``name`` admitted to ``room`` taking part as ``media``; then the facilitator's page
+        and theirs (``facilitator`` / ``peer``: their SocketMediaPeer options) join media, in
+        that order. The peer's socket and both pages."""
+        peer_socket = await room.admitted_peer(name, media=media)
+        fern = self.add(room.facilitator, **(facilitator or {}))
+        their = self.add(peer_socket, **(peer or {}))
+        await fern.join()
+        await their.join()
+        return peer_socket, fern, their
 
     def add_transport(self, transport, participant_id: str, **kwargs) -> SocketMediaPeer:
         peer = SocketMediaPeer(transport, participant_id, number=len(self.peers) + 1, **kwargs)

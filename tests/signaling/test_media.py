@@ -2,30 +2,13 @@
 and the relay in the server process forwards what room state allows."""
 
 import asyncio
-import logging
-
-import pytest
 
 from signaling import media_bridge
 from tests.media.media_peers import wait_for
-from tests.signaling.media_peer import MediaMeeting
-
-logging.getLogger("aiortc").setLevel(logging.ERROR)
-
-
-@pytest.fixture
-async def media():
-    meeting = MediaMeeting()
-    yield meeting
-    await meeting.close()
 
 
 async def test_two_people_see_each_other_through_the_relay(room, media):
-    peer_socket = await room.admitted_peer("Calm Heron")
-    fern = media.add(room.facilitator)
-    heron = media.add(peer_socket)
-    await fern.join()
-    await heron.join()
+    _peer_socket, fern, heron = await media.facilitator_and_peer(room)
 
     assert fern.ready["publish_video"] and fern.ready["ice_servers"] == []
     # pictures decode to the counters their sender drew
@@ -38,12 +21,10 @@ async def test_two_people_see_each_other_through_the_relay(room, media):
 
 
 async def test_text_only_participant_may_listen_but_is_never_forwarded(room, media):
-    listener_socket = await room.admitted_peer("Quiet Wren", media="text_only")
-    fern = media.add(room.facilitator)
     # a text-only page that (wrongly or maliciously) sends a camera anyway
-    wren = media.add(listener_socket, receive_video=False)
-    await fern.join()
-    await wren.join()
+    _listener_socket, fern, wren = await media.facilitator_and_peer(
+        room, "Quiet Wren", media="text_only", peer={"receive_video": False}
+    )
 
     assert wren.ready["publish_audio"] is False and wren.ready["publish_video"] is False
     await wait_for(lambda: wren.mid_of(fern.id, "audio"), timeout=10)
@@ -89,11 +70,7 @@ async def test_bad_negotiation_gets_typed_errors_and_leaves_others_flowing(room,
 
 
 async def test_leaving_the_meeting_takes_the_leavers_media_away(room, media):
-    peer_socket = await room.admitted_peer("Calm Heron")
-    fern = media.add(room.facilitator)
-    heron = media.add(peer_socket)
-    await fern.join()
-    await heron.join()
+    peer_socket, fern, heron = await media.facilitator_and_peer(room)
     await wait_for(lambda: fern.mid_of(heron.id, "video") and fern.counters_from(heron.id), 10)
 
     await peer_socket.send({"type": "leave"})
@@ -105,11 +82,7 @@ async def test_leaving_the_meeting_takes_the_leavers_media_away(room, media):
 
 async def test_joining_media_again_starts_a_fresh_connection(room, media):
     """A reloaded page (or an audio-only switch) sends media.join again."""
-    peer_socket = await room.admitted_peer("Calm Heron")
-    fern = media.add(room.facilitator)
-    heron = media.add(peer_socket)
-    await fern.join()
-    await heron.join()
+    peer_socket, fern, heron = await media.facilitator_and_peer(room)
     await wait_for(lambda: fern.counters_from(heron.id), timeout=10)
 
     await heron.close()  # the old page is gone; its socket stays with the new one
@@ -134,21 +107,17 @@ async def test_media_stop_leaves_chat_working(room, media):
 
 
 async def test_everyone_in_the_room_learns_who_is_speaking(room, media):
-    peer_socket = await room.admitted_peer("Calm Heron")
-    fern = media.add(room.facilitator, amplitude=0.0, video=False)
-    heron = media.add(peer_socket, amplitude=0.5, video=False)
-    await fern.join()
-    await heron.join()
+    _peer_socket, fern, heron = await media.facilitator_and_peer(
+        room,
+        facilitator={"amplitude": 0.0, "video": False},
+        peer={"amplitude": 0.5, "video": False},
+    )
     await fern.expect("media.speaker", timeout=10, participant_id=heron.id)
     await heron.expect("media.speaker", timeout=10, participant_id=heron.id)
 
 
 async def test_a_muted_peers_audio_stops_at_the_relay_and_flows_again_when_they_accept(room, media):
-    peer_socket = await room.admitted_peer("Calm Heron")
-    fern = media.add(room.facilitator)
-    heron = media.add(peer_socket)
-    await fern.join()
-    await heron.join()
+    peer_socket, fern, heron = await media.facilitator_and_peer(room)
 
     def heard() -> int:
         received = fern.received.get(heron.id)
@@ -212,11 +181,10 @@ async def test_breakout_members_hear_only_their_breakout_and_get_the_main_room_b
 
 async def test_a_text_only_peer_switches_to_video_and_back_and_the_relay_follows(room, media):
     """media.set: the server decides, everyone sees it, the relay forwards only what it allows."""
-    wren_socket = await room.admitted_peer("Quiet Wren", media="text_only")
-    fern = media.add(room.facilitator)
-    wren = media.add(wren_socket)  # a text-only page that sends a camera anyway
-    await fern.join()
-    await wren.join()
+    # a text-only page that sends a camera anyway
+    wren_socket, fern, wren = await media.facilitator_and_peer(
+        room, "Quiet Wren", media="text_only"
+    )
     assert wren.ready["publish_video"] is False
 
     await wren_socket.send({"type": "media.set", "mode": "video"})
@@ -282,11 +250,11 @@ async def test_a_facilitator_who_enters_sees_the_share_of_voice_within_seconds(
     from media import worker
 
     monkeypatch.setattr(worker, "SPEAKING_REFRESH_REPORTS", 1000)  # no periodic resend
-    peer_socket = await room.admitted_peer("Calm Heron")
-    fern = media.add(room.facilitator, amplitude=0.0, video=False)
-    heron = media.add(peer_socket, amplitude=0.5, video=False)
-    await fern.join()
-    await heron.join()
+    _peer_socket, fern, heron = await media.facilitator_and_peer(
+        room,
+        facilitator={"amplitude": 0.0, "video": False},
+        peer={"amplitude": 0.5, "video": False},
+    )
     await fern.expect("media.speaker", timeout=10, participant_id=heron.id)
     heron.audio.amplitude = 0.0  # Heron has said their piece: the totals stop changing
     await asyncio.sleep(2 * worker.SPEAKING_REPORT_SECONDS)

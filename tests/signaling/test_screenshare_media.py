@@ -2,21 +2,8 @@
 a second video as `source: "screen"` only while rooms/ says that person shares."""
 
 import asyncio
-import logging
-
-import pytest
 
 from tests.media.media_peers import COUNTER_RANGE, SCREEN_OFFSET, wait_for
-from tests.signaling.media_peer import MediaMeeting
-
-logging.getLogger("aiortc").setLevel(logging.ERROR)
-
-
-@pytest.fixture
-async def media():
-    meeting = MediaMeeting()
-    yield meeting
-    await meeting.close()
 
 
 def screen_of(viewer, sharer) -> list[int]:
@@ -25,11 +12,7 @@ def screen_of(viewer, sharer) -> list[int]:
 
 
 async def test_a_facilitators_screen_reaches_a_peer_as_screen(room, media):
-    peer_socket = await room.admitted_peer("Calm Heron")
-    fern = media.add(room.facilitator, screen=True)
-    heron = media.add(peer_socket)
-    await fern.join()
-    await heron.join()
+    _peer_socket, fern, heron = await media.facilitator_and_peer(room, facilitator={"screen": True})
     await wait_for(lambda: len(heron.counters_from(fern.id)) > 5, timeout=10)
     assert heron.mid_of(fern.id, "screen") is None  # sent by the browser, not shared yet
 
@@ -40,11 +23,7 @@ async def test_a_facilitators_screen_reaches_a_peer_as_screen(room, media):
 
 
 async def test_a_peers_screen_is_not_forwarded_until_a_facilitator_allows_it(room, media):
-    peer_socket = await room.admitted_peer("Calm Heron")
-    fern = media.add(room.facilitator)
-    heron = media.add(peer_socket, screen=True)
-    await fern.join()
-    await heron.join()
+    peer_socket, fern, heron = await media.facilitator_and_peer(room, peer={"screen": True})
     await wait_for(lambda: len(fern.counters_from(heron.id)) > 10, timeout=10)
 
     await peer_socket.send({"type": "screen.start"})
