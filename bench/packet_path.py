@@ -48,11 +48,14 @@ class SenderStub:
 
 
 class TransportStub:
+    """asyncio's datagram transport as the relay's send path sees it."""
+
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
+        self._closing = False
 
     def is_closing(self) -> bool:
-        return False
+        return self._closing
 
 
 def session(direction: int) -> pylibsrtp.Session:

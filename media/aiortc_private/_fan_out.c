@@ -35,8 +35,11 @@ typedef struct {
 } EgressState;
 #define EGRESS_FIELDS 9
 
+/* T_OBJECT_EX, not T_OBJECT: CPython 3.11 specialises attribute access only for the
+ * former, and Python code (the fallback loop, rebasing, statistics) reads these a lot;
+ * an unset field raises AttributeError, as an unset instance attribute does */
 #define FIELD(type, field, attribute) \
-    {attribute, T_OBJECT, offsetof(type, field), 0, NULL}
+    {attribute, T_OBJECT_EX, offsetof(type, field), 0, NULL}
 static PyMemberDef downtrack_members[] = {
     FIELD(DowntrackState, paused, "paused"),
     FIELD(DowntrackState, ready, "ready"),
@@ -188,7 +191,7 @@ enum {
     MID_ELEMENT, AUDIO_LEVEL_ID, PACKETS_SENT, SENDER, SSRC, KEEP_HISTORY, HISTORY,
     SENT_PACKETS, SENT_OCTETS, LAST_SEQ, LAST_TS, LAST_SENT, NTP_TIMESTAMP, RTP_TIMESTAMP,
     PACKET_COUNT, OCTET_COUNT, SEQUENCE_NUMBER, TIMESTAMP, MARKER, PAYLOAD, EXTENSIONS,
-    AUDIO_LEVEL, NAME_COUNT
+    AUDIO_LEVEL, CLOSING, NAME_COUNT
 };
 static const char *names[NAME_COUNT] = {
     "paused", "ready", "waiting_keyframe", "rebase", "egress", "_route", "is_closing",
@@ -198,6 +201,7 @@ static const char *names[NAME_COUNT] = {
     "last_sent", "_RTCRtpSender__ntp_timestamp", "_RTCRtpSender__rtp_timestamp",
     "_RTCRtpSender__packet_count", "_RTCRtpSender__octet_count", "sequence_number",
     "timestamp", "marker", "payload", "extensions", "audio_level",
+    "_closing", /* configure() passes the name packet_io.py declares */
 };
 static PyObject *name[NAME_COUNT];
 
@@ -207,6 +211,15 @@ fan_out_init(void)
     for (int i = 0; i < NAME_COUNT; i++)
         if ((name[i] = PyUnicode_InternFromString(names[i])) == NULL)
             return -1;
+    return 0;
+}
+
+int
+fan_out_closing_field(PyObject *field)
+{
+    Py_INCREF(field);
+    PyUnicode_InternInPlace(&field);
+    Py_XSETREF(name[CLOSING], field);
     return 0;
 }
 
@@ -368,7 +381,13 @@ forward_one(DowntrackState *downtrack, incoming *in)
         return 0;
     Py_INCREF(route); /* is_closing() runs Python code */
     int result = -1;
-    PyObject *closing = PyObject_CallMethodNoArgs(PyTuple_GET_ITEM(route, 1), name[IS_CLOSING]);
+    /* asyncio's selector transports answer is_closing() from _closing: read it without
+       the Python call (uvloop's have no such attribute and a C is_closing) */
+    PyObject *transport = PyTuple_GET_ITEM(route, 1), *closing = NULL;
+    if (_PyObject_LookupAttr(transport, name[CLOSING], &closing) < 0)
+        goto done;
+    if (closing == NULL)
+        closing = PyObject_CallMethodNoArgs(transport, name[IS_CLOSING]);
     if (closing == NULL)
         goto done;
     int is_closing = PyObject_IsTrue(closing);

@@ -215,14 +215,20 @@ static const char *packet_fields[] = {
 #define PACKET_FIELD_COUNT 10
 static PyObject *packet_strings[PACKET_FIELD_COUNT];
 
-/* configure(RtpPacket, HeaderExtensions): the classes receive_rtp instantiates. */
+/* configure(RtpPacket, HeaderExtensions, closing_field): the classes receive_rtp
+ * instantiates, and the attribute of asyncio's transports that is_closing() returns
+ * (fan_out reads it instead of calling is_closing()). */
 static PyObject *
 configure(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 2 || !PyType_Check(args[0]) || !PyType_Check(args[1])) {
-        PyErr_SetString(PyExc_TypeError, "configure takes the RtpPacket and HeaderExtensions classes");
+    if (nargs != 3 || !PyType_Check(args[0]) || !PyType_Check(args[1]) ||
+        !PyUnicode_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "configure takes the RtpPacket and HeaderExtensions classes and a name");
         return NULL;
     }
+    if (fan_out_closing_field(args[2]) < 0)
+        return NULL;
     Py_INCREF(args[0]);
     Py_INCREF(args[1]);
     Py_XSETREF(packet_type, args[0]);

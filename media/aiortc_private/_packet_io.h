@@ -24,6 +24,7 @@ Py_ssize_t rtp_send(const rtp_destination *to, int marker_pt, unsigned long seq,
 
 int fan_out_init(void);
 int fan_out_add_types(PyObject *module);
+int fan_out_closing_field(PyObject *field);
 PyObject *fan_out(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
 #endif

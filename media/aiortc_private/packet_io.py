@@ -30,6 +30,8 @@ from .names import PrivateName
 
 PRIVATE = (
     PrivateName(asyncio.selector_events._SelectorTransport, "_sock", "attribute"),
+    # _fan_out.c reads it for is_closing() (which returns it) on asyncio's transports
+    PrivateName(asyncio.selector_events._SelectorTransport, "_closing", "attribute"),
     PrivateName(pylibsrtp.Session, "_cdata", "attribute"),
     PrivateName(pylibsrtp.Session, "_buffer", "attribute"),
     PrivateName(pylibsrtp.Session, "_srtp", "attribute"),
@@ -61,7 +63,9 @@ compiled = _load_compiled()
 if compiled is not None and not _compiled_assumptions_hold():
     compiled = None  # an aiortc this was not written for: the Python path is still right
 if compiled is not None:
-    compiled.configure(RtpPacket, HeaderExtensions)
+    # "_closing": what asyncio's transports' is_closing() returns; _fan_out.c reads it
+    # instead of calling is_closing() once per packet out
+    compiled.configure(RtpPacket, HeaderExtensions, "_closing")
 
 # a received SRTP datagram -> the RTP packet in it, as aiortc parses it
 ReceiveRtp = Callable[[bytes], RtpPacket]
