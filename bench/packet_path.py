@@ -32,7 +32,7 @@ from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpHeaderExtension
 from aiortc.rtp import HeaderExtensionsMap
 
 from media.aiortc_private import packet_io
-from media.aiortc_private.sender import Egress
+from media.aiortc_private.sender import SEND_TIMES, Egress
 from media.forwarding import Downtrack, Publication, rtp_bytes
 from media.simulcast import SimulcastPublication
 
@@ -105,6 +105,7 @@ def fan_out(
         egress.last_seq, egress.last_ts, egress.last_sent = None, 0, 0.0
         egress.history, egress.keep_history = {}, True
         egress._sent_packets = egress._sent_octets = 0
+        egress.send_times = [(-1, (0.0, 0))] * SEND_TIMES
         out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         out.bind(("127.0.0.1", 0))
         out.setblocking(False)

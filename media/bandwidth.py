@@ -2,9 +2,17 @@
 the subscriber tells the relay over RTCP, with GCC's loss rules (plain Python, no sockets).
 
 Inputs, per connection: receiver reports (fraction lost and the highest sequence number,
-per stream), REMB (Chromium with goog-remb, aiortc with abs-send-time) and, once a
-second, how many bits the relay has sent on the connection and the last sequence number
-of each stream (``update``).
+per stream, with when the relay sent that packet and the stream's bits up to it: the
+``Egress`` keeps both for its last packets), REMB (Chromium with goog-remb, aiortc with
+abs-send-time) and, once a second, how many bits the relay has sent on the connection
+and the last sequence number of each stream (``update``).
+
+The queue: a report's trip is the time from sending its highest packet to the report
+arriving; over the fastest trip of the last ``TRIP_BASELINE`` s (the path itself), the
+fastest trip of a second is how long packets wait in a queue on the way. A queue fills
+before it loses anything (a home router's holds a fraction of a second to seconds),
+so it says a step up does not fit a second or more before loss does, and it says
+whether loss is an overload going on or one that has ended.
 
 A report's loss counts only when it covers less than ``REPORT_SILENCE`` of sending: a
 receiver that makes a report as its link comes back, before new packets arrive, tells
@@ -21,19 +29,28 @@ REMB is the same receiver-side delay estimate, already computed by the subscribe
 The rules, once a second (``update``), on the reports that arrived since the last one:
 
 - loss above ``LOSS_HIGH`` (10 %): the estimate drops to what got through, the rate
-  the receiver reports say arrived (packets received x the relay's recent packet size
-  of each stream), or ``sent x (1 - loss)`` before that is known. When a queue overflows
+  the receiver reports say arrived (the bits of the packets each report covers, as the
+  relay sent them, less the loss), ``QUEUE_DRAIN`` (0.85) of it if a queue is building
+  (what got through left a queue: less, so that it drains), or ``sent x (1 - loss)``
+  before that is known. When a queue overflows
   (loss >> 10 %) the delivered rate is the link's capacity, reached in one step instead
   of four or five seconds of halvings. Reports lag up to a second: loss while more got
   through than the estimate is the tail of an overload already corrected (or a burst),
-  and changes nothing;
+  and so is loss reported as a standing queue vanishes (a limit lifted): both change
+  nothing;
 - loss of ``LOSS_LOW`` (2 %) or more within ``PROBE_SETTLED`` s of growth beginning: the
-  step up did not fit, and the estimate goes back to where growth began at once;
+  step up did not fit, and the estimate goes back to where growth began at once; a
+  queue over ``QUEUE_BUILDING`` (150 ms) then says the same, before any loss;
+- a queue over 150 ms a second old that is not draining, with some loss, at least the
+  hold after the last decrease (reports lag what a decrease brought): the link is full
+  at a loss under 10 %, and the estimate drops to ``QUEUE_DRAIN`` of what got through;
 - a REMB below ``REMB_APP_LIMITED`` x sent is a ceiling: the subscriber's own delay
   estimate says the link is (nearly) full. A REMB above it says nothing about the
   link: receivers cap REMB at 1.5 x what they receive, so it only follows the relay;
-- loss below ``LOSS_LOW`` (2 %) and no decrease for the hold: the estimate grows by
-  ``GROWTH`` a second. Between the two: it holds.
+- loss below ``LOSS_LOW`` (2 %), no decrease for the hold, and no queue over 150 ms
+  nor one over ``QUEUE_CLEAR`` (50 ms) that rises: the estimate grows by ``GROWTH`` a
+  second (one step at a time: the queue of a step that does not fit shows before the
+  next). Between the two: it holds.
 
 No estimate (``None``: no cap) until the first congestion; it becomes ``None`` again
 when it grows past ``NO_LIMIT``. Growing past the next layer's bitrate is how the relay
@@ -66,12 +83,17 @@ NO_LIMIT = 20_000_000  # estimates above this are no limit at all
 MIN_PACKETS = 10  # fewer packets reported lost or received say nothing about loss
 REPORT_SILENCE = 3.0  # a report covering this long (arrival or sending) covers an outage
 SENT_SAMPLES = 12  # per stream, once a second: when the relay had sent which sequence number
+QUEUE_BUILDING = 0.15  # seconds of queueing (over the fastest trip seen): the link is full
+QUEUE_CLEAR = 0.05  # seconds of queueing under which the estimate may grow, rising or not
+QUEUE_DRAIN = 0.85  # a queue that stays: below what got through, so that it drains
+TRIP_BASELINE = 30  # seconds (updates) the fastest trip is taken over: longer than a queue lasts
 
 
 @dataclass
 class _Stream:
     highest_sequence: int
     at: float
+    bits: int | None  # the stream's wire bits sent up to highest_sequence
 
 
 class BandwidthEstimate:
@@ -98,11 +120,22 @@ class BandwidthEstimate:
         self._sent_by_stream: dict[int, tuple[int, int]] = {}
         self._received_bps: dict[int, tuple[float, float]] = {}  # per stream: rate, when
         self._sent_sequences: dict[int, deque[tuple[float, int]]] = {}  # per stream: when, last
+        self.queued: float | None = None  # seconds, over the last update's reports
+        self._trip: float | None = None  # since the last update: the fastest report's
+        self._fastest_trips: deque[float] = deque(maxlen=TRIP_BASELINE)
+        self._queued_before: float | None = None
 
     def on_report(
-        self, ssrc: int, fraction_lost: int, highest_sequence: int, now: float | None = None
+        self,
+        ssrc: int,
+        fraction_lost: int,
+        highest_sequence: int,
+        sent: tuple[float, int] | None = None,
+        now: float | None = None,
     ) -> None:
-        """One receiver report block about an outgoing stream (fraction lost in 1/256)."""
+        """One receiver report block about an outgoing stream (fraction lost in 1/256);
+        ``sent``: when the relay sent the highest sequence number it tells of, and the
+        stream's wire bits up to it."""
         now = time.monotonic() if now is None else now
         stream = self._streams.get(ssrc)
         if stream is not None and highest_sequence == stream.highest_sequence:
@@ -110,7 +143,8 @@ class BandwidthEstimate:
             # is paused): the report that shows packets again spans that gap, so it is
             # measured from the last one that showed progress, and ignored after silence
             return
-        self._streams[ssrc] = _Stream(highest_sequence, now)
+        sent_at, sent_bits = sent if sent is not None else (None, None)
+        self._streams[ssrc] = _Stream(highest_sequence, now, sent_bits)
         if stream is None or now - stream.at > REPORT_SILENCE:
             return
         if self._sending_between(ssrc, stream.highest_sequence, highest_sequence) > REPORT_SILENCE:
@@ -120,12 +154,20 @@ class BandwidthEstimate:
         expected = highest_sequence - stream.highest_sequence
         if expected <= 0 or now <= stream.at:
             return
+        if sent_at is not None and now >= sent_at:
+            self._trip = now - sent_at if self._trip is None else min(self._trip, now - sent_at)
         self._expected += expected
         self._lost += expected * fraction_lost / 256
-        packet_bits = self._packet_bits.get(ssrc)
-        if packet_bits is not None:
-            received = expected * (1 - fraction_lost / 256) * packet_bits
-            self._received_bps[ssrc] = (received / (now - stream.at), now)
+        if sent_bits is not None and stream.bits is not None and sent_bits > stream.bits:
+            # the packets this report covers, as sent (after a layer switch the relay's
+            # packets of the last second are not the size of the ones reported on)
+            covered = sent_bits - stream.bits
+        elif (packet_bits := self._packet_bits.get(ssrc)) is not None:
+            covered = int(expected * packet_bits)
+        else:
+            return
+        received = covered * (1 - fraction_lost / 256)
+        self._received_bps[ssrc] = (received / (now - stream.at), now)
 
     def _sending_between(self, ssrc: int, first: int, last: int) -> float:
         """Seconds at least between the relay sending sequence number ``first`` and
@@ -192,9 +234,40 @@ class BandwidthEstimate:
         self.video_headers_bps = int((video_headers_bits - previous[2]) / elapsed)
         self.loss = self._lost / self._expected if self._expected >= MIN_PACKETS else None
         self._lost, self._expected = 0.0, 0
+        self.queued = self._queued()
+        queue_building = self.queued is not None and self.queued > QUEUE_BUILDING
+        before, self._queued_before = self._queued_before, self.queued
+        # growth waits for a queue to drain, and while one rises (a step up's packets
+        # are still arriving)
+        queue_rising = self.queued is not None and (
+            queue_building
+            or (self.queued > QUEUE_CLEAR and (before is None or self.queued > before))
+        )
+        # a queue a second old that is not draining (a draining one loses a third of the
+        # threshold a second at least) and overflows: the link is full (unless a decrease
+        # was just made: reports lag the rate it brought)
+        queue_stays = (
+            queue_building
+            and now - self._decreased_at >= HOLD_AFTER_DECREASE
+            and before is not None
+            and before > QUEUE_BUILDING
+            and self.queued is not None
+            and self.queued > before - QUEUE_BUILDING / 3
+            and bool(self.loss)
+        )
         remb = self._remb[0] if self._remb and now - self._remb[1] <= REMB_FRESH else None
-        if self.loss is not None and self.loss > LOSS_HIGH:
+        # a standing queue gone within a second: what filled it stopped (a limit lifted),
+        # and loss reported now happened before
+        queue_vanished = (
+            before is not None
+            and before > QUEUE_BUILDING
+            and self.queued is not None
+            and self.queued < QUEUE_CLEAR
+        )
+        if self.loss is not None and self.loss > LOSS_HIGH and not queue_vanished:
             received = self.received_bps(now)
+            if received is not None and queue_building:
+                received = int(received * QUEUE_DRAIN)  # what got through left a queue
             if received is None:
                 self._decrease(int(sent * (1 - self.loss)), now)
             elif self.estimate is None or received < self.estimate:
@@ -209,6 +282,15 @@ class BandwidthEstimate:
         ):
             # loss while growing past what held: the step up did not fit, back at once
             self._decrease(self._probe[0], now)
+        elif queue_building and self._probe is not None and now - self._probe[1] <= PROBE_SETTLED:
+            # packets wait in a queue since growth began: the step up does not fit (a
+            # deep queue loses nothing for seconds, while growth would go on)
+            self._decrease(self._probe[0], now)
+        elif queue_stays and (received := self.received_bps(now)) is not None:
+            # a full link whose queue does not drain (its loss may stay under LOSS_HIGH)
+            drained = int(received * QUEUE_DRAIN)
+            if self.estimate is None or drained < self.estimate:
+                self._decrease(drained, now)
         elif remb is not None and remb < REMB_APP_LIMITED * sent:
             if self.estimate is None or remb < self.estimate:
                 self._decrease(remb, now)
@@ -217,6 +299,7 @@ class BandwidthEstimate:
             self.estimate is not None
             and self.loss is not None
             and self.loss < LOSS_LOW
+            and not queue_rising
             and now - self._decreased_at >= self._hold
         ):
             if self._probe is None:
@@ -227,6 +310,15 @@ class BandwidthEstimate:
             if self.estimate is None or now - self._decreased_at >= self._hold + PROBE_SETTLED:
                 self._hold = HOLD_AFTER_DECREASE  # growth that lasted: no limit near
         return self.estimate
+
+    def _queued(self) -> float | None:
+        """How much longer than the fastest trip of the last seconds the fastest report of
+        the last update took (the highest packet it tells of: sent to reported back)."""
+        trip, self._trip = self._trip, None
+        if trip is None:
+            return None
+        self._fastest_trips.append(trip)
+        return trip - min(self._fastest_trips)
 
     def _decrease(self, bits_per_second: int, now: float) -> None:
         if self._grew:  # a step up did not fit: the limit lasts, probe it less often

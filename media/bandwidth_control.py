@@ -5,11 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .aiortc_private.sender import PACKET_OVERHEAD
 from .participant import Participant
-
-# bytes on the wire per RTP packet beyond what Egress counts (payload and extensions):
-# RTP header 12, SRTP auth tag 10, UDP 8, IPv4 20
-PACKET_OVERHEAD = 50
 
 
 class BandwidthCommands:

@@ -169,6 +169,7 @@ class Downtrack(DowntrackState):  # type: ignore[misc]
             extensions,
             packet.payload,
             ntp,
+            now,
         )
         egress.last_seq = out_seq
         egress.last_ts = out_ts

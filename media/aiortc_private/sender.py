@@ -63,6 +63,10 @@ PRIVATE = (
 VIDEO_CLOCK_RATE = 90_000  # VP8 and H264: what the history's timestamps count in
 MAX_RESEND_AGE = 1.0  # seconds: older frames are given up on by the receiver's decoder
 MIN_RESEND_INTERVAL = 0.1  # seconds between resends of one packet, when RTT is not known
+SEND_TIMES = 1024  # packets whose send time is kept: seconds of any stream
+# bytes on the wire per RTP packet beyond what Egress counts (payload and extensions):
+# RTP header 12, SRTP auth tag 10, UDP 8, IPv4 20
+PACKET_OVERHEAD = 50
 
 
 class IdleTrack(MediaStreamTrack):
@@ -83,10 +87,15 @@ class IdleTrack(MediaStreamTrack):
             self._stopped.set_result(None)
 
 
+Sent = tuple[float, int]  # of one packet: when (monotonic), the stream's wire bits so far
+
+
 class RtcpListener(Protocol):
     """What the subscriber says about the connection (``media.bandwidth``)."""
 
-    def on_report(self, ssrc: int, fraction_lost: int, highest_sequence: int) -> None: ...
+    def on_report(
+        self, ssrc: int, fraction_lost: int, highest_sequence: int, sent: Sent | None
+    ) -> None: ...
 
     def on_remb(self, bits_per_second: int) -> None: ...
 
@@ -107,6 +116,10 @@ class Egress(EgressState):
         self.last_seq: int | None = None
         self.last_ts = 0
         self.last_sent = 0.0
+        # the recent packets by sequence number: when each was sent and the wire bits up
+        # to it; a report's highest one tells how long packets take to reach the
+        # subscriber (queues included) and, from the report before, what got through
+        self.send_times: list[tuple[int, Sent]] = [(-1, (0.0, 0))] * SEND_TIMES
         self.history: dict[int, tuple[int, int, int, bytes, bytes]] = {}
         self.keep_history = transceiver.kind == "video"
         self._resent: dict[int, tuple[int, float]] = {}  # history slot -> (seq, when)
@@ -144,7 +157,10 @@ class Egress(EgressState):
         if isinstance(packet, (RtcpRrPacket, RtcpSrPacket)):
             for report in packet.reports:
                 if report.ssrc == ssrc:
-                    listener.on_report(ssrc, report.fraction_lost, report.highest_sequence)
+                    highest = report.highest_sequence
+                    seq, sent = self.send_times[highest % SEND_TIMES]
+                    known = sent if seq == highest & 0xFFFF else None
+                    listener.on_report(ssrc, report.fraction_lost, highest, known)
         elif isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
             try:
                 bitrate, ssrcs = unpack_remb_fci(packet.fci)
@@ -202,11 +218,12 @@ class Egress(EgressState):
         extensions: bytes,
         payload: bytes,
         ntp: int,
+        now: float | None = None,
     ) -> None:
         """Serialize with this sender's SSRC, protect and send one RTP packet now.
 
         ``extensions`` are one-byte-header elements (RFC 8285); ``ntp`` is now, for
-        markers. Whatever rewrites packets per subscriber (numbering, layers) sits in
+        markers, and ``now`` in monotonic seconds. Whatever rewrites packets per subscriber (numbering, layers) sits in
         front of this and hands over the fields it chose.
         """
         route = self._route or self._find_route()
@@ -232,6 +249,9 @@ class Egress(EgressState):
             )
         self._sent_packets += 1
         self._sent_octets += length - 12
+        wire_bits = (self._sent_octets + self._sent_packets * PACKET_OVERHEAD) * 8
+        at = time.monotonic() if now is None else now
+        self.send_times[sequence_number % SEND_TIMES] = (sequence_number, (at, wire_bits))
         if marker:
             # the sender's RTCP sender reports read these
             sender = self.sender

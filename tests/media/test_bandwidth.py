@@ -8,6 +8,7 @@ from media.bandwidth import (
     HOLD_AFTER_FAILED_PROBE,
     LOSS_HIGH,
     MIN_ESTIMATE,
+    QUEUE_DRAIN,
     BandwidthEstimate,
 )
 
@@ -234,3 +235,107 @@ def test_the_video_budget_leaves_audio_and_the_video_packets_share_of_headers():
     estimate.update(1_000_000, 200_000, now=1.0, video_headers_bits=100_000)
     assert estimate.estimate == 500_000
     assert estimate.video_budget == int((500_000 - 100_000) * 8 / 9)
+
+
+class QueuedLink:
+    """A link of ``capacity`` bits per second behind a FIFO queue that holds ``queue``
+    seconds of it (drop-tail), one stream of 8000-bit packets, the subscriber reporting
+    twice a second: what the relay's estimate sees of it (send times included)."""
+
+    PACKET = 8000
+
+    def __init__(self, capacity: int, queue: float) -> None:
+        self.capacity, self.queue = capacity, queue
+        self.estimate = BandwidthEstimate()
+        self.now = 0.0
+        self.sequence = 1000
+        self.sent: dict[int, tuple[float, int]] = {}  # sequence -> (sent at, bits so far)
+        self.bits = 0
+        self.free_at = 0.0  # when the link has sent what is queued
+        self.arrivals: list[tuple[float, int]] = []  # (arrives at, sequence)
+        self.reported = (self.sequence, 0)  # highest, packets received by then
+        self.received = 0
+        self.lost = 0
+        self.estimate.update(0, now=0.0, sequences={1: self.sequence})
+
+    def second(self, offered: int) -> int | None:
+        """The relay sends ``offered`` bits per second for a second."""
+        packets = offered // self.PACKET
+        for i in range(packets):
+            at = self.now + i / packets
+            self.sequence += 1
+            self.bits += self.PACKET
+            self.sent[self.sequence] = (at, self.bits)
+            start = max(at, self.free_at)
+            if start - at > self.queue:
+                self.lost += 1
+                continue
+            self.free_at = start + self.PACKET / self.capacity
+            self.arrivals.append((self.free_at, self.sequence))
+        for half in (0.5, 1.0):
+            self._report(self.now + half)
+        self.now += 1.0
+        streams = {1: (self.bits, self.sequence - 1000)}
+        return self.estimate.update(
+            self.bits, now=self.now, streams=streams, sequences={1: self.sequence}
+        )
+
+    def _report(self, at: float) -> None:
+        arrived = [s for t, s in self.arrivals if t <= at]
+        self.arrivals = [(t, s) for t, s in self.arrivals if t > at]
+        self.received += len(arrived)
+        if not arrived:
+            return
+        highest = max(arrived)
+        expected = highest - self.reported[0]
+        got = self.received - self.reported[1]
+        fraction = max(0, expected - got) * 256 // expected if expected > 0 else 0
+        self.reported = (highest, self.received)
+        self.estimate.on_report(1, fraction, highest, sent=self.sent[highest], now=at)
+
+
+def test_a_step_up_into_a_deep_queue_is_undone_before_it_loses_anything():
+    # a 400k link with a 1 s queue: a step up to 560k only fills the queue for seconds
+    link = QueuedLink(capacity=400_000, queue=1.0)
+    for _ in range(3):
+        link.second(330_000)  # a call that fits...
+    for _ in range(2):
+        link.second(1_800_000)  # ...until the layers go up: 450 % of the link
+    seen = []  # (estimate, packets lost so far), a second apart
+    for _ in range(25):
+        estimate = link.estimate.estimate
+        seen.append((estimate, link.lost))
+        # the layers that fit under the estimate: 330k, or 560k from 450k up
+        link.second(560_000 if estimate is None or estimate >= 450_000 else 330_000)
+    estimates = [e for e, _ in seen]
+    first_up = next(i for i, e in enumerate(estimates) if e is not None and e >= 450_000)
+    held = estimates[first_up - 1]
+    assert held is not None and held < 450_000
+    # one step, no second on top of it, undone within 2 s, before the queue overflowed
+    undone = first_up + estimates[first_up:].index(held)
+    assert undone - first_up <= 2, seen
+    assert estimates[first_up:undone] == [estimates[first_up]] * (undone - first_up), seen
+    assert seen[undone + 1][1] == seen[first_up][1], seen
+    # and it waited for the first overload's queue to drain: growing into it loses
+    assert seen[first_up][1] == seen[first_up - 1][1], seen
+
+
+def test_a_queue_that_stays_full_brings_the_estimate_below_what_gets_through():
+    # the relay sends 5 % more than the link carries: a standing queue, 5 % loss, which
+    # alone never lowers the estimate (under LOSS_HIGH)
+    link = QueuedLink(capacity=400_000, queue=0.3)
+    for _ in range(8):
+        link.second(420_000)
+    estimate = link.estimate.estimate
+    assert estimate is not None and estimate <= 400_000 * (QUEUE_DRAIN + 0.05)
+
+
+def test_what_got_through_counts_the_packets_a_report_covers_not_the_last_second_s():
+    # the subscriber was sent big packets (a high layer) until a switch down just now;
+    # its report covers 100 of the big ones, half of them lost
+    estimate = BandwidthEstimate()
+    estimate.update(0, now=0.0, streams={1: (0, 0)}, sequences={1: 1000})
+    estimate.on_report(1, 0, 1000, sent=(0.0, 0), now=0.0)
+    estimate.on_report(1, 128, 1100, sent=(1.0, 800_000), now=1.0)
+    # the last second: 200 small packets (2000 bits) of the low layer, sent after them
+    assert estimate.update(1_200_000, now=1.0, streams={1: (1_200_000, 300)}) == 400_000

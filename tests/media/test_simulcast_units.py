@@ -59,7 +59,9 @@ class RecordingEgress:
         self.last_sent = 0.0
         self.sent: list[RtpPacket] = []
 
-    def send(self, payload_type, marker, sequence_number, timestamp, extensions, payload, ntp):
+    def send(
+        self, payload_type, marker, sequence_number, timestamp, extensions, payload, ntp, now=None
+    ):
         data = rtp_bytes(payload_type, marker, sequence_number, timestamp, 0xABCD, b"", payload)
         self.sent.append(RtpPacket.parse(data))
 
