@@ -31,9 +31,12 @@ typedef struct {
 typedef struct {
     PyObject_HEAD
     PyObject *route, *sender, *keep_history, *history, *sent_packets, *sent_octets,
-        *last_seq, *last_ts, *last_sent;
+        *last_seq, *last_ts, *last_sent, *send_times;
 } EgressState;
-#define EGRESS_FIELDS 9
+#define EGRESS_FIELDS 10
+
+/* sender.PACKET_OVERHEAD: wire bytes per packet beyond what Egress counts (configure_egress) */
+static long long packet_overhead = -1;
 
 /* T_OBJECT_EX, not T_OBJECT: CPython 3.11 specialises attribute access only for the
  * former, and Python code (the fallback loop, rebasing, statistics) reads these a lot;
@@ -68,6 +71,7 @@ static PyMemberDef egress_members[] = {
     FIELD(EgressState, last_seq, "last_seq"),
     FIELD(EgressState, last_ts, "last_ts"),
     FIELD(EgressState, last_sent, "last_sent"),
+    FIELD(EgressState, send_times, "send_times"),
     {NULL},
 };
 
@@ -127,6 +131,21 @@ static PyTypeObject EgressStateType = {
     .tp_dealloc = egress_dealloc,
     .tp_members = egress_members,
 };
+
+/* configure_egress(packet_overhead): sender.PACKET_OVERHEAD, for send_times */
+PyObject *
+configure_egress(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 1) {
+        PyErr_SetString(PyExc_TypeError, "configure_egress takes the packet overhead");
+        return NULL;
+    }
+    long long value = PyLong_AsLongLong(args[0]);
+    if (value == -1 && PyErr_Occurred())
+        return NULL;
+    packet_overhead = value;
+    Py_RETURN_NONE;
+}
 
 int
 fan_out_add_types(PyObject *module)
@@ -336,6 +355,18 @@ record_sent(EgressState *egress, const incoming *in, long long out_seq, long lon
     packets += 1;
     octets += length - 12;
     if (store(&egress->sent_packets, packets) < 0 || store(&egress->sent_octets, octets) < 0)
+        return -1;
+    /* when, and the wire bits up to it: what the subscriber's reports are read against */
+    PyObject *times = egress->send_times;
+    if (times == NULL || !PyList_Check(times) || PyList_GET_SIZE(times) == 0 ||
+        packet_overhead < 0) {
+        PyErr_SetString(PyExc_RuntimeError, "send_times or configure_egress missing");
+        return -1;
+    }
+    PyObject *sent = Py_BuildValue("(L(OL))", out_seq, in->now,
+                                   (octets + packets * packet_overhead) * 8);
+    if (sent == NULL ||
+        PyList_SetItem(times, (Py_ssize_t)(out_seq % PyList_GET_SIZE(times)), sent) < 0)
         return -1;
     if (in->marker) {
         /* the sender's RTCP sender reports read these */

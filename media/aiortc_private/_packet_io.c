@@ -658,6 +658,8 @@ static PyMethodDef methods[] = {
 #endif
     {"rewrite_vp8_ids", (PyCFunction)(void (*)(void))rewrite_vp8_ids, METH_FASTCALL,
      "Renumber a VP8 payload's picture id and TL0PICIDX."},
+    {"configure_egress", (PyCFunction)(void (*)(void))configure_egress, METH_FASTCALL,
+     "Set the per-packet wire overhead fan_out counts in Egress.send_times."},
     {"fan_out", (PyCFunction)(void (*)(void))fan_out, METH_FASTCALL,
      "Forward one received RTP packet to every steady downtrack of a publication."},
     {NULL, NULL, 0, NULL},

@@ -26,5 +26,6 @@ int fan_out_init(void);
 int fan_out_add_types(PyObject *module);
 int fan_out_closing_field(PyObject *field);
 PyObject *fan_out(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *configure_egress(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
 #endif

@@ -32,6 +32,7 @@ from aiortc.rtp import (
     unpack_remb_fci,
 )
 
+from . import packet_io
 from .names import PrivateName
 from .packet_io import EgressState, SendRtp, Wire, rtp_sender, wire_of
 
@@ -67,6 +68,8 @@ SEND_TIMES = 1024  # packets whose send time is kept: seconds of any stream
 # bytes on the wire per RTP packet beyond what Egress counts (payload and extensions):
 # RTP header 12, SRTP auth tag 10, UDP 8, IPv4 20
 PACKET_OVERHEAD = 50
+if packet_io.compiled is not None:  # fan_out fills send_times too
+    packet_io.compiled.configure_egress(PACKET_OVERHEAD)
 
 
 class IdleTrack(MediaStreamTrack):

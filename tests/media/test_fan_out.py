@@ -16,7 +16,7 @@ from aiortc.rtp import HeaderExtensions, RtpPacket
 
 from media import forwarding
 from media.aiortc_private import packet_io
-from media.aiortc_private.sender import Egress
+from media.aiortc_private.sender import SEND_TIMES, Egress
 from media.forwarding import Downtrack, Publication
 
 pytestmark = pytest.mark.skipif(
@@ -93,6 +93,7 @@ class Room:
             egress.last_seq, egress.last_ts, egress.last_sent = None, 0, 0.0
             egress.history, egress.keep_history = {}, kind == "video"
             egress._sent_packets = egress._sent_octets = 0
+            egress.send_times = [(-1, (0.0, 0))] * SEND_TIMES
             transport = (UvloopLikeTransport if spec.get("uvloop") else Transport)(out)
             egress.use_route(
                 packet_io.rtp_sender(outbound(), transport, sink.getsockname(), compiled),
@@ -151,6 +152,7 @@ class Room:
                         "history",
                         "_sent_packets",
                         "_sent_octets",
+                        "send_times",
                     )
                 },
                 dict(vars(egress.sender)),
