@@ -48,11 +48,14 @@ class SenderStub:
 
 
 class TransportStub:
+    """asyncio's datagram transport as the relay's send path sees it."""
+
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
+        self._closing = False
 
     def is_closing(self) -> bool:
-        return False
+        return self._closing
 
 
 def session(direction: int) -> pylibsrtp.Session:
@@ -93,7 +96,9 @@ def fan_out(
         publication = SimulcastPublication("pub", ["h"], VP8, 1.0, lambda _: None)
         publication.on_layer(0x1234, "h")
     else:
-        publication = Publication("pub", "video", VP8, 1.0, lambda _: None, lambda *_: None)
+        publication = Publication(
+            "pub", "video", VP8, 1.0, lambda _: None, lambda *_: None, compiled_path=compiled
+        )
     for n in range(subscribers):
         egress = Egress.__new__(Egress)
         egress.sender = SenderStub(0x5000 + n)
@@ -107,7 +112,7 @@ def fan_out(
         tx = session(pylibsrtp.Policy.SSRC_ANY_OUTBOUND)
         transport = TransportStub(out)
         send = packet_io.rtp_sender(tx, transport, sinks[n].getsockname(), compiled)
-        egress._route = (send, transport, tx)
+        egress.use_route(send, transport, tx)
         downtrack = Downtrack(f"sub{n}", egress, 90000, True)
         downtrack.ready, downtrack.payload_type, downtrack.ssrc = True, 96, 0x5000 + n
         downtrack.mid_element = bytes([0x10]) + b"1"

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import RtpPacket
 
-from .aiortc_private.packet_io import rtp_bytes
+from .aiortc_private.packet_io import DowntrackState, fan_outer, rtp_bytes
 from .aiortc_private.receive_stats import codec_name
 from .aiortc_private.receiver import Ingress
 from .aiortc_private.sender import Egress, abs_send_time_bytes, ntp_now
@@ -83,7 +83,7 @@ def is_keyframe_start(codec_name: str, payload: bytes) -> bool:
     return False
 
 
-class Downtrack:
+class Downtrack(DowntrackState):  # type: ignore[misc]
     """One publisher's track as one subscriber receives it."""
 
     def __init__(self, subscriber: str, egress: Egress, clock_rate: int, is_video: bool) -> None:
@@ -188,6 +188,7 @@ class Publication:
         keyframe_min_interval: float,
         on_first_packet: Callable[[Publication], None],
         on_audio_level: Callable[[str, int], None],
+        compiled_path: bool | None = None,
     ) -> None:
         self.publisher = publisher
         self.kind = kind
@@ -207,6 +208,8 @@ class Publication:
         self._last_keyframe_request = -1e9
         self._keyframe_timer: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        # steady downtracks forwarded in one compiled call; None: all in the loop below
+        self._fan_out = fan_outer(compiled_path)
 
     @property
     def is_video(self) -> bool:
@@ -270,23 +273,33 @@ class Publication:
         self.ingress = None
 
     def on_packet(self, packet: RtpPacket, codec: RTCRtpCodecParameters) -> None:
+        payload = packet.payload
         self.packets_in += 1
-        self.bytes_in += len(packet.payload)
+        self.bytes_in += len(payload)
         if not self.live:
             self.live = True
             self._on_first_packet(self)
-        if not self.is_video:
+        video = self.kind == "video"
+        if not video:
             level = packet.extensions.audio_level
             if level is not None:
                 self._on_audio_level(self.publisher, level[1])
         if not self.forwarding or not self.downtracks:
             return
-        keyframe = self.is_video and is_keyframe_start(codec_name(codec), packet.payload)
+        keyframe = video and is_keyframe_start(codec_name(codec), payload)
         now = time.monotonic()
-        abs_send_time = abs_send_time_bytes() if self.is_video else b""
+        abs_send_time = abs_send_time_bytes() if video else b""
         ntp = ntp_now() if packet.marker else 0
         needs_keyframe = False
-        for downtrack in list(self.downtracks.values()):
+        downtracks = self.downtracks.values()
+        if self._fan_out is not None:
+            left = self._fan_out(self.downtracks, packet, keyframe, now, abs_send_time, ntp)
+            if left is None or left is True:
+                if left:
+                    self.request_keyframe()
+                return
+            downtracks, needs_keyframe = left  # not ready, rebasing or without a route yet
+        for downtrack in list(downtracks):
             if downtrack.paused or (not downtrack.ready and not downtrack.prepare(codec)):
                 continue
             if downtrack.waiting_keyframe:

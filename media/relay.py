@@ -352,7 +352,9 @@ class Relay(SimulcastCommands, BandwidthCommands):
             return
         if participant.forwarding["audio"]:  # a muted person is not heard, so not counted
             self._speaking.add(participant_id, level)
-        detector = self._speakers.setdefault(participant.room, SpeakerDetector())
+        detector = self._speakers.get(participant.room)
+        if detector is None:  # not setdefault: this runs for every audio packet
+            detector = self._speakers[participant.room] = SpeakerDetector()
         speaker = detector.add(participant_id, level)
         if speaker is not None:
             self._emit(ActiveSpeaker(speaker, participant.room))

@@ -22,6 +22,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "_packet_io.h"
+
 typedef int (*srtp_function)(void *session, void *packet, int *length);
 
 #define TRAILER_ROOM 144 /* pylibsrtp.SRTP_MAX_TRAILER_LEN */
@@ -37,47 +39,22 @@ as_pointer(PyObject *value, void **out)
     return 0;
 }
 
-/* send_rtp(protect, session, fd, sockaddr, marker_pt, seq, ts, ssrc, extensions, payload)
- * -> plaintext length sent, or -1 when the socket buffer is full (packet dropped). */
-static PyObject *
-send_rtp(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+/* Serialize (12-byte header, one-byte-header extensions, payload), SRTP-protect and
+ * sendto() one RTP packet: the plaintext length, -1 when the socket buffer was full (the
+ * packet is dropped, as a congested network would), -2 with an exception set. */
+Py_ssize_t
+rtp_send(const rtp_destination *to, int marker_pt, unsigned long seq, unsigned long ts,
+         unsigned long ssrc, const unsigned char *extensions, Py_ssize_t extensions_length,
+         const unsigned char *payload, Py_ssize_t payload_length)
 {
-    if (nargs != 10) {
-        PyErr_SetString(PyExc_TypeError, "send_rtp takes 10 arguments");
-        return NULL;
-    }
-    void *protect, *session;
-    if (as_pointer(args[0], &protect) < 0 || as_pointer(args[1], &session) < 0)
-        return NULL;
-    int fd = PyLong_AsLong(args[2]);
-    long marker_pt = PyLong_AsLong(args[4]);
-    long seq = PyLong_AsLong(args[5]);
-    unsigned long ts = PyLong_AsUnsignedLong(args[6]);
-    unsigned long ssrc = PyLong_AsUnsignedLong(args[7]);
-    if (PyErr_Occurred())
-        return NULL;
-    if (!PyBytes_Check(args[3]) || !PyBytes_Check(args[8])) {
-        PyErr_SetString(PyExc_TypeError, "sockaddr and extensions must be bytes");
-        return NULL;
-    }
-    const char *address = PyBytes_AS_STRING(args[3]);
-    Py_ssize_t address_length = PyBytes_GET_SIZE(args[3]);
-    const unsigned char *extensions = (const unsigned char *)PyBytes_AS_STRING(args[8]);
-    Py_ssize_t extensions_length = PyBytes_GET_SIZE(args[8]);
-
-    Py_buffer payload;
-    if (PyObject_GetBuffer(args[9], &payload, PyBUF_SIMPLE) < 0)
-        return NULL;
     Py_ssize_t padding = (4 - extensions_length % 4) % 4;
     Py_ssize_t header_length =
         12 + (extensions_length ? 4 + extensions_length + padding : 0);
-    Py_ssize_t length = header_length + payload.len;
+    Py_ssize_t length = header_length + payload_length;
     if (length > BUFFER_SIZE - TRAILER_ROOM) {
-        PyBuffer_Release(&payload);
         PyErr_SetString(PyExc_ValueError, "packet is too long");
-        return NULL;
+        return -2;
     }
-
     unsigned char packet[BUFFER_SIZE];
     packet[0] = extensions_length ? 0x90 : 0x80;
     packet[1] = (unsigned char)marker_pt;
@@ -100,22 +77,74 @@ send_rtp(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         memcpy(packet + 16, extensions, extensions_length);
         memset(packet + 16 + extensions_length, 0, padding);
     }
-    memcpy(packet + header_length, payload.buf, payload.len);
-    PyBuffer_Release(&payload);
+    memcpy(packet + header_length, payload, payload_length);
 
     int protected_length = (int)length;
-    int status = ((srtp_function)protect)(session, packet, &protected_length);
+    int status = ((srtp_function)to->protect)(to->session, packet, &protected_length);
     if (status) {
         PyErr_Format(PyExc_ValueError, "srtp_protect failed (%d)", status);
-        return NULL;
+        return -2;
     }
-    ssize_t sent = sendto(fd, packet, protected_length, 0, (const struct sockaddr *)address,
-                          (socklen_t)address_length);
+    ssize_t sent = sendto(to->fd, packet, protected_length, 0, to->address, to->address_length);
     if (sent < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ENOBUFS)
-            return PyLong_FromLong(-1);
-        return PyErr_SetFromErrno(PyExc_OSError);
+            return -1;
+        PyErr_SetFromErrno(PyExc_OSError);
+        return -2;
     }
+    return length;
+}
+
+/* (protect, session, fd, sockaddr) as rtp_sender binds them -> *to; -1 with an
+ * exception set if they are not that. */
+int
+rtp_destination_from(PyObject *const *args, rtp_destination *to)
+{
+    if (as_pointer(args[0], &to->protect) < 0 || as_pointer(args[1], &to->session) < 0)
+        return -1;
+    to->fd = PyLong_AsLong(args[2]);
+    if (to->fd == -1 && PyErr_Occurred())
+        return -1;
+    if (!PyBytes_Check(args[3])) {
+        PyErr_SetString(PyExc_TypeError, "sockaddr must be bytes");
+        return -1;
+    }
+    to->address = (const struct sockaddr *)PyBytes_AS_STRING(args[3]);
+    to->address_length = (socklen_t)PyBytes_GET_SIZE(args[3]);
+    return 0;
+}
+
+/* send_rtp(protect, session, fd, sockaddr, marker_pt, seq, ts, ssrc, extensions, payload)
+ * -> plaintext length sent, or -1 when the socket buffer is full (packet dropped). */
+static PyObject *
+send_rtp(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 10) {
+        PyErr_SetString(PyExc_TypeError, "send_rtp takes 10 arguments");
+        return NULL;
+    }
+    rtp_destination to;
+    if (rtp_destination_from(args, &to) < 0)
+        return NULL;
+    long marker_pt = PyLong_AsLong(args[4]);
+    long seq = PyLong_AsLong(args[5]);
+    unsigned long ts = PyLong_AsUnsignedLong(args[6]);
+    unsigned long ssrc = PyLong_AsUnsignedLong(args[7]);
+    if (PyErr_Occurred())
+        return NULL;
+    if (!PyBytes_Check(args[8])) {
+        PyErr_SetString(PyExc_TypeError, "extensions must be bytes");
+        return NULL;
+    }
+    Py_buffer payload;
+    if (PyObject_GetBuffer(args[9], &payload, PyBUF_SIMPLE) < 0)
+        return NULL;
+    Py_ssize_t length = rtp_send(&to, (int)marker_pt, (unsigned long)seq, ts, ssrc,
+                                 (const unsigned char *)PyBytes_AS_STRING(args[8]),
+                                 PyBytes_GET_SIZE(args[8]), payload.buf, payload.len);
+    PyBuffer_Release(&payload);
+    if (length == -2)
+        return NULL;
     return PyLong_FromSsize_t(length);
 }
 
@@ -186,14 +215,20 @@ static const char *packet_fields[] = {
 #define PACKET_FIELD_COUNT 10
 static PyObject *packet_strings[PACKET_FIELD_COUNT];
 
-/* configure(RtpPacket, HeaderExtensions): the classes receive_rtp instantiates. */
+/* configure(RtpPacket, HeaderExtensions, closing_field): the classes receive_rtp
+ * instantiates, and the attribute of asyncio's transports that is_closing() returns
+ * (fan_out reads it instead of calling is_closing()). */
 static PyObject *
 configure(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 2 || !PyType_Check(args[0]) || !PyType_Check(args[1])) {
-        PyErr_SetString(PyExc_TypeError, "configure takes the RtpPacket and HeaderExtensions classes");
+    if (nargs != 3 || !PyType_Check(args[0]) || !PyType_Check(args[1]) ||
+        !PyUnicode_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "configure takes the RtpPacket and HeaderExtensions classes and a name");
         return NULL;
     }
+    if (fan_out_closing_field(args[2]) < 0)
+        return NULL;
     Py_INCREF(args[0]);
     Py_INCREF(args[1]);
     Py_XSETREF(packet_type, args[0]);
@@ -376,8 +411,10 @@ build_packet(const unsigned char *data, Py_ssize_t length, PyObject *id_source)
     packet = new_instance(packet_type);
     if (payload == NULL || extensions == NULL || packet == NULL)
         goto fail;
+    /* HeaderExtensions (a dataclass) has every field default to None on the class: only
+       the values a packet carries are set on the instance */
     for (int i = 0; i < FIELD_COUNT; i++)
-        if (PyObject_SetAttr(extensions, field_strings[i], values[i] ? values[i] : Py_None) < 0)
+        if (values[i] && PyObject_SetAttr(extensions, field_strings[i], values[i]) < 0)
             goto fail;
     PyObject *fields[PACKET_FIELD_COUNT] = {
         PyLong_FromLong(2),
@@ -418,7 +455,7 @@ fail:
     return NULL;
 }
 
-/* receive_rtp(unprotect, session, datagram, extension_ids) -> RtpPacket, as
+/* receive_rtp(unprotect, session, extension_ids, datagram) -> RtpPacket, as
  * RtpPacket.parse(unprotected, extensions_map) builds it; extension_ids is the map's
  * HeaderExtensions of ids (read on every call: renegotiation changes it in place).
  * ValueError if decryption or parsing fails. */
@@ -435,9 +472,10 @@ receive_rtp(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     unsigned char packet[BUFFER_SIZE];
     int length;
-    if (decrypt(args, packet, &length) < 0)
+    PyObject *const decrypt_args[3] = {args[0], args[1], args[3]};
+    if (decrypt(decrypt_args, packet, &length) < 0)
         return NULL;
-    return build_packet(packet, length, args[3]);
+    return build_packet(packet, length, args[2]);
 }
 
 /* parse_rtp(data, extension_ids) -> RtpPacket: receive_rtp without the decryption. */
@@ -620,6 +658,10 @@ static PyMethodDef methods[] = {
 #endif
     {"rewrite_vp8_ids", (PyCFunction)(void (*)(void))rewrite_vp8_ids, METH_FASTCALL,
      "Renumber a VP8 payload's picture id and TL0PICIDX."},
+    {"configure_egress", (PyCFunction)(void (*)(void))configure_egress, METH_FASTCALL,
+     "Set the per-packet wire overhead fan_out counts in Egress.send_times."},
+    {"fan_out", (PyCFunction)(void (*)(void))fan_out, METH_FASTCALL,
+     "Forward one received RTP packet to every steady downtrack of a publication."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -642,5 +684,12 @@ PyInit__packet_io(void)
     for (int i = 0; i < PACKET_FIELD_COUNT; i++)
         if ((packet_strings[i] = PyUnicode_InternFromString(packet_fields[i])) == NULL)
             return NULL;
-    return PyModule_Create(&module_definition);
+    if (fan_out_init() < 0)
+        return NULL;
+    PyObject *module = PyModule_Create(&module_definition);
+    if (module != NULL && fan_out_add_types(module) < 0) {
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
 }

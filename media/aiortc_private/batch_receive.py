@@ -14,6 +14,7 @@ import asyncio
 import asyncio.selector_events
 import logging
 import os
+from collections.abc import Callable
 from typing import Any
 
 from . import packet_io
@@ -39,8 +40,11 @@ def enabled() -> bool:
     return packet_io.use_compiled() and os.environ.get("MEDIA_BATCH_RECEIVE") != "0"
 
 
-def batch_reads(protocol: Any) -> bool:
-    """Make ``protocol``'s datagram transport read in batches; False where it cannot."""
+def batch_reads(protocol: Any, rtp: Callable[[bytes], None] | None = None) -> bool:
+    """Make ``protocol``'s datagram transport read in batches; False where it cannot.
+
+    ``rtp``, if given, takes RTP/RTCP datagrams (first byte 128-191) instead of
+    ``protocol.datagram_received``: one Python call less per media packet."""
     transport = getattr(protocol, "transport", None)
     compiled = packet_io.compiled
     if compiled is None or not enabled() or transport is None or transport.is_closing():
@@ -66,7 +70,10 @@ def batch_reads(protocol: Any) -> bool:
         reads[1] += len(datagrams)
         for data, addr in datagrams:
             try:
-                protocol.datagram_received(data, addr)
+                if rtp is not None and 127 < data[0] < 192:
+                    rtp(data)
+                else:
+                    protocol.datagram_received(data, addr)
             except Exception:
                 # asyncio would log it from the callback; the rest of the batch still counts
                 logger.exception("a datagram's handler failed")

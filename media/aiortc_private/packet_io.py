@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import asyncio.selector_events
+import dataclasses
 import errno
 import importlib
 import os
@@ -23,12 +24,14 @@ from types import ModuleType
 from typing import Any
 
 import pylibsrtp
-from aiortc.rtp import HeaderExtensions, HeaderExtensionsMap, RtpPacket
+from aiortc.rtp import RTP_HISTORY_SIZE, HeaderExtensions, HeaderExtensionsMap, RtpPacket
 
 from .names import PrivateName
 
 PRIVATE = (
     PrivateName(asyncio.selector_events._SelectorTransport, "_sock", "attribute"),
+    # _fan_out.c reads it for is_closing() (which returns it) on asyncio's transports
+    PrivateName(asyncio.selector_events._SelectorTransport, "_closing", "attribute"),
     PrivateName(pylibsrtp.Session, "_cdata", "attribute"),
     PrivateName(pylibsrtp.Session, "_buffer", "attribute"),
     PrivateName(pylibsrtp.Session, "_srtp", "attribute"),
@@ -48,9 +51,21 @@ def _load_compiled() -> ModuleType | None:
         return None
 
 
+def _compiled_assumptions_hold() -> bool:
+    """What the C code takes from aiortc without asking: _fan_out.c writes Egress.history
+    slots modulo its own copy of RTP_HISTORY_SIZE, and receive_rtp sets only the header
+    extensions a packet carries (the others read HeaderExtensions' class default, None)."""
+    defaults = [getattr(HeaderExtensions, f.name, 0) for f in dataclasses.fields(HeaderExtensions)]
+    return RTP_HISTORY_SIZE == 128 and all(value is None for value in defaults)
+
+
 compiled = _load_compiled()
+if compiled is not None and not _compiled_assumptions_hold():
+    compiled = None  # an aiortc this was not written for: the Python path is still right
 if compiled is not None:
-    compiled.configure(RtpPacket, HeaderExtensions)
+    # "_closing": what asyncio's transports' is_closing() returns; _fan_out.c reads it
+    # instead of calling is_closing() once per packet out
+    compiled.configure(RtpPacket, HeaderExtensions, "_closing")
 
 # a received SRTP datagram -> the RTP packet in it, as aiortc parses it
 ReceiveRtp = Callable[[bytes], RtpPacket]
@@ -183,6 +198,35 @@ def rtp_sender(
     return send
 
 
+# Base classes of forwarding.Downtrack and sender.Egress: compiled, they keep the fields
+# ``fan_out`` reads and writes where it reaches them without a lookup; Python code uses
+# them as plain attributes either way.
+DowntrackState: Any = compiled.DowntrackState if compiled is not None else object
+EgressState: Any = compiled.EgressState if compiled is not None else object
+
+# (protect, session, fd, sockaddr): where a compiled SendRtp sends, for ``fan_out``
+Wire = tuple[int, int, int, bytes]
+
+# (downtracks by subscriber, packet, keyframe, now, abs-send-time bytes, ntp) -> None, True
+# (a downtrack waits for a keyframe) or (downtracks left for the Python loop, that flag)
+FanOut = Callable[[dict[str, Any], RtpPacket, bool, float, bytes, int], Any]
+
+
+def wire_of(send: SendRtp) -> Wire | None:
+    """Where ``send`` (from ``rtp_sender``) sends, when it is the compiled path's."""
+    if compiled is not None and isinstance(send, partial) and send.func is compiled.send_rtp:
+        return send.args
+    return None
+
+
+def fan_outer(compiled_path: bool | None = None) -> FanOut | None:
+    """The compiled fan-out of one received packet to a publication's downtracks
+    (``_fan_out.c``), or None: the Python loop in ``Publication.on_packet`` does it."""
+    if compiled_path is None:
+        compiled_path = use_compiled()
+    return compiled.fan_out if compiled_path and compiled is not None else None
+
+
 def srtp_unprotector(
     session: pylibsrtp.Session, compiled_path: bool | None = None
 ) -> Callable[[bytes], bytes]:
@@ -209,14 +253,14 @@ def rtp_receiver(
     if compiled_path is None:
         compiled_path = use_compiled()
     if compiled_path and compiled is not None:
-        receive = partial(compiled.receive_rtp, *_srtp_pointers(session, "srtp_unprotect"))
-        ids = extensions_map._HeaderExtensionsMap__ids
-
-        def receive_compiled(data: bytes) -> RtpPacket:
-            return receive(data, ids)
-
-        receive_compiled.keep_alive = session  # what the raw pointer points into
-        return receive_compiled
+        # receive_rtp(unprotect, session, extension ids, datagram): one C call, no frame
+        receive = partial(
+            compiled.receive_rtp,
+            *_srtp_pointers(session, "srtp_unprotect"),
+            extensions_map._HeaderExtensionsMap__ids,
+        )
+        receive.keep_alive = session  # what the raw pointer points into
+        return receive
     unprotect = fast_srtp(session, protect=False)
     parse = RtpPacket.parse
 

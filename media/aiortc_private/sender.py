@@ -32,8 +32,9 @@ from aiortc.rtp import (
     unpack_remb_fci,
 )
 
+from . import packet_io
 from .names import PrivateName
-from .packet_io import SendRtp, rtp_sender
+from .packet_io import EgressState, SendRtp, Wire, rtp_sender, wire_of
 
 PRIVATE = (
     PrivateName(RTCRtpSender, "_next_encoded_frame", "method"),  # wrapped per instance
@@ -67,6 +68,8 @@ SEND_TIMES = 1024  # packets whose send time is kept: seconds of any stream
 # bytes on the wire per RTP packet beyond what Egress counts (payload and extensions):
 # RTP header 12, SRTP auth tag 10, UDP 8, IPv4 20
 PACKET_OVERHEAD = 50
+if packet_io.compiled is not None:  # fan_out fills send_times too
+    packet_io.compiled.configure_egress(PACKET_OVERHEAD)
 
 
 class IdleTrack(MediaStreamTrack):
@@ -100,7 +103,7 @@ class RtcpListener(Protocol):
     def on_remb(self, bits_per_second: int) -> None: ...
 
 
-class Egress:
+class Egress(EgressState):
     """Writes already-encoded RTP packets through one RTCRtpSender."""
 
     def __init__(
@@ -130,7 +133,8 @@ class Egress:
         self.on_missing: Callable[[int], None] | None = None
         self._sent_packets = 0
         self._sent_octets = 0
-        self._route: tuple[SendRtp, Any, Any] | None = None
+        # (send, transport, SRTP session, where send sends when compiled: for fan_out)
+        self._route: tuple[SendRtp, Any, Any, Wire | None] | None = None
         original_next = sender._next_encoded_frame
 
         async def next_encoded_frame(codec: RTCRtpCodecParameters) -> Any:
@@ -228,7 +232,7 @@ class Egress:
         route = self._route or self._find_route()
         if route is None:
             return
-        send_rtp, transport, _ = route
+        send_rtp, transport, _, _ = route
         if transport.is_closing():
             self._route = None
             return
@@ -259,7 +263,12 @@ class Egress:
             sender._RTCRtpSender__packet_count = self._sent_packets
             sender._RTCRtpSender__octet_count = self._sent_octets
 
-    def _find_route(self) -> tuple[SendRtp, Any, Any] | None:
+    def use_route(self, send: SendRtp, transport: Any, session: Any) -> None:
+        """Send through ``send`` on ``transport`` (which the session ``send`` protects with
+        belongs to): found by ``_find_route``, or set by a benchmark without a connection."""
+        self._route = (send, transport, session, wire_of(send))
+
+    def _find_route(self) -> tuple[SendRtp, Any, Any, Wire | None] | None:
         dtls = self.sender.transport
         pair = dtls.transport._connection._nominated.get(1)
         if dtls._tx_srtp is None or pair is None or dtls.state != "connected":
@@ -268,10 +277,8 @@ class Egress:
             return None
         transport = pair.protocol.transport
         # the session and transport stay referenced here: the sender holds raw pointers
-        self._route = (
-            rtp_sender(dtls._tx_srtp, transport, pair.remote_addr),
-            transport,
-            dtls._tx_srtp,
+        self.use_route(
+            rtp_sender(dtls._tx_srtp, transport, pair.remote_addr), transport, dtls._tx_srtp
         )
         return self._route
 

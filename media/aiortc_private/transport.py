@@ -7,15 +7,27 @@ inside aioice's socket callback; ``packet_io`` does the SRTP and parsing (and, f
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import struct
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import aioice.ice
 import pylibsrtp
 from aiortc import RTCDtlsTransport, RTCIceTransport
 from aiortc.rtcdtlstransport import RtpRouter
+from aiortc.rtp import (
+    RTCP_PSFB_APP,
+    AnyRtcpPacket,
+    RtcpByePacket,
+    RtcpPsfbPacket,
+    RtcpRrPacket,
+    RtcpRtpfbPacket,
+    RtcpSrPacket,
+    unpack_remb_fci,
+)
 
 from .batch_receive import batch_reads
 from .names import PrivateName
@@ -29,6 +41,9 @@ PRIVATE = (
     PrivateName(RTCDtlsTransport, "_rx_srtp", "attribute"),
     PrivateName(RTCDtlsTransport, "_rtp_header_extensions_map", "attribute"),
     PrivateName(RtpRouter, "route_rtp", "method"),
+    PrivateName(RtpRouter, "route_rtcp", "method"),  # replaced per instance
+    PrivateName(RtpRouter, "ssrc_table", "attribute"),
+    PrivateName(RtpRouter, "senders", "attribute"),
     PrivateName(aioice.ice.Connection, "data_received", "method"),  # replaced per instance
     PrivateName(aioice.ice.Connection, "_protocols", "attribute"),
     PrivateName(aioice.ice.StunProtocol, "datagram_received", "method"),  # replaced too
@@ -80,6 +95,7 @@ def install_fast_receive(
 
         connection.data_received = data_received
         connection._relay_fast = True
+        router.route_rtcp = partial(route_rtcp, router)
     for protocol in connection._protocols:
         if getattr(protocol, "_relay_fast", False):
             continue
@@ -97,6 +113,32 @@ def install_fast_receive(
                 _stun_first(data, addr)
 
         protocol.datagram_received = datagram_received
-        batch_reads(protocol)
+        # the same as datagram_received does for RTP, without its frame
+        batch_reads(protocol, partial(connection.data_received, component=component))
         if on_socket is not None:
             on_socket(protocol)
+
+
+def route_rtcp(router: RtpRouter, packet: AnyRtcpPacket) -> set[Any]:
+    """``RtpRouter.route_rtcp``: the receivers and senders an RTCP packet is about.
+
+    aiortc's own defines a nested function with ``Optional[Union[...]]`` annotations on
+    every call, which evaluates typing subscriptions per RTCP packet (~2 % of the relay's
+    CPU at 6 participants); this routes the same packets to the same recipients."""
+    recipients: set[Any] = set()
+    if isinstance(packet, RtcpSrPacket):
+        recipients.add(router.ssrc_table.get(packet.ssrc))
+    elif isinstance(packet, RtcpByePacket):
+        recipients.update(router.ssrc_table.get(source) for source in packet.sources)
+    if isinstance(packet, (RtcpRrPacket, RtcpSrPacket)):
+        recipients.update(router.senders.get(report.ssrc) for report in packet.reports)
+    elif isinstance(packet, (RtcpPsfbPacket, RtcpRtpfbPacket)):
+        recipients.add(router.senders.get(packet.media_ssrc))
+        # REMB names its streams in the FCI (media_ssrc is 0)
+        if isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
+            with contextlib.suppress(ValueError):
+                recipients.update(
+                    router.senders.get(ssrc) for ssrc in unpack_remb_fci(packet.fci)[1]
+                )
+    recipients.discard(None)
+    return recipients

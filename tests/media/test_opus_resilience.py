@@ -84,6 +84,7 @@ class _RecordingEgress:
         extensions: bytes,
         payload: bytes,
         ntp: int,
+        now: float | None = None,
     ) -> None:
         packet = RtpPacket(payload_type, marker, sequence_number, timestamp, self.ssrc)
         packet.payload = bytes(payload)
