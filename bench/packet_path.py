@@ -32,6 +32,7 @@ from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpHeaderExtension
 from aiortc.rtp import HeaderExtensionsMap
 
 from media.aiortc_private import packet_io
+from media.aiortc_private.packet_io import SendRtp
 from media.aiortc_private.sender import SEND_TIMES, Egress
 from media.forwarding import Downtrack, Publication, rtp_bytes
 from media.simulcast import SimulcastPublication
@@ -56,6 +57,19 @@ class TransportStub:
 
     def is_closing(self) -> bool:
         return self._closing
+
+
+def stub_egress(ssrc: int, keep_history: bool, send: SendRtp, transport: Any, tx: Any) -> Egress:
+    """An Egress without aiortc's sender and transceiver: the fields its send path (and
+    ``fan_out``) reads and writes, sending through ``send``."""
+    egress = Egress.__new__(Egress)
+    egress.sender = SenderStub(ssrc)
+    egress.last_seq, egress.last_ts, egress.last_sent = None, 0, 0.0
+    egress.history, egress.keep_history = {}, keep_history
+    egress._sent_packets = egress._sent_octets = 0
+    egress.send_times = [(-1, (0.0, 0))] * SEND_TIMES
+    egress.use_route(send, transport, tx)
+    return egress
 
 
 def session(direction: int) -> pylibsrtp.Session:
@@ -100,19 +114,13 @@ def fan_out(
             "pub", "video", VP8, 1.0, lambda _: None, lambda *_: None, compiled_path=compiled
         )
     for n in range(subscribers):
-        egress = Egress.__new__(Egress)
-        egress.sender = SenderStub(0x5000 + n)
-        egress.last_seq, egress.last_ts, egress.last_sent = None, 0, 0.0
-        egress.history, egress.keep_history = {}, True
-        egress._sent_packets = egress._sent_octets = 0
-        egress.send_times = [(-1, (0.0, 0))] * SEND_TIMES
         out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         out.bind(("127.0.0.1", 0))
         out.setblocking(False)
         tx = session(pylibsrtp.Policy.SSRC_ANY_OUTBOUND)
         transport = TransportStub(out)
         send = packet_io.rtp_sender(tx, transport, sinks[n].getsockname(), compiled)
-        egress.use_route(send, transport, tx)
+        egress = stub_egress(0x5000 + n, True, send, transport, tx)
         downtrack = Downtrack(f"sub{n}", egress, 90000, True)
         downtrack.ready, downtrack.payload_type, downtrack.ssrc = True, 96, 0x5000 + n
         downtrack.mid_element = bytes([0x10]) + b"1"

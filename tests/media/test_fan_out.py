@@ -14,9 +14,9 @@ import pytest
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import HeaderExtensions, RtpPacket
 
+from bench.packet_path import TransportStub, session, stub_egress
 from media import forwarding
 from media.aiortc_private import packet_io
-from media.aiortc_private.sender import SEND_TIMES, Egress
 from media.forwarding import Downtrack, Publication
 
 pytestmark = pytest.mark.skipif(
@@ -24,31 +24,12 @@ pytestmark = pytest.mark.skipif(
     reason="media/aiortc_private/_packet_io is not built (pip install -e . builds it)",
 )
 
-KEY = bytes(range(1, 45))
 VP8 = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=96)
 OPUS = RTCRtpCodecParameters(mimeType="audio/opus", clockRate=48000, payloadType=111)
 HISTORY_SLOTS = 128
 
 
-class Sender:
-    """What Egress.send reads and writes on aiortc's RTCRtpSender."""
-
-    def __init__(self, ssrc: int) -> None:
-        self._ssrc = ssrc
-
-
-class Transport:
-    """asyncio's selector transport: is_closing() answers from _closing."""
-
-    def __init__(self, sock: socket.socket) -> None:
-        self._sock = sock
-        self._closing = False
-
-    def is_closing(self) -> bool:
-        return self._closing
-
-
-class UvloopLikeTransport(Transport):
+class UvloopLikeTransport(TransportStub):
     """A transport with only is_closing() (uvloop's keeps its state in C)."""
 
     def __init__(self, sock: socket.socket) -> None:
@@ -57,15 +38,6 @@ class UvloopLikeTransport(Transport):
 
     def is_closing(self) -> bool:
         return self.closing
-
-
-def outbound() -> pylibsrtp.Session:
-    policy = pylibsrtp.Policy(
-        key=KEY,
-        ssrc_type=pylibsrtp.Policy.SSRC_ANY_OUTBOUND,
-        srtp_profile=pylibsrtp.Policy.SRTP_PROFILE_AEAD_AES_256_GCM,
-    )
-    return pylibsrtp.Session(policy)
 
 
 class Room:
@@ -88,18 +60,10 @@ class Room:
             out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             out.bind(("127.0.0.1", 0))
             out.setblocking(False)
-            egress = Egress.__new__(Egress)
-            egress.sender = Sender(0x5000 + n)
-            egress.last_seq, egress.last_ts, egress.last_sent = None, 0, 0.0
-            egress.history, egress.keep_history = {}, kind == "video"
-            egress._sent_packets = egress._sent_octets = 0
-            egress.send_times = [(-1, (0.0, 0))] * SEND_TIMES
-            transport = (UvloopLikeTransport if spec.get("uvloop") else Transport)(out)
-            egress.use_route(
-                packet_io.rtp_sender(outbound(), transport, sink.getsockname(), compiled),
-                transport,
-                None,
-            )
+            transport = (UvloopLikeTransport if spec.get("uvloop") else TransportStub)(out)
+            tx = session(pylibsrtp.Policy.SSRC_ANY_OUTBOUND)
+            send = packet_io.rtp_sender(tx, transport, sink.getsockname(), compiled)
+            egress = stub_egress(0x5000 + n, kind == "video", send, transport, tx)
             downtrack = Downtrack(f"sub{n}", egress, codec.clockRate, kind == "video")
             downtrack.ready = spec.get("ready", True)
             downtrack.paused = spec.get("paused", False)
