@@ -11,8 +11,9 @@ and has been paused ``pause_min_seconds``, so a budget near the edge does not fl
 paused again within ``RETRY_WINDOW`` of resuming (the room it seemed to have was a probe the
 link could not carry) waits twice as long as the last time, up to ``MAX_PAUSE``, unless the
 budget grows to ``CLEAR_HEADROOM`` times its need (the limit was lifted). A video that does
-not fit never takes from a more important one, and a smaller one after it may still fit. What is left of the budget raises the kept simulcast videos' layers, most
-important first. Audio is not in the budget: it is never paused.
+not fit never takes from a more important one, and a smaller one after it may still fit.
+What is left of the budget raises the kept simulcast videos' layers, most important
+first. Audio is not in the budget: it is never paused.
 """
 
 from __future__ import annotations

@@ -226,8 +226,9 @@ class Egress(EgressState):
         """Serialize with this sender's SSRC, protect and send one RTP packet now.
 
         ``extensions`` are one-byte-header elements (RFC 8285); ``ntp`` is now, for
-        markers, and ``now`` in monotonic seconds. Whatever rewrites packets per subscriber (numbering, layers) sits in
-        front of this and hands over the fields it chose.
+        markers, and ``now`` in monotonic seconds. Whatever rewrites packets per
+        subscriber (numbering, layers) sits in front of this and hands over the fields
+        it chose.
         """
         route = self._route or self._find_route()
         if route is None:
