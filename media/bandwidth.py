@@ -38,9 +38,10 @@ The rules, once a second (``update``), on the reports that arrived since the las
   through than the estimate is the tail of an overload already corrected (or a burst),
   and so is loss reported as a standing queue vanishes (a limit lifted): both change
   nothing;
-- loss of ``LOSS_LOW`` (2 %) or more within ``PROBE_SETTLED`` s of growth beginning: the
-  step up did not fit, and the estimate goes back to where growth began at once; a
-  queue over ``QUEUE_BUILDING`` (150 ms) then says the same, before any loss;
+- loss of ``LOSS_LOW`` (2 %) or more, or a queue over ``QUEUE_BUILDING`` (150 ms; it
+  shows before any loss), within ``PROBE_SETTLED`` s of the last step up: the step did
+  not fit, and the estimate goes back to where that step began at once (first: the
+  loss of a step that overflowed the queue is the step's, not the link's);
 - a queue over 150 ms a second old that is not draining, with some loss, at least the
   hold after the last decrease (reports lag what a decrease brought): the link is full
   at a loss under 10 %, and the estimate drops to ``QUEUE_DRAIN`` of what got through;
@@ -48,19 +49,35 @@ The rules, once a second (``update``), on the reports that arrived since the las
   estimate says the link is (nearly) full. A REMB above it says nothing about the
   link: receivers cap REMB at 1.5 x what they receive, so it only follows the relay;
 - loss below ``LOSS_LOW`` (2 %), no decrease for the hold, and no queue over 150 ms
-  nor one over ``QUEUE_CLEAR`` (50 ms) that rises: the estimate grows by ``GROWTH`` a
-  second (one step at a time: the queue of a step that does not fit shows before the
-  next). Between the two: it holds.
+  nor one over ``QUEUE_CLEAR`` (50 ms) that rises: the estimate grows, one step at a
+  time (the queue of a step that does not fit shows before the next). Between the two:
+  it holds.
+
+How it grows: a link carrying less than its estimate (app-limited: videos paused, low
+layers) shows no loss whatever the estimate, so growth by a factor a second would run
+far past the link while little is sent, and then resume everything at once. Instead the
+allocator (``media.video_priority``) sets ``probe_budget``, the video budget its next
+step needs (one paused video resumed, or one video one layer up), and the estimate
+rises to what was sent last second plus that step (``goal``: the same budget, counted
+on the wire as ``video_budget`` counts it) and no higher. That step is the probe: its
+packets either fit (no queue, no loss: the next step a second later) or fill the queue
+and lose, and the estimate goes back to where that step began (``PROBE_SETTLED``). This
+is LiveKit's stream allocator rule (probe goal: committed bitrate plus the next
+transition) with the next layer itself as the probe instead of padding, and libwebrtc's
+rule that an application-limited estimate may not run ahead of what is sent (its AIMD
+caps at 1.5 x the acknowledged rate, which a step of ~4x could never pass). With no
+step to take (``probe_budget`` None: every video on its top layer) it grows ``GROWTH``
+a second as before.
 
 No estimate (``None``: no cap) until the first congestion; it becomes ``None`` again
-when it grows past ``NO_LIMIT``. Growing past the next layer's bitrate is how the relay
-probes: it forwards that layer, and loss (or a REMB) within a second says if it fits.
+when it grows past ``NO_LIMIT``.
 
 The numbers: a probe that does not fit costs about a second of loss. After a decrease the
 estimate holds ``HOLD_AFTER_DECREASE`` = 3 s, ``HOLD_AFTER_FAILED_PROBE`` = 4 s when the
 decrease undid growth (a limit that lasts: one failed step per ~5-6 s); then growing
 50 % a second crosses each simulcast layer (about 4x apart) in 3-4 s, so after a limit
-is lifted the top layer is back within 4 s + 4-5 s at worst. Layer hysteresis lives with the layer choice
+is lifted the top layer is back within 4 s + a second or two a step (resume, q -> h,
+h -> f per video). Layer hysteresis lives with the layer choice
 (``media.simulcast.UPGRADE_MARGIN``).
 """
 
@@ -106,6 +123,7 @@ class BandwidthEstimate:
         self.reserved_bps = 0  # of sent_bps, what is not video payload (audio, headers)
         self.video_headers_bps = 0  # of reserved_bps, the video packets' headers
         self.decreases = 0
+        self.probe_budget: int | None = None  # the allocator's next step; None: none
         self._streams: dict[int, _Stream] = {}
         self._lost = 0.0
         self._expected = 0
@@ -200,6 +218,15 @@ class BandwidthEstimate:
         share = payload / (payload + self.video_headers_bps) if payload > 0 else 1.0
         return max(1, int((self.estimate - audio) * share))
 
+    def goal(self, video_budget: int) -> int:
+        """The estimate whose ``video_budget`` is ``video_budget``: what was sent last
+        second with the videos' payload at ``video_budget`` and their headers in the same
+        share."""
+        audio = self.reserved_bps - self.video_headers_bps
+        payload = self.sent_bps - self.reserved_bps
+        share = payload / (payload + self.video_headers_bps) if payload > 0 else 1.0
+        return audio + int(video_budget / share)
+
     def update(
         self,
         sent_bits: int,
@@ -264,7 +291,13 @@ class BandwidthEstimate:
             and self.queued is not None
             and self.queued < QUEUE_CLEAR
         )
-        if self.loss is not None and self.loss > LOSS_HIGH and not queue_vanished:
+        probing = self._probe is not None and now - self._probe[1] <= PROBE_SETTLED
+        if probing and (queue_building or (self.loss is not None and self.loss >= LOSS_LOW)):
+            # loss, or packets waiting in a queue (a deep queue loses nothing for seconds),
+            # since the last step up: it did not fit, back to where it began at once
+            assert self._probe is not None
+            self._decrease(self._probe[0], now)
+        elif self.loss is not None and self.loss > LOSS_HIGH and not queue_vanished:
             received = self.received_bps(now)
             if received is not None and queue_building:
                 received = int(received * QUEUE_DRAIN)  # what got through left a queue
@@ -274,18 +307,6 @@ class BandwidthEstimate:
                 self._decrease(received, now)
             # else more got through than the estimate: this loss is the tail of an
             # overload already corrected (reports lag up to a second), or a burst
-        elif (
-            self.loss is not None
-            and self.loss >= LOSS_LOW
-            and self._probe is not None
-            and now - self._probe[1] <= PROBE_SETTLED
-        ):
-            # loss while growing past what held: the step up did not fit, back at once
-            self._decrease(self._probe[0], now)
-        elif queue_building and self._probe is not None and now - self._probe[1] <= PROBE_SETTLED:
-            # packets wait in a queue since growth began: the step up does not fit (a
-            # deep queue loses nothing for seconds, while growth would go on)
-            self._decrease(self._probe[0], now)
         elif queue_stays and (received := self.received_bps(now)) is not None:
             # a full link whose queue does not drain (its loss may stay under LOSS_HIGH)
             drained = int(received * QUEUE_DRAIN)
@@ -302,9 +323,14 @@ class BandwidthEstimate:
             and not queue_rising
             and now - self._decreased_at >= self._hold
         ):
-            if self._probe is None:
-                self._probe = (self.estimate, now)
-            grown = int(self.estimate * GROWTH**elapsed)
+            if self.probe_budget is None:
+                grown = int(self.estimate * GROWTH**elapsed)
+                if self._probe is None:
+                    self._probe = (self.estimate, now)
+            else:
+                grown = max(self.estimate, self.goal(self.probe_budget))
+                if grown > self.estimate:  # a step: undone alone if it does not fit
+                    self._probe = (self.estimate, now)
             self.estimate = None if grown > NO_LIMIT else grown
             self._grew = True
             if self.estimate is None or now - self._decreased_at >= self._hold + PROBE_SETTLED:

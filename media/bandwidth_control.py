@@ -46,7 +46,8 @@ class BandwidthCommands:
 
     def bandwidth_of(self, participant_id: str) -> dict[str, int | float | list[str] | None]:
         """What the relay thinks it can send ``participant_id`` (bits per second; None:
-        no limit seen), what it sent over the last second and whose videos it pauses."""
+        no limit seen), what it sent over the last second, whose videos it pauses and the
+        video budget its next step up needs (None: none to take)."""
         participant = self._get(participant_id)
         bandwidth = participant.bandwidth
         return {
@@ -58,4 +59,5 @@ class BandwidthCommands:
             "sent_bps": bandwidth.sent_bps,
             "loss": None if bandwidth.loss is None else round(bandwidth.loss, 3),
             "decreases": bandwidth.decreases,
+            "probe_budget_bps": bandwidth.probe_budget,
         }

@@ -99,7 +99,8 @@ class Participant:
         self.bandwidth = BandwidthEstimate()  # of this connection, towards the participant
         # (publisher, source) of videos paused for this budget -> since when (video_priority)
         self.paused_since: dict[tuple[str, str], float] = {}
-        self.pause_holds: dict[tuple[str, str], float] = {}  # how long each stays paused
+        # resumes in a row each paused again soon after: how long it stays paused
+        self.failed_resumes: dict[tuple[str, str], int] = {}
         self.resumed_at: dict[tuple[str, str], float] = {}
         self.told_paused: frozenset[tuple[str, str]] = frozenset()  # in the last VideosPaused
         self.needs_negotiation = False

@@ -182,8 +182,11 @@ class SimulcastPublication(Publication):
         self._retarget(subscriber, choice, time.monotonic())
 
     def layer_of(self, subscriber: str) -> str | None:
-        """RID of the layer the subscriber receives now."""
+        """RID of the layer the subscriber receives now (None: none, or it is paused)."""
         choice = self.choices.get(subscriber)
+        downtrack = self.downtracks.get(subscriber)
+        if downtrack is not None and downtrack.paused:
+            return None
         return choice.current.rid if choice and choice.current else None
 
     def tick(self) -> None:

@@ -21,7 +21,7 @@ from .participant import SCREEN, Participant, Slot
 from .publisher_rate import publisher_cap
 from .simulcast import SimulcastPublication
 from .speaker import SpeakerDetector
-from .video_priority import allocate
+from .video_priority import allocate, refresh_probe_budget
 
 PublicationOf = Callable[[Slot], Publication | None]
 
@@ -149,6 +149,12 @@ class SimulcastCommands:
         ]
         for publication in videos:
             publication.tick()
+        for participant in participants:
+            if participant.video_budget is not None:
+                detector = self._speakers.get(participant.room)
+                speaker = detector.current if detector else None
+                pause_min = self.config.pause_min_seconds
+                refresh_probe_budget(participant, self._publication, speaker, pause_min)
         self._update_budgets()
         for participant in participants:
             if participant.video_budget is not None or participant.told_paused:

@@ -9,28 +9,53 @@ a stream's median bitrate of the last seconds, so a keyframe's burst pauses noth
 paused video resumes, from a keyframe, once it fits with ``RESUME_HEADROOM`` to spare
 and has been paused ``pause_min_seconds``, so a budget near the edge does not flap it. One
 paused again within ``RETRY_WINDOW`` of resuming (the room it seemed to have was a probe the
-link could not carry) waits twice as long as the last time, up to ``MAX_PAUSE``, unless the
-budget grows to ``CLEAR_HEADROOM`` times its need (the limit was lifted). A video that does
+link could not carry) waits ``pause_min_seconds`` again the first time (one probe every few
+seconds is how a lifted limit is found within seconds) and then twice as long each time, up
+to ``MAX_PAUSE``, unless the budget grows to ``CLEAR_HEADROOM`` times its need. A video that does
 not fit never takes from a more important one, and a smaller one after it may still fit.
 What is left of the budget raises the kept simulcast videos' layers, most important
 first. Audio is not in the budget: it is never paused.
+
+Probing, one step at a time: ``allocate`` also tells the subscriber's estimate
+(``BandwidthEstimate.probe_budget``) the budget the next step needs, and the estimate grows
+to that and no further (``media.bandwidth``), as LiveKit's stream allocator sets its
+probe goal to what is committed plus the next transition. The next step is the most
+important paused video whose hold is over, resumed at its lowest layer with
+``RESUME_HEADROOM`` (while one is paused, nothing else: every video is seen before any is
+seen sharper); with none paused and none resumed in the last ``RESUMED_SETTLE`` s (a
+resume right at the edge of the link shows its loss a second or two late), the cheapest
+raise of a kept video by one layer (its next layer's bitrate with ``UPGRADE_MARGIN`` and
+``PROBE_MARGIN``). While a video has not got
+the layer it was given yet (it waits for a keyframe) the step is nothing: the last step
+has not been tried yet. Nothing left to gain: no goal (the estimate grows freely). So an
+estimate that grew while little was sent (an app-limited link shows no loss) never
+resumes two videos or jumps two layers at once onto a link that carries one.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .events import VideosPaused
 from .forwarding import Publication
 from .participant import SCREEN, Participant, Slot
-from .simulcast import SimulcastPublication, flowing_layers
+from .simulcast import (
+    UPGRADE_MARGIN,
+    Choice,
+    Layer,
+    SimulcastPublication,
+    choose_layer,
+    flowing_layers,
+)
 
 RESUME_HEADROOM = 1.25
 RETRY_WINDOW = 10.0  # seconds after a resume in which a new pause means the resume failed
 MAX_PAUSE = 32.0
 CLEAR_HEADROOM = 3.0  # a budget this far above a video's need ends a doubled hold early
+PROBE_MARGIN = 1.1  # a layer raise's goal over the layer's bitrate: bitrates wobble
+RESUMED_SETTLE = 3.0  # seconds a resumed video runs before any layer is raised
 
 Key = tuple[str, str]  # (publisher, source)
 PublicationOf = Callable[[Slot], Publication | None]
@@ -79,12 +104,11 @@ def videos_to_pause(
     return paused
 
 
-def pause_hold(last: float | None, resumed_at: float | None, now: float, min_pause: float) -> float:
-    """How long a video being paused now stays paused: ``min_pause``, or twice its ``last``
-    hold (at most ``MAX_PAUSE``) when it was resumed less than ``RETRY_WINDOW`` ago."""
-    if last is None or resumed_at is None or now - resumed_at >= RETRY_WINDOW:
-        return min_pause
-    return min(2 * last, MAX_PAUSE)
+def pause_hold(failed_resumes: int, min_pause: float) -> float:
+    """How long a video paused now stays paused, after ``failed_resumes`` resumes in a row
+    that were paused again within ``RETRY_WINDOW``: ``min_pause`` up to the first, then
+    twice as long for each further one, at most ``MAX_PAUSE``."""
+    return min(min_pause * 2 ** max(0, failed_resumes - 1), MAX_PAUSE)
 
 
 def allocate(
@@ -96,11 +120,7 @@ def allocate(
     """Pause, resume and choose layers of ``participant``'s videos for its budget; the
     event to tell it with when the set of paused videos changed."""
     now = time.monotonic()
-    received = [
-        (slot, publication)
-        for slot in participant.slots.values()
-        if slot.kind == "video" and (publication := publication_of(slot)) is not None
-    ]
+    received = _received(participant, publication_of)
     tiles = participant.tiles
     for slot, publication in received:
         if isinstance(publication, SimulcastPublication):
@@ -108,12 +128,11 @@ def allocate(
             publication.prefer(participant.id, tile)
     videos = [_video(i, slot, p, tiles, speaker, now) for i, (slot, p) in enumerate(received)]
     budget = participant.video_budget
+    holds = {k: pause_hold(n, min_pause) for k, n in participant.failed_resumes.items()}
     paused = (
         set()
         if budget is None
-        else videos_to_pause(
-            videos, budget, participant.paused_since, now, min_pause, participant.pause_holds
-        )
+        else videos_to_pause(videos, budget, participant.paused_since, now, min_pause, holds)
     )
     resumed_at = participant.resumed_at
     for slot, publication in received:
@@ -121,21 +140,25 @@ def allocate(
         if key in paused and not slot.downtrack.paused:
             slot.downtrack.paused = True
             participant.paused_since.setdefault(key, now)
-            participant.pause_holds[key] = pause_hold(
-                participant.pause_holds.get(key), resumed_at.get(key), now, min_pause
-            )
+            failed = key in resumed_at and now - resumed_at[key] < RETRY_WINDOW
+            failures = participant.failed_resumes.get(key, 0) + 1 if failed else 0
+            participant.failed_resumes[key] = failures
         elif key not in paused and slot.downtrack.paused:
             slot.downtrack.paused = False
             resumed_at[key] = now
             publication.resume(participant.id)
     participant.paused_since = {k: t for k, t in participant.paused_since.items() if k in paused}
     participant.resumed_at = {k: t for k, t in resumed_at.items() if now - t < RETRY_WINDOW}
-    participant.pause_holds = {
-        k: hold
-        for k, hold in participant.pause_holds.items()
+    participant.failed_resumes = {
+        k: n
+        for k, n in participant.failed_resumes.items()
         if k in paused or k in participant.resumed_at
     }
-    _raise_layers(participant.id, videos, dict(_keyed(received)), budget, paused)
+    publications = dict(_keyed(received))
+    _raise_layers(participant.id, videos, publications, budget, paused)
+    participant.bandwidth.probe_budget = _probe_budget(
+        participant, videos, publications, paused, now, min_pause
+    )
     told = frozenset(paused)
     if told == participant.told_paused:
         return None
@@ -145,6 +168,31 @@ def allocate(
         cameras=tuple(sorted(p for p, source in told if source != SCREEN)),
         screens=tuple(sorted(p for p, source in told if source == SCREEN)),
     )
+
+
+def refresh_probe_budget(
+    participant: Participant, publication_of: PublicationOf, speaker: str | None, min_pause: float
+) -> None:
+    """``participant``'s next step as its videos are now (once a second, just before its
+    estimate is updated: a layer given a second ago has usually arrived since)."""
+    now = time.monotonic()
+    received = _received(participant, publication_of)
+    tiles = participant.tiles
+    videos = [_video(i, slot, p, tiles, speaker, now) for i, (slot, p) in enumerate(received)]
+    paused = {(slot.publisher, slot.source) for slot, _ in received if slot.downtrack.paused}
+    participant.bandwidth.probe_budget = _probe_budget(
+        participant, videos, dict(_keyed(received)), paused, now, min_pause
+    )
+
+
+def _received(
+    participant: Participant, publication_of: PublicationOf
+) -> list[tuple[Slot, Publication]]:
+    return [
+        (slot, publication)
+        for slot in participant.slots.values()
+        if slot.kind == "video" and (publication := publication_of(slot)) is not None
+    ]
 
 
 def _keyed(received: list[tuple[Slot, Publication]]) -> list[tuple[Key, Publication]]:
@@ -197,3 +245,66 @@ def _raise_layers(
         choice = publication.choices.get(subscriber)
         if spare is not None and choice is not None and choice.target is not None:
             spare -= max(0, choice.target.bitrate - video.lowest)
+
+
+def _probe_budget(
+    participant: Participant,
+    videos: list[Video],
+    publications: dict[Key, Publication],
+    paused: set[Key],
+    now: float,
+    min_pause: float,
+) -> int | None:
+    """The video budget the next step needs: what the kept videos' layers take plus the
+    most important resumable video's lowest (with headroom), or with none paused plus the
+    cheapest raise by one layer; just what they take while one still waits for its layer
+    or a paused one for its hold; None: nothing to gain."""
+    used = 0
+    raises: list[int] = []
+    waiting = False
+    for video in videos:
+        if video.key in paused:
+            continue
+        publication = publications[video.key]
+        if not isinstance(publication, SimulcastPublication):
+            used += video.lowest
+            continue
+        choice = publication.choices.get(participant.id)
+        target = choice.target if choice is not None else None
+        if choice is None or target is None:
+            used += video.lowest
+            continue
+        taking = max(video.lowest, target.rates.typical)
+        used += taking
+        downtrack = publication.downtracks.get(participant.id)
+        waiting |= choice.current is not target or bool(downtrack and downtrack.waiting_keyframe)
+        above = _next_layer(publication, choice, now)
+        if above is not None:
+            rate = max(above.rates.typical, above.bitrate)
+            raises.append(max(0, int(rate * UPGRADE_MARGIN * PROBE_MARGIN) - taking))
+    resumable = [
+        v
+        for v in sorted(videos, key=Video.rank)
+        if v.key in paused
+        and now - participant.paused_since.get(v.key, now)
+        >= pause_hold(participant.failed_resumes.get(v.key, 0), min_pause)
+    ]
+    if waiting:
+        return used
+    if resumable:
+        return used + int(resumable[0].lowest * RESUME_HEADROOM)
+    if paused:  # a video seen at all before one seen sharper: raises wait for its hold
+        return used
+    if any(now - at < RESUMED_SETTLE for at in participant.resumed_at.values()):
+        return used  # a resume fits for a while before anything rises on top of it
+    return used + min(raises) if raises else None
+
+
+def _next_layer(publication: SimulcastPublication, choice: Choice, now: float) -> Layer | None:
+    """The flowing layer one above ``choice``'s target, if its tile wants more."""
+    flowing = flowing_layers(publication.layers, now)
+    top = choose_layer(publication.layers, replace(choice, budget=None), now)
+    if choice.target not in flowing or top not in flowing:
+        return None
+    at = flowing.index(choice.target)
+    return flowing[at + 1] if at < flowing.index(top) else None

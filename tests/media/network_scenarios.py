@@ -209,12 +209,18 @@ def address_change(after: float = 5.0, reconnect: bool = True) -> dict:
 LOWEST, TOP = "q", "f"  # bench/encoded_media.SIMULCAST_SCALES
 
 
-def _first_all(seen: list[tuple[float, dict]], pid: str, rid: str, start: float) -> float | None:
-    """Seconds from ``start`` until ``pid`` receives ``rid`` of every publisher, for good."""
+def _first_all(
+    seen: list[tuple[float, dict]], pid: str, rid: str, start: float, paused_ok: bool = False
+) -> float | None:
+    """Seconds from ``start`` until ``pid`` receives ``rid`` of every publisher, for good;
+    ``paused_ok``: or of at least one, with the others paused for ``pid`` (and it told)."""
     settled = None
     for wall, subscribers in seen:
         layers = subscribers.get(pid, {}).get("layers", {})
-        everywhere = bool(layers) and all(r == rid for r in layers.values())
+        paused = subscribers.get(pid, {}).get("paused", [])
+        on_rid = [pub for pub, r in layers.items() if r == rid]
+        resting = [pub for pub in layers if paused_ok and f"{pub}:video" in paused]
+        everywhere = bool(on_rid) and set(on_rid) | set(resting) == set(layers)
         if everywhere and settled is None:
             settled = wall
         elif not everywhere:
@@ -266,7 +272,8 @@ def limited_subscriber(
         "wren_paused_under_limit": sorted(
             {key for _, subscribers in measured for key in subscribers["wren"]["paused"]}
         ),
-        "settle_s": _first_all(seen, "wren", LOWEST, limited),
+        # on the lowest layer, or paused (the pausing rule) with wren told
+        "settle_s": _first_all(seen, "wren", LOWEST, limited, paused_ok=True),
         "others_left_top": sorted(
             {
                 pid

@@ -83,15 +83,6 @@ def test_a_person_whose_address_changes_is_back_in_seconds_under_the_same_id():
     assert max(waits) <= 4.0, result  # about 1 s on a quiet machine
 
 
-@pytest.mark.skip(
-    reason="not met yet: after the first drop (to ~236k) the estimate grows 1.5x a second "
-    "while wren's videos are paused and only audio is sent (no loss while little is sent), "
-    "to ~800k within 4 s; both videos resume, one at the top layer, and the link overloads "
-    "again (settle_s 8.3 s). Capping growth at 2x what is sent stops that but also stops "
-    "simulcast steps (each ~4x the one below) from ever being probed. Wanted: probing one "
-    "step at a time (one paused video or one layer) with padding or a capped estimate, then "
-    "this test; see bench/README.md"
-)
 def test_a_subscriber_limited_to_300_kbit_s_keeps_moving_video_and_audio():
     """300 kbit/s does not carry two low layers and two audio streams as bench/encoded_media
     encodes them (~2 x 97 + 117 kbit/s): wren keeps the most important video moving on the
