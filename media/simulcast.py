@@ -182,10 +182,11 @@ class SimulcastPublication(Publication):
         self._retarget(subscriber, choice, time.monotonic())
 
     def layer_of(self, subscriber: str) -> str | None:
-        """RID of the layer the subscriber receives now (None: none, or it is paused)."""
+        """RID of the layer the subscriber receives now (None: none: paused, or waiting for
+        a keyframe since it resumed)."""
         choice = self.choices.get(subscriber)
         downtrack = self.downtracks.get(subscriber)
-        if downtrack is not None and downtrack.paused:
+        if downtrack is not None and (downtrack.paused or downtrack.waiting_keyframe):
             return None
         return choice.current.rid if choice and choice.current else None
 
