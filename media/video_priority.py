@@ -16,20 +16,22 @@ not fit never takes from a more important one, and a smaller one after it may st
 What is left of the budget raises the kept simulcast videos' layers, most important
 first. Audio is not in the budget: it is never paused.
 
-Probing, one step at a time: ``allocate`` also tells the subscriber's estimate
-(``BandwidthEstimate.probe_budget``) the budget the next step needs, and the estimate grows
-to that and no further (``media.bandwidth``), as LiveKit's stream allocator sets its
-probe goal to what is committed plus the next transition. The next step is the most
+Probing, one step at a time: the subscriber's estimate (``media.bandwidth``) grows only
+to ``BandwidthEstimate.probe_budget``, the video budget the next step needs, as LiveKit's
+stream allocator sets its probe goal to what is committed plus the next transition.
+``refresh_probe_budget`` sets it once a second, just before the estimate is updated. It is
+what the kept videos' layers take, with ``PROBE_MARGIN`` (their bitrates wobble: a budget
+right at their sum would pause one with no loss at all), plus the next step: the most
 important paused video whose hold is over, resumed at its lowest layer with
-``RESUME_HEADROOM`` (while one is paused, nothing else: every video is seen before any is
+``RESUME_HEADROOM``; while one is paused, nothing else (every video is seen before any is
 seen sharper); with none paused and none resumed in the last ``RESUMED_SETTLE`` s (a
-resume right at the edge of the link shows its loss a second or two late), the cheapest
-raise of a kept video by one layer (its next layer's bitrate with ``UPGRADE_MARGIN`` and
-``PROBE_MARGIN``). While a video has not got
-the layer it was given yet (it waits for a keyframe) the step is nothing: the last step
-has not been tried yet. Nothing left to gain: no goal (the estimate grows freely). So an
-estimate that grew while little was sent (an app-limited link shows no loss) never
-resumes two videos or jumps two layers at once onto a link that carries one.
+resume at the edge of the link shows its loss a second or two late), the cheapest raise of
+a kept video by one layer (its next layer's bitrate with ``UPGRADE_MARGIN`` and
+``PROBE_MARGIN``). While a video waits for the keyframe of the layer it was given the step
+is nothing: the last one has not been tried yet. Nothing left to gain: no goal (the
+estimate grows freely). So an estimate that grew while little was sent (an app-limited
+link shows no loss) never resumes two videos or raises two layers at once onto a link
+that carries one.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ RESUME_HEADROOM = 1.25
 RETRY_WINDOW = 10.0  # seconds after a resume in which a new pause means the resume failed
 MAX_PAUSE = 32.0
 CLEAR_HEADROOM = 3.0  # a budget this far above a video's need ends a doubled hold early
-PROBE_MARGIN = 1.1  # a layer raise's goal over the layer's bitrate: bitrates wobble
+PROBE_MARGIN = 1.1  # a goal over the bitrates it is made of: they wobble (keyframes)
 RESUMED_SETTLE = 3.0  # seconds a resumed video runs before any layer is raised
 
 Key = tuple[str, str]  # (publisher, source)
@@ -255,7 +257,8 @@ def _probe_budget(
     now: float,
     min_pause: float,
 ) -> int | None:
-    """The video budget the next step needs: what the kept videos' layers take plus the
+    """The video budget the next step needs: what the kept videos' layers take (with
+    ``PROBE_MARGIN``) plus the
     most important resumable video's lowest (with headroom), or with none paused plus the
     cheapest raise by one layer; just what they take while one still waits for its layer
     or a paused one for its hold; None: nothing to gain."""
@@ -289,15 +292,16 @@ def _probe_budget(
         and now - participant.paused_since.get(v.key, now)
         >= pause_hold(participant.failed_resumes.get(v.key, 0), min_pause)
     ]
+    keep = int(used * PROBE_MARGIN)  # what they take wobbles: no pause at the goal's edge
     if waiting:
-        return used
+        return keep
     if resumable:
-        return used + int(resumable[0].lowest * RESUME_HEADROOM)
+        return keep + int(resumable[0].lowest * RESUME_HEADROOM)
     if paused:  # a video seen at all before one seen sharper: raises wait for its hold
-        return used
+        return keep
     if any(now - at < RESUMED_SETTLE for at in participant.resumed_at.values()):
-        return used  # a resume fits for a while before anything rises on top of it
-    return used + min(raises) if raises else None
+        return keep  # a resume fits for a while before anything rises on top of it
+    return keep + min(raises) if raises else None
 
 
 def _next_layer(publication: SimulcastPublication, choice: Choice, now: float) -> Layer | None:
