@@ -5,7 +5,10 @@ the videos its page shows largest (``media.tiles``), thumbnails and videos the p
 not show last. In that order each video keeps at least its lowest layer (a single-layer
 video: the bitrate it arrives at) while the budget lasts; a video that does not fit is
 paused for this subscriber: its slot gets no packets, nothing is renegotiated. A cost is
-a stream's median bitrate of the last seconds, so a keyframe's burst pauses nothing. A
+a stream's median bitrate of the last seconds, so a keyframe's burst pauses nothing, and a
+playing video stays while ``KEEP_TOLERANCE`` of it fits (under loss the subscriber's
+keyframe requests raise a low layer's median by a fifth or more, with no change in what
+the link carries). A
 paused video resumes, from a keyframe, once it fits with ``RESUME_HEADROOM`` to spare
 and has been paused ``pause_min_seconds``, so a budget near the edge does not flap it. One
 paused again within ``RETRY_WINDOW`` of resuming (the room it seemed to have was a probe the
@@ -53,11 +56,12 @@ from .simulcast import (
 )
 
 RESUME_HEADROOM = 1.25
+KEEP_TOLERANCE = 0.85  # a playing video stays while this much of its lowest fits
 RETRY_WINDOW = 10.0  # seconds after a resume in which a new pause means the resume failed
 MAX_PAUSE = 32.0
 CLEAR_HEADROOM = 3.0  # a budget this far above a video's need ends a doubled hold early
 PROBE_MARGIN = 1.1  # a goal over the bitrates it is made of: they wobble (keyframes)
-RESUMED_SETTLE = 3.0  # seconds a resumed video runs before any layer is raised
+RESUMED_SETTLE = 4.5  # seconds a resumed video runs before any layer is raised
 
 Key = tuple[str, str]  # (publisher, source)
 PublicationOf = Callable[[Slot], Publication | None]
@@ -98,7 +102,7 @@ def videos_to_pause(
             if not clearly_fits:
                 paused.add(video.key)
                 continue
-        need = video.lowest * RESUME_HEADROOM if since is not None else video.lowest
+        need = video.lowest * (RESUME_HEADROOM if since is not None else KEEP_TOLERANCE)
         if need <= remaining:
             remaining -= video.lowest
         else:
