@@ -74,10 +74,10 @@ when it grows past ``NO_LIMIT``.
 
 The numbers: a probe that does not fit costs about a second of loss. After a decrease the
 estimate holds ``HOLD_AFTER_DECREASE`` = 3 s, ``HOLD_AFTER_FAILED_PROBE`` = 4 s when the
-decrease undid growth (a limit that lasts: one failed step per ~5-6 s); then growing
-50 % a second crosses each simulcast layer (about 4x apart) in 3-4 s, so after a limit
-is lifted the top layer is back within 4 s + a second or two a step (resume, q -> h,
-h -> f per video). Layer hysteresis lives with the layer choice
+decrease undid a step (a limit that lasts: one failed step per ~5-6 s); then one step a
+second while each fits (a step waits for its layer's keyframe), so after a limit is lifted
+the top layer is back within that hold plus a second or so a step (resume, then q -> h and
+h -> f per video): 4-8 s for two videos at 300 kbit/s. Layer hysteresis lives with the layer choice
 (``media.simulcast.UPGRADE_MARGIN``).
 """
 

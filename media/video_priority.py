@@ -28,7 +28,8 @@ right at their sum would pause one with no loss at all), plus the next step: the
 important paused video whose hold is over, resumed at its lowest layer with
 ``RESUME_HEADROOM``; while one is paused, nothing else (every video is seen before any is
 seen sharper); with none paused and none resumed in the last ``RESUMED_SETTLE`` s (a
-resume at the edge of the link shows its loss a second or two late), the cheapest raise of
+resume at the edge of the link shows its loss a second or two late, and a link that has
+just taken one more video is not probed again at once), the cheapest raise of
 a kept video by one layer (its next layer's bitrate with ``UPGRADE_MARGIN`` and
 ``PROBE_MARGIN``). While a video waits for the keyframe of the layer it was given the step
 is nothing: the last one has not been tried yet. Nothing left to gain: no goal (the
@@ -114,7 +115,7 @@ def pause_hold(failed_resumes: int, min_pause: float) -> float:
     """How long a video paused now stays paused, after ``failed_resumes`` resumes in a row
     that were paused again within ``RETRY_WINDOW``: ``min_pause`` up to the first, then
     twice as long for each further one, at most ``MAX_PAUSE``."""
-    return min(min_pause * 2 ** max(0, failed_resumes - 1), MAX_PAUSE)
+    return min(min_pause * 2.0 ** max(0, failed_resumes - 1), MAX_PAUSE)
 
 
 def allocate(

@@ -339,3 +339,29 @@ def test_what_got_through_counts_the_packets_a_report_covers_not_the_last_second
     estimate.on_report(1, 128, 1100, sent=(1.0, 800_000), now=1.0)
     # the last second: 200 small packets (2000 bits) of the low layer, sent after them
     assert estimate.update(1_200_000, now=1.0, streams={1: (1_200_000, 300)}) == 400_000
+
+
+def test_while_little_is_sent_the_estimate_rises_one_step_at_a_time_and_a_failed_step_alone_is_undone():
+    link = Link(capacity=300_000)
+    link.second(1_800_000)  # the limit: the estimate drops to about the link
+    low = link.estimate.estimate
+    assert low is not None and low < 400_000
+    # the allocator's next step needs a video budget of 200k (here all of it is video):
+    # with little sent there is no loss, and the estimate does not grow 1.5x a second
+    # past the link on that; it holds
+    link.estimate.probe_budget = 200_000
+    for _ in range(10):
+        assert link.second(120_000, fraction_lost=0.0) == low
+    link.estimate.probe_budget = 450_000  # the next step: it rises to that in one go
+    assert link.second(250_000, fraction_lost=0.0) == 450_000
+    link.second(450_000)  # it does not fit: back to where that step began
+    assert link.estimate.estimate == low
+
+
+def test_with_no_step_left_to_take_the_estimate_grows_freely():
+    link = Link(capacity=10_000_000)
+    link.second(1_000_000, fraction_lost=0.5)
+    link.estimate.probe_budget = None  # every video on its top layer
+    estimates = [link.second(400_000, fraction_lost=0.0) for _ in range(6)]
+    grown = [e for e in estimates if e != 500_000]
+    assert grown[:2] == [int(500_000 * GROWTH), int(500_000 * GROWTH**2)]

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import math
+from types import SimpleNamespace
 
 from media import ActiveSpeaker, Relay, VideosPaused
 from media.video_priority import (
     CLEAR_HEADROOM,
     MAX_PAUSE,
+    PROBE_MARGIN,
     RESUME_HEADROOM,
     Video,
+    _probe_budget,
     pause_hold,
     videos_to_pause,
 )
@@ -182,3 +185,29 @@ def test_a_video_whose_resume_did_not_fit_waits_longer_each_time():
     wide = 100 + 100 * CLEAR_HEADROOM
     assert videos_to_pause(videos, wide, since, now=9.0, min_pause=4.0, holds=holds) == {thumb}
     assert videos_to_pause(videos, wide, since, now=10.5, min_pause=4.0, holds=holds) == set()
+
+
+def test_the_estimate_is_offered_one_paused_video_at_a_time_most_important_first():
+    """What the subscriber's estimate may grow to (``probe_budget``): the kept video with a
+    margin, plus one paused video's need once its hold is over; never both at once."""
+    videos = [
+        _video("speaker", speaker=True),
+        _video("thumb", order=1, lowest=200),
+        _video("other", order=2, lowest=50),
+    ]
+    paused = {("thumb", "video"), ("other", "video")}
+    participant = SimpleNamespace(
+        id="sub", paused_since=dict.fromkeys(paused, 0.0), failed_resumes={}, resumed_at={}
+    )
+    single_layer = {video.key: object() for video in videos}
+    kept = int(100 * PROBE_MARGIN)
+
+    def probe(now: float) -> int | None:
+        return _probe_budget(participant, videos, single_layer, paused, now, min_pause=4.0)
+
+    assert probe(now=2.0) == kept  # held: no step yet
+    assert probe(now=5.0) == kept + int(200 * RESUME_HEADROOM)  # the more important one
+    participant.failed_resumes = {("thumb", "video"): 2}  # its resumes failed: held longer
+    assert probe(now=5.0) == kept + int(50 * RESUME_HEADROOM)
+    # nothing paused and single-layer videos: no step left, the estimate grows freely
+    assert _probe_budget(participant, videos, single_layer, set(), 5.0, min_pause=4.0) is None
