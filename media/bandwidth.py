@@ -37,7 +37,11 @@ The rules, once a second (``update``), on the reports that arrived since the las
   of four or five seconds of halvings. Reports lag up to a second: loss while more got
   through than the estimate is the tail of an overload already corrected (or a burst),
   and so is loss reported as a standing queue vanishes (a limit lifted): both change
-  nothing;
+  nothing; unless the relay still sends more than the estimate ``OVERSHOOT_AFTER`` s
+  after setting it (the costs the allocator counted ran over: a subscriber losing
+  packets asks for keyframes and resends), when the estimate is scaled down by
+  estimate / sent, so that the budget pauses what overshot (and so with loss of 2 % or
+  more under 10 %: the link is not carrying what is sent over the estimate);
 - loss of ``LOSS_LOW`` (2 %) or more, or a queue over ``QUEUE_BUILDING`` (150 ms; it
   shows before any loss), within ``PROBE_SETTLED`` s of the last step up: the step did
   not fit, and the estimate goes back to where that step began at once (first: the
@@ -103,6 +107,7 @@ SENT_SAMPLES = 12  # per stream, once a second: when the relay had sent which se
 QUEUE_BUILDING = 0.15  # seconds of queueing (over the fastest trip seen): the link is full
 QUEUE_CLEAR = 0.05  # seconds of queueing under which the estimate may grow, rising or not
 QUEUE_DRAIN = 0.85  # a queue that stays: below what got through, so that it drains
+OVERSHOOT_AFTER = 1.5  # seconds after a decrease before sending over it counts
 TRIP_BASELINE = 30  # seconds (updates) the fastest trip is taken over: longer than a queue lasts
 
 
@@ -305,6 +310,11 @@ class BandwidthEstimate:
                 self._decrease(int(sent * (1 - self.loss)), now)
             elif self.estimate is None or received < self.estimate:
                 self._decrease(received, now)
+            elif sent > self.estimate and now - self._decreased_at >= OVERSHOOT_AFTER:
+                # the estimate is about the link, but the relay has sent more than it for
+                # a second since it was set (what the videos it kept cost ran over: the
+                # keyframes and resends loss brings): a budget that much smaller
+                self._decrease(int(self.estimate * self.estimate / sent), now)
             # else more got through than the estimate: this loss is the tail of an
             # overload already corrected (reports lag up to a second), or a burst
         elif queue_stays and (received := self.received_bps(now)) is not None:
@@ -312,6 +322,15 @@ class BandwidthEstimate:
             drained = int(received * QUEUE_DRAIN)
             if self.estimate is None or drained < self.estimate:
                 self._decrease(drained, now)
+        elif (
+            self.estimate is not None
+            and self.loss is not None
+            and self.loss >= LOSS_LOW
+            and sent > self.estimate
+            and now - self._decreased_at >= OVERSHOOT_AFTER
+        ):
+            # loss while the relay sends more than the estimate (as above, under 10 %)
+            self._decrease(int(self.estimate * self.estimate / sent), now)
         elif remb is not None and remb < REMB_APP_LIMITED * sent:
             if self.estimate is None or remb < self.estimate:
                 self._decrease(remb, now)
