@@ -40,8 +40,7 @@ The rules, once a second (``update``), on the reports that arrived since the las
   nothing; unless the relay still sends more than the estimate ``OVERSHOOT_AFTER`` s
   after setting it (the costs the allocator counted ran over: a subscriber losing
   packets asks for keyframes and resends), when the estimate is scaled down by
-  estimate / sent, so that the budget pauses what overshot (and so with loss of 2 % or
-  more under 10 %: the link is not carrying what is sent over the estimate);
+  estimate / sent, so that the budget pauses what overshot;
 - loss of ``LOSS_LOW`` (2 %) or more, or a queue over ``QUEUE_BUILDING`` (150 ms; it
   shows before any loss), within ``PROBE_SETTLED`` s of the last step up: the step did
   not fit, and the estimate goes back to where that step began at once (first: the
@@ -322,15 +321,6 @@ class BandwidthEstimate:
             drained = int(received * QUEUE_DRAIN)
             if self.estimate is None or drained < self.estimate:
                 self._decrease(drained, now)
-        elif (
-            self.estimate is not None
-            and self.loss is not None
-            and self.loss >= LOSS_LOW
-            and sent > self.estimate
-            and now - self._decreased_at >= OVERSHOOT_AFTER
-        ):
-            # loss while the relay sends more than the estimate (as above, under 10 %)
-            self._decrease(int(self.estimate * self.estimate / sent), now)
         elif remb is not None and remb < REMB_APP_LIMITED * sent:
             if self.estimate is None or remb < self.estimate:
                 self._decrease(remb, now)
