@@ -113,7 +113,7 @@ def group_page(request: HttpRequest, group_id: UUID) -> HttpResponse:
             "team": selectors.team(group),
             "meetings": [(o, selectors.doors_open(o)) for o in upcoming],
             "may_run": permissions.may_run(request.user, group),
-            "feed_url": selectors.absolute(f"/groups/{group.pk}/calendar.ics"),
+            "feed_url": selectors.feed_url(group),
         },
     )
 
