@@ -263,10 +263,9 @@ def _probe_budget(
     min_pause: float,
 ) -> int | None:
     """The video budget the next step needs: what the kept videos' layers take (with
-    ``PROBE_MARGIN``) plus the
-    most important resumable video's lowest (with headroom), or with none paused plus the
-    cheapest raise by one layer; just what they take while one still waits for its layer
-    or a paused one for its hold; None: nothing to gain."""
+    ``PROBE_MARGIN``) plus the most important resumable video's lowest (with headroom),
+    or with none paused plus the cheapest raise by one layer; just what they take while
+    one still waits for its layer or a paused one for its hold; None: nothing to gain."""
     used = 0
     raises: list[int] = []
     waiting = False
