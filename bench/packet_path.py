@@ -152,15 +152,18 @@ class ReceiverStub:
 
 
 def receive_chain(
-    receive: Callable[[bytes], Any], on_packet: Callable[..., None]
-) -> Callable[[bytes], None]:
+    rx: pylibsrtp.Session,
+    extensions: HeaderExtensionsMap,
+    on_packet: Callable[..., None],
+    compiled: bool,
+) -> Callable[[bytes], bool]:
     """What the relay's transport does with a received datagram (``install_fast_receive``):
     decrypt and parse, route by SSRC, receive statistics and NACK state, then the fan-out."""
     router = RtpRouter()
     receiver = ReceiverStub()
     Ingress(receiver, on_packet)  # type: ignore[arg-type]
     router.register_receiver(receiver, [0x1234], [96])  # type: ignore[arg-type]
-    return media_handler(receive, router)
+    return media_handler(rx, extensions, router, compiled)
 
 
 def run(
@@ -190,12 +193,11 @@ def run(
             },
         )()
     )
-    receive = packet_io.rtp_receiver(
-        session(pylibsrtp.Policy.SSRC_ANY_INBOUND), extensions, compiled
-    )
+    rx = session(pylibsrtp.Policy.SSRC_ANY_INBOUND)
+    receive = packet_io.rtp_receiver(rx, extensions, compiled)
     on_packet = publication.on_packet
     if chain:
-        handle = receive_chain(receive, on_packet)
+        handle = receive_chain(rx, extensions, on_packet, compiled)
         start = os.times()
         for data in packets:
             handle(data)

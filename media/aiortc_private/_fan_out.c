@@ -75,34 +75,6 @@ static PyMemberDef egress_members[] = {
     {NULL},
 };
 
-/* both types are a run of PyObject * after the header */
-static PyObject **
-fields_of(PyObject *self)
-{
-    return (PyObject **)((char *)self + sizeof(PyObject));
-}
-
-#define STATE_GC(kind, count)                                               \
-    static int kind##_traverse(PyObject *self, visitproc visit, void *arg)  \
-    {                                                                       \
-        PyObject **fields = fields_of(self);                                \
-        for (int i = 0; i < count; i++)                                     \
-            Py_VISIT(fields[i]);                                            \
-        return 0;                                                           \
-    }                                                                       \
-    static int kind##_clear(PyObject *self)                                 \
-    {                                                                       \
-        PyObject **fields = fields_of(self);                                \
-        for (int i = 0; i < count; i++)                                     \
-            Py_CLEAR(fields[i]);                                            \
-        return 0;                                                           \
-    }                                                                       \
-    static void kind##_dealloc(PyObject *self)                              \
-    {                                                                       \
-        PyObject_GC_UnTrack(self);                                          \
-        kind##_clear(self);                                                 \
-        Py_TYPE(self)->tp_free(self);                                       \
-    }
 STATE_GC(downtrack, DOWNTRACK_FIELDS)
 STATE_GC(egress, EGRESS_FIELDS)
 
