@@ -118,7 +118,10 @@ class Run:
             self.fail_next = False
             raise RuntimeError("a subscriber's connection broke")
         self.delivered.append(
-            (codec.payloadType, vars(packet) | {"extensions": dataclasses.asdict(packet.extensions)})
+            (
+                codec.payloadType,
+                vars(packet) | {"extensions": dataclasses.asdict(packet.extensions)},
+            )
         )
 
     def feed(self, datagrams: list[tuple[str, bytes]], clock: list[float]) -> list[bool]:
