@@ -6,15 +6,22 @@
  * Python: route by SSRC (known SSRC, matching payload type), count the packet in the
  * receiver's per-SSRC statistics (what receiver reports say: highest sequence number,
  * cycles, packets received, jitter), advance the NACK generator's highest sequence
- * number, then hand the packet to the Ingress's on_packet. The state lives in three base
+ * number (forgetting missing packets that fell out of the history), then hand the
+ * packet to the Ingress's on_packet. The state lives in three base
  * classes defined here, as members (see _fan_out.c for why): StatsState (of
  * NextPacketStreamStatistics), NackState (of NextPacketNackGenerator) and IngressState
  * (of Ingress). Anything else - an unknown SSRC, a gap, a reordered or repeated packet,
- * missing packets being tracked, RTX, a disabled receiver, a LayeredIngress - is left
- * untouched and handed back for the Python path, which does it all as before.
+ * RTX, a disabled receiver, a LayeredIngress - is left untouched and handed back for the Python path, which does it all as before.
+ *
+ * When on_packet is a forwarding.Publication's (PublicationState, the fourth base class)
+ * in its steady state (live, forwarding, subscribers), what Publication.on_packet does
+ * before its fan-out runs here too (counters, audio level, keyframe detection, clocks)
+ * and fan_out (_fan_out.c) is called directly; what fan_out hands back goes to the
+ * publication's Python loop (_forward_rest).
  */
 #include "_packet_io.h"
 
+#include <string.h>
 #include <time.h>
 
 #include <structmember.h>
@@ -38,6 +45,13 @@ typedef struct {
         *nack_generator, *compiled_receive;
 } IngressState;
 #define INGRESS_FIELDS 8
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *packets_in, *bytes_in, *live, *forwarding, *downtracks, *video, *publisher,
+        *on_audio_level, *keyframe_codec, *keyframe_kind, *compiled_on_packet;
+} PublicationState;
+#define PUBLICATION_FIELDS 11
 
 #define FIELD(type, field, attribute) \
     {attribute, T_OBJECT_EX, offsetof(type, field), 0, NULL}
@@ -68,6 +82,22 @@ static PyMemberDef ingress_members[] = {
     {NULL},
 };
 
+static PyMemberDef publication_members[] = {
+    FIELD(PublicationState, packets_in, "packets_in"),
+    FIELD(PublicationState, bytes_in, "bytes_in"),
+    FIELD(PublicationState, live, "live"),
+    FIELD(PublicationState, forwarding, "forwarding"),
+    FIELD(PublicationState, downtracks, "downtracks"),
+    FIELD(PublicationState, video, "_video"),
+    FIELD(PublicationState, publisher, "publisher"),
+    FIELD(PublicationState, on_audio_level, "_on_audio_level"),
+    FIELD(PublicationState, keyframe_codec, "_keyframe_codec"),
+    FIELD(PublicationState, keyframe_kind, "_keyframe_kind"),
+    FIELD(PublicationState, compiled_on_packet, "compiled_on_packet"),
+    {NULL},
+};
+
+STATE_GC(publication, PUBLICATION_FIELDS)
 STATE_GC(stats, STATS_FIELDS)
 STATE_GC(nack, NACK_FIELDS)
 STATE_GC(ingress, INGRESS_FIELDS)
@@ -88,8 +118,12 @@ STATE_GC(ingress, INGRESS_FIELDS)
 STATE_TYPE(stats, StatsState, "The fields of a StreamStatistics that receive_fast updates.")
 STATE_TYPE(nack, NackState, "The fields of a NackGenerator that receive_fast updates.")
 STATE_TYPE(ingress, IngressState, "The fields of a receiver.Ingress that receive_fast reads.")
+STATE_TYPE(publication, PublicationState,
+           "The fields of a forwarding.Publication that receive_fast reads and updates.")
 
-static PyObject *relay_ingress_name, *enabled_name;
+static PyObject *relay_ingress_name, *enabled_name, *payload_name, *extensions_name,
+    *audio_level_name, *mime_type_name, *request_keyframe_name, *forward_rest_name,
+    *empty_bytes;
 /* None: the system clock, as time.time(); else a callable returning seconds (tests) */
 static PyObject *receive_clock = NULL;
 
@@ -98,17 +132,29 @@ receive_init(void)
 {
     relay_ingress_name = PyUnicode_InternFromString("_relay_ingress");
     enabled_name = PyUnicode_InternFromString("_enabled");
+    payload_name = PyUnicode_InternFromString("payload");
+    extensions_name = PyUnicode_InternFromString("extensions");
+    audio_level_name = PyUnicode_InternFromString("audio_level");
+    mime_type_name = PyUnicode_InternFromString("mimeType");
+    request_keyframe_name = PyUnicode_InternFromString("request_keyframe");
+    forward_rest_name = PyUnicode_InternFromString("_forward_rest");
+    empty_bytes = PyBytes_FromStringAndSize(NULL, 0);
     receive_clock = Py_None;
     Py_INCREF(receive_clock);
-    return relay_ingress_name && enabled_name ? 0 : -1;
+    return relay_ingress_name && enabled_name && payload_name && extensions_name &&
+                   audio_level_name && mime_type_name && request_keyframe_name &&
+                   forward_rest_name && empty_bytes
+               ? 0
+               : -1;
 }
 
 int
 receive_add_types(PyObject *module)
 {
-    PyTypeObject *types[] = {&StatsStateType, &NackStateType, &IngressStateType};
-    const char *names[] = {"StatsState", "NackState", "IngressState"};
-    for (int i = 0; i < 3; i++) {
+    PyTypeObject *types[] = {&StatsStateType, &NackStateType, &IngressStateType,
+                             &PublicationStateType};
+    const char *names[] = {"StatsState", "NackState", "IngressState", "PublicationState"};
+    for (int i = 0; i < 4; i++) {
         if (PyType_Ready(types[i]) < 0)
             return -1;
         Py_INCREF(types[i]);
@@ -131,13 +177,14 @@ configure_receive(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_RETURN_NONE;
 }
 
-/* now in seconds, as time.time(); -1 with an exception set */
+/* now in seconds, as time.time() (CLOCK_REALTIME) or time.monotonic()
+ * (CLOCK_MONOTONIC); a test's clock gives both; -1 with an exception set */
 static int
-now(double *seconds)
+now_on(clockid_t which, double *seconds)
 {
     if (receive_clock == Py_None) {
         struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
+        clock_gettime(which, &ts);
         *seconds = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
         return 0;
     }
@@ -185,18 +232,224 @@ set_object(PyObject **field, PyObject *value)
     return 0;
 }
 
+/* forwarding.is_keyframe_start for VP8 (kind 1) and H264 (kind 2) */
+static int
+is_keyframe_start(int kind, const unsigned char *p, Py_ssize_t length)
+{
+    if (length == 0)
+        return 0;
+    if (kind == 1) {
+        int first = p[0];
+        if (!(first & 0x10) || (first & 0x07))
+            return 0;
+        Py_ssize_t i = 1;
+        if (first & 0x80) {
+            int ext = length > 1 ? p[1] : 0;
+            i = 2;
+            if (ext & 0x80)
+                i += length > i && (p[i] & 0x80) ? 2 : 1;
+            if (ext & 0x40)
+                i += 1;
+            if (ext & 0x30)
+                i += 1;
+        }
+        return length > i && !(p[i] & 0x01);
+    }
+    if (kind == 2) {
+        int nal_type = p[0] & 0x1F;
+        if (nal_type == 5 || nal_type == 7)
+            return 1;
+        if (nal_type == 24) {
+            Py_ssize_t i = 1;
+            while (i + 2 < length) {
+                Py_ssize_t size = p[i] << 8 | p[i + 1];
+                if ((p[i + 2] & 0x1F) == 5 || (p[i + 2] & 0x1F) == 7)
+                    return 1;
+                i += 2 + size;
+            }
+            return 0;
+        }
+        if (nal_type == 28 && length > 1)
+            return (p[1] & 0x80) && (p[1] & 0x1F) == 5;
+    }
+    return 0;
+}
+
+/* the keyframe detection a codec needs (0: none), from its MIME type as codec_name reads
+ * it; remembered per publication for the last codec seen. -1 with an exception set */
+static int
+keyframe_kind(PublicationState *publication, PyObject *codec)
+{
+    if (publication->keyframe_codec == codec && publication->keyframe_kind != NULL)
+        return (int)PyLong_AsLong(publication->keyframe_kind);
+    PyObject *mime_type = PyObject_GetAttr(codec, mime_type_name);
+    if (mime_type == NULL)
+        return -1;
+    int kind = 0;
+    if (PyUnicode_Check(mime_type)) {
+        Py_ssize_t length;
+        const char *text = PyUnicode_AsUTF8AndSize(mime_type, &length);
+        if (text == NULL) {
+            Py_DECREF(mime_type);
+            return -1;
+        }
+        const char *slash = memchr(text, '/', length);
+        /* codec.name is what follows the first slash (str.split("/")[1]) */
+        const char *name = slash ? slash + 1 : NULL;
+        const char *end = name ? memchr(name, '/', text + length - name) : NULL;
+        Py_ssize_t name_length = name ? (end ? end : text + length) - name : 0;
+        if (name_length == 3 && memcmp(name, "VP8", 3) == 0)
+            kind = 1;
+        else if (name_length == 4 && memcmp(name, "H264", 4) == 0)
+            kind = 2;
+    }
+    Py_DECREF(mime_type);
+    PyObject *number = PyLong_FromLong(kind);
+    if (number == NULL)
+        return -1;
+    Py_XSETREF(publication->keyframe_kind, number);
+    Py_INCREF(codec);
+    Py_XSETREF(publication->keyframe_codec, codec);
+    return kind;
+}
+
+/* Publication.on_packet for a live, forwarding publication with subscribers; NULL with
+ * an exception set (as on_packet would raise it) */
+static PyObject *
+publication_packet(PublicationState *publication, PyObject *packet, PyObject *codec,
+                   int marker)
+{
+    long long packets_in, bytes_in;
+    PyObject *payload = PyObject_GetAttr(packet, payload_name);
+    if (payload == NULL)
+        return NULL;
+    PyObject *result = NULL, *now_number = NULL, *abs_send_time = NULL, *ntp = NULL,
+             *left = NULL, *keyframe = NULL;
+    PyObject *downtracks = publication->downtracks;
+    Py_XINCREF(downtracks);
+    if (!PyBytes_Check(payload) || int_field(publication->packets_in, &packets_in) <= 0 ||
+        int_field(publication->bytes_in, &bytes_in) <= 0 || downtracks == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "a publication's counters are not ints");
+        goto done;
+    }
+    const unsigned char *data = (const unsigned char *)PyBytes_AS_STRING(payload);
+    Py_ssize_t length = PyBytes_GET_SIZE(payload);
+    if (set_int(&publication->packets_in, packets_in + 1) < 0 ||
+        set_int(&publication->bytes_in, bytes_in + length) < 0)
+        goto done;
+    int video = publication->video == Py_True;
+    if (!video) {
+        PyObject *extensions = PyObject_GetAttr(packet, extensions_name);
+        if (extensions == NULL)
+            goto done;
+        PyObject *level = PyObject_GetAttr(extensions, audio_level_name);
+        Py_DECREF(extensions);
+        if (level == NULL)
+            goto done;
+        if (level != Py_None) {
+            PyObject *value = PySequence_GetItem(level, 1);
+            PyObject *called = NULL;
+            if (value != NULL && publication->on_audio_level != NULL)
+                called = PyObject_CallFunctionObjArgs(publication->on_audio_level,
+                                                      publication->publisher, value, NULL);
+            Py_XDECREF(value);
+            Py_DECREF(level);
+            if (called == NULL) {
+                if (!PyErr_Occurred())
+                    PyErr_SetString(PyExc_AttributeError, "_on_audio_level");
+                goto done;
+            }
+            Py_DECREF(called);
+        } else
+            Py_DECREF(level);
+        /* the level callback may have changed what follows: check again */
+        if (publication->forwarding != Py_True || !PyDict_Check(publication->downtracks) ||
+            PyDict_GET_SIZE(publication->downtracks) == 0) {
+            result = Py_None;
+            Py_INCREF(result);
+            goto done;
+        }
+        Py_SETREF(downtracks, publication->downtracks);
+        Py_INCREF(downtracks);
+    }
+    int is_keyframe = 0;
+    if (video) {
+        int kind = keyframe_kind(publication, codec);
+        if (kind < 0)
+            goto done;
+        is_keyframe = is_keyframe_start(kind, data, length);
+    }
+    keyframe = is_keyframe ? Py_True : Py_False;
+    Py_INCREF(keyframe);
+    double monotonic, wall;
+    if (now_on(CLOCK_MONOTONIC, &monotonic) < 0 || now_on(CLOCK_REALTIME, &wall) < 0)
+        goto done;
+    /* sender.ntp_now(): NTP time as 32.32 fixed point */
+    unsigned long long ntp_value = (unsigned long long)((wall + 2208988800.0) * 4294967296.0);
+    now_number = PyFloat_FromDouble(monotonic);
+    if (video) {
+        unsigned long value = (unsigned long)(ntp_value >> 14) & 0xFFFFFF;
+        unsigned char bytes[3] = {value >> 16, (value >> 8) & 0xFF, value & 0xFF};
+        abs_send_time = PyBytes_FromStringAndSize((const char *)bytes, 3);
+    } else {
+        abs_send_time = empty_bytes;
+        Py_INCREF(abs_send_time);
+    }
+    ntp = marker ? PyLong_FromUnsignedLongLong(ntp_value) : PyLong_FromLong(0);
+    if (now_number == NULL || abs_send_time == NULL || ntp == NULL)
+        goto done;
+    PyObject *fan_args[6] = {downtracks, packet, keyframe, now_number, abs_send_time, ntp};
+    left = fan_out(NULL, fan_args, 6);
+    if (left == NULL)
+        goto done;
+    if (left == Py_None) {
+        result = Py_None;
+        Py_INCREF(result);
+    } else if (left == Py_True) {
+        result = PyObject_CallMethodNoArgs((PyObject *)publication, request_keyframe_name);
+    } else {
+        PyObject *rest_args[8] = {(PyObject *)publication, left, packet, codec, keyframe,
+                                  now_number, abs_send_time, ntp};
+        result = PyObject_VectorcallMethod(forward_rest_name, rest_args,
+                                           8 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+    }
+done:
+    Py_DECREF(payload);
+    Py_XDECREF(downtracks);
+    Py_XDECREF(keyframe);
+    Py_XDECREF(now_number);
+    Py_XDECREF(abs_send_time);
+    Py_XDECREF(ntp);
+    Py_XDECREF(left);
+    return result;
+}
+
 /* hand the packet to on_packet; an exception from it goes to report (transport logs it)
  * as Python's path logs it, and the packet counts as handled */
 static int
-deliver(IngressState *ingress, PyObject *packet, PyObject *codec, PyObject *report)
+deliver(IngressState *ingress, PyObject *packet, PyObject *codec, PyObject *report,
+        int marker)
 {
     PyObject *on_packet = ingress->on_packet;
     if (on_packet == NULL)
         return 0;
     Py_INCREF(on_packet);
     Py_INCREF(codec);
-    PyObject *call_args[2] = {packet, codec};
-    PyObject *result = PyObject_Vectorcall(on_packet, call_args, 2, NULL);
+    PyObject *result;
+    PublicationState *publication = NULL;
+    if (PyMethod_Check(on_packet) &&
+        PyObject_TypeCheck(PyMethod_GET_SELF(on_packet), &PublicationStateType))
+        publication = (PublicationState *)PyMethod_GET_SELF(on_packet);
+    if (publication != NULL && publication->compiled_on_packet == Py_True &&
+        publication->live == Py_True && publication->forwarding == Py_True &&
+        publication->downtracks != NULL && PyDict_Check(publication->downtracks) &&
+        PyDict_GET_SIZE(publication->downtracks) > 0) {
+        result = publication_packet(publication, packet, codec, marker);
+    } else {
+        PyObject *call_args[2] = {packet, codec};
+        result = PyObject_Vectorcall(on_packet, call_args, 2, NULL);
+    }
     Py_DECREF(codec);
     Py_DECREF(on_packet);
     if (result != NULL) {
@@ -246,6 +499,45 @@ routed_ingress(PyObject *ssrc_table, PyObject *payload_type_table, PyObject *ssr
         return NULL;
     }
     return ingress;
+}
+
+/* aiortc.utils.uint16_gt */
+static int
+uint16_gt(long a, long b)
+{
+    return (a > b && a - b < 0x8000) || (a < b && b - a > 0x8000);
+}
+
+/* NackGenerator.truncate with max_seq: forget missing packets older than the
+ * retransmission history (RTP_HISTORY_SIZE, 128); -1 with an exception set */
+static int
+truncate_missing(PyObject *missing, long long max_seq)
+{
+    long min_seq = (long)((max_seq - 128) & 0xFFFF);
+    PyObject *old = PyList_New(0);
+    if (old == NULL)
+        return -1;
+    Py_ssize_t position = 0;
+    PyObject *item;
+    Py_hash_t hash;
+    while (_PySet_NextEntry(missing, &position, &item, &hash)) {
+        long seq = PyLong_AsLong(item);
+        if (seq == -1 && PyErr_Occurred()) {
+            Py_DECREF(old);
+            return -1;
+        }
+        if (uint16_gt(min_seq, seq) && PyList_Append(old, item) < 0) {
+            Py_DECREF(old);
+            return -1;
+        }
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(old); i++)
+        if (PySet_Discard(missing, PyList_GET_ITEM(old, i)) < 0) {
+            Py_DECREF(old);
+            return -1;
+        }
+    Py_DECREF(old);
+    return 0;
 }
 
 /* Has the packet (rtp: its decrypted bytes; packet: the RtpPacket built from them) taken
@@ -307,9 +599,7 @@ fast_path(const unsigned char *rtp, PyObject *packet, PyObject *ssrc_table,
         if (!PyObject_TypeCheck(ingress->nack_generator, &NackStateType))
             goto done;
         nack = (NackState *)ingress->nack_generator;
-        /* missing packets tracked: the Python path (it may NACK or truncate) */
-        if (nack->missing == NULL || !PyAnySet_Check(nack->missing) ||
-            PySet_GET_SIZE(nack->missing) != 0)
+        if (nack->missing == NULL || !PySet_CheckExact(nack->missing))
             goto done;
         if ((usable = int_field(nack->max_seq, &nack_max)) <= 0 ||
             seq != ((nack_max + 1) & 0xFFFF)) {
@@ -318,7 +608,7 @@ fast_path(const unsigned char *rtp, PyObject *packet, PyObject *ssrc_table,
         }
     }
     double seconds;
-    if (now(&seconds) < 0) {
+    if (now_on(CLOCK_REALTIME, &seconds) < 0) {
         result = -1;
         goto done;
     }
@@ -346,9 +636,13 @@ fast_path(const unsigned char *rtp, PyObject *packet, PyObject *ssrc_table,
     if (!failed)
         failed = set_int(&stats->last_arrival, arrival) < 0;
     set_object(&stats->last_timestamp, timestamp_number);
-    /* NextPacketNackGenerator.add: nothing missed, nothing tracked */
-    if (nack != NULL)
+    /* NackGenerator.add for the packet after max_seq: nothing newly missed; what it
+     * tracks from before falls out once 128 packets old (truncate) */
+    if (nack != NULL) {
         set_object(&nack->max_seq, seq_number);
+        if (!failed && PySet_GET_SIZE(nack->missing) > 0)
+            failed = truncate_missing(nack->missing, seq) < 0;
+    }
     set_object(&ingress->media_ssrc, ssrc_number);
     Py_DECREF(seq_number);
     Py_DECREF(timestamp_number);
@@ -356,7 +650,7 @@ fast_path(const unsigned char *rtp, PyObject *packet, PyObject *ssrc_table,
         result = -1;
         goto done;
     }
-    result = deliver(ingress, packet, codec, report);
+    result = deliver(ingress, packet, codec, report, rtp[1] >> 7);
 done:
     Py_DECREF(ingress);
     return result;

@@ -209,6 +209,8 @@ EgressState: Any = compiled.EgressState if compiled is not None else object
 StatsState: Any = compiled.StatsState if compiled is not None else object
 NackState: Any = compiled.NackState if compiled is not None else object
 IngressState: Any = compiled.IngressState if compiled is not None else object
+# ... and of forwarding.Publication, whose steady on_packet it runs too
+PublicationState: Any = compiled.PublicationState if compiled is not None else object
 
 # (protect, session, fd, sockaddr): where a compiled SendRtp sends, for ``fan_out``
 Wire = tuple[int, int, int, bytes]

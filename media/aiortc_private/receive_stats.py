@@ -27,7 +27,7 @@ PRIVATE = (
 )
 
 
-class NextPacketNackGenerator(NackState, NackGenerator):  # type: ignore[misc]
+class NextPacketNackGenerator(NackState, NackGenerator):
     def add(self, packet: RtpPacket) -> bool:
         max_seq = self.max_seq
         seq = packet.sequence_number
@@ -37,7 +37,7 @@ class NextPacketNackGenerator(NackState, NackGenerator):  # type: ignore[misc]
         return False
 
 
-class NextPacketStreamStatistics(StatsState, StreamStatistics):  # type: ignore[misc]
+class NextPacketStreamStatistics(StatsState, StreamStatistics):
     def add(self, packet: RtpPacket) -> None:
         max_seq = self.max_seq
         seq = packet.sequence_number

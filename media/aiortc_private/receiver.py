@@ -52,7 +52,7 @@ def drop(packet: RtpPacket, codec: RTCRtpCodecParameters) -> None:
     """A ``PacketHandler`` for media nobody is to receive."""
 
 
-class Ingress(IngressState):  # type: ignore[misc]
+class Ingress(IngressState):
     """Receives one publisher's RTP packets for one kind, without depayloading or decoding.
 
     ``packet_io.media_receiver`` does ``handle``'s usual case in C, reading the fields set

@@ -22,7 +22,8 @@ from bench.packet_path import KEY, ReceiverStub
 from media.aiortc_private import packet_io
 from media.aiortc_private.receiver import Ingress
 from media.aiortc_private.transport import media_handler
-from media.forwarding import rtp_bytes
+from media.forwarding import Publication, rtp_bytes
+from tests.media import test_fan_out as fan_out_test
 
 pytestmark = pytest.mark.skipif(
     packet_io.compiled is None,
@@ -211,3 +212,111 @@ def test_usual_packets_take_the_compiled_step() -> None:
     assert [packet["sequence_number"] for _, packet in chain.delivered] == list(range(200))
     stats = chain.receiver._RTCRtpReceiver__remote_streams[VIDEO]
     assert (stats.packets_received, stats.max_seq, stats.packets_lost) == (200, 199, 0)
+
+
+def publication_run(
+    kind: str, compiled: bool, downtracks: list[dict[str, Any]], datagrams: list[bytes]
+) -> tuple[list[list[bytes]], dict[str, Any], int]:
+    """A publication's subscribers behind the whole receive chain: what reached their
+    sockets, the forwarding state, and how many packets Publication.on_packet (Python) took."""
+    codec = fan_out_test.VP8 if kind == "video" else fan_out_test.OPUS
+    calls = [0]
+    python_on_packet = Publication.on_packet
+
+    def counted(self: Publication, packet: RtpPacket, codec: RTCRtpCodecParameters) -> None:
+        calls[0] += 1
+        python_on_packet(self, packet, codec)
+
+    clock = [1_800_000_000.0]
+    fake_time = lambda: clock[0]  # noqa: E731
+    assert packet_io.compiled is not None
+    packet_io.compiled.configure_receive(fake_time)
+    with (
+        mock.patch.object(Publication, "on_packet", counted),
+        mock.patch("time.time", fake_time),
+        mock.patch("time.monotonic", fake_time),
+    ):
+        room = fan_out_test.Room(kind, compiled, downtracks)
+        try:
+            chain = Run(compiled)
+            wire: list[list[bytes]] = [[] for _ in downtracks]
+            codecs = chain.receiver._RTCRtpReceiver__codecs
+            codecs.clear()
+            codecs[codec.payloadType] = codec
+            if kind == "audio":
+                chain.ingress.nack_generator = None
+                chain.receiver._RTCRtpReceiver__nack_generator = None
+            chain.ingress.on_packet = room.publication.on_packet
+            chain.router.register_receiver(chain.receiver, [VIDEO], [codec.payloadType])
+            for n, data in enumerate(datagrams):
+                clock[0] += 0.0037
+                if n == 90:
+                    room.downtracks[1].restart()
+                if n == 120:
+                    room.downtracks[2].paused = False
+                if n == 200:
+                    room.transports[3]._closing = True
+                assert chain.handle(data)
+                if n % 40 == 39:  # before the sinks' socket buffers fill
+                    for got, more in zip(wire, room.received(), strict=True):
+                        got.extend(more)
+            for got, more in zip(wire, room.received(), strict=True):
+                got.extend(more)
+            return wire, room.state(), calls[0]
+        finally:
+            packet_io.compiled.configure_receive(None)
+            room.close()
+
+
+def encrypted(packets: list[RtpPacket], extensions: bytes) -> list[bytes]:
+    protect = srtp(pylibsrtp.Policy.SSRC_ANY_OUTBOUND)
+    return [
+        protect.protect(
+            rtp_bytes(
+                p.payload_type,
+                p.marker,
+                p.sequence_number,
+                p.timestamp,
+                VIDEO,
+                extensions,
+                p.payload,
+            )
+        )
+        for p in packets
+    ]
+
+
+@pytest.mark.parametrize("kind", ["video", "audio"])
+def test_publication_behind_the_compiled_step_sends_what_python_sends(kind: str) -> None:
+    if kind == "video":
+        downtracks = [
+            {"abs_send_time_id": 3},
+            {"abs_send_time_id": 0},
+            {"abs_send_time_id": 5, "paused": True},
+            {"abs_send_time_id": 3},
+            {"abs_send_time_id": 2, "ready": False},
+        ]
+        packets = [
+            fan_out_test.vp8_packet(65400 + n, (n // 3) * 3000, n % 60 == 0, int(n % 3 == 2))
+            for n in range(300)
+            if n % 97 != 50  # a loss now and then: the Python path and back
+        ]
+        extensions = bytes([0x10]) + b"0"
+    else:
+        downtracks = [
+            {"audio_level_id": 1},
+            {"audio_level_id": 0},
+            {"audio_level_id": 14, "paused": True},
+            {"audio_level_id": 1},
+        ]
+        packets = [fan_out_test.opus_packet(n, None) for n in range(300) if n % 97 != 50]
+        # the level as the publisher sends it (RFC 6464, id 2): voice and -(n % 128) dBov
+        extensions = bytes([0x10]) + b"0"
+    datagrams = encrypted(packets, extensions)
+    python_wire, python_state, python_calls = publication_run(kind, False, downtracks, datagrams)
+    wire, state, calls = publication_run(kind, True, downtracks, datagrams)
+    assert [len(d) for d in wire] == [len(d) for d in python_wire]
+    assert wire == python_wire
+    assert state == python_state
+    assert sum(len(d) for d in wire) > 500
+    assert python_calls == len(packets) and calls < 10  # the compiled run bypassed it
