@@ -9,8 +9,10 @@ is not draining. A meeting whose worker lapsed or drains is placed again on the 
 tells the meeting's people to join media again. A worker that reports itself not ready
 (its channel layer unreachable) keeps its meetings but is given no new or moved ones.
 
-Load is the participants a worker reported at its last refresh plus the meetings placed
-on it (so a burst of new meetings spreads before anyone has joined them).
+Load is the participants a worker reported at its last refresh, plus, for each meeting
+placed on it that nobody has joined there yet, the mean size of the meetings that have been
+joined (at least one): at the top of the hour many groups start at once, and a worker whose
+people are still joining is not emptier than one whose people have arrived.
 
 Every check-and-set is one Lua script, so concurrent web processes and workers agree.
 No Django here: a ``redis.asyncio.Redis`` factory and a key prefix are handed in.
@@ -63,14 +65,23 @@ if current and current ~= avoid and accepting(current) then
   return {current, redis.call('HGET', p .. ':media:w:' .. current, 'channel'), 0}
 end
 if not current and ARGV[4] == '0' then return false end
-local best, best_load = false, nil
+local candidates, people, joined = {}, 0, 0
 for _, w in ipairs(redis.call('ZRANGEBYSCORE', p .. ':media:leases', '(' .. now, '+inf')) do
   if w ~= avoid and takes_new(w) then
-    local load = tonumber(redis.call('HGET', p .. ':media:w:' .. w, 'load') or '0')
-      + redis.call('ZCARD', p .. ':media:w:' .. w .. ':meetings')
-    if best_load == nil or load < best_load or (load == best_load and w < best) then
-      best, best_load = w, load
-    end
+    local h = redis.call('HMGET', p .. ':media:w:' .. w, 'load', 'active')
+    local load, active = tonumber(h[1] or '0'), tonumber(h[2] or '0')
+    local waiting = redis.call('ZCARD', p .. ':media:w:' .. w .. ':meetings') - active
+    table.insert(candidates, {w, load, math.max(0, waiting)})
+    people, joined = people + load, joined + active
+  end
+end
+local size = 1
+if joined > 0 then size = math.max(1, people / joined) end
+local best, best_load = false, nil
+for _, c in ipairs(candidates) do
+  local w, load = c[1], c[2] + c[3] * size
+  if best_load == nil or load < best_load or (load == best_load and w < best) then
+    best, best_load = w, load
   end
 end
 if not best then return false end
@@ -100,7 +111,7 @@ _REFRESH = (
 local w = ARGV[2]
 redis.call('ZADD', p .. ':media:leases', now + tonumber(ARGV[6]), w)
 redis.call('HSET', p .. ':media:w:' .. w, 'channel', ARGV[3], 'load', ARGV[4], 'draining', ARGV[5],
-  'ready', ARGV[8], 'streams', ARGV[9])
+  'ready', ARGV[8], 'streams', ARGV[9], 'active', #ARGV - 9)
 redis.call('PEXPIRE', p .. ':media:w:' .. w, tonumber(ARGV[6]) * 10)
 local meetings = p .. ':media:w:' .. w .. ':meetings'
 -- nothing outlives an hour without a live worker (e.g. a deployment torn down)

@@ -58,8 +58,9 @@ def _postgres_pool() -> dict:
     """Each process keeps warm connections (a new one costs more than the query) in a pool
     of at most DATABASE_POOL_SIZE: 2 web processes and a media worker at the default 20 stay
     well below PostgreSQL's default max_connections of 100. A connection the server dropped
-    (restart, pg_terminate_backend) is noticed on checkout and replaced (CONN_HEALTH_CHECKS
-    makes Django give the pool psycopg's check)."""
+    (restart, pg_terminate_backend) is noticed on checkout and the pool repaired at once
+    (meetings/postgres: psycopg's own check, CONN_HEALTH_CHECKS, backs off a second or more
+    per dead connection, so it stays off)."""
     return {
         "min_size": 2,
         "max_size": DATABASE_POOL_SIZE,
@@ -75,9 +76,8 @@ def database_from_url(url: str | None) -> dict:
         return _sqlite(unquote(parsed.path) or ":memory:")
     if parsed.scheme in {"postgres", "postgresql"}:
         return {
-            "ENGINE": "django.db.backends.postgresql",
+            "ENGINE": "meetings.postgres",
             "OPTIONS": {"pool": _postgres_pool()},
-            "CONN_HEALTH_CHECKS": True,
             "NAME": unquote(parsed.path.lstrip("/")),
             "USER": unquote(parsed.username or ""),
             "PASSWORD": unquote(parsed.password or ""),

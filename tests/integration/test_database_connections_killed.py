@@ -11,18 +11,18 @@ from urllib.parse import urlparse
 
 import psycopg
 import pytest
+import websockets
 
 from tests import servers
 from tests.integration.peers import connect
 
 STORM_SECONDS = 4
+ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 
 
 def _kill_connections_until(stop: threading.Event, database: str) -> int:
     killed = 0
-    with psycopg.connect(
-        "host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True
-    ) as admin:
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as admin:
         while not stop.is_set():
             rows = admin.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
@@ -50,7 +50,11 @@ async def _chat_outcome(peer, text: str) -> str:
 
 
 async def _hello_outcome(server: str, meeting_id: str, token: str) -> str:
-    peer = await connect(server, meeting_id, token, expect=None)
+    try:
+        peer = await connect(server, meeting_id, token, expect=None)
+    except websockets.ConnectionClosed as closed:  # before the hello went: opening failed
+        assert closed.rcvd is not None and closed.rcvd.code == 4500, closed
+        return "retry"
     async with asyncio.timeout(10):
         while True:
             if peer.reader.done() and peer.messages.empty():
@@ -113,3 +117,53 @@ async def test_killed_database_connections_leave_nothing_half_done_and_recover_a
         assert await _chat_outcome(talker, "calm again") == "delivered"
         log = (tmp_path / "a.log").read_text()
         assert "Exception inside application" not in log, log[-3000:]
+
+
+def _kill_all_once(database: str) -> int:
+    """Every connection to `database` killed in one sweep (a failover, a restart); returns
+    once those backends are gone (the server may already be making new ones)."""
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as admin:
+        pids = [
+            pid
+            for pid, killed in admin.execute(
+                "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> pg_backend_pid()",
+                (database,),
+            ).fetchall()
+            if killed
+        ]
+        for _ in range(100):
+            left = admin.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", (pids,)
+            ).fetchone()
+            if left == (0,):
+                break
+            time.sleep(0.01)
+    return len(pids)
+
+
+@pytest.mark.timeout(120)
+async def test_after_every_pooled_connection_dies_the_next_hello_gets_in(tmp_path):
+    """A failover or restart: every idle connection in the web process's pool is dead, and
+    the next person to say hello gets in (before, they waited out the pool's 3 s and were
+    told to reconnect)."""
+    with (
+        servers.seeded_on_redis(MEDIA_ENABLED="false") as (env, demo),
+        servers.daphne(env, tmp_path / "a.log") as server,
+    ):
+        database = urlparse(env["DATABASE_URL"]).path.lstrip("/")
+        join = servers.facilitator_over_http
+        talker_joined = await asyncio.to_thread(join, server, demo, "Talking Tern")
+        comer = await asyncio.to_thread(join, server, demo, "Coming Crane")
+        talker = await connect(server, demo.meeting_id, talker_joined["token"])
+        await talker.expect("checkin.state")
+        # several hellos at once: the web process holds several pooled connections
+        hellos = [_hello_outcome(server, demo.meeting_id, comer["token"]) for _ in range(8)]
+        assert set(await asyncio.gather(*hellos)) == {"in"}
+        await asyncio.sleep(1)  # the rest of those hellos done: the connections back, idle
+
+        assert await asyncio.to_thread(_kill_all_once, database) >= 3
+        # no reconnect: the pool finds its dead connections at once, not one a second
+        assert await _hello_outcome(server, demo.meeting_id, comer["token"]) == "in"
+        await talker.send("chat.send", text="after the failover")
+        assert await _chat_outcome(talker, "after the failover") == "delivered"

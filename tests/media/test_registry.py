@@ -39,13 +39,25 @@ async def test_a_meeting_stays_on_its_worker_and_new_ones_go_to_the_least_loaded
     assert first is not None and (first.worker, first.channel) == ("a", "media-relay-a")
     await registry.refresh("b", "media-relay-b", load=0, hosting=[])
     # a has one meeting, b none: the next meeting goes to b, the one after to either
-    second = await registry.place(meeting())
+    second = await registry.place(meeting_two := meeting())
     assert second is not None and second.worker == "b" and not second.moved
-    # a reports 5 people in its meeting: b takes the next two
+    # a reports 5 people in its meeting, b 1 in its: b takes the next two
     await registry.refresh("a", "media-relay-a", load=5, hosting=[meeting_one])
+    await registry.refresh("b", "media-relay-b", load=1, hosting=[meeting_two])
     assert [(await registry.place(meeting())).worker for _ in range(2)] == ["b", "b"]
     again = await registry.place(meeting_one)
     assert again is not None and again.worker == "a" and not again.moved
+
+
+async def test_a_burst_of_new_meetings_spreads_evenly_while_their_people_still_join(registry):
+    await registry.refresh("a", "media-relay-a", load=0, hosting=[])
+    await registry.refresh("b", "media-relay-b", load=0, hosting=[])
+    first, second = meeting(), meeting()
+    assert [(await registry.place(m)).worker for m in (first, second)] == ["a", "b"]
+    # a's three people have joined and a has said so; b's are still joining
+    await registry.refresh("a", "media-relay-a", load=3, hosting=[first])
+    placed = [(await registry.place(meeting())).worker for _ in range(2)]
+    assert sorted(placed) == ["a", "b"]  # two meetings each, not one on a and three on b
 
 
 async def test_a_meeting_of_a_lapsed_worker_moves_once_to_a_live_one(registry):

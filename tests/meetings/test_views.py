@@ -104,7 +104,7 @@ def test_malformed_join_body_is_refused(client):
 def test_environment_urls_choose_database_and_channel_layer():
     pg = database_from_url("postgres://u:p%40ss@db.example:5433/meet")
     assert (pg["ENGINE"], pg["NAME"], pg["USER"], pg["PASSWORD"], pg["HOST"], pg["PORT"]) == (
-        "django.db.backends.postgresql", "meet", "u", "p@ss", "db.example", "5433",
+        "meetings.postgres", "meet", "u", "p@ss", "db.example", "5433",
     )  # fmt: skip
     assert database_from_url(None)["ENGINE"] == "django.db.backends.sqlite3"
     assert channel_layer_from_url(None)["BACKEND"] == "signaling.layers.InMemoryChannelLayer"
