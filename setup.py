@@ -11,6 +11,7 @@ setup(
                 "media/aiortc_private/_packet_io.c",
                 "media/aiortc_private/_fan_out.c",
                 "media/aiortc_private/_receive.c",
+                "media/aiortc_private/_publication.c",
             ],
             depends=["media/aiortc_private/_packet_io.h"],
             extra_compile_args=["-O2"],

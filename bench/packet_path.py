@@ -6,7 +6,9 @@ video fanned out to S subscribers through the relay's own code, compiled vs Pyth
         python bench/packet_path.py --subscribers 5 --packets 3000 --path compiled
 
 Each packet runs what the relay runs in its socket callback: SRTP unprotect and RtpPacket
-parse (``packet_io.rtp_receiver``), ``Publication.on_packet`` (header rewrite per
+parse (``packet_io.rtp_receiver``; with ``--chain`` the transport's whole handler,
+``transport.media_handler``: also routing, receive statistics, NACK state and ``Ingress``,
+compiled in one call by ``_receive.c``), ``Publication.on_packet`` (header rewrite per
 subscriber; with ``--simulcast`` a ``SimulcastPublication`` of one layer, which also
 renumbers the VP8 picture id per subscriber) and ``Egress.send`` (serialize, SRTP
 protect, sendto a socket on 127.0.0.1). CPU is process time (user +

@@ -38,11 +38,8 @@ typedef struct {
 /* sender.PACKET_OVERHEAD: wire bytes per packet beyond what Egress counts (configure_egress) */
 static long long packet_overhead = -1;
 
-/* T_OBJECT_EX, not T_OBJECT: CPython 3.11 specialises attribute access only for the
- * former, and Python code (the fallback loop, rebasing, statistics) reads these a lot;
- * an unset field raises AttributeError, as an unset instance attribute does */
-#define FIELD(type, field, attribute) \
-    {attribute, T_OBJECT_EX, offsetof(type, field), 0, NULL}
+/* FIELD (_packet_io.h): T_OBJECT_EX members; Python code (the fallback loop, rebasing,
+ * statistics) reads these a lot */
 static PyMemberDef downtrack_members[] = {
     FIELD(DowntrackState, paused, "paused"),
     FIELD(DowntrackState, ready, "ready"),
