@@ -262,8 +262,8 @@ publication_packet(PyObject *publication_object, PyObject *packet, PyObject *cod
     } else {
         PyObject *rest_args[8] = {(PyObject *)publication, left, packet, codec, keyframe,
                                   now_number, abs_send_time, ntp};
-        result = PyObject_VectorcallMethod(forward_rest_name, rest_args,
-                                           8 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+        /* no PY_VECTORCALL_ARGUMENTS_OFFSET: rest_args[-1] is not ours to lend */
+        result = PyObject_VectorcallMethod(forward_rest_name, rest_args, 8, NULL);
     }
 done:
     Py_DECREF(payload);
