@@ -24,6 +24,7 @@ from types import ModuleType
 from typing import Any
 
 import pylibsrtp
+from aiortc.rtcdtlstransport import RtpRouter
 from aiortc.rtp import RTP_HISTORY_SIZE, HeaderExtensions, HeaderExtensionsMap, RtpPacket
 
 from .names import PrivateName
@@ -41,6 +42,9 @@ PRIVATE = (
     PrivateName(pylibsrtp.lib, "srtp_protect", "method"),
     PrivateName(pylibsrtp.lib, "srtp_unprotect", "method"),
     PrivateName(HeaderExtensionsMap, "_HeaderExtensionsMap__ids", "attribute"),
+    # media_receiver hands RtpRouter's tables to _receive.c, which routes by them
+    PrivateName(RtpRouter, "ssrc_table", "attribute"),
+    PrivateName(RtpRouter, "payload_type_table", "attribute"),
 )
 
 
@@ -286,7 +290,7 @@ ReceiveMedia = Callable[[bytes], RtpPacket | None]
 def media_receiver(
     session: pylibsrtp.Session,
     extensions_map: HeaderExtensionsMap,
-    router: Any,
+    router: RtpRouter,
     report: Callable[[BaseException], None],
     compiled_path: bool | None = None,
 ) -> ReceiveMedia | None:
