@@ -17,12 +17,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from icalendar import Calendar, Event, vRecur
 
 from groups.models import Group, Occurrence, Schedule, ScheduleException
 from groups.recurrence import zone
 from groups.schedules import rule_of
-from groups.selectors import absolute, invite_url
+from groups.selectors import absolute, feed_key, invite_url
 from groups.views import viewable
 
 PRODID = "-//Peer meetings//groups//EN"
@@ -135,7 +136,8 @@ def _refused() -> HttpResponse:
 
 def group_feed(request: HttpRequest, group_id: UUID) -> HttpResponse:
     group = get_object_or_404(Group, pk=group_id)
-    if not viewable(request, group):
+    key = request.GET.get("key", "")
+    if not (viewable(request, group) or constant_time_compare(key, feed_key(group))):
         return _refused()
     return _ics(group_calendar(group), "group.ics")
 

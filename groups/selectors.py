@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from groups.models import Group, Occurrence, Staff
 from rooms.models import Meeting
@@ -32,6 +33,20 @@ def invite_url(meeting: Meeting) -> str:
 
 def absolute(path: str) -> str:
     return settings.PUBLIC_BASE_URL.rstrip("/") + path
+
+
+def feed_key(group: Group) -> str:
+    """The key in a private group's calendar address: a calendar app has no session to hold
+    the passcode, so the address carries proof of it instead. It is derived from the
+    passcode's hash, so changing the passcode turns every old address off."""
+    return salted_hmac("groups.feed", f"{group.pk}:{group.passcode_hash}").hexdigest()[:32]
+
+
+def feed_url(group: Group) -> str:
+    path = f"/groups/{group.pk}/calendar.ics"
+    if group.visibility == Group.Visibility.PRIVATE:
+        path += f"?key={feed_key(group)}"
+    return absolute(path)
 
 
 def not_over(queryset: QuerySet[Occurrence]) -> QuerySet[Occurrence]:

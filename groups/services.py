@@ -105,6 +105,28 @@ def staff_set(
     return staff
 
 
+def staff_remove(*, actor: User, organisation: Organisation, user: User) -> None:
+    """Takes someone off the organisation's staff (admins only): they can no longer run its
+    groups or see its pages for staff. Someone still on a group's team stays until they are
+    taken off it, so no group loses a facilitator as a side effect; nobody removes themselves,
+    so the organisation keeps an admin."""
+    permissions.require_admin(actor, organisation)
+    if user.pk == actor.pk:
+        raise GroupError("last_admin", "You cannot remove yourself from the staff.")
+    staff = Staff.objects.filter(organisation=organisation, user=user).first()
+    if staff is None:
+        raise GroupError("not_staff", "That account is not on the staff.")
+    teams = Group.objects.filter(organisation=organisation, facilitators=user).order_by("title")
+    titles = list(teams.values_list("title", flat=True))
+    if titles:
+        raise GroupError(
+            "still_facilitating",
+            f"{user.username} still facilitates {', '.join(titles)}: "
+            "take them off those teams first.",
+        )
+    staff.delete()
+
+
 def support_type_add(*, actor: User, organisation: Organisation, name: str) -> SupportType:
     permissions.require_admin(actor, organisation)
     name = name.strip()

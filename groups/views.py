@@ -113,7 +113,7 @@ def group_page(request: HttpRequest, group_id: UUID) -> HttpResponse:
             "team": selectors.team(group),
             "meetings": [(o, selectors.doors_open(o)) for o in upcoming],
             "may_run": permissions.may_run(request.user, group),
-            "feed_url": selectors.absolute(f"/groups/{group.pk}/calendar.ics"),
+            "feed_url": selectors.feed_url(group),
         },
     )
 
@@ -367,6 +367,13 @@ def organisation(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _account(username: str) -> Any:
+    user = get_user_model().objects.filter(username=username.strip()).first()
+    if user is None:
+        raise GroupError("unknown_user", "There is no account with that username.")
+    return user
+
+
 def _organisation_action(request: HttpRequest, org: Any) -> None:
     action = request.POST.get("action", "")
     post = request.POST
@@ -380,16 +387,16 @@ def _organisation_action(request: HttpRequest, org: Any) -> None:
             default_agreement=post.get("default_agreement", ""),
         )
     elif action == "staff":
-        user = get_user_model().objects.filter(username=post.get("username", "").strip()).first()
-        if user is None:
-            raise GroupError("unknown_user", "There is no account with that username.")
         services.staff_set(
             actor=_user(request),
             organisation=org,
-            user=user,
+            user=_account(post.get("username", "")),
             role=post.get("role", ""),
             verification=post.get("verification", ""),
         )
+    elif action == "staff_remove":
+        account = _account(post.get("username", ""))
+        services.staff_remove(actor=_user(request), organisation=org, user=account)
     elif action == "support_type":
         services.support_type_add(actor=_user(request), organisation=org, name=post.get("name", ""))
     else:

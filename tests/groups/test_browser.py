@@ -1,6 +1,6 @@
 """In Chromium: an admin sets up a weekly group with two facilitators, a peer finds it in the
 directory, adds it to a calendar and joins when its doors open; the second facilitator, who
-never received a link, runs the next meeting."""
+never received a link, runs the next meeting. The admin takes someone off the staff."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ def server(tmp_path_factory):
     servers.manage(
         env, "organisation", "--name", "Riverside Peer Support", "--admin", "alice",
         "--facilitator", "ana=Certified peer specialist", "--facilitator", "ben",
+        "--facilitator", "carl",
         "--crisis-resources", "In the UK, Samaritans: 116 123 (free, any time)",
         "--agreement", "What is said here stays here. Speak from your own experience.",
         "--password", PASSWORD,
@@ -147,3 +148,19 @@ def new_york_clock(start: datetime) -> str:
     from zoneinfo import ZoneInfo
 
     return start.astimezone(ZoneInfo("America/New_York")).strftime("%I:%M").lstrip("0")
+
+
+@pytest.mark.timeout(120)
+def test_an_admin_takes_someone_off_the_staff(server, browser):
+    admin = signed_in(browser, server, "alice", "/groups/organisation/")
+    staff = admin.get_by_role("region", name="Staff")
+    expect(staff.get_by_role("button", name="Remove alice from the staff")).to_have_count(0)
+    shot(admin, "organisation-1280")
+    staff.get_by_role("button", name="Remove carl from the staff").click()
+    expect(staff.get_by_role("cell", name="carl", exact=True)).to_have_count(0)
+    expect(staff.get_by_role("cell", name="ben", exact=True)).to_be_visible()
+
+    phone = signed_in(browser, server, "alice", "/groups/organisation/", PHONE)
+    expect(phone.get_by_role("button", name="Remove ben from the staff")).to_be_visible()
+    expect(phone.get_by_role("cell", name="carl", exact=True)).to_have_count(0)
+    shot(phone, "organisation-390")

@@ -114,3 +114,31 @@ def test_a_turned_off_link_is_left_out_of_the_page_and_the_ics(client, group_wit
     response = client.get(f"/groups/meetings/{occurrence.id}/meeting.ics")
     (event,) = events(Calendar.from_ical(response.content))
     assert "URL" not in event and "Ask the facilitators" in str(event["DESCRIPTION"])
+
+
+def test_a_private_groups_calendar_address_works_from_a_calendar_app_until_the_passcode_changes(
+    client,
+):
+    import re
+
+    from django.test import Client
+
+    from groups import services
+
+    org, admin = make_org()
+    ana = make_staff(org, admin, "ana")
+    group = make_group(org, admin, [ana], visibility="private", passcode="heron-42")
+    weekly(group, ana, start=date(2030, 3, 5), until=date(2030, 3, 26))
+    client.post(f"/groups/{group.id}/", {"passcode": "heron-42"})
+    page = client.get(f"/groups/{group.id}/").content.decode()
+    (address,) = re.findall(r'href="https?://[^"/]+(/groups/[^"]+/calendar\.ics\?key=\w+)"', page)
+    assert "share it only with people you would give the passcode to" in page
+
+    calendar_app = Client()  # no session, no passcode: only the address
+    feed = calendar_app.get(address)
+    assert feed.status_code == 200 and len(events(Calendar.from_ical(feed.content))) == 1
+    wrong = address[:-4] + ("0000" if not address.endswith("0000") else "1111")
+    assert calendar_app.get(wrong).status_code == 403
+
+    services.group_update(actor=ana, group=group, passcode="kingfisher-7")
+    assert calendar_app.get(address).status_code == 403

@@ -258,3 +258,34 @@ def test_an_admin_verifies_a_facilitator_and_adds_a_support_type(client, setup):
     demote = client.post("/groups/organisation/", {"action": "staff",
                          "username": setup["admin"].username, "role": "facilitator"})  # fmt: skip
     assert demote.status_code == 400
+
+
+def test_an_admin_removes_someone_from_the_staff_once_they_run_no_group(client, setup):
+    from groups.models import Staff
+    from tests.groups.helpers import make_staff
+
+    org, admin, ben = setup["org"], setup["admin"], setup["ben"]
+    carl = make_staff(org, admin, "carl")
+    client.force_login(carl)  # a facilitator, not an admin: nothing changes
+    assert client.get("/groups/organisation/").status_code == 404
+    client.force_login(admin)
+    page = client.get("/groups/organisation/").content.decode()
+    assert 'aria-label="Remove carl from the staff"' in page
+    assert f'aria-label="Remove {admin.username} from the staff"' not in page  # not yourself
+
+    gone = client.post("/groups/organisation/", {"action": "staff_remove", "username": "carl"})
+    assert gone.status_code == 302
+    assert not Staff.objects.filter(organisation=org, user=carl).exists()
+    assert "carl" not in client.get("/groups/organisation/").content.decode()
+
+    # ben is on the team of a listed group: he stays, and the admin is told which
+    kept = client.post("/groups/organisation/", {"action": "staff_remove", "username": "ben"})
+    assert kept.status_code == 400
+    assert "ben still facilitates Tuesday anxiety circle" in kept.content.decode()
+    assert Staff.objects.filter(organisation=org, user=ben).exists()
+    for username in (admin.username, "nobody"):
+        refused = client.post(
+            "/groups/organisation/", {"action": "staff_remove", "username": username}
+        )
+        assert refused.status_code == 400
+    assert Staff.objects.filter(organisation=org, user=admin).exists()

@@ -5,8 +5,11 @@ stored and delivered or refused and not stored (nothing half-written); the momen
 killing stops, everything works again."""
 
 import asyncio
+import contextlib
+import dataclasses
 import threading
 import time
+from collections.abc import AsyncIterator
 from urllib.parse import urlparse
 
 import psycopg
@@ -14,7 +17,7 @@ import pytest
 import websockets
 
 from tests import servers
-from tests.integration.peers import connect
+from tests.integration.peers import Peer, connect
 
 STORM_SECONDS = 4
 ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
@@ -75,22 +78,40 @@ def _stored_texts(database_url: str) -> set[str]:
         return {row[0] for row in c.execute("SELECT text FROM rooms_chatmessage").fetchall()}
 
 
-@pytest.mark.timeout(120)
-async def test_killed_database_connections_leave_nothing_half_done_and_recover_at_once(tmp_path):
+@dataclasses.dataclass
+class _Room:
+    server: str
+    env: dict
+    meeting_id: str
+    database: str
+    talker: Peer  # in the room
+    comer_token: str  # joined over HTTP, no socket yet
+
+
+@contextlib.asynccontextmanager
+async def _room_on_postgres(tmp_path) -> AsyncIterator[_Room]:
+    """One web process on its own PostgreSQL database and Redis, with someone in the room."""
     with (
         servers.seeded_on_redis(MEDIA_ENABLED="false") as (env, demo),
         servers.daphne(env, tmp_path / "a.log") as server,
     ):
-        database = urlparse(env["DATABASE_URL"]).path.lstrip("/")
         join = servers.facilitator_over_http
         talker_joined = await asyncio.to_thread(join, server, demo, "Talking Tern")
         comer = await asyncio.to_thread(join, server, demo, "Coming Crane")
         talker = await connect(server, demo.meeting_id, talker_joined["token"])
         await talker.expect("checkin.state")
+        database = urlparse(env["DATABASE_URL"]).path.lstrip("/")
+        yield _Room(server, env, demo.meeting_id, database, talker, comer["token"])
+
+
+@pytest.mark.timeout(120)
+async def test_killed_database_connections_leave_nothing_half_done_and_recover_at_once(tmp_path):
+    async with _room_on_postgres(tmp_path) as room:
+        server, talker = room.server, room.talker
         await asyncio.sleep(1)  # the rest of the hello (e.g. the breakout timer's check) done
 
         stop = threading.Event()
-        storm = asyncio.create_task(asyncio.to_thread(_kill_connections_until, stop, database))
+        storm = asyncio.create_task(asyncio.to_thread(_kill_connections_until, stop, room.database))
         chats: dict[str, str] = {}
         hellos: list[str] = []
         started = time.monotonic()
@@ -100,7 +121,7 @@ async def test_killed_database_connections_leave_nothing_half_done_and_recover_a
                 text = f"storm {i}"
                 await talker.send("chat.send", text=text)
                 chats[text] = await _chat_outcome(talker, text)
-                hellos.append(await _hello_outcome(server, demo.meeting_id, comer["token"]))
+                hellos.append(await _hello_outcome(server, room.meeting_id, room.comer_token))
                 i += 1
         finally:
             stop.set()
@@ -108,11 +129,11 @@ async def test_killed_database_connections_leave_nothing_half_done_and_recover_a
         assert killed > 0
         assert "retry" in hellos or "refused" in chats.values(), "the storm touched nothing"
 
-        stored = await asyncio.to_thread(_stored_texts, env["DATABASE_URL"])
+        stored = await asyncio.to_thread(_stored_texts, room.env["DATABASE_URL"])
         for text, outcome in chats.items():
             assert (text in stored) == (outcome == "delivered"), (text, outcome)
         # recovery at once: the first hello and chat after the storm go through
-        assert await _hello_outcome(server, demo.meeting_id, comer["token"]) == "in"
+        assert await _hello_outcome(server, room.meeting_id, room.comer_token) == "in"
         await talker.send("chat.send", text="calm again")
         assert await _chat_outcome(talker, "calm again") == "delivered"
         log = (tmp_path / "a.log").read_text()
@@ -147,23 +168,15 @@ async def test_after_every_pooled_connection_dies_the_next_hello_gets_in(tmp_pat
     """A failover or restart: every idle connection in the web process's pool is dead, and
     the next person to say hello gets in (before, they waited out the pool's 3 s and were
     told to reconnect)."""
-    with (
-        servers.seeded_on_redis(MEDIA_ENABLED="false") as (env, demo),
-        servers.daphne(env, tmp_path / "a.log") as server,
-    ):
-        database = urlparse(env["DATABASE_URL"]).path.lstrip("/")
-        join = servers.facilitator_over_http
-        talker_joined = await asyncio.to_thread(join, server, demo, "Talking Tern")
-        comer = await asyncio.to_thread(join, server, demo, "Coming Crane")
-        talker = await connect(server, demo.meeting_id, talker_joined["token"])
-        await talker.expect("checkin.state")
+    async with _room_on_postgres(tmp_path) as room:
+        server, talker = room.server, room.talker
         # several hellos at once: the web process holds several pooled connections
-        hellos = [_hello_outcome(server, demo.meeting_id, comer["token"]) for _ in range(8)]
+        hellos = [_hello_outcome(server, room.meeting_id, room.comer_token) for _ in range(8)]
         assert set(await asyncio.gather(*hellos)) == {"in"}
         await asyncio.sleep(1)  # the rest of those hellos done: the connections back, idle
 
-        assert await asyncio.to_thread(_kill_all_once, database) >= 3
+        assert await asyncio.to_thread(_kill_all_once, room.database) >= 3
         # no reconnect: the pool finds its dead connections at once, not one a second
-        assert await _hello_outcome(server, demo.meeting_id, comer["token"]) == "in"
+        assert await _hello_outcome(server, room.meeting_id, room.comer_token) == "in"
         await talker.send("chat.send", text="after the failover")
         assert await _chat_outcome(talker, "after the failover") == "delivered"
