@@ -7,7 +7,12 @@ setup(
     ext_modules=[
         Extension(
             "media.aiortc_private._packet_io",
-            ["media/aiortc_private/_packet_io.c", "media/aiortc_private/_fan_out.c"],
+            [
+                "media/aiortc_private/_packet_io.c",
+                "media/aiortc_private/_fan_out.c",
+                "media/aiortc_private/_receive.c",
+                "media/aiortc_private/_publication.c",
+            ],
             depends=["media/aiortc_private/_packet_io.h"],
             extra_compile_args=["-O2"],
             optional=True,

@@ -6,7 +6,9 @@ video fanned out to S subscribers through the relay's own code, compiled vs Pyth
         python bench/packet_path.py --subscribers 5 --packets 3000 --path compiled
 
 Each packet runs what the relay runs in its socket callback: SRTP unprotect and RtpPacket
-parse (``packet_io.rtp_receiver``), ``Publication.on_packet`` (header rewrite per
+parse (``packet_io.rtp_receiver``; with ``--chain`` the transport's whole handler,
+``transport.media_handler``: also routing, receive statistics, NACK state and ``Ingress``,
+compiled in one call by ``_receive.c``), ``Publication.on_packet`` (header rewrite per
 subscriber; with ``--simulcast`` a ``SimulcastPublication`` of one layer, which also
 renumbers the VP8 picture id per subscriber) and ``Egress.send`` (serialize, SRTP
 protect, sendto a socket on 127.0.0.1). CPU is process time (user +
@@ -22,18 +24,23 @@ import os
 import pickle
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pylibsrtp
+from aiortc.rtcdtlstransport import RtpRouter
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpHeaderExtensionParameters
+from aiortc.rtcrtpreceiver import NackGenerator
 from aiortc.rtp import HeaderExtensionsMap
 
 from media.aiortc_private import packet_io
 from media.aiortc_private.packet_io import SendRtp
+from media.aiortc_private.receiver import Ingress
 from media.aiortc_private.sender import SEND_TIMES, Egress
+from media.aiortc_private.transport import media_handler
 from media.forwarding import Downtrack, Publication, rtp_bytes
 from media.simulcast import SimulcastPublication
 
@@ -130,7 +137,40 @@ def fan_out(
     return publication
 
 
-def run(path: str, subscribers: int, packets: list[bytes], simulcast: bool) -> dict[str, Any]:
+class ReceiverStub:
+    """The RTCRtpReceiver fields an ``Ingress`` reads: a video receiver for VP8."""
+
+    def __init__(self) -> None:
+        self._enabled = True
+        self._RTCRtpReceiver__codecs = {96: VP8}
+        self._RTCRtpReceiver__remote_streams: dict[int, Any] = {}
+        self._RTCRtpReceiver__rtx_ssrc: dict[int, int] = {}
+        self._RTCRtpReceiver__nack_generator = NackGenerator()
+        self._RTCRtpReceiver__decoder_queue = None
+        self._RTCRtpReceiver__decoder_thread = None
+
+    async def receive(self, parameters: Any) -> None:
+        pass
+
+
+def receive_chain(
+    rx: pylibsrtp.Session,
+    extensions: HeaderExtensionsMap,
+    on_packet: Callable[..., None],
+    compiled: bool,
+) -> Callable[[bytes], bool]:
+    """What the relay's transport does with a received datagram (``install_fast_receive``):
+    decrypt and parse, route by SSRC, receive statistics and NACK state, then the fan-out."""
+    router = RtpRouter()
+    receiver = ReceiverStub()
+    Ingress(receiver, on_packet)  # type: ignore[arg-type]
+    router.register_receiver(receiver, [0x1234], [96])  # type: ignore[arg-type]
+    return media_handler(rx, extensions, router, compiled)
+
+
+def run(
+    path: str, subscribers: int, packets: list[bytes], simulcast: bool, chain: bool = False
+) -> dict[str, Any]:
     compiled = path == "compiled"
     sinks = []
     for _ in range(subscribers):
@@ -155,14 +195,20 @@ def run(path: str, subscribers: int, packets: list[bytes], simulcast: bool) -> d
             },
         )()
     )
-    receive = packet_io.rtp_receiver(
-        session(pylibsrtp.Policy.SSRC_ANY_INBOUND), extensions, compiled
-    )
+    rx = session(pylibsrtp.Policy.SSRC_ANY_INBOUND)
+    receive = packet_io.rtp_receiver(rx, extensions, compiled)
     on_packet = publication.on_packet
-    start = os.times()
-    for data in packets:
-        on_packet(receive(data), VP8)
-    end = os.times()
+    if chain:
+        handle = receive_chain(rx, extensions, on_packet, compiled)
+        start = os.times()
+        for data in packets:
+            handle(data)
+        end = os.times()
+    else:
+        start = os.times()
+        for data in packets:
+            on_packet(receive(data), VP8)
+        end = os.times()
     cpu = end.user + end.system - start.user - start.system
     system = end.system - start.system
     for sink in sinks:
@@ -185,6 +231,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--path", choices=["python", "compiled"])
     parser.add_argument("--simulcast", action="store_true", help="a simulcast publication")
+    parser.add_argument(
+        "--chain",
+        action="store_true",
+        help="the transport's whole receive chain: routing, receive statistics, NACK state",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if packet_io.compiled is None:
@@ -194,7 +245,7 @@ def main() -> None:
     for _ in range(1 if args.path else args.rounds):
         for path in paths:
             results[path].append(
-                run(path, args.subscribers, incoming(args.packets), args.simulcast)
+                run(path, args.subscribers, incoming(args.packets), args.simulcast, args.chain)
             )
     summary = {
         path: {
@@ -208,6 +259,7 @@ def main() -> None:
     out = {
         "subscribers": args.subscribers,
         "simulcast": args.simulcast,
+        "chain": args.chain,
         "pid": os.getpid(),
         "best_of": summary,
     }

@@ -13,12 +13,12 @@ import logging
 import statistics
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import RtpPacket
 
-from .aiortc_private.packet_io import DowntrackState, fan_outer, rtp_bytes
+from .aiortc_private.packet_io import DowntrackState, PublicationState, fan_outer, rtp_bytes
 from .aiortc_private.receive_stats import codec_name
 from .aiortc_private.receiver import Ingress
 from .aiortc_private.sender import Egress, abs_send_time_bytes, ntp_now
@@ -177,8 +177,13 @@ class Downtrack(DowntrackState):  # type: ignore[misc]
         self.packets_sent += 1
 
 
-class Publication:
-    """One publisher's audio or video track, fanned out packet by packet."""
+class Publication(PublicationState):  # type: ignore[misc]
+    """One publisher's audio or video track, fanned out packet by packet.
+
+    Compiled, ``on_packet``'s steady case (live, forwarding, subscribers) runs in C when
+    the packet comes through the compiled receive step (``_receive.c``), reading and
+    updating the fields ``PublicationState`` keeps; subclasses that change ``on_packet``
+    opt out."""
 
     def __init__(
         self,
@@ -210,6 +215,12 @@ class Publication:
         self._tasks: set[asyncio.Task[None]] = set()
         # steady downtracks forwarded in one compiled call; None: all in the loop below
         self._fan_out = fan_outer(compiled_path)
+        self._video = kind == "video"
+        self._keyframe_codec: RTCRtpCodecParameters | None = None  # _receive.c's cache
+        self._keyframe_kind: int | None = None
+        self.compiled_on_packet = (
+            self._fan_out is not None and type(self).on_packet is Publication.on_packet
+        )
 
     @property
     def is_video(self) -> bool:
@@ -290,15 +301,29 @@ class Publication:
         now = time.monotonic()
         abs_send_time = abs_send_time_bytes() if video else b""
         ntp = ntp_now() if packet.marker else 0
-        needs_keyframe = False
-        downtracks = self.downtracks.values()
         if self._fan_out is not None:
             left = self._fan_out(self.downtracks, packet, keyframe, now, abs_send_time, ntp)
             if left is None or left is True:
                 if left:
                     self.request_keyframe()
                 return
-            downtracks, needs_keyframe = left  # not ready, rebasing or without a route yet
+        else:
+            left = (self.downtracks.values(), False)
+        self._forward_rest(left, packet, codec, keyframe, now, abs_send_time, ntp)
+
+    def _forward_rest(
+        self,
+        left: tuple[Iterable[Downtrack], bool],
+        packet: RtpPacket,
+        codec: RTCRtpCodecParameters,
+        keyframe: bool,
+        now: float,
+        abs_send_time: bytes,
+        ntp: int,
+    ) -> None:
+        """The downtracks the compiled fan-out left (not ready, rebasing or without a route
+        yet; all of them without it), and whether one already waits for a keyframe."""
+        downtracks, needs_keyframe = left
         for downtrack in list(downtracks):
             if downtrack.paused or (not downtrack.ready and not downtrack.prepare(codec)):
                 continue

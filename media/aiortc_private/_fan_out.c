@@ -38,11 +38,8 @@ typedef struct {
 /* sender.PACKET_OVERHEAD: wire bytes per packet beyond what Egress counts (configure_egress) */
 static long long packet_overhead = -1;
 
-/* T_OBJECT_EX, not T_OBJECT: CPython 3.11 specialises attribute access only for the
- * former, and Python code (the fallback loop, rebasing, statistics) reads these a lot;
- * an unset field raises AttributeError, as an unset instance attribute does */
-#define FIELD(type, field, attribute) \
-    {attribute, T_OBJECT_EX, offsetof(type, field), 0, NULL}
+/* FIELD (_packet_io.h): T_OBJECT_EX members; Python code (the fallback loop, rebasing,
+ * statistics) reads these a lot */
 static PyMemberDef downtrack_members[] = {
     FIELD(DowntrackState, paused, "paused"),
     FIELD(DowntrackState, ready, "ready"),
@@ -75,34 +72,6 @@ static PyMemberDef egress_members[] = {
     {NULL},
 };
 
-/* both types are a run of PyObject * after the header */
-static PyObject **
-fields_of(PyObject *self)
-{
-    return (PyObject **)((char *)self + sizeof(PyObject));
-}
-
-#define STATE_GC(kind, count)                                               \
-    static int kind##_traverse(PyObject *self, visitproc visit, void *arg)  \
-    {                                                                       \
-        PyObject **fields = fields_of(self);                                \
-        for (int i = 0; i < count; i++)                                     \
-            Py_VISIT(fields[i]);                                            \
-        return 0;                                                           \
-    }                                                                       \
-    static int kind##_clear(PyObject *self)                                 \
-    {                                                                       \
-        PyObject **fields = fields_of(self);                                \
-        for (int i = 0; i < count; i++)                                     \
-            Py_CLEAR(fields[i]);                                            \
-        return 0;                                                           \
-    }                                                                       \
-    static void kind##_dealloc(PyObject *self)                              \
-    {                                                                       \
-        PyObject_GC_UnTrack(self);                                          \
-        kind##_clear(self);                                                 \
-        Py_TYPE(self)->tp_free(self);                                       \
-    }
 STATE_GC(downtrack, DOWNTRACK_FIELDS)
 STATE_GC(egress, EGRESS_FIELDS)
 

@@ -478,6 +478,39 @@ receive_rtp(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return build_packet(packet, length, args[2]);
 }
 
+/* receive_media(unprotect, session, extension_ids, ssrc_table, payload_type_table,
+ * report, datagram) -> None when the packet took the usual path to its Ingress in C
+ * (_receive.c); else the RtpPacket receive_rtp builds, for the Python path to route and
+ * handle. ValueError if decryption or parsing fails; report(exception) gets what the
+ * Ingress's on_packet raised. */
+static PyObject *
+receive_media(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 7) {
+        PyErr_SetString(PyExc_TypeError, "receive_media takes 7 arguments");
+        return NULL;
+    }
+    if (packet_type == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "configure() was not called");
+        return NULL;
+    }
+    unsigned char packet[BUFFER_SIZE];
+    int length;
+    PyObject *const decrypt_args[3] = {args[0], args[1], args[6]};
+    if (decrypt(decrypt_args, packet, &length) < 0)
+        return NULL;
+    PyObject *parsed = build_packet(packet, length, args[2]);
+    if (parsed == NULL)
+        return NULL;
+    int handled = receive_fast(packet, parsed, args[3], args[4], args[5]);
+    if (handled == 0)
+        return parsed;
+    Py_DECREF(parsed);
+    if (handled < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
 /* parse_rtp(data, extension_ids) -> RtpPacket: receive_rtp without the decryption. */
 static PyObject *
 parse_rtp(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
@@ -650,6 +683,10 @@ static PyMethodDef methods[] = {
      "Set the RtpPacket and HeaderExtensions classes receive_rtp builds."},
     {"receive_rtp", (PyCFunction)(void (*)(void))receive_rtp, METH_FASTCALL,
      "SRTP-unprotect one datagram and parse it into an RtpPacket."},
+    {"receive_media", (PyCFunction)(void (*)(void))receive_media, METH_FASTCALL,
+     "receive_rtp, then the usual packet's routing, statistics and hand-over in one call."},
+    {"configure_receive", (PyCFunction)(void (*)(void))configure_receive, METH_FASTCALL,
+     "Set the clock receive statistics read (None: the system's)."},
     {"parse_rtp", (PyCFunction)(void (*)(void))parse_rtp, METH_FASTCALL,
      "Parse one RTP packet into an RtpPacket."},
 #ifdef __linux__
@@ -684,10 +721,10 @@ PyInit__packet_io(void)
     for (int i = 0; i < PACKET_FIELD_COUNT; i++)
         if ((packet_strings[i] = PyUnicode_InternFromString(packet_fields[i])) == NULL)
             return NULL;
-    if (fan_out_init() < 0)
+    if (fan_out_init() < 0 || receive_init() < 0)
         return NULL;
     PyObject *module = PyModule_Create(&module_definition);
-    if (module != NULL && fan_out_add_types(module) < 0) {
+    if (module != NULL && (fan_out_add_types(module) < 0 || receive_add_types(module) < 0)) {
         Py_DECREF(module);
         return NULL;
     }

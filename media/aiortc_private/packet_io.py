@@ -24,6 +24,7 @@ from types import ModuleType
 from typing import Any
 
 import pylibsrtp
+from aiortc.rtcdtlstransport import RtpRouter
 from aiortc.rtp import RTP_HISTORY_SIZE, HeaderExtensions, HeaderExtensionsMap, RtpPacket
 
 from .names import PrivateName
@@ -41,6 +42,9 @@ PRIVATE = (
     PrivateName(pylibsrtp.lib, "srtp_protect", "method"),
     PrivateName(pylibsrtp.lib, "srtp_unprotect", "method"),
     PrivateName(HeaderExtensionsMap, "_HeaderExtensionsMap__ids", "attribute"),
+    # media_receiver hands RtpRouter's tables to _receive.c, which routes by them
+    PrivateName(RtpRouter, "ssrc_table", "attribute"),
+    PrivateName(RtpRouter, "payload_type_table", "attribute"),
 )
 
 
@@ -204,6 +208,14 @@ def rtp_sender(
 DowntrackState: Any = compiled.DowntrackState if compiled is not None else object
 EgressState: Any = compiled.EgressState if compiled is not None else object
 
+# Base classes of receive_stats.NextPacketStreamStatistics, NextPacketNackGenerator and
+# receiver.Ingress: compiled, they keep the fields ``receive_media`` reads and updates.
+StatsState: Any = compiled.StatsState if compiled is not None else object
+NackState: Any = compiled.NackState if compiled is not None else object
+IngressState: Any = compiled.IngressState if compiled is not None else object
+# ... and of forwarding.Publication, whose steady on_packet it runs too
+PublicationState: Any = compiled.PublicationState if compiled is not None else object
+
 # (protect, session, fd, sockaddr): where a compiled SendRtp sends, for ``fan_out``
 Wire = tuple[int, int, int, bytes]
 
@@ -268,3 +280,38 @@ def rtp_receiver(
         return parse(unprotect(data), extensions_map)
 
     return receive_python
+
+
+# a received SRTP datagram -> None when it took the usual path to its Ingress compiled,
+# else the RTP packet in it (for the Python path to route and handle)
+ReceiveMedia = Callable[[bytes], RtpPacket | None]
+
+
+def media_receiver(
+    session: pylibsrtp.Session,
+    extensions_map: HeaderExtensionsMap,
+    router: RtpRouter,
+    report: Callable[[BaseException], None],
+    compiled_path: bool | None = None,
+) -> ReceiveMedia | None:
+    """``rtp_receiver`` that also routes the usual packet (a known SSRC, the one after the
+    last, nothing missing) to its ``Ingress``, counts it in the receive statistics and NACK
+    state and hands it to the Ingress's ``on_packet``, in the same C call (``_receive.c``);
+    ``report`` gets what ``on_packet`` raises. None without the compiled path.
+
+    ``router`` is aiortc's ``RtpRouter``: its SSRC and payload-type tables are read on
+    every packet (registration changes them in place)."""
+    if compiled_path is None:
+        compiled_path = use_compiled()
+    if not compiled_path or compiled is None:
+        return None
+    receive = partial(
+        compiled.receive_media,
+        *_srtp_pointers(session, "srtp_unprotect"),
+        extensions_map._HeaderExtensionsMap__ids,
+        router.ssrc_table,
+        router.payload_type_table,
+        report,
+    )
+    receive.keep_alive = session  # what the raw pointer points into
+    return receive

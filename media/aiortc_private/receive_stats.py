@@ -4,6 +4,8 @@ Every received RTP packet goes through ``StreamStatistics.add`` (what receiver r
 say) and, for video, ``NackGenerator.add`` (which sequence numbers to NACK). Nearly all
 packets are the one after the last; for those these subclasses do the same updates
 without aiortc's general wrap-around and gap bookkeeping, and defer to it otherwise.
+Compiled, their fields live in C base classes, and ``_receive.c`` does the same short
+path for the usual packet without calling them (``packet_io.media_receiver``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from aiortc.rtcrtpreceiver import NackGenerator, StreamStatistics
 from aiortc.rtp import RtpPacket
 
 from .names import PrivateName
+from .packet_io import NackState, StatsState
 
 PRIVATE = (
     PrivateName(StreamStatistics, "_clockrate", "attribute"),
@@ -24,7 +27,7 @@ PRIVATE = (
 )
 
 
-class NextPacketNackGenerator(NackGenerator):
+class NextPacketNackGenerator(NackState, NackGenerator):
     def add(self, packet: RtpPacket) -> bool:
         max_seq = self.max_seq
         seq = packet.sequence_number
@@ -34,7 +37,7 @@ class NextPacketNackGenerator(NackGenerator):
         return False
 
 
-class NextPacketStreamStatistics(StreamStatistics):
+class NextPacketStreamStatistics(StatsState, StreamStatistics):
     def add(self, packet: RtpPacket) -> None:
         max_seq = self.max_seq
         seq = packet.sequence_number

@@ -13,6 +13,7 @@ from aiortc.rtcrtpreceiver import NackGenerator
 from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, RtpPacket, pack_remb_fci, unwrap_rtx
 
 from .names import PrivateName
+from .packet_io import IngressState
 from .receive_stats import NextPacketStreamStatistics, codec_name, next_packet_nack_generator
 
 PRIVATE = (
@@ -51,8 +52,11 @@ def drop(packet: RtpPacket, codec: RTCRtpCodecParameters) -> None:
     """A ``PacketHandler`` for media nobody is to receive."""
 
 
-class Ingress:
-    """Receives one publisher's RTP packets for one kind, without depayloading or decoding."""
+class Ingress(IngressState):
+    """Receives one publisher's RTP packets for one kind, without depayloading or decoding.
+
+    ``packet_io.media_receiver`` does ``handle``'s usual case in C, reading the fields set
+    here (``IngressState``): subclasses that handle packets differently opt out."""
 
     def __init__(self, receiver: RTCRtpReceiver, on_packet: PacketHandler) -> None:
         self.receiver = receiver
@@ -64,7 +68,14 @@ class Ingress:
         receiver._relay_ingress = self
         nack_generator = receiver._RTCRtpReceiver__nack_generator
         if type(nack_generator) is NackGenerator:
-            receiver._RTCRtpReceiver__nack_generator = next_packet_nack_generator(nack_generator)
+            nack_generator = next_packet_nack_generator(nack_generator)
+            receiver._RTCRtpReceiver__nack_generator = nack_generator
+        # the receiver's own dicts (aiortc only ever changes them in place)
+        self.codecs = receiver._RTCRtpReceiver__codecs
+        self.remote_streams = receiver._RTCRtpReceiver__remote_streams
+        self.nack_generator = nack_generator
+        self.compiled_receive = type(self).handle is Ingress.handle
+        self.media_codec: RTCRtpCodecParameters | None = None  # last non-RTX codec handled
         self.media_ssrc: int | None = None
         self.nacks_sent = 0  # NACK packets to the publisher (each may list several)
         self.plis_sent = 0
@@ -94,11 +105,10 @@ class Ingress:
     def counted_codec(self, packet: RtpPacket) -> RTCRtpCodecParameters | None:
         """The codec of a packet this receiver takes, counted in its per-SSRC statistics
         (what its receiver reports say); None for a packet it drops."""
-        receiver = self.receiver
-        codec = receiver._RTCRtpReceiver__codecs.get(packet.payload_type)
-        if codec is None or not receiver._enabled:
+        codec = self.codecs.get(packet.payload_type)
+        if codec is None or not self.receiver._enabled:
             return None
-        streams = receiver._RTCRtpReceiver__remote_streams
+        streams = self.remote_streams
         stats = streams.get(packet.ssrc)
         if stats is None:
             stats = streams[packet.ssrc] = NextPacketStreamStatistics(codec.clockRate)
@@ -128,8 +138,9 @@ class Ingress:
             packet, codec = repaired
         else:
             self.media_ssrc = packet.ssrc
+            self.media_codec = codec
 
-        nack_generator = receiver._RTCRtpReceiver__nack_generator
+        nack_generator = self.nack_generator
         if nack_generator is not None and nack_generator.add(packet):
             self.nacks_sent += 1
             self._spawn(receiver._send_rtcp_nack(packet.ssrc, sorted(nack_generator.missing)))

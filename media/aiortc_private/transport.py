@@ -21,6 +21,7 @@ from aiortc.rtcdtlstransport import RtpRouter
 from aiortc.rtp import (
     RTCP_PSFB_APP,
     AnyRtcpPacket,
+    HeaderExtensionsMap,
     RtcpByePacket,
     RtcpPsfbPacket,
     RtcpRrPacket,
@@ -31,7 +32,7 @@ from aiortc.rtp import (
 
 from .batch_receive import batch_reads
 from .names import PrivateName
-from .packet_io import rtp_receiver
+from .packet_io import media_receiver, rtp_receiver
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def install_fast_receive(
         original = connection.data_received
         router = dtls._rtp_router
 
-        # (session, extensions map, their receiver): the compiled path holds a raw
+        # (session, extensions map, their handler): the compiled path holds a raw
         # pointer to the session
         receive: list[Any] = [None, None, None]
 
@@ -77,20 +78,9 @@ def install_fast_receive(
                 return
             extensions_map = dtls._rtp_header_extensions_map
             if receive[0] is not session or receive[1] is not extensions_map:
-                receive[:] = [session, extensions_map, rtp_receiver(session, extensions_map)]
-            try:
-                packet = receive[2](data)
-            except (ValueError, struct.error, pylibsrtp.Error):
-                return  # undecryptable or malformed: dropped, as aiortc drops it
-            receiver = router.route_rtp(packet)
-            ingress = getattr(receiver, "_relay_ingress", None)
-            if ingress is not None:
-                try:
-                    ingress.handle(packet)
-                except Exception:
-                    # never let one packet take the socket callback (and its peers) down
-                    logger.exception("dropped an RTP packet")
-            elif receiver is not None:
+                handler = media_handler(session, extensions_map, router)
+                receive[:] = [session, extensions_map, handler]
+            if not receive[2](data):
                 original(data, component)
 
         connection.data_received = data_received
@@ -117,6 +107,45 @@ def install_fast_receive(
         batch_reads(protocol, partial(connection.data_received, component=component))
         if on_socket is not None:
             on_socket(protocol)
+
+
+def media_handler(
+    session: pylibsrtp.Session,
+    extensions_map: HeaderExtensionsMap,
+    router: RtpRouter,
+    compiled_path: bool | None = None,
+) -> Callable[[bytes], bool]:
+    """Decrypt, parse and route a received RTP datagram to its ``Ingress``; False when it
+    belongs to a receiver that is not one (aiortc's own path takes it then).
+
+    Compiled, the usual packet's whole path is one C call (``media_receiver``); the rest
+    come back parsed and take the Python path below."""
+    parse = rtp_receiver(session, extensions_map, compiled_path)
+    receive = media_receiver(session, extensions_map, router, _dropped, compiled_path) or parse
+
+    def handle(data: bytes) -> bool:
+        try:
+            packet = receive(data)
+        except (ValueError, struct.error, pylibsrtp.Error):
+            return True  # undecryptable or malformed: dropped, as aiortc drops it
+        if packet is None:
+            return True  # forwarded
+        receiver = router.route_rtp(packet)
+        ingress = getattr(receiver, "_relay_ingress", None)
+        if ingress is not None:
+            try:
+                ingress.handle(packet)
+            except Exception:
+                # never let one packet take the socket callback (and its peers) down
+                logger.exception("dropped an RTP packet")
+            return True
+        return receiver is None
+
+    return handle
+
+
+def _dropped(error: BaseException) -> None:
+    logger.error("dropped an RTP packet", exc_info=error)
 
 
 def route_rtcp(router: RtpRouter, packet: AnyRtcpPacket) -> set[Any]:
