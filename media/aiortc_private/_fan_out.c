@@ -153,16 +153,6 @@ integer(PyObject *value, long long otherwise, long long *out)
     return *out == -1 && PyErr_Occurred() ? -1 : 0;
 }
 
-static int
-store(PyObject **field, long long value)
-{
-    PyObject *number_object = PyLong_FromLongLong(value);
-    if (number_object == NULL)
-        return -1;
-    Py_XSETREF(*field, number_object);
-    return 0;
-}
-
 static void
 store_object(PyObject **field, PyObject *value)
 {
@@ -323,7 +313,7 @@ record_sent(EgressState *egress, const incoming *in, long long out_seq, long lon
         return -1;
     packets += 1;
     octets += length - 12;
-    if (store(&egress->sent_packets, packets) < 0 || store(&egress->sent_octets, octets) < 0)
+    if (set_int(&egress->sent_packets, packets) < 0 || set_int(&egress->sent_octets, octets) < 0)
         return -1;
     /* when, and the wire bits up to it: what the subscriber's reports are read against */
     PyObject *times = egress->send_times;
@@ -461,9 +451,9 @@ forward_one(DowntrackState *downtrack, incoming *in)
                                    extensions_length, length) < 0)
         goto done;
     long long packets_sent;
-    if (store(&egress->last_seq, out_seq) < 0 || store(&egress->last_ts, out_ts) < 0 ||
+    if (set_int(&egress->last_seq, out_seq) < 0 || set_int(&egress->last_ts, out_ts) < 0 ||
         integer(downtrack->packets_sent, 0, &packets_sent) < 0 ||
-        store(&downtrack->packets_sent, packets_sent + 1) < 0)
+        set_int(&downtrack->packets_sent, packets_sent + 1) < 0)
         goto done;
     store_object(&egress->last_sent, in->now);
     result = 1;
