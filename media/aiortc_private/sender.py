@@ -32,6 +32,7 @@ from aiortc.rtp import (
     unpack_remb_fci,
 )
 
+from ..downstream_loss import DownstreamLoss
 from . import packet_io
 from .names import PrivateName
 from .packet_io import EgressState, SendRtp, Wire, rtp_sender, wire_of
@@ -123,6 +124,8 @@ class Egress(EgressState):
         # to it; a report's highest one tells how long packets take to reach the
         # subscriber (queues included) and, from the report before, what got through
         self.send_times: list[tuple[int, Sent]] = [(-1, (0.0, 0))] * SEND_TIMES
+        # what the subscriber lost of it: the publisher's own losses are gaps it reports too
+        self.downstream_loss = DownstreamLoss(SEND_TIMES)
         self.history: dict[int, tuple[int, int, int, bytes, bytes]] = {}
         self.keep_history = transceiver.kind == "video"
         self._resent: dict[int, tuple[int, float]] = {}  # history slot -> (seq, when)
@@ -163,7 +166,10 @@ class Egress(EgressState):
                     highest = report.highest_sequence
                     seq, sent = self.send_times[highest % SEND_TIMES]
                     known = sent if seq == highest & 0xFFFF else None
-                    listener.on_report(ssrc, report.fraction_lost, highest, known)
+                    fraction = self.downstream_loss.fraction_lost(
+                        highest, report.packets_lost, report.fraction_lost, self._never_sent
+                    )
+                    listener.on_report(ssrc, fraction, highest, known)
         elif isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
             try:
                 bitrate, ssrcs = unpack_remb_fci(packet.fci)
@@ -171,6 +177,9 @@ class Egress(EgressState):
                 return
             if ssrc in ssrcs:
                 listener.on_remb(bitrate)
+
+    def _never_sent(self, sequence_number: int) -> bool:
+        return self.send_times[sequence_number % SEND_TIMES][0] != sequence_number & 0xFFFF
 
     def on_keyframe_request(self, handler: Callable[[], None]) -> None:
         """Route the subscriber's PLI/FIR to ``handler``."""

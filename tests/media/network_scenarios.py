@@ -131,9 +131,10 @@ def lossy_publisher(seconds: float = 10.0, loss: float = 5.0, jitter_ms: float =
         )
         time.sleep(1.0)
         meeting.mark()
-        time.sleep(seconds)
+        seen = meeting.watch_layers(seconds, every=0.5)
         reports = {pid: meeting.report(pid) for pid in ("lark", "wren")}
     received = {pid: report["heron"] for pid, report in reports.items()}
+    clean = ("lark", "wren")
     keys = ("fps", "lost_frames", "keyframe_requests", "audio_longest_gap_ms", "audio_lost_percent")
     return {
         "scenario": "lossy_publisher",
@@ -143,6 +144,19 @@ def lossy_publisher(seconds: float = 10.0, loss: float = 5.0, jitter_ms: float =
         "heron_at": {pid: {k: r.get(k) for k in keys} for pid, r in received.items()},
         # lark's link is clean: what wren gets from lark is what this machine can do at all
         "clean_lark_at_wren": {k: reports["wren"].get("lark", {}).get(k) for k in keys},
+        # heron's losses on its way up are not lark's or wren's: nothing paused for them
+        "paused_for_clean_links": sorted(
+            {
+                f"{key} for {pid}"
+                for _, subscribers in seen
+                for pid in clean
+                for key in subscribers[pid]["paused"]
+            }
+        ),
+        "clean_links_worst_loss": max(
+            (subscribers[pid]["loss"] or 0.0 for _, subscribers in seen for pid in clean),
+            default=None,
+        ),
     }
 
 

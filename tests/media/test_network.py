@@ -46,6 +46,10 @@ def test_namespaces_go_away_after_a_failed_test_and_after_a_killed_one():
 
 def test_a_publisher_on_a_lossy_jittery_link_is_seen_whole_and_heard_without_gaps():
     result = lossy_publisher(seconds=8, loss=5, jitter_ms=50)
+    # one person's bad uplink is not everyone's congestion: before the fix, every
+    # subscriber's estimate counted heron's lost packets and paused videos on clean links
+    assert result["paused_for_clean_links"] == [], result
+    assert result["clean_links_worst_loss"] < 0.02, result
     clean = result["clean_lark_at_wren"]
     if clean["lost_frames"] or (clean["fps"] or 0) < 27 or clean["audio_longest_gap_ms"] > 40:
         # not a network result: the peers did not get the CPU to keep up even on a clean link
