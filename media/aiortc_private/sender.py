@@ -167,7 +167,7 @@ class Egress(EgressState):
                     seq, sent = self.send_times[highest % SEND_TIMES]
                     known = sent if seq == highest & 0xFFFF else None
                     fraction = self.downstream_loss.fraction_lost(
-                        highest, report.packets_lost, report.fraction_lost, self._never_sent
+                        highest, report.packets_lost, report.fraction_lost, self.send_times
                     )
                     listener.on_report(ssrc, fraction, highest, known)
         elif isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
@@ -177,9 +177,6 @@ class Egress(EgressState):
                 return
             if ssrc in ssrcs:
                 listener.on_remb(bitrate)
-
-    def _never_sent(self, sequence_number: int) -> bool:
-        return self.send_times[sequence_number % SEND_TIMES][0] != sequence_number & 0xFFFF
 
     def on_keyframe_request(self, handler: Callable[[], None]) -> None:
         """Route the subscriber's PLI/FIR to ``handler``."""
