@@ -623,24 +623,19 @@ address_tuple(const struct sockaddr_storage *address)
     Py_RETURN_NONE;
 }
 
-/* receive_datagrams(fd, limit) -> [(data, address), ...]: what is queued on the
- * non-blocking socket, at most limit (<= 32); [] when nothing is. OSError as recvfrom. */
-static PyObject *
-receive_datagrams(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+/* Reads what is queued on the non-blocking socket fd, at most limit (<= 32), into
+ * batch_buffers: how many (0 when nothing is), or -1 with OSError set. */
+static int
+read_batch(PyObject *fd_object, PyObject *limit_object, struct mmsghdr *messages,
+           struct sockaddr_storage *addresses)
 {
-    if (nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "receive_datagrams takes 2 arguments");
-        return NULL;
-    }
-    int fd = PyLong_AsLong(args[0]);
-    long limit = PyLong_AsLong(args[1]);
+    int fd = PyLong_AsLong(fd_object);
+    long limit = PyLong_AsLong(limit_object);
     if (PyErr_Occurred())
-        return NULL;
+        return -1;
     if (limit < 1 || limit > BATCH_MAX)
         limit = BATCH_MAX;
-    struct mmsghdr messages[BATCH_MAX];
     struct iovec vectors[BATCH_MAX];
-    struct sockaddr_storage addresses[BATCH_MAX];
     memset(messages, 0, sizeof(messages[0]) * limit);
     for (long i = 0; i < limit; i++) {
         vectors[i].iov_base = batch_buffers[i];
@@ -653,9 +648,41 @@ receive_datagrams(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     int count = recvmmsg(fd, messages, (unsigned int)limit, MSG_DONTWAIT, NULL);
     if (count < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-            return PyList_New(0);
-        return PyErr_SetFromErrno(PyExc_OSError);
+            return 0;
+        PyErr_SetFromErrno(PyExc_OSError);
+        return -1;
     }
+    return count;
+}
+
+/* (data, address, result) for datagram i of the last read_batch */
+static PyObject *
+batch_item(int i, const struct mmsghdr *messages, const struct sockaddr_storage *addresses,
+           PyObject *data, PyObject *result)
+{
+    PyObject *address = address_tuple(&addresses[i]);
+    if (address == NULL)
+        return NULL;
+    if (data == NULL)
+        return Py_BuildValue("(y#NO)", (const char *)batch_buffers[i],
+                             (Py_ssize_t)messages[i].msg_len, address, result);
+    return Py_BuildValue("(ONO)", data, address, result);
+}
+
+/* receive_datagrams(fd, limit) -> [(data, address), ...]: what is queued on the
+ * non-blocking socket, at most limit (<= 32); [] when nothing is. OSError as recvfrom. */
+static PyObject *
+receive_datagrams(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "receive_datagrams takes 2 arguments");
+        return NULL;
+    }
+    struct mmsghdr messages[BATCH_MAX];
+    struct sockaddr_storage addresses[BATCH_MAX];
+    int count = read_batch(args[0], args[1], messages, addresses);
+    if (count < 0)
+        return NULL;
     PyObject *result = PyList_New(count);
     if (result == NULL)
         return NULL;
@@ -671,6 +698,75 @@ receive_datagrams(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyList_SET_ITEM(result, i, item);
     }
     return result;
+}
+
+/* receive_batch(fd, limit, take) -> (count, [(data, address, result), ...]): reads as
+ * receive_datagrams and hands each SRTP media datagram (first byte 128-191, second not an
+ * RTCP type 192-208) to take(data). One it takes (take returns None) is not listed: no
+ * tuple or address is made for it. The rest are listed with result None (not offered),
+ * what take returned, or the exception take raised. count: datagrams read in all. */
+static PyObject *
+receive_batch(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "receive_batch takes 3 arguments");
+        return NULL;
+    }
+    PyObject *take = args[2];
+    struct mmsghdr messages[BATCH_MAX];
+    struct sockaddr_storage addresses[BATCH_MAX];
+    int count = read_batch(args[0], args[1], messages, addresses);
+    if (count < 0)
+        return NULL;
+    PyObject *items = PyList_New(0);
+    if (items == NULL)
+        return NULL;
+    for (int i = 0; i < count; i++) {
+        const unsigned char *bytes = batch_buffers[i];
+        Py_ssize_t length = (Py_ssize_t)messages[i].msg_len;
+        PyObject *item;
+        if (length >= 2 && bytes[0] >= 128 && bytes[0] < 192 &&
+            !(bytes[1] >= 192 && bytes[1] <= 208)) {
+            PyObject *data = PyBytes_FromStringAndSize((const char *)bytes, length);
+            if (data == NULL)
+                goto error;
+            PyObject *result = PyObject_CallOneArg(take, data);
+            if (result == Py_None) {
+                Py_DECREF(result);
+                Py_DECREF(data);
+                continue;
+            }
+            if (result == NULL) {
+                PyObject *type, *value, *traceback;
+                PyErr_Fetch(&type, &value, &traceback);
+                PyErr_NormalizeException(&type, &value, &traceback);
+                if (traceback != NULL && value != NULL)
+                    PyException_SetTraceback(value, traceback);
+                Py_XDECREF(type);
+                Py_XDECREF(traceback);
+                if (value == NULL) {
+                    Py_DECREF(data);
+                    goto error;
+                }
+                result = value;
+            }
+            item = batch_item(i, messages, addresses, data, result);
+            Py_DECREF(data);
+            Py_DECREF(result);
+        } else {
+            item = batch_item(i, messages, addresses, NULL, Py_None);
+        }
+        if (item == NULL)
+            goto error;
+        int appended = PyList_Append(items, item);
+        Py_DECREF(item);
+        if (appended < 0)
+            goto error;
+    }
+    return Py_BuildValue("(iN)", count, items);
+error:
+    Py_DECREF(items);
+    return NULL;
 }
 #endif
 
@@ -690,6 +786,8 @@ static PyMethodDef methods[] = {
     {"parse_rtp", (PyCFunction)(void (*)(void))parse_rtp, METH_FASTCALL,
      "Parse one RTP packet into an RtpPacket."},
 #ifdef __linux__
+    {"receive_batch", (PyCFunction)(void (*)(void))receive_batch, METH_FASTCALL,
+     "receive_datagrams that hands SRTP media datagrams to a receiver and lists the rest."},
     {"receive_datagrams", (PyCFunction)(void (*)(void))receive_datagrams, METH_FASTCALL,
      "Read every datagram queued on a socket (recvmmsg)."},
 #endif

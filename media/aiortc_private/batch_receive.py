@@ -40,11 +40,21 @@ def enabled() -> bool:
     return packet_io.use_compiled() and os.environ.get("MEDIA_BATCH_RECEIVE") != "0"
 
 
-def batch_reads(protocol: Any, rtp: Callable[[bytes], None] | None = None) -> bool:
+# () -> (take, finish) | None: the connection's compiled media receiver as it is now
+# (take(data) returns None for a datagram it forwarded) and what to do with a datagram it
+# gave back or raised on, finish(data, result); None: nothing to hand media to yet
+MediaTaker = Callable[[], tuple[Callable[[bytes], Any], Callable[[bytes, Any], None]] | None]
+
+
+def batch_reads(
+    protocol: Any, rtp: Callable[[bytes], None] | None = None, media: MediaTaker | None = None
+) -> bool:
     """Make ``protocol``'s datagram transport read in batches; False where it cannot.
 
     ``rtp``, if given, takes RTP/RTCP datagrams (first byte 128-191) instead of
-    ``protocol.datagram_received``: one Python call less per media packet."""
+    ``protocol.datagram_received``: one Python call less per media packet. ``media``, if
+    given, the compiled read hands media datagrams straight to (``receive_batch``): no
+    Python at all for one it forwards."""
     transport = getattr(protocol, "transport", None)
     compiled = packet_io.compiled
     if compiled is None or not enabled() or transport is None or transport.is_closing():
@@ -55,22 +65,29 @@ def batch_reads(protocol: Any, rtp: Callable[[bytes], None] | None = None) -> bo
     if not isinstance(loop, asyncio.selector_events.BaseSelectorEventLoop) or sock is None:
         return False
     fd = sock.fileno()
-    receive = compiled.receive_datagrams
+    receive, receive_batch = compiled.receive_datagrams, compiled.receive_batch
 
     def read_ready() -> None:
         # asyncio's _SelectorDatagramTransport._read_ready, for a whole batch
         if transport._conn_lost:
             return
+        taker = media() if media is not None else None
         try:
-            datagrams = receive(fd, BATCH)
+            if taker is None:
+                datagrams = receive(fd, BATCH)
+                count, left, finish = len(datagrams), [(*d, None) for d in datagrams], None
+            else:
+                (count, left), finish = receive_batch(fd, BATCH, taker[0]), taker[1]
         except OSError as exc:
             protocol.error_received(exc)
             return
         reads[0] += 1
-        reads[1] += len(datagrams)
-        for data, addr in datagrams:
+        reads[1] += count
+        for data, addr, result in left:
             try:
-                if rtp is not None and 127 < data[0] < 192:
+                if result is not None and finish is not None:
+                    finish(data, result)  # media the compiled receiver gave back
+                elif rtp is not None and 127 < data[0] < 192:
                     rtp(data)
                 else:
                     protocol.datagram_received(data, addr)

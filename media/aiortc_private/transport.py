@@ -27,6 +27,7 @@ from aiortc.rtp import (
     RtcpRrPacket,
     RtcpRtpfbPacket,
     RtcpSrPacket,
+    RtpPacket,
     unpack_remb_fci,
 )
 
@@ -35,6 +36,9 @@ from .names import PrivateName
 from .packet_io import media_receiver, rtp_receiver
 
 logger = logging.getLogger(__name__)
+
+# what a datagram that is not readable media raises on the way in: dropped, as aiortc does
+UNREADABLE = (ValueError, struct.error, pylibsrtp.Error)
 
 PRIVATE = (
     PrivateName(RTCIceTransport, "_connection", "attribute"),
@@ -71,19 +75,39 @@ def install_fast_receive(
         # pointer to the session
         receive: list[Any] = [None, None, None]
 
-        def data_received(data: bytes, component: int) -> None:
+        def current_handler() -> Any:
             session = dtls._rx_srtp
-            if not 127 < data[0] < 192 or 192 <= data[1] <= 208 or session is None:
-                original(data, component)
-                return
+            if session is None:
+                return None
             extensions_map = dtls._rtp_header_extensions_map
             if receive[0] is not session or receive[1] is not extensions_map:
                 handler = media_handler(session, extensions_map, router)
                 receive[:] = [session, extensions_map, handler]
-            if not receive[2](data):
+            return receive[2]
+
+        def data_received(data: bytes, component: int) -> None:
+            handler = current_handler()
+            media = 127 < data[0] < 192 and not 192 <= data[1] <= 208
+            if not media or handler is None or not handler(data):
                 original(data, component)
 
+        def media_taker(
+            component: int,
+        ) -> tuple[Callable[[bytes], Any], Callable[[bytes, Any], None]] | None:
+            """For a batch read: the compiled receiver of media datagrams, and what to do
+            with one it did not take (its packet, or what it raised), as ``handler`` would."""
+            handler = current_handler()
+            if handler is None or handler.take is None:
+                return None
+
+            def finish(data: bytes, result: Any) -> None:
+                if not handler.finish(result):
+                    original(data, component)
+
+            return handler.take, finish
+
         connection.data_received = data_received
+        connection._relay_media_taker = media_taker
         connection._relay_fast = True
         router.route_rtcp = partial(route_rtcp, router)
     for protocol in connection._protocols:
@@ -103,8 +127,10 @@ def install_fast_receive(
                 _stun_first(data, addr)
 
         protocol.datagram_received = datagram_received
-        # the same as datagram_received does for RTP, without its frame
-        batch_reads(protocol, partial(connection.data_received, component=component))
+        # the same as datagram_received does for RTP, without its frame; media straight
+        # to the compiled receiver
+        taker = partial(connection._relay_media_taker, component)
+        batch_reads(protocol, partial(connection.data_received, component=component), taker)
         if on_socket is not None:
             on_socket(protocol)
 
@@ -126,10 +152,21 @@ def media_handler(
     def handle(data: bytes) -> bool:
         try:
             packet = receive(data)
-        except (ValueError, struct.error, pylibsrtp.Error):
+        except UNREADABLE:
             return True  # undecryptable or malformed: dropped, as aiortc drops it
         if packet is None:
             return True  # forwarded
+        return route(packet)
+
+    def finish(result: RtpPacket | BaseException) -> bool:
+        """``handle``'s end for what the compiled receiver gave back (``receive_batch``)."""
+        if isinstance(result, UNREADABLE):
+            return True
+        if isinstance(result, BaseException):
+            raise result
+        return route(result)
+
+    def route(packet: RtpPacket) -> bool:
         receiver = router.route_rtp(packet)
         ingress = getattr(receiver, "_relay_ingress", None)
         if ingress is not None:
@@ -141,6 +178,8 @@ def media_handler(
             return True
         return receiver is None
 
+    handle.take = receive if receive is not parse else None
+    handle.finish = finish
     return handle
 
 

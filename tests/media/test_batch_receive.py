@@ -70,3 +70,51 @@ async def test_batching_is_off_on_the_python_path(monkeypatch):
     monkeypatch.setenv("MEDIA_PACKET_IO", "python")
     _, installed = await deliver(True, socket.AF_INET, "127.0.0.1")
     assert not installed
+
+
+@pytest.mark.skipif(packet_io.compiled is None, reason="_packet_io is not built")
+async def test_media_goes_straight_to_the_receiver_and_everything_else_keeps_its_path():
+    """What the compiled receiver forwards never reaches Python; what it gives back or
+    raises on, RTCP, STUN and DTLS arrive as before, in order."""
+    loop = asyncio.get_running_loop()
+    if not isinstance(loop, asyncio.selector_events.BaseSelectorEventLoop):
+        pytest.skip("uvloop keeps its own reads")
+    transport, protocol = await loop.create_datagram_endpoint(Recorder, local_addr=("127.0.0.1", 0))
+    taken: list[bytes] = []
+    finished: list[tuple[bytes, object]] = []
+    rtp: list[bytes] = []
+
+    def take(data: bytes):
+        if data[2] == 1:  # what the compiled path gives back: a packet for Python
+            return ("packet", data)
+        if data[2] == 2:
+            raise ValueError("undecryptable")
+        taken.append(data)
+        return None
+
+    def finish(data: bytes, result: object) -> None:
+        finished.append((data, result))
+
+    try:
+        assert batch_receive.batch_reads(protocol, rtp.append, lambda: (take, finish))
+        sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sender.bind(("127.0.0.1", 0))
+        media = [bytes([0x80, 0x60, 0, i]) for i in range(20)]
+        back, bad = bytes([0x80, 0x60, 1, 0]), bytes([0x80, 0x60, 2, 0])
+        rtcp, stun, dtls = bytes([0x80, 200, 0, 0]), b"\x00\x01stun", b"\x16\xfe\xfddtls"
+        sent = [*media[:10], back, rtcp, stun, bad, dtls, *media[10:]]
+        for data in sent:
+            sender.sendto(data, transport.get_extra_info("sockname"))
+        for _ in range(200):
+            if len(taken) + len(finished) + len(rtp) + len(protocol.received) == len(sent):
+                break
+            await asyncio.sleep(0.01)
+        sender.close()
+        assert taken == media
+        assert [d for d, _ in finished] == [back, bad]
+        assert finished[0][1] == ("packet", back)
+        assert isinstance(finished[1][1], ValueError)
+        assert rtp == [rtcp]
+        assert [d for d, _ in protocol.received] == [stun, dtls]
+    finally:
+        transport.close()
