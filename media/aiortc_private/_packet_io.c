@@ -669,42 +669,12 @@ batch_item(int i, const struct mmsghdr *messages, const struct sockaddr_storage 
     return Py_BuildValue("(ONO)", data, address, result);
 }
 
-/* receive_datagrams(fd, limit) -> [(data, address), ...]: what is queued on the
- * non-blocking socket, at most limit (<= 32); [] when nothing is. OSError as recvfrom. */
-static PyObject *
-receive_datagrams(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
-{
-    if (nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "receive_datagrams takes 2 arguments");
-        return NULL;
-    }
-    struct mmsghdr messages[BATCH_MAX];
-    struct sockaddr_storage addresses[BATCH_MAX];
-    int count = read_batch(args[0], args[1], messages, addresses);
-    if (count < 0)
-        return NULL;
-    PyObject *result = PyList_New(count);
-    if (result == NULL)
-        return NULL;
-    for (int i = 0; i < count; i++) {
-        PyObject *address = address_tuple(&addresses[i]);
-        PyObject *item = address == NULL ? NULL
-                                         : Py_BuildValue("(y#N)", (const char *)batch_buffers[i],
-                                                         (Py_ssize_t)messages[i].msg_len, address);
-        if (item == NULL) {
-            Py_DECREF(result);
-            return NULL;
-        }
-        PyList_SET_ITEM(result, i, item);
-    }
-    return result;
-}
-
-/* receive_batch(fd, limit, take) -> (count, [(data, address, result), ...]): reads as
- * receive_datagrams and hands each SRTP media datagram (first byte 128-191, second not an
- * RTCP type 192-208) to take(data). One it takes (take returns None) is not listed: no
- * tuple or address is made for it. The rest are listed with result None (not offered),
- * what take returned, or the exception take raised. count: datagrams read in all. */
+/* receive_batch(fd, limit, take) -> (count, [(data, address, result), ...]): what is
+ * queued on the non-blocking socket, at most limit (<= 32), read with one recvmmsg (OSError
+ * as recvfrom). Unless take is None, each SRTP media datagram (first byte 128-191, second
+ * not an RTCP type 192-208) goes to take(data); one it takes (take returns None) is not
+ * listed: no tuple or address is made for it. The rest are listed with result None (not
+ * offered), what take returned, or the exception take raised. count: datagrams read. */
 static PyObject *
 receive_batch(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -725,7 +695,7 @@ receive_batch(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         const unsigned char *bytes = batch_buffers[i];
         Py_ssize_t length = (Py_ssize_t)messages[i].msg_len;
         PyObject *item;
-        if (length >= 2 && bytes[0] >= 128 && bytes[0] < 192 &&
+        if (take != Py_None && length >= 2 && bytes[0] >= 128 && bytes[0] < 192 &&
             !(bytes[1] >= 192 && bytes[1] <= 208)) {
             PyObject *data = PyBytes_FromStringAndSize((const char *)bytes, length);
             if (data == NULL)
@@ -787,9 +757,7 @@ static PyMethodDef methods[] = {
      "Parse one RTP packet into an RtpPacket."},
 #ifdef __linux__
     {"receive_batch", (PyCFunction)(void (*)(void))receive_batch, METH_FASTCALL,
-     "receive_datagrams that hands SRTP media datagrams to a receiver and lists the rest."},
-    {"receive_datagrams", (PyCFunction)(void (*)(void))receive_datagrams, METH_FASTCALL,
-     "Read every datagram queued on a socket (recvmmsg)."},
+     "Read every datagram queued on a socket (recvmmsg), SRTP media to a receiver."},
 #endif
     {"rewrite_vp8_ids", (PyCFunction)(void (*)(void))rewrite_vp8_ids, METH_FASTCALL,
      "Renumber a VP8 payload's picture id and TL0PICIDX."},

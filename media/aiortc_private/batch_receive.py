@@ -59,25 +59,22 @@ def batch_reads(
     compiled = packet_io.compiled
     if compiled is None or not enabled() or transport is None or transport.is_closing():
         return False
-    if not hasattr(compiled, "receive_datagrams"):  # built where there is no recvmmsg
+    if not hasattr(compiled, "receive_batch"):  # built where there is no recvmmsg
         return False
     loop, sock = getattr(transport, "_loop", None), getattr(transport, "_sock", None)
     if not isinstance(loop, asyncio.selector_events.BaseSelectorEventLoop) or sock is None:
         return False
     fd = sock.fileno()
-    receive, receive_batch = compiled.receive_datagrams, compiled.receive_batch
+    receive_batch = compiled.receive_batch
 
     def read_ready() -> None:
         # asyncio's _SelectorDatagramTransport._read_ready, for a whole batch
         if transport._conn_lost:
             return
         taker = media() if media is not None else None
+        take, finish = taker if taker is not None else (None, None)
         try:
-            if taker is None:
-                datagrams = receive(fd, BATCH)
-                count, left, finish = len(datagrams), [(*d, None) for d in datagrams], None
-            else:
-                (count, left), finish = receive_batch(fd, BATCH, taker[0]), taker[1]
+            count, left = receive_batch(fd, BATCH, take)
         except OSError as exc:
             protocol.error_received(exc)
             return

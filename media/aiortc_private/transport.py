@@ -86,9 +86,11 @@ def install_fast_receive(
             return receive[2]
 
         def data_received(data: bytes, component: int) -> None:
+            if not 127 < data[0] < 192 or 192 <= data[1] <= 208:
+                original(data, component)
+                return
             handler = current_handler()
-            media = 127 < data[0] < 192 and not 192 <= data[1] <= 208
-            if not media or handler is None or not handler(data):
+            if handler is None or not handler(data):
                 original(data, component)
 
         def media_taker(
