@@ -50,11 +50,18 @@ The rules, once a second (``update``), on the reports that arrived since the las
   at a loss under 10 %, and the estimate drops to ``QUEUE_DRAIN`` of what got through;
 - a REMB below ``REMB_APP_LIMITED`` x sent is a ceiling: the subscriber's own delay
   estimate says the link is (nearly) full. A REMB above it says nothing about the
-  link: receivers cap REMB at 1.5 x what they receive, so it only follows the relay;
+  link: receivers cap REMB at 1.5 x what they receive, so it only follows the relay.
+  Nor does one whose last change was up (the receiver catching up with what reaches
+  it, ~8 % a second in Chromium), nor one unchanged since the current step began: it
+  was made before the step's packets arrived, and while a video is paused the
+  receiver's estimate stands still (Chromium under load said 169k, the video paused,
+  and the same 169k came every second after);
 - loss below ``LOSS_LOW`` (2 %), no decrease for the hold, and no queue over 150 ms
   nor one over ``QUEUE_CLEAR`` (50 ms) that rises: the estimate grows, one step at a
-  time (the queue of a step that does not fit shows before the next). Between the two:
-  it holds.
+  time (the queue of a step that does not fit shows before the next). No reports to
+  measure loss on, from a subscriber whose REMBs still arrive (its videos paused, it
+  reports on audio every 5 s), is no news of congestion: it grows the same. Between
+  the two: it holds.
 
 How it grows: a link carrying less than its estimate (app-limited: videos paused, low
 layers) shows no loss whatever the estimate, so growth by a factor a second would run
@@ -132,6 +139,8 @@ class BandwidthEstimate:
         self._lost = 0.0
         self._expected = 0
         self._remb: tuple[int, float] | None = None
+        self._remb_rose = False  # its last change was up: the receiver is catching up
+        self._remb_changed_at = -1e9  # when it last changed value
         self._sent_bits: tuple[int, int, int] | None = None
         self._updated_at: float | None = None
         self._decreased_at = -1e9
@@ -208,7 +217,11 @@ class BandwidthEstimate:
         return int(sum(rates)) if rates else None
 
     def on_remb(self, bits_per_second: int, now: float | None = None) -> None:
-        self._remb = (bits_per_second, time.monotonic() if now is None else now)
+        now = time.monotonic() if now is None else now
+        if self._remb is None or bits_per_second != self._remb[0]:
+            self._remb_rose = self._remb is not None and bits_per_second > self._remb[0]
+            self._remb_changed_at = now
+        self._remb = (bits_per_second, now)
 
     @property
     def video_budget(self) -> int | None:
@@ -287,6 +300,20 @@ class BandwidthEstimate:
             and bool(self.loss)
         )
         remb = self._remb[0] if self._remb and now - self._remb[1] <= REMB_FRESH else None
+        probe = self._probe
+        probing_since = probe[1] if probe is not None and now - probe[1] <= PROBE_SETTLED else None
+        # the subscriber still speaks: a REMB since the last update (none comes over a link
+        # that is down)
+        alive = self._remb is not None and self._remb[1] > previous_at
+        # a receiver's estimate only moves while video reaches it: one unchanged since this
+        # step began was made before it (while the video was paused, it stays as it was)
+        stale = probing_since is not None and self._remb_changed_at < probing_since
+        remb_binds = (
+            remb is not None
+            and remb < REMB_APP_LIMITED * sent
+            and not self._remb_rose
+            and not stale
+        )
         # a standing queue gone within a second: what filled it stopped (a limit lifted),
         # and loss reported now happened before
         queue_vanished = (
@@ -295,7 +322,7 @@ class BandwidthEstimate:
             and self.queued is not None
             and self.queued < QUEUE_CLEAR
         )
-        probing = self._probe is not None and now - self._probe[1] <= PROBE_SETTLED
+        probing = probing_since is not None
         if probing and (queue_building or (self.loss is not None and self.loss >= LOSS_LOW)):
             # loss, or packets waiting in a queue (a deep queue loses nothing for seconds),
             # since the last step up: it did not fit, back to where it began at once
@@ -321,14 +348,16 @@ class BandwidthEstimate:
             drained = int(received * QUEUE_DRAIN)
             if self.estimate is None or drained < self.estimate:
                 self._decrease(drained, now)
-        elif remb is not None and remb < REMB_APP_LIMITED * sent:
+        elif remb_binds:
+            assert remb is not None
             if self.estimate is None or remb < self.estimate:
                 self._decrease(remb, now)
             # a binding REMB at or above the estimate: it holds
         elif (
             self.estimate is not None
-            and self.loss is not None
-            and self.loss < LOSS_LOW
+            # no receiver reports to measure loss on (a paused video's subscriber reports
+            # on audio every 5 s): no news of congestion from a subscriber that is there
+            and (self.loss < LOSS_LOW if self.loss is not None else alive)
             and not queue_rising
             and now - self._decreased_at >= self._hold
         ):

@@ -28,13 +28,22 @@ class Link:
         self.estimate.update(0, now=self.now)
         self.estimate.on_report(1, 0, self.sequence, now=self.now)
 
-    def second(self, offered: int, fraction_lost: float | None = None, remb: int | None = None):
+    def second(
+        self,
+        offered: int,
+        fraction_lost: float | None = None,
+        remb: int | None = None,
+        report: bool = True,
+    ):
+        """``report`` False: the subscriber tells nothing of the stream this second (its
+        video is paused; audio reports come every 5 s)."""
         self.now += 1.0
         self.sent_bits += offered
         if fraction_lost is None:
             fraction_lost = max(0.0, 1 - self.capacity / offered)
-        self.sequence += PACKETS_PER_SECOND
-        self.estimate.on_report(1, int(fraction_lost * 256), self.sequence, now=self.now)
+        if report:
+            self.sequence += PACKETS_PER_SECOND
+            self.estimate.on_report(1, int(fraction_lost * 256), self.sequence, now=self.now)
         if remb is not None:
             self.estimate.on_remb(remb, now=self.now)
         return self.estimate.update(self.sent_bits, now=self.now)
@@ -105,6 +114,44 @@ def test_a_remb_that_only_follows_what_is_sent_does_not_stop_probing():
         # receivers say at most 1.5 x what they get: no evidence of a limit
         link.second(300_000, fraction_lost=0.0, remb=460_000)
     assert link.estimate.estimate is not None and link.estimate.estimate > 900_000
+
+
+def test_a_paused_video_is_probed_again_although_its_receiver_tells_nothing_new():
+    # Seen in Chromium under load: its REMB (169k) pauses the only video; then only audio
+    # flows, Chromium's estimate of what reaches it stays 169k (no video to measure) and
+    # no receiver report covers a stream with packets. That is no news of congestion:
+    # after the hold the paused video is the probe, as it would be with reports.
+    link = Link(capacity=10_000_000)
+    assert link.second(250_000, fraction_lost=0.0, remb=169_000) == 169_000
+    link.estimate.probe_budget = 200_000  # the allocator: resuming the video needs this
+    seconds = 0
+    while link.estimate.estimate == 169_000 and seconds < 10:
+        link.second(48_000, remb=169_000, report=False)  # audio only
+        seconds += 1
+    assert seconds <= HOLD_AFTER_DECREASE + 1
+    assert link.estimate.estimate >= 200_000  # the video's budget: it resumes
+    # the video flows again; the receiver's REMB, made before it did, is not a ceiling
+    # while the step settles, and then it rises as the video reaches it
+    stepped = link.estimate.estimate
+    assert link.second(250_000, fraction_lost=0.0, remb=169_000) >= stepped
+    for remb in (182_000, 197_000, 213_000):
+        assert link.second(250_000, fraction_lost=0.0, remb=remb) >= stepped
+
+
+def test_a_remb_that_falls_below_what_is_sent_is_a_ceiling_again():
+    link = Link(capacity=10_000_000)
+    link.second(250_000, fraction_lost=0.0, remb=169_000)
+    link.second(250_000, fraction_lost=0.0, remb=200_000)  # rising: catching up
+    assert link.second(250_000, fraction_lost=0.0, remb=150_000) == 150_000
+
+
+def test_no_growth_while_the_subscriber_is_silent():
+    # a link that is down carries no REMB either: nothing to grow on
+    link = Link(capacity=10_000_000)
+    link.second(250_000, fraction_lost=0.0, remb=169_000)
+    link.estimate.probe_budget = 200_000
+    for _ in range(10):
+        assert link.second(48_000, report=False) == 169_000
 
 
 def test_growth_waits_for_the_hold_then_grows_by_half_a_second():
