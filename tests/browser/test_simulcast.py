@@ -45,11 +45,31 @@ def _width_received(page, pid) -> int:
     return page.evaluate(RECEIVED_WIDTH, pid)
 
 
-def _wait_width(page, pid, test: str, what: str) -> None:
-    pages.poll(
-        page, f"async (pid) => {{ const w = await ({RECEIVED_WIDTH})(pid); return {test}; }}", pid,
-        20_000, what=what,
-    )  # fmt: skip
+SENT_DETAIL = """async () => {
+    const report = await window.peerMeeting.media.pc.getStats();
+    const layers = [];
+    report.forEach((s) => {
+        if (s.type === "outbound-rtp" && s.kind === "video")
+            layers.push([s.rid, s.frameWidth, s.framesEncoded, s.qualityLimitationReason,
+                         s.active, s.targetBitrate]);
+    });
+    return layers;
+}"""
+
+
+def _wait_width(page, pid, test: str, what: str, sender=None) -> None:
+    try:
+        pages.poll(
+            page, f"async (pid) => {{ const w = await ({RECEIVED_WIDTH})(pid); return {test}; }}",
+            pid, 20_000, what=what,
+        )  # fmt: skip
+    except AssertionError as failed:
+        # what each side saw, for a failure that only shows under load
+        told = page.evaluate("() => window.peerMeeting.tileSizes.last")
+        seen = f"received width {_width_received(page, pid)}, tiles told {told}"
+        if sender is not None:
+            seen += f"; sender's layers now {sender.evaluate(SENT_DETAIL)}"
+        raise AssertionError(f"{failed}; {seen}") from None
 
 
 @pytest.mark.timeout(180)
@@ -64,15 +84,18 @@ def test_the_viewer_gets_the_layer_its_tile_needs_and_keeps_decoding(meeting, ar
     assert low < full
 
     heron.set_viewport_size({"width": 1280, "height": 800})  # a large tile: the full layer
-    _wait_width(heron, ids["fac"], f"w === {full}", f"the full layer; sent {sent}")
+    _wait_width(heron, ids["fac"], f"w === {full}", f"the full layer; sent {sent}", fac)
 
-    # the page reports a thumbnail (as its tile reporter does after a layout change)
+    # the page's tile reporter tells a thumbnail (as after a layout change). Through the
+    # reporter, not a bare message: it sends only sizes it has not told, and a 1200-wide
+    # window shows the same square tile as a 1280-wide one
+    # (once the report the new window size set off has gone, or it would come after)
+    pages.poll(heron, "() => window.peerMeeting.tileSizes.timer === null", None, 5_000)
     heron.evaluate(
-        """(pid) => window.peerMeeting.media.send(
-               {type: "media.tiles", tiles: {[pid]: {width: 160, height: 120}}})""",
+        "(pid) => window.peerMeeting.tileSizes.say({[pid]: {width: 160, height: 120}})",
         ids["fac"],
     )
-    _wait_width(heron, ids["fac"], f"w === {low}", f"the low layer; sent {sent}")
+    _wait_width(heron, ids["fac"], f"w === {low}", f"the low layer; sent {sent}", fac)
     decoded = pages.inbound(heron, ids["fac"], "video", "framesDecoded")
     time.sleep(2)
     assert pages.inbound(heron, ids["fac"], "video", "framesDecoded") > decoded + 10
@@ -80,5 +103,5 @@ def test_the_viewer_gets_the_layer_its_tile_needs_and_keeps_decoding(meeting, ar
 
     # a layout change: the page reports its real tile again and the full layer comes back
     heron.set_viewport_size({"width": 1200, "height": 800})
-    _wait_width(heron, ids["fac"], f"w === {full}", "back to the full layer")
+    _wait_width(heron, ids["fac"], f"w === {full}", "back to the full layer", fac)
     pages.wait_receiving_video(heron, ids["fac"])

@@ -110,7 +110,7 @@ navigator.connection?.addEventListener("change", () => {
   networkType = navigator.connection.type;
   media.networkChanged("a new kind of network");
 });
-window.peerMeeting = { view, media, local, selfMedia, modes }; // for tests and curious facilitators' devtools
+window.peerMeeting = { view, media, local, selfMedia, modes, tileSizes }; // for tests and curious facilitators' devtools
 
 // --- the socket, and what its close means ------------------------------------------------
 

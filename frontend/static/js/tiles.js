@@ -20,7 +20,10 @@ export class TileReporter {
 
   schedule() {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.report(), SETTLE_MS);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.report();
+    }, SETTLE_MS);
   }
 
   // A new connection to the relay knows no tiles yet.
@@ -43,6 +46,11 @@ export class TileReporter {
       const size = (n) => Math.max(0, Math.min(MAX_PIXELS, Math.round(n * scale)));
       tiles[id] = { width: size(box.width), height: size(box.height) };
     }
+    this.say(tiles);
+  }
+
+  // Tells the relay these sizes unless they are what it was told last.
+  say(tiles) {
     const said = JSON.stringify(tiles);
     if (said === this.last) return;
     if (this.send({ type: "media.tiles", tiles })) this.last = said;
