@@ -24,9 +24,18 @@ export function setupShortcuts(actions) {
   }
 }
 
-// Dialogs give focus back to whatever opened them.
+// Dialogs give focus back to whatever opened them. Chromium already has when "close" fires,
+// a task later: by then the person may have moved on (clicked into the chat and typed), and
+// taking focus back would turn their next letter into a shortcut.
 export function openDialog(dialog) {
   const opener = document.activeElement;
-  dialog.addEventListener("close", () => opener?.focus?.(), { once: true });
+  dialog.addEventListener(
+    "close",
+    () => {
+      const now = document.activeElement;
+      if (!now || now === document.body || dialog.contains(now)) opener?.focus?.();
+    },
+    { once: true },
+  );
   dialog.showModal();
 }
