@@ -93,6 +93,10 @@ def install_fast_receive(
             if handler is None or not handler(data):
                 original(data, component)
 
+        # component -> (handler, its taker): a read wakes the loop ~200 times a second
+        # at 2 participants, so the pair is made once per handler, not per wake
+        takers: dict[int, tuple[Any, Any]] = {}
+
         def media_taker(
             component: int,
         ) -> tuple[Callable[[bytes], Any], Callable[[bytes, Any], None]] | None:
@@ -101,12 +105,17 @@ def install_fast_receive(
             handler = current_handler()
             if handler is None or handler.take is None:
                 return None
+            made = takers.get(component)
+            if made is not None and made[0] is handler:
+                return made[1]
 
             def finish(data: bytes, result: Any) -> None:
                 if not handler.finish(result):
                     original(data, component)
 
-            return handler.take, finish
+            taker = (handler.take, finish)
+            takers[component] = (handler, taker)
+            return taker
 
         connection.data_received = data_received
         connection._relay_media_taker = media_taker
