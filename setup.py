@@ -12,6 +12,8 @@ setup(
                 "media/aiortc_private/_fan_out.c",
                 "media/aiortc_private/_receive.c",
                 "media/aiortc_private/_publication.c",
+                "media/aiortc_private/_vp8_ids.c",
+                "media/aiortc_private/_batch_read.c",
             ],
             depends=["media/aiortc_private/_packet_io.h"],
             extra_compile_args=["-O2"],

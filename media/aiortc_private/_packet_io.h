@@ -1,4 +1,5 @@
-/* What _packet_io.c and _fan_out.c share: one RTP packet written, protected and sent. */
+/* What the _packet_io module's C files share: one RTP packet written, protected and sent,
+ * and each file's entry points. */
 #ifndef PEER_MEETINGS_PACKET_IO_H
 #define PEER_MEETINGS_PACKET_IO_H
 
@@ -107,6 +108,11 @@ int fan_out_add_types(PyObject *module);
 int fan_out_closing_field(PyObject *field);
 PyObject *fan_out(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *configure_egress(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+
+PyObject *rewrite_vp8_ids(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+#ifdef __linux__
+PyObject *receive_batch(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+#endif
 
 int receive_init(void);
 int receive_add_types(PyObject *module);
