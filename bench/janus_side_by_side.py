@@ -33,6 +33,7 @@ from relay import (
     all_flowing,
     cpu_seconds,
     media_file,
+    pin,
     run_once,
     what_clients_got,
 )
@@ -287,7 +288,13 @@ def compare_point(n: int, relay: list[dict], janus: list[dict]) -> dict:
 
 
 def side_by_side(
-    url: str, pid: int, counts: list[int], rounds: int, seconds: float, warmup: float
+    url: str,
+    pid: int,
+    counts: list[int],
+    rounds: int,
+    seconds: float,
+    warmup: float,
+    server_cpus: set[int] | None = None,
 ) -> dict:
     media = media_file()
     runs: dict[int, dict[str, list[dict]]] = {n: {"relay": [], "janus": []} for n in counts}
@@ -297,7 +304,9 @@ def side_by_side(
             order = ("relay", "janus") if round_number % 2 == 0 else ("janus", "relay")
             for kind in order:
                 run = (
-                    functools.partial(run_once, "forward", n, seconds, warmup, media)
+                    functools.partial(
+                        run_once, "forward", n, seconds, warmup, media, server_cpus=server_cpus
+                    )
                     if kind == "relay"
                     else functools.partial(run_janus_once, url, pid, n, seconds, warmup)
                 )
@@ -307,6 +316,7 @@ def side_by_side(
         "janus_version": JANUS_VERSION,
         "seconds": seconds,
         "rounds": rounds,
+        "server_cpus": sorted(server_cpus) if server_cpus else None,
         "target_relay_vs_janus": TARGET_RATIO,
         "target_met_at_every_n": all(
             p["relay_vs_janus"] is not None and p["relay_vs_janus"] <= TARGET_RATIO for p in points
@@ -336,6 +346,11 @@ def main() -> None:
     parser.add_argument("--janus-pid", type=int, help="default: the process on the API port")
     parser.add_argument("--json", action="store_true", help="print one JSON line")
     parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="the server measured (relay or Janus) on the last CPU, the clients on the others",
+    )
+    parser.add_argument(
         "--write-janus-config", type=Path, metavar="DIR", help="write Janus's config and exit"
     )
     args = parser.parse_args()
@@ -360,6 +375,14 @@ def main() -> None:
     pid = args.janus_pid or listening_pid(port)
     if pid is None:
         sys.exit(f"Janus answers at {args.janus} but its process is not visible; pass --janus-pid.")
+    server_cpus = None
+    if args.pin:
+        cpus = sorted(os.sched_getaffinity(0))
+        if len(cpus) < 2:
+            sys.exit("--pin needs two CPUs")
+        server_cpus = {cpus[-1]}
+        os.sched_setaffinity(0, set(cpus[:-1]))  # this process and the clients it starts
+        pin(pid, server_cpus)
     result = side_by_side(
         args.janus,
         pid,
@@ -367,7 +390,10 @@ def main() -> None:
         args.rounds,
         args.seconds,
         args.warmup,
+        server_cpus,
     )
+    if server_cpus:
+        pin(pid, set(cpus))
     print(json.dumps(result) if args.json else json.dumps(result, indent=2))
 
 

@@ -99,6 +99,12 @@ def cpu_seconds(pid: int) -> tuple[float, float]:
     return int(fields[11]) / tick, int(fields[12]) / tick
 
 
+def pin(pid: int, cpus: set[int]) -> None:
+    """Every thread of a process onto ``cpus`` (threads started later inherit it)."""
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        os.sched_setaffinity(int(task.name), cpus)
+
+
 def server_stats(port: int) -> dict:
     return server_call(port, {"id": 1, "op": "stats"})
 
@@ -144,12 +150,15 @@ def run_once(
     loop: str = "worker",
     packet_io: str = "default",
     layers: Path | None = None,
+    server_cpus: set[int] | None = None,
 ) -> dict:
     env = {} if packet_io == "default" else {"MEDIA_PACKET_IO": packet_io}
     server = Child("relay_server.py", "--mode", mode, "--loop", loop, env=env)
     clients: list[Child] = []
     try:
         ready = server.expect("READY", 30).split()
+        if server_cpus:
+            pin(server.proc.pid, server_cpus)
         port, loop_used = int(ready[1]), ready[2]
         ids = [f"p{i}" for i in range(participants)]
         for start in range(0, participants, PER_CLIENT_PROCESS):
