@@ -41,8 +41,16 @@ function fill(given) {
   if (destructive.length) items.push(el("hr", { class: "person-menu-separator" }), ...destructive.map((n) => el("div", { class: "person-menu-item" }, n)));
   menu.replaceChildren(...items);
   // An action done (a button pressed, a choice made), the menu closes.
-  for (const button of menu.querySelectorAll("button")) button.addEventListener("click", () => menu.hidePopover());
-  for (const select of menu.querySelectorAll("select")) select.addEventListener("change", () => menu.hidePopover());
+  for (const button of menu.querySelectorAll("button")) button.addEventListener("click", closeMenu);
+  for (const select of menu.querySelectorAll("select")) select.addEventListener("change", closeMenu);
+}
+
+// The menu hidden and its button told so at once: the "toggle" event comes a task later, and
+// until then the button still said "expanded" (to a screen reader, or a click that read it).
+function closeMenu() {
+  openFor?.anchor.setAttribute("aria-expanded", "false");
+  openFor = null;
+  if (menu.matches(":popover-open")) menu.hidePopover();
 }
 
 function place(anchor) {
@@ -78,13 +86,13 @@ export function personMenuButton(view, p, send, where = "row") {
   );
   button.addEventListener("click", () => {
     if (openFor?.anchor === button) {
-      menu.hidePopover();
+      closeMenu();
       return;
     }
     const build = () => actionsFor(view, view.participants.get(p.id) || p, send);
     fill(build());
     menu.setAttribute("aria-label", `Actions for ${p.name}`);
-    if (menu.matches(":popover-open")) menu.hidePopover();
+    closeMenu(); // open for someone else: their button is told at once too
     menu.showPopover();
     openFor = { id: p.id, anchor: button, build, where };
     button.setAttribute("aria-expanded", "true");
@@ -102,7 +110,7 @@ export function personMenuButton(view, p, send, where = "row") {
 export function refreshPersonMenu(view) {
   if (!openFor) return;
   if (!view.participants.has(openFor.id) || !openFor.anchor.isConnected) {
-    menu.hidePopover();
+    closeMenu();
     return;
   }
   const focused = menu.contains(document.activeElement);
