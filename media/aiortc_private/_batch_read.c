@@ -122,19 +122,9 @@ receive_batch(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                 Py_DECREF(data);
                 continue;
             }
-            if (result == NULL) {
-                PyObject *type, *value, *traceback;
-                PyErr_Fetch(&type, &value, &traceback);
-                PyErr_NormalizeException(&type, &value, &traceback);
-                if (traceback != NULL && value != NULL)
-                    PyException_SetTraceback(value, traceback);
-                Py_XDECREF(type);
-                Py_XDECREF(traceback);
-                if (value == NULL) {
-                    Py_DECREF(data);
-                    goto error;
-                }
-                result = value;
+            if (result == NULL && (result = take_exception()) == NULL) {
+                Py_DECREF(data);
+                goto error;
             }
             item = batch_item(i, messages, addresses, data, result);
             Py_DECREF(data);

@@ -71,6 +71,21 @@ fields_of(PyObject *self)
 
 /* an int field's value into *out; 0 when it is unset or not an int (the Python path
  * then), -1 with an exception set */
+/* The exception set, taken off the thread state as one object with its traceback (a new
+ * reference, to hand to Python); NULL if none was set. */
+static inline PyObject *
+take_exception(void)
+{
+    PyObject *type, *value, *traceback;
+    PyErr_Fetch(&type, &value, &traceback);
+    PyErr_NormalizeException(&type, &value, &traceback);
+    if (traceback != NULL && value != NULL)
+        PyException_SetTraceback(value, traceback);
+    Py_XDECREF(type);
+    Py_XDECREF(traceback);
+    return value;
+}
+
 static inline int
 int_field(PyObject *value, long long *out)
 {

@@ -171,18 +171,12 @@ deliver(IngressState *ingress, PyObject *packet, PyObject *codec, PyObject *repo
         Py_DECREF(result);
         return 1;
     }
-    PyObject *type, *value, *traceback;
-    PyErr_Fetch(&type, &value, &traceback);
-    PyErr_NormalizeException(&type, &value, &traceback);
-    if (traceback != NULL && value != NULL)
-        PyException_SetTraceback(value, traceback);
+    PyObject *value = take_exception();
     PyObject *logged = PyObject_CallOneArg(report, value ? value : Py_None);
     if (logged == NULL)
         PyErr_WriteUnraisable(report);
     Py_XDECREF(logged);
-    Py_XDECREF(type);
     Py_XDECREF(value);
-    Py_XDECREF(traceback);
     return 1;
 }
 
