@@ -383,17 +383,19 @@ def main() -> None:
         server_cpus = {cpus[-1]}
         os.sched_setaffinity(0, set(cpus[:-1]))  # this process and the clients it starts
         pin(pid, server_cpus)
-    result = side_by_side(
-        args.janus,
-        pid,
-        participant_counts(args.participants),
-        args.rounds,
-        args.seconds,
-        args.warmup,
-        server_cpus,
-    )
-    if server_cpus:
-        pin(pid, set(cpus))
+    try:
+        result = side_by_side(
+            args.janus,
+            pid,
+            participant_counts(args.participants),
+            args.rounds,
+            args.seconds,
+            args.warmup,
+            server_cpus,
+        )
+    finally:
+        if server_cpus:
+            pin(pid, set(cpus))  # Janus outlives the bench: give it every CPU back
     print(json.dumps(result) if args.json else json.dumps(result, indent=2))
 
 
