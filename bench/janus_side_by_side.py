@@ -295,23 +295,45 @@ def side_by_side(
     seconds: float,
     warmup: float,
     server_cpus: set[int] | None = None,
+    wake_intervals: list[float | None] | None = None,
 ) -> dict:
+    """``wake_intervals``: the relay runs once per value in every round (None: as the
+    media worker ships, media/runtime.py), each compared with the same rounds' Janus."""
     media = media_file()
-    runs: dict[int, dict[str, list[dict]]] = {n: {"relay": [], "janus": []} for n in counts}
+    relays = wake_intervals or [None]
+    kinds = [("relay", wake) for wake in relays] + [("janus", None)]
+    runs: dict[int, dict[tuple[str, float | None], list[dict]]] = {
+        n: {kind: [] for kind in kinds} for n in counts
+    }
     for round_number in range(rounds):
         for n in counts:
             # alternate which goes first, so neither always gets the quieter minute
-            order = ("relay", "janus") if round_number % 2 == 0 else ("janus", "relay")
-            for kind in order:
+            for kind, wake in kinds if round_number % 2 == 0 else kinds[::-1]:
                 run = (
                     functools.partial(
-                        run_once, "forward", n, seconds, warmup, media, server_cpus=server_cpus
+                        run_once,
+                        "forward",
+                        n,
+                        seconds,
+                        warmup,
+                        media,
+                        server_cpus=server_cpus,
+                        wake_interval_ms=wake,
                     )
                     if kind == "relay"
                     else functools.partial(run_janus_once, url, pid, n, seconds, warmup)
                 )
-                runs[n][kind].append(measure(kind, run, n))
-    points = [compare_point(n, runs[n]["relay"], runs[n]["janus"]) for n in counts]
+                label = kind if wake is None else f"relay, wake-ups paced to {wake:g} ms"
+                runs[n][kind, wake].append(measure(label, run, n))
+    points = [
+        {
+            "wake_interval_ms": wake,
+            **compare_point(n, runs[n]["relay", wake], runs[n]["janus", None]),
+        }
+        for n in counts
+        for wake in relays
+    ]
+    shipped = [p for p in points if p["wake_interval_ms"] is None] or points
     return {
         "janus_version": JANUS_VERSION,
         "seconds": seconds,
@@ -319,7 +341,7 @@ def side_by_side(
         "server_cpus": sorted(server_cpus) if server_cpus else None,
         "target_relay_vs_janus": TARGET_RATIO,
         "target_met_at_every_n": all(
-            p["relay_vs_janus"] is not None and p["relay_vs_janus"] <= TARGET_RATIO for p in points
+            p["relay_vs_janus"] is not None and p["relay_vs_janus"] <= TARGET_RATIO for p in shipped
         ),
         "points": points,
     }
@@ -349,6 +371,12 @@ def main() -> None:
         "--pin",
         action="store_true",
         help="the server measured (relay or Janus) on the last CPU, the clients on the others",
+    )
+    parser.add_argument(
+        "--wake-interval-ms",
+        type=lambda text: [None if v == "default" else float(v) for v in text.split(",")],
+        help="relay variants each round, e.g. 0,default (0: wake-ups not paced; "
+        "default: as the media worker ships)",
     )
     parser.add_argument(
         "--write-janus-config", type=Path, metavar="DIR", help="write Janus's config and exit"
@@ -392,6 +420,7 @@ def main() -> None:
             args.seconds,
             args.warmup,
             server_cpus,
+            args.wake_interval_ms,
         )
     finally:
         if server_cpus:
