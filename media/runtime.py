@@ -12,7 +12,7 @@ With ``MEDIA_WAKE_INTERVAL_MS`` set, asyncio's wake-ups are paced (``PacedSelect
 loop that woke less than that long ago waits out the rest before it polls again, so the
 datagrams that arrive meanwhile are read and forwarded in one wake-up instead of one
 each. On a VM a wake-up costs more than forwarding the packet that caused it; at 10 ms
-the relay used 8-25 % less CPU from 2 to 8 participants, and every packet took up to
+the relay used 4-26 % less CPU from 2 to 8 participants, and every packet took up to
 10 ms longer through it (bench/README.md, "Paced wake-ups"). Off by default: a
 meeting's mouth-to-ear delay is worth more than that CPU while a worker has room.
 """
