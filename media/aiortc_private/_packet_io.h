@@ -69,8 +69,6 @@ fields_of(PyObject *self)
         .tp_members = kind##_members,                                      \
     };
 
-/* an int field's value into *out; 0 when it is unset or not an int (the Python path
- * then), -1 with an exception set */
 /* The exception set, taken off the thread state as one object with its traceback (a new
  * reference, to hand to Python); NULL if none was set. */
 static inline PyObject *
@@ -86,6 +84,8 @@ take_exception(void)
     return value;
 }
 
+/* an int field's value into *out; 0 when it is unset or not an int (the Python path
+ * then), -1 with an exception set */
 static inline int
 int_field(PyObject *value, long long *out)
 {
