@@ -14,6 +14,7 @@ setup(
                 "media/aiortc_private/_publication.c",
                 "media/aiortc_private/_vp8_ids.c",
                 "media/aiortc_private/_batch_read.c",
+                "media/aiortc_private/_media_wait.c",
             ],
             depends=["media/aiortc_private/_packet_io.h"],
             extra_compile_args=["-O2"],

@@ -287,6 +287,23 @@ def compare_point(n: int, relay: list[dict], janus: list[dict]) -> dict:
     }
 
 
+Variant = tuple[tuple[str, str], ...]  # a relay's environment beyond the default: () ships
+
+
+def variant_from_text(text: str) -> Variant:
+    """ "default", or NAME=VALUE[+NAME=VALUE...]: the relay process's extra environment."""
+    if text == "default":
+        return ()
+    pairs = [item.split("=", 1) for item in text.split("+")]
+    if any(len(pair) != 2 or not pair[0] for pair in pairs):
+        raise argparse.ArgumentTypeError(f"not NAME=VALUE[+NAME=VALUE]: {text!r}")
+    return tuple((name, value) for name, value in pairs)
+
+
+def variant_label(variant: Variant) -> str:
+    return "relay" + "".join(f", {name}={value}" for name, value in variant)
+
+
 def side_by_side(
     url: str,
     pid: int,
@@ -295,20 +312,20 @@ def side_by_side(
     seconds: float,
     warmup: float,
     server_cpus: set[int] | None = None,
-    wake_intervals: list[float | None] | None = None,
+    variants: list[Variant] | None = None,
 ) -> dict:
-    """``wake_intervals``: the relay runs once per value in every round (None: as the
+    """``variants``: the relay runs once per environment in every round (``()``: as the
     media worker ships, media/runtime.py), each compared with the same rounds' Janus."""
     media = media_file()
-    relays = wake_intervals or [None]
-    kinds = [("relay", wake) for wake in relays] + [("janus", None)]
-    runs: dict[int, dict[tuple[str, float | None], list[dict]]] = {
+    relays = variants or [()]
+    kinds: list[tuple[str, Variant]] = [("relay", v) for v in relays] + [("janus", ())]
+    runs: dict[int, dict[tuple[str, Variant], list[dict]]] = {
         n: {kind: [] for kind in kinds} for n in counts
     }
     for round_number in range(rounds):
         for n in counts:
             # alternate which goes first, so neither always gets the quieter minute
-            for kind, wake in kinds if round_number % 2 == 0 else kinds[::-1]:
+            for kind, variant in kinds if round_number % 2 == 0 else kinds[::-1]:
                 run = (
                     functools.partial(
                         run_once,
@@ -318,22 +335,22 @@ def side_by_side(
                         warmup,
                         media,
                         server_cpus=server_cpus,
-                        wake_interval_ms=wake,
+                        relay_env=dict(variant),
                     )
                     if kind == "relay"
                     else functools.partial(run_janus_once, url, pid, n, seconds, warmup)
                 )
-                label = kind if wake is None else f"relay, wake-ups paced to {wake:g} ms"
-                runs[n][kind, wake].append(measure(label, run, n))
+                label = variant_label(variant) if kind == "relay" else kind
+                runs[n][kind, variant].append(measure(label, run, n))
     points = [
         {
-            "wake_interval_ms": wake,
-            **compare_point(n, runs[n]["relay", wake], runs[n]["janus", None]),
+            "relay_env": dict(variant) or None,
+            **compare_point(n, runs[n]["relay", variant], runs[n]["janus", ()]),
         }
         for n in counts
-        for wake in relays
+        for variant in relays
     ]
-    shipped = [p for p in points if p["wake_interval_ms"] is None] or points
+    shipped = [p for p in points if p["relay_env"] is None] or points
     return {
         "janus_version": JANUS_VERSION,
         "seconds": seconds,
@@ -374,9 +391,18 @@ def main() -> None:
     )
     parser.add_argument(
         "--wake-interval-ms",
-        type=lambda text: [None if v == "default" else float(v) for v in text.split(",")],
+        type=lambda text: [
+            variant_from_text("default" if v == "default" else f"MEDIA_WAKE_INTERVAL_MS={v}")
+            for v in text.split(",")
+        ],
         help="relay variants each round, e.g. 0,default (0: wake-ups not paced; "
         "default: as the media worker ships)",
+    )
+    parser.add_argument(
+        "--relay-env",
+        type=lambda text: [variant_from_text(v) for v in text.split(",")],
+        help="relay variants each round by environment, e.g. default,MEDIA_COMPILED_WAIT=0 "
+        "(NAME=VALUE+NAME=VALUE for several in one variant)",
     )
     parser.add_argument(
         "--write-janus-config", type=Path, metavar="DIR", help="write Janus's config and exit"
@@ -420,7 +446,7 @@ def main() -> None:
             args.seconds,
             args.warmup,
             server_cpus,
-            args.wake_interval_ms,
+            (args.wake_interval_ms or []) + (args.relay_env or []),
         )
     finally:
         if server_cpus:

@@ -173,7 +173,7 @@ async def serve(
                 "encoder_calls": counts["encoder"],
                 "decoder_calls": counts["decoder"],
                 "packet_io": "compiled" if packet_io.use_compiled() else "python",
-                "batched_reads": batch_receive.reads[:],
+                "batched_reads": list(batch_receive.read_counts()),
             }
             if isinstance(relay, Relay):
                 s = relay.stats()

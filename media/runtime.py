@@ -26,6 +26,8 @@ import time
 from collections.abc import Coroutine
 from typing import Any, Literal, TypeVar
 
+from media.aiortc_private import media_selector
+
 T = TypeVar("T")
 LoopName = Literal["asyncio", "uvloop"]
 LOOPS: tuple[LoopName, ...] = ("asyncio", "uvloop")
@@ -87,7 +89,10 @@ def run(
 
         return uvloop.run(main)
     if wake_interval <= 0:
-        return asyncio.run(main)
+        if not media_selector.available():
+            return asyncio.run(main)
+        with asyncio.Runner(loop_factory=media_selector.media_event_loop) as runner:
+            return runner.run(main)
     with asyncio.Runner(
         loop_factory=lambda: asyncio.SelectorEventLoop(PacedSelector(wake_interval))
     ) as runner:

@@ -85,29 +85,29 @@ batch_item(int i, const struct mmsghdr *messages, const struct sockaddr_storage 
     return Py_BuildValue("(ONO)", data, address, result);
 }
 
-/* receive_batch(fd, limit, take) -> (count, [(data, address, result), ...]): what is
- * queued on the non-blocking socket, at most limit (<= 32), read with one recvmmsg (OSError
- * as recvfrom). Unless take is None, each SRTP media datagram (first byte 128-191, second
- * not an RTCP type 192-208) goes to take(data); one it takes (take returns None) is not
- * listed: no tuple or address is made for it. The rest are listed with result None (not
- * offered), what take returned, or the exception take raised. count: datagrams read. */
+/* Datagrams read by read_and_take in this process: [reads, datagrams] (batch_counts). */
+static unsigned long long batch_reads_made, batch_datagrams_read;
+
+/* What is queued on the non-blocking socket fd, at most limit (<= 32), read with one
+ * recvmmsg (OSError as recvfrom). Unless take is None, each SRTP media datagram (first
+ * byte 128-191, second not an RTCP type 192-208) goes to take(data); one it takes (take
+ * returns None) is not listed: no tuple or address is made for it. The rest are listed as
+ * (data, address, result), result None (not offered), what take returned, or the
+ * exception take raised. *count: datagrams read. NULL with an exception set on failure. */
 PyObject *
-receive_batch(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+read_and_take(PyObject *fd, PyObject *limit, PyObject *take, int *count)
 {
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "receive_batch takes 3 arguments");
-        return NULL;
-    }
-    PyObject *take = args[2];
     struct mmsghdr messages[BATCH_MAX];
     struct sockaddr_storage addresses[BATCH_MAX];
-    int count = read_batch(args[0], args[1], messages, addresses);
-    if (count < 0)
+    *count = read_batch(fd, limit, messages, addresses);
+    if (*count < 0)
         return NULL;
+    batch_reads_made++;
+    batch_datagrams_read += (unsigned long long)*count;
     PyObject *items = PyList_New(0);
     if (items == NULL)
         return NULL;
-    for (int i = 0; i < count; i++) {
+    for (int i = 0; i < *count; i++) {
         const unsigned char *bytes = batch_buffers[i];
         Py_ssize_t length = (Py_ssize_t)messages[i].msg_len;
         PyObject *item;
@@ -139,9 +139,32 @@ receive_batch(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         if (appended < 0)
             goto error;
     }
-    return Py_BuildValue("(iN)", count, items);
+    return items;
 error:
     Py_DECREF(items);
     return NULL;
+}
+
+/* receive_batch(fd, limit, take) -> (count, [(data, address, result), ...]): one
+ * read_and_take. */
+PyObject *
+receive_batch(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "receive_batch takes 3 arguments");
+        return NULL;
+    }
+    int count;
+    PyObject *items = read_and_take(args[0], args[1], args[2], &count);
+    if (items == NULL)
+        return NULL;
+    return Py_BuildValue("(iN)", count, items);
+}
+
+/* batch_counts() -> (reads, datagrams): what every batched read in this process got. */
+PyObject *
+batch_counts(PyObject *module, PyObject *unused)
+{
+    return Py_BuildValue("(KK)", batch_reads_made, batch_datagrams_read);
 }
 #endif

@@ -545,6 +545,10 @@ static PyMethodDef methods[] = {
 #ifdef __linux__
     {"receive_batch", (PyCFunction)(void (*)(void))receive_batch, METH_FASTCALL,
      "Read every datagram queued on a socket (recvmmsg), SRTP media to a receiver."},
+    {"batch_counts", (PyCFunction)batch_counts, METH_NOARGS,
+     "(reads, datagrams) of every batched read in this process."},
+    {"wait_media", (PyCFunction)(void (*)(void))wait_media, METH_FASTCALL,
+     "The event loop's epoll wait, media sockets read and forwarded inside it."},
 #endif
     {"rewrite_vp8_ids", (PyCFunction)(void (*)(void))rewrite_vp8_ids, METH_FASTCALL,
      "Renumber a VP8 payload's picture id and TL0PICIDX."},

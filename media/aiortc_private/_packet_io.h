@@ -127,6 +127,9 @@ PyObject *configure_egress(PyObject *module, PyObject *const *args, Py_ssize_t n
 PyObject *rewrite_vp8_ids(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 #ifdef __linux__
 PyObject *receive_batch(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *read_and_take(PyObject *fd, PyObject *limit, PyObject *take, int *count);
+PyObject *batch_counts(PyObject *module, PyObject *unused);
+PyObject *wait_media(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 #endif
 
 int receive_init(void);

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import packet_io
+from .media_selector import MediaSelector
 from .names import PrivateName
 
 logger = logging.getLogger(__name__)
@@ -31,9 +32,6 @@ PRIVATE = (
 )
 
 BATCH = 32  # datagrams per system call, at most (a few video frames)
-
-# [batched reads, datagrams they returned] in this process (the benchmark reports the ratio)
-reads = [0, 0]
 
 
 def enabled() -> bool:
@@ -67,20 +65,16 @@ def batch_reads(
     fd = sock.fileno()
     receive_batch = compiled.receive_batch
 
-    def read_ready() -> None:
-        # asyncio's _SelectorDatagramTransport._read_ready, for a whole batch
-        if transport._conn_lost:
+    def hand_over(taker: Any, items: list[tuple[bytes, Any, Any]] | BaseException) -> None:
+        """What a batch read left for Python: each datagram to where it goes."""
+        if isinstance(items, OSError):
+            protocol.error_received(items)
             return
-        taker = media() if media is not None else None
-        take, finish = taker if taker is not None else (None, None)
-        try:
-            count, left = receive_batch(fd, BATCH, take)
-        except OSError as exc:
-            protocol.error_received(exc)
+        if isinstance(items, BaseException):
+            logger.error("a batch read failed", exc_info=items)
             return
-        reads[0] += 1
-        reads[1] += count
-        for data, addr, result in left:
+        finish = taker[1] if taker is not None else None
+        for data, addr, result in items:
             try:
                 if result is not None and finish is not None:
                     finish(data, result)  # media the compiled receiver gave back
@@ -92,7 +86,36 @@ def batch_reads(
                 # asyncio would log it from the callback; the rest of the batch still counts
                 logger.exception("a datagram's handler failed")
 
+    def read_ready() -> None:
+        # asyncio's _SelectorDatagramTransport._read_ready, for a whole batch
+        if transport._conn_lost:
+            return
+        taker = media() if media is not None else None
+        try:
+            _count, left = receive_batch(fd, BATCH, taker[0] if taker is not None else None)
+        except OSError as exc:
+            protocol.error_received(exc)
+            return
+        hand_over(taker, left)
+
     # the transport's close() removes whatever reader the descriptor has, this one too
     loop._remove_reader(fd)
     loop._add_reader(fd, read_ready)
+    selector = getattr(loop, "_selector", None)
+    if isinstance(selector, MediaSelector):
+        selector.add_media(fd, media if media is not None else _no_taker, hand_over)
     return True
+
+
+def _no_taker() -> None:
+    return None
+
+
+def read_counts() -> tuple[int, int]:
+    """(batched reads, datagrams they returned) in this process; the benchmark reports the
+    ratio."""
+    compiled = packet_io.compiled
+    if compiled is None or not hasattr(compiled, "batch_counts"):
+        return (0, 0)
+    reads, datagrams = compiled.batch_counts()
+    return (reads, datagrams)

@@ -16,6 +16,7 @@ from . import (
     codecs,
     ice,
     layers,
+    media_selector,
     packet_io,
     receive_stats,
     receiver,
@@ -33,6 +34,7 @@ MODULES = (
     transport,
     packet_io,
     batch_receive,
+    media_selector,
     ice,
     codecs,
 )

@@ -74,6 +74,10 @@ async def test_batching_is_off_on_the_python_path(monkeypatch):
 
 @pytest.mark.skipif(packet_io.compiled is None, reason="_packet_io is not built")
 async def test_media_goes_straight_to_the_receiver_and_everything_else_keeps_its_path():
+    await media_and_the_rest()
+
+
+async def media_and_the_rest() -> None:
     """What the compiled receiver forwards never reaches Python; what it gives back or
     raises on, RTCP, STUN and DTLS arrive as before, in order."""
     loop = asyncio.get_running_loop()

@@ -37,6 +37,20 @@ def test_wake_ups_are_paced_only_when_the_environment_asks(monkeypatch):
     assert selector.interval == 0.0125
 
 
+def test_relay_processes_forward_media_inside_the_wait_unless_turned_off(monkeypatch):
+    from media.aiortc_private import media_selector
+
+    monkeypatch.delenv("MEDIA_WAKE_INTERVAL_MS", raising=False)
+    if not media_selector.available():
+        pytest.skip("_packet_io is not built, or not on Linux")
+    assert isinstance(run(running_selector()), media_selector.MediaSelector)
+    for setting in ("MEDIA_COMPILED_WAIT=0", "MEDIA_BATCH_RECEIVE=0", "MEDIA_PACKET_IO=python"):
+        name, value = setting.split("=")
+        monkeypatch.setenv(name, value)
+        assert not isinstance(run(running_selector()), media_selector.MediaSelector), setting
+        monkeypatch.delenv(name)
+
+
 def udp_pair() -> tuple[socket.socket, socket.socket]:
     receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     receiver.bind(("127.0.0.1", 0))
