@@ -33,19 +33,52 @@ append_new(PyObject *list, PyObject *item)
     return appended;
 }
 
-/* One media socket's event: its taker (what provider() returns: (take, finish) or None)
- * asked for, the socket read with read_and_take; what Python must see appended to
- * leftovers as (fd, taker, items or exception). 1: something was, 0: the receiver took
- * every datagram, -1: error. */
+/* The takers asked for during one wait_media call, by descriptor: between two of its
+ * wake-ups only the compiled receiver runs, so what a provider returned stays right until
+ * Python's loop runs again (a new DTLS session, a renegotiation). */
+#define TAKERS_KEPT 32
+typedef struct {
+    int count;
+    int fds[TAKERS_KEPT];
+    PyObject *takers[TAKERS_KEPT];
+} takers_kept;
+
+static void
+forget_takers(takers_kept *kept)
+{
+    for (int i = 0; i < kept->count; i++)
+        Py_DECREF(kept->takers[i]);
+    kept->count = 0;
+}
+
+/* fd's taker (a new reference): kept, or provider() asked (and kept); NULL if it raised */
+static PyObject *
+taker_for(int fd, PyObject *provider, takers_kept *kept)
+{
+    for (int i = 0; i < kept->count; i++)
+        if (kept->fds[i] == fd)
+            return Py_NewRef(kept->takers[i]);
+    Py_INCREF(provider); /* the receiver may unregister the socket meanwhile */
+    PyObject *taker = PyObject_CallNoArgs(provider);
+    Py_DECREF(provider);
+    if (taker != NULL && kept->count < TAKERS_KEPT) {
+        kept->fds[kept->count] = fd;
+        kept->takers[kept->count++] = Py_NewRef(taker);
+    }
+    return taker;
+}
+
+/* One media socket's event: the socket read with read_and_take by its taker ((take,
+ * finish) or None); what Python must see appended to leftovers as (fd, taker, items or
+ * exception). 1: something was, 0: the receiver took every datagram, -1: error. */
 static int
-read_media(int fd, PyObject *provider, PyObject *limit, PyObject *leftovers)
+read_media(int fd, PyObject *provider, PyObject *limit, PyObject *leftovers,
+           takers_kept *kept)
 {
     PyObject *fd_object = PyLong_FromLong(fd);
     if (fd_object == NULL)
         return -1;
-    Py_INCREF(provider); /* the receiver may unregister the socket meanwhile */
-    PyObject *taker = PyObject_CallNoArgs(provider);
-    Py_DECREF(provider);
+    PyObject *taker = taker_for(fd, provider, kept);
     PyObject *outcome = NULL;
     int count = 0;
     if (taker != NULL) {
@@ -95,6 +128,7 @@ wait_media(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (scheduled_length < 0)
         return NULL;
     double deadline = timeout > 0 ? monotonic_now() + timeout : 0.0;
+    takers_kept kept = {0};
     PyObject *events = PyList_New(0), *leftovers = PyList_New(0);
     if (events == NULL || leftovers == NULL)
         goto error;
@@ -139,7 +173,8 @@ wait_media(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             if ((mask & EPOLLOUT) &&
                 append_new(events, Py_BuildValue("(iI)", fd, (unsigned int)EPOLLOUT)) < 0)
                 goto error;
-            if ((mask & ~(uint32_t)EPOLLOUT) && read_media(fd, provider, limit, leftovers) < 0)
+            if ((mask & ~(uint32_t)EPOLLOUT) &&
+                read_media(fd, provider, limit, leftovers, &kept) < 0)
                 goto error;
         }
         if (count == 0 || timeout == 0 || PyList_GET_SIZE(events) > 0 ||
@@ -152,8 +187,10 @@ wait_media(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         if (ready_length > 0 || now_scheduled != scheduled_length)
             break;
     }
+    forget_takers(&kept);
     return Py_BuildValue("(NN)", events, leftovers);
 error:
+    forget_takers(&kept);
     Py_XDECREF(events);
     Py_XDECREF(leftovers);
     return NULL;
