@@ -8,6 +8,11 @@ started with ``--loop uvloop``. The media worker (``manage.py media_worker``) an
 benchmark's relay process (bench/relay_server.py) both start through ``run``, so the
 benchmark measures what ships.
 
+On asyncio with the compiled ``_packet_io`` (Linux), the loop waits in a
+``MediaSelector``: a media socket's datagrams that the compiled receiver forwards are read
+and forwarded inside the wait, without running the loop's Python at all
+(aiortc_private/media_selector.py; ``MEDIA_COMPILED_WAIT=0`` turns it off).
+
 With ``MEDIA_WAKE_INTERVAL_MS`` set, asyncio's wake-ups are paced (``PacedSelector``): a
 loop that woke less than that long ago waits out the rest before it polls again, so the
 datagrams that arrive meanwhile are read and forwarded in one wake-up instead of one
@@ -20,6 +25,7 @@ meeting's mouth-to-ear delay is worth more than that CPU while a worker has room
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import selectors
 import time
@@ -70,6 +76,10 @@ class PacedSelector(selectors.DefaultSelector):
         return events
 
 
+def paced_event_loop(interval: float) -> asyncio.AbstractEventLoop:
+    return asyncio.SelectorEventLoop(PacedSelector(interval))
+
+
 def run(
     main: Coroutine[Any, Any, T],
     loop: LoopName = DEFAULT_LOOP,
@@ -88,12 +98,11 @@ def run(
         import uvloop
 
         return uvloop.run(main)
-    if wake_interval <= 0:
-        if not media_selector.available():
-            return asyncio.run(main)
-        with asyncio.Runner(loop_factory=media_selector.media_event_loop) as runner:
-            return runner.run(main)
-    with asyncio.Runner(
-        loop_factory=lambda: asyncio.SelectorEventLoop(PacedSelector(wake_interval))
-    ) as runner:
+    if media_selector.available():
+        factory = functools.partial(media_selector.media_event_loop, wake_interval)
+    elif wake_interval > 0:
+        factory = functools.partial(paced_event_loop, wake_interval)
+    else:
+        return asyncio.run(main)
+    with asyncio.Runner(loop_factory=factory) as runner:
         return runner.run(main)

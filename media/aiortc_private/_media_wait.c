@@ -102,7 +102,29 @@ read_media(int fd, PyObject *provider, PyObject *limit, PyObject *leftovers,
     return failed < 0 ? -1 : handed;
 }
 
-/* wait_media(epoll_fd, timeout, media, ready, scheduled, limit) -> (events, leftovers)
+/* Sleeps, without the GIL, what is left of interval since woke, but no later than
+ * deadline (0: none); the milliseconds epoll_wait may then wait (-1: no limit). */
+static int
+paced(double interval, double woke, double timeout, double deadline, int milliseconds)
+{
+    double now = monotonic_now(), rest = woke + interval - now;
+    if (interval <= 0 || milliseconds == 0 || rest <= 0)
+        return milliseconds;
+    if (timeout > 0 && rest > deadline - now)
+        rest = deadline - now;
+    struct timespec pause = {(time_t)rest, (long)((rest - (double)(time_t)rest) * 1e9)};
+    Py_BEGIN_ALLOW_THREADS
+    while (nanosleep(&pause, &pause) < 0 && errno == EINTR)
+        ;
+    Py_END_ALLOW_THREADS
+    if (timeout <= 0)
+        return milliseconds;
+    double left = deadline - monotonic_now();
+    return left > 0 ? (int)ceil(left * 1e3) : 0;
+}
+
+/* wait_media(epoll_fd, timeout, media, ready, scheduled, limit, interval, woke)
+ *     -> (events, leftovers, woke)
  *
  * epoll_wait on the selector's epoll descriptor for at most timeout seconds (None: no
  * limit). media: {fd: provider} for the media sockets. events: [(fd, epoll mask)] for every
@@ -110,17 +132,20 @@ read_media(int fd, PyObject *provider, PyObject *limit, PyObject *leftovers,
  * receive_batch lists them, or the exception the read raised). Returns as soon as either is
  * not empty, the timeout is up, or the receiver scheduled something on the loop (ready, a
  * sized collection, not empty; scheduled, the loop's timer heap, grew or shrank); until
- * then, waits again. */
+ * then, waits again. interval > 0 paces the waits: each starts no sooner than interval
+ * seconds after the last one returned (woke, in CLOCK_MONOTONIC seconds; the last of them
+ * is returned). */
 PyObject *
 wait_media(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 6 || !PyDict_Check(args[2])) {
-        PyErr_SetString(PyExc_TypeError,
-                        "wait_media(epoll_fd, timeout, media: dict, ready, scheduled, limit)");
+    if (nargs != 8 || !PyDict_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "wait_media(epoll_fd, timeout, media: dict, ready, "
+                                         "scheduled, limit, interval, woke)");
         return NULL;
     }
     int epoll_fd = PyLong_AsLong(args[0]);
     double timeout = args[1] == Py_None ? -1.0 : PyFloat_AsDouble(args[1]);
+    double interval = PyFloat_AsDouble(args[6]), woke = PyFloat_AsDouble(args[7]);
     if (PyErr_Occurred())
         return NULL;
     PyObject *media = args[2], *ready = args[3], *scheduled = args[4], *limit = args[5];
@@ -142,11 +167,13 @@ wait_media(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                 break;
             milliseconds = (int)ceil(rest * 1e3);
         }
+        milliseconds = paced(interval, woke, timeout, deadline, milliseconds);
         struct epoll_event happened[WAIT_EVENTS];
         int count;
         Py_BEGIN_ALLOW_THREADS
         count = epoll_wait(epoll_fd, happened, WAIT_EVENTS, milliseconds);
         Py_END_ALLOW_THREADS
+        woke = monotonic_now();
         if (count < 0) {
             if (errno != EINTR) {
                 PyErr_SetFromErrno(PyExc_OSError);
@@ -188,7 +215,7 @@ wait_media(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             break;
     }
     forget_takers(&kept);
-    return Py_BuildValue("(NN)", events, leftovers);
+    return Py_BuildValue("(NNd)", events, leftovers, woke);
 error:
     forget_takers(&kept);
     Py_XDECREF(events);

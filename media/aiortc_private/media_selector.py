@@ -8,7 +8,8 @@ asyncio wake-up runs Python before the compiled receiver sees a datagram: the se
 ``select`` returns to the loop only with the other descriptors' events, the datagrams the
 receiver gave back (handed to Python here, as the socket's callback would), when a timer is
 due, or when the receiver scheduled a callback. Linux with the compiled ``_packet_io``
-only; ``MEDIA_COMPILED_WAIT=0`` keeps asyncio's own selector.
+only; ``MEDIA_COMPILED_WAIT=0`` keeps asyncio's own selector. With an interval it paces
+its waits as ``runtime.PacedSelector`` does (``MEDIA_WAKE_INTERVAL_MS``).
 """
 
 from __future__ import annotations
@@ -58,8 +59,10 @@ class MediaSelector(selectors.EpollSelector):
     waits. ``watch`` must name the loop's ready queue and timer heap before it waits
     with media sockets registered."""
 
-    def __init__(self) -> None:
+    def __init__(self, interval: float = 0.0) -> None:
         super().__init__()
+        self.interval = interval  # > 0: paced as runtime.PacedSelector paces
+        self.woke = float("-inf")
         self._media: dict[int, Provider] = {}
         self._hand_over: dict[int, HandOver] = {}
         self._ready: Any = ()
@@ -91,8 +94,15 @@ class MediaSelector(selectors.EpollSelector):
     def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
         if timeout is not None:
             timeout = max(float(timeout), 0.0)
-        events, leftovers = self._wait(
-            self._selector.fileno(), timeout, self._media, self._ready, self._scheduled, BATCH
+        events, leftovers, self.woke = self._wait(
+            self._selector.fileno(),
+            timeout,
+            self._media,
+            self._ready,
+            self._scheduled,
+            BATCH,
+            self.interval,
+            self.woke,
         )
         for fd, taker, items in leftovers:
             hand_over = self._hand_over.get(fd)
@@ -116,9 +126,9 @@ class MediaSelector(selectors.EpollSelector):
         return ready
 
 
-def media_event_loop() -> asyncio.AbstractEventLoop:
+def media_event_loop(interval: float = 0.0) -> asyncio.AbstractEventLoop:
     """A selector event loop on a ``MediaSelector`` (``asyncio.Runner``'s loop_factory)."""
-    selector = MediaSelector()
+    selector = MediaSelector(interval)
     loop = asyncio.SelectorEventLoop(selector)
     selector.watch(loop._ready, loop._scheduled)
     return loop

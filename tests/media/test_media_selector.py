@@ -25,8 +25,8 @@ pytestmark = pytest.mark.skipif(
 MEDIA = bytes([0x80, 0x60, 0, 0])  # what the receiver's filter lets through: RTP, not RTCP
 
 
-def on_media_loop(main: Coroutine[Any, Any, Any]) -> Any:
-    with asyncio.Runner(loop_factory=media_event_loop) as runner:
+def on_media_loop(main: Coroutine[Any, Any, Any], interval: float = 0.0) -> Any:
+    with asyncio.Runner(loop_factory=lambda: media_event_loop(interval)) as runner:
         return runner.run(main)
 
 
@@ -194,3 +194,31 @@ def test_a_closed_media_socket_is_forgotten():
         plain.close()
 
     on_media_loop(main())
+
+
+@pytest.mark.parametrize("interval", [0.5, 0.0], ids=["paced", "not-paced"])
+def test_paced_media_is_read_together_and_the_first_after_idle_at_once(interval):
+    """MEDIA_WAKE_INTERVAL_MS on the media selector: five datagrams 30 ms apart after a
+    pause reach the receiver in two reads (the first at once, the rest together)."""
+
+    async def main() -> tuple[int, float]:
+        arrived: list[float] = []
+        transport, _ = await media_endpoint(lambda data: arrived.append(time.monotonic()))
+        target = transport.get_extra_info("sockname")
+        reads_before = batch_receive.read_counts()[0]
+        sent_at: list[float] = []
+
+        def send() -> None:
+            time.sleep(0.6)  # longer than the interval: the loop is idle, waiting
+            sent_at.append(time.monotonic())
+            send_in_background(target, 5, 0.03).join()
+
+        await asyncio.to_thread(send)
+        while len(arrived) < 5:
+            await asyncio.sleep(0.01)
+        transport.close()
+        return batch_receive.read_counts()[0] - reads_before, arrived[0] - sent_at[0]
+
+    reads, first_wait = on_media_loop(main(), interval)
+    assert first_wait < 0.2
+    assert reads == (2 if interval else 5)

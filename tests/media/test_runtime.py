@@ -3,10 +3,25 @@
 import asyncio
 import socket
 import time
+from typing import Any
 
 import pytest
 
+from media.aiortc_private.media_selector import MediaSelector, available, media_event_loop
 from media.runtime import DEFAULT_LOOP, DEFAULT_WAKE_INTERVAL, PacedSelector, run
+
+# the paced selectors: asyncio's with PacedSelector, and the media worker's own wait
+PACERS = ["asyncio", "media"] if available() else ["asyncio"]
+
+
+def run_paced(main: Any, pacer: str, interval: float) -> Any:
+    def factory() -> asyncio.AbstractEventLoop:
+        if pacer == "media":
+            return media_event_loop(interval)
+        return asyncio.SelectorEventLoop(PacedSelector(interval))
+
+    with asyncio.Runner(loop_factory=factory) as runner:
+        return runner.run(main)
 
 
 async def running_loop_type() -> type:
@@ -30,11 +45,13 @@ def test_uvloop_can_be_chosen():
 def test_wake_ups_are_paced_only_when_the_environment_asks(monkeypatch):
     monkeypatch.delenv("MEDIA_WAKE_INTERVAL_MS", raising=False)
     assert DEFAULT_WAKE_INTERVAL == 0
-    assert not isinstance(run(running_selector()), PacedSelector)
+    assert getattr(run(running_selector()), "interval", 0) == 0
     monkeypatch.setenv("MEDIA_WAKE_INTERVAL_MS", "12.5")
     selector = run(running_selector())
-    assert isinstance(selector, PacedSelector)
+    assert isinstance(selector, PacedSelector | MediaSelector)
     assert selector.interval == 0.0125
+    monkeypatch.setenv("MEDIA_COMPILED_WAIT", "0")
+    assert isinstance(run(running_selector()), PacedSelector)
 
 
 def test_relay_processes_forward_media_inside_the_wait_unless_turned_off(monkeypatch):
@@ -96,8 +113,9 @@ async def reads_per_wake_up() -> dict:
         sender.close()
 
 
-def test_datagrams_that_arrive_soon_after_a_wake_up_are_read_in_one_wake_up():
-    paced = run(reads_per_wake_up(), wake_interval=0.5)
+@pytest.mark.parametrize("pacer", PACERS)
+def test_datagrams_that_arrive_soon_after_a_wake_up_are_read_in_one_wake_up(pacer):
+    paced = run_paced(reads_per_wake_up(), pacer, 0.5)
     # the first wakes an idle loop at once; the next four, within the interval, wait
     # for the loop's next wake-up and are read together, in order
     assert paced["batches"] == [[b"0"], [b"1", b"2", b"3", b"4"]]
@@ -126,8 +144,9 @@ async def timer_delay(after: float) -> float:
         sender.close()
 
 
-def test_a_timer_due_before_the_interval_ends_is_not_held_back():
-    assert run(timer_delay(0.01), wake_interval=0.5) < 0.25
+@pytest.mark.parametrize("pacer", PACERS)
+def test_a_timer_due_before_the_interval_ends_is_not_held_back(pacer):
+    assert run_paced(timer_delay(0.01), pacer, 0.5) < 0.25
 
 
 @pytest.mark.parametrize("value", ["ten", "-5", "nan", "5000"])
