@@ -13,13 +13,12 @@ On asyncio with the compiled ``_packet_io`` (Linux), the loop waits in a
 and forwarded inside the wait, without running the loop's Python at all
 (aiortc_private/media_selector.py; ``MEDIA_COMPILED_WAIT=0`` turns it off).
 
-With ``MEDIA_WAKE_INTERVAL_MS`` set, asyncio's wake-ups are paced (``PacedSelector``): a
-loop that woke less than that long ago waits out the rest before it polls again, so the
-datagrams that arrive meanwhile are read and forwarded in one wake-up instead of one
-each. On a VM a wake-up costs more than forwarding the packet that caused it; at 10 ms
-the relay used 4-26 % less CPU from 2 to 8 participants, and every packet took up to
-10 ms longer through it (bench/README.md, "Paced wake-ups"). Off by default: a
-meeting's mouth-to-ear delay is worth more than that CPU while a worker has room.
+With ``MEDIA_WAKE_INTERVAL_MS`` set, the wake-ups are paced (``MediaSelector``'s
+interval, or ``PacedSelector`` where the compiled wait is off): a loop that woke less than
+that long ago waits out the rest before it polls again, so the datagrams that arrive
+meanwhile are read and forwarded in one wake-up. Before the compiled wait, 10 ms took
+4-26 % off the relay's CPU; with it, ~8 % more at 2 participants and 3-15 % less at 6,
+for up to 10 ms more delay on every packet (bench/README.md, "Stop 29"). Off by default.
 """
 
 from __future__ import annotations
