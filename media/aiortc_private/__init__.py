@@ -13,13 +13,18 @@ one level below:
   retransmission history and RTCP sender-report counters up to date. The sender itself
   is given an ``IdleTrack`` whose ``recv()`` never returns, so its own encoding loop
   never runs.
-- ``transport`` decrypts and routes incoming media in the socket callback.
+- ``transport`` decrypts and routes incoming media in the socket callback, and
+  handles incoming SRTCP there too (``handle_rtcp_now``).
 - ``packet_io`` encrypts and sends outgoing packets, and decrypts incoming ones, in one
   compiled call each (``_packet_io.c``, optional) or in Python without pylibsrtp's
   per-call overhead; both give the same bytes (and parse received packets into the same
   ``RtpPacket``).
 - ``batch_receive`` reads every datagram queued on a media socket in one ``recvmmsg``
   per wake-up (compiled path on asyncio's selector loop; otherwise asyncio reads).
+- ``media_selector.MediaSelector`` is the media worker's epoll selector: its wait
+  (``_media_wait.c``) reads media sockets and hands their datagrams to the compiled
+  receiver itself, so a forwarded packet never wakes the loop's Python (asyncio's own
+  ``_ready`` and ``_scheduled`` tell it when the loop has work).
 - ``ice.use_host_addresses`` replaces ``aioice.ice.get_host_addresses``, which skips
   127.0.0.1, with the configured list.
 - ``codecs`` pins payload types and header-extension ids across renegotiations, and
