@@ -173,12 +173,8 @@ def handle_rtcp_now(dtls: RTCDtlsTransport, data: bytes) -> bool:
 
 def run_now(coroutine: Coroutine[Any, Any, None]) -> None:
     """Run ``coroutine`` until it first waits; if it does, a task takes it from there."""
-    try:
-        waiting_for = coroutine.send(None)
-    except StopIteration:
-        return
-    except Exception:
-        logger.exception("an RTCP datagram's handler failed")
+    waiting_for = _step(coroutine)
+    if waiting_for is _ENDED:
         return
     task = asyncio.ensure_future(_go_on(coroutine, waiting_for))
     _going_on.add(task)
@@ -186,22 +182,28 @@ def run_now(coroutine: Coroutine[Any, Any, None]) -> None:
 
 
 _going_on: set[asyncio.Future[None]] = set()  # referenced until done: the loop keeps weak ones
+_ENDED = object()
+
+
+def _step(coroutine: Coroutine[Any, Any, None]) -> Any:
+    """What the coroutine waits for next, or ``_ENDED`` (returned, or failed and logged)."""
+    try:
+        return coroutine.send(None)
+    except StopIteration:
+        return _ENDED
+    except Exception:
+        logger.exception("an RTCP datagram's handler failed")
+        return _ENDED
 
 
 async def _go_on(coroutine: Coroutine[Any, Any, None], waiting_for: Any) -> None:
-    while True:
+    while waiting_for is not _ENDED:
         if waiting_for is None:  # a bare yield, as asyncio.sleep(0) makes
             await asyncio.sleep(0)
         else:
             # the coroutine reads the outcome itself (Future.__await__ returns result())
             await asyncio.wait([waiting_for])
-        try:
-            waiting_for = coroutine.send(None)
-        except StopIteration:
-            return
-        except Exception:
-            logger.exception("an RTCP datagram's handler failed")
-            return
+        waiting_for = _step(coroutine)
 
 
 def media_handler(
