@@ -70,9 +70,11 @@ def batch_reads(
         if isinstance(items, OSError):
             protocol.error_received(items)
             return
-        if isinstance(items, BaseException):
+        if isinstance(items, Exception):
             logger.error("a batch read failed", exc_info=items)
             return
+        if isinstance(items, BaseException):
+            raise items  # KeyboardInterrupt, SystemExit: the loop's to stop on
         finish = taker[1] if taker is not None else None
         for data, addr, result in items:
             try:
