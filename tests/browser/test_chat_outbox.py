@@ -21,6 +21,8 @@ def test_chat_typed_while_offline_is_sent_after_reconnect_exactly_once(
 
     say("before the outage")
     expect(fac.locator("#chat-log")).to_contain_text("before the outage")
+    # the others can see it a moment before heron's page has the server's ack
+    expect(heron.locator("#chat-log li.pending")).to_have_count(0)
 
     outage.start()
     say("typed while offline")
