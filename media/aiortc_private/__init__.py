@@ -13,8 +13,7 @@ one level below:
   retransmission history and RTCP sender-report counters up to date. The sender itself
   is given an ``IdleTrack`` whose ``recv()`` never returns, so its own encoding loop
   never runs.
-- ``transport`` decrypts and routes incoming media in the socket callback, and
-  handles incoming SRTCP there too (``handle_rtcp_now``).
+- ``transport`` decrypts and routes incoming media in the socket callback.
 - ``packet_io`` encrypts and sends outgoing packets, and decrypts incoming ones, in one
   compiled call each (``_packet_io.c``, optional) or in Python without pylibsrtp's
   per-call overhead; both give the same bytes (and parse received packets into the same

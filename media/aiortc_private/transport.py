@@ -7,11 +7,10 @@ inside aioice's socket callback; ``packet_io`` does the SRTP and parsing (and, f
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import struct
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -46,7 +45,6 @@ PRIVATE = (
     PrivateName(RTCDtlsTransport, "_rtp_router", "attribute"),
     PrivateName(RTCDtlsTransport, "_rx_srtp", "attribute"),
     PrivateName(RTCDtlsTransport, "_rtp_header_extensions_map", "attribute"),
-    PrivateName(RTCDtlsTransport, "_handle_rtcp_data", "method"),
     PrivateName(RtpRouter, "route_rtp", "method"),
     PrivateName(RtpRouter, "route_rtcp", "method"),  # replaced per instance
     PrivateName(RtpRouter, "ssrc_table", "attribute"),
@@ -88,12 +86,8 @@ def install_fast_receive(
             return receive[2]
 
         def data_received(data: bytes, component: int) -> None:
-            if not 127 < data[0] < 192:
+            if not 127 < data[0] < 192 or 192 <= data[1] <= 208:
                 original(data, component)
-                return
-            if 192 <= data[1] <= 208:
-                if not handle_rtcp_now(dtls, data):
-                    original(data, component)
                 return
             handler = current_handler()
             if handler is None or not handler(data):
@@ -150,60 +144,6 @@ def install_fast_receive(
         batch_reads(protocol, partial(connection.data_received, component=component), taker)
         if on_socket is not None:
             on_socket(protocol)
-
-
-def handle_rtcp_now(dtls: RTCDtlsTransport, data: bytes) -> bool:
-    """Decrypt an SRTCP datagram and hand it to aiortc's RTCP handling at once; False
-    before SRTP has started (aiortc's own path takes it then).
-
-    aiortc queues it for the DTLS transport's task, which costs an asyncio queue, a future
-    and a task step per datagram; at two participants the relay's ~8 RTCP datagrams a
-    second took a tenth of its CPU that way. The handlers it ends in never wait, so their
-    coroutine runs to its end here."""
-    session = dtls._rx_srtp
-    if session is None:
-        return False
-    try:
-        plain = session.unprotect_rtcp(data)
-    except pylibsrtp.Error:
-        return True  # as aiortc drops it
-    run_now(dtls._handle_rtcp_data(plain))
-    return True
-
-
-def run_now(coroutine: Coroutine[Any, Any, None]) -> None:
-    """Run ``coroutine`` until it first waits; if it does, a task takes it from there."""
-    waiting_for = _step(coroutine)
-    if waiting_for is _ENDED:
-        return
-    task = asyncio.ensure_future(_go_on(coroutine, waiting_for))
-    _going_on.add(task)
-    task.add_done_callback(_going_on.discard)
-
-
-_going_on: set[asyncio.Future[None]] = set()  # referenced until done: the loop keeps weak ones
-_ENDED = object()
-
-
-def _step(coroutine: Coroutine[Any, Any, None]) -> Any:
-    """What the coroutine waits for next, or ``_ENDED`` (returned, or failed and logged)."""
-    try:
-        return coroutine.send(None)
-    except StopIteration:
-        return _ENDED
-    except Exception:
-        logger.exception("an RTCP datagram's handler failed")
-        return _ENDED
-
-
-async def _go_on(coroutine: Coroutine[Any, Any, None], waiting_for: Any) -> None:
-    while waiting_for is not _ENDED:
-        if waiting_for is None:  # a bare yield, as asyncio.sleep(0) makes
-            await asyncio.sleep(0)
-        else:
-            # the coroutine reads the outcome itself (Future.__await__ returns result())
-            await asyncio.wait([waiting_for])
-        waiting_for = _step(coroutine)
 
 
 def media_handler(
