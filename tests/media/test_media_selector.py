@@ -19,7 +19,7 @@ from media.aiortc_private.media_selector import MediaSelector, media_event_loop
 from .test_batch_receive import Recorder, media_and_the_rest
 
 pytestmark = pytest.mark.skipif(
-    not media_selector.available(), reason="_packet_io is not built, or not on Linux"
+    not media_selector.buildable(), reason="_packet_io is not built, or not on Linux"
 )
 
 MEDIA = bytes([0x80, 0x60, 0, 0])  # what the receiver's filter lets through: RTP, not RTCP

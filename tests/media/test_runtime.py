@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from media.aiortc_private.media_selector import MediaSelector, available, media_event_loop
+from media.aiortc_private.media_selector import MediaSelector, buildable, media_event_loop
 from media.runtime import DEFAULT_LOOP, DEFAULT_WAKE_INTERVAL, PacedSelector, run
 
 # the paced selectors: asyncio's with PacedSelector, and the media worker's own wait
-PACERS = ["asyncio", "media"] if available() else ["asyncio"]
+PACERS = ["asyncio", "media"] if buildable() else ["asyncio"]
 
 
 def run_paced(main: Any, pacer: str, interval: float) -> Any:
@@ -50,18 +50,21 @@ def test_wake_ups_are_paced_only_when_the_environment_asks(monkeypatch):
     selector = run(running_selector())
     assert isinstance(selector, PacedSelector | MediaSelector)
     assert selector.interval == 0.0125
-    monkeypatch.setenv("MEDIA_COMPILED_WAIT", "0")
+    monkeypatch.delenv("MEDIA_COMPILED_WAIT", raising=False)
     assert isinstance(run(running_selector()), PacedSelector)
 
 
-def test_relay_processes_forward_media_inside_the_wait_unless_turned_off(monkeypatch):
+def test_relay_processes_forward_media_inside_the_wait_only_when_asked(monkeypatch):
     from media.aiortc_private import media_selector
 
     monkeypatch.delenv("MEDIA_WAKE_INTERVAL_MS", raising=False)
-    if not media_selector.available():
+    monkeypatch.delenv("MEDIA_COMPILED_WAIT", raising=False)
+    if not media_selector.buildable():
         pytest.skip("_packet_io is not built, or not on Linux")
+    assert not isinstance(run(running_selector()), media_selector.MediaSelector)
+    monkeypatch.setenv("MEDIA_COMPILED_WAIT", "1")
     assert isinstance(run(running_selector()), media_selector.MediaSelector)
-    for setting in ("MEDIA_COMPILED_WAIT=0", "MEDIA_BATCH_RECEIVE=0", "MEDIA_PACKET_IO=python"):
+    for setting in ("MEDIA_BATCH_RECEIVE=0", "MEDIA_PACKET_IO=python"):
         name, value = setting.split("=")
         monkeypatch.setenv(name, value)
         assert not isinstance(run(running_selector()), media_selector.MediaSelector), setting
