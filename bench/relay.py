@@ -151,12 +151,9 @@ def run_once(
     packet_io: str = "default",
     layers: Path | None = None,
     server_cpus: set[int] | None = None,
-    wake_interval_ms: float | None = None,
     relay_env: dict[str, str] | None = None,
 ) -> dict:
     env = {} if packet_io == "default" else {"MEDIA_PACKET_IO": packet_io}
-    if wake_interval_ms is not None:
-        env["MEDIA_WAKE_INTERVAL_MS"] = str(wake_interval_ms)
     env.update(relay_env or {})
     server = Child("relay_server.py", "--mode", mode, "--loop", loop, env=env)
     clients: list[Child] = []

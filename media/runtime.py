@@ -9,9 +9,8 @@ benchmark's relay process (bench/relay_server.py) both start through ``run``, so
 benchmark measures what ships.
 
 With ``MEDIA_COMPILED_WAIT=1`` on asyncio with the compiled ``_packet_io`` (Linux), the
-loop waits in a
-``MediaSelector``: a media socket's datagrams that the compiled receiver forwards are read
-and forwarded inside the wait, without running the loop's Python at all
+loop waits in a ``MediaSelector``: a media socket's datagrams that the compiled receiver
+forwards are read and forwarded inside the wait, without running the loop's Python at all
 (aiortc_private/media_selector.py). Off by default: bench/README.md, "Stop 29".
 
 With ``MEDIA_WAKE_INTERVAL_MS`` set, the wake-ups are paced (``MediaSelector``'s

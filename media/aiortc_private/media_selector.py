@@ -34,7 +34,7 @@ PRIVATE = (
 )
 
 BATCH = 32  # datagrams per recvmmsg, as batch_receive reads
-EPOLLIN, EPOLLOUT = 0x001, 0x004
+EPOLLIN, EPOLLOUT = 0x001, 0x004  # Linux's: select has them only where epoll exists
 
 # () -> (take, finish) | None: the socket's compiled receiver as it is now
 Provider = Callable[[], Any]
