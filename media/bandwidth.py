@@ -45,9 +45,11 @@ The rules, once a second (``update``), on the reports that arrived since the las
   shows before any loss), within ``PROBE_SETTLED`` s of the last step up: the step did
   not fit, and the estimate goes back to where that step began at once (first: the
   loss of a step that overflowed the queue is the step's, not the link's);
-- a queue over 150 ms a second old that is not draining, with some loss, at least the
-  hold after the last decrease (reports lag what a decrease brought): the link is full
-  at a loss under 10 %, and the estimate drops to ``QUEUE_DRAIN`` of what got through;
+- a queue over 150 ms a second old that is not draining, with some loss (or, without
+  any, over ``QUEUE_LOSSLESS``: a deep buffer that drops nothing still holds each packet
+  that long, and people hear each other late), at least the hold after the last decrease
+  (reports lag what a decrease brought): the link is full at a loss under 10 %, and the
+  estimate drops to ``QUEUE_DRAIN`` of what got through;
 - a REMB below ``REMB_APP_LIMITED`` x sent is a ceiling: the subscriber's own delay
   estimate says the link is (nearly) full. A REMB above it says nothing about the
   link: receivers cap REMB at 1.5 x what they receive, so it only follows the relay.
@@ -112,6 +114,7 @@ REPORT_SILENCE = 3.0  # a report covering this long (arrival or sending) covers 
 SENT_SAMPLES = 12  # per stream, once a second: when the relay had sent which sequence number
 QUEUE_BUILDING = 0.15  # seconds of queueing (over the fastest trip seen): the link is full
 QUEUE_CLEAR = 0.05  # seconds of queueing under which the estimate may grow, rising or not
+QUEUE_LOSSLESS = 0.3  # seconds of queueing that stands for a full link with no loss at all
 QUEUE_DRAIN = 0.85  # a queue that stays: below what got through, so that it drains
 OVERSHOOT_AFTER = 1.5  # seconds after a decrease before sending over it counts
 TRIP_BASELINE = 30  # seconds (updates) the fastest trip is taken over: longer than a queue lasts
@@ -297,7 +300,8 @@ class BandwidthEstimate:
             and before > QUEUE_BUILDING
             and self.queued is not None
             and self.queued > before - QUEUE_BUILDING / 3
-            and bool(self.loss)
+            # a loaded receiver answers late too, but not a third of a second for seconds
+            and (bool(self.loss) or min(before, self.queued) > QUEUE_LOSSLESS)
         )
         remb = self._remb[0] if self._remb and now - self._remb[1] <= REMB_FRESH else None
         probe = self._probe

@@ -46,8 +46,9 @@ class BandwidthCommands:
 
     def bandwidth_of(self, participant_id: str) -> dict[str, int | float | list[str] | None]:
         """What the relay thinks it can send ``participant_id`` (bits per second; None:
-        no limit seen), what it sent over the last second, whose videos it pauses and the
-        video budget its next step up needs (None: none to take)."""
+        no limit seen), what it sent over the last second, how long its packets last
+        waited in a queue on the way (ms over the fastest trip; None: not known), whose
+        videos it pauses and the video budget its next step up needs (None: none to take)."""
         participant = self._get(participant_id)
         bandwidth = participant.bandwidth
         return {
@@ -58,6 +59,7 @@ class BandwidthCommands:
             "video_budget_bps": bandwidth.video_budget,
             "sent_bps": bandwidth.sent_bps,
             "loss": None if bandwidth.loss is None else round(bandwidth.loss, 3),
+            "queued_ms": None if bandwidth.queued is None else round(bandwidth.queued * 1000),
             "decreases": bandwidth.decreases,
             "probe_budget_bps": bandwidth.probe_budget,
         }

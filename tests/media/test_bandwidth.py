@@ -377,6 +377,32 @@ def test_a_queue_that_stays_full_brings_the_estimate_below_what_gets_through():
     assert estimate is not None and estimate <= 400_000 * (QUEUE_DRAIN + 0.05)
 
 
+def test_a_deep_buffer_that_loses_nothing_but_holds_half_a_second_lowers_the_estimate():
+    # a 400k link behind a 1 s buffer: one second at 600k leaves half a second queued,
+    # and sending what the link carries keeps it there, every packet delivered late
+    link = QueuedLink(capacity=400_000, queue=1.0)
+    for _ in range(2):
+        link.second(300_000)
+    link.second(600_000)
+    for _ in range(5):
+        link.second(400_000)
+    assert link.lost == 0
+    estimate = link.estimate.estimate
+    assert estimate is not None and estimate <= 400_000 * (QUEUE_DRAIN + 0.05)
+
+
+def test_a_short_queue_with_no_loss_is_not_a_full_link():
+    # the same link with a fifth of a second queued (a burst, a receiver slow to
+    # report): no decrease
+    link = QueuedLink(capacity=400_000, queue=1.0)
+    for _ in range(2):
+        link.second(300_000)
+    link.second(480_000)
+    for _ in range(5):
+        link.second(400_000)
+    assert link.lost == 0 and link.estimate.estimate is None
+
+
 def test_what_got_through_counts_the_packets_a_report_covers_not_the_last_second_s():
     # the subscriber was sent big packets (a high layer) until a switch down just now;
     # its report covers 100 of the big ones, half of them lost

@@ -88,11 +88,16 @@ async def test_a_scrape_shows_the_estimate_towards_a_subscriber_that_met_a_limit
     estimate = next(p for p in room.relay.connections() if p.id == "bob").bandwidth
     estimate.update(0, now=100.0)
     estimate.on_report(1, 0, 1000, now=100.0)
-    estimate.on_report(1, 128, 1100, now=101.0)
+    estimate.on_report(1, 128, 1100, sent=(100.95, 40_000), now=101.0)  # back in 50 ms
     estimate.update(600_000, now=101.0)
     assert room.relay.bandwidth_of("bob")["estimate_bps"] == 300_000
+    assert room.relay.bandwidth_of("bob")["queued_ms"] == 0  # the fastest trip yet
     samples = await scrape()
     assert value(samples, name) == 1
     bucket = "meetings_media_subscriber_estimate_bits_per_second_bucket"
     assert value(samples, bucket, le="200000.0") == 0
     assert value(samples, bucket, le="300000.0") == 1
+    # a report whose newest packet took 300 ms: 250 ms of it in a queue on the way
+    estimate.on_report(1, 0, 1200, sent=(101.7, 80_000), now=102.0)
+    estimate.update(900_000, now=102.0)
+    assert room.relay.bandwidth_of("bob")["queued_ms"] == 250
