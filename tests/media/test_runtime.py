@@ -50,21 +50,19 @@ def test_wake_ups_are_paced_only_when_the_environment_asks(monkeypatch):
     selector = run(running_selector())
     assert isinstance(selector, PacedSelector | MediaSelector)
     assert selector.interval == 0.0125
-    monkeypatch.delenv("MEDIA_COMPILED_WAIT", raising=False)
+    monkeypatch.setenv("MEDIA_COMPILED_WAIT", "0")
     assert isinstance(run(running_selector()), PacedSelector)
 
 
-def test_relay_processes_forward_media_inside_the_wait_only_when_asked(monkeypatch):
+def test_relay_processes_forward_media_inside_the_wait_unless_turned_off(monkeypatch):
     from media.aiortc_private import media_selector
 
     monkeypatch.delenv("MEDIA_WAKE_INTERVAL_MS", raising=False)
     monkeypatch.delenv("MEDIA_COMPILED_WAIT", raising=False)
     if not media_selector.buildable():
         pytest.skip("_packet_io is not built, or not on Linux")
-    assert not isinstance(run(running_selector()), media_selector.MediaSelector)
-    monkeypatch.setenv("MEDIA_COMPILED_WAIT", "1")
     assert isinstance(run(running_selector()), media_selector.MediaSelector)
-    for setting in ("MEDIA_BATCH_RECEIVE=0", "MEDIA_PACKET_IO=python"):
+    for setting in ("MEDIA_COMPILED_WAIT=0", "MEDIA_BATCH_RECEIVE=0", "MEDIA_PACKET_IO=python"):
         name, value = setting.split("=")
         monkeypatch.setenv(name, value)
         assert not isinstance(run(running_selector()), media_selector.MediaSelector), setting
