@@ -18,7 +18,6 @@ from collections.abc import Callable
 from typing import Any
 
 from . import packet_io
-from .media_selector import MediaSelector
 from .names import PrivateName
 
 logger = logging.getLogger(__name__)
@@ -103,9 +102,10 @@ def batch_reads(
     # the transport's close() removes whatever reader the descriptor has, this one too
     loop._remove_reader(fd)
     loop._add_reader(fd, read_ready)
-    selector = getattr(loop, "_selector", None)
-    if isinstance(selector, MediaSelector):
-        selector.add_media(fd, media if media is not None else _no_taker, hand_over)
+    # a media_selector.MediaSelector reads the socket inside its wait
+    add_media = getattr(getattr(loop, "_selector", None), "add_media", None)
+    if add_media is not None:
+        add_media(fd, media if media is not None else _no_taker, hand_over)
     return True
 
 

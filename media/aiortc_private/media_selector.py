@@ -21,7 +21,7 @@ import selectors
 from collections.abc import Callable
 from typing import Any
 
-from . import packet_io
+from . import batch_receive, packet_io
 from .names import PrivateName
 
 logger = logging.getLogger(__name__)
@@ -49,8 +49,7 @@ def buildable() -> bool:
         compiled is not None
         and hasattr(compiled, "wait_media")
         and hasattr(selectors, "EpollSelector")
-        and packet_io.use_compiled()
-        and os.environ.get("MEDIA_BATCH_RECEIVE") != "0"
+        and batch_receive.enabled()
     )
 
 
