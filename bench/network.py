@@ -35,10 +35,19 @@ def main() -> None:
     parser.add_argument("--outage", type=float, default=5.0, help="seconds the link is down")
     parser.add_argument("--rate-kbit", type=int, default=300, help="the limited subscriber's link")
     parser.add_argument("--json", action="store_true", help="one JSON line")
+    parser.add_argument(
+        "--only-limited",
+        action="store_true",
+        help="only the limited subscriber, with the relay's view of it every 0.25 s "
+        "(wren_trace: seconds since the limit, layers, estimate, video budget, sent, "
+        "loss, queued ms, paused)",
+    )
     args = parser.parse_args()
     reason = unavailable_reason()
     if reason is not None:
         result: dict = {"skipped": reason}
+    elif args.only_limited:
+        result = {"limited_subscriber": limited_subscriber(args.rate_kbit, trace=True)}
     else:
         result = {
             "lossy_publisher": lossy_publisher(args.seconds, args.loss, args.jitter_ms),

@@ -241,11 +241,16 @@ def _first_all(
 
 
 def limited_subscriber(
-    rate_kbit: int = 300, settle: float = 5.0, window: float = 5.0, after: float = 10.0
+    rate_kbit: int = 300,
+    settle: float = 5.0,
+    window: float = 5.0,
+    after: float = 10.0,
+    trace: bool = False,
 ) -> dict:
     """Everyone publishes simulcast; wren's link down from the bridge is limited to
     ``rate_kbit`` (tbf): what wren and the others receive, which layers, how long until
-    wren is on the lowest layer and, once the limit is lifted, back on the top one."""
+    wren is on the lowest layer and, once the limit is lifted, back on the top one.
+    ``trace``: also the relay's view of wren every 0.25 s (``wren_trace``)."""
     keys = ("fps", "lost_frames", "audio_longest_gap_ms", "audio_lost_percent")
     with NetworkMeeting(simulcast=True) as meeting:
         meeting.mark()
@@ -298,4 +303,17 @@ def limited_subscriber(
         "after_lift": {pub: {k: r.get(k) for k in keys} for pub, r in back.items()},
         "layers_at_end": {pid: s["layers"] for pid, s in final.items()},
         "wren_estimate_at_end": final["wren"],
+        **({"wren_trace": _trace(seen + after_lift, "wren", limited, lifted)} if trace else {}),
     }
+
+
+def _trace(seen: list[tuple[float, dict]], pid: str, limited: float, lifted: float) -> list:
+    """What the relay made of ``pid``'s link, one row per look: seconds since the limit
+    (the lift marked), its layers and the estimate's inputs and outcome."""
+    keys = ("estimate_bps", "video_budget_bps", "sent_bps", "loss", "queued_ms", "paused")
+    rows = []
+    for wall, subscribers in seen:
+        view = subscribers[pid]
+        lift = "lifted" if wall >= lifted else "limited"
+        rows.append([round(wall - limited, 2), lift, view["layers"], *(view.get(k) for k in keys)])
+    return rows
