@@ -377,30 +377,24 @@ def test_a_queue_that_stays_full_brings_the_estimate_below_what_gets_through():
     assert estimate is not None and estimate <= 400_000 * (QUEUE_DRAIN + 0.05)
 
 
-def test_a_deep_buffer_that_loses_nothing_but_holds_half_a_second_lowers_the_estimate():
-    # a 400k link behind a 1 s buffer: one second at 600k leaves half a second queued,
-    # and sending what the link carries keeps it there, every packet delivered late
+def _queued_without_loss(burst: int) -> QueuedLink:
+    """A 400k link behind a 1 s buffer: two seconds at 300k, one at ``burst`` (what is
+    over 400k stays queued), then five at what the link carries (and the queue stays)."""
     link = QueuedLink(capacity=400_000, queue=1.0)
-    for _ in range(2):
-        link.second(300_000)
-    link.second(600_000)
-    for _ in range(5):
-        link.second(400_000)
-    assert link.lost == 0
-    estimate = link.estimate.estimate
+    for offered in (300_000, 300_000, burst, *[400_000] * 5):
+        link.second(offered)
+    assert link.lost == 0  # every packet delivered, late
+    return link
+
+
+def test_a_deep_buffer_that_loses_nothing_but_holds_half_a_second_lowers_the_estimate():
+    estimate = _queued_without_loss(burst=600_000).estimate.estimate  # 0.5 s queued
     assert estimate is not None and estimate <= 400_000 * (QUEUE_DRAIN + 0.05)
 
 
 def test_a_short_queue_with_no_loss_is_not_a_full_link():
-    # the same link with a fifth of a second queued (a burst, a receiver slow to
-    # report): no decrease
-    link = QueuedLink(capacity=400_000, queue=1.0)
-    for _ in range(2):
-        link.second(300_000)
-    link.second(480_000)
-    for _ in range(5):
-        link.second(400_000)
-    assert link.lost == 0 and link.estimate.estimate is None
+    # a fifth of a second queued (a burst, a receiver slow to report): no decrease
+    assert _queued_without_loss(burst=480_000).estimate.estimate is None
 
 
 def test_what_got_through_counts_the_packets_a_report_covers_not_the_last_second_s():
