@@ -8,9 +8,9 @@ started with ``--loop uvloop``. The media worker (``manage.py media_worker``) an
 benchmark's relay process (bench/relay_server.py) both start through ``run``, so the
 benchmark measures what ships.
 
-On asyncio with the compiled ``_packet_io`` (Linux), the
-loop waits in a ``MediaSelector``: a media socket's datagrams that the compiled receiver
-forwards are read and forwarded inside the wait, without running the loop's Python at all
+On asyncio with the compiled ``_packet_io`` (Linux), the loop waits in a
+``MediaSelector``: a media socket's datagrams that the compiled receiver forwards are read
+and forwarded inside the wait, without running the loop's Python at all
 (aiortc_private/media_selector.py; ``MEDIA_COMPILED_WAIT=0`` turns it off).
 
 With ``MEDIA_WAKE_INTERVAL_MS`` set, the wake-ups are paced (``MediaSelector``'s
