@@ -75,11 +75,22 @@ on the wire as ``video_budget`` counts it) and no higher. That step is the probe
 packets either fit (no queue, no loss: the next step a second later) or fill the queue
 and lose, and the estimate goes back to where that step began (``PROBE_SETTLED``). This
 is LiveKit's stream allocator rule (probe goal: committed bitrate plus the next
-transition) with the next layer itself as the probe instead of padding, and libwebrtc's
-rule that an application-limited estimate may not run ahead of what is sent (its AIMD
-caps at 1.5 x the acknowledged rate, which a step of ~4x could never pass). With no
-step to take (``probe_budget`` None: every video on its top layer) it grows ``GROWTH``
-a second as before.
+transition), and libwebrtc's rule that an application-limited estimate may not run ahead
+of what is sent (its AIMD caps at 1.5 x the acknowledged rate, which a step of ~4x could
+never pass). With no step to take (``probe_budget`` None: every video on its top layer)
+it grows ``GROWTH`` a second as before.
+
+Padding probes, where the connection can carry them (``can_pad``: a video sender with
+RTX; ``media.padding`` sends them): the probe is padding-only packets, as LiveKit and
+libwebrtc probe, not a layer. The estimate stays while the relay pads up to
+``PADDING_GROWTH`` x it, more after probes that fitted (or the next step's goal, if more;
+at most ``probe_ceiling``, every video on its top layer) for a second; if the reports on packets sent meanwhile show
+neither a queue nor loss, the estimate becomes that, the allocator resumes and raises on
+it (several steps at once), and the next probe starts. A report showing a queue or loss
+stops the padding at once, the estimate stays, and the loss and queue of the next
+``PADDING_TAIL`` s are the probe's. So under a limit no layer is tried and undone (what
+a person sees does not change), and a lifted limit is found in a few seconds whatever
+the steps to the top are: 300k to 2M is three probes, not five steps.
 
 No estimate (``None``: no cap) until the first congestion; it becomes ``None`` again
 when it grows past ``NO_LIMIT``.
@@ -117,6 +128,11 @@ QUEUE_CLEAR = 0.05  # seconds of queueing under which the estimate may grow, ris
 QUEUE_LOSSLESS = 0.3  # seconds of queueing that stands for a full link with no loss at all
 QUEUE_DRAIN = 0.85  # a queue that stays: below what got through, so that it drains
 OVERSHOOT_AFTER = 1.5  # seconds after a decrease before sending over it counts
+PADDING_GROWTH = 1.5  # a padding probe asks for this many times the estimate, to the power
+# of one more than the probes in a row that fitted (1.5x, 2.25x, 3.4x: a lifted limit in
+# three), or the next step, if more
+PADDING_SECONDS = 0.9  # a padding probe runs at least this long, with reports, before it counts
+PADDING_TAIL = 2.0  # seconds after a failed padding probe whose loss and queue were its own
 TRIP_BASELINE = 30  # seconds (updates) the fastest trip is taken over: longer than a queue lasts
 
 
@@ -138,6 +154,15 @@ class BandwidthEstimate:
         self.video_headers_bps = 0  # of reserved_bps, the video packets' headers
         self.decreases = 0
         self.probe_budget: int | None = None  # the allocator's next step; None: none
+        # the video budget with every video resumed on the top layer its tile wants
+        self.probe_ceiling: int | None = None
+        self.can_pad = False  # the connection carries padding-only packets (RTX)
+        self.padding_bps = 0  # what the relay pads with now: a probe under way
+        self._padding: tuple[int, float] | None = None  # the estimate it probes, since
+        self._padded_reports = 0  # reports on packets sent while it ran
+        self._padding_streak = 0  # padding probes in a row that fitted
+        self._padding_stopped = False  # a report showed its queue or loss
+        self._padding_failed_at = -1e9
         self._streams: dict[int, _Stream] = {}
         self._lost = 0.0
         self._expected = 0
@@ -190,6 +215,12 @@ class BandwidthEstimate:
             return
         if sent_at is not None and now >= sent_at:
             self._trip = now - sent_at if self._trip is None else min(self._trip, now - sent_at)
+            if self._padding is not None and sent_at >= self._padding[1]:
+                self._padded_reports += 1
+                queued = now - sent_at - min(self._fastest_trips, default=now - sent_at)
+                if queued > QUEUE_BUILDING or fraction_lost > LOSS_HIGH * 256:
+                    self.padding_bps = 0  # a probe that fills a queue stops at once
+                    self._padding_stopped = True
         self._expected += expected
         self._lost += expected * fraction_lost / 256
         if sent_bits is not None and stream.bits is not None and sent_bits > stream.bits:
@@ -327,11 +358,18 @@ class BandwidthEstimate:
             and self.queued < QUEUE_CLEAR
         )
         probing = probing_since is not None
-        if probing and (queue_building or (self.loss is not None and self.loss >= LOSS_LOW)):
+        padding = self._padding
+        # what a failed padding probe overflowed shows a second late: not the link's
+        probe_tail = now - self._padding_failed_at < PADDING_TAIL
+        if (padding is not None and self._padding_stopped) or (
+            probing and (queue_building or (self.loss is not None and self.loss >= LOSS_LOW))
+        ):
             # loss, or packets waiting in a queue (a deep queue loses nothing for seconds),
-            # since the last step up: it did not fit, back to where it began at once
-            assert self._probe is not None
-            self._decrease(self._probe[0], now)
+            # since the last step up (or a padding probe that stopped itself on a report
+            # saying so): it did not fit, back to where it began at once
+            self._decrease(self._probe[0] if self._probe else self.estimate or 0, now)
+        elif probe_tail and (queue_building or self.loss or remb_binds):
+            pass  # a failed padding probe's queue, loss, and REMB made while it lasted
         elif self.loss is not None and self.loss > LOSS_HIGH and not queue_vanished:
             received = self.received_bps(now)
             if received is not None and queue_building:
@@ -365,19 +403,65 @@ class BandwidthEstimate:
             and not queue_rising
             and now - self._decreased_at >= self._hold
         ):
-            if self.probe_budget is None:
-                grown = int(self.estimate * GROWTH**elapsed)
-                if self._probe is None:
-                    self._probe = (self.estimate, now)
+            padding = None  # taken up here, whatever becomes of it
+            if (target := self._padding_target()) is not None:
+                self._probe_with_padding(target, sent, now)
             else:
-                grown = max(self.estimate, self.goal(self.probe_budget))
-                if grown > self.estimate:  # a step: undone alone if it does not fit
-                    self._probe = (self.estimate, now)
-            self.estimate = None if grown > NO_LIMIT else grown
+                self._padding, self.padding_bps = None, 0
+                if self.probe_budget is None:
+                    grown = int(self.estimate * GROWTH**elapsed)
+                    if self._probe is None:
+                        self._probe = (self.estimate, now)
+                else:
+                    grown = max(self.estimate, self.goal(self.probe_budget))
+                    if grown > self.estimate:  # a step: undone alone if it does not fit
+                        self._probe = (self.estimate, now)
+                self.estimate = None if grown > NO_LIMIT else grown
             self._grew = True
             if self.estimate is None or now - self._decreased_at >= self._hold + PROBE_SETTLED:
                 self._hold = HOLD_AFTER_DECREASE  # growth that lasted: no limit near
+        if padding is not None and self._padding is padding:
+            # a probe neither confirmed nor still growing (a queue rising, no reports):
+            # it did not show the room it asked for
+            self._decrease(self._probe[0] if self._probe else self.estimate or 0, now)
         return self.estimate
+
+    def _padding_target(self) -> int | None:
+        """The estimate a padding probe asks for: ``PADDING_GROWTH`` times this one or the
+        next step's goal, at most what every video on its top layer needs; None: no
+        padding (it cannot be sent, there is no limit, or nothing to gain)."""
+        if not self.can_pad or self.estimate is None or self.probe_ceiling is None:
+            return None
+        ceiling = self.goal(self.probe_ceiling)
+        if ceiling <= self.estimate:
+            return None
+        step = self.goal(self.probe_budget) if self.probe_budget is not None else 0
+        growth = PADDING_GROWTH ** (1 + self._padding_streak)
+        return min(ceiling, max(step, int(self.estimate * growth)))
+
+    def _probe_with_padding(self, target: int, sent: int, now: float) -> None:
+        """Probe ``target`` with padding before any video is sent more: padding up to it
+        for a second, and if its reports show neither queue nor loss the estimate
+        becomes ``target`` (the allocator resumes and raises on it, several steps at
+        once) and the next probe starts on top of it. One that does not fit costs a
+        second of loss, and no picture changes (``_decrease`` ends it)."""
+        padding = self._padding
+        confirmed = 0
+        if padding is not None and now - padding[1] >= PADDING_SECONDS and self._padded_reports:
+            self.estimate = confirmed = padding[0]
+            self._padding_streak += 1
+            target = self._padding_target() or confirmed
+            padding = None
+        if padding is None:
+            if target <= (self.estimate or 0):
+                self._padding, self.padding_bps = None, 0
+                return
+            self._padding = padding = (target, now)
+            self._padded_reports, self._padding_stopped = 0, False
+        # media rises to a confirmed estimate within a second: the padding is what is
+        # left over it
+        self.padding_bps = max(0, padding[0] - max(sent, confirmed))
+        self._probe = (self.estimate or 0, now)  # a failure goes back to where it began
 
     def _queued(self) -> float | None:
         """How much longer than the fastest trip of the last seconds the fastest report of
@@ -389,6 +473,10 @@ class BandwidthEstimate:
         return trip - min(self._fastest_trips)
 
     def _decrease(self, bits_per_second: int, now: float) -> None:
+        if self._padding is not None:
+            self._padding, self.padding_bps = None, 0
+            self._padding_failed_at = now
+        self._padding_streak = 0
         if self._grew:  # a step up did not fit: the limit lasts, probe it less often
             self._hold = HOLD_AFTER_FAILED_PROBE
         self._grew = False

@@ -3,9 +3,10 @@ connection's senders receive, turned once a second into its video budget."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from .aiortc_private.sender import PACKET_OVERHEAD
+from .padding import pad
 from .participant import Participant
 
 
@@ -15,6 +16,7 @@ class BandwidthCommands:
     _participants: dict[str, Participant]
     _get: Callable[[str], Participant]
     set_subscriber_budget: Callable[[str, int | None], None]
+    _spawn: Callable[[Awaitable[object]], None]
 
     def _update_budgets(self) -> None:
         """Once a second: every subscriber's estimate, and its videos' budget from it."""
@@ -33,14 +35,18 @@ class BandwidthCommands:
                 video_headers += 0 if audio else headers
                 if egress.last_seq is not None:
                     sequences[egress.ssrc] = egress.last_seq
-            participant.bandwidth.update(
+            bandwidth = participant.bandwidth
+            bandwidth.can_pad = any(egress.can_pad for egress in participant.egresses)
+            bandwidth.update(
                 sent,
                 reserved,
                 streams=streams,
                 video_headers_bits=video_headers,
                 sequences=sequences,
             )
-            budget = participant.bandwidth.video_budget
+            if bandwidth.padding_bps and not participant.padding:
+                self._spawn(pad(participant))  # it ends when padding_bps is 0 again
+            budget = bandwidth.video_budget
             if budget != participant.video_budget:
                 self.set_subscriber_budget(participant.id, budget)
 
@@ -48,7 +54,8 @@ class BandwidthCommands:
         """What the relay thinks it can send ``participant_id`` (bits per second; None:
         no limit seen), what it sent over the last second, how long its packets last
         waited in a queue on the way (ms over the fastest trip; None: not known), whose
-        videos it pauses and the video budget its next step up needs (None: none to take)."""
+        videos it pauses, the video budget its next step up needs (None: none to take)
+        and the padding it probes for more with now."""
         participant = self._get(participant_id)
         bandwidth = participant.bandwidth
         return {
@@ -62,4 +69,5 @@ class BandwidthCommands:
             "queued_ms": None if bandwidth.queued is None else round(bandwidth.queued * 1000),
             "decreases": bandwidth.decreases,
             "probe_budget_bps": bandwidth.probe_budget,
+            "padding_bps": bandwidth.padding_bps,
         }

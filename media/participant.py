@@ -97,6 +97,7 @@ class Participant:
         self.tiles: dict[str, tuple[int, int]] | None = None
         self.video_budget: int | None = None  # bits per second for all videos it receives
         self.bandwidth = BandwidthEstimate()  # of this connection, towards the participant
+        self.padding = False  # media.padding sends its estimate's probe
         # (publisher, source) of videos paused for this budget -> since when (video_priority)
         self.paused_since: dict[tuple[str, str], float] = {}
         # resumes in a row each paused again soon after: how long it stays paused

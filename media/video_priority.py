@@ -35,7 +35,10 @@ a kept video by one layer (its next layer's bitrate with ``UPGRADE_MARGIN`` and
 is nothing: the last one has not been tried yet. Nothing left to gain: no goal (the
 estimate grows freely). So an estimate that grew while little was sent (an app-limited
 link shows no loss) never resumes two videos or raises two layers at once onto a link
-that carries one.
+that carries one. Where the connection carries padding, the estimate probes with it
+instead, up to ``probe_ceiling`` (every video resumed on the top layer its tile wants,
+with the same margins), and the step is only the least a probe asks for: what padding
+showed the link carries may resume and raise several at once.
 """
 
 from __future__ import annotations
@@ -166,6 +169,7 @@ def allocate(
     participant.bandwidth.probe_budget = _probe_budget(
         participant, videos, publications, paused, now, min_pause
     )
+    participant.bandwidth.probe_ceiling = _ceiling(participant.id, videos, publications, now)
     told = frozenset(paused)
     if told == participant.told_paused:
         return None
@@ -187,9 +191,11 @@ def refresh_probe_budget(
     tiles = participant.tiles
     videos = [_video(i, slot, p, tiles, speaker, now) for i, (slot, p) in enumerate(received)]
     paused = {(slot.publisher, slot.source) for slot, _ in received if slot.downtrack.paused}
+    publications = dict(_keyed(received))
     participant.bandwidth.probe_budget = _probe_budget(
-        participant, videos, dict(_keyed(received)), paused, now, min_pause
+        participant, videos, publications, paused, now, min_pause
     )
+    participant.bandwidth.probe_ceiling = _ceiling(participant.id, videos, publications, now)
 
 
 def _received(
@@ -306,6 +312,29 @@ def _probe_budget(
     if any(now - at < RESUMED_SETTLE for at in participant.resumed_at.values()):
         return keep  # a resume fits for a while before anything rises on top of it
     return keep + min(raises) if raises else None
+
+
+def _ceiling(
+    subscriber: str, videos: list[Video], publications: dict[Key, Publication], now: float
+) -> int | None:
+    """The video budget every video needs on the top layer its tile wants (with the
+    margins a step up is given), paused ones resumed: what a padding probe may ask for
+    at most (``BandwidthEstimate.probe_ceiling``); None: no video."""
+    total = 0
+    for video in videos:
+        publication = publications[video.key]
+        choice = (
+            publication.choices.get(subscriber)
+            if isinstance(publication, SimulcastPublication)
+            else None
+        )
+        if choice is None or not isinstance(publication, SimulcastPublication):
+            total += int(video.lowest * RESUME_HEADROOM)
+            continue
+        top = choose_layer(publication.layers, replace(choice, budget=None), now)
+        rate = max(top.rates.typical, top.bitrate) if top is not None else video.lowest
+        total += int(rate * UPGRADE_MARGIN * PROBE_MARGIN)
+    return total or None
 
 
 def _next_layer(publication: SimulcastPublication, choice: Choice, now: float) -> Layer | None:

@@ -56,7 +56,8 @@ rtp_send(const rtp_destination *to, int marker_pt, unsigned long seq, unsigned l
         return -2;
     }
     unsigned char packet[BUFFER_SIZE];
-    packet[0] = extensions_length ? 0x90 : 0x80;
+    /* PADDED in marker_pt: the payload ends in RTP padding (RFC 3550 5.1) */
+    packet[0] = (extensions_length ? 0x90 : 0x80) | (marker_pt & PADDED ? 0x20 : 0);
     packet[1] = (unsigned char)marker_pt;
     packet[2] = (unsigned char)(seq >> 8);
     packet[3] = (unsigned char)seq;

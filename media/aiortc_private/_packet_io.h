@@ -112,6 +112,9 @@ set_int(PyObject **field, long long value)
     return 0;
 }
 
+/* marker_pt | PADDED: send with the padding bit set (packet_io.PADDED) */
+#define PADDED 0x100
+
 int rtp_destination_from(PyObject *const *args, rtp_destination *to);
 Py_ssize_t rtp_send(const rtp_destination *to, int marker_pt, unsigned long seq,
                     unsigned long ts, unsigned long ssrc, const unsigned char *extensions,

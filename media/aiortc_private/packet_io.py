@@ -79,6 +79,9 @@ ReceiveRtp = Callable[[bytes], RtpPacket]
 SendRtp = Callable[[int, int, int, int, bytes, bytes], int]
 
 _HEADER = struct.Struct("!BBHII")
+# marker_pt | PADDED: the payload ends in RTP padding and the header says so (a
+# padding-only packet probes a link without carrying media)
+PADDED = 0x100
 
 
 def use_compiled() -> bool:
@@ -93,14 +96,19 @@ def rtp_bytes(
     ssrc: int,
     extensions: bytes,
     payload: bytes,
+    padded: bool = False,
 ) -> bytes:
-    """Serialize an RTP packet; ``extensions`` are one-byte-header elements (RFC 8285)."""
+    """Serialize an RTP packet; ``extensions`` are one-byte-header elements (RFC 8285);
+    ``padded``: ``payload`` ends in padding (its last byte counts it)."""
+    first = 0xA0 if padded else 0x80
     if not extensions:
-        header = _HEADER.pack(0x80, marker << 7 | payload_type, sequence_number, timestamp, ssrc)
+        header = _HEADER.pack(first, marker << 7 | payload_type, sequence_number, timestamp, ssrc)
         return header + payload
     padding = -len(extensions) % 4
     length = (len(extensions) + padding) // 4
-    header = _HEADER.pack(0x90, marker << 7 | payload_type, sequence_number, timestamp, ssrc)
+    header = _HEADER.pack(
+        first | 0x10, marker << 7 | payload_type, sequence_number, timestamp, ssrc
+    )
     return b"".join(
         (header, b"\xbe\xde", length.to_bytes(2, "big"), extensions, b"\0" * padding, payload)
     )
@@ -188,7 +196,8 @@ def rtp_sender(
     def send(
         marker_pt: int, seq: int, ts: int, ssrc: int, extensions: bytes, payload: bytes
     ) -> int:
-        data = rtp_bytes(marker_pt & 0x7F, marker_pt >> 7, seq, ts, ssrc, extensions, payload)
+        marker, padded = marker_pt >> 7 & 1, bool(marker_pt & PADDED)
+        data = rtp_bytes(marker_pt & 0x7F, marker, seq, ts, ssrc, extensions, payload, padded)
         try:
             sendto(protect(data), addr)
         except (BlockingIOError, InterruptedError):

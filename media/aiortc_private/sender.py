@@ -7,6 +7,7 @@ of its sender reports.
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -35,7 +36,7 @@ from aiortc.rtp import (
 from ..downstream_loss import DownstreamLoss
 from . import packet_io
 from .names import PrivateName
-from .packet_io import EgressState, SendRtp, Wire, rtp_sender, wire_of
+from .packet_io import PADDED, EgressState, SendRtp, Wire, rtp_sender, wire_of
 
 PRIVATE = (
     PrivateName(RTCRtpSender, "_next_encoded_frame", "method"),  # wrapped per instance
@@ -54,6 +55,8 @@ PRIVATE = (
     PrivateName(RTCRtpSender, "_RTCRtpSender__octet_count", "attribute"),
     PrivateName(RTCRtpSender, "_RTCRtpSender__rtt", "attribute"),  # metrics; resend spacing
     PrivateName(RTCRtpSender, "_RTCRtpSender__stats", "attribute"),
+    PrivateName(RTCRtpSender, "_RTCRtpSender__rtx_payload_type", "attribute"),
+    PrivateName(RTCRtpSender, "_rtx_ssrc", "attribute"),
     PrivateName(HeaderExtensionsMap, "_HeaderExtensionsMap__ids", "attribute"),
     PrivateName(RTCRtpTransceiver, "_codecs", "attribute"),
     PrivateName(RTCDtlsTransport, "_tx_srtp", "attribute"),
@@ -69,6 +72,7 @@ SEND_TIMES = 1024  # packets whose send time is kept: seconds of any stream
 # bytes on the wire per RTP packet beyond what Egress counts (payload and extensions):
 # RTP header 12, SRTP auth tag 10, UDP 8, IPv4 20
 PACKET_OVERHEAD = 50
+MAX_PADDING = 255  # bytes of padding one RTP packet can say it carries
 if packet_io.compiled is not None:  # fan_out fills send_times too
     packet_io.compiled.configure_egress(PACKET_OVERHEAD)
 
@@ -136,6 +140,8 @@ class Egress(EgressState):
         self.on_missing: Callable[[int], None] | None = None
         self._sent_packets = 0
         self._sent_octets = 0
+        self.padding_bits = 0  # wire bits of padding-only packets (``send_padding``)
+        self._padding_seq = random.getrandbits(16)
         # (send, transport, SRTP session, where send sends when compiled: for fan_out)
         self._route: tuple[SendRtp, Any, Any, Wire | None] | None = None
         original_next = sender._next_encoded_frame
@@ -269,6 +275,41 @@ class Egress(EgressState):
             sender._RTCRtpSender__rtp_timestamp = timestamp
             sender._RTCRtpSender__packet_count = self._sent_packets
             sender._RTCRtpSender__octet_count = self._sent_octets
+
+    @property
+    def can_pad(self) -> bool:
+        """A started sender with RTX negotiated: ``send_padding`` has a stream to use."""
+        return self.started and self.sender._RTCRtpSender__rtx_payload_type is not None
+
+    def send_padding(self, bits: int) -> int:
+        """About ``bits`` on the wire of padding-only packets on the RTX stream, as
+        libwebrtc probes: they fill the link like media, and receivers count them in
+        that stream's statistics and drop them (no frame, no NACK, no loss on the
+        video's own stream). The wire bits sent."""
+        payload_type = self.sender._RTCRtpSender__rtx_payload_type
+        route = self._route or self._find_route()
+        if payload_type is None or route is None or route[1].is_closing():
+            return 0
+        mid, abs_send_time_id, _ = self.header_extensions()
+        if abs_send_time_id:  # what a receiver's delay-based estimate (REMB) reads
+            mid += bytes([abs_send_time_id << 4 | 2]) + abs_send_time_bytes()
+        sent = 0
+        while sent < bits:
+            size = max(1, min(MAX_PADDING, (bits - sent) // 8 - PACKET_OVERHEAD))
+            length = route[0](
+                PADDED | payload_type,
+                self._padding_seq,
+                self.last_ts,
+                self.sender._rtx_ssrc,
+                mid,
+                bytes(size - 1) + bytes([size]),
+            )
+            if length < 0:
+                break  # socket buffer full
+            self._padding_seq = (self._padding_seq + 1) & 0xFFFF
+            sent += (length - 12 + PACKET_OVERHEAD) * 8
+        self.padding_bits += sent
+        return sent
 
     def use_route(self, send: SendRtp, transport: Any, session: Any) -> None:
         """Send through ``send`` on ``transport`` (which the session ``send`` protects with

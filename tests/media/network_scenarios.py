@@ -310,7 +310,15 @@ def limited_subscriber(
 def _trace(seen: list[tuple[float, dict]], pid: str, limited: float, lifted: float) -> list:
     """What the relay made of ``pid``'s link, one row per look: seconds since the limit
     (the lift marked), its layers and the estimate's inputs and outcome."""
-    keys = ("estimate_bps", "video_budget_bps", "sent_bps", "loss", "queued_ms", "paused")
+    keys = (
+        "estimate_bps",
+        "video_budget_bps",
+        "sent_bps",
+        "padding_bps",
+        "loss",
+        "queued_ms",
+        "paused",
+    )
     rows = []
     for wall, subscribers in seen:
         view = subscribers[pid]

@@ -306,26 +306,36 @@ class QueuedLink:
         self.estimate.update(0, now=0.0, sequences={1: self.sequence})
 
     def second(self, offered: int) -> int | None:
-        """The relay sends ``offered`` bits per second for a second."""
+        """The relay sends ``offered`` bits per second for a second, and the padding the
+        estimate asks for (``padding_bps``, each half second): another stream, which
+        takes its place in the queue and which no report tells of."""
         packets = offered // self.PACKET
-        for i in range(packets):
-            at = self.now + i / packets
-            self.sequence += 1
-            self.bits += self.PACKET
-            self.sent[self.sequence] = (at, self.bits)
-            start = max(at, self.free_at)
-            if start - at > self.queue:
-                self.lost += 1
-                continue
-            self.free_at = start + self.PACKET / self.capacity
-            self.arrivals.append((self.free_at, self.sequence))
-        for half in (0.5, 1.0):
-            self._report(self.now + half)
+        media = [self.now + i / packets for i in range(packets)]
+        for half in (0.0, 0.5):
+            padding = int(self.estimate.padding_bps / 2) // self.PACKET
+            sends = [(at, True) for at in media if half <= at - self.now < half + 0.5]
+            sends += [(self.now + half + i / padding / 2, False) for i in range(padding)]
+            for at, is_media in sorted(sends):
+                self._send(at, is_media)
+            self._report(self.now + half + 0.5)
         self.now += 1.0
         streams = {1: (self.bits, self.sequence - 1000)}
         return self.estimate.update(
             self.bits, now=self.now, streams=streams, sequences={1: self.sequence}
         )
+
+    def _send(self, at: float, is_media: bool) -> None:
+        if is_media:
+            self.sequence += 1
+            self.bits += self.PACKET
+            self.sent[self.sequence] = (at, self.bits)
+        start = max(at, self.free_at)
+        if start - at > self.queue:
+            self.lost += is_media
+            return
+        self.free_at = start + self.PACKET / self.capacity
+        if is_media:
+            self.arrivals.append((self.free_at, self.sequence))
 
     def _report(self, at: float) -> None:
         arrived = [s for t, s in self.arrivals if t <= at]

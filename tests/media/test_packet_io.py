@@ -103,6 +103,20 @@ def test_both_paths_send_the_bytes_the_old_path_sent(link, gcm):
     assert wire["compiled"] == wire["python"] == before
 
 
+@pytest.mark.parametrize("extensions", [b"", bytes([0x10]) + b"1"], ids=["bare", "mid"])
+def test_both_paths_send_a_padding_only_packet_that_parses_as_padding_alone(link, extensions):
+    source, sink = link
+    padding = bytes(99) + bytes([100])
+    for path in ("python", "compiled"):
+        send = rtp_sender(outbound(), Transport(source), sink.getsockname(), path == "compiled")
+        length = send(packet_io.PADDED | 97, 7, 3000, 42, extensions, padding)
+        plain = srtp_unprotector(inbound())(sink.recv(4096))
+        assert length == len(plain)
+        packet = RtpPacket.parse(plain)
+        assert (packet.payload_type, packet.marker, packet.ssrc) == (97, 0, 42)
+        assert packet.payload == b"" and packet.padding_size == 100, path
+
+
 def test_both_paths_decrypt_to_the_same_packet_and_refuse_a_forged_one():
     protect = fast_srtp(outbound())
     plain = [rtp_bytes(pt, m, seq, ts, ssrc, ext, p) for m, pt, seq, ts, ssrc, ext, p in PACKETS]

@@ -1,0 +1,72 @@
+"""Probing with padding (media/bandwidth.py): a subscriber's estimate asks for more room
+with padding-only packets before any video is sent more, on the QueuedLink model."""
+
+import itertools
+
+from media.bandwidth import HOLD_AFTER_FAILED_PROBE
+
+from .test_bandwidth import QueuedLink
+
+CEILING = 900_000  # the video budget every video on its top layer needs
+
+
+def limited_then(capacity: int) -> tuple[QueuedLink, int]:
+    """A subscriber held to about 300k (its estimate set by an overload of a 300k link,
+    what fits sent since), whose link is then ``capacity``; the estimate it had."""
+    link = QueuedLink(capacity=300_000, queue=0.2)
+    link.estimate.can_pad = True
+    link.second(600_000)
+    held = link.estimate.estimate
+    assert held is not None and held < 320_000
+    link.capacity = capacity
+    link.estimate.probe_ceiling = CEILING
+    return link, held
+
+
+def follow(link: QueuedLink, seconds: int) -> list[tuple[int | None, int, int]]:
+    """The relay sends what the estimate pays for (its videos fill it) for ``seconds``:
+    per second the estimate it sent under, the padding it asked for and media lost."""
+    seen = []
+    for _ in range(seconds):
+        estimate, padding, lost = link.estimate.estimate, link.estimate.padding_bps, link.lost
+        link.second(int(min(estimate or CEILING, CEILING) * 0.95))
+        seen.append((estimate, padding, link.lost - lost))
+    return seen
+
+
+def test_a_lifted_limit_is_found_with_padding_and_the_estimate_rises_only_where_it_fitted():
+    link, held = limited_then(capacity=3_000_000)
+    seen = follow(link, 10)
+    estimates = [e for e, _, _ in seen]
+    # padding first: each rise of the estimate up to what the videos can use comes
+    # after a second of padding up to it (past that it grows freely, as before)
+    for before, (estimate, _, _) in itertools.pairwise(seen):
+        if estimate is not None and before[0] is not None and before[0] < estimate <= CEILING:
+            assert before[1] > 0 and before[0] + before[1] >= estimate * 0.9, seen
+    # several steps at once: from 300k to every video on its top layer in a few seconds
+    top = next(i for i, e in enumerate(estimates) if e is not None and e >= CEILING)
+    assert top <= HOLD_AFTER_FAILED_PROBE + 4, seen
+    # in two probes (1.5x, then 2.25x after one that fitted), not one a layer
+    assert len({e for e in estimates[: top + 1] if e is not None and e > held}) == 2, seen
+    assert sum(lost for _, _, lost in seen) == 0, seen
+    assert link.estimate.padding_bps == 0  # nothing left to ask for
+
+
+def test_padding_that_does_not_fit_stops_and_leaves_the_estimate_where_it_was():
+    link, held = limited_then(capacity=300_000)
+    seen = follow(link, 14)
+    probes = [i for i, (_, padding, _) in enumerate(seen) if padding]
+    assert probes, seen  # it did probe, after the hold
+    # the estimate never rose, nor fell for what the probes lost
+    assert all(e == held for e, _, _ in seen), seen
+    # each probe stopped within its second, and the next waited for the hold
+    assert all(b - a > HOLD_AFTER_FAILED_PROBE for a, b in itertools.pairwise(probes))
+
+
+def test_without_padding_the_next_step_is_the_probe_as_before():
+    link, _held = limited_then(capacity=3_000_000)
+    link.estimate.can_pad = False
+    link.estimate.probe_budget = 400_000
+    seen = follow(link, 6)
+    assert all(padding == 0 for _, padding, _ in seen)
+    assert 400_000 in [e for e, _, _ in seen], seen
