@@ -80,17 +80,8 @@ of what is sent (its AIMD caps at 1.5 x the acknowledged rate, which a step of ~
 never pass). With no step to take (``probe_budget`` None: every video on its top layer)
 it grows ``GROWTH`` a second as before.
 
-Padding probes, where the connection can carry them (``can_pad``: a video sender with
-RTX; ``media.padding`` sends them): the probe is padding-only packets, as LiveKit and
-libwebrtc probe, not a layer. The estimate stays while the relay pads up to
-``PADDING_GROWTH`` x it, more after probes that fitted (or the next step's goal, if more;
-at most ``probe_ceiling``, every video on its top layer) for a second; if the reports on packets sent meanwhile show
-neither a queue nor loss, the estimate becomes that, the allocator resumes and raises on
-it (several steps at once), and the next probe starts. A report showing a queue or loss
-stops the padding at once, the estimate stays, and the loss and queue of the next
-``PADDING_TAIL`` s are the probe's. So under a limit no layer is tried and undone (what
-a person sees does not change), and a lifted limit is found in a few seconds whatever
-the steps to the top are: 300k to 2M is three probes, not five steps.
+Where the connection carries padding the probe is padding instead of the step
+(``media.padding_probe``).
 
 No estimate (``None``: no cap) until the first congestion; it becomes ``None`` again
 when it grows past ``NO_LIMIT``.
@@ -110,6 +101,9 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
+from .padding_probe import PADDING_TAIL, PaddingProbe
+from .rtp_sequence import at_or_after
+
 LOSS_HIGH = 0.10
 LOSS_LOW = 0.02
 GROWTH = 1.5  # per second, while loss is low and the hold is over
@@ -128,11 +122,6 @@ QUEUE_CLEAR = 0.05  # seconds of queueing under which the estimate may grow, ris
 QUEUE_LOSSLESS = 0.3  # seconds of queueing that stands for a full link with no loss at all
 QUEUE_DRAIN = 0.85  # a queue that stays: below what got through, so that it drains
 OVERSHOOT_AFTER = 1.5  # seconds after a decrease before sending over it counts
-PADDING_GROWTH = 1.5  # a padding probe asks for this many times the estimate, to the power
-# of one more than the probes in a row that fitted (1.5x, 2.25x, 3.4x: a lifted limit in
-# three), or the next step, if more
-PADDING_SECONDS = 0.9  # a padding probe runs at least this long, with reports, before it counts
-PADDING_TAIL = 2.0  # seconds after a failed padding probe whose loss and queue were its own
 TRIP_BASELINE = 30  # seconds (updates) the fastest trip is taken over: longer than a queue lasts
 
 
@@ -143,7 +132,7 @@ class _Stream:
     bits: int | None  # the stream's wire bits sent up to highest_sequence
 
 
-class BandwidthEstimate:
+class BandwidthEstimate(PaddingProbe):
     """One subscriber connection's estimate; ``estimate`` is bits per second or None."""
 
     def __init__(self) -> None:
@@ -156,13 +145,7 @@ class BandwidthEstimate:
         self.probe_budget: int | None = None  # the allocator's next step; None: none
         # the video budget with every video resumed on the top layer its tile wants
         self.probe_ceiling: int | None = None
-        self.can_pad = False  # the connection carries padding-only packets (RTX)
-        self.padding_bps = 0  # what the relay pads with now: a probe under way
-        self._padding: tuple[int, float] | None = None  # the estimate it probes, since
-        self._padded_reports = 0  # reports on packets sent while it ran
-        self._padding_streak = 0  # padding probes in a row that fitted
-        self._padding_stopped = False  # a report showed its queue or loss
-        self._padding_failed_at = -1e9
+        PaddingProbe.__init__(self)
         self._streams: dict[int, _Stream] = {}
         self._lost = 0.0
         self._expected = 0
@@ -216,11 +199,10 @@ class BandwidthEstimate:
         if sent_at is not None and now >= sent_at:
             self._trip = now - sent_at if self._trip is None else min(self._trip, now - sent_at)
             if self._padding is not None and sent_at >= self._padding[1]:
-                self._padded_reports += 1
-                queued = now - sent_at - min(self._fastest_trips, default=now - sent_at)
-                if queued > QUEUE_BUILDING or fraction_lost > LOSS_HIGH * 256:
-                    self.padding_bps = 0  # a probe that fills a queue stops at once
-                    self._padding_stopped = True
+                self._padded_report(ssrc, stream.highest_sequence, expected, fraction_lost)
+                trip = now - sent_at
+                if trip - min(self._fastest_trips, default=trip) > QUEUE_BUILDING:
+                    self._stop_padding()
         self._expected += expected
         self._lost += expected * fraction_lost / 256
         if sent_bits is not None and stream.bits is not None and sent_bits > stream.bits:
@@ -238,8 +220,8 @@ class BandwidthEstimate:
         """Seconds at least between the relay sending sequence number ``first`` and
         ``last`` of a stream (0: not known), from the once-a-second samples."""
         samples = self._sent_sequences.get(ssrc, ())
-        first_sent_by = next((at for at, seq in samples if _at_or_after(seq, first)), None)
-        last_unsent_at = [at for at, seq in samples if not _at_or_after(seq, last)]
+        first_sent_by = next((at for at, seq in samples if at_or_after(seq, first)), None)
+        last_unsent_at = [at for at, seq in samples if not at_or_after(seq, last)]
         if first_sent_by is None or not last_unsent_at:
             return 0.0
         return last_unsent_at[-1] - first_sent_by
@@ -359,10 +341,13 @@ class BandwidthEstimate:
         )
         probing = probing_since is not None
         padding = self._padding
+        # a padding probe goes by the loss of packets sent while it ran: reports lag,
+        # and the ones on packets sent before it (a limit just lifted) are not about it
+        loss = self.loss if padding is None else self._padded_loss_rate(MIN_PACKETS)
         # what a failed padding probe overflowed shows a second late: not the link's
         probe_tail = now - self._padding_failed_at < PADDING_TAIL
         if (padding is not None and self._padding_stopped) or (
-            probing and (queue_building or (self.loss is not None and self.loss >= LOSS_LOW))
+            probing and (queue_building or (loss is not None and loss >= LOSS_LOW))
         ):
             # loss, or packets waiting in a queue (a deep queue loses nothing for seconds),
             # since the last step up (or a padding probe that stopped itself on a report
@@ -399,7 +384,7 @@ class BandwidthEstimate:
             self.estimate is not None
             # no receiver reports to measure loss on (a paused video's subscriber reports
             # on audio every 5 s): no news of congestion from a subscriber that is there
-            and (self.loss < LOSS_LOW if self.loss is not None else alive)
+            and (loss < LOSS_LOW if loss is not None else alive)
             and not queue_rising
             and now - self._decreased_at >= self._hold
         ):
@@ -426,43 +411,6 @@ class BandwidthEstimate:
             self._decrease(self._probe[0] if self._probe else self.estimate or 0, now)
         return self.estimate
 
-    def _padding_target(self) -> int | None:
-        """The estimate a padding probe asks for: ``PADDING_GROWTH`` times this one or the
-        next step's goal, at most what every video on its top layer needs; None: no
-        padding (it cannot be sent, there is no limit, or nothing to gain)."""
-        if not self.can_pad or self.estimate is None or self.probe_ceiling is None:
-            return None
-        ceiling = self.goal(self.probe_ceiling)
-        if ceiling <= self.estimate:
-            return None
-        step = self.goal(self.probe_budget) if self.probe_budget is not None else 0
-        growth = PADDING_GROWTH ** (1 + self._padding_streak)
-        return min(ceiling, max(step, int(self.estimate * growth)))
-
-    def _probe_with_padding(self, target: int, sent: int, now: float) -> None:
-        """Probe ``target`` with padding before any video is sent more: padding up to it
-        for a second, and if its reports show neither queue nor loss the estimate
-        becomes ``target`` (the allocator resumes and raises on it, several steps at
-        once) and the next probe starts on top of it. One that does not fit costs a
-        second of loss, and no picture changes (``_decrease`` ends it)."""
-        padding = self._padding
-        confirmed = 0
-        if padding is not None and now - padding[1] >= PADDING_SECONDS and self._padded_reports:
-            self.estimate = confirmed = padding[0]
-            self._padding_streak += 1
-            target = self._padding_target() or confirmed
-            padding = None
-        if padding is None:
-            if target <= (self.estimate or 0):
-                self._padding, self.padding_bps = None, 0
-                return
-            self._padding = padding = (target, now)
-            self._padded_reports, self._padding_stopped = 0, False
-        # media rises to a confirmed estimate within a second: the padding is what is
-        # left over it
-        self.padding_bps = max(0, padding[0] - max(sent, confirmed))
-        self._probe = (self.estimate or 0, now)  # a failure goes back to where it began
-
     def _queued(self) -> float | None:
         """How much longer than the fastest trip of the last seconds the fastest report of
         the last update took (the highest packet it tells of: sent to reported back)."""
@@ -473,10 +421,7 @@ class BandwidthEstimate:
         return trip - min(self._fastest_trips)
 
     def _decrease(self, bits_per_second: int, now: float) -> None:
-        if self._padding is not None:
-            self._padding, self.padding_bps = None, 0
-            self._padding_failed_at = now
-        self._padding_streak = 0
+        self._end_padding(now)
         if self._grew:  # a step up did not fit: the limit lasts, probe it less often
             self._hold = HOLD_AFTER_FAILED_PROBE
         self._grew = False
@@ -485,8 +430,3 @@ class BandwidthEstimate:
         if self.estimate is None or bits_per_second < self.estimate:
             self.estimate = max(MIN_ESTIMATE, bits_per_second)
             self.decreases += 1
-
-
-def _at_or_after(sequence: int, target: int) -> bool:
-    """``sequence`` is ``target`` or later (16-bit RTP numbers, receiver reports' extended)."""
-    return (sequence - target) & 0xFFFF < 0x8000

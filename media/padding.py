@@ -30,7 +30,9 @@ async def _pad(participant: Participant) -> None:
     owed = 0.0
     last = time.monotonic()
     while not participant.closed and bandwidth.padding_bps > 0:
-        egress = next((e for e in participant.egresses if e.can_pad), None)
+        # one that has carried video: its stream is the one the receiver surely knows
+        ready = [e for e in participant.egresses if e.can_pad]
+        egress = next((e for e in ready if e.last_seq is not None), ready[0] if ready else None)
         if egress is None:
             return
         now = time.monotonic()

@@ -286,13 +286,13 @@ def test_the_video_budget_leaves_audio_and_the_video_packets_share_of_headers():
 
 class QueuedLink:
     """A link of ``capacity`` bits per second behind a FIFO queue that holds ``queue``
-    seconds of it (drop-tail), one stream of 8000-bit packets, the subscriber reporting
+    seconds of it (drop-tail) and ``delay`` seconds of wire after it, one stream of 8000-bit packets, the subscriber reporting
     twice a second: what the relay's estimate sees of it (send times included)."""
 
     PACKET = 8000
 
-    def __init__(self, capacity: int, queue: float) -> None:
-        self.capacity, self.queue = capacity, queue
+    def __init__(self, capacity: int, queue: float, delay: float = 0.0) -> None:
+        self.capacity, self.queue, self.delay = capacity, queue, delay
         self.estimate = BandwidthEstimate()
         self.now = 0.0
         self.sequence = 1000
@@ -335,7 +335,7 @@ class QueuedLink:
             return
         self.free_at = start + self.PACKET / self.capacity
         if is_media:
-            self.arrivals.append((self.free_at, self.sequence))
+            self.arrivals.append((self.free_at + self.delay, self.sequence))
 
     def _report(self, at: float) -> None:
         arrived = [s for t, s in self.arrivals if t <= at]
