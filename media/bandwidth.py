@@ -383,8 +383,9 @@ class BandwidthEstimate(PaddingProbe):
         elif (
             self.estimate is not None
             # no receiver reports to measure loss on (a paused video's subscriber reports
-            # on audio every 5 s): no news of congestion from a subscriber that is there
-            and (loss < LOSS_LOW if loss is not None else alive)
+            # on audio every 5 s): no news of congestion from a subscriber that is there;
+            # nor, for a padding probe, before a report on its own packets has come
+            and (loss < LOSS_LOW if loss is not None else alive or padding is not None)
             and not queue_rising
             and now - self._decreased_at >= self._hold
         ):

@@ -29,6 +29,7 @@ PADDING_GROWTH = 1.5  # a padding probe asks for this many times the estimate, t
 PADDING_SECONDS = 0.9  # a padding probe runs at least this long, with reports, before it counts
 PADDING_TAIL = 2.0  # seconds after a failed padding probe whose loss and queue were its own
 PADDING_STOP_LOSS = 0.10  # one report on the probe's packets losing more stops it at once
+UNANSWERED = 3.0  # seconds of padding with no report on its packets: it failed
 
 
 class PaddingProbe:
@@ -101,6 +102,9 @@ class PaddingProbe:
         once) and the next probe starts on top of it. One that does not fit costs a
         second of loss, and no picture changes (``_decrease`` ends it)."""
         padding = self._padding
+        if padding is not None and not self._padded_reports and now - padding[1] >= UNANSWERED:
+            self._stop_padding()  # no report on its packets for seconds: it did not fit
+            return
         confirmed = 0
         if padding is not None and now - padding[1] >= PADDING_SECONDS and self._padded_reports:
             self.estimate = confirmed = padding[0]

@@ -286,13 +286,14 @@ def test_the_video_budget_leaves_audio_and_the_video_packets_share_of_headers():
 
 class QueuedLink:
     """A link of ``capacity`` bits per second behind a FIFO queue that holds ``queue``
-    seconds of it (drop-tail) and ``delay`` seconds of wire after it, one stream of 8000-bit packets, the subscriber reporting
-    twice a second: what the relay's estimate sees of it (send times included)."""
+    seconds of it (drop-tail) and ``delay`` seconds of wire after it, one stream of
+    8000-bit packets, the subscriber reporting ``reports`` (1 or 2) times a second: what
+    the relay's estimate sees of it (send times included)."""
 
     PACKET = 8000
 
-    def __init__(self, capacity: int, queue: float, delay: float = 0.0) -> None:
-        self.capacity, self.queue, self.delay = capacity, queue, delay
+    def __init__(self, capacity: int, queue: float, delay: float = 0.0, reports: int = 2) -> None:
+        self.capacity, self.queue, self.delay, self.reports = capacity, queue, delay, reports
         self.estimate = BandwidthEstimate()
         self.now = 0.0
         self.sequence = 1000
@@ -317,7 +318,8 @@ class QueuedLink:
             sends += [(self.now + half + i / padding / 2, False) for i in range(padding)]
             for at, is_media in sorted(sends):
                 self._send(at, is_media)
-            self._report(self.now + half + 0.5)
+            if half or self.reports == 2:
+                self._report(self.now + half + 0.5)
         self.now += 1.0
         streams = {1: (self.bits, self.sequence - 1000)}
         return self.estimate.update(

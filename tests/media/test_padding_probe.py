@@ -82,3 +82,13 @@ def test_loss_reported_late_on_packets_sent_before_a_probe_does_not_fail_it():
     link.received -= 2
     seen = follow(link, 2)
     assert seen[1][0] is not None and probed_from is not None and seen[1][0] > probed_from, seen
+
+
+def test_a_probe_waits_for_a_report_on_its_own_packets_before_it_counts():
+    # one report a second, 50 ms behind: the first after the probe began still covers
+    # packets sent before it, so the probe is neither taken nor failed until the next
+    link, _ = limited_then(capacity=3_000_000, delay=0.05)
+    link.reports = 1
+    seen = follow(link, 12)
+    estimates = [e for e, _, _ in seen]
+    assert estimates[-1] is not None and estimates[-1] >= CEILING, seen
