@@ -10,9 +10,9 @@ at most ``probe_ceiling``, every video on its top layer), for a second; if the r
 packets sent meanwhile show neither a queue nor loss, the estimate becomes that, the
 allocator resumes and raises on it (several steps at once), and the next probe starts.
 A report showing a queue or heavy loss stops the padding at once, the estimate stays,
-and the loss and queue of the next ``PADDING_TAIL`` s are the probe's. Only reports all
-of whose packets were sent during the probe count for it: reports lag, and the loss of a
-limit just lifted is not the probe's. So under a limit no layer is tried and undone
+and the loss and queue of the next ``PADDING_TAIL`` s are the probe's. Its queue is
+read off reports whose last packet was sent during it, its loss only off reports all of
+whose packets were: reports lag, and the loss of a limit just lifted is not the probe's. So under a limit no layer is tried and undone
 (what a person sees does not change), and a lifted limit is found in a few seconds
 whatever the steps to the top are: 300k to 2M is three probes, not five steps.
 """
@@ -46,7 +46,7 @@ class PaddingProbe:
         self.padding_bps = 0  # what the relay pads with now: a probe under way
         self._padding: tuple[int, float] | None = None  # the estimate it probes, since
         self._padded_reports = 0  # reports on packets sent while it ran
-        self._padded_loss = [0.0, 0]  # what they lost of what they expected
+        self._padded_loss = [0.0, 0]  # of those all sent during it: lost, expected
         self._padding_from: dict[int, int] = {}  # per stream: the last packet sent before it
         self._padding_streak = 0  # padding probes in a row that fitted
         self._padding_stopped = False  # a report showed its queue or loss
@@ -56,12 +56,13 @@ class PaddingProbe:
         raise NotImplementedError
 
     def _padded_report(self, ssrc: int, previous: int, expected: int, fraction_lost: int) -> None:
-        """A report on packets sent while a padding probe ran counts for it only if all
-        of them were (the loss of a limit just lifted is not the probe's)."""
+        """A report whose last packet was sent while a padding probe ran: it tells of
+        the probe's queue; its loss counts only if all its packets were sent during the
+        probe (the loss of a limit just lifted is not the probe's)."""
+        self._padded_reports += 1
         start = self._padding_from.get(ssrc)
         if start is None or not at_or_after(previous, start):
             return
-        self._padded_reports += 1
         self._padded_loss[0] += expected * fraction_lost / 256
         self._padded_loss[1] += expected
         if fraction_lost > PADDING_STOP_LOSS * 256:
