@@ -169,7 +169,9 @@ def allocate(
     participant.bandwidth.probe_budget = _probe_budget(
         participant, videos, publications, paused, now, min_pause
     )
-    participant.bandwidth.probe_ceiling = _ceiling(participant.id, videos, publications, now)
+    participant.bandwidth.probe_ceiling = (
+        None if budget is None else _ceiling(participant.id, videos, publications, now)
+    )
     told = frozenset(paused)
     if told == participant.told_paused:
         return None
