@@ -12,9 +12,10 @@ allocator resumes and raises on it (several steps at once), and the next probe s
 A report showing a queue or heavy loss stops the padding at once, the estimate stays,
 and the loss and queue of the next ``PADDING_TAIL`` s are the probe's. Its queue is
 read off reports whose last packet was sent during it, its loss only off reports all of
-whose packets were: reports lag, and the loss of a limit just lifted is not the probe's. So under a limit no layer is tried and undone
-(what a person sees does not change), and a lifted limit is found in a few seconds
-whatever the steps to the top are: 300k to 2M is three probes, not five steps.
+whose packets were: reports lag, and the loss of a limit just lifted is not the probe's.
+So under a limit no layer is tried and undone (what a person sees does not change), and
+a lifted limit is found in a few seconds whatever the steps to the top are: 300k to 2M
+is three probes, not five steps.
 """
 
 from __future__ import annotations
