@@ -199,10 +199,9 @@ class BandwidthEstimate(PaddingProbe):
         if sent_at is not None and now >= sent_at:
             self._trip = now - sent_at if self._trip is None else min(self._trip, now - sent_at)
             if self._padding is not None and sent_at >= self._padding[1]:
-                self._padded_report(ssrc, stream.highest_sequence, expected, fraction_lost)
                 trip = now - sent_at
-                if trip - min(self._fastest_trips, default=trip) > QUEUE_BUILDING:
-                    self._stop_padding()
+                full = trip - min(self._fastest_trips, default=trip) > QUEUE_BUILDING
+                self._padded_report(ssrc, stream.highest_sequence, expected, fraction_lost, full)
         self._expected += expected
         self._lost += expected * fraction_lost / 256
         if sent_bits is not None and stream.bits is not None and sent_bits > stream.bits:
@@ -352,7 +351,7 @@ class BandwidthEstimate(PaddingProbe):
             # loss, or packets waiting in a queue (a deep queue loses nothing for seconds),
             # since the last step up (or a padding probe that stopped itself on a report
             # saying so): it did not fit, back to where it began at once
-            self._decrease(self._probe[0] if self._probe else self.estimate or 0, now)
+            self._undo_step(now)
         elif probe_tail and (queue_building or self.loss or remb_binds):
             pass  # a failed padding probe's queue, loss, and REMB made while it lasted
         elif self.loss is not None and self.loss > LOSS_HIGH and not queue_vanished:
@@ -409,7 +408,7 @@ class BandwidthEstimate(PaddingProbe):
         if padding is not None and self._padding is padding:
             # a probe neither confirmed nor still growing (a queue rising, no reports):
             # it did not show the room it asked for
-            self._decrease(self._probe[0] if self._probe else self.estimate or 0, now)
+            self._undo_step(now)
         return self.estimate
 
     def _queued(self) -> float | None:
@@ -420,6 +419,10 @@ class BandwidthEstimate(PaddingProbe):
             return None
         self._fastest_trips.append(trip)
         return trip - min(self._fastest_trips)
+
+    def _undo_step(self, now: float) -> None:
+        """The last step up (or padding probe) did not fit: back to where it began."""
+        self._decrease(self._probe[0] if self._probe else self.estimate or 0, now)
 
     def _decrease(self, bits_per_second: int, now: float) -> None:
         self._end_padding(now)

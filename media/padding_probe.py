@@ -56,11 +56,16 @@ class PaddingProbe:
     def goal(self, video_budget: int) -> int:
         raise NotImplementedError
 
-    def _padded_report(self, ssrc: int, previous: int, expected: int, fraction_lost: int) -> None:
+    def _padded_report(
+        self, ssrc: int, previous: int, expected: int, fraction_lost: int, queue_full: bool
+    ) -> None:
         """A report whose last packet was sent while a padding probe ran: it tells of
-        the probe's queue; its loss counts only if all its packets were sent during the
-        probe (the loss of a limit just lifted is not the probe's)."""
+        the probe's queue (``queue_full``: it stops the probe at once); its loss counts
+        only if all its packets were sent during the probe (the loss of a limit just
+        lifted is not the probe's)."""
         self._padded_reports += 1
+        if queue_full:
+            self._stop_padding()
         start = self._padding_from.get(ssrc)
         if start is None or not at_or_after(previous, start):
             return

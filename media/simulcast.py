@@ -28,6 +28,7 @@ from .aiortc_private.layers import LayeredIngress
 from .aiortc_private.receive_stats import codec_name
 from .aiortc_private.sender import abs_send_time_bytes, ntp_now
 from .forwarding import Downtrack, Publication, Rates, is_keyframe_start
+from .rtp_sequence import at_or_after
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ class Choice:
     def original_of(self, out_seq: int) -> tuple[int, int] | None:
         """(publisher SSRC, publisher sequence number) of an outgoing sequence number."""
         for first, ssrc, offset in reversed(self.epochs):
-            if (out_seq - first) & 0xFFFF < 0x8000:
+            if at_or_after(out_seq, first):
                 return ssrc, (out_seq - offset) & 0xFFFF
         return None
 
