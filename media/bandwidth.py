@@ -388,8 +388,12 @@ class BandwidthEstimate(PaddingProbe):
             and not queue_rising
             and now - self._decreased_at >= self._hold
         ):
+            # padding is judged by the reports on it: a subscriber that reports on nothing
+            # (its videos paused, Chromium then sends no REMB either) gets the step as
+            # the probe, which brings reports back
+            judged = self.loss is not None or padding is not None
             padding = None  # taken up here, whatever becomes of it
-            if (target := self._padding_target()) is not None:
+            if judged and (target := self._padding_target()) is not None:
                 self._probe_with_padding(target, sent, now)
             else:
                 self._padding, self.padding_bps = None, 0

@@ -5,7 +5,7 @@ import itertools
 
 from media.bandwidth import HOLD_AFTER_FAILED_PROBE
 
-from .test_bandwidth import QueuedLink
+from .test_bandwidth import Link, QueuedLink
 
 CEILING = 900_000  # the video budget every video on its top layer needs
 
@@ -92,3 +92,17 @@ def test_a_probe_waits_for_a_report_on_its_own_packets_before_it_counts():
     seen = follow(link, 12)
     estimates = [e for e, _, _ in seen]
     assert estimates[-1] is not None and estimates[-1] >= CEILING, seen
+
+
+def test_a_subscriber_that_reports_on_nothing_gets_the_step_as_the_probe():
+    # its only video paused: no receiver report moves, and a REMB (Chromium's stops soon
+    # after) is all there is; padding nobody reports on could not be judged
+    link = Link(capacity=10_000_000)
+    link.estimate.can_pad = True
+    assert link.second(250_000, fraction_lost=0.0, remb=169_000) == 169_000
+    link.estimate.probe_budget = 200_000  # resuming the video needs this
+    link.estimate.probe_ceiling = 900_000
+    for _ in range(int(HOLD_AFTER_FAILED_PROBE) + 1):
+        link.second(48_000, remb=169_000, report=False)  # audio only
+    assert link.estimate.padding_bps == 0
+    assert link.estimate.estimate is not None and link.estimate.estimate >= 200_000
