@@ -101,7 +101,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-from .padding_probe import PADDING_TAIL, PaddingProbe
+from .padding_probe import PADDING_TAIL, UNANSWERED, PaddingProbe
 from .rtp_sequence import at_or_after
 
 LOSS_HIGH = 0.10
@@ -388,10 +388,10 @@ class BandwidthEstimate(PaddingProbe):
             and not queue_rising
             and now - self._decreased_at >= self._hold
         ):
-            # padding is judged by the reports on it: a subscriber that reports on nothing
-            # (its videos paused, Chromium then sends no REMB either) gets the step as
-            # the probe, which brings reports back
-            judged = self.loss is not None or padding is not None
+            # padding is judged by the reports on the video sent with it: a subscriber sent
+            # no video (all paused; its audio is reported on, but Chromium stops its REMB
+            # once padding comes) gets the step as the probe, which brings video back
+            judged = self.sent_bps > self.reserved_bps or padding is not None
             padding = None  # taken up here, whatever becomes of it
             if judged and (target := self._padding_target()) is not None:
                 self._probe_with_padding(target, sent, now)
@@ -410,9 +410,15 @@ class BandwidthEstimate(PaddingProbe):
             if self.estimate is None or now - self._decreased_at >= self._hold + PROBE_SETTLED:
                 self._hold = HOLD_AFTER_DECREASE  # growth that lasted: no limit near
         if padding is not None and self._padding is padding:
-            # a probe neither confirmed nor still growing (a queue rising, no reports):
-            # it did not show the room it asked for
-            self._undo_step(now)
+            if queue_rising and not queue_building and now - padding[1] < UNANSWERED:
+                # a queue under QUEUE_BUILDING that rose: the next reports tell whether
+                # the probe fills it (it crosses QUEUE_BUILDING and stops the probe) or
+                # it was a late answer (a loaded receiver's reports wobble by 50-90 ms)
+                pass
+            else:
+                # a probe neither confirmed nor still growing (held, no reports): it did
+                # not show the room it asked for
+                self._undo_step(now)
         return self.estimate
 
     def _queued(self) -> float | None:

@@ -6,9 +6,13 @@ Where the connection can carry them (``can_pad``: a video sender with RTX;
 ``media.padding`` sends them) the probe is padding-only packets, as LiveKit and
 libwebrtc probe, not a layer. The estimate stays while the relay pads up to
 ``PADDING_GROWTH`` x it, more after probes that fitted (or the next step's goal, if more;
-at most ``probe_ceiling``, every video on its top layer), for a second; if the reports on
-packets sent meanwhile show neither a queue nor loss, the estimate becomes that, the
-allocator resumes and raises on it (several steps at once), and the next probe starts.
+at most ``probe_ceiling``, every video on its top layer, but never less than
+``PADDING_GROWTH`` x), for a second; if the reports on packets sent meanwhile show
+neither a queue nor loss, the estimate becomes that, the allocator resumes and raises on
+it (several steps at once), and the next probe starts. A queue that rose but stays under
+the one that stops a probe makes it wait for the next reports (at most ``UNANSWERED``
+s): a loaded receiver answers late now and then. A subscriber sent no video at all gets
+the step as the probe: its receiver reports on nothing padding could be judged by.
 A report showing a queue or heavy loss stops the padding at once, the estimate stays,
 and the loss and queue of the next ``PADDING_TAIL`` s are the probe's. Its queue is
 read off reports whose last packet was sent during it, its loss only off reports all of
@@ -90,9 +94,12 @@ class PaddingProbe:
         self._padding_streak = 0
 
     def _padding_target(self) -> int | None:
-        """The estimate a padding probe asks for: ``PADDING_GROWTH`` times this one or the
-        next step's goal, at most what every video on its top layer needs; None: no
-        padding (it cannot be sent, there is no limit, or nothing to gain)."""
+        """The estimate a padding probe asks for: ``PADDING_GROWTH`` times this one (more
+        after probes that fitted) or the next step's goal, at most what every video on
+        its top layer needs but never less than ``PADDING_GROWTH`` times: a top layer the
+        publisher is bringing back is measured as it ramps up, a ceiling just above the
+        estimate that a probe of its own size would follow a few kbit/s a second; None:
+        no padding (it cannot be sent, there is no limit, or nothing to gain)."""
         if not self.can_pad or self.estimate is None or self.probe_ceiling is None:
             return None
         ceiling = self.goal(self.probe_ceiling)
@@ -100,7 +107,8 @@ class PaddingProbe:
             return None
         step = self.goal(self.probe_budget) if self.probe_budget is not None else 0
         growth = PADDING_GROWTH ** (1 + self._padding_streak)
-        return min(ceiling, max(step, int(self.estimate * growth)))
+        cap = max(ceiling, int(self.estimate * PADDING_GROWTH))
+        return min(cap, max(step, int(self.estimate * growth)))
 
     def _probe_with_padding(self, target: int, sent: int, now: float) -> None:
         """Probe ``target`` with padding before any video is sent more: padding up to it

@@ -57,6 +57,7 @@ from .simulcast import (
     SimulcastPublication,
     choose_layer,
     flowing_layers,
+    wanted_layer,
 )
 
 RESUME_HEADROOM = 1.25
@@ -170,7 +171,7 @@ def allocate(
         participant, videos, publications, paused, now, min_pause
     )
     participant.bandwidth.probe_ceiling = (
-        None if budget is None else _ceiling(participant.id, videos, publications, now)
+        None if budget is None else _ceiling(participant.id, videos, publications)
     )
     told = frozenset(paused)
     if told == participant.told_paused:
@@ -197,7 +198,7 @@ def refresh_probe_budget(
     participant.bandwidth.probe_budget = _probe_budget(
         participant, videos, publications, paused, now, min_pause
     )
-    participant.bandwidth.probe_ceiling = _ceiling(participant.id, videos, publications, now)
+    participant.bandwidth.probe_ceiling = _ceiling(participant.id, videos, publications)
 
 
 def _received(
@@ -317,11 +318,14 @@ def _probe_budget(
 
 
 def _ceiling(
-    subscriber: str, videos: list[Video], publications: dict[Key, Publication], now: float
+    subscriber: str, videos: list[Video], publications: dict[Key, Publication]
 ) -> int | None:
     """The video budget every video needs on the top layer its tile wants (with the
     margins a step up is given), paused ones resumed: what a padding probe may ask for
-    at most (``BandwidthEstimate.probe_ceiling``); None: no video."""
+    at most (``BandwidthEstimate.probe_ceiling``); None: no video. A layer the publisher
+    stopped because nobody could take it counts at what it took while sent: a ceiling
+    of the flowing layers would never probe room for it, and the publisher sends it
+    again only once a budget has that room (``media.publisher_rate``)."""
     total = 0
     for video in videos:
         publication = publications[video.key]
@@ -333,8 +337,8 @@ def _ceiling(
         if choice is None or not isinstance(publication, SimulcastPublication):
             total += int(video.lowest * RESUME_HEADROOM)
             continue
-        top = choose_layer(publication.layers, replace(choice, budget=None), now)
-        rate = max(top.rates.typical, top.bitrate) if top is not None else video.lowest
+        top = wanted_layer(publication.layers, replace(choice, budget=None))
+        rate = max(top.rates.typical, top.bitrate, top.sent_bitrate) or video.lowest
         total += int(rate * UPGRADE_MARGIN * PROBE_MARGIN)
     return total or None
 

@@ -57,6 +57,20 @@ SENT_DETAIL = """async () => {
 }"""
 
 
+RECEIVED_DETAIL = """async (pid) => {
+    const media = window.peerMeeting.media;
+    const report = await media.pc.getStats();
+    const seen = [];
+    report.forEach((s) => {
+        const info = media.tracks[s.mid];
+        if (s.type === "inbound-rtp" && info && info.participant_id === pid && info.kind === "video")
+            seen.push([s.mid, s.ssrc, s.frameWidth, s.framesDecoded, s.keyFramesDecoded,
+                       s.pliCount, s.nackCount, s.packetsLost, s.framesDropped]);
+    });
+    return seen;
+}"""
+
+
 def _wait_width(page, pid, test: str, what: str, sender=None) -> None:
     try:
         pages.poll(
@@ -67,6 +81,8 @@ def _wait_width(page, pid, test: str, what: str, sender=None) -> None:
         # what each side saw, for a failure that only shows under load
         told = page.evaluate("() => window.peerMeeting.tileSizes.last")
         seen = f"received width {_width_received(page, pid)}, tiles told {told}"
+        # mid, ssrc, width, decoded, keyframes, PLIs, NACKs, lost, dropped
+        seen += f"; inbound {page.evaluate(RECEIVED_DETAIL, pid)}"
         if sender is not None:
             seen += f"; sender's layers now {sender.evaluate(SENT_DETAIL)}"
         raise AssertionError(f"{failed}; {seen}") from None

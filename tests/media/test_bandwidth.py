@@ -24,7 +24,9 @@ class Link:
         self.estimate = BandwidthEstimate()
         self.now = 0.0
         self.sent_bits = 0
+        self.audio_bits = 0
         self.sequence = 1000
+        self.audio_sequence = 0
         self.estimate.update(0, now=self.now)
         self.estimate.on_report(1, 0, self.sequence, now=self.now)
 
@@ -34,11 +36,17 @@ class Link:
         fraction_lost: float | None = None,
         remb: int | None = None,
         report: bool = True,
+        audio: int = 0,
     ):
         """``report`` False: the subscriber tells nothing of the stream this second (its
-        video is paused; audio reports come every 5 s)."""
+        video is paused; audio reports come every 5 s). ``audio``: of ``offered``, the
+        audio, reported on by itself."""
         self.now += 1.0
         self.sent_bits += offered
+        self.audio_bits += audio
+        if audio:
+            self.audio_sequence += 50
+            self.estimate.on_report(2, 0, self.audio_sequence, now=self.now)
         if fraction_lost is None:
             fraction_lost = max(0.0, 1 - self.capacity / offered)
         if report:
@@ -46,7 +54,7 @@ class Link:
             self.estimate.on_report(1, int(fraction_lost * 256), self.sequence, now=self.now)
         if remb is not None:
             self.estimate.on_remb(remb, now=self.now)
-        return self.estimate.update(self.sent_bits, now=self.now)
+        return self.estimate.update(self.sent_bits, self.audio_bits, now=self.now)
 
 
 def layered(estimate: int | None) -> int:
@@ -304,6 +312,7 @@ class QueuedLink:
         self.reported = (self.sequence, 0)  # highest, packets received by then
         self.received = 0
         self.lost = 0
+        self.late = 0.0  # seconds the subscriber's reports come late (a loaded receiver)
         self.estimate.update(0, now=0.0, sequences={1: self.sequence})
 
     def second(self, offered: int) -> int | None:
@@ -350,7 +359,7 @@ class QueuedLink:
         got = self.received - self.reported[1]
         fraction = max(0, expected - got) * 256 // expected if expected > 0 else 0
         self.reported = (highest, self.received)
-        self.estimate.on_report(1, fraction, highest, sent=self.sent[highest], now=at)
+        self.estimate.on_report(1, fraction, highest, sent=self.sent[highest], now=at + self.late)
 
 
 def test_a_step_up_into_a_deep_queue_is_undone_before_it_loses_anything():

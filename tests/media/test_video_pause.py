@@ -7,13 +7,18 @@ import asyncio
 import math
 from types import SimpleNamespace
 
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+
 from media import ActiveSpeaker, Relay, VideosPaused
+from media.forwarding import Downtrack
+from media.simulcast import UPGRADE_MARGIN, SimulcastPublication
 from media.video_priority import (
     CLEAR_HEADROOM,
     MAX_PAUSE,
     PROBE_MARGIN,
     RESUME_HEADROOM,
     Video,
+    _ceiling,
     _probe_budget,
     pause_hold,
     videos_to_pause,
@@ -211,3 +216,25 @@ def test_the_estimate_is_offered_one_paused_video_at_a_time_most_important_first
     assert probe(now=5.0) == kept + int(50 * RESUME_HEADROOM)
     # nothing paused and single-layer videos: no step left, the estimate grows freely
     assert _probe_budget(participant, videos, single_layer, set(), 5.0, min_pause=4.0) is None
+
+
+def test_padding_probes_for_a_top_layer_the_publisher_stopped_sending():
+    """A viewer on the low layer (its tile a thumbnail) lets the publisher stop its top
+    layer; when the tile grows, the padding ceiling still counts that layer at what it
+    took while sent, so the probe asks for room enough that the publisher sends it again
+    (a ceiling of the flowing layers left a Chromium viewer on the low layer)."""
+    vp8 = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=96)
+    now = 100.0
+    publication = SimulcastPublication("pub", ["h", "f"], vp8, 0.0, lambda p: None)
+    sizes = {"h": (320, 240, 200_000, now), "f": (640, 480, 900_000, now - 30)}  # f stopped
+    for ssrc, layer in enumerate(publication.layers, start=1):
+        layer.width, layer.height, layer.sent_bitrate, layer.last_packet = sizes[layer.rid]
+        layer.ssrc, layer.bitrate = ssrc, 0 if layer.rid == "f" else 200_000
+    publication.add_downtrack(Downtrack("sub", None, 90000, True))  # type: ignore[arg-type]
+    video = _video("pub", area=587 * 330, lowest=200_000)
+    publications = {video.key: publication}
+
+    publication.choices["sub"].tile = (160, 120)  # a thumbnail: the low layer is its top
+    assert _ceiling("sub", [video], publications) == int(200_000 * UPGRADE_MARGIN * PROBE_MARGIN)
+    publication.choices["sub"].tile = (587, 330)  # grown: the stopped full layer
+    assert _ceiling("sub", [video], publications) == int(900_000 * UPGRADE_MARGIN * PROBE_MARGIN)
