@@ -291,6 +291,7 @@ class BandwidthEstimate(PaddingProbe):
         sent = self.sent_bps = int((sent_bits - previous[0]) / elapsed)
         self.reserved_bps = int((reserved_bits - previous[1]) / elapsed)
         self.video_headers_bps = int((video_headers_bits - previous[2]) / elapsed)
+        reported_before = self.loss is not None
         self.loss = self._lost / self._expected if self._expected >= MIN_PACKETS else None
         self._lost, self._expected = 0.0, 0
         self.queued = self._queued()
@@ -388,10 +389,15 @@ class BandwidthEstimate(PaddingProbe):
             and not queue_rising
             and now - self._decreased_at >= self._hold
         ):
-            # padding is judged by the reports on the video sent with it: a subscriber sent
-            # no video (all paused; its audio is reported on, but Chromium stops its REMB
-            # once padding comes) gets the step as the probe, which brings video back
-            judged = self.sent_bps > self.reserved_bps or padding is not None
+            # padding is judged by the reports on what is sent with it: video, or without
+            # any (all paused) audio reported on every second (aiortc). A subscriber that
+            # reports less often (Chromium, every 5 s on audio alone, and it stops its
+            # REMB once padding comes) gets the step as the probe, which brings video back
+            judged = (
+                self.sent_bps > self.reserved_bps
+                or (reported_before and self.loss is not None)
+                or padding is not None
+            )
             padding = None  # taken up here, whatever becomes of it
             if judged and (target := self._padding_target()) is not None:
                 self._probe_with_padding(target, sent, now)

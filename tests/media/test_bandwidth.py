@@ -37,15 +37,16 @@ class Link:
         remb: int | None = None,
         report: bool = True,
         audio: int = 0,
+        audio_report: bool = True,
     ):
         """``report`` False: the subscriber tells nothing of the stream this second (its
         video is paused; audio reports come every 5 s). ``audio``: of ``offered``, the
-        audio, reported on by itself."""
+        audio, reported on by itself (unless ``audio_report`` is False)."""
         self.now += 1.0
         self.sent_bits += offered
         self.audio_bits += audio
-        if audio:
-            self.audio_sequence += 50
+        self.audio_sequence += 50 if audio else 0
+        if audio and audio_report:
             self.estimate.on_report(2, 0, self.audio_sequence, now=self.now)
         if fraction_lost is None:
             fraction_lost = max(0.0, 1 - self.capacity / offered)

@@ -125,16 +125,30 @@ def test_a_probe_waits_for_a_report_on_its_own_packets_before_it_counts():
     assert estimates[-1] is not None and estimates[-1] >= CEILING, seen
 
 
-def test_a_subscriber_sent_no_video_gets_the_step_as_the_probe():
-    # its only video paused: only its audio is reported on, and a REMB (Chromium's stops
-    # once padding comes) is all there is; padding no video report tells of would leave
-    # it paused for good
+def test_a_subscriber_sent_no_video_that_reports_seldom_gets_the_step_as_the_probe():
+    # its only video paused: Chromium reports on its audio every 2.5-7.5 s, and stops its REMB
+    # once padding comes; padding judged on so little left it paused for good
     link = Link(capacity=10_000_000)
     link.estimate.can_pad = True
     assert link.second(250_000, fraction_lost=0.0, remb=169_000, audio=48_000) == 169_000
     link.estimate.probe_budget = 200_000  # resuming the video needs this
     link.estimate.probe_ceiling = 900_000
-    for _ in range(int(HOLD_AFTER_FAILED_PROBE) + 1):
-        link.second(48_000, remb=169_000, report=False, audio=48_000)  # audio only
+    for second in range(int(HOLD_AFTER_FAILED_PROBE) + 4):
+        # audio only, reported on every third second
+        link.second(48_000, remb=169_000, report=False, audio=48_000, audio_report=second % 3 == 1)
         assert link.estimate.padding_bps == 0
     assert link.estimate.estimate is not None and link.estimate.estimate >= 200_000
+
+
+def test_a_subscriber_sent_no_video_that_reports_every_second_is_probed_with_padding():
+    # aiortc reports on its audio every second: the padding's queue and loss show there
+    link = Link(capacity=10_000_000)
+    link.estimate.can_pad = True
+    assert link.second(250_000, fraction_lost=0.0, remb=169_000, audio=48_000) == 169_000
+    link.estimate.probe_budget = 200_000
+    link.estimate.probe_ceiling = 900_000
+    padded = []
+    for _ in range(int(HOLD_AFTER_FAILED_PROBE) + 2):
+        link.second(48_000, remb=169_000, report=False, audio=48_000)
+        padded.append(link.estimate.padding_bps)
+    assert any(padded), padded
