@@ -391,7 +391,7 @@ class BandwidthEstimate(PaddingProbe):
         ):
             # padding is judged by the reports on what is sent with it: video, or without
             # any (all paused) audio reported on every second (aiortc). A subscriber that
-            # reports less often (Chromium, every 5 s on audio alone, and it stops its
+            # reports less often (Chromium, 2.5-7.5 s apart on audio alone; it stops its
             # REMB once padding comes) gets the step as the probe, which brings video back
             judged = (
                 self.sent_bps > self.reserved_bps

@@ -11,8 +11,9 @@ at most ``probe_ceiling``, every video on its top layer, but never less than
 neither a queue nor loss, the estimate becomes that, the allocator resumes and raises on
 it (several steps at once), and the next probe starts. A queue that rose but stays under
 the one that stops a probe makes it wait for the next reports (at most ``UNANSWERED``
-s): a loaded receiver answers late now and then. A subscriber sent no video at all gets
-the step as the probe: its receiver reports on nothing padding could be judged by.
+s): a loaded receiver answers late now and then. A subscriber sent no video at all that
+does not report every second (Chromium on audio alone) gets the step as the probe: its
+receiver tells too little for padding to be judged by.
 A report showing a queue or heavy loss stops the padding at once, the estimate stays,
 and the loss and queue of the next ``PADDING_TAIL`` s are the probe's. Its queue is
 read off reports whose last packet was sent during it, its loss only off reports all of
