@@ -21,6 +21,7 @@ class BandwidthCommands:
 
     def _update_budgets(self) -> None:
         """Once a second: every subscriber's estimate, and its videos' budget from it."""
+        may_pad = padding_probes()
         for participant in list(self._participants.values()):
             if participant.closed:
                 continue
@@ -37,7 +38,7 @@ class BandwidthCommands:
                 if egress.last_seq is not None:
                     sequences[egress.ssrc] = egress.last_seq
             bandwidth = participant.bandwidth
-            bandwidth.can_pad = padding_probes() and any(e.can_pad for e in participant.egresses)
+            bandwidth.can_pad = may_pad and any(e.can_pad for e in participant.egresses)
             bandwidth.update(
                 sent,
                 reserved,

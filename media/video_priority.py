@@ -338,7 +338,7 @@ def _ceiling(
             total += int(video.lowest * RESUME_HEADROOM)
             continue
         top = wanted_layer(publication.layers, replace(choice, budget=None))
-        rate = max(top.rates.typical, top.bitrate, top.sent_bitrate) or video.lowest
+        rate = max(top.rates.typical, top.sent_bitrate) or video.lowest
         total += int(rate * UPGRADE_MARGIN * PROBE_MARGIN)
     return total or None
 
